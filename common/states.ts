@@ -1,0 +1,107 @@
+// The daemon's states and the events the engine emits: shared by the engine and every surface.
+
+/** Every state the supervised daemon can be in (see DESIGN.md "States"). */
+export const DAEMON_STATES = [
+  'stopped',
+  'starting',
+  'running',
+  'unhealthy',
+  'backoff',
+  'stopping',
+  'failed',
+] as const;
+export type DaemonState = (typeof DAEMON_STATES)[number];
+
+/** How a daemon process ended. */
+export interface ExitInfo {
+  code: number | null;
+  signal: string | null;
+  /** Wall-clock time of the exit, epoch ms. */
+  at: number;
+}
+
+/** One state transition. */
+export interface StateEvent {
+  type: 'state';
+  state: DaemonState;
+  prev: DaemonState;
+  /** Human-readable reason, e.g. "containerd exited (signal SIGKILL)". */
+  reason: string;
+  /** Machine-readable reason code, e.g. "exited", "healthy", "hung", "exec-error". */
+  code: string;
+  /** Wall-clock time, epoch ms. */
+  at: number;
+  pid: number | null;
+  exit?: ExitInfo;
+  /** Milliseconds until the next respawn when state is `backoff`. */
+  retryInMs?: number;
+  /** What the user should do next, when state is `failed`. */
+  hint?: string;
+}
+
+/** Result of one gRPC health probe. */
+export type HealthResult =
+  | 'SERVING'
+  | 'NOT_SERVING'
+  | 'UNKNOWN'
+  | 'SERVICE_UNKNOWN'
+  | 'UNIMPLEMENTED'
+  | 'TIMEOUT'
+  | 'UNAVAILABLE'
+  | 'ERROR';
+
+/** One health sample (startup probes are not emitted one by one, only the first success). */
+export interface HealthEvent {
+  type: 'health';
+  at: number;
+  phase: 'startup' | 'liveness';
+  ok: boolean;
+  result: HealthResult;
+  latencyMs: number;
+  /** Consecutive liveness failures so far (0 after a success). */
+  failures: number;
+  detail?: string;
+}
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic' | 'unknown';
+
+/** One parsed line of containerd's log. */
+export interface LogLine {
+  /** Monotonic sequence number, unique within one log file history. */
+  seq: number;
+  /** Time of the line, epoch ms (containerd's own timestamp, else the time we read it). */
+  time: number;
+  level: LogLevel;
+  msg: string;
+  /** Other key/value fields (module, error, …). */
+  fields: Record<string, string>;
+  /** The raw line as containerd wrote it. */
+  raw: string;
+}
+
+export interface LogEvent {
+  type: 'log';
+  lines: LogLine[];
+}
+
+export type EngineEvent = StateEvent | HealthEvent | LogEvent;
+
+/** A snapshot of everything a surface shows about the daemon. */
+export interface DaemonStatus {
+  state: DaemonState;
+  reason: string;
+  code: string;
+  pid: number | null;
+  adopted: boolean;
+  /** Epoch ms when the current daemon became running, null if not running. */
+  runningSince: number | null;
+  /** Epoch ms of the last state change. */
+  since: number;
+  restarts: number;
+  lastExit: ExitInfo | null;
+  lastHealth: { at: number; ok: boolean; result: HealthResult; latencyMs: number } | null;
+  version: { version: string; revision: string } | null;
+  hint: string | null;
+  retryInMs: number | null;
+  paths: { socket: string; config: string; pidfile: string; log: string; root: string; state: string };
+}

@@ -1,0 +1,45 @@
+// Engine errors that carry a machine code and a hint telling the user what to do next.
+
+/** Codes for errors that the engine reports; `failed`-state codes need the user to act. */
+export type EngineErrorCode =
+  | 'binary-missing'
+  | 'binary-not-executable'
+  | 'binary-is-directory'
+  | 'config-invalid'
+  | 'overrides-invalid'
+  | 'socket-path-too-long'
+  | 'state-dir'
+  | 'pidfile-write'
+  | 'spawn-failed'
+  | 'startup-timeout'
+  | 'crash-loop'
+  | 'busy'
+  | 'internal';
+
+/** An error with a code and a next step for the user (“hint”). */
+export class EngineError extends Error {
+  readonly code: EngineErrorCode;
+  readonly hint: string;
+  constructor(code: EngineErrorCode, message: string, hint: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'EngineError';
+    this.code = code;
+    this.hint = hint;
+  }
+}
+
+/** True for errors that mean retrying cannot help until the user changes something. */
+export function isPermanent(err: unknown): boolean {
+  return (
+    err instanceof EngineError &&
+    [
+      'binary-missing',
+      'binary-not-executable',
+      'binary-is-directory',
+      'config-invalid',
+      'overrides-invalid',
+      'socket-path-too-long',
+      'state-dir',
+    ].includes(err.code)
+  );
+}
