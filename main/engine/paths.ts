@@ -1,0 +1,83 @@
+// Where the engine keeps containerd's data, runtime state, config, pidfile, sockets and log.
+import os from 'node:os';
+import path from 'node:path';
+import { EngineError } from './errors';
+
+/** Every path the engine uses for one containerd instance; all absolute. */
+export interface Layout {
+  rootDir: string;
+  stateDir: string;
+  /** containerd's `root` (ROOT/daemon): images, snapshots, content. */
+  daemonRoot: string;
+  /** containerd's `state` (STATE/daemon): runtime state, shim sockets. */
+  daemonState: string;
+  configFile: string;
+  pidFile: string;
+  socket: string;
+  debugSocket: string;
+  logFile: string;
+}
+
+const APP_DIR = 'containerd-desktop';
+
+/** Linux sun_path is 108 bytes including the terminating NUL. */
+export const MAX_SOCKET_PATH = 107;
+
+// The XDG spec says relative values are invalid and must be ignored.
+function xdg(env: NodeJS.ProcessEnv, name: string): string | null {
+  const v = env[name];
+  return v && path.isAbsolute(v) ? v : null;
+}
+
+/** The default root and state directories for this user (XDG for a normal user). */
+export function defaultDirs(
+  env: NodeJS.ProcessEnv,
+  uid: number,
+  home: string,
+): { rootDir: string; stateDir: string } {
+  if (uid === 0) {
+    return { rootDir: `/var/lib/${APP_DIR}`, stateDir: `/run/${APP_DIR}` };
+  }
+  const dataHome = xdg(env, 'XDG_DATA_HOME') ?? path.join(home, '.local', 'share');
+  // The runtime dir is tmpfs and per-login: ideal for sockets and the pidfile. Without one,
+  // fall back to the persistent state dir (a pidfile there is checked against /proc anyway).
+  const runtime = xdg(env, 'XDG_RUNTIME_DIR');
+  const stateBase = runtime ?? xdg(env, 'XDG_STATE_HOME') ?? path.join(home, '.local', 'state');
+  return { rootDir: path.join(dataHome, APP_DIR), stateDir: path.join(stateBase, APP_DIR) };
+}
+
+/** The full layout: the configured directories, or the defaults for this user. */
+export function resolveLayout(
+  dirs: { rootDir: string | null; stateDir: string | null },
+  env: NodeJS.ProcessEnv = process.env,
+  uid: number = process.getuid?.() ?? 0,
+  home: string = os.homedir(),
+): Layout {
+  const defaults = defaultDirs(env, uid, home);
+  // path.resolve makes a CLI-relative --root/--state absolute and strips trailing slashes.
+  const rootDir = path.resolve(dirs.rootDir ?? defaults.rootDir);
+  const stateDir = path.resolve(dirs.stateDir ?? defaults.stateDir);
+  return {
+    rootDir,
+    stateDir,
+    daemonRoot: path.join(rootDir, 'daemon'),
+    daemonState: path.join(stateDir, 'daemon'),
+    configFile: path.join(stateDir, 'containerd.toml'),
+    pidFile: path.join(stateDir, 'containerd.pid'),
+    socket: path.join(stateDir, 'containerd.sock'),
+    debugSocket: path.join(stateDir, 'containerd-debug.sock'),
+    logFile: path.join(stateDir, 'containerd.log'),
+  };
+}
+
+/** Throws when a unix socket path would not fit in sun_path (containerd would fail to listen). */
+export function checkSocketPath(p: string): void {
+  const bytes = Buffer.byteLength(p);
+  if (bytes > MAX_SOCKET_PATH) {
+    throw new EngineError(
+      'socket-path-too-long',
+      `The socket path ${p} is ${bytes} bytes long; unix sockets allow at most ${MAX_SOCKET_PATH}.`,
+      'Choose a shorter state directory (setting stateDir, or --state on the command line).',
+    );
+  }
+}

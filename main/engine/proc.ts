@@ -1,0 +1,81 @@
+// Cheap, synchronous reads of a process's identity from Linux /proc; null when unreadable or gone.
+import { readFileSync, readlinkSync } from 'node:fs';
+
+/** The /proc reads the pidfile check needs; injectable so tests can feed fake values. */
+export interface ProcReader {
+  isAlive(pid: number): boolean;
+  readStartTime(pid: number): string | null;
+  readExe(pid: number): string | null;
+  readCmdline(pid: number): string[] | null;
+  readState(pid: number): string | null;
+}
+
+function validPid(pid: number): boolean {
+  // kill(0) / kill(-n) would address process groups: never treat those as a pid.
+  return Number.isInteger(pid) && pid > 0;
+}
+
+/** True when a process with this pid exists (including zombies and other users' processes). */
+export function isAlive(pid: number): boolean {
+  if (!validPid(pid)) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it exists, we just may not signal it.
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+// Fields 3.. of /proc/PID/stat. comm (field 2) may hold spaces and ')', so cut at the LAST ')'.
+function statFields(pid: number): string[] | null {
+  if (!validPid(pid)) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const end = stat.lastIndexOf(')');
+    if (end < 0) return null;
+    return stat
+      .slice(end + 1)
+      .trim()
+      .split(/\s+/);
+  } catch {
+    return null;
+  }
+}
+
+/** Field 22 of /proc/PID/stat (start time in clock ticks since boot): tells pid reuse apart. */
+export function readStartTime(pid: number): string | null {
+  return statFields(pid)?.[19] ?? null;
+}
+
+/** Field 3 of /proc/PID/stat: 'R', 'S', 'D', 'T' (stopped), 'Z' (zombie)… */
+export function readState(pid: number): string | null {
+  return statFields(pid)?.[0] ?? null;
+}
+
+/** The executable's path; " (deleted)" stripped so an upgraded binary still matches. */
+export function readExe(pid: number): string | null {
+  if (!validPid(pid)) return null;
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).replace(/ \(deleted\)$/, '');
+  } catch {
+    return null;
+  }
+}
+
+/** The argv the process was started with (empty for zombies and kernel threads). */
+export function readCmdline(pid: number): string[] | null {
+  if (!validPid(pid)) return null;
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (raw === '') return [];
+    const args = raw.split('\0');
+    if (args[args.length - 1] === '') args.pop();
+    return args;
+  } catch {
+    return null;
+  }
+}
+
+/** The real /proc. */
+export const linuxProc: ProcReader = { isAlive, readStartTime, readExe, readCmdline, readState };
