@@ -1,0 +1,82 @@
+// A small strict argv parser: known flags only, clear errors naming the flag and the fix.
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface FlagSpec {
+  /** 'string' takes a value (`--x V` or `--x=V`), 'boolean' takes none. */
+  type: 'string' | 'boolean';
+  alias?: string;
+}
+
+export interface Parsed {
+  flags: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+/** Parse argv against a spec; unknown flags and missing values throw UsageError. */
+export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parsed {
+  const flags: Parsed['flags'] = {};
+  const positionals: string[] = [];
+  const byAlias = new Map<string, string>();
+  for (const [name, s] of Object.entries(spec)) if (s.alias) byAlias.set(s.alias, name);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const rawName = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : arg.slice(1);
+    const name = arg.startsWith('--') ? rawName : byAlias.get(rawName);
+    const s = name !== undefined ? spec[name] : undefined;
+    if (!name || !s) {
+      const known = Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(', ');
+      throw new UsageError(`unknown option ${arg}${known ? ` (known: ${known})` : ''}`);
+    }
+    if (s.type === 'boolean') {
+      if (eq !== -1) throw new UsageError(`option --${name} takes no value`);
+      flags[name] = true;
+      continue;
+    }
+    let value: string | undefined;
+    if (eq !== -1 && arg.startsWith('--')) value = arg.slice(eq + 1);
+    else {
+      value = argv[i + 1];
+      if (value === undefined || (value.startsWith('-') && value !== '-')) {
+        throw new UsageError(`option --${name} needs a value`);
+      }
+      i++;
+    }
+    flags[name] = value;
+  }
+  return { flags, positionals };
+}
+
+/** Parse a flag as an integer in [min, max]; the error names the flag and the range. */
+export function intFlag(
+  flags: Parsed['flags'],
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `--${name} must be a whole number from ${min} to ${max} (got ${String(v)})`,
+    );
+  }
+  return n;
+}
