@@ -102,7 +102,6 @@ export async function spawnDaemon(opts: {
       resolve({ code, signal, at: Date.now() });
     });
   });
-  child.unref();
   return {
     pid,
     adopted: false,
@@ -110,7 +109,10 @@ export async function spawnDaemon(opts: {
     exited,
     hasExited: () => done,
     signal: makeSignal(identity, () => done),
-    detach: () => child.removeAllListeners('exit'),
+    detach: () => {
+      child.removeAllListeners('exit');
+      child.unref();
+    },
   };
 }
 

@@ -508,8 +508,9 @@ export class Supervisor implements Engine {
     if (!this.wanted) return; // stop() owns the transitions
     void removePidfile(this.layout.pidFile);
     const now = performance.now();
-    const healthyForMs =
-      this.runHealthyAt === null ? 0 : (this.lastOkAt ?? this.runHealthyAt) - this.runHealthyAt;
+    // Healthy until the exit, unless checks were already failing: then until the last good one.
+    const healthyUntil = this.livenessFailures > 0 || this.killReason ? (this.lastOkAt ?? now) : now;
+    const healthyForMs = this.runHealthyAt === null ? 0 : healthyUntil - this.runHealthyAt;
     const what = this.killReason ?? `containerd ${describeExit(info.code, info.signal)}`;
     const hung = this.killReason !== null && this.runHealthyAt !== null;
     const epoch = this.epoch;

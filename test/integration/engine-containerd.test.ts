@@ -75,6 +75,18 @@ describe.skipIf(!have)('engine with real containerd', () => {
     expect(pidsWithArg(config)).toEqual([]);
   });
 
+  it('a run healthy for longer than immediateIfHealthyForMs is respawned at once', async () => {
+    const { engine } = engineIn((s) => {
+      s.restart.immediateIfHealthyForMs = 300;
+    });
+    const s = await engine.start();
+    await new Promise((r) => setTimeout(r, 500));
+    const backoff = waitForState(engine, 'backoff');
+    process.kill(s.pid!, 'SIGKILL');
+    expect(((await backoff) as { retryInMs: number }).retryInMs).toBe(0);
+    await waitForState(engine, 'running');
+  });
+
   it('SIGSTOP: liveness fails, state goes unhealthy, the hung daemon is replaced', async () => {
     const { engine } = engineIn((s) => {
       s.health.livenessIntervalMs = 100;
