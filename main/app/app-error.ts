@@ -1,0 +1,38 @@
+// App-level errors (settings file, control socket) and the one conversion of any error to contract data.
+import type { ContractError } from '../../common/contract';
+import type { FieldError } from '../../common/settings';
+import { EngineError } from '../engine/errors';
+
+/** An error with a machine code and a next step for the user, like EngineError but for the app layer. */
+export class AppError extends Error {
+  readonly code: string;
+  readonly hint: string;
+  readonly fields?: FieldError[];
+  constructor(
+    code: string,
+    message: string,
+    hint: string,
+    options?: { cause?: unknown; fields?: FieldError[] },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+    this.code = code;
+    this.hint = hint;
+    if (options?.fields) this.fields = options.fields;
+  }
+}
+
+/** Any thrown value as a ContractError; unknown errors become 'internal' (details go to the app log). */
+export function toContractError(err: unknown): ContractError {
+  if (err instanceof EngineError || err instanceof AppError) {
+    const out: ContractError = { code: err.code, message: err.message, hint: err.hint };
+    if (err instanceof AppError && err.fields) out.fields = err.fields;
+    return out;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return {
+    code: 'internal',
+    message: `internal error: ${message}`,
+    hint: 'This is a bug in Containerd Desktop; check the app log for details and report it.',
+  };
+}

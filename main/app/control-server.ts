@@ -1,0 +1,252 @@
+// The control socket (unix, 0600) the CLI talks to: NDJSON requests to the service, pushed events.
+import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import net from 'node:net';
+import nodePath from 'node:path';
+import type { ContractError } from '../../common/contract';
+import { AppError } from './app-error';
+import { ensureControlDir } from './control-paths';
+import {
+  lineSplitter,
+  MAX_LINE_BYTES,
+  SUBSCRIBE,
+  UNSUBSCRIBE,
+  type ControlMessage,
+} from './control-protocol';
+import type { Service } from './service';
+
+/** Linux sun_path holds 107 bytes plus the NUL. */
+const MAX_SOCKET_PATH = 107;
+
+export interface ControlServerOptions {
+  path: string;
+  service: Service;
+  maxLineBytes?: number;
+  /** A subscriber this far behind (bytes queued) is disconnected rather than buffering without end. */
+  maxQueuedBytes?: number;
+  logError?: (message: string, err: unknown) => void;
+}
+
+export interface ControlServer {
+  readonly path: string;
+  /** Stop listening, drop clients, and remove the socket file if it is still ours. */
+  close(): Promise<void>;
+}
+
+const IN_USE_HINT =
+  'Another Containerd Desktop is running and owns this socket: use it (cdesk status), quit it, or pass another --control path.';
+
+function badRequest(message: string): ContractError {
+  return {
+    code: 'bad-request',
+    message,
+    hint: 'Send one JSON object per line: {"id":1,"cmd":"daemon:status","payload":{}}.',
+  };
+}
+
+function listenOnce(server: net.Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    const onListening = () => {
+      server.off('error', onError);
+      resolve();
+    };
+    server.once('error', onError);
+    server.once('listening', onListening);
+    // A 0177 umask makes the socket 0600 from the moment it exists.
+    // (Worker threads cannot change the umask; the socket is then chmod-ed before it is published.)
+    let old: number | null;
+    try {
+      old = process.umask(0o177);
+    } catch {
+      old = null;
+    }
+    try {
+      server.listen(path);
+    } finally {
+      if (old !== null) process.umask(old);
+    }
+  });
+}
+
+/** True when something accepts a connection on `path` (a live instance, not a stale file). */
+function answers(path: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = net.connect(path);
+    const done = (v: boolean) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve(v);
+    };
+    // A listener too busy to accept is still a listener.
+    const timer = setTimeout(() => done(true), timeoutMs);
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+/**
+ * Publish the listening socket `tmp` at `path` with link(2), which fails if `path` exists: two
+ * instances can never both win, and a live instance's socket is never replaced.
+ */
+async function publish(tmp: string, path: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fsp.link(tmp, path);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw new AppError(
+          'control-listen',
+          `cannot create the control socket ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+          'Check that its folder is writable by you, or pass another --control path.',
+          { cause: err },
+        );
+      }
+    }
+    const st = await fsp.lstat(path).catch(() => null);
+    if (st && !st.isSocket()) {
+      throw new AppError(
+        'control-path-taken',
+        `the control socket path ${path} exists and is not a socket`,
+        'Move that file away or pass another --control path.',
+      );
+    }
+    if (attempt > 0 || (st && (await answers(path)))) {
+      throw new AppError('control-in-use', `the control socket ${path} is in use`, IN_USE_HINT);
+    }
+    // Nothing answers: a leftover from a crashed instance. Reclaim it.
+    await fsp.rm(path, { force: true });
+  }
+}
+
+export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
+  const { path, service } = opts;
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
+  const maxQueued = opts.maxQueuedBytes ?? 16 * 1024 * 1024;
+  const logError = opts.logError ?? ((m, e) => console.error(m, e));
+  // The temporary name is as long as the folder plus 14 bytes; both must fit.
+  if (
+    Buffer.byteLength(path) > MAX_SOCKET_PATH ||
+    Buffer.byteLength(nodePath.dirname(path)) + 14 > MAX_SOCKET_PATH
+  ) {
+    throw new AppError(
+      'control-path-too-long',
+      `the control socket path ${path} is ${Buffer.byteLength(path)} bytes; unix sockets allow ${MAX_SOCKET_PATH}`,
+      'Pass a shorter --control path (or set XDG_RUNTIME_DIR to a shorter folder).',
+    );
+  }
+  await ensureControlDir(path);
+  const conns = new Set<net.Socket>();
+  const server = net.createServer((sock) => serve(sock));
+  // Listen on a private temporary name, fix its mode, then publish it under the real name. Node
+  // unlinks the *listening* name on close, so closing never removes a socket another instance owns.
+  const tmp = nodePath.join(nodePath.dirname(path), `.${randomBytes(4).toString('hex')}.sock`);
+  let ours: Stats;
+  try {
+    await listenOnce(server, tmp).catch((err: NodeJS.ErrnoException) => {
+      throw new AppError(
+        'control-listen',
+        `cannot listen on the control socket ${path}: ${err.code ?? err.message}`,
+        'Check that its folder is writable by you, or pass another --control path.',
+        { cause: err },
+      );
+    });
+    await fsp.chmod(tmp, 0o600);
+    await publish(tmp, path);
+    ours = await fsp.lstat(path);
+    await fsp.rm(tmp, { force: true });
+  } catch (err) {
+    await new Promise((resolve) => server.close(resolve));
+    await fsp.rm(tmp, { force: true });
+    throw err;
+  }
+  server.on('error', (err) => logError('control socket error', err));
+
+  function serve(sock: net.Socket): void {
+    conns.add(sock);
+    let unsubscribe: (() => void) | null = null;
+    const send = (msg: ControlMessage) => {
+      if (sock.destroyed || !sock.writable) return;
+      sock.write(`${JSON.stringify(msg)}\n`);
+      if (sock.writableLength > maxQueued) sock.destroy();
+    };
+    const onLine = (line: string) => {
+      if (line.trim() === '') return;
+      let req: unknown;
+      try {
+        req = JSON.parse(line);
+      } catch (err) {
+        return send({
+          id: null,
+          result: {
+            ok: false,
+            error: badRequest(`request is not valid JSON: ${(err as Error).message}`),
+          },
+        });
+      }
+      const r = (
+        typeof req === 'object' && req !== null && !Array.isArray(req) ? req : {}
+      ) as Record<string, unknown>;
+      const id = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null;
+      if (id === null)
+        return send({
+          id: null,
+          result: { ok: false, error: badRequest('request needs an "id" (number or string)') },
+        });
+      if (typeof r.cmd !== 'string')
+        return send({
+          id,
+          result: { ok: false, error: badRequest('request needs a "cmd" (string)') },
+        });
+      if (r.cmd === SUBSCRIBE) {
+        unsubscribe ??= service.subscribe(send);
+        return send({ id, result: { ok: true, value: { subscribed: true } } });
+      }
+      if (r.cmd === UNSUBSCRIBE) {
+        unsubscribe?.();
+        unsubscribe = null;
+        return send({ id, result: { ok: true, value: { subscribed: false } } });
+      }
+      service.handle(r.cmd, r.payload).then(
+        (result) => send({ id, result }),
+        (err) => logError('control request failed', err),
+      );
+    };
+    const onOverflow = () => {
+      send({
+        id: null,
+        result: {
+          ok: false,
+          error: {
+            code: 'request-too-large',
+            message: `request line longer than ${maxLine} bytes; connection closed`,
+            hint: 'Send smaller requests (one JSON object per line), then reconnect.',
+          },
+        },
+      });
+      sock.destroySoon();
+    };
+    sock.on('data', lineSplitter(onLine, onOverflow, maxLine));
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      unsubscribe?.();
+      conns.delete(sock);
+    });
+  }
+
+  return {
+    path,
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const sock of conns) sock.destroy();
+      await closed;
+      // Only remove the file if it is still the one we bound (a later instance may have reclaimed it).
+      const st = await fsp.lstat(path).catch(() => null);
+      if (st && st.ino === ours.ino && st.dev === ours.dev) await fsp.rm(path, { force: true });
+    },
+  };
+}

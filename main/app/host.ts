@@ -1,0 +1,91 @@
+// Composes one app instance (settings, engine, service, control socket) for the Electron shell and headless mode.
+import path from 'node:path';
+import type { AppInfo } from '../../common/contract';
+import type { Settings } from '../../common/settings';
+import { Supervisor } from '../engine/supervisor';
+import type { Engine } from '../engine/types';
+import { defaultControlPath } from './control-paths';
+import { startControlServer, type ControlServer } from './control-server';
+import { createService, type Service } from './service';
+import { createSettingsStore, type SettingsStore } from './settings-store';
+import { version as packageVersion } from '../../package.json';
+
+export interface AppHostOptions {
+  mode: 'electron' | 'headless';
+  settingsFile?: string;
+  /** Control socket path; undefined = the default path, null = no control socket. */
+  controlSocket?: string | null;
+  /** Session-only settings from CLI flags (--root, --state, --containerd); never saved. */
+  overrides?: Partial<Settings>;
+  appDir?: string;
+  appVersion?: string;
+  /** Where warnings (a bad settings file) and unexpected errors go; defaults to console. */
+  log?: { warn(msg: string): void; error(msg: string, err: unknown): void };
+  /** Only for tests: build the engine from the loaded settings instead of the Supervisor. */
+  createEngine?: (settings: Settings) => Engine;
+}
+
+export interface AppHost {
+  engine: Engine;
+  settings: SettingsStore;
+  service: Service;
+  control: ControlServer | null;
+  /** Problems found while loading (e.g. an invalid settings file); already logged. */
+  warnings: string[];
+  info(): AppInfo;
+  /** Close the control socket, then shut the engine down (stop containerd unless leaveRunning). */
+  dispose(opts: { leaveRunning: boolean }): Promise<void>;
+}
+
+export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
+  const log = opts.log ?? {
+    warn: (m: string) => console.warn(m),
+    error: (m: string, e: unknown) => console.error(m, e),
+  };
+  const settings = createSettingsStore({ file: opts.settingsFile, overrides: opts.overrides });
+  const { warnings } = await settings.load();
+  for (const w of warnings) log.warn(w);
+  const engine =
+    opts.createEngine?.(settings.get()) ??
+    new Supervisor({ settings: settings.get(), appDir: opts.appDir });
+  const controlPath = opts.controlSocket === undefined ? defaultControlPath() : opts.controlSocket;
+  const info = (): AppInfo => ({
+    appVersion: opts.appVersion ?? packageVersion,
+    controlSocket: controlPath,
+    logsDir: path.dirname(engine.status().paths.log),
+    settingsFile: settings.file,
+    mode: opts.mode,
+  });
+  const service = createService({ engine, settings, info, logError: log.error });
+  let control: ControlServer | null = null;
+  if (controlPath !== null) {
+    try {
+      control = await startControlServer({ path: controlPath, service, logError: log.error });
+    } catch (err) {
+      // Nothing was started yet; leave any adoptable daemon alone.
+      service.dispose();
+      await engine.shutdown({ leaveRunning: true });
+      throw err;
+    }
+  }
+  let disposed: Promise<void> | null = null;
+  return {
+    engine,
+    settings,
+    service,
+    control,
+    warnings,
+    info,
+    dispose(o) {
+      disposed ??= (async () => {
+        await control?.close();
+        try {
+          await engine.shutdown(o);
+        } finally {
+          service.dispose();
+        }
+      })();
+      return disposed;
+    },
+  };
+}

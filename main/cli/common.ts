@@ -1,0 +1,117 @@
+// Shared CLI plumbing: exit codes, --control/--json/--help, connecting to the app, printing errors.
+import type { ContractError } from '../../common/contract';
+import { AppError } from '../app/app-error';
+import { connectControl, type ControlClient } from '../app/control-client';
+import { defaultControlPath } from '../app/control-paths';
+import { parseArgs, type FlagSpec, type Parsed } from './args';
+
+/** Exit codes a script can rely on. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, noApp: 3, interrupted: 130 } as const;
+
+/** Where a command writes and how it learns to stop (tests pass their own). */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C; long-running commands (logs -f, start --wait) stop on it. */
+  signal: AbortSignal;
+}
+
+export function processIo(): CliIo {
+  const ac = new AbortController();
+  // First Ctrl-C: let the command finish cleanly; a second one exits at once.
+  process.once('SIGINT', () => {
+    ac.abort();
+    process.once('SIGINT', () => process.exit(EXIT.interrupted));
+  });
+  return {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    signal: ac.signal,
+  };
+}
+
+export const COMMON_FLAGS: Record<string, FlagSpec> = {
+  control: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', alias: 'h' },
+};
+
+const COMMON_HELP = `  --control PATH   the app's control socket (default: $XDG_RUNTIME_DIR/containerd-desktop/control.sock)
+  --json           machine-readable output
+  -h, --help       show this help
+
+exit codes: 0 ok, 1 the action failed, 2 usage error, 3 no running app
+`;
+
+/** Parse argv with the common flags; prints help and returns `null` for --help. */
+export function parseCommand(
+  argv: string[],
+  spec: Record<string, FlagSpec>,
+  usage: string,
+  io: CliIo,
+): Parsed | null {
+  const parsed = parseArgs(argv, { ...COMMON_FLAGS, ...spec });
+  if (parsed.flags.help) {
+    io.out(`${usage.trimEnd()}\n${COMMON_HELP}`);
+    return null;
+  }
+  return parsed;
+}
+
+export function formatError(prefix: string, e: ContractError): string {
+  const fields = e.fields?.length
+    ? e.fields.map((f) => `  ${f.field}: ${f.message}\n`).join('')
+    : '';
+  return `${prefix}: ${e.message}\n${fields}  hint: ${e.hint}\n`;
+}
+
+/**
+ * Connect (per --control), run `fn`, close; "no app" prints how to start one and returns 3.
+ * Ctrl-C closes the connection (returns 130) unless `handlesAbort` (followers stop on their own).
+ */
+export async function withClient(
+  name: string,
+  flags: Parsed['flags'],
+  io: CliIo,
+  fn: (client: ControlClient) => Promise<number>,
+  handlesAbort = false,
+): Promise<number> {
+  const path = typeof flags.control === 'string' ? flags.control : defaultControlPath(io.env);
+  let client: ControlClient;
+  try {
+    client = await connectControl(path);
+  } catch (err) {
+    if (err instanceof AppError) {
+      if (flags.json)
+        io.out(
+          `${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, hint: err.hint } })}\n`,
+        );
+      io.err(formatError(`cdesk ${name}`, err));
+      return err.code === 'no-app' ? EXIT.noApp : EXIT.failed;
+    }
+    throw err;
+  }
+  const onAbort = () => client.close();
+  if (!handlesAbort) io.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const code = await fn(client);
+    return !handlesAbort && io.signal.aborted ? EXIT.interrupted : code;
+  } finally {
+    io.signal.removeEventListener('abort', onAbort);
+    client.close();
+  }
+}
+
+/** Print a failed result (JSON to stdout with --json, always the message to stderr) and return 1. */
+export function reportFailure(
+  name: string,
+  e: ContractError,
+  flags: Parsed['flags'],
+  io: CliIo,
+): number {
+  if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
+  io.err(formatError(`cdesk ${name}`, e));
+  return EXIT.failed;
+}

@@ -1,0 +1,43 @@
+// Human-readable daemon status for the terminal (status, start, stop, restart share it).
+import type { DaemonStatus, ExitInfo } from '../../common/states';
+
+/** 3725000 → "1h 2m 5s"; under a second → "0s". */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const d = Math.floor(s / 86400);
+  const h = Math.floor((s % 86400) / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const parts = [d && `${d}d`, h && `${h}h`, m && `${m}m`, `${s % 60}s`].filter(Boolean);
+  return (d ? parts.slice(0, 3) : parts).join(' ');
+}
+
+export function formatExit(e: ExitInfo, now: number): string {
+  const how = e.signal ? `signal ${e.signal}` : `code ${e.code ?? '?'}`;
+  return `${how}, ${formatDuration(now - e.at)} ago`;
+}
+
+/** One line: "containerd is running (pid 1234)". */
+export function statusLine(s: DaemonStatus): string {
+  return `containerd is ${s.state}${s.pid ? ` (pid ${s.pid}${s.adopted ? ', adopted' : ''})` : ''}`;
+}
+
+export function formatStatus(s: DaemonStatus, now = Date.now()): string {
+  const rows: [string, string][] = [['state', `${s.state}${s.reason ? ` — ${s.reason}` : ''}`]];
+  rows.push(['pid', s.pid ? `${s.pid}${s.adopted ? ' (adopted)' : ''}` : '-']);
+  rows.push(['uptime', s.runningSince ? formatDuration(now - s.runningSince) : '-']);
+  rows.push(['restarts', String(s.restarts)]);
+  rows.push(['last exit', s.lastExit ? formatExit(s.lastExit, now) : '-']);
+  const h = s.lastHealth;
+  rows.push([
+    'health',
+    h ? `${h.result} in ${h.latencyMs.toFixed(1)} ms, ${formatDuration(now - h.at)} ago` : '-',
+  ]);
+  rows.push(['version', s.version ? `${s.version.version} (${s.version.revision})` : '-']);
+  if (s.state === 'backoff' && s.retryInMs !== null)
+    rows.push(['retry in', formatDuration(s.retryInMs)]);
+  rows.push(['socket', s.paths.socket]);
+  rows.push(['log', s.paths.log]);
+  if (s.hint) rows.push(['hint', s.hint]);
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}\n`).join('');
+}

@@ -1,0 +1,62 @@
+// cdesk: dispatches a subcommand; each lives in its own module exporting `run(argv)`.
+import { UsageError } from './args';
+
+type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+
+const commands: Record<string, Command> = {
+  run: {
+    summary: 'run the supervisor in the foreground (no app needed)',
+    load: () => import('./cmd-run'),
+  },
+  status: {
+    summary: "show containerd's state, pid, uptime, health",
+    load: () => import('./cmd-status'),
+  },
+  start: {
+    summary: 'start containerd (--wait: until running or failed)',
+    load: () => import('./cmd-start'),
+  },
+  stop: { summary: 'stop containerd', load: () => import('./cmd-stop') },
+  restart: { summary: 'restart containerd', load: () => import('./cmd-restart') },
+  logs: { summary: "print containerd's log (-f to follow)", load: () => import('./cmd-logs') },
+  config: {
+    summary: 'print the generated containerd config (TOML)',
+    load: () => import('./cmd-config'),
+  },
+  settings: {
+    summary: 'get or set a setting (settings get [KEY] | set KEY VALUE)',
+    load: () => import('./cmd-settings'),
+  },
+};
+
+function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return `usage: cdesk <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`cdesk <command> --help\` for a command's options.\n`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    process.stderr.write(`cdesk: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await cmd.load()).run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(
+        `cdesk ${name}: ${err.message}\nRun \`cdesk ${name} --help\` for usage.\n`,
+      );
+      return 2;
+    }
+    throw err;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,34 @@
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultControlPath, ensureControlDir } from '../../../main/app/control-paths';
+
+describe('defaultControlPath', () => {
+  it('uses XDG_RUNTIME_DIR', () => {
+    expect(defaultControlPath({ XDG_RUNTIME_DIR: '/run/user/1000' }, '/home/u')).toBe(
+      '/run/user/1000/containerd-desktop/control.sock',
+    );
+  });
+  it('falls back to XDG_STATE_HOME, then ~/.local/state', () => {
+    expect(defaultControlPath({ XDG_STATE_HOME: '/st' }, '/home/u')).toBe(
+      '/st/containerd-desktop/control.sock',
+    );
+    expect(defaultControlPath({ XDG_RUNTIME_DIR: 'relative' }, '/home/u')).toBe(
+      '/home/u/.local/state/containerd-desktop/control.sock',
+    );
+  });
+});
+
+describe('ensureControlDir', () => {
+  it('creates the folder 0700 and tightens our own default folder', async () => {
+    const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-paths-'));
+    const sock = path.join(base, 'containerd-desktop', 'control.sock');
+    await ensureControlDir(sock);
+    expect((await fsp.stat(path.dirname(sock))).mode & 0o777).toBe(0o700);
+    await fsp.chmod(path.dirname(sock), 0o755);
+    await ensureControlDir(sock);
+    expect((await fsp.stat(path.dirname(sock))).mode & 0o777).toBe(0o700);
+    await fsp.rm(base, { recursive: true, force: true });
+  });
+});

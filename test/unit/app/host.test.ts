@@ -1,0 +1,87 @@
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectControl } from '../../../main/app/control-client';
+import { createAppHost, type AppHost } from '../../../main/app/host';
+
+let dir: string;
+const hosts: AppHost[] = [];
+const quiet = { warn: () => undefined, error: () => undefined };
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-host-'));
+});
+afterEach(async () => {
+  await Promise.all(hosts.splice(0).map((h) => h.dispose({ leaveRunning: false })));
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+async function host(controlSocket: string | null = path.join(dir, 'c.sock')): Promise<AppHost> {
+  const h = await createAppHost({
+    mode: 'headless',
+    settingsFile: path.join(dir, 'settings.json'),
+    controlSocket,
+    overrides: {
+      rootDir: path.join(dir, 'root'),
+      stateDir: path.join(dir, 'state'),
+      containerdPath: path.join(dir, 'no-containerd'),
+    },
+    log: quiet,
+  });
+  hosts.push(h);
+  return h;
+}
+
+describe('createAppHost (real Supervisor)', () => {
+  it('wires settings, engine, service and the control socket', async () => {
+    const h = await host();
+    expect(h.info()).toMatchObject({
+      mode: 'headless',
+      controlSocket: path.join(dir, 'c.sock'),
+      settingsFile: path.join(dir, 'settings.json'),
+      logsDir: path.join(dir, 'state'),
+    });
+    expect(h.info().appVersion).toMatch(/^\d+\.\d+\.\d+/);
+    const c = await connectControl(path.join(dir, 'c.sock'));
+    const r = await c.call('daemon:status', {});
+    expect(r).toMatchObject({
+      ok: true,
+      value: { state: 'stopped', paths: { root: path.join(dir, 'root') } },
+    });
+    c.close();
+  });
+
+  it('reports a missing containerd binary as failed with a hint', async () => {
+    const h = await host();
+    const r = await h.service.handle('daemon:start', {});
+    expect(r).toMatchObject({
+      ok: true,
+      value: { state: 'failed', code: 'binary-missing', hint: expect.stringMatching(/containerd/) },
+    });
+  });
+
+  it('runs without a control socket when asked', async () => {
+    const h = await host(null);
+    expect(h.control).toBeNull();
+    expect(h.info().controlSocket).toBeNull();
+  });
+
+  it('refuses to start a second host on the same control socket', async () => {
+    await host();
+    await expect(host()).rejects.toMatchObject({ code: 'control-in-use' });
+  });
+
+  it('removes the control socket on dispose', async () => {
+    const h = await host();
+    await h.dispose({ leaveRunning: false });
+    await expect(fsp.stat(path.join(dir, 'c.sock'))).rejects.toThrow();
+  });
+
+  it('keeps a bad settings file, reporting it as a warning', async () => {
+    await fsp.writeFile(path.join(dir, 'settings.json'), '[1,2');
+    const h = await host();
+    expect(h.warnings[0]).toContain(path.join(dir, 'settings.json'));
+    expect(await fsp.readFile(path.join(dir, 'settings.json'), 'utf8')).toBe('[1,2');
+  });
+});

@@ -1,0 +1,220 @@
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { AnyEvent, AppInfo } from '../../../common/contract';
+import type { HealthEvent, LogLine } from '../../../common/states';
+import { createService, type Service } from '../../../main/app/service';
+import { createSettingsStore, type SettingsStore } from '../../../main/app/settings-store';
+import { EngineError } from '../../../main/engine/errors';
+import { FakeEngine, line } from './fake-engine';
+
+const info = (): AppInfo => ({
+  appVersion: '0.0.0-test',
+  controlSocket: null,
+  logsDir: '/tmp/x',
+  settingsFile: '/tmp/s.json',
+  mode: 'headless',
+});
+
+let dir: string;
+let engine: FakeEngine;
+let store: SettingsStore;
+let service: Service;
+let events: AnyEvent[];
+let logError: ReturnType<typeof vi.fn<(message: string, err: unknown) => void>>;
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-service-'));
+  engine = new FakeEngine();
+  store = createSettingsStore({ file: path.join(dir, 'settings.json') });
+  logError = vi.fn<(message: string, err: unknown) => void>();
+  service = createService({ engine, settings: store, info, logError });
+  events = [];
+  service.subscribe((e) => events.push(e));
+});
+afterEach(async () => {
+  service.dispose();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('commands', () => {
+  it('maps daemon:start to the engine and returns its status', async () => {
+    const r = await service.handle('daemon:start', {});
+    expect(r).toMatchObject({ ok: true, value: { state: 'running' } });
+    expect(engine.calls).toEqual(['start']);
+  });
+
+  it('treats a missing payload as {}', async () => {
+    expect((await service.handle('daemon:status', undefined)).ok).toBe(true);
+  });
+
+  it('rejects an unknown command and touches nothing', async () => {
+    const r = await service.handle('daemon:explode', {});
+    expect(r).toMatchObject({ ok: false, error: { code: 'unknown-command' } });
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('rejects a bad payload, naming the field, and touches nothing', async () => {
+    const r = await service.handle('logs:read', { limit: -1 });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'bad-payload', fields: [{ field: 'limit' }] },
+    });
+    const r2 = await service.handle('daemon:start', { force: true });
+    expect(r2.ok).toBe(false);
+    expect(engine.calls).toEqual([]);
+  });
+
+  it('passes logs:read filters through', async () => {
+    engine.logs = [line(1), line(2)];
+    const r = await service.handle('logs:read', { sinceSeq: 1, level: 'warn' });
+    expect(r.ok).toBe(true);
+    expect(engine.calls).toEqual(['readLogs {"sinceSeq":1,"level":"warn"}']);
+  });
+
+  it('settings:set saves, applies to the engine and emits settings:changed', async () => {
+    const r = await service.handle('settings:set', { patch: { health: { livenessFailures: 5 } } });
+    expect(r.ok).toBe(true);
+    expect(engine.applied).toHaveLength(1);
+    expect(engine.applied[0]!.health.livenessFailures).toBe(5);
+    expect(events.map((e) => e.event)).toEqual(['settings:changed']);
+  });
+
+  it('settings:set with an invalid patch returns field errors and changes nothing', async () => {
+    const r = await service.handle('settings:set', { patch: { stopGraceMs: -5 } });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-settings', fields: [{ field: 'stopGraceMs' }] },
+    });
+    expect(engine.applied).toEqual([]);
+    expect(store.get().stopGraceMs).toBe(10_000);
+    expect(events).toEqual([]);
+  });
+
+  it('returns an EngineError as data with its code and hint', async () => {
+    engine.onStart = async () => {
+      throw new EngineError('binary-missing', 'containerd not found on PATH', 'install containerd');
+    };
+    const r = await service.handle('daemon:start', {});
+    expect(r).toEqual({
+      ok: false,
+      error: {
+        code: 'binary-missing',
+        message: 'containerd not found on PATH',
+        hint: 'install containerd',
+      },
+    });
+    expect(logError).not.toHaveBeenCalled();
+  });
+
+  it('turns any other thrown error into code internal, pointing at the app log', async () => {
+    engine.onStart = async () => {
+      throw new TypeError('boom');
+    };
+    const r = await service.handle('daemon:start', {});
+    expect(r).toMatchObject({ ok: false, error: { code: 'internal' } });
+    if (!r.ok) expect(r.error.hint).toMatch(/app log/);
+    expect(logError).toHaveBeenCalledTimes(1);
+  });
+
+  it('diagnostics:collect reports app info, status, settings, config and recent log lines', async () => {
+    engine.logs = Array.from({ length: 250 }, (_, i) => line(i + 1));
+    const r = await service.handle('diagnostics:collect', {});
+    expect(r.ok).toBe(true);
+    const text = (r as { value: { text: string } }).value.text;
+    expect(text).toContain('0.0.0-test');
+    expect(text).toContain('## Status');
+    expect(text).toContain('"logLevel"');
+    expect(text).toContain('version = 2');
+    expect(text).toContain('line 250');
+    expect(text).toContain('line 51"');
+    expect(text).not.toContain('line 50"');
+  });
+
+  it('app:info returns the host info', async () => {
+    expect(await service.handle('app:info', {})).toEqual({ ok: true, value: info() });
+  });
+});
+
+describe('events', () => {
+  it('forwards state transitions with the full status', () => {
+    engine.transition('starting');
+    expect(events).toHaveLength(1);
+    const e = events[0]!;
+    expect(e.event).toBe('daemon:state');
+    if (e.event === 'daemon:state') {
+      expect(e.payload.status.state).toBe('starting');
+      expect(e.payload.transition).toMatchObject({ state: 'starting', prev: 'stopped' });
+    }
+  });
+
+  it('forwards health samples', () => {
+    const h: HealthEvent = {
+      type: 'health',
+      at: 1,
+      phase: 'liveness',
+      ok: true,
+      result: 'SERVING',
+      latencyMs: 1,
+      failures: 0,
+    };
+    engine.emit(h);
+    expect(events).toEqual([{ event: 'health:sample', payload: h }]);
+  });
+
+  it('sends a lone log line promptly (leading edge)', async () => {
+    const t0 = performance.now();
+    engine.emit({ type: 'log', lines: [line(1)] });
+    await vi.waitFor(() => expect(events).toHaveLength(1), { interval: 1 });
+    expect(performance.now() - t0).toBeLessThan(15);
+  });
+
+  it('batches a flood of 100k lines: ≤ 60 batches/s, ≤ 5000 lines each, none lost or reordered', async () => {
+    const batches: { at: number; lines: LogLine[] }[] = [];
+    service.subscribe((e) => {
+      if (e.event === 'logs:lines') batches.push({ at: performance.now(), lines: e.payload.lines });
+    });
+    const total = 100_000;
+    let seq = 0;
+    // 1000 lines every tick, like a tailer reading a burst.
+    while (seq < total) {
+      engine.emit({ type: 'log', lines: Array.from({ length: 1000 }, () => line(++seq)) });
+      await new Promise((r) => setImmediate(r));
+    }
+    await vi.waitFor(() => expect(batches.reduce((n, b) => n + b.lines.length, 0)).toBe(total), {
+      timeout: 5000,
+      interval: 20,
+    });
+    const seqs = batches.flatMap((b) => b.lines.map((l) => l.seq));
+    expect(seqs).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+    expect(Math.max(...batches.map((b) => b.lines.length))).toBeLessThanOrEqual(5000);
+    for (let i = 1; i < batches.length; i++) {
+      // Timers can fire up to ~1 ms "early" against performance.now rounding; 1000/60 ≈ 16.7 ms.
+      expect(batches[i]!.at - batches[i - 1]!.at).toBeGreaterThanOrEqual(15.5);
+    }
+    for (let i = 0; i < batches.length; i++) {
+      const inWindow = batches.filter(
+        (b) => b.at >= batches[i]!.at && b.at < batches[i]!.at + 1000,
+      ).length;
+      expect(inWindow).toBeLessThanOrEqual(60);
+    }
+  });
+
+  it('stops emitting after dispose', () => {
+    service.dispose();
+    engine.transition('starting');
+    expect(events).toEqual([]);
+  });
+
+  it('a throwing subscriber does not starve the others', () => {
+    const seen: string[] = [];
+    service.subscribe(() => {
+      throw new Error('bad listener');
+    });
+    service.subscribe((e) => seen.push(e.event));
+    engine.transition('starting');
+    expect(seen).toEqual(['daemon:state']);
+    expect(logError).toHaveBeenCalled();
+  });
+});

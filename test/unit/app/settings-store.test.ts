@@ -1,0 +1,196 @@
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { defaultSettings } from '../../../common/settings';
+import { createSettingsStore, defaultSettingsFile } from '../../../main/app/settings-store';
+
+let dir: string;
+let file: string;
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-settings-'));
+  file = path.join(dir, 'cfg', 'settings.json');
+});
+afterEach(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('defaultSettingsFile', () => {
+  it('uses XDG_CONFIG_HOME when absolute', () => {
+    expect(defaultSettingsFile({ XDG_CONFIG_HOME: '/x/cfg' }, '/home/u')).toBe(
+      '/x/cfg/containerd-desktop/settings.json',
+    );
+  });
+  it('falls back to ~/.config (relative XDG values are ignored)', () => {
+    expect(defaultSettingsFile({ XDG_CONFIG_HOME: 'rel' }, '/home/u')).toBe(
+      '/home/u/.config/containerd-desktop/settings.json',
+    );
+  });
+});
+
+describe('load', () => {
+  it('uses the defaults when the file is missing, without warnings or writing', async () => {
+    const store = createSettingsStore({ file });
+    expect(await store.load()).toEqual({ warnings: [] });
+    expect(store.get()).toEqual(defaultSettings());
+    await expect(fsp.stat(file)).rejects.toThrow();
+  });
+
+  it('reads a valid file', async () => {
+    await fsp.mkdir(path.dirname(file));
+    await fsp.writeFile(
+      file,
+      JSON.stringify({ logLevel: 'debug', restart: { backoffMaxMs: 9000 } }),
+    );
+    const store = createSettingsStore({ file });
+    await store.load();
+    expect(store.get().logLevel).toBe('debug');
+    expect(store.get().restart.backoffMaxMs).toBe(9000);
+    expect(store.get().restart.backoffInitialMs).toBe(500);
+  });
+
+  it('keeps the defaults and names the file on corrupt JSON, leaving the file untouched', async () => {
+    await fsp.mkdir(path.dirname(file));
+    await fsp.writeFile(file, '{ nope');
+    const store = createSettingsStore({ file });
+    const { warnings } = await store.load();
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(file);
+    expect(warnings[0]).toContain('not valid JSON');
+    expect(store.get()).toEqual(defaultSettings());
+    expect(await fsp.readFile(file, 'utf8')).toBe('{ nope');
+  });
+
+  it('names every invalid field', async () => {
+    await fsp.mkdir(path.dirname(file));
+    await fsp.writeFile(file, JSON.stringify({ logLevel: 'loud', restart: { backofMaxMs: 1 } }));
+    const store = createSettingsStore({ file });
+    const { warnings } = await store.load();
+    expect(warnings[0]).toContain('logLevel');
+    expect(warnings[0]).toContain('restart.backofMaxMs');
+    expect(store.get()).toEqual(defaultSettings());
+  });
+});
+
+describe('set', () => {
+  it('deep-merges a partial nested group and writes the file 0600 atomically', async () => {
+    const store = createSettingsStore({ file });
+    await store.load();
+    const r = await store.set({ restart: { backoffMaxMs: 7000 }, logLevel: 'warn' });
+    expect(r.ok).toBe(true);
+    expect(store.get().restart).toEqual({ ...defaultSettings().restart, backoffMaxMs: 7000 });
+    const onDisk = JSON.parse(await fsp.readFile(file, 'utf8'));
+    expect(onDisk.restart.backoffMaxMs).toBe(7000);
+    expect(onDisk.logLevel).toBe('warn');
+    expect((await fsp.stat(file)).mode & 0o777).toBe(0o600);
+    expect((await fsp.readdir(path.dirname(file))).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('null clears a nullable path', async () => {
+    const store = createSettingsStore({ file });
+    await store.set({ rootDir: '/srv/c' });
+    expect(store.get().rootDir).toBe('/srv/c');
+    await store.set({ rootDir: null });
+    expect(store.get().rootDir).toBeNull();
+  });
+
+  it('rejects an invalid patch with per-field errors and changes nothing', async () => {
+    const store = createSettingsStore({ file });
+    await store.set({ logLevel: 'debug' });
+    const before = await fsp.readFile(file, 'utf8');
+    const listener = vi.fn();
+    store.onChange(listener);
+    const r = await store.set({
+      logLevel: 'info',
+      rootDir: 'relative',
+      restart: { backoffMaxMs: 'x' },
+    });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.code).toBe('invalid-settings');
+    expect(r.error.fields?.map((f) => f.field).sort()).toEqual(['restart.backoffMaxMs', 'rootDir']);
+    expect(r.error.message).toContain('rootDir');
+    expect(r.error.hint).toMatch(/nothing was changed/);
+    expect(store.get().logLevel).toBe('debug');
+    expect(await fsp.readFile(file, 'utf8')).toBe(before);
+    expect(listener).not.toHaveBeenCalled();
+  });
+
+  it('names unknown keys, including nested ones and __proto__', async () => {
+    const store = createSettingsStore({ file });
+    const r = await store.set(JSON.parse('{"restart":{"backofMaxMs":1},"__proto__":{"x":1}}'));
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.fields?.map((f) => f.field).sort()).toEqual([
+      '__proto__',
+      'restart.backofMaxMs',
+    ]);
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it('rejects the cross-field rule (backoffMaxMs < backoffInitialMs)', async () => {
+    const store = createSettingsStore({ file });
+    const r = await store.set({ restart: { backoffInitialMs: 5000, backoffMaxMs: 1000 } });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.fields?.[0]?.field).toBe('restart.backoffMaxMs');
+  });
+
+  it('notifies listeners with the new view after saving', async () => {
+    const store = createSettingsStore({ file });
+    const listener = vi.fn();
+    store.onChange(listener);
+    await store.set({ autoStart: false });
+    expect(listener).toHaveBeenCalledTimes(1);
+    expect(listener.mock.calls[0]![0].settings.autoStart).toBe(false);
+    expect(listener.mock.calls[0]![0].file).toBe(file);
+  });
+
+  it('keeps a copy of a corrupt file before the first save replaces it', async () => {
+    await fsp.mkdir(path.dirname(file));
+    await fsp.writeFile(file, '{ nope');
+    const store = createSettingsStore({ file });
+    await store.load();
+    expect((await store.set({ autoStart: false })).ok).toBe(true);
+    const names = await fsp.readdir(path.dirname(file));
+    const backup = names.find((n) => n.startsWith('settings.json.invalid-'));
+    expect(backup).toBeDefined();
+    expect(await fsp.readFile(path.join(path.dirname(file), backup!), 'utf8')).toBe('{ nope');
+  });
+
+  it('reports a write failure as data and changes nothing', async () => {
+    await fsp.writeFile(path.join(dir, 'cfg'), 'a file where the folder should be');
+    const store = createSettingsStore({ file });
+    const r = await store.set({ autoStart: false });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe('settings-write');
+    expect(store.get().autoStart).toBe(true);
+  });
+
+  it('serialises concurrent patches so none is lost', async () => {
+    const store = createSettingsStore({ file });
+    await Promise.all([store.set({ autoStart: false }), store.set({ notifications: false })]);
+    const onDisk = JSON.parse(await fsp.readFile(file, 'utf8'));
+    expect([onDisk.autoStart, onDisk.notifications]).toEqual([false, false]);
+  });
+});
+
+describe('overrides (CLI flags)', () => {
+  it('apply on top of the file but are never written', async () => {
+    const store = createSettingsStore({ file, overrides: { rootDir: '/flag/root' } });
+    await store.load();
+    expect(store.get().rootDir).toBe('/flag/root');
+    await store.set({ logLevel: 'debug' });
+    expect(store.get().rootDir).toBe('/flag/root');
+    expect(JSON.parse(await fsp.readFile(file, 'utf8')).rootDir).toBeNull();
+  });
+
+  it('give way to a patch that sets the same key', async () => {
+    const store = createSettingsStore({ file, overrides: { rootDir: '/flag/root' } });
+    await store.set({ rootDir: '/chosen' });
+    expect(store.get().rootDir).toBe('/chosen');
+  });
+
+  it('an invalid override throws naming the field', () => {
+    expect(() => createSettingsStore({ file, overrides: { rootDir: 'rel' } })).toThrow(/rootDir/);
+  });
+});

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { intFlag, parseArgs, UsageError } from '../../../main/cli/args';
+
+const spec = {
+  json: { type: 'boolean' as const },
+  follow: { type: 'boolean' as const, alias: 'f' },
+  since: { type: 'string' as const },
+  lines: { type: 'string' as const, alias: 'n' },
+};
+
+describe('parseArgs', () => {
+  it('reads booleans, aliases, --x V and --x=V, and positionals', () => {
+    expect(parseArgs(['get', '--json', '-f', '--since', '5m', '--lines=3', 'key'], spec)).toEqual({
+      flags: { json: true, follow: true, since: '5m', lines: '3' },
+      positionals: ['get', 'key'],
+    });
+  });
+
+  it('takes everything after -- as positionals', () => {
+    expect(parseArgs(['--', '--json', '-5'], spec).positionals).toEqual(['--json', '-5']);
+  });
+
+  it('treats a lone - as a positional', () => {
+    expect(parseArgs(['-'], spec).positionals).toEqual(['-']);
+  });
+
+  it('rejects an unknown option, listing the known ones', () => {
+    expect(() => parseArgs(['--nope'], spec)).toThrow(UsageError);
+    expect(() => parseArgs(['--nope'], spec)).toThrow(/--json/);
+    expect(() => parseArgs(['-x'], spec)).toThrow(/unknown option -x/);
+  });
+
+  it('rejects a missing value, and a value that looks like a flag', () => {
+    expect(() => parseArgs(['--since'], spec)).toThrow(/--since needs a value/);
+    expect(() => parseArgs(['--since', '--json'], spec)).toThrow(/needs a value/);
+  });
+
+  it('rejects a value on a boolean flag', () => {
+    expect(() => parseArgs(['--json=yes'], spec)).toThrow(/takes no value/);
+  });
+});
+
+describe('intFlag', () => {
+  it('parses an integer in range', () => {
+    expect(intFlag({ n: '42' }, 'n', 1, 100)).toBe(42);
+    expect(intFlag({}, 'n', 1, 100)).toBeUndefined();
+  });
+
+  it('rejects non-integers and out-of-range values, naming the flag and range', () => {
+    expect(() => intFlag({ n: '4.5' }, 'n', 1, 100)).toThrow(
+      /--n must be a whole number from 1 to 100/,
+    );
+    expect(() => intFlag({ n: '0' }, 'n', 1, 100)).toThrow(UsageError);
+    expect(() => intFlag({ n: 'x' }, 'n', 1, 100)).toThrow(/got x/);
+  });
+});

@@ -1,0 +1,287 @@
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppInfo } from '../../../common/contract';
+import { startControlServer, type ControlServer } from '../../../main/app/control-server';
+import { createService, type Service } from '../../../main/app/service';
+import { createSettingsStore, type SettingsStore } from '../../../main/app/settings-store';
+import { UsageError } from '../../../main/cli/args';
+import type { CliIo } from '../../../main/cli/common';
+import { run as config } from '../../../main/cli/cmd-config';
+import { run as logs } from '../../../main/cli/cmd-logs';
+import { run as restart } from '../../../main/cli/cmd-restart';
+import { run as settingsCmd } from '../../../main/cli/cmd-settings';
+import { run as start } from '../../../main/cli/cmd-start';
+import { run as status } from '../../../main/cli/cmd-status';
+import { run as stop } from '../../../main/cli/cmd-stop';
+import { FakeEngine, line } from '../app/fake-engine';
+
+const info = (): AppInfo => ({
+  appVersion: 't',
+  controlSocket: null,
+  logsDir: '/',
+  settingsFile: '/s',
+  mode: 'headless',
+});
+
+let dir: string;
+let sock: string;
+let engine: FakeEngine;
+let store: SettingsStore;
+let service: Service;
+let server: ControlServer;
+
+interface Captured extends CliIo {
+  stdout: string;
+  stderr: string;
+  abort(): void;
+}
+
+function io(): Captured {
+  const ac = new AbortController();
+  const c: Captured = {
+    stdout: '',
+    stderr: '',
+    out: (t) => void (c.stdout += t),
+    err: (t) => void (c.stderr += t),
+    env: {},
+    signal: ac.signal,
+    abort: () => ac.abort(),
+  };
+  return c;
+}
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-cli-'));
+  sock = path.join(dir, 'control.sock');
+  engine = new FakeEngine();
+  store = createSettingsStore({ file: path.join(dir, 'settings.json') });
+  service = createService({ engine, settings: store, info });
+  server = await startControlServer({ path: sock, service });
+});
+afterEach(async () => {
+  await server.close();
+  service.dispose();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('every command', () => {
+  it('exits 3 with how to start an app when none is running', async () => {
+    const o = io();
+    expect(await status(['--control', path.join(dir, 'none.sock')], o)).toBe(3);
+    expect(o.stderr).toMatch(/no running Containerd Desktop/);
+    expect(o.stderr).toMatch(/npm start/);
+    expect(o.stderr).toMatch(/cdesk serve/);
+    expect(o.stderr).toMatch(/cdesk run/);
+  });
+
+  it('prints help and exits 0 on --help, without connecting', async () => {
+    for (const cmd of [status, start, stop, restart, logs, config, settingsCmd]) {
+      const o = io();
+      expect(await cmd(['--help'], o)).toBe(0);
+      expect(o.stdout).toMatch(/^usage: cdesk /);
+      expect(o.stdout).toMatch(/exit codes/);
+    }
+  });
+
+  it('throws UsageError (exit 2 in main) on unknown flags and stray arguments', async () => {
+    await expect(status(['--control', sock, '--bogus'], io())).rejects.toThrow(UsageError);
+    await expect(stop(['--control', sock, 'now'], io())).rejects.toThrow(UsageError);
+  });
+});
+
+describe('status', () => {
+  it('prints state, pid, uptime, restarts and health', async () => {
+    engine.transition('running');
+    const o = io();
+    expect(await status(['--control', sock], o)).toBe(0);
+    expect(o.stdout).toMatch(/state:\s+running/);
+    expect(o.stdout).toMatch(/pid:\s+4242/);
+    expect(o.stdout).toMatch(/uptime:\s+1m 5s/);
+    expect(o.stdout).toMatch(/restarts:\s+0/);
+  });
+
+  it('--json prints the DaemonStatus', async () => {
+    const o = io();
+    expect(await status(['--control', sock, '--json'], o)).toBe(0);
+    expect(JSON.parse(o.stdout)).toMatchObject({ state: 'stopped', pid: null });
+  });
+});
+
+describe('start / stop / restart', () => {
+  it('start exits 0 when running', async () => {
+    const o = io();
+    expect(await start(['--control', sock], o)).toBe(0);
+    expect(o.stdout).toBe('containerd is running (pid 4242)\n');
+  });
+
+  it('start exits 1 when the daemon failed, showing the hint', async () => {
+    engine.onStart = async () => {
+      engine.transition('failed', 'binary-missing', 'containerd not found');
+      engine.current = { ...engine.current, hint: 'install containerd' };
+      return engine.current;
+    };
+    const o = io();
+    expect(await start(['--control', sock], o)).toBe(1);
+    expect(o.stdout).toMatch(/hint:\s+install containerd/);
+  });
+
+  it('start reports an engine error with its hint and exits 1', async () => {
+    engine.onStart = async () => {
+      throw Object.assign(
+        new (await import('../../../main/engine/errors')).EngineError('busy', 'busy now', 'wait'),
+      );
+    };
+    const o = io();
+    expect(await start(['--control', sock], o)).toBe(1);
+    expect(o.stderr).toBe('cdesk start: busy now\n  hint: wait\n');
+  });
+
+  it('start --wait follows progress until running', async () => {
+    engine.onStart = async () => {
+      setTimeout(() => engine.transition('running', 'healthy', 'containerd is serving'), 50);
+      return engine.transition('starting', 'spawned', 'spawned containerd');
+    };
+    const o = io();
+    expect(await start(['--control', sock, '--wait'], o)).toBe(0);
+    expect(o.stderr).toContain('starting: spawned containerd');
+    expect(o.stderr).toContain('running: containerd is serving');
+  });
+
+  it('start --wait exits 1 on timeout', async () => {
+    engine.onStart = async () => engine.transition('backoff');
+    const o = io();
+    expect(await start(['--control', sock, '--wait', '--timeout', '1'], o)).toBe(1);
+    expect(o.stderr).toMatch(/not running after 1 s/);
+  });
+
+  it('--timeout needs --wait', async () => {
+    await expect(start(['--control', sock, '--timeout', '5'], io())).rejects.toThrow(/--wait/);
+  });
+
+  it('stop and restart exit 0 on the wanted state', async () => {
+    expect(await stop(['--control', sock], io())).toBe(0);
+    expect(await restart(['--control', sock], io())).toBe(0);
+    expect(engine.calls).toEqual(['stop', 'restart']);
+  });
+});
+
+describe('logs', () => {
+  beforeEach(() => {
+    engine.logs = [line(1), line(2, 'warn'), line(3)];
+  });
+
+  it('prints the raw lines', async () => {
+    const o = io();
+    expect(await logs(['--control', sock], o)).toBe(0);
+    expect(o.stdout.split('\n').filter(Boolean)).toHaveLength(3);
+    expect(o.stdout).toContain('level=warn msg="line 2"');
+  });
+
+  it('passes --level, --grep, -n and a relative --since to the app', async () => {
+    const before = Date.now();
+    expect(
+      await logs(
+        ['--control', sock, '--level', 'warn', '--grep', 'x', '-n', '5', '--since', '5m'],
+        io(),
+      ),
+    ).toBe(0);
+    const q = JSON.parse(engine.calls[0]!.slice('readLogs '.length));
+    expect(q).toMatchObject({ level: 'warn', text: 'x', limit: 5 });
+    expect(before - 5 * 60_000 - q.sinceTime).toBeLessThanOrEqual(0);
+    expect(Date.now() - 5 * 60_000 - q.sinceTime).toBeGreaterThanOrEqual(0);
+  });
+
+  it('rejects a bad --since or --level naming the accepted forms', async () => {
+    await expect(logs(['--control', sock, '--since', 'yesterday'], io())).rejects.toThrow(
+      /ISO date .* 30s, 5m/,
+    );
+    await expect(logs(['--control', sock, '--level', 'loud'], io())).rejects.toThrow(
+      /--level must be one of/,
+    );
+  });
+
+  it('--json prints one LogLine per line', async () => {
+    const o = io();
+    await logs(['--control', sock, '--json'], o);
+    expect(
+      o.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).seq),
+    ).toEqual([1, 2, 3]);
+  });
+
+  it('-f prints the backlog, then new matching lines once each, and stops on Ctrl-C', async () => {
+    const o = io();
+    const done = logs(['--control', sock, '-f', '--level', 'warn'], o);
+    await expect.poll(() => o.stdout).toContain('line 2');
+    // seq 3 was in the backlog already; 4 is info (filtered out), 5 is new.
+    engine.emit({ type: 'log', lines: [line(3, 'error'), line(4), line(5, 'error')] });
+    await expect.poll(() => o.stdout).toContain('line 5');
+    o.abort();
+    expect(await done).toBe(0);
+    expect(o.stdout.trim().split('\n')).toEqual([
+      'level=warn msg="line 2"',
+      'level=error msg="line 5"',
+    ]);
+  });
+
+  it('-f exits 1 when the app goes away', async () => {
+    const o = io();
+    const done = logs(['--control', sock, '-f'], o);
+    await expect.poll(() => o.stdout).toContain('line 3');
+    await server.close();
+    expect(await done).toBe(1);
+    expect(o.stderr).toMatch(/closed/);
+  });
+});
+
+describe('config', () => {
+  it('prints the TOML', async () => {
+    const o = io();
+    expect(await config(['--control', sock], o)).toBe(0);
+    expect(o.stdout).toBe('version = 2\nroot = "/tmp/r"\n');
+  });
+});
+
+describe('settings', () => {
+  it('get KEY prints one value; get prints every dotted key', async () => {
+    const o = io();
+    expect(await settingsCmd(['get', 'restart.backoffMaxMs', '--control', sock], o)).toBe(0);
+    expect(o.stdout).toBe('30000\n');
+    const all = io();
+    expect(await settingsCmd(['get', '--control', sock], all)).toBe(0);
+    expect(all.stdout).toContain('health.livenessFailures = 3');
+    expect(all.stdout).toContain('rootDir = null');
+  });
+
+  it('set KEY VALUE parses JSON values and bare strings', async () => {
+    expect(
+      await settingsCmd(['set', 'restart.backoffMaxMs', '5000', '--control', sock], io()),
+    ).toBe(0);
+    expect(await settingsCmd(['set', 'logLevel', 'debug', '--control', sock], io())).toBe(0);
+    expect(store.get().restart.backoffMaxMs).toBe(5000);
+    expect(store.get().logLevel).toBe('debug');
+    expect(engine.applied).toHaveLength(2);
+  });
+
+  it('set with an invalid value exits 1 naming the field, and changes nothing', async () => {
+    const o = io();
+    expect(await settingsCmd(['set', 'logLevel', 'loud', '--control', sock], o)).toBe(1);
+    expect(o.stderr).toMatch(/logLevel/);
+    expect(o.stderr).toMatch(/hint:/);
+    expect(store.get().logLevel).toBe('info');
+  });
+
+  it('an unknown key is a usage error listing the known ones', async () => {
+    await expect(settingsCmd(['get', 'nope', '--control', sock], io())).rejects.toThrow(
+      /unknown setting "nope".*logLevel/,
+    );
+    await expect(
+      settingsCmd(['set', 'restart.nope', '1', '--control', sock], io()),
+    ).rejects.toThrow(UsageError);
+    await expect(settingsCmd(['frob', '--control', sock], io())).rejects.toThrow(/use get or set/);
+  });
+});
