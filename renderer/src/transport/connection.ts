@@ -1,0 +1,22 @@
+// Connection state for transports that can drop (the WebSocket); the preload API is always connected.
+import type { ContractClient, ContractError } from '../../../common/contract';
+
+export type ConnectionState = 'connecting' | 'open' | 'closed';
+
+/** A client that reports its connection state (optional extension of ContractClient). */
+export interface ConnectionAware {
+  onConnection(listener: (state: ConnectionState) => void): () => void;
+}
+
+export function isConnectionAware(c: ContractClient): c is ContractClient & ConnectionAware {
+  return typeof (c as Partial<ConnectionAware>).onConnection === 'function';
+}
+
+/** The error every call still pending gets when the socket drops. */
+export function disconnectedError(detail: string): ContractError {
+  return {
+    code: 'disconnected',
+    message: `lost the connection to Containerd Desktop (${detail})`,
+    hint: 'the page reconnects by itself; if it does not, check that the app (or `cdesk` headless mode) is still running, then try again',
+  };
+}
