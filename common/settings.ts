@@ -7,7 +7,15 @@ const absPath = z
   .min(1)
   .refine((p) => p.startsWith('/'), { message: 'must be an absolute path (starting with /)' });
 
-export const CONTAINERD_LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic'] as const;
+export const CONTAINERD_LOG_LEVELS = [
+  'trace',
+  'debug',
+  'info',
+  'warn',
+  'error',
+  'fatal',
+  'panic',
+] as const;
 
 /** Restart policy knobs (DESIGN.md "Restart policy"). */
 export const restartSettingsSchema = z
@@ -55,7 +63,12 @@ export const settingsSchema = z
     stopGraceMs: ms(0, 120_000).default(10_000),
     /** How long to wait after SIGUSR1 (stack dump) before SIGKILL on a hung daemon. */
     hangDumpWaitMs: ms(0, 10_000).default(1_000),
-    logRotateBytes: z.number().int().min(4096).max(1 << 30).default(10 * 1024 * 1024),
+    logRotateBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .max(1 << 30)
+      .default(10 * 1024 * 1024),
     logRotateKeep: z.number().int().min(1).max(50).default(5),
     logRingLines: z.number().int().min(100).max(1_000_000).default(20_000),
     onQuit: z.enum(['stop', 'leave-running']).default('stop'),

@@ -63,7 +63,8 @@ export interface HealthEvent {
   detail?: string;
 }
 
-export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic' | 'unknown';
+export type LogLevel =
+  'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic' | 'unknown';
 
 /** One parsed line of containerd's log. */
 export interface LogLine {
@@ -103,5 +104,12 @@ export interface DaemonStatus {
   version: { version: string; revision: string } | null;
   hint: string | null;
   retryInMs: number | null;
-  paths: { socket: string; config: string; pidfile: string; log: string; root: string; state: string };
+  paths: {
+    socket: string;
+    config: string;
+    pidfile: string;
+    log: string;
+    root: string;
+    state: string;
+  };
 }
