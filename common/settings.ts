@@ -37,7 +37,7 @@ export const restartSettingsSchema = z
 export const healthSettingsSchema = z
   .object({
     startupBudgetMs: ms(100, 600_000).default(60_000),
-    startupProbeIntervalMs: ms(1, 1000).default(5),
+    startupProbeIntervalMs: ms(1, 1000).default(10),
     livenessIntervalMs: ms(50, 600_000).default(5_000),
     livenessTimeoutMs: ms(10, 60_000).default(3_000),
     livenessFailures: z.number().int().min(1).max(100).default(3),

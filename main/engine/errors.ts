@@ -40,6 +40,7 @@ export function isPermanent(err: unknown): boolean {
       'overrides-invalid',
       'socket-path-too-long',
       'state-dir',
+      'busy',
     ].includes(err.code)
   );
 }

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { readFile, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandResults } from '../../common/contract';
 import type { Settings } from '../../common/settings';
@@ -22,6 +22,7 @@ import { HealthClient, waitForServing } from './health';
 import { LogRing } from './log-ring';
 import { LogTailer } from './log-tail';
 import { resolveLayout, type Layout } from './paths';
+import { acquireSupervisorLock } from './supervisor-lock';
 import { checkIdentity, readPidfile, removePidfile, writePidfile } from './pidfile';
 import {
   decideAfterExit,
@@ -103,6 +104,7 @@ export class Supervisor implements Engine {
   private readonly samples: HealthEvent[] = [];
   private readonly restartTimes: number[] = [];
   private writtenConfig: { path: string; toml: string } | null = null;
+  private releaseLock: (() => Promise<void>) | null = null;
 
   constructor(opts: SupervisorOptions) {
     this.settings = opts.settings;
@@ -204,6 +206,7 @@ export class Supervisor implements Engine {
         // Leave the daemon and its pidfile in place: the next launch adopts it.
         this.daemon?.detach();
         this.daemon = null;
+        await this.unlock();
       });
     } else {
       await this.stop();
@@ -254,6 +257,7 @@ export class Supervisor implements Engine {
     this.daemon = null;
     this.closeHealth();
     await this.cleanupFiles();
+    await this.unlock();
     this.transition('stopped', reason, 'stopped');
     return this.status();
   }
@@ -285,6 +289,7 @@ export class Supervisor implements Engine {
       appDir: this.appDir,
     });
     const configFile = await this.writeConfig();
+    this.releaseLock ??= await acquireSupervisorLock(join(this.layout.stateDir, 'supervisor.lock'));
     await this.ensureTailer();
     if (epoch !== this.epoch) return;
     if (await this.tryAdopt(binary, configFile, epoch)) return;
@@ -495,6 +500,7 @@ export class Supervisor implements Engine {
   private fail(code: string, reason: string, hint: string): void {
     this.wanted = false;
     this.stopLiveness();
+    void this.unlock();
     this.transition('failed', reason, code, { hint });
   }
 
@@ -509,7 +515,8 @@ export class Supervisor implements Engine {
     void removePidfile(this.layout.pidFile);
     const now = performance.now();
     // Healthy until the exit, unless checks were already failing: then until the last good one.
-    const healthyUntil = this.livenessFailures > 0 || this.killReason ? (this.lastOkAt ?? now) : now;
+    const healthyUntil =
+      this.livenessFailures > 0 || this.killReason ? (this.lastOkAt ?? now) : now;
     const healthyForMs = this.runHealthyAt === null ? 0 : healthyUntil - this.runHealthyAt;
     const what = this.killReason ?? `containerd ${describeExit(info.code, info.signal)}`;
     const hung = this.killReason !== null && this.runHealthyAt !== null;
@@ -642,6 +649,12 @@ export class Supervisor implements Engine {
   private closeHealth(): void {
     this.health?.close();
     this.health = null;
+  }
+
+  private async unlock(): Promise<void> {
+    const release = this.releaseLock;
+    this.releaseLock = null;
+    await release?.();
   }
 
   private async cleanupFiles(): Promise<void> {

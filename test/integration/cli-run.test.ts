@@ -165,3 +165,21 @@ describe('cdesk run usage errors', () => {
     expect(out).toMatch(/--keep-running/);
   });
 });
+
+describe.skipIf(!have)('cdesk run, one per state dir', () => {
+  it('a second run on the same state dir exits 1 saying another supervises it', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const args = ['--state', join(t.dir, 's'), '--root', join(t.dir, 'r')];
+    const first = cdeskRun(args);
+    await until(() => !!running(first), 20_000, 'first running');
+    const second = cdeskRun(args);
+    expect(await second.exit).toBe(1);
+    const failed = states(second).find((e) => e.state === 'failed')!;
+    expect(failed.code).toBe('busy');
+    expect(failed.reason).toContain(String(first.child.pid));
+    expect(alive(running(first)!.pid!)).toBe(true);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+  });
+});

@@ -199,3 +199,22 @@ describe.skipIf(!have)('engine with real containerd', () => {
     expect((await readPidfile(s.paths.pidfile)) as { pid: number }).toMatchObject({ pid: s.pid });
   });
 });
+
+describe.skipIf(!have)('one supervisor per state dir', () => {
+  it('a second engine on the same state dir is refused while the first supervises', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const settings = testSettings(t.dir);
+    const first = new Supervisor({ settings });
+    cleanups.push(() => first.shutdown({ leaveRunning: false }));
+    const s1 = await first.start();
+    expect(s1.state).toBe('running');
+    // A second process would be refused; in-process the lock is per pid, so check the file.
+    const lock = JSON.parse(readFileSync(`${settings.stateDir}/supervisor.lock`, 'utf8')) as {
+      pid: number;
+    };
+    expect(lock.pid).toBe(process.pid);
+    await first.stop();
+    expect(existsSync(`${settings.stateDir}/supervisor.lock`)).toBe(false);
+  });
+});
