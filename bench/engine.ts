@@ -142,7 +142,11 @@ export async function benchBareRespawn(n: number): Promise<number[]> {
       await exited;
       child = spawn(CONTAINERD, ['--config', path], { stdio: 'ignore' });
       const alive = () => child.exitCode === null;
-      const r = await waitForServing(layout.socket, { budgetMs: 30_000, intervalMs: 2, isAlive: alive });
+      const r = await waitForServing(layout.socket, {
+        budgetMs: 30_000,
+        intervalMs: 2,
+        isAlive: alive,
+      });
       if (!r.ok) throw new Error(`bare respawn: ${r.reason}`);
       out.push(performance.now() - t0);
     }
@@ -153,7 +157,9 @@ export async function benchBareRespawn(n: number): Promise<number[]> {
 }
 
 /** CPU used by the engine (this process) while containerd runs healthy, per second. */
-export async function benchIdleCpu(seconds: number): Promise<{ cpuMsPerSec: number; livenessMs: number }> {
+export async function benchIdleCpu(
+  seconds: number,
+): Promise<{ cpuMsPerSec: number; livenessMs: number }> {
   return withDir(async (dir) => {
     const engine = new Supervisor({ settings: settingsIn(dir) });
     await engine.start();

@@ -29,7 +29,9 @@ const add = (metric: string, ours: string, reference = '', ratio = '') => {
 
 async function main(): Promise<void> {
   if (!existsSync('/usr/bin/containerd')) {
-    process.stderr.write('bench: /usr/bin/containerd is missing; install it (apt-get install containerd)\n');
+    process.stderr.write(
+      'bench: /usr/bin/containerd is missing; install it (apt-get install containerd)\n',
+    );
     process.exit(1);
   }
   const only = process.argv.slice(2);
@@ -50,7 +52,10 @@ async function main(): Promise<void> {
       `bare respawn-at-once loop ${ms(b)}`,
       `${(m / b).toFixed(2)}× the floor; moby ≈ 10 000 ms → ${(10_000 / m).toFixed(0)}× faster`,
     );
-    add('SIGKILL → healthy again, p90', ms([...crash].sort((x, y) => x - y)[Math.floor(crash.length * 0.9)]!));
+    add(
+      'SIGKILL → healthy again, p90',
+      ms([...crash].sort((x, y) => x - y)[Math.floor(crash.length * 0.9)]!),
+    );
 
     const knobs = { intervalMs: 1000, timeoutMs: 500, failures: 3 };
     const hang = await benchHangRecovery(3, knobs);
@@ -63,15 +68,28 @@ async function main(): Promise<void> {
     );
 
     const idle = await benchIdleCpu(10);
-    add('engine CPU while containerd is healthy', `${idle.cpuMsPerSec.toFixed(2)} ms/s`, `liveness every ${idle.livenessMs} ms`);
+    add(
+      'engine CPU while containerd is healthy',
+      `${idle.cpuMsPerSec.toFixed(2)} ms/s`,
+      `liveness every ${idle.livenessMs} ms`,
+    );
   }
 
   if (want('logs')) {
     const dir = mkdtempSync(join(tmpdir(), 'cdl-'));
     try {
       const r = await benchLogIngest({ lines: 500_000, dir });
-      add('log ingest (500k containerd lines, rotation on)', `${Math.round(r.linesPerSec).toLocaleString('en')} lines/s`, 'target ≥ 50 000 lines/s', `${(r.linesPerSec / 50_000).toFixed(1)}× target`);
-      add('log ingest peak RSS', `${r.peakRssMiB.toFixed(0)} MiB`, `baseline ${r.baselineRssMiB.toFixed(0)} MiB, ring ${r.ringSize} lines`);
+      add(
+        'log ingest (500k containerd lines, rotation on)',
+        `${Math.round(r.linesPerSec).toLocaleString('en')} lines/s`,
+        'target ≥ 50 000 lines/s',
+        `${(r.linesPerSec / 50_000).toFixed(1)}× target`,
+      );
+      add(
+        'log ingest peak RSS',
+        `${r.peakRssMiB.toFixed(0)} MiB`,
+        `baseline ${r.baselineRssMiB.toFixed(0)} MiB, ring ${r.ringSize} lines`,
+      );
       add('log ingest longest timer delay', ms(r.maxLoopGapMs), '10 ms timer');
     } finally {
       rmSync(dir, { recursive: true, force: true });

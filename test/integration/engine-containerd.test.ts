@@ -51,6 +51,23 @@ describe.skipIf(!have)('engine with real containerd', () => {
     expect(engine.status().version!.version).toMatch(/^1\./);
   });
 
+  it('spawns containerd in its own process group, without NOTIFY_SOCKET', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const engine = new Supervisor({
+      settings: testSettings(t.dir),
+      env: { ...process.env, NOTIFY_SOCKET: '/run/systemd/notify', CDESK_MARK: 'kept' },
+    });
+    cleanups.push(() => engine.shutdown({ leaveRunning: false }));
+    const { pid } = await engine.start();
+    const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+    expect(environ).toContain('CDESK_MARK=kept');
+    expect(environ.some((e) => e.startsWith('NOTIFY_SOCKET='))).toBe(false);
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const pgid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    expect(pgid).toBe(pid);
+  });
+
   it('SIGKILL ten times: back to running each time, one containerd, no orphans', async () => {
     const { engine } = engineIn((s) => {
       s.restart.immediateIfHealthyForMs = 0;
