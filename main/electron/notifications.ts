@@ -1,0 +1,89 @@
+// Which daemon transitions deserve a desktop notification: crashes, recovery and failure — not routine changes.
+import type { StateEvent } from '../../common/states';
+
+export interface NotificationSpec {
+  kind: 'crash' | 'recovered' | 'failed';
+  title: string;
+  body: string;
+}
+
+/** What the notifier remembers between transitions. */
+export interface NotifyMemory {
+  /** A crash was announced and the daemon has not been running (or stopped by the user) since. */
+  outage: boolean;
+}
+
+export const INITIAL_NOTIFY_MEMORY: NotifyMemory = { outage: false };
+
+/** True when this transition is the daemon going away (or being killed as hung) without the user asking. */
+export function isCrash(t: StateEvent): boolean {
+  if (t.prev === 'stopping' || t.state === 'stopping' || t.state === 'failed') return false;
+  if (t.state === 'backoff') return true;
+  // A respawn-at-once (running → starting) or an unrequested exit still carries exit info.
+  return t.exit !== undefined || t.code === 'exited' || t.code === 'hung';
+}
+
+function exitText(t: StateEvent): string {
+  if (!t.exit) return '';
+  if (t.exit.signal) return ` (signal ${t.exit.signal})`;
+  if (t.exit.code !== null) return ` (exit code ${t.exit.code})`;
+  return '';
+}
+
+function nextStep(t: StateEvent): string {
+  if (t.state === 'backoff' && t.retryInMs !== undefined) {
+    return `; restarting in ${Math.max(1, Math.round(t.retryInMs / 1000))}s`;
+  }
+  if (t.state === 'starting' || t.state === 'backoff') return '; restarting';
+  return '';
+}
+
+/**
+ * The notification (if any) for one transition, and the memory for the next one.
+ * One outage notifies once: the first crash, then "running again" or "failed" — a crash loop
+ * backing off does not raise a notification per attempt.
+ */
+export function notificationFor(
+  t: StateEvent,
+  prev: NotifyMemory,
+): { notification: NotificationSpec | null; memory: NotifyMemory } {
+  if (t.state === 'failed') {
+    const notification: NotificationSpec | null =
+      t.prev === 'failed'
+        ? null
+        : {
+            kind: 'failed',
+            title: 'containerd failed',
+            body: [t.reason, t.hint].filter(Boolean).join('\n'),
+          };
+    return { notification, memory: { outage: false } };
+  }
+  if (isCrash(t)) {
+    const memory = { outage: t.state !== 'stopped' };
+    if (prev.outage) return { notification: null, memory };
+    const hung = t.code === 'hung' || t.prev === 'unhealthy';
+    return {
+      notification: {
+        kind: 'crash',
+        title: hung ? 'containerd stopped responding' : 'containerd stopped unexpectedly',
+        body: `${t.reason}${exitText(t)}${nextStep(t)}`,
+      },
+      memory,
+    };
+  }
+  if (t.state === 'running') {
+    const notification: NotificationSpec | null = prev.outage
+      ? {
+          kind: 'recovered',
+          title: 'containerd is running again',
+          body: t.pid !== null ? `${t.reason} (pid ${t.pid})` : t.reason,
+        }
+      : null;
+    return { notification, memory: { outage: false } };
+  }
+  if (t.state === 'stopped' || t.state === 'stopping') {
+    // The user stopped it: the outage, if any, is theirs now.
+    return { notification: null, memory: { outage: false } };
+  }
+  return { notification: null, memory: prev };
+}

@@ -1,0 +1,105 @@
+// The tray's menu, tooltip and icon as plain data: decided here, rendered by tray.ts.
+import type { DaemonState, DaemonStatus } from '../../common/states';
+
+export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-logs' | 'quit';
+
+/** One menu entry as plain data (mapped 1:1 onto Electron's MenuItemConstructorOptions). */
+export type MenuItemSpec =
+  | { type: 'separator' }
+  | { type: 'normal'; id: string; label: string; enabled: boolean; action?: TrayAction };
+
+const CAN_START: ReadonlySet<DaemonState> = new Set(['stopped', 'failed']);
+const CAN_STOP: ReadonlySet<DaemonState> = new Set(['starting', 'running', 'unhealthy', 'backoff']);
+/** Restart = stop then start; from backoff it means "respawn now" instead of waiting. */
+const CAN_RESTART: ReadonlySet<DaemonState> = new Set(['running', 'unhealthy', 'backoff']);
+
+/** "5s", "4m", "2h 5m", "3d 4h": short enough for a menu line. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m`;
+  const h = Math.floor(m / 60);
+  if (h < 24) return `${h}h ${m % 60}m`;
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
+}
+
+/** The state line: "containerd: running (pid 123, up 5m)". */
+export function stateLine(status: DaemonStatus, now: number): string {
+  const details: string[] = [];
+  if (status.pid !== null && status.state !== 'stopped' && status.state !== 'failed') {
+    details.push(`pid ${status.pid}`);
+  }
+  if (
+    (status.state === 'running' || status.state === 'unhealthy') &&
+    status.runningSince !== null
+  ) {
+    details.push(`up ${formatDuration(now - status.runningSince)}`);
+  }
+  if (status.state === 'backoff' && status.retryInMs !== null) {
+    details.push(`retry in ${formatDuration(status.retryInMs)}`);
+  }
+  if (status.adopted && status.state !== 'stopped') details.push('adopted');
+  return `containerd: ${status.state}${details.length ? ` (${details.join(', ')})` : ''}`;
+}
+
+/** The tray menu for a status; `busy` (a command in flight) disables start/stop/restart. */
+export function trayMenuTemplate(status: DaemonStatus, busy: boolean, now: number): MenuItemSpec[] {
+  const s = status.state;
+  return [
+    { type: 'normal', id: 'state', label: stateLine(status, now), enabled: false },
+    { type: 'separator' },
+    {
+      type: 'normal',
+      id: 'start',
+      label: 'Start',
+      enabled: !busy && CAN_START.has(s),
+      action: 'start',
+    },
+    {
+      type: 'normal',
+      id: 'stop',
+      label: 'Stop',
+      enabled: !busy && CAN_STOP.has(s),
+      action: 'stop',
+    },
+    {
+      type: 'normal',
+      id: 'restart',
+      label: 'Restart',
+      enabled: !busy && CAN_RESTART.has(s),
+      action: 'restart',
+    },
+    { type: 'separator' },
+    {
+      type: 'normal',
+      id: 'open-window',
+      label: 'Open window',
+      enabled: true,
+      action: 'open-window',
+    },
+    {
+      type: 'normal',
+      id: 'open-logs',
+      label: 'Open logs folder',
+      enabled: true,
+      action: 'open-logs',
+    },
+    { type: 'separator' },
+    { type: 'normal', id: 'quit', label: 'Quit', enabled: true, action: 'quit' },
+  ];
+}
+
+/** Tooltip: product, state line, and the reason when something needs attention. */
+export function trayTooltip(status: DaemonStatus, now: number): string {
+  const lines = ['Containerd Desktop', stateLine(status, now)];
+  if (status.state === 'failed' || status.state === 'unhealthy' || status.state === 'backoff') {
+    if (status.reason) lines.push(status.reason);
+  }
+  return lines.join('\n');
+}
+
+/** Icon file for a state (16×16; Electron picks the "@2x" 32×32 sibling on HiDPI). */
+export function trayIconFor(state: DaemonState): string {
+  return `tray-${state}.png`;
+}
