@@ -1,18 +1,8 @@
 // Parses `cdesk logs` filters and applies them to streamed lines the same way the engine's log ring does.
 import type { LogLevel, LogLine } from '../../common/states';
-import { levelAtLeast } from '../engine/log-parse';
+import { LOG_LEVELS, levelAtLeast } from '../../common/log-levels';
 import { UsageError } from './args';
 
-export const LOG_LEVELS: LogLevel[] = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'panic',
-  'unknown',
-];
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
 /** "30s" / "5m" / "2h" / "1d" before `now`, or an ISO date; epoch ms. */

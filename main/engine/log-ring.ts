@@ -1,6 +1,6 @@
 // The live log view's memory: the newest N parsed lines in a fixed circular array, so a log flood costs O(1) per line and never grows the heap.
 import type { LogLevel, LogLine } from '../../common/states';
-import { LEVEL_RANK } from './log-parse';
+import { LEVEL_RANK } from '../../common/log-levels';
 
 /** Filters for LogRing.query; every one is optional and they combine with AND. */
 export interface LogQuery {

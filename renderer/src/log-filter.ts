@@ -1,4 +1,5 @@
 // Level and text filtering for log lines, shared by the log view, copy and export.
+import { LEVEL_RANK } from '../../common/log-levels';
 import type { LogLevel, LogLine } from '../../common/states';
 
 export type LevelFilter = 'all' | Exclude<LogLevel, 'unknown' | 'panic'>;
@@ -11,18 +12,6 @@ export const LEVEL_FILTERS: LevelFilter[] = [
   'error',
   'fatal',
 ];
-
-/** Severity order; lines we could not parse count as info so a dump is not hidden by default. */
-export const LEVEL_RANK: Record<LogLevel, number> = {
-  trace: 0,
-  debug: 1,
-  info: 2,
-  unknown: 2,
-  warn: 3,
-  error: 4,
-  fatal: 5,
-  panic: 6,
-};
 
 /** Lines at or above the level that contain the text (case-insensitive); the input itself when no filter applies. */
 export function filterLines(

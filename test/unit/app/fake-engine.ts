@@ -8,7 +8,7 @@ import type {
   LogLine,
   StateEvent,
 } from '../../../common/states';
-import { levelAtLeast } from '../../../main/engine/log-parse';
+import { levelAtLeast } from '../../../common/log-levels';
 import type { Engine, LogQuery } from '../../../main/engine/types';
 
 export function status(

@@ -1,11 +1,7 @@
 // Parsing containerd 1.6 output: logfmt and JSON lines captured from a real daemon, plus the odd shapes around them.
 import { describe, expect, it } from 'vitest';
-import {
-  LEVEL_RANK,
-  levelAtLeast,
-  parseLogLine,
-  parseRfc3339,
-} from '../../../main/engine/log-parse';
+import { LEVEL_RANK, levelAtLeast } from '../../../common/log-levels';
+import { parseLogLine, parseRfc3339 } from '../../../main/engine/log-parse';
 
 const NOW = 1_700_000_000_000;
 
