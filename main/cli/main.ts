@@ -27,6 +27,11 @@ const commands: Record<string, Command> = {
     summary: 'get or set a setting (settings get [KEY] | set KEY VALUE)',
     load: () => import('./cmd-settings'),
   },
+  serve: {
+    summary:
+      'headless mode: supervise containerd and serve the UI on 127.0.0.1 (no display needed)',
+    load: () => import('./cmd-serve'),
+  },
 };
 
 function usage(): string {

@@ -1,0 +1,187 @@
+// Test helpers for headless mode: spawn `cdesk serve`, run other cdesk commands, launch Chromium.
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+export const CDESK = join(ROOT, 'bin', 'cdesk.js');
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Skip locally without Chromium (saying why); fail when CDESK_REQUIRE_CHROMIUM=1. */
+export function requireChromium(): boolean {
+  if (existsSync(CHROMIUM)) return true;
+  if (process.env.CDESK_REQUIRE_CHROMIUM === '1')
+    throw new Error(`Chromium is required (CDESK_REQUIRE_CHROMIUM=1) but ${CHROMIUM} is missing`);
+  console.warn(`skipping: ${CHROMIUM} not installed (apt-get install chromium)`);
+  return false;
+}
+
+/** Build dist/ (CLI and renderer) once if a test run starts from a clean checkout. */
+export function ensureBuilt(): void {
+  if (
+    !existsSync(join(ROOT, 'dist', 'cli.js')) ||
+    !existsSync(join(ROOT, 'dist', 'renderer', 'index.html'))
+  )
+    execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
+}
+
+export interface ServeInfo {
+  url: string;
+  port: number;
+  token: string;
+  tokenFile: string;
+  controlSocket: string;
+  pid: number;
+}
+
+export interface Serve {
+  child: ChildProcess;
+  info: ServeInfo;
+  dir: string;
+  control: string;
+  settingsFile: string;
+  stateDir: string;
+  logFile: string;
+  stdoutLines: string[];
+  stderr: () => string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+  cleanup(): void;
+}
+
+export interface StartServeOptions {
+  /** More `cdesk serve` flags. */
+  extra?: string[];
+  /** Temp dir prefix: keep it short (unix socket paths must stay under 108 bytes). */
+  prefix?: string;
+  /** Written to the settings file before the server starts. */
+  settings?: object;
+}
+
+/** `cdesk serve --port 0 --json --no-autostart` in a short temp dir; resolves once it printed its URL. */
+export async function startServe(opts: StartServeOptions = {}): Promise<Serve> {
+  const dir = mkdtempSync(opts.prefix ?? '/tmp/cds-');
+  const control = join(dir, 'control.sock');
+  const settingsFile = join(dir, 'settings.json');
+  if (opts.settings) writeFileSync(settingsFile, JSON.stringify(opts.settings));
+  const stateDir = join(dir, 's');
+  const child = spawn(
+    process.execPath,
+    [
+      CDESK,
+      'serve',
+      '--port',
+      '0',
+      '--json',
+      '--no-autostart',
+      '--state',
+      stateDir,
+      '--root',
+      join(dir, 'r'),
+      '--containerd',
+      '/usr/bin/containerd',
+      '--settings',
+      settingsFile,
+      '--control',
+      control,
+      ...(opts.extra ?? []),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const stdoutLines: string[] = [];
+  let err = '';
+  let buf = '';
+  const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const first = new Promise<ServeInfo>((resolve, reject) => {
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (stdoutLines.length === 0) {
+          try {
+            resolve(JSON.parse(line) as ServeInfo);
+          } catch (e) {
+            reject(new Error(`first line is not JSON: ${line} (${String(e)})`));
+          }
+        }
+        stdoutLines.push(line);
+      }
+    });
+    void exit.then((code) => reject(new Error(`cdesk serve exited with ${code}: ${err}`)));
+  });
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const info = await first;
+  return {
+    child,
+    info,
+    dir,
+    control,
+    settingsFile,
+    stateDir,
+    logFile: join(stateDir, 'containerd.log'),
+    stdoutLines,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exit;
+    },
+    cleanup() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `cdesk ARGS…` to completion. */
+export function cdesk(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CDESK, ...args],
+      { timeout: timeoutMs },
+      (error, stdout, stderr) => {
+        const code =
+          error && typeof (error as NodeJS.ErrnoException).code === 'number'
+            ? (error as unknown as { code: number }).code
+            : error
+              ? -1
+              : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+export async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
