@@ -1,0 +1,217 @@
+// Every cdesk command end to end against a running `cdesk serve` with real containerd.
+import { spawn } from 'node:child_process';
+import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DaemonStatus } from '../../common/states';
+import { requireContainerd } from '../helpers/engine';
+import { CDESK, cdesk, ensureBuilt, startServe, waitFor, type Serve } from '../helpers/serve';
+
+const have = requireContainerd();
+let serve: Serve;
+const c = (...args: string[]) => cdesk([...args, '--control', serve.control]);
+const status = async () => JSON.parse((await c('status', '--json')).stdout) as DaemonStatus;
+
+beforeAll(async () => {
+  if (!have) return;
+  ensureBuilt();
+  serve = await startServe();
+});
+
+afterAll(async () => {
+  if (!have) return;
+  const code = await serve?.stop();
+  const tokenLeft = existsSync(serve.info.tokenFile);
+  serve?.cleanup();
+  expect(code).toBe(0);
+  expect(tokenLeft).toBe(false);
+});
+
+describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
+  it('status: text and --json shapes, exit 0 while stopped', async () => {
+    const text = await c('status');
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^state:\s+stopped/m);
+    const json = await c('status', '--json');
+    expect(json.code).toBe(0);
+    const s = JSON.parse(json.stdout) as DaemonStatus;
+    expect(s).toMatchObject({ state: 'stopped', pid: null, restarts: 0 });
+    expect(s.paths.log).toBe(serve.logFile);
+  });
+
+  it('logs -f follows new lines while the daemon starts; start --wait exits 0 when running', async () => {
+    const follower = spawn(process.execPath, [CDESK, 'logs', '-f', '--control', serve.control], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    follower.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    const exited = new Promise<number | null>((r) => follower.once('exit', (code) => r(code)));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(out).toBe('');
+
+    const start = await c('start', '--wait', '--json');
+    expect(start.code).toBe(0);
+    const s = JSON.parse(start.stdout) as DaemonStatus;
+    expect(s.state).toBe('running');
+    expect(s.pid).toBeGreaterThan(0);
+    expect(start.stderr).toMatch(/starting/);
+
+    await waitFor(() => /containerd successfully booted/.test(out), 15_000, 'followed boot line');
+    appendFileSync(
+      serve.logFile,
+      `time="${new Date().toISOString()}" level=warning msg="cli follow marker"\n`,
+    );
+    await waitFor(() => out.includes('cli follow marker'), 10_000, 'followed marker line');
+    follower.kill('SIGINT');
+    expect(await exited).toBe(0);
+  });
+
+  it('logs: prints the buffer; --level and --json filter and shape it', async () => {
+    const all = await c('logs');
+    expect(all.code).toBe(0);
+    expect(all.stdout.split('\n').length).toBeGreaterThan(10);
+    const warn = await c('logs', '--level', 'warn', '--json');
+    expect(warn.code).toBe(0);
+    const lines = warn.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { level: string; seq: number });
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(['warn', 'error', 'fatal', 'panic']).toContain(l.level);
+    expect((await c('logs', '--level', 'loud')).code).toBe(2);
+  });
+
+  it('restart: a new pid, still running', async () => {
+    const before = await status();
+    const r = await c('restart', '--json');
+    expect(r.code).toBe(0);
+    const after = JSON.parse(r.stdout) as DaemonStatus;
+    expect(after.state).toBe('running');
+    expect(after.pid).not.toBe(before.pid);
+  });
+
+  it('config: the TOML containerd runs with (text and --json)', async () => {
+    const r = await c('config');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^version = 2/m);
+    expect(r.stdout).toContain(`${serve.dir}/r/daemon`);
+    const j = JSON.parse((await c('config', '--json')).stdout) as { toml: string; path: string };
+    expect(j.path).toBe(`${serve.stateDir}/containerd.toml`);
+    expect(j.toml).toBe(
+      r.stdout.endsWith('\n') && !j.toml.endsWith('\n') ? r.stdout.slice(0, -1) : r.stdout,
+    );
+  });
+
+  it('settings get/set: values round-trip; a bad value exits 1 naming the field and saves nothing', async () => {
+    const get = await c('settings', 'get', 'logLevel');
+    expect(get).toMatchObject({ code: 0, stdout: 'info\n' });
+    const all = JSON.parse((await c('settings', 'get', '--json')).stdout) as { file: string };
+    expect(all.file).toBe(serve.settingsFile);
+
+    const set = await c('settings', 'set', 'restart.backoffMaxMs', '20000');
+    expect(set).toMatchObject({ code: 0, stdout: 'restart.backoffMaxMs = 20000\n' });
+    const saved = readFileSync(serve.settingsFile, 'utf8');
+    expect(JSON.parse(saved)).toMatchObject({ restart: { backoffMaxMs: 20000 } });
+
+    const bad = await c('settings', 'set', 'restart.backoffInitialMs', '0');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('restart.backoffInitialMs');
+    // A negative number needs `--` so it is not read as an option.
+    const badJson = await cdesk([
+      'settings',
+      'set',
+      '--json',
+      '--control',
+      serve.control,
+      '--',
+      'restart.backoffInitialMs',
+      '-5',
+    ]);
+    expect(badJson.code).toBe(1);
+    const parsed = JSON.parse(badJson.stdout) as {
+      ok: boolean;
+      error: { fields: Array<{ field: string }> };
+    };
+    expect(parsed.ok).toBe(false);
+    expect(parsed.error.fields.map((f) => f.field)).toContain('restart.backoffInitialMs');
+    expect(readFileSync(serve.settingsFile, 'utf8')).toBe(saved);
+
+    expect((await c('settings', 'set', 'no.such', '1')).code).toBe(2);
+    expect((await c('settings', 'frobnicate')).code).toBe(2);
+  });
+
+  it('stop: exits 0 once stopped', async () => {
+    const r = await c('stop', '--json');
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as DaemonStatus).state).toBe('stopped');
+    expect((await status()).pid).toBeNull();
+  });
+
+  it('exit 3 when no app answers on --control', async () => {
+    for (const cmd of [
+      ['status'],
+      ['start'],
+      ['stop'],
+      ['logs'],
+      ['config'],
+      ['settings', 'get'],
+    ]) {
+      const r = await cdesk([...cmd, '--control', '/tmp/cdesk-missing.sock']);
+      expect(r.code, cmd.join(' ')).toBe(3);
+      expect(r.stderr).toMatch(/no running Containerd Desktop/);
+    }
+    const j = await cdesk(['status', '--json', '--control', '/tmp/cdesk-missing.sock']);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: false, error: { code: 'no-app' } });
+  });
+
+  it('bad arguments exit 2', async () => {
+    expect((await c('status', '--bogus')).code).toBe(2);
+    expect((await c('status', 'extra')).code).toBe(2);
+    expect((await c('start', '--timeout', '5')).code).toBe(2);
+    expect((await cdesk(['frobnicate'])).code).toBe(2);
+    expect((await cdesk(['serve', '--port', 'abc'])).code).toBe(2);
+    expect((await cdesk(['serve', '--port', '70000'])).code).toBe(2);
+    expect((await cdesk(['serve', '--log-level', 'loud'])).code).toBe(2);
+  });
+
+  it('serve: a taken port is a clear error naming the port and --port (exit 1)', async () => {
+    const r = await cdesk([
+      'serve',
+      '--port',
+      String(serve.info.port),
+      '--no-autostart',
+      '--state',
+      `${serve.dir}/s2`,
+      '--control',
+      `${serve.dir}/c2.sock`,
+      '--settings',
+      `${serve.dir}/settings2.json`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`port ${serve.info.port}`);
+    expect(r.stderr).toContain('--port');
+    expect(existsSync(`${serve.dir}/c2.sock`)).toBe(false);
+  });
+
+  it('serve: a control socket in use is refused (exit 1)', async () => {
+    const r = await cdesk([
+      'serve',
+      '--port',
+      '0',
+      '--no-autostart',
+      '--control',
+      serve.control,
+      '--state',
+      `${serve.dir}/s3`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/in use/);
+  });
+
+  it('serve: the token file is private and matches the URL', () => {
+    const text = readFileSync(serve.info.tokenFile, 'utf8').trim();
+    expect(text).toBe(serve.info.token);
+    expect(statSync(serve.info.tokenFile).mode & 0o777).toBe(0o600);
+    expect(serve.info.url).toBe(`http://127.0.0.1:${serve.info.port}/?token=${serve.info.token}`);
+    expect(Buffer.from(serve.info.token, 'base64url')).toHaveLength(32);
+  });
+});
