@@ -113,9 +113,33 @@ export function parseSettings(
   }
   return {
     ok: false,
-    errors: r.error.issues.map((i) => ({
-      field: i.path.length ? i.path.join('.') : '(settings)',
-      message: i.message,
-    })),
+    errors: r.error.issues.flatMap((i) => {
+      const field = i.path.length ? i.path.join('.') : '(settings)';
+      if (i.code === 'unrecognized_keys') {
+        return i.keys.map((k) => ({
+          field: field === '(settings)' ? k : `${field}.${k}`,
+          message: 'is not a setting; check the spelling',
+        }));
+      }
+      return [{ field, message: humanMessage(i) }];
+    }),
   };
+}
+
+/** Say what a value must be, in the words a settings form shows next to the field. */
+function humanMessage(i: z.core.$ZodIssue): string {
+  switch (i.code) {
+    case 'too_small':
+      return i.origin === 'array' || i.origin === 'string'
+        ? 'must not be empty'
+        : `must be at least ${String(i.minimum)}`;
+    case 'too_big':
+      return `must be at most ${String(i.maximum)}`;
+    case 'invalid_type':
+      return i.expected === 'int' ? 'must be a whole number' : `must be a ${i.expected}`;
+    case 'invalid_value':
+      return `must be one of: ${i.values.map(String).join(', ')}`;
+    default:
+      return i.message;
+  }
 }

@@ -7,6 +7,9 @@ export class UsageError extends Error {
   }
 }
 
+/** `-5`, `-0.5`: values, not options (no option of ours is a digit). */
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
 export interface FlagSpec {
   /** 'string' takes a value (`--x V` or `--x=V`), 'boolean' takes none. */
   type: 'string' | 'boolean';
@@ -30,7 +33,7 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
       positionals.push(...argv.slice(i + 1));
       break;
     }
-    if (!arg.startsWith('-') || arg === '-') {
+    if (!arg.startsWith('-') || arg === '-' || NEGATIVE_NUMBER.test(arg)) {
       positionals.push(arg);
       continue;
     }
@@ -53,7 +56,10 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
     if (eq !== -1 && arg.startsWith('--')) value = arg.slice(eq + 1);
     else {
       value = argv[i + 1];
-      if (value === undefined || (value.startsWith('-') && value !== '-')) {
+      if (
+        value === undefined ||
+        (value.startsWith('-') && value !== '-' && !NEGATIVE_NUMBER.test(value))
+      ) {
         throw new UsageError(`option --${name} needs a value`);
       }
       i++;

@@ -42,3 +42,29 @@ export function visibleRange(opts: {
   const end = Math.min(count, first + visible + overscan);
   return { start, end: Math.max(start, end) };
 }
+
+/**
+ * filterLines for an append-only buffer, without rescanning it on every batch: while the filter
+ * and the buffer's head stay the same, only lines appended since the last call are tested.
+ */
+export class IncrementalFilter {
+  private key = '';
+  private head: LogLine | undefined;
+  private scanned = 0;
+  private result: LogLine[] = [];
+
+  apply(lines: readonly LogLine[], level: LevelFilter, text: string): readonly LogLine[] {
+    const key = `${level}\u0000${text.trim().toLowerCase()}`;
+    if (level === 'all' && !text.trim()) return lines;
+    if (key !== this.key || lines[0] !== this.head || lines.length < this.scanned) {
+      this.key = key;
+      this.head = lines[0];
+      this.result = [...filterLines(lines, level, text)];
+    } else if (lines.length > this.scanned) {
+      // A new array each time lines arrive, so React sees the change.
+      this.result = this.result.concat(filterLines(lines.slice(this.scanned), level, text));
+    }
+    this.scanned = lines.length;
+    return this.result;
+  }
+}

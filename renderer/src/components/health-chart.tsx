@@ -79,6 +79,11 @@ export function HealthChart() {
           />
         ))}
         {line && <path className="latency-line" d={line} />}
+        {!m.points.length && (
+          <text className="axis-label" x={W / 2} y={H / 2} textAnchor="middle">
+            No health checks yet: they appear once containerd is started.
+          </text>
+        )}
         {m.failures.map((p, i) => (
           <circle
             key={`f${i}`}

@@ -1,6 +1,6 @@
 // The live log viewer: virtualised rows, level filter, search, follow/pause, copy and export.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { filterLines, LEVEL_FILTERS, visibleRange, type LevelFilter } from '../log-filter';
+import { IncrementalFilter, LEVEL_FILTERS, visibleRange, type LevelFilter } from '../log-filter';
 import { useStore } from '../store/context';
 import { copyText, downloadText, exportFileName, linesToText } from './log-actions';
 import { LogRow } from './log-row';
@@ -24,8 +24,9 @@ export function LogView(props: { viewportHeight?: number }) {
   const viewport = useRef<HTMLDivElement>(null);
 
   // `version` is the dependency that matters: the buffer is mutated in place.
+  const filter = useRef(new IncrementalFilter());
   const shown = useMemo(
-    () => filterLines(buffer.all(), level, text),
+    () => filter.current.apply(buffer.all(), level, text),
     [buffer, version, level, text],
   );
   const total = shown.length * ROW_HEIGHT;

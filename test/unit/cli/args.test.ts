@@ -20,6 +20,15 @@ describe('parseArgs', () => {
     expect(parseArgs(['--', '--json', '-5'], spec).positionals).toEqual(['--json', '-5']);
   });
 
+  it('reads negative numbers as values, not options (settings set KEY -5)', () => {
+    expect(parseArgs(['set', 'restart.backoffInitialMs', '-5'], spec).positionals).toEqual([
+      'set',
+      'restart.backoffInitialMs',
+      '-5',
+    ]);
+    expect(parseArgs(['--lines', '-2'], spec).flags.lines).toBe('-2');
+  });
+
   it('treats a lone - as a positional', () => {
     expect(parseArgs(['-'], spec).positionals).toEqual(['-']);
   });
