@@ -10,17 +10,34 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: {
-      globals: { process: 'readonly', console: 'readonly', URL: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', Buffer: 'readonly' },
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        URL: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        Buffer: 'readonly',
+      },
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
   {
     // The shared contract: types and schemas only, runs everywhere.
     files: ['common/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/renderer/**', '**/preload/**'] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/renderer/**', '**/preload/**'],
+        },
+      ],
     },
   },
   {
@@ -28,14 +45,20 @@ export default tseslint.config(
     files: ['main/**/*.ts'],
     ignores: ['main/electron/**'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: ['electron', '**/electron/**', '**/renderer/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: ['electron', '**/electron/**', '**/renderer/**'] },
+      ],
     },
   },
   {
     // The renderer sees the DOM and the contract only.
     files: ['renderer/**/*.{ts,tsx}'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/preload/**'] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/preload/**'] },
+      ],
     },
   },
   {
@@ -43,7 +66,13 @@ export default tseslint.config(
     files: ['main/electron/**/*.ts', 'preload/**/*.ts'],
     ignores: ['main/electron/ipc.ts', 'preload/index.ts'],
     rules: {
-      'no-restricted-syntax': ['error', { selector: "MemberExpression[object.name=/^ipc(Main|Renderer)$/]", message: 'use the typed IPC wrapper' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'MemberExpression[object.name=/^ipc(Main|Renderer)$/]',
+          message: 'use the typed IPC wrapper',
+        },
+      ],
     },
   },
 );
