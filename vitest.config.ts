@@ -5,6 +5,8 @@ import react from '@vitejs/plugin-react';
 export default defineConfig({
   plugins: [react()],
   test: {
+    // Integration and e2e files spawn real daemons and a browser: on 2 cores, two files at a time.
+    maxWorkers: 2,
     projects: [
       {
         extends: true,
@@ -18,8 +20,6 @@ export default defineConfig({
           ],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Integration tests spawn real daemons; on 2 cores keep files from starving each other.
-          maxWorkers: 2,
         },
       },
       {
