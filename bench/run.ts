@@ -111,9 +111,12 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table}\n\n${machine}\n`);
   if (only.length === 0) {
     const date = new Date().toISOString().slice(0, 10);
+    const text = `# Benchmarks\n\nLatest \`npm run bench\`, ${date}, on ${machine}.\nAll figures come from one run; regenerate with \`npm run bench\`.\n\n${table}\n`;
+    // Formatted like every other file, so `npm run lint` stays green after a bench run.
+    const { format } = await import('prettier');
     writeFileSync(
       join(import.meta.dirname, '..', 'BENCHMARKS.md'),
-      `# Benchmarks\n\nLatest \`npm run bench\`, ${date}, on ${machine}.\nAll figures come from one run; regenerate with \`npm run bench\`.\n\n${table}\n`,
+      await format(text, { parser: 'markdown' }),
     );
   }
 }
