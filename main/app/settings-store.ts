@@ -1,8 +1,8 @@
 // User settings persisted as JSON (XDG config dir): load with clear warnings, validated patches, atomic writes.
-import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { writeFileAtomic } from '../engine/write-file-atomic';
 import type { ContractError, Result, SettingsView } from '../../common/contract';
 import {
   defaultSettings,
@@ -64,20 +64,7 @@ function validate(
 
 async function writeAtomic(file: string, text: string): Promise<void> {
   await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const fh = await fsp.open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(text);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, text, 0o600);
 }
 
 export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsStore {

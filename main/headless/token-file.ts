@@ -1,7 +1,7 @@
 // The headless access token on disk (0600), so scripts and other tools of the same user can find it.
-import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
+import { writeFileAtomic } from '../engine/write-file-atomic';
 
 /** `<state dir>/serve.token`: next to the pidfile and log, in the app's private (0700) state dir. */
 export function tokenFilePath(stateDir: string): string {
@@ -13,19 +13,7 @@ export async function writeTokenFile(file: string, token: string): Promise<void>
   const dir = path.dirname(file);
   const created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
   if (created !== undefined) await fsp.chmod(dir, 0o700);
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const fh = await fsp.open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(`${token}\n`);
-    } finally {
-      await fh.close();
-    }
-    await fsp.rename(tmp, file);
-  } catch (err) {
-    await fsp.rm(tmp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(file, `${token}\n`, 0o600);
 }
 
 /** Remove the file if it still holds our token (a later `cdesk serve` may have replaced it). */

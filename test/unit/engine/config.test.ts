@@ -12,8 +12,8 @@ import {
   loadOverrides,
   prepareConfig,
   renderConfigToml,
-  writeFileAtomic,
 } from '../../../main/engine/config';
+import { writeFileAtomic } from '../../../main/engine/write-file-atomic';
 import { EngineError } from '../../../main/engine/errors';
 import { resolveLayout, type Layout } from '../../../main/engine/paths';
 

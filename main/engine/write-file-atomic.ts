@@ -1,0 +1,41 @@
+// Atomic file replacement (temp file + fsync + rename): readers never see a partial file.
+import { randomBytes } from 'node:crypto';
+import * as fsp from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Write a file so readers see the old or the new content, never a partial one. */
+export async function writeFileAtomic(file: string, data: string, mode = 0o600): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(
+    dir,
+    `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`,
+  );
+  let handle: FileHandle | undefined;
+  try {
+    // 'wx': never follow or reuse something already at the temp name.
+    handle = await fsp.open(tmp, 'wx', mode);
+    await handle.writeFile(data, 'utf8');
+    await handle.sync();
+    // chmod explicitly: the open() mode is filtered by the umask.
+    await handle.chmod(mode);
+    await handle.close();
+    handle = undefined;
+    await fsp.rename(tmp, file);
+  } catch (err) {
+    await handle?.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+  // Persist the rename itself; best effort (some filesystems refuse fsync on directories).
+  try {
+    const d = await fsp.open(dir, 'r');
+    try {
+      await d.sync();
+    } finally {
+      await d.close();
+    }
+  } catch {
+    // ignored: the data is written; only durability across a power cut is weaker
+  }
+}
