@@ -15,7 +15,7 @@ import type {
   StateEvent,
 } from '../../common/states';
 import { resolveContainerdBinary } from './binary';
-import { buildConfig, loadOverrides, prepareConfig, renderConfigToml } from './config';
+import { buildConfig, ensureDirs, loadOverrides, prepareConfig, renderConfigToml } from './config';
 import { adoptDaemon, spawnDaemon, type DaemonHandle } from './daemon-process';
 import { EngineError, isPermanent } from './errors';
 import { HealthClient, waitForServing } from './health';
@@ -288,8 +288,10 @@ export class Supervisor implements Engine {
       pathEnv: this.env.PATH,
       appDir: this.appDir,
     });
-    const configFile = await this.writeConfig();
+    // The lock comes before any write: another supervisor's files must stay untouched.
+    await ensureDirs(this.layout);
     this.releaseLock ??= await acquireSupervisorLock(join(this.layout.stateDir, 'supervisor.lock'));
+    const configFile = await this.writeConfig();
     await this.ensureTailer();
     if (epoch !== this.epoch) return;
     if (await this.tryAdopt(binary, configFile, epoch)) return;
@@ -308,11 +310,14 @@ export class Supervisor implements Engine {
       return;
     }
     this.attach(d);
+    this.emitState('starting', `spawned pid ${d.pid}; waiting for the health check`, 'spawned');
     // The pidfile is written while containerd boots; readiness probing starts at once.
     const ready = this.probeStartup(d);
     try {
       await writePidfile(this.layout.pidFile, d.identity);
     } catch (err) {
+      // Not a crash to recover from: detach first so the exit does not trigger a respawn.
+      this.daemon = null;
       this.startupAbort?.abort();
       d.signal('SIGKILL');
       await d.exited;
@@ -322,7 +327,6 @@ export class Supervisor implements Engine {
         'check that the state directory is writable and has free space, then press Start',
       );
     }
-    this.emitState('starting', `spawned pid ${d.pid}; waiting for the health check`, 'spawned');
     await ready;
   }
 
