@@ -1,17 +1,9 @@
 // Log level order and filtering, one rule for the engine's ring, the CLI and the log view.
+import { CONTAINERD_LOG_LEVELS } from './settings';
 import type { LogLevel } from './states';
 
 /** Every level a parsed line can carry, least severe first ('unknown' last: it is not a level). */
-export const LOG_LEVELS: LogLevel[] = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'panic',
-  'unknown',
-];
+export const LOG_LEVELS: LogLevel[] = [...CONTAINERD_LOG_LEVELS, 'unknown'];
 
 /**
  * Severity order for filtering. 'unknown' (Go panic stacks, runc chatter, anything that is
