@@ -5,7 +5,8 @@
 // (Electron version, custom arguments) run too. Electronegativity only reads .js/.ts/.html/.json,
 // so .cjs/.mjs bundles (the sandboxed preload) are staged under a .js name.
 //
-// Its CLI exits 0 even with findings, so the gate reads the CSV it writes.
+// Its CLI exits 0 even with findings (and its CSV output is racy), so the gate runs its library
+// and judges the findings itself.
 //
 // Usage: node scripts/electronegativity-gate.mjs [--no-build]
 import { spawnSync } from 'node:child_process';
@@ -90,39 +91,6 @@ function preloadReviewed(row) {
   );
 }
 
-/** RFC 4180-ish CSV (quoted fields may hold commas, quotes and newlines). */
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let field = '';
-  let quoted = false;
-  const endRow = () => {
-    row.push(field.trim());
-    if (row.some((f) => f !== '')) rows.push(row);
-    row = [];
-    field = '';
-  };
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field.trim());
-      field = '';
-    } else if (ch === '\n' || ch === '\r') {
-      if (ch === '\r' && text[i + 1] === '\n') i++;
-      endRow();
-    } else field += ch;
-  }
-  endRow();
-  return rows;
-}
-
 function fail(message) {
   console.error(`electronegativity gate: ${message}`);
   process.exit(1);
@@ -171,24 +139,37 @@ try {
   const electronVersion = JSON.parse(
     readFileSync(path.join(root, 'node_modules/electron/package.json'), 'utf8'),
   ).version;
-  const out = path.join(tmp, 'findings.csv');
-  const bin = path.join(root, 'node_modules', '.bin', 'electronegativity');
-  if (!existsSync(bin))
-    fail('electronegativity is not installed; run `npm ci` (it is a devDependency)');
-  const args = ['-i', app, '-o', out, '-r', '-e', electronVersion];
-  const excluded = Object.keys(EXCLUDED_CHECKS);
-  if (excluded.length) args.push('-x', excluded.join(','));
-  const r = spawnSync(bin, args, { cwd: root, encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(out)) {
-    process.stderr.write(r.stdout + r.stderr);
-    fail(`electronegativity did not finish (exit ${r.status}); see its output above`);
+  // The library, not the CLI: the CLI's CSV writer races its own header write against the rows
+  // (two async fs.writeFile calls) and now and then corrupts the file. The runner returns the
+  // findings as objects and writes nothing when given no output file.
+  const runElectronegativity = require('@doyensec/electronegativity/dist/runner.js');
+  let result;
+  try {
+    result = await runElectronegativity({
+      input: app,
+      isRelative: true,
+      excludeFromScan: Object.keys(EXCLUDED_CHECKS),
+      electronVersionOverride: electronVersion,
+    });
+  } catch (err) {
+    fail(`electronegativity did not finish: ${err instanceof Error ? err.message : String(err)}`);
   }
-
-  const [header, ...rows] = parseCsv(readFileSync(out, 'utf8'));
-  if (!header || header[0] !== 'issue') fail(`unexpected CSV from electronegativity in ${out}`);
-  const records = rows.map((cells) =>
-    Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ''])),
-  );
+  const broken = result.errors.filter((e) => !e.tolerable);
+  if (broken.length) {
+    fail(
+      `electronegativity could not parse: ${broken.map((e) => `${e.file}: ${e.message}`).join('; ')}`,
+    );
+  }
+  const records = result.issues.map((i) => ({
+    issue: i.id,
+    severity: i.severity.name,
+    confidence: i.confidence.name,
+    filename: i.file,
+    location: `${i.location.line}:${i.location.column}`,
+    sample: i.sample ?? 'N/A',
+    description: i.description,
+    url: `https://github.com/doyensec/electronegativity/wiki/${i.id}`,
+  }));
   const ok = records.filter(accepted);
   const bad = records.filter((r) => !accepted(r));
   const show = (r) =>
