@@ -1,8 +1,9 @@
 // `cdesk run`: the supervisor in the foreground (like `supervisord -n`), no app or display needed.
 import { defaultSettings, parseSettings, type Settings } from '../../common/settings';
-import type { EngineEvent, StateEvent } from '../../common/states';
+import type { EngineEvent } from '../../common/states';
 import { Supervisor } from '../engine/supervisor';
-import { intFlag, parseArgs, UsageError, type FlagSpec } from './args';
+import { intFlag, UsageError, type FlagSpec } from './args';
+import { clockTime, formatStateLine, parseForeground } from './foreground';
 
 const HELP = `usage: cdesk run [options]
 
@@ -120,23 +121,10 @@ export function settingsFromFlags(flags: Record<string, string | boolean | undef
   return r.value;
 }
 
-function time(at: number): string {
-  return new Date(at).toISOString().slice(11, 23);
-}
-
-function formatState(e: StateEvent, extra: string): string {
-  const pid = (e.pid ? ` pid=${e.pid}` : '') + (extra ? ` ${extra}` : '');
-  const hint = e.hint ? `\n  → ${e.hint}` : '';
-  return `${time(e.at)} ${e.state.padEnd(9)} ${e.reason}${pid}${hint}\n`;
-}
-
 export async function run(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, SPEC);
-  if (flags.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const parsed = parseForeground(argv, SPEC, HELP);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const settings = settingsFromFlags(flags);
   const json = flags.json === true;
   const engine = new Supervisor({ settings });
@@ -150,12 +138,12 @@ export async function run(argv: string[]): Promise<number> {
     if (e.type === 'state') {
       // The version arrives just after `running`: fold it into one line instead of repeating.
       const v = e.state === 'running' ? engine.status().version : null;
-      const line = formatState(e, v ? `containerd ${v.version}` : '');
+      const line = formatStateLine(e, v ? `containerd ${v.version}` : '');
       if (line.slice(13) !== lastLine) process.stdout.write(line);
       lastLine = line.slice(13);
     } else if (e.type === 'health' && !e.ok)
       process.stdout.write(
-        `${time(e.at)} health    ${e.result} (${e.latencyMs.toFixed(1)} ms, ${e.failures} in a row)\n`,
+        `${clockTime(e.at)} health    ${e.result} (${e.latencyMs.toFixed(1)} ms, ${e.failures} in a row)\n`,
       );
     else if (e.type === 'log' && flags.logs)
       for (const l of e.lines) process.stdout.write(`  | ${l.raw}\n`);
@@ -171,7 +159,7 @@ export async function run(argv: string[]): Promise<number> {
       const leave = flags['keep-running'] === true;
       if (!json)
         process.stdout.write(
-          `${time(Date.now())} ${sig}: ${leave ? 'leaving containerd running' : 'stopping containerd'}\n`,
+          `${clockTime(Date.now())} ${sig}: ${leave ? 'leaving containerd running' : 'stopping containerd'}\n`,
         );
       void engine.shutdown({ leaveRunning: leave }).then(() => resolve(failed ? 1 : 0));
     };

@@ -7,7 +7,8 @@ import { AppError } from '../app/app-error';
 import { createAppHost, type AppHost } from '../app/host';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
 import { removeTokenFile, tokenFilePath, writeTokenFile } from '../headless/token-file';
-import { intFlag, parseArgs, UsageError, type FlagSpec } from './args';
+import { intFlag, type FlagSpec } from './args';
+import { clockTime, formatStateLine, parseForeground } from './foreground';
 import { formatError } from './common';
 import { settingsFromFlags } from './cmd-run';
 
@@ -82,15 +83,10 @@ export function rendererDir(): string {
   return fileURLToPath(found ?? candidates[0]!);
 }
 
-const time = (at: number) => new Date(at).toISOString().slice(11, 23);
-
 export async function run(argv: string[]): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, SPEC);
-  if (flags.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (positionals.length) throw new UsageError(`unexpected argument "${positionals[0]}"`);
+  const parsed = parseForeground(argv, SPEC, HELP);
+  if (!parsed) return 0;
+  const { flags } = parsed;
   const port = intFlag(flags, 'port', 0, 65_535) ?? DEFAULT_PORT;
   const overrides = overridesFromFlags(flags);
   const json = flags.json === true;
@@ -153,10 +149,7 @@ export async function run(argv: string[]): Promise<number> {
   host.engine.onEvent((e: EngineEvent) => {
     if (e.type !== 'state') return;
     if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
-    else
-      process.stdout.write(
-        `${time(e.at)} ${e.state.padEnd(9)} ${e.reason}${e.pid ? ` pid=${e.pid}` : ''}\n`,
-      );
+    else process.stdout.write(formatStateLine(e));
   });
 
   const done = new Promise<number>((resolve) => {
@@ -169,7 +162,7 @@ export async function run(argv: string[]): Promise<number> {
       const leaveRunning = host.settings.get().onQuit === 'leave-running';
       if (!json)
         process.stdout.write(
-          `${time(Date.now())} ${sig}: ${leaveRunning ? 'leaving containerd running' : 'stopping containerd'}\n`,
+          `${clockTime(Date.now())} ${sig}: ${leaveRunning ? 'leaving containerd running' : 'stopping containerd'}\n`,
         );
       void (async () => {
         let code = 0;
