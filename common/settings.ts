@@ -20,8 +20,11 @@ export const CONTAINERD_LOG_LEVELS = [
 /** Restart policy knobs (DESIGN.md "Restart policy"). */
 export const restartSettingsSchema = z
   .object({
-    /** Respawn at once when the last run had been healthy at least this long. */
-    immediateIfHealthyForMs: ms(0, 3_600_000).default(10_000),
+    /** A start succeeded when the daemon reached SERVING and stayed alive this long. */
+    minUptimeMs: ms(0, 600_000).default(1_000),
+    /** More than this many exits of successful runs within flapWindowMs → back off. */
+    flapExits: z.number().int().min(1).max(1000).default(3),
+    flapWindowMs: ms(1000, 86_400_000).default(60_000),
     backoffInitialMs: ms(1, 600_000).default(500),
     backoffMaxMs: ms(1, 3_600_000).default(30_000),
     /** ± fraction of jitter on each backoff delay. */
@@ -41,6 +44,8 @@ export const healthSettingsSchema = z
     livenessIntervalMs: ms(50, 600_000).default(5_000),
     livenessTimeoutMs: ms(10, 60_000).default(3_000),
     livenessFailures: z.number().int().min(1).max(100).default(3),
+    /** After a failed liveness check, re-check this soon (confirms a hang quickly). */
+    livenessRecheckMs: ms(50, 600_000).default(1_000),
   })
   .strict();
 
@@ -54,6 +59,8 @@ export const settingsSchema = z
     logLevel: z.enum(CONTAINERD_LOG_LEVELS).default('info'),
     logFormat: z.enum(['text', 'json']).default('text'),
     disabledPlugins: z.array(z.string().min(1)).default([]),
+    /** containerd's CRI plugin (Kubernetes tools): off gives a faster, quieter containerd. */
+    cri: z.enum(['off', 'on']).default('off'),
     /** A TOML file whose tables are merged over the generated config. */
     overridesFile: absPath.nullable().default(null),
     restart: restartSettingsSchema.default(() => restartSettingsSchema.parse({})),
@@ -70,7 +77,21 @@ export const settingsSchema = z
       .max(1 << 30)
       .default(10 * 1024 * 1024),
     logRotateKeep: z.number().int().min(1).max(50).default(5),
-    logRingLines: z.number().int().min(100).max(1_000_000).default(20_000),
+    logRingLines: z.number().int().min(100).max(200_000).default(20_000),
+    /** The live log's memory, in bytes of line text (the ring drops oldest lines past it). */
+    logRingBytes: z
+      .number()
+      .int()
+      .min(1 << 20)
+      .max(512 << 20)
+      .default(32 << 20),
+    /** Longer log lines are cut to this many bytes with a visible marker. */
+    logLineMaxBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(1 << 20)
+      .default(16 << 10),
     onQuit: z.enum(['stop', 'leave-running']).default('stop'),
     autoStart: z.boolean().default(true),
     notifications: z.boolean().default(true),
