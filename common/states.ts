@@ -1,4 +1,5 @@
 // The daemon's states and the events the engine emits: shared by the engine and every surface.
+import type { Problem } from './containerd';
 
 /** Every state the supervised daemon can be in (see DESIGN.md "States"). */
 export const DAEMON_STATES = [
@@ -104,6 +105,14 @@ export interface DaemonStatus {
   version: { version: string; revision: string } | null;
   hint: string | null;
   retryInMs: number | null;
+  /** Restarts in the last 24 h by cause: crashes, hangs, and restarts the user asked for. */
+  restartCauses?: { crash: number; hang: number; user: number };
+  /** Problems that matter (plugin errors, CRI without CNI…), from the containerd API; set by the service. */
+  problems?: Problem[];
+  /** Containers in every namespace, from the containerd API; null while it is unreachable. Set by the service. */
+  containers?: { running: number; total: number } | null;
+  /** Set by stop/restart/quit while tasks run: "3 containers keep running; …". */
+  notice?: string;
   paths: {
     socket: string;
     config: string;
