@@ -27,6 +27,9 @@ export interface LogIngestResult {
 const ROTATE_BYTES = 10 * 1024 * 1024;
 const ROTATE_KEEP = 5;
 const RING = 20_000;
+/** The settings' defaults: logRingBytes, logLineMaxBytes. */
+const RING_BYTES = 32 * 1024 * 1024;
+const LINE_MAX_BYTES = 16 * 1024;
 
 // The writer runs as plain JS in its own process so its CPU time is not ours. It builds
 // every line first (so generation is not timed), says "ready", waits for "go" on stdin, then
@@ -88,7 +91,7 @@ export async function benchLogIngest(opts: {
     fs.rmSync(f, { force: true });
   }
 
-  const ring = new LogRing(RING);
+  const ring = new LogRing({ maxLines: RING, maxBytes: RING_BYTES });
   let received = 0;
   let rotations = 0;
   let lastOffset = 0;
@@ -101,6 +104,7 @@ export async function benchLogIngest(opts: {
     file,
     rotateBytes: ROTATE_BYTES,
     rotateKeep: ROTATE_KEEP,
+    maxLineBytes: LINE_MAX_BYTES,
     historyLines: 0,
     onLines: (batch) => {
       ring.push(batch);

@@ -1,5 +1,6 @@
 // The daemon's states and the events the engine emits: shared by the engine and every surface.
 import type { Problem } from './containerd';
+import type { LogLevel } from './log-levels';
 
 /** Every state the supervised daemon can be in (see DESIGN.md "States"). */
 export const DAEMON_STATES = [
@@ -64,8 +65,8 @@ export interface HealthEvent {
   detail?: string;
 }
 
-export type LogLevel =
-  'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'panic' | 'unknown';
+/** Derived from the one list in log-levels.ts (re-exported here for existing importers). */
+export type { LogLevel };
 
 /** One parsed line of containerd's log. */
 export interface LogLine {

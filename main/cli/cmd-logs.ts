@@ -1,21 +1,64 @@
-// `cdesk logs`: containerd's log from the app's ring buffer, filtered; -f keeps following live lines.
+// `cdesk logs`: containerd's log from the app's ring buffer, paged in byte-bounded replies and filtered; -f keeps following live lines.
+import { compileLogFilter, lineCost, type LogFilter } from '../../common/log-filter';
+import type { CommandPayload, ContractError } from '../../common/contract';
 import type { LogLine } from '../../common/states';
+import type { ControlClient } from '../app/control-client';
 import { intFlag, UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
-import { matches, parseLevel, parseSince, type LineFilter } from './log-filter';
+import { LEVEL_FLAG_CHOICES, parseLevel, parseSince } from './log-filter';
 
 const USAGE = `usage: cdesk logs [-f] [--since TIME] [--level LEVEL] [--grep TEXT] [-n LINES] [--json]
 
 Print containerd's recent log lines (from the app's in-memory buffer, oldest first).
   -f, --follow     keep printing new lines until Ctrl-C
   --since TIME     only lines since TIME: an ISO date or a relative time like 30s, 5m, 2h, 1d
-  --level LEVEL    only LEVEL and worse: trace, debug, info, warn, error, fatal, panic
-  --grep TEXT      only lines containing TEXT (case-insensitive)
+  --level LEVEL    only LEVEL and worse: ${LEVEL_FLAG_CHOICES}
+  --grep TEXT      only lines whose text or message contains TEXT (case-insensitive)
   -n, --lines N    at most the newest N lines before following
   --json           one JSON object per line (seq, time, level, msg, fields, raw)
+
+On a terminal, control characters and escape sequences in log lines are shown escaped
+(\\x1b[31m…); piped output keeps the bytes as containerd wrote them.
 `;
 
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+/** Bytes asked for per logs:read: well under any transport's reply limit. */
+export const PAGE_BYTES = 1024 * 1024;
+/** Continuation pages ask for every line after the cursor (the byte budget bounds the reply). */
+const ALL_LINES = 100_000;
+/** Live lines held while the backlog prints, at most (then the backlog is re-read from the ring). */
+const HELD_BYTES = 8 << 20;
+
+/** C0/C1 controls (tab kept), DEL, and bidi overrides that could disguise a line on a terminal. */
+// eslint-disable-next-line no-control-regex
+const UNSAFE_TEXT = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+/** What JSON.stringify leaves raw but a terminal may still act on. */
+const UNSAFE_JSON = /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
+
+const hex = (c: string, w: number) => c.charCodeAt(0).toString(16).padStart(w, '0');
+
+/** A log line made safe for a terminal: escapes instead of control bytes. */
+export function escapeForTerminal(text: string): string {
+  return text.replace(UNSAFE_TEXT, (c) =>
+    c.charCodeAt(0) <= 0xff ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`,
+  );
+}
+
+function escapeJsonForTerminal(json: string): string {
+  return json.replace(UNSAFE_JSON, (c) => `\\u${hex(c, 4)}`);
+}
+
+export interface LogsOptions {
+  /** Escape control characters (stdout is a terminal). Default: process.stdout.isTTY. */
+  tty?: boolean;
+  /** Bytes per logs:read page (tests use small pages). */
+  pageBytes?: number;
+}
+
+export async function run(
+  argv: string[],
+  io: CliIo = processIo(),
+  opts: LogsOptions = {},
+): Promise<number> {
   const p = parseCommand(
     argv,
     {
@@ -30,61 +73,127 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   );
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  const filter: LineFilter = {};
+  const filter: LogFilter = {};
   if (typeof p.flags.since === 'string') filter.sinceTime = parseSince(p.flags.since);
-  if (typeof p.flags.level === 'string') filter.level = parseLevel(p.flags.level);
+  if (typeof p.flags.level === 'string') filter.minLevel = parseLevel(p.flags.level);
   if (typeof p.flags.grep === 'string') {
     if (p.flags.grep.length > 1000)
       throw new UsageError('--grep TEXT may be at most 1000 characters');
     filter.text = p.flags.grep;
   }
   const limit = intFlag(p.flags, 'lines', 1, 100_000);
-  const print = (lines: LogLine[]) => {
+  const tty = opts.tty ?? process.stdout.isTTY === true;
+  const pageBytes = opts.pageBytes ?? PAGE_BYTES;
+  const format = p.flags.json
+    ? (l: LogLine) => (tty ? escapeJsonForTerminal(JSON.stringify(l)) : JSON.stringify(l))
+    : (l: LogLine) => (tty ? escapeForTerminal(l.raw) : l.raw);
+  const print = (lines: readonly LogLine[]) => {
     if (!lines.length) return;
-    io.out(lines.map((l) => (p.flags.json ? JSON.stringify(l) : l.raw)).join('\n') + '\n');
+    io.out(lines.map(format).join('\n') + '\n');
   };
+  const base: CommandPayload<'logs:read'> = {
+    ...(filter.sinceTime !== undefined ? { sinceTime: filter.sinceTime } : {}),
+    ...(filter.minLevel ? { level: filter.minLevel } : {}),
+    ...(filter.text ? { text: filter.text } : {}),
+  };
+  const test = compileLogFilter(filter);
+  // `cdesk logs | head`: the reader is done, so are we (quietly, as tools killed by SIGPIPE are).
+  const onStdoutError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(EXIT.ok);
+  };
+  process.stdout.on('error', onStdoutError);
 
-  return withClient(
-    'logs',
-    p.flags,
-    io,
-    async (c) => {
-      // When following, subscribe first and hold live lines until the backlog is printed: no gap, no dupes.
-      let lastSeq = -1;
-      let held: LogLine[] | null = [];
-      const live = (lines: LogLine[]) => {
-        const fresh = lines.filter((l) => l.seq > lastSeq && matches(l, filter));
-        if (lines.length) lastSeq = Math.max(lastSeq, lines[lines.length - 1]!.seq);
-        print(fresh);
-      };
-      const off = p.flags.follow
-        ? await c.events((e) => {
-            if (e.event !== 'logs:lines') return;
-            if (held) held.push(...e.payload.lines);
-            else live(e.payload.lines);
-          })
-        : null;
-      try {
-        const r = await c.call('logs:read', { ...filter, ...(limit ? { limit } : {}) });
-        if (!r.ok) return reportFailure('logs', r.error, p.flags, io);
-        print(r.value.lines);
-        if (!off) return EXIT.ok;
-        lastSeq = r.value.lastSeq;
-        const backlog = held ?? [];
-        held = null;
-        live(backlog);
-        return await new Promise<number>((resolve) => {
-          if (io.signal.aborted) return resolve(EXIT.ok);
-          io.signal.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
-          c.onClose((err) => {
-            io.err(`cdesk logs: ${err.message}\n  hint: ${err.hint}\n`);
-            resolve(EXIT.failed);
+  try {
+    return await withClient(
+      'logs',
+      p.flags,
+      io,
+      async (c) => {
+        // When following, subscribe first and hold live lines until the backlog is printed: no gap, no dupes.
+        let held: LogLine[] | null = [];
+        let heldBytes = 0;
+        let overflow = false;
+        let lastSeq = 0;
+        const live = (lines: LogLine[]) => {
+          const fresh = lines.filter((l) => l.seq > lastSeq && test(l));
+          if (lines.length) lastSeq = Math.max(lastSeq, lines[lines.length - 1]!.seq);
+          print(fresh);
+        };
+        const off = p.flags.follow
+          ? await c.events((e) => {
+              if (e.event !== 'logs:lines') return;
+              if (!held) return live(e.payload.lines);
+              for (const l of e.payload.lines) heldBytes += lineCost(l);
+              held.push(...e.payload.lines);
+              if (heldBytes > HELD_BYTES) {
+                // The ring still has them: drop what is held and read them again after the backlog.
+                held = [];
+                heldBytes = 0;
+                overflow = true;
+              }
+            })
+          : null;
+        try {
+          let r = await printBacklog(c, { ...base, ...(limit ? { limit } : {}) }, pageBytes, print);
+          if (!r.ok) return reportFailure('logs', r.error, p.flags, io);
+          if (!off) return EXIT.ok;
+          while (overflow) {
+            overflow = false;
+            r = await printBacklog(
+              c,
+              { ...base, sinceSeq: r.lastSeq, limit: ALL_LINES },
+              pageBytes,
+              print,
+            );
+            if (!r.ok) return reportFailure('logs', r.error, p.flags, io);
+          }
+          lastSeq = r.lastSeq;
+          const backlog = held ?? [];
+          held = null;
+          live(backlog);
+          return await new Promise<number>((resolve) => {
+            if (io.signal.aborted) return resolve(EXIT.ok);
+            io.signal.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
+            c.onClose((err) => {
+              io.err(`cdesk logs: ${err.message}\n  hint: ${err.hint}\n`);
+              resolve(EXIT.failed);
+            });
           });
-        });
-      } finally {
-        off?.();
-      }
-    },
-    true,
-  );
+        } finally {
+          off?.();
+        }
+      },
+      true,
+    );
+  } finally {
+    process.stdout.off('error', onStdoutError);
+  }
+}
+
+type BacklogResult = { ok: true; lastSeq: number } | { ok: false; error: ContractError };
+
+/**
+ * Prints the ring's matching lines page by page (each reply ≤ pageBytes), up to the newest
+ * line the ring held at the first reply: lines after it are the follower's, not the backlog's.
+ */
+async function printBacklog(
+  c: ControlClient,
+  first: CommandPayload<'logs:read'>,
+  pageBytes: number,
+  print: (lines: readonly LogLine[]) => void,
+): Promise<BacklogResult> {
+  let q: CommandPayload<'logs:read'> = { ...first, maxBytes: pageBytes };
+  let stopAt = -1;
+  for (;;) {
+    const r = await c.invoke('logs:read', q);
+    if (!r.ok) return r;
+    const { lines, lastSeq, nextSeq } = r.value;
+    if (stopAt < 0) stopAt = lastSeq;
+    const upTo = lines.findIndex((l) => l.seq > stopAt);
+    print(upTo < 0 ? lines : lines.slice(0, upTo));
+    // A server without paging (no nextSeq) answered in one reply.
+    if (typeof nextSeq !== 'number' || nextSeq >= stopAt || upTo >= 0)
+      return { ok: true, lastSeq: stopAt };
+    q = { ...q, sinceSeq: nextSeq, limit: ALL_LINES };
+  }
 }

@@ -1,6 +1,5 @@
-// Parses `cdesk logs` filters and applies them to streamed lines the same way the engine's log ring does.
-import type { LogLevel, LogLine } from '../../common/states';
-import { LOG_LEVELS, levelAtLeast } from '../../common/log-levels';
+// `cdesk logs` flags: --since and --level parsed against the one log model; lines are matched by the shared filter.
+import { LEVEL_CHOICES, type ContainerdLogLevel } from '../../common/log-levels';
 import { UsageError } from './args';
 
 const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
@@ -18,26 +17,11 @@ export function parseSince(value: string, now = Date.now()): number {
   return t;
 }
 
-export function parseLevel(value: string): LogLevel {
-  if (!(LOG_LEVELS as string[]).includes(value)) {
-    throw new UsageError(`--level must be one of ${LOG_LEVELS.join(', ')} (got "${value}")`);
-  }
-  return value as LogLevel;
-}
+/** The level names --level takes (shown in usage and errors). */
+export const LEVEL_FLAG_CHOICES = LEVEL_CHOICES.join(', ');
 
-export interface LineFilter {
-  sinceTime?: number;
-  level?: LogLevel;
-  text?: string;
-}
-
-/** Same rules as the engine's LogRing query: time ≥ since, level or worse, case-insensitive text. */
-export function matches(line: LogLine, f: LineFilter): boolean {
-  if (f.sinceTime !== undefined && line.time < f.sinceTime) return false;
-  if (f.level !== undefined && !levelAtLeast(line.level, f.level)) return false;
-  if (f.text) {
-    const t = f.text.toLowerCase();
-    if (!line.raw.toLowerCase().includes(t) && !line.msg.toLowerCase().includes(t)) return false;
-  }
-  return true;
+export function parseLevel(value: string): ContainerdLogLevel {
+  const found = LEVEL_CHOICES.find((l) => l === value);
+  if (!found) throw new UsageError(`--level must be one of ${LEVEL_FLAG_CHOICES} (got "${value}")`);
+  return found;
 }

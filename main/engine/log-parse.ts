@@ -1,24 +1,6 @@
 // Turns one line of containerd's output (logrus logfmt, logrus JSON, or anything else) into a LogLine, fast.
-import type { LogLevel, LogLine } from '../../common/states';
-
-/** Maps logrus level names (and a few spellings other Go loggers use) to LogLevel. */
-function normaliseLevel(s: string): LogLevel {
-  switch (s) {
-    case 'info':
-    case 'debug':
-    case 'trace':
-    case 'error':
-    case 'fatal':
-    case 'panic':
-    case 'warn':
-      return s;
-    case 'warning':
-      return 'warn';
-  }
-  const lower = s.toLowerCase();
-  if (lower === s) return 'unknown';
-  return normaliseLevel(lower);
-}
+import { normaliseLevel, type LogLevel } from '../../common/log-levels';
+import type { LogLine } from '../../common/states';
 
 /** Digit at position i of s, or -1 when it is not an ASCII digit. */
 function digit(s: string, i: number): number {
@@ -367,4 +349,61 @@ export function parseLogLine(raw: string, seq: number, now: number): LogLine {
     return unknownLine(raw, seq, now);
   }
   return finish(raw, seq, now, fields, scanTime, scanLevel, scanMsg);
+}
+
+/** "1.5 KiB", "63 KiB", "20 MiB": a byte count a person reads in a marker. */
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const [v, unit] =
+    n < 1 << 20 ? [n / 1024, 'KiB'] : n < 1 << 30 ? [n / (1 << 20), 'MiB'] : [n / (1 << 30), 'GiB'];
+  return `${v < 10 ? Math.round(v * 10) / 10 : Math.round(v)} ${unit}`;
+}
+
+/** The visible end of a line that was cut: " … [cut 63 KiB]" (what was dropped, in bytes). */
+export function cutMarker(droppedBytes: number): string {
+  return ` … [cut ${formatBytes(droppedBytes)}]`;
+}
+
+/**
+ * Parses the kept head of a line that was too long, then marks it: the marker ends raw (and
+ * msg), and when the cut broke the logfmt/JSON shape, time and level are still read from the
+ * head so a cut error line still passes an "error and worse" filter.
+ */
+export function parseCutLine(
+  head: string,
+  droppedBytes: number,
+  seq: number,
+  now: number,
+): LogLine {
+  const marker = cutMarker(droppedBytes);
+  const line = parseLogLine(head, seq, now);
+  if (line.level === 'unknown' && line.msg === line.raw) {
+    const lvl = /(?:^|[ ,{])"?level"?[=:]"?([A-Za-z]+)/.exec(head.slice(0, 512));
+    const time = /(?:^|[ ,{])"?time"?[=:]"?([0-9][0-9T:.+-]+Z?)/.exec(head.slice(0, 512));
+    const msg = /(?:^|[ ,{])"?msg"?[=:]"/.exec(head);
+    if (lvl) line.level = normaliseLevel(lvl[1] as string);
+    if (time) line.time = parseTime(time[1] as string, now);
+    // The value is still escaped (its closing quote was cut away): good enough to read.
+    if (msg && lvl) line.msg = head.slice(msg.index + msg[0].length);
+  }
+  const raw = head + marker;
+  line.msg = line.msg === line.raw ? raw : line.msg + marker;
+  line.raw = raw;
+  return line;
+}
+
+/** Lines shorter than this are shown as they are, however many bytes were not UTF-8. */
+const BINARY_MIN_CHARS = 128;
+
+/**
+ * A line that is mostly bytes that are not UTF-8 (binary output, a corrupt file) shows its
+ * first 64 characters and a note instead of thousands of U+FFFD: each costs 3 bytes in every
+ * reply and 2 in memory, and says nothing. A line with a few bad bytes is kept as decoded.
+ */
+export function collapseBinary(text: string): string {
+  if (text.length < BINARY_MIN_CHARS) return text;
+  let bad = 0;
+  for (let i = text.indexOf('\ufffd'); i !== -1; i = text.indexOf('\ufffd', i + 1)) bad++;
+  if (bad * 4 < text.length) return text;
+  return `${text.slice(0, 64)} … [not UTF-8: ${bad} invalid sequences in ${text.length} characters]`;
 }

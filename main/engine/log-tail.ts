@@ -1,15 +1,23 @@
-// Follows containerd's durable log file (written through an O_APPEND fd we don't own): parses new lines in batches and rotates the file by copytruncate.
+// Follows containerd's durable log file (written through an O_APPEND fd we don't own): parses new lines in batches, cuts over-long lines, follows a replaced file, rotates by bounded copytruncate.
 import fs from 'node:fs';
+import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { LogLine } from '../../common/states';
-import { parseLogLine } from './log-parse';
+import { collapseBinary, formatBytes, parseCutLine, parseLogLine } from './log-parse';
 
-/** A partial line longer than this is emitted as it stands, so a writer that never sends a newline cannot grow memory. */
-export const MAX_LINE_BYTES = 64 * 1024;
-/** Rotation gives up (and retries later) if the writer adds this much while we chase EOF. */
-const CHASE_GIVE_UP_BYTES = 256 * 1024 * 1024;
+/** Lines longer than this (bytes) are cut with a visible marker, unless configured otherwise. */
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;
+/**
+ * A rotation copies at most rotateBytes + this: enough for what a busy writer adds while we
+ * catch up, far less than the hundreds of MB a flood can pile up ahead of a lagging reader.
+ */
+export const ROTATE_COPY_SLACK_BYTES = 32 * 1024 * 1024;
 /** After a failed rotation (disk full, permissions), wait this long before trying again. */
 const ROTATE_RETRY_MS = 10_000;
+/** A replaced file the daemon no longer writes to is let go after this long without growth. */
+const ORPHAN_IDLE_MS = 2_000;
+/** Replaced files followed at once at most (the oldest is let go first). */
+const MAX_ORPHANS = 4;
 
 export interface LogTailerOptions {
   file: string;
@@ -18,6 +26,8 @@ export interface LogTailerOptions {
   rotateBytes: number;
   /** Rotated copies kept: file.1 (newest) … file.N. 0 keeps none (the file is only truncated). */
   rotateKeep: number;
+  /** Longer lines are cut to this many bytes plus a marker. Default DEFAULT_MAX_LINE_BYTES. */
+  maxLineBytes?: number;
   /** Complete lines read back from an existing file at start. Default 1000. */
   historyLines?: number;
   /** Bytes per read. Default 256 KiB. */
@@ -28,9 +38,28 @@ export interface LogTailerOptions {
   onError?: (err: Error) => void;
 }
 
+/** What may change while the tailer runs (settings applied live). */
+export interface LogTailerLimits {
+  rotateBytes?: number;
+  rotateKeep?: number;
+  maxLineBytes?: number;
+}
+
 function readAt(fd: number, buf: Buffer, len: number, pos: number): Promise<number> {
   return new Promise((resolve, reject) => {
     fs.read(fd, buf, 0, len, pos, (err, n) => (err ? reject(err) : resolve(n)));
+  });
+}
+
+function writeAll(fd: number, buf: Buffer, len: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    fs.write(fd, buf, 0, len, null, (err, n) =>
+      err
+        ? reject(err)
+        : n === len
+          ? resolve()
+          : writeAll(fd, buf.subarray(n), len - n).then(resolve, reject),
+    );
   });
 }
 
@@ -49,35 +78,61 @@ async function statOrNull(file: string): Promise<fs.Stats | null> {
 
 /** Largest cut ≤ `at` that does not split a UTF-8 sequence (never less than at - 3). */
 function utf8Cut(buf: Buffer, at: number): number {
+  if (at >= buf.length) return buf.length;
   let cut = at;
   while (cut > at - 3 && cut > 0 && ((buf[cut] as number) & 0xc0) === 0x80) cut--;
   return ((buf[cut] as number) & 0xc0) === 0x80 ? at : cut;
+}
+
+function positiveInt(name: string, v: number, min: number): number {
+  if (!Number.isFinite(v) || v < min) {
+    throw new RangeError(`LogTailer ${name} must be a number ≥ ${min}, got ${v}`);
+  }
+  return Math.floor(v);
+}
+
+/** One open log file: our read position in it and the line being assembled. */
+interface Source {
+  fd: number;
+  ino: number;
+  dev: number;
+  pos: number;
+  /** Kept bytes of the current line (at most maxLineBytes), waiting for its newline. */
+  partial: Buffer | null;
+  /** Bytes of the current line past the kept head: dropped, reported in the cut marker. */
+  skipped: number;
+  /** Date.now() of the last growth (orphans are let go once idle). */
+  grewAt: number;
 }
 
 /**
  * Tails one log file. Lines get seq 1, 2, 3… (consecutive, never reused by this instance);
  * each read chunk is one onLines batch. Empty lines are skipped. Single use: start() once,
  * stop() once.
+ *
+ * Replacement (`mv containerd.log x` + a new containerd.log): the daemon keeps writing to the
+ * file it has open (now x), so the old file stays followed as an "orphan" next to the new
+ * one for as long as another open file descriptor (the daemon's stdout, found in /proc)
+ * still refers to it; once none does and it has been quiet for ORPHAN_IDLE_MS (e.g. the
+ * daemon was respawned onto the new file), it is let go. Orphans are never rotated: they
+ * are someone else's file now.
  */
 export class LogTailer {
   private readonly file: string;
   private readonly onLines: (lines: LogLine[]) => void;
   private readonly onError: (err: Error) => void;
-  private readonly rotateBytes: number;
-  private readonly rotateKeep: number;
+  private rotateBytes: number;
+  private rotateKeep: number;
+  private maxLineBytes: number;
   private readonly historyLines: number;
   private readonly chunkBytes: number;
   private readonly pollMs: number;
   private readonly buf: Buffer;
 
   private state: 'new' | 'running' | 'stopped' = 'new';
-  private fd: number | null = null;
-  private ino = -1;
-  private dev = -1;
-  private pos = 0;
+  private src: Source | null = null;
+  private orphans: Source[] = [];
   private seq = 0;
-  /** Bytes after the last newline, waiting for the rest of their line. */
-  private partial: Buffer | null = null;
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private pumping: Promise<void> | null = null;
@@ -90,6 +145,11 @@ export class LogTailer {
     this.onError = opts.onError ?? (() => {});
     this.rotateBytes = opts.rotateBytes;
     this.rotateKeep = Math.max(0, Math.floor(opts.rotateKeep));
+    this.maxLineBytes = positiveInt(
+      'maxLineBytes',
+      opts.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES,
+      64,
+    );
     this.historyLines = Math.max(0, Math.floor(opts.historyLines ?? 1000));
     this.chunkBytes = Math.max(1, Math.floor(opts.chunkBytes ?? 256 * 1024));
     this.pollMs = opts.pollMs ?? 250;
@@ -98,15 +158,41 @@ export class LogTailer {
 
   /** Byte offset in the live file up to which everything has been read. */
   get offset(): number {
-    return this.pos;
+    return this.src?.pos ?? 0;
+  }
+
+  /** Replaced files still followed because their writer may still be writing to them. */
+  get orphanCount(): number {
+    return this.orphans.length;
+  }
+
+  /** Applies new rotation and line limits from the next read on. */
+  configure(limits: LogTailerLimits): void {
+    const rotateBytes =
+      limits.rotateBytes === undefined
+        ? this.rotateBytes
+        : positiveInt('rotateBytes', limits.rotateBytes, 0);
+    const rotateKeep =
+      limits.rotateKeep === undefined
+        ? this.rotateKeep
+        : positiveInt('rotateKeep', limits.rotateKeep, 0);
+    const maxLineBytes =
+      limits.maxLineBytes === undefined
+        ? this.maxLineBytes
+        : positiveInt('maxLineBytes', limits.maxLineBytes, 64);
+    this.rotateBytes = rotateBytes;
+    this.rotateKeep = rotateKeep;
+    this.maxLineBytes = maxLineBytes;
+    this.rotateBlockedUntil = 0;
   }
 
   async start(): Promise<void> {
     if (this.state !== 'new') throw new Error('LogTailer.start() may be called once');
     this.state = 'running';
     try {
-      const size = await this.open();
-      this.pos = await this.historyStart(size);
+      const src = await this.open();
+      src.pos = await this.historyStart(src.fd, fs.fstatSync(src.fd).size);
+      this.src = src;
       this.watch();
       this.timer = setInterval(() => this.kick(), this.pollMs);
       // Polling alone must not keep a CLI or test process alive.
@@ -127,8 +213,9 @@ export class LogTailer {
     this.watcher = null;
     // Passes check the state between chunks, so this waits for at most one chunk.
     await this.pumping?.catch(() => {});
-    this.closeFd();
-    this.partial = null;
+    for (const s of [this.src, ...this.orphans]) if (s) closeFd(s.fd);
+    this.src = null;
+    this.orphans = [];
   }
 
   /** Reads everything written so far; resolves after a pass that started after this call. */
@@ -157,28 +244,14 @@ export class LogTailer {
     }
   }
 
-  private async open(): Promise<number> {
+  private async open(): Promise<Source> {
     // 'a+' creates the file like the supervisor's writer would (0600, append) and gives a
     // read/write fd: reads are positional, and ftruncate needs write access for rotation.
     const fd = await new Promise<number>((resolve, reject) => {
       fs.open(this.file, 'a+', 0o600, (err, fd) => (err ? reject(err) : resolve(fd)));
     });
     const st = fs.fstatSync(fd);
-    this.fd = fd;
-    this.ino = st.ino;
-    this.dev = st.dev;
-    this.pos = 0;
-    return st.size;
-  }
-
-  private closeFd(): void {
-    if (this.fd === null) return;
-    try {
-      fs.closeSync(this.fd);
-    } catch {
-      // Already closed: nothing to release.
-    }
-    this.fd = null;
+    return { fd, ino: st.ino, dev: st.dev, pos: 0, partial: null, skipped: 0, grewAt: Date.now() };
   }
 
   private watch(): void {
@@ -201,10 +274,9 @@ export class LogTailer {
    * Where history starts: just after the newline that precedes the last `historyLines`
    * complete lines. Scans backwards chunk by chunk, so a large file costs only the tail.
    */
-  private async historyStart(size: number): Promise<number> {
-    const fd = this.fd as number;
+  private async historyStart(fd: number, size: number): Promise<number> {
     const need = this.historyLines + 1; // the last complete line's own newline, then one per line
-    const maxScan = (this.historyLines + 1) * MAX_LINE_BYTES;
+    const maxScan = (this.historyLines + 1) * Math.max(this.maxLineBytes, 4096);
     let found = 0;
     let earliest = -1;
     let end = size;
@@ -226,95 +298,142 @@ export class LogTailer {
     return 0;
   }
 
-  /** One look at the file: follow replacement and truncation, read to EOF, rotate. */
+  /** One look at the files: follow replacement and truncation, read to EOF, rotate. */
   private async pass(): Promise<void> {
-    let st = await statOrNull(this.file);
-    if (st && (st.ino !== this.ino || st.dev !== this.dev)) {
-      // Replaced: the old inode may still hold lines written before the swap.
-      await this.readToEof(false);
+    let src = this.src as Source;
+    const st = await statOrNull(this.file);
+    if (st && (st.ino !== src.ino || st.dev !== src.dev)) {
+      // Replaced. The daemon still writes to the file it holds open, so keep following that.
+      await this.readToEof(src, false);
       if (this.state !== 'running') return;
-      this.flushPartial();
-      this.closeFd();
-      await this.open();
+      // Its writer may just be quiet: give it a grace period from the swap on.
+      src.grewAt = Date.now();
+      this.orphans.push(src);
+      while (this.orphans.length > MAX_ORPHANS) this.release(this.orphans.shift() as Source);
+      src = await this.open();
+      this.src = src;
       this.watch();
-      st = await statOrNull(this.file);
     }
+    for (const o of [...this.orphans]) {
+      if (this.state !== 'running') return;
+      await this.readToEof(o, false);
+    }
+    if (this.state !== 'running') return;
     // Path gone (deleted): the writer still appends to the inode our fd holds, so keep
     // reading that until a new file appears (the supervisor recreates it on respawn).
-    const size = st ? st.size : fs.fstatSync(this.fd as number).size;
-    if (size < this.pos) {
-      // Truncated by someone else. The writer's O_APPEND fd now writes from 0. Lines
-      // written between their truncate and our next look past our old offset are skipped:
-      // no way to tell them from old content.
-      this.pos = 0;
-    }
-    if (size !== this.pos) await this.readToEof(st !== null);
+    await this.readToEof(src, st !== null);
+    if (this.orphans.length) await this.releaseIdleOrphans();
   }
 
-  private mayRotate(): boolean {
-    // pos > 0: with rotateBytes 0 an empty file would otherwise "rotate" forever.
-    return this.pos > 0 && this.pos >= this.rotateBytes && Date.now() >= this.rotateBlockedUntil;
+  /** Lets go of orphans that went quiet and that no other open file descriptor holds any more. */
+  private async releaseIdleOrphans(): Promise<void> {
+    const now = Date.now();
+    for (const o of [...this.orphans]) {
+      if (now - o.grewAt < ORPHAN_IDLE_MS || (await heldElsewhere(o.fd))) continue;
+      // Read once more: a last write may have landed after the previous read.
+      await this.readToEof(o, false);
+      if (now - o.grewAt < ORPHAN_IDLE_MS) continue;
+      this.orphans = this.orphans.filter((x) => x !== o);
+      this.release(o);
+    }
+  }
+
+  private release(o: Source): void {
+    this.finishLine(o);
+    closeFd(o.fd);
+  }
+
+  private mayRotate(src: Source, size: number): boolean {
+    // size > 0: with rotateBytes 0 an empty file would otherwise "rotate" forever.
+    return size > 0 && size >= this.rotateBytes && Date.now() >= this.rotateBlockedUntil;
   }
 
   /** Reads and emits chunk by chunk until a read returns nothing, yielding between chunks. */
-  private async readToEof(allowRotate: boolean): Promise<void> {
+  private async readToEof(src: Source, allowRotate: boolean): Promise<void> {
+    const size = fs.fstatSync(src.fd).size;
+    if (size < src.pos) {
+      // Truncated by someone else. The writer's O_APPEND fd now writes from 0. Lines
+      // written between their truncate and our next look past our old offset are skipped:
+      // no way to tell them from old content.
+      this.finishLine(src);
+      src.pos = 0;
+    }
+    if (allowRotate && this.mayRotate(src, size)) await this.rotate(src);
     for (;;) {
-      if (this.state !== 'running' || this.fd === null) return;
-      const n = await readAt(this.fd, this.buf, this.chunkBytes, this.pos);
+      if (this.state !== 'running') return;
+      const n = await readAt(src.fd, this.buf, this.chunkBytes, src.pos);
       if (n === 0) break;
-      this.pos += n;
-      this.consume(this.buf.subarray(0, n));
+      src.pos += n;
+      src.grewAt = Date.now();
+      this.consume(src, this.buf.subarray(0, n));
       // Checked per chunk, not only at EOF: a writer that never pauses would otherwise
       // keep us from ever reaching EOF and the file would grow without bound.
-      if (allowRotate && this.mayRotate()) await this.rotate();
+      if (allowRotate && this.mayRotate(src, fs.fstatSync(src.fd).size)) await this.rotate(src);
       // A flood must not starve the engine's timers (health checks, restart policy).
       await yieldToLoop();
     }
-    if (allowRotate && this.mayRotate()) await this.rotate();
   }
 
   /**
-   * copytruncate: containerd keeps its O_APPEND fd for its whole life, so the file cannot
-   * be renamed away; its content is copied to file.1 and the live file truncated to 0.
+   * copytruncate, bounded. containerd keeps its O_APPEND fd for its whole life, so the file
+   * cannot be renamed away (the daemon would keep writing to the renamed file); its content
+   * is copied to file.1 and the live file truncated to 0. Only the newest
+   * rotateBytes + ROTATE_COPY_SLACK_BYTES (32 MiB) are copied: when the reader lags behind a
+   * flood, the older part is dropped (a marker line in the live view says how much) instead
+   * of copying and parsing hundreds of MB, so an archive is never larger than that cap plus
+   * what the chase below appends (at most the cap again, else the rotation is retried).
    *
-   * Order: kernel copy of the whole file to file.1.tmp; a synchronous chase that appends
-   * whatever arrived during the copy and, the moment a read returns EOF, ftruncates; then
-   * the not-yet-parsed part [offset, end) is parsed from the copy, and the archives shift.
-   * Parsing from the copy (instead of draining the live file first) means a writer faster
-   * than our parser cannot postpone the rotation forever.
+   * Order: copy [from, size) to file.1.tmp; a synchronous chase appends whatever arrived
+   * during the copy and, the moment a read returns EOF, ftruncates; then the not-yet-parsed
+   * part is parsed from the copy, and the archives shift. Parsing from the copy (instead of
+   * draining the live file first) means a writer faster than our parser cannot postpone the
+   * rotation forever.
    *
    * Loss window: bytes written after the chase's final read returns EOF and before the
    * ftruncate land in neither file.1 nor the live view. Those are two back-to-back
    * synchronous syscalls with no JS in between, so the window is a few microseconds (more
    * if the scheduler preempts us between them on a loaded box: a 1000-writes/s writer lost
-   * one whole write in ~150 rotations at load 8 on 2 cores); the bulk copy, parsing and
-   * renames all happen outside it. Only FALLOC_FL_COLLAPSE_RANGE could close it, and
-   * Node has no binding for that.
+   * one whole write in ~150 rotations at load 8 on 2 cores). Only FALLOC_FL_COLLAPSE_RANGE
+   * could close it, and Node has no binding for that.
    */
-  private async rotate(): Promise<void> {
-    if (this.fd === null) return;
+  private async rotate(src: Source): Promise<void> {
     const st = await statOrNull(this.file);
     // Only rotate the file we are reading: a replaced or deleted path is next pass's job.
-    if (!st || st.ino !== this.ino || st.dev !== this.dev) return;
+    if (!st || st.ino !== src.ino || st.dev !== src.dev) return;
 
+    const copyCap = this.rotateBytes + ROTATE_COPY_SLACK_BYTES;
     const tmp = `${this.file}.1.tmp`;
+    let from = Math.max(0, st.size - copyCap);
     let end: number;
     try {
-      // The writer only appends, so the copy is a prefix of the file; its size says where.
-      await fs.promises.copyFile(this.file, tmp);
-      end = (await fs.promises.stat(tmp)).size;
-      const fd = this.fd as number;
-      const tmpFd = fs.openSync(tmp, 'a');
+      if (from > 0) {
+        from = await this.nextLineStart(src.fd, from, st.size);
+        end = from;
+      } else {
+        // The whole file fits the cap: the kernel copies it (fast). The writer only appends,
+        // so the copy is a prefix of the file and its size says where the chase starts.
+        await fs.promises.copyFile(this.file, tmp);
+        end = (await fs.promises.stat(tmp)).size;
+      }
+      const tmpFd = fs.openSync(tmp, from > 0 ? 'w' : 'a', 0o600);
       try {
+        // A range (the newest part of a file over the cap), asynchronously: the engine keeps running.
+        while (from > 0 && end < st.size) {
+          const n = await readAt(src.fd, this.buf, Math.min(this.chunkBytes, st.size - end), end);
+          if (n === 0) break;
+          await writeAll(tmpFd, this.buf, n);
+          end += n;
+        }
+        // The chase: synchronous, so nothing runs between the last EOF read and ftruncate.
         for (;;) {
-          const n = fs.readSync(fd, this.buf, 0, this.chunkBytes, end);
+          const n = fs.readSync(src.fd, this.buf, 0, this.chunkBytes, end);
           if (n === 0) {
-            fs.ftruncateSync(fd, 0);
+            fs.ftruncateSync(src.fd, 0);
             break;
           }
           fs.writeSync(tmpFd, this.buf, 0, n);
           end += n;
-          if (end - st.size > CHASE_GIVE_UP_BYTES) {
+          if (end - st.size > copyCap) {
             throw new Error(`log writer outpaced rotation of ${this.file}; will retry`);
           }
         }
@@ -328,18 +447,29 @@ export class LogTailer {
       return;
     }
 
-    // Truncated: from here on the copy is the only home of [0, end).
-    const from = this.pos;
-    this.pos = 0;
+    // Truncated: from here on the copy is the only home of [from, end).
+    let at = src.pos;
+    src.pos = 0;
+    const name = path.basename(this.file);
+    if (at < from) {
+      this.finishLine(src);
+      this.emitNotice(
+        `[cdesk] skipped ${formatBytes(from - at)} of ${name}: it grew faster than it could be read (rotation keeps the newest ${formatBytes(end - from)})`,
+      );
+      at = from;
+    } else if (from > 0) {
+      this.emitNotice(
+        `[cdesk] ${name} had grown to ${formatBytes(end)}: its rotated copy keeps the newest ${formatBytes(end - from)}`,
+      );
+    }
     try {
       const tmpFd = fs.openSync(tmp, 'r');
       try {
-        let at = from;
         while (at < end && this.state === 'running') {
-          const n = await readAt(tmpFd, this.buf, Math.min(this.chunkBytes, end - at), at);
+          const n = await readAt(tmpFd, this.buf, Math.min(this.chunkBytes, end - at), at - from);
           if (n === 0) break;
           at += n;
-          this.consume(this.buf.subarray(0, n));
+          this.consume(src, this.buf.subarray(0, n));
           await yieldToLoop();
         }
       } finally {
@@ -369,73 +499,134 @@ export class LogTailer {
     }
   }
 
-  /** Splits a chunk into lines (the partial line carries over) and emits them as one batch. */
-  private consume(chunk: Buffer): void {
+  /** The offset just after the first newline at or after `at` (at itself when none is near). */
+  private async nextLineStart(fd: number, at: number, size: number): Promise<number> {
+    const limit = Math.min(size, at + Math.max(this.maxLineBytes * 2, this.chunkBytes));
+    for (let p = at; p < limit;) {
+      const n = await readAt(fd, this.buf, Math.min(this.chunkBytes, limit - p), p);
+      if (n === 0) break;
+      const nl = this.buf.subarray(0, n).indexOf(10);
+      if (nl >= 0) return p + nl + 1;
+      p += n;
+    }
+    return at;
+  }
+
+  /**
+   * Splits a chunk into lines and emits them as one batch. Runs of short complete lines are
+   * decoded in one go; a line over maxLineBytes keeps only its head (the rest is counted,
+   * never held), so one 20 MB line costs maxLineBytes of memory, not 20 MB.
+   */
+  private consume(src: Source, chunk: Buffer): void {
     const out: LogLine[] = [];
     const now = Date.now();
+    const max = this.maxLineBytes;
     const n = chunk.length;
-    const first = chunk.indexOf(10);
-    if (first === -1) {
-      this.appendPartial(chunk, out, now);
-    } else {
-      let start = 0;
-      if (this.partial) {
-        const head = Buffer.concat([this.partial, chunk.subarray(0, first)]);
-        this.partial = null;
-        this.pushText(head.toString('utf8'), out, now);
-        start = first + 1;
+    let start = 0;
+    while (start < n) {
+      const nl = chunk.indexOf(10, start);
+      if (src.partial || src.skipped) {
+        // Continue the line that an earlier chunk began.
+        const end = nl === -1 ? n : nl;
+        this.appendPartial(src, chunk, start, end);
+        if (nl === -1) break;
+        this.finishLineInto(src, out, now);
+        start = nl + 1;
+        continue;
       }
-      const last = chunk.lastIndexOf(10);
-      if (last >= start) {
-        // One decode for the whole run of complete lines: '\n' never occurs inside a UTF-8
-        // sequence, so splitting the decoded text is the same as splitting the bytes.
-        const text = chunk.toString('utf8', start, last);
-        let s = 0;
-        for (;;) {
-          const nl = text.indexOf('\n', s);
-          if (nl === -1) {
-            this.pushText(text.slice(s), out, now);
-            break;
-          }
-          this.pushText(text.slice(s, nl), out, now);
-          s = nl + 1;
-        }
+      // A run of complete lines that are all short: one decode for the whole run ('\n' never
+      // occurs inside a UTF-8 sequence, so splitting the text is splitting the bytes).
+      let runEnd = -1;
+      let e = nl;
+      let s = start;
+      while (e !== -1 && e - s <= max) {
+        runEnd = e;
+        s = e + 1;
+        e = s < n ? chunk.indexOf(10, s) : -1;
       }
-      if (last + 1 < n) this.appendPartial(chunk.subarray(last + 1), out, now);
+      if (runEnd >= 0) {
+        this.pushRun(chunk.toString('utf8', start, runEnd), out, now);
+        start = runEnd + 1;
+        continue;
+      }
+      // The next line is long, or has no newline yet: assemble it (head kept, rest counted).
+      const end = e === -1 ? n : e;
+      this.appendPartial(src, chunk, start, end);
+      if (e === -1) break;
+      this.finishLineInto(src, out, now);
+      start = e + 1;
     }
     this.emit(out);
   }
 
-  private appendPartial(bytes: Buffer, out: LogLine[], now: number): void {
-    // Copied: the read buffer is reused for the next chunk.
-    let p = this.partial ? Buffer.concat([this.partial, bytes]) : Buffer.from(bytes);
-    while (p.length > MAX_LINE_BYTES) {
-      const cut = utf8Cut(p, MAX_LINE_BYTES);
-      this.pushText(p.toString('utf8', 0, cut), out, now);
-      p = Buffer.from(p.subarray(cut));
+  private appendPartial(src: Source, chunk: Buffer, start: number, end: number): void {
+    const len = end - start;
+    if (len === 0) return;
+    if (src.skipped > 0) {
+      src.skipped += len;
+      return;
     }
-    this.partial = p;
+    const have = src.partial?.length ?? 0;
+    const max = this.maxLineBytes;
+    if (have + len <= max) {
+      // Copied: the read buffer is reused for the next chunk.
+      const piece = chunk.subarray(start, end);
+      src.partial = src.partial ? Buffer.concat([src.partial, piece]) : Buffer.from(piece);
+      return;
+    }
+    // Over the cap: keep the head up to a UTF-8 boundary, count the rest.
+    const look = Math.min(end, start + (max - have) + 1);
+    const joined = Buffer.concat(
+      src.partial ? [src.partial, chunk.subarray(start, look)] : [chunk.subarray(start, look)],
+    );
+    const cut = utf8Cut(joined, max);
+    src.partial = Buffer.from(joined.subarray(0, cut));
+    src.skipped = have + len - cut;
   }
 
-  /** Emits a line that will never be completed (its file was replaced). */
-  private flushPartial(): void {
-    if (!this.partial) return;
+  private finishLineInto(src: Source, out: LogLine[], now: number): void {
+    const head = src.partial;
+    const skipped = src.skipped;
+    src.partial = null;
+    src.skipped = 0;
+    if (!head) return;
+    let text = head.toString('utf8');
+    if (text.includes('\ufffd')) text = collapseBinary(text);
+    if (skipped > 0) {
+      out.push(parseCutLine(text, skipped, ++this.seq, now));
+      return;
+    }
+    if (text.charCodeAt(text.length - 1) === 13) text = text.slice(0, -1);
+    if (text.length > 0) out.push(parseLogLine(text, ++this.seq, now));
+  }
+
+  /** Emits a line that will never be completed (its file was replaced or truncated). */
+  private finishLine(src: Source): void {
     const out: LogLine[] = [];
-    this.pushText(this.partial.toString('utf8'), out, Date.now());
-    this.partial = null;
+    this.finishLineInto(src, out, Date.now());
     this.emit(out);
   }
 
-  private pushText(text: string, out: LogLine[], now: number): void {
-    let line = text;
-    if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
-    if (line.length === 0) return;
-    // Complete lines are capped like partial ones (in UTF-16 units, near enough for a bound).
-    while (line.length > MAX_LINE_BYTES) {
-      out.push(parseLogLine(line.slice(0, MAX_LINE_BYTES), ++this.seq, now));
-      line = line.slice(MAX_LINE_BYTES);
+  private pushRun(text: string, out: LogLine[], now: number): void {
+    // One search for the whole run: most runs have no byte that was not UTF-8.
+    const binary = text.includes('\ufffd');
+    let s = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', s);
+      let line = nl === -1 ? text.slice(s) : text.slice(s, nl);
+      if (line.charCodeAt(line.length - 1) === 13) line = line.slice(0, -1);
+      if (binary) line = collapseBinary(line);
+      if (line.length > 0) out.push(parseLogLine(line, ++this.seq, now));
+      if (nl === -1) return;
+      s = nl + 1;
     }
-    out.push(parseLogLine(line, ++this.seq, now));
+  }
+
+  /** A line of our own in the stream (e.g. what rotation had to skip), so a gap is never silent. */
+  private emitNotice(msg: string): void {
+    const line = parseLogLine(msg, ++this.seq, Date.now());
+    line.level = 'warn';
+    this.emit([line]);
   }
 
   private emit(out: LogLine[]): void {
@@ -446,5 +637,45 @@ export class LogTailer {
       // A consumer bug must not stop the tail.
       this.onError(err as Error);
     }
+  }
+}
+
+/**
+ * True when some open file descriptor other than our `fd` refers to the same file (a writer
+ * that still has it open). Scans /proc/PID/fd links (cheap string compares, a stat only on a
+ * name match); runs only for a quiet orphan, at most once per ORPHAN_IDLE_MS. Without /proc
+ * it answers false, and quiet orphans are let go.
+ */
+async function heldElsewhere(fd: number): Promise<boolean> {
+  let target: string;
+  let own: fs.Stats;
+  try {
+    target = await fs.promises.readlink(`/proc/self/fd/${fd}`);
+    own = fs.fstatSync(fd);
+  } catch {
+    return false;
+  }
+  const self = String(process.pid);
+  const pids = await fs.promises.readdir('/proc').catch(() => [] as string[]);
+  for (const pid of pids) {
+    if (!/^\d+$/.test(pid)) continue;
+    const dir = `/proc/${pid}/fd`;
+    const fds = await fs.promises.readdir(dir).catch(() => [] as string[]);
+    for (const n of fds) {
+      if (pid === self && n === String(fd)) continue;
+      const link = await fs.promises.readlink(`${dir}/${n}`).catch(() => '');
+      if (link !== target) continue;
+      const st = await fs.promises.stat(`${dir}/${n}`).catch(() => null);
+      if (st && st.ino === own.ino && st.dev === own.dev) return true;
+    }
+  }
+  return false;
+}
+
+function closeFd(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // Already closed: nothing to release.
   }
 }

@@ -1,30 +1,21 @@
-// Level and text filtering for log lines, shared by the log view, copy and export.
-import { LEVEL_RANK } from '../../common/log-levels';
-import type { LogLevel, LogLine } from '../../common/states';
+// The log view's use of the one log filter (common/log-filter.ts): level choice + search text, plus list windowing.
+import { filterLogLines, type LogFilter } from '../../common/log-filter';
+import { LEVEL_FILTERS, type LevelFilter } from '../../common/log-levels';
+import type { LogLine } from '../../common/states';
 
-export type LevelFilter = 'all' | Exclude<LogLevel, 'unknown' | 'panic'>;
-export const LEVEL_FILTERS: LevelFilter[] = [
-  'all',
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-];
+export { LEVEL_FILTERS, type LevelFilter };
 
-/** Lines at or above the level that contain the text (case-insensitive); the input itself when no filter applies. */
+function toFilter(level: LevelFilter, text: string): LogFilter {
+  return { minLevel: level === 'all' ? undefined : level, text };
+}
+
+/** Lines at or above the level whose raw line or message contains the text (case-insensitive); the input itself when no filter applies. */
 export function filterLines(
   lines: readonly LogLine[],
   level: LevelFilter,
   text: string,
 ): readonly LogLine[] {
-  const needle = text.trim().toLowerCase();
-  if (level === 'all' && !needle) return lines;
-  const min = level === 'all' ? -1 : LEVEL_RANK[level];
-  return lines.filter(
-    (l) => LEVEL_RANK[l.level] >= min && (!needle || l.raw.toLowerCase().includes(needle)),
-  );
+  return filterLogLines(lines, toFilter(level, text));
 }
 
 /** The visible range of a fixed-row-height list, with overscan rows on both sides. */
@@ -54,8 +45,8 @@ export class IncrementalFilter {
   private result: LogLine[] = [];
 
   apply(lines: readonly LogLine[], level: LevelFilter, text: string): readonly LogLine[] {
-    const key = `${level}\u0000${text.trim().toLowerCase()}`;
-    if (level === 'all' && !text.trim()) return lines;
+    const key = `${level}\u0000${text.toLowerCase()}`;
+    if (level === 'all' && !text) return lines;
     if (key !== this.key || lines[0] !== this.head || lines.length < this.scanned) {
       this.key = key;
       this.head = lines[0];

@@ -46,3 +46,21 @@ describe('IncrementalFilter', () => {
     expect(reads).toBeLessThan(10);
   });
 });
+
+describe('filterLines', () => {
+  it('uses the one filter: level and worse, text in the raw line or the unescaped message', () => {
+    const quoted: LogLine = {
+      seq: 1,
+      time: 1,
+      level: 'warn',
+      msg: 'pull "alpine" failed',
+      fields: {},
+      raw: 'level=warn msg="pull \\"alpine\\" failed"',
+    };
+    const lines = [quoted, line(2, 'info', 'Alpine ready'), line(3, 'debug', 'alpine gc')];
+    expect(filterLines(lines, 'all', 'pull "ALPINE"').map((l) => l.seq)).toEqual([1]);
+    expect(filterLines(lines, 'info', 'alpine').map((l) => l.seq)).toEqual([1, 2]);
+    expect(filterLines(lines, 'warn', '').map((l) => l.seq)).toEqual([1]);
+    expect(filterLines(lines, 'all', '')).toBe(lines);
+  });
+});

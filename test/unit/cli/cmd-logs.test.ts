@@ -1,0 +1,126 @@
+// `cdesk logs` against a real control socket and a real LogRing: byte-bounded paging, huge lines, terminal escaping.
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppInfo, CommandResults } from '../../../common/contract';
+import type { LogLine } from '../../../common/states';
+import { startControlServer, type ControlServer } from '../../../main/app/control-server';
+import { createService, type Service } from '../../../main/app/service';
+import { createSettingsStore } from '../../../main/app/settings-store';
+import type { CliIo } from '../../../main/cli/common';
+import { escapeForTerminal, run as logs } from '../../../main/cli/cmd-logs';
+import { LogRing } from '../../../main/engine/log-ring';
+import type { LogQuery } from '../../../main/engine/types';
+import { FakeEngine, line } from '../app/fake-engine';
+
+/** The fake engine with the real ring behind logs:read, as the supervisor has. */
+class RingEngine extends FakeEngine {
+  readonly ring = new LogRing({ maxLines: 100_000, maxBytes: 512 << 20 });
+  readonly pages: number[] = [];
+  override readLogs(q: LogQuery & { maxBytes?: number }): CommandResults['logs:read'] {
+    const page = this.ring.query({
+      sinceSeq: q.sinceSeq,
+      sinceTime: q.sinceTime,
+      minLevel: q.level,
+      text: q.text,
+      limit: q.limit ?? 1000,
+      maxBytes: q.maxBytes,
+    });
+    this.pages.push(Buffer.byteLength(JSON.stringify(page.lines)));
+    return { ...page, lastSeq: this.ring.lastSeq };
+  }
+}
+
+const info = (): AppInfo => ({
+  appVersion: 't',
+  controlSocket: null,
+  logsDir: '/',
+  settingsFile: '/s',
+  mode: 'headless',
+});
+
+let dir: string;
+let sock: string;
+let engine: RingEngine;
+let service: Service;
+let server: ControlServer;
+
+function io(): CliIo & { stdout: string; stderr: string } {
+  const c = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => void (c.stdout += t),
+    err: (t: string) => void (c.stderr += t),
+    env: {},
+    signal: new AbortController().signal,
+  };
+  return c;
+}
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-logs-'));
+  sock = path.join(dir, 'control.sock');
+  engine = new RingEngine();
+  const store = createSettingsStore({ file: path.join(dir, 'settings.json') });
+  service = createService({ engine, settings: store, info });
+  server = await startControlServer({ path: sock, service });
+});
+afterEach(async () => {
+  await server.close();
+  service.dispose();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('cdesk logs', () => {
+  it('pages through a large backlog in byte-bounded replies, each line once, in order', async () => {
+    const lines: LogLine[] = Array.from({ length: 3000 }, (_, i) => ({
+      ...line(i + 1),
+      raw: `level=info msg="line ${i + 1}" pad=${'p'.repeat(1000)}`,
+    }));
+    engine.ring.push(lines);
+    const o = io();
+    expect(await logs(['--control', sock, '-n', '3000'], o, { pageBytes: 64 * 1024 })).toBe(0);
+    const got = o.stdout.trimEnd().split('\n');
+    expect(got).toEqual(lines.map((l) => l.raw));
+    expect(engine.pages.length).toBeGreaterThan(40);
+    expect(Math.max(...engine.pages)).toBeLessThanOrEqual(64 * 1024);
+  });
+
+  it('prints a line larger than a page (shrunk, with its marker) and the lines after it', async () => {
+    engine.ring.push([
+      line(1),
+      { ...line(2), raw: 'H'.repeat(3 << 20), msg: 'H'.repeat(3 << 20) },
+      line(3),
+    ]);
+    const o = io();
+    expect(await logs(['--control', sock], o)).toBe(0);
+    const got = o.stdout.trimEnd().split('\n');
+    expect(got).toHaveLength(3);
+    expect(got[1]).toMatch(/^H+ … \[cut \d+(\.\d)? [KM]iB\]$/);
+    expect(got[2]).toBe(line(3).raw);
+    expect(Math.max(...engine.pages)).toBeLessThanOrEqual(512 * 1024);
+  });
+
+  it('escapes control characters and escape sequences on a terminal, keeps the bytes when piped', async () => {
+    const nasty = 'level=info msg="\x1b[2J\x1b]0;pwned\x07red\r\u202eevil\x9b"';
+    engine.ring.push([{ ...line(1), raw: nasty }]);
+    const tty = io();
+    await logs(['--control', sock], tty, { tty: true });
+    expect(tty.stdout).toBe(
+      'level=info msg="\\x1b[2J\\x1b]0;pwned\\x07red\\x0d\\u202eevil\\x9b"\n',
+    );
+    const piped = io();
+    await logs(['--control', sock], piped, { tty: false });
+    expect(piped.stdout).toBe(`${nasty}\n`);
+    const json = io();
+    await logs(['--control', sock, '--json'], json, { tty: true });
+    // eslint-disable-next-line no-control-regex
+    expect(json.stdout.trimEnd()).not.toMatch(/[\x00-\x1f\x7f-\x9f\u202e]/);
+    expect(JSON.parse(json.stdout).raw).toBe(nasty);
+  });
+
+  it('keeps tabs and printable text as they are', () => {
+    expect(escapeForTerminal('a\tb ü €')).toBe('a\tb ü €');
+  });
+});
