@@ -1,166 +1,166 @@
-// User settings: one schema with defaults, shared by the engine, the CLI and the settings form.
+// User settings: the schema, defaults and validation, all derived from the one table (settings-table.ts).
 import { z } from 'zod';
+import { describeFieldError, unknownSettingKeys, type FieldError } from './settings-keys';
+import { deletePath, getPath, isPlain, setPath, type Plain } from './settings-paths';
+import {
+  isRow,
+  SETTING_GROUP_KEYS,
+  SETTING_ROWS,
+  SETTINGS_RULES,
+  SETTINGS_TABLE,
+  settingRow,
+  type SettingRow,
+  type SettingsTable,
+  type TableSettings,
+} from './settings-table';
+import { formatSettingValue } from './settings-text';
+import { formatAmount } from './settings-units';
 
-const ms = (min: number, max: number) => z.number().int().min(min).max(max);
-const absPath = z
-  .string()
-  .min(1)
-  .refine((p) => p.startsWith('/'), { message: 'must be an absolute path (starting with /)' });
+export { CONTAINERD_LOG_LEVELS } from './settings-table';
+export { describeFieldError, type FieldError } from './settings-keys';
 
-export const CONTAINERD_LOG_LEVELS = [
-  'trace',
-  'debug',
-  'info',
-  'warn',
-  'error',
-  'fatal',
-  'panic',
-] as const;
-
-/** Restart policy knobs (DESIGN.md "Restart policy"). */
-export const restartSettingsSchema = z
-  .object({
-    /** A start succeeded when the daemon reached SERVING and stayed alive this long. */
-    minUptimeMs: ms(0, 600_000).default(1_000),
-    /** More than this many exits of successful runs within flapWindowMs → back off. */
-    flapExits: z.number().int().min(1).max(1000).default(3),
-    flapWindowMs: ms(1000, 86_400_000).default(60_000),
-    backoffInitialMs: ms(1, 600_000).default(500),
-    backoffMaxMs: ms(1, 3_600_000).default(30_000),
-    /** ± fraction of jitter on each backoff delay. */
-    backoffJitter: z.number().min(0).max(1).default(0.2),
-    resetAfterHealthyMs: ms(0, 86_400_000).default(60_000),
-    /** Crash-loop breaker: this many failed starts within the window → failed. */
-    breakerMaxFailures: z.number().int().min(1).max(1000).default(5),
-    breakerWindowMs: ms(1000, 86_400_000).default(300_000),
-  })
-  .strict();
-
-/** Health probing knobs (DESIGN.md "Health"). */
-export const healthSettingsSchema = z
-  .object({
-    startupBudgetMs: ms(100, 600_000).default(60_000),
-    startupProbeIntervalMs: ms(1, 1000).default(10),
-    livenessIntervalMs: ms(50, 600_000).default(5_000),
-    livenessTimeoutMs: ms(10, 60_000).default(3_000),
-    livenessFailures: z.number().int().min(1).max(100).default(3),
-    /** After a failed liveness check, re-check this soon (confirms a hang quickly). */
-    livenessRecheckMs: ms(50, 600_000).default(1_000),
-  })
-  .strict();
-
-export const settingsSchema = z
-  .object({
-    /** containerd binary; null = PATH, then next to the app. */
-    containerdPath: absPath.nullable().default(null),
-    /** null = the default for this user (XDG for a normal user, /var/lib for root). */
-    rootDir: absPath.nullable().default(null),
-    stateDir: absPath.nullable().default(null),
-    logLevel: z.enum(CONTAINERD_LOG_LEVELS).default('info'),
-    logFormat: z.enum(['text', 'json']).default('text'),
-    disabledPlugins: z.array(z.string().min(1)).default([]),
-    /** containerd's CRI plugin (Kubernetes tools): off gives a faster, quieter containerd. */
-    cri: z.enum(['off', 'on']).default('off'),
-    /** A TOML file whose tables are merged over the generated config. */
-    overridesFile: absPath.nullable().default(null),
-    restart: restartSettingsSchema.default(() => restartSettingsSchema.parse({})),
-    health: healthSettingsSchema.default(() => healthSettingsSchema.parse({})),
-    /** What to do with a live daemon whose liveness checks keep failing. */
-    hangPolicy: z.enum(['restart', 'report']).default('restart'),
-    stopGraceMs: ms(0, 120_000).default(10_000),
-    /** How long to wait after SIGUSR1 (stack dump) before SIGKILL on a hung daemon. */
-    hangDumpWaitMs: ms(0, 10_000).default(1_000),
-    logRotateBytes: z
-      .number()
-      .int()
-      .min(4096)
-      .max(1 << 30)
-      .default(10 * 1024 * 1024),
-    logRotateKeep: z.number().int().min(1).max(50).default(5),
-    logRingLines: z.number().int().min(100).max(200_000).default(20_000),
-    /** The live log's memory, in bytes of line text (the ring drops oldest lines past it). */
-    logRingBytes: z
-      .number()
-      .int()
-      .min(1 << 20)
-      .max(512 << 20)
-      .default(32 << 20),
-    /** Longer log lines are cut to this many bytes with a visible marker. */
-    logLineMaxBytes: z
-      .number()
-      .int()
-      .min(1024)
-      .max(1 << 20)
-      .default(16 << 10),
-    onQuit: z.enum(['stop', 'leave-running']).default('stop'),
-    autoStart: z.boolean().default(true),
-    notifications: z.boolean().default(true),
-  })
-  .strict();
-
-export type Settings = z.infer<typeof settingsSchema>;
+export type Settings = TableSettings;
 export type RestartSettings = Settings['restart'];
 export type HealthSettings = Settings['health'];
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends Plain ? DeepPartial<T[K]> : T[K] };
+/** Some settings, nested like Settings (what settings:set and session overrides carry). */
+export type SettingsPatch = DeepPartial<Settings>;
+
+function objectSchema(t: SettingsTable): z.ZodType {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [k, v] of Object.entries(t)) {
+    if (isRow(v)) {
+      const d = v.default;
+      // A function, so no two parses share a default array.
+      shape[k] = (v.schema as z.ZodType<unknown>).default(() => structuredClone(d));
+    } else {
+      const sub = objectSchema(v);
+      shape[k] = sub.default(() => sub.parse({}));
+    }
+  }
+  return z.object(shape).strict();
+}
+
+/** The whole settings object; unknown keys are errors (strict). */
+export const settingsSchema = objectSchema(SETTINGS_TABLE) as z.ZodType<Settings>;
 
 /** The defaults, fully filled in. */
 export function defaultSettings(): Settings {
   return settingsSchema.parse({});
 }
 
-/** A validation problem on one field, with the path as a dotted name. */
-export interface FieldError {
-  field: string;
-  message: string;
-}
-
-/** Parse unknown input into settings; on failure, every bad field with its message. */
-export function parseSettings(
-  input: unknown,
-): { ok: true; value: Settings } | { ok: false; errors: FieldError[] } {
-  const r = settingsSchema.safeParse(input);
-  if (r.success) {
-    if (r.data.restart.backoffMaxMs < r.data.restart.backoffInitialMs) {
-      return {
-        ok: false,
-        errors: [
-          {
-            field: 'restart.backoffMaxMs',
-            message: 'must be at least restart.backoffInitialMs',
-          },
-        ],
-      };
-    }
-    return { ok: true, value: r.data };
-  }
-  return {
-    ok: false,
-    errors: r.error.issues.flatMap((i) => {
-      const field = i.path.length ? i.path.join('.') : '(settings)';
-      if (i.code === 'unrecognized_keys') {
-        return i.keys.map((k) => ({
-          field: field === '(settings)' ? k : `${field}.${k}`,
-          message: 'is not a setting; check the spelling',
-        }));
-      }
-      return [{ field, message: humanMessage(i) }];
-    }),
-  };
-}
-
-/** Say what a value must be, in the words a settings form shows next to the field. */
-function humanMessage(i: z.core.$ZodIssue): string {
+/** Say what a value must be, in the words (and units) a settings form shows next to the field. */
+function humanMessage(i: z.core.$ZodIssue, row: SettingRow | undefined): string {
+  const amount = (n: number | bigint) =>
+    row?.unit ? formatAmount(Number(n), row.unit) : String(n);
   switch (i.code) {
     case 'too_small':
       return i.origin === 'array' || i.origin === 'string'
         ? 'must not be empty'
-        : `must be at least ${String(i.minimum)}`;
+        : `must be at least ${amount(i.minimum)}`;
     case 'too_big':
-      return `must be at most ${String(i.maximum)}`;
+      return `must be at most ${amount(i.maximum)}`;
     case 'invalid_type':
+      if (row === undefined && i.expected === 'object') return 'must be an object of settings';
       return i.expected === 'int' ? 'must be a whole number' : `must be a ${i.expected}`;
     case 'invalid_value':
       return `must be one of: ${i.values.map(String).join(', ')}`;
     default:
       return i.message;
   }
+}
+
+function issueErrors(error: z.ZodError): FieldError[] {
+  return error.issues.flatMap((i) => {
+    // Unknown keys are reported by unknownSettingKeys, once, with the nearest valid key.
+    if (i.code === 'unrecognized_keys') return [];
+    const field = i.path.length ? i.path.map(String).join('.') : '(settings)';
+    return [{ field, message: humanMessage(i, settingRow(field)) }];
+  });
+}
+
+function ruleErrors(s: Settings): FieldError[] {
+  return SETTINGS_RULES.filter((r) => !r.holds(s)).map((r) => ({
+    field: r.field,
+    message: r.message,
+  }));
+}
+
+type Parsed = { ok: true; value: Settings } | { ok: false; errors: FieldError[] };
+
+/** Parse unknown input into settings; on failure, every bad field once with its message. */
+export function parseSettings(input: unknown): Parsed {
+  if (!isPlain(input))
+    return { ok: false, errors: [{ field: '(settings)', message: 'must be an object' }] };
+  const errors = unknownSettingKeys(input);
+  const r = settingsSchema.safeParse(input);
+  if (!r.success) {
+    const issues = issueErrors(r.error);
+    // Never "invalid" without saying why, whatever the schema found.
+    if (!issues.length && !errors.length)
+      issues.push({ field: '(settings)', message: r.error.message });
+    errors.push(...issues);
+  }
+  if (errors.length) return { ok: false, errors };
+  const broken = ruleErrors(r.data!);
+  return broken.length ? { ok: false, errors: broken } : { ok: true, value: r.data! };
+}
+
+/**
+ * Parse a settings file as forgivingly as is safe: an unknown key is named (with the nearest
+ * valid one) and ignored, a bad value falls back to that key's default, and every other key
+ * still applies. Each problem is reported once.
+ */
+export function parseSettingsLenient(input: unknown): { value: Settings; errors: FieldError[] } {
+  if (!isPlain(input)) {
+    return {
+      value: defaultSettings(),
+      errors: [{ field: '(settings)', message: 'must be a JSON object' }],
+    };
+  }
+  const errors = unknownSettingKeys(input);
+  const clean: Plain = {};
+  for (const g of SETTING_GROUP_KEYS) {
+    if (Object.hasOwn(input, g) && !isPlain(input[g])) {
+      errors.push({ field: g, message: 'must be an object of settings; using its defaults' });
+    }
+  }
+  for (const row of SETTING_ROWS) {
+    const got = getPath(input, row.key);
+    if (!got.found) continue;
+    const r = row.schema.safeParse(got.value);
+    if (r.success) setPath(clean, row.key, r.data);
+    else {
+      const message = humanMessage(r.error.issues[0]!, row);
+      errors.push({
+        field: row.key,
+        message: `${message}; using the default, ${formatSettingValue(row, row.default)}`,
+      });
+    }
+  }
+  // Rules across keys: the named key falls back to its default; if that is not enough, the
+  // keys it is compared with do too (the defaults always satisfy every rule).
+  let value = settingsSchema.parse(clean);
+  for (const rule of SETTINGS_RULES) {
+    if (rule.holds(value)) continue;
+    const resets = [rule.field];
+    deletePath(clean, rule.field);
+    value = settingsSchema.parse(clean);
+    if (!rule.holds(value)) {
+      for (const k of rule.involves) deletePath(clean, k);
+      resets.push(...rule.involves);
+      value = settingsSchema.parse(clean);
+    }
+    errors.push({
+      field: rule.field,
+      message: `${rule.message}; using the default for ${resets.join(' and ')}`,
+    });
+  }
+  return { value, errors };
+}
+
+/** Every problem as one line each: "restart.backofMaxMs is not a setting; did you mean …?". */
+export function describeFieldErrors(errors: FieldError[]): string {
+  return errors.map(describeFieldError).join('; ');
 }

@@ -6,12 +6,23 @@ import { writeFileAtomic } from '../engine/write-file-atomic';
 import type { ContractError, Result, SettingsView } from '../../common/contract';
 import {
   defaultSettings,
+  describeFieldErrors,
   parseSettings,
+  parseSettingsLenient,
   type FieldError,
   type Settings,
+  type SettingsPatch,
 } from '../../common/settings';
+import { describeFieldError, unknownSettingKeys } from '../../common/settings-keys';
+import {
+  deepMerge,
+  deletePath,
+  flatten,
+  isPlain,
+  setPath,
+  type Plain,
+} from '../../common/settings-paths';
 import { AppError } from './app-error';
-import { deepMerge, isPlain, unknownKeys, type Plain } from './settings-merge';
 
 export interface SettingsStore {
   readonly file: string;
@@ -28,8 +39,8 @@ export interface SettingsStore {
 export interface SettingsStoreOptions {
   /** Defaults to defaultSettingsFile(). */
   file?: string;
-  /** Session-only values (e.g. --root); never written; a patch touching one of these keys replaces it. */
-  overrides?: Partial<Settings>;
+  /** Session-only values (CLI flags); never written; a patch touching one of these keys replaces it. */
+  overrides?: SettingsPatch;
 }
 
 /** `$XDG_CONFIG_HOME/containerd-desktop/settings.json`, default `~/.config/…`. */
@@ -45,21 +56,10 @@ export function defaultSettingsFile(
 function invalid(errors: FieldError[], what: string): ContractError {
   return {
     code: 'invalid-settings',
-    message: `${what}: ${errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+    message: `${what}: ${describeFieldErrors(errors)}`,
     hint: 'Fix the named fields and try again; nothing was changed.',
     fields: errors,
   };
-}
-
-function validate(
-  input: Plain,
-): { ok: true; value: Settings } | { ok: false; errors: FieldError[] } {
-  const unknown = unknownKeys(input, defaultSettings() as unknown as Plain);
-  const parsed = parseSettings(input);
-  if (!unknown.length) return parsed;
-  // Report typos by name (ours) plus every other bad field (zod's, minus its vaguer unknown-key issues).
-  const rest = parsed.ok ? [] : parsed.errors.filter((e) => !/^unrecognized key/i.test(e.message));
-  return { ok: false, errors: [...unknown, ...rest] };
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
@@ -67,26 +67,38 @@ async function writeAtomic(file: string, text: string): Promise<void> {
   await writeFileAtomic(file, text, 0o600);
 }
 
+/** Session overrides as a patch, without the leaf keys that `patch` sets (the user's newer choice). */
+function overridesWithout(overrides: Plain, patch: Plain): Plain {
+  const out = structuredClone(overrides);
+  for (const [key] of flatten(patch)) deletePath(out, key);
+  // A patch that replaces a whole group (or sets it to a non-object) clears that group's overrides.
+  for (const [key, value] of Object.entries(patch)) if (!isPlain(value)) deletePath(out, key);
+  return out;
+}
+
 export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsStore {
   const file = opts.file ?? defaultSettingsFile();
-  let overrides: Plain = { ...(opts.overrides ?? {}) };
+  let overrides: Plain = {};
+  for (const [key, value] of flatten((opts.overrides ?? {}) as Plain))
+    setPath(overrides, key, value);
   let saved = defaultSettings();
-  const first = validate(deepMerge(saved as unknown as Plain, overrides));
+  const first = parseSettings(deepMerge(saved as Plain, overrides));
   if (!first.ok) {
     throw new AppError(
       'invalid-override',
-      `invalid command-line setting: ${first.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+      `invalid command-line setting: ${describeFieldErrors(first.errors)}`,
       'Fix the named option (e.g. --root/--state need absolute paths) and run again.',
       { fields: first.errors },
     );
   }
   let effective = first.value;
-  // Set when the file on disk could not be used: back it up before the first write replaces it.
+  // Set when the file on disk could not be used as it is: back it up before a save rewrites it.
   let badFileOnDisk = false;
   const listeners = new Set<(view: SettingsView) => void>();
   let queue: Promise<unknown> = Promise.resolve();
 
   const view = (): SettingsView => ({ settings: effective, defaults: defaultSettings(), file });
+  const backupNote = `saving settings from the app keeps a copy as ${path.basename(file)}.invalid-<time>`;
 
   async function load(): Promise<{ warnings: string[] }> {
     const warnings: string[] = [];
@@ -94,7 +106,7 @@ export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsSt
       badFileOnDisk = true;
       warnings.push(
         `Settings file ${file} ${why}; using the defaults for now. Fix or delete the file ` +
-          `(it is left as is; saving settings from the app keeps a copy as ${path.basename(file)}.invalid-<time>).`,
+          `(it is left as is; ${backupNote}).`,
       );
     };
     let text: string | null = null;
@@ -114,21 +126,25 @@ export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsSt
       }
       if (json !== undefined && !isPlain(json)) useDefaults('does not hold a JSON object');
       else if (json !== undefined) {
-        const r = validate(json);
-        if (r.ok) next = r.value;
-        else
-          useDefaults(
-            `has invalid fields: ${r.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}`,
+        // One bad key costs that key only: the rest of the file still applies.
+        const r = parseSettingsLenient(json);
+        next = r.value;
+        if (r.errors.length) badFileOnDisk = true;
+        for (const e of r.errors) {
+          warnings.push(
+            `Settings file ${file}: ${describeFieldError(e).replace(/[^?.]$/, '$&.')} The rest of the file applies ` +
+              `(the file is left as is; ${backupNote}).`,
           );
+        }
       }
     }
-    const merged = validate(deepMerge(next as unknown as Plain, overrides));
+    const merged = parseSettings(deepMerge(next as Plain, overrides));
     if (merged.ok) {
       saved = next;
       effective = merged.value;
     } else {
       warnings.push(
-        `The command-line settings conflict with ${file}: ${merged.errors.map((e) => `${e.field}: ${e.message}`).join('; ')}; using the file's settings without them.`,
+        `The command-line settings conflict with ${file}: ${describeFieldErrors(merged.errors)}; using the file's settings without them.`,
       );
       overrides = {};
       saved = next;
@@ -138,13 +154,12 @@ export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsSt
   }
 
   async function applyPatch(patch: Record<string, unknown>): Promise<Result<SettingsView>> {
-    const unknown = unknownKeys(patch, defaultSettings() as unknown as Plain);
+    const unknown = unknownSettingKeys(patch);
     if (unknown.length) return { ok: false, error: invalid(unknown, 'settings not saved') };
-    const nextSaved = validate(deepMerge(saved as unknown as Plain, patch));
+    const nextSaved = parseSettings(deepMerge(saved as Plain, patch));
     if (!nextSaved.ok) return { ok: false, error: invalid(nextSaved.errors, 'settings not saved') };
-    const nextOverrides = { ...overrides };
-    for (const key of Object.keys(patch)) delete nextOverrides[key];
-    const nextEffective = validate(deepMerge(nextSaved.value as unknown as Plain, nextOverrides));
+    const nextOverrides = overridesWithout(overrides, patch);
+    const nextEffective = parseSettings(deepMerge(nextSaved.value as Plain, nextOverrides));
     if (!nextEffective.ok) {
       return {
         ok: false,

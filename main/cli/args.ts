@@ -1,4 +1,5 @@
 // A small strict argv parser: known flags only, clear errors naming the flag and the fix.
+import { editDistance } from '../../common/edit-distance';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -21,6 +22,18 @@ export interface Parsed {
   positionals: string[];
 }
 
+/** "unknown option --backof-max; did you mean --backoff-max?", else the known options. */
+function unknownOption(arg: string, rawName: string, spec: Record<string, FlagSpec>): string {
+  const names = Object.keys(spec);
+  const scored = names.map((n) => ({ n, d: editDistance(rawName.toLowerCase(), n) }));
+  const best = scored.sort((a, b) => a.d - b.d)[0];
+  if (best && arg.startsWith('--') && best.d <= Math.max(1, Math.floor(rawName.length / 4))) {
+    return `unknown option ${arg}; did you mean --${best.n}?`;
+  }
+  const known = names.map((k) => `--${k}`).join(', ');
+  return `unknown option ${arg}${known ? ` (known: ${known})` : ''}`;
+}
+
 /** Parse argv against a spec; unknown flags and missing values throw UsageError. */
 export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parsed {
   const flags: Parsed['flags'] = {};
@@ -41,12 +54,7 @@ export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parse
     const rawName = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : arg.slice(1);
     const name = arg.startsWith('--') ? rawName : byAlias.get(rawName);
     const s = name !== undefined ? spec[name] : undefined;
-    if (!name || !s) {
-      const known = Object.keys(spec)
-        .map((k) => `--${k}`)
-        .join(', ');
-      throw new UsageError(`unknown option ${arg}${known ? ` (known: ${known})` : ''}`);
-    }
+    if (!name || !s) throw new UsageError(unknownOption(arg, rawName, spec));
     if (s.type === 'boolean') {
       if (eq !== -1) throw new UsageError(`option --${name} takes no value`);
       flags[name] = true;

@@ -1,41 +1,42 @@
-// One labelled settings input with its help text and its error right next to it.
+// One labelled settings input (in the unit people use), its help, when it applies, and its error.
 import type { Draft } from './settings-draft';
-import type { FieldSpec } from './settings-fields';
+import { shownUnit, unitWords, type FieldSpec } from './settings-fields';
 
 export function SettingsField(props: {
   spec: FieldSpec;
   value: Draft[string];
   error: string | undefined;
   onChange: (name: string, value: string | boolean) => void;
+  onBlur?: (name: string) => void;
 }) {
   const { spec, value, error } = props;
-  const id = `field-${spec.name}`;
-  const describedBy = [spec.help ? `${id}-help` : '', error ? `error-${spec.name}` : '']
-    .filter(Boolean)
-    .join(' ');
+  const id = `field-${spec.key}`;
+  const nextStart = spec.applies === 'next-start';
+  const describedBy = [`${id}-help`, error ? `error-${spec.key}` : ''].filter(Boolean).join(' ');
   const common = {
     id,
-    name: spec.name,
+    name: spec.key,
     'data-testid': id,
     'aria-invalid': error ? true : undefined,
-    'aria-describedby': describedBy || undefined,
+    'aria-describedby': describedBy,
+    onBlur: () => props.onBlur?.(spec.key),
   };
   let input;
-  if (spec.kind === 'bool') {
+  if (spec.input === 'bool') {
     input = (
       <input
         type="checkbox"
         {...common}
         checked={value === true}
-        onChange={(e) => props.onChange(spec.name, e.target.checked)}
+        onChange={(e) => props.onChange(spec.key, e.target.checked)}
       />
     );
-  } else if (spec.kind === 'select') {
+  } else if (spec.input === 'select') {
     input = (
       <select
         {...common}
         value={String(value)}
-        onChange={(e) => props.onChange(spec.name, e.target.value)}
+        onChange={(e) => props.onChange(spec.key, e.target.value)}
       >
         {spec.options?.map((o) => (
           <option key={o} value={o}>
@@ -45,28 +46,51 @@ export function SettingsField(props: {
       </select>
     );
   } else {
+    const unit = spec.input === 'number' ? shownUnit(spec) : '';
     input = (
-      <input
-        type={spec.kind === 'number' ? 'number' : 'text'}
-        step={spec.kind === 'number' ? (spec.step ?? 1) : undefined}
-        spellCheck={false}
-        {...common}
-        value={String(value)}
-        onChange={(e) => props.onChange(spec.name, e.target.value)}
-      />
+      <span className="field-input">
+        <input
+          type={spec.input === 'number' ? 'number' : 'text'}
+          step={spec.input === 'number' ? 'any' : undefined}
+          inputMode={spec.input === 'number' ? 'decimal' : undefined}
+          spellCheck={false}
+          {...common}
+          value={String(value)}
+          onChange={(e) => props.onChange(spec.key, e.target.value)}
+        />
+        {unit && (
+          <span className="field-unit" aria-hidden="true">
+            {unit}
+          </span>
+        )}
+      </span>
     );
   }
   return (
-    <div className={`field field-${spec.kind}${error ? ' invalid' : ''}`}>
-      <label htmlFor={id}>{spec.label}</label>
+    <div className={`field field-${spec.input}${error ? ' invalid' : ''}`}>
+      <span className="field-head">
+        <label htmlFor={id}>
+          {spec.label}
+          {/* The unit is part of the name for screen readers; sighted users see it after the input. */}
+          {unitWords(spec) && <span className="sr-only"> ({unitWords(spec)})</span>}
+        </label>
+        {nextStart && (
+          <span
+            className="field-tag"
+            aria-hidden="true"
+            title="Applies at the next containerd start"
+          >
+            next start
+          </span>
+        )}
+      </span>
       {input}
-      {spec.help && (
-        <small id={`${id}-help`} className="muted">
-          {spec.help}
-        </small>
-      )}
+      <small id={`${id}-help`} className="muted">
+        {spec.help}
+        {nextStart && <span className="sr-only"> Applies at the next containerd start.</span>}
+      </small>
       {error && (
-        <small id={`error-${spec.name}`} className="field-error" data-testid={`error-${spec.name}`}>
+        <small id={`error-${spec.key}`} className="field-error" data-testid={`error-${spec.key}`}>
           {error}
         </small>
       )}

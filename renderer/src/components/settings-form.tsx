@@ -1,13 +1,22 @@
-// The settings form: edits a draft, validates with parseSettings, saves the changes on Save only.
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+// The Settings page: grouped fields in human units, validated in place, a sticky Save bar, the config preview.
+import { useEffect, useMemo, useRef, useState, type FormEvent } from 'react';
 import type { ContractError } from '../../../common/contract';
-import { parseSettings, type FieldError } from '../../../common/settings';
+import type { FieldError } from '../../../common/settings';
+import { settingRow } from '../../../common/settings-table';
 import { useDispatcher, useStore } from '../store/context';
-import { diffSettings, fromDraft, normaliseField, toDraft, type Draft } from './settings-draft';
+import { ConfigPreview } from './config-preview';
+import {
+  changedKeys,
+  diffSettings,
+  normaliseField,
+  toDraft,
+  validateDraft,
+  type Draft,
+} from './settings-draft';
 import { SettingsField } from './settings-field';
-import { ALL_FIELDS, SETTINGS_GROUPS } from './settings-fields';
-
-const KNOWN = new Set(ALL_FIELDS.map((f) => f.name));
+import { SettingsSaveBar } from './settings-save-bar';
+import { ALL_FIELDS, FORM_GROUPS } from './settings-fields';
+import './settings-form.css';
 
 function toErrorMap(errors: FieldError[]): Record<string, string> {
   const map: Record<string, string> = {};
@@ -18,15 +27,32 @@ function toErrorMap(errors: FieldError[]): Record<string, string> {
   return map;
 }
 
+/** The Save bar's word on a save: when the saved settings take effect (from the table). */
+export function savedMessage(keys: string[]): string {
+  const later = keys.filter((k) => settingRow(k)?.applies === 'next-start');
+  if (!later.length) return 'Saved · applied now';
+  if (later.length === keys.length) return 'Saved · applies at the next containerd start';
+  const names = later.map((k) => settingRow(k)!.label).join(', ');
+  return `Saved · ${names}: at the next containerd start; the rest applied now`;
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
 export function SettingsForm() {
   const dispatcher = useDispatcher();
   const view = useStore((s) => s.settings);
+  const daemonState = useStore((s) => s.status?.state ?? null);
   const [draft, setDraft] = useState<Draft | null>(view ? toDraft(view.settings) : null);
   const [dirty, setDirty] = useState(false);
-  const [errors, setErrors] = useState<Record<string, string>>({});
+  // Errors show for fields the user has left (or all of them after Save), not mid-typing.
+  const [visited, setVisited] = useState<ReadonlySet<string>>(new Set());
+  const [showAll, setShowAll] = useState(false);
+  const [serverErrors, setServerErrors] = useState<Record<string, string>>({});
   const [failure, setFailure] = useState<ContractError | null>(null);
   const [notice, setNotice] = useState('');
+  const [restartHint, setRestartHint] = useState(false);
   const [saving, setSaving] = useState(false);
+  const [configOpen, setConfigOpen] = useState(false);
   const form = useRef<HTMLFormElement>(null);
 
   // Take changes made elsewhere (tray, CLI, another window) unless the user is mid-edit.
@@ -34,39 +60,57 @@ export function SettingsForm() {
     if (view && !dirty) setDraft(toDraft(view.settings));
   }, [view, dirty]);
 
+  const checked = useMemo(() => (draft ? validateDraft(draft) : null), [draft]);
+  const localErrors = useMemo(
+    () => (checked && !checked.ok ? toErrorMap(checked.errors) : {}),
+    [checked],
+  );
+  const changes = useMemo(
+    () => (view && checked?.ok ? changedKeys(diffSettings(view.settings, checked.value)) : []),
+    [view, checked],
+  );
+
   if (!view || !draft) return <p className="muted">Loading settings…</p>;
 
-  const onChange = (name: string, value: string | boolean) => {
-    setDraft((d) => ({ ...(d ?? {}), [name]: value }));
+  const errorFor = (key: string): string | undefined =>
+    serverErrors[key] ?? (showAll || visited.has(key) ? localErrors[key] : undefined);
+  const shownErrors = ALL_FIELDS.filter((f) => errorFor(f.key));
+
+  const onChange = (key: string, value: string | boolean) => {
+    setDraft((d) => ({ ...(d ?? {}), [key]: value }));
     setDirty(true);
     setNotice('');
+    setRestartHint(false);
+    setServerErrors(({ [key]: _gone, ...rest }) => rest);
+    // Choices take effect on change; typed fields are checked once the user moves on.
+    const f = settingRow(key);
+    if (f && (f.input === 'select' || f.input === 'bool')) setVisited((v) => new Set(v).add(key));
   };
 
-  const showErrors = (list: FieldError[]) => {
-    const map = toErrorMap(list);
-    setErrors(map);
-    const first = ALL_FIELDS.find((f) => map[f.name]);
-    if (first) form.current?.querySelector<HTMLElement>(`[name="${first.name}"]`)?.focus();
+  const focusField = (key: string) =>
+    form.current?.querySelector<HTMLElement>(`[name="${key}"]`)?.focus();
+
+  // Buttons, not #anchors: the window may use the URL's hash for its own navigation.
+  const jumpTo = (id: string) => {
+    const el = form.current?.querySelector<HTMLElement>(`#${id}`);
+    el?.scrollIntoView?.({ block: 'start' });
+    el?.querySelector<HTMLElement>('input, select, summary')?.focus();
   };
 
   const onSubmit = async (e: FormEvent) => {
     e.preventDefault();
     setFailure(null);
     setNotice('');
-    const { candidate, errors: inputErrors } = fromDraft(draft);
-    const parsed = parseSettings(candidate);
-    const problems = [...inputErrors];
-    if (!parsed.ok) {
-      const seen = new Set(problems.map((p) => p.field));
-      problems.push(...parsed.errors.filter((p) => !seen.has(p.field)));
-    }
-    if (problems.length || !parsed.ok) {
-      showErrors(problems);
+    setRestartHint(false);
+    if (!checked || !checked.ok) {
+      setShowAll(true);
+      const first = ALL_FIELDS.find((f) => localErrors[f.key]);
+      if (first) focusField(first.key);
       return;
     }
-    setErrors({});
-    const patch = diffSettings(view.settings, parsed.value);
-    if (Object.keys(patch).length === 0) {
+    const patch = diffSettings(view.settings, checked.value);
+    const keys = changedKeys(patch);
+    if (keys.length === 0) {
       setDirty(false);
       setNotice('Nothing changed.');
       return;
@@ -76,15 +120,33 @@ export function SettingsForm() {
     setSaving(false);
     if (r.ok) {
       setDirty(false);
+      setShowAll(false);
+      setVisited(new Set());
+      setServerErrors({});
       setDraft(toDraft(r.value.settings));
-      setNotice('Saved.');
+      setNotice(savedMessage(keys));
+      setRestartHint(keys.some((k) => settingRow(k)?.applies === 'next-start'));
       return;
     }
     setFailure(r.error);
-    if (r.error.fields?.length) showErrors(r.error.fields);
+    if (r.error.fields?.length) {
+      const map = toErrorMap(r.error.fields);
+      setServerErrors(map);
+      const first = ALL_FIELDS.find((f) => map[f.key]);
+      if (first) focusField(first.key);
+    }
   };
 
-  const unmatched = Object.entries(errors).filter(([f]) => !KNOWN.has(f));
+  const known = new Set(ALL_FIELDS.map((f) => f.key));
+  const unmatched = Object.entries(serverErrors).filter(([f]) => !known.has(f));
+  const running = daemonState === 'running' || daemonState === 'unhealthy';
+
+  let status = notice;
+  if (saving) status = 'Saving…';
+  else if (!notice && shownErrors.length)
+    status = `${plural(shownErrors.length, 'field')} to fix: ${shownErrors.map((f) => f.label).join(', ')}`;
+  else if (!notice && dirty)
+    status = changes.length ? `${plural(changes.length, 'unsaved change')}` : 'No changes yet';
 
   return (
     <form
@@ -94,69 +156,88 @@ export function SettingsForm() {
       noValidate
       onSubmit={(e) => void onSubmit(e)}
     >
-      <h2 id="settings-heading">Settings</h2>
-      <p className="muted">
-        Stored in <span className="path">{view.file}</span>. Changes apply when you press Save.
-      </p>
-      {SETTINGS_GROUPS.map((g) => (
-        <fieldset key={g.title}>
+      <header className="settings-head">
+        <h2 id="settings-heading">Settings</h2>
+        <p className="muted">
+          Stored in <span className="path">{view.file}</span>. Changes apply when you press Save;
+          those marked <span className="field-tag">next start</span> at the next containerd start.
+        </p>
+        <nav className="settings-toc" aria-label="Settings sections">
+          {FORM_GROUPS.map((g) => (
+            <button
+              key={g.id}
+              type="button"
+              className="link"
+              onClick={() => jumpTo(`settings-${g.id}`)}
+            >
+              {g.title}
+            </button>
+          ))}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setConfigOpen(true);
+              // After React has opened it, so the scroll lands on the opened section.
+              setTimeout(() => jumpTo('settings-config'), 0);
+            }}
+          >
+            Config preview
+          </button>
+        </nav>
+      </header>
+      {FORM_GROUPS.map((g) => (
+        <fieldset key={g.id} id={`settings-${g.id}`}>
           <legend>{g.title}</legend>
           {g.fields.map((f) => (
             <SettingsField
-              key={f.name}
+              key={f.key}
               spec={f}
-              value={draft[f.name] ?? ''}
-              error={errors[f.name]}
+              value={draft[f.key] ?? ''}
+              error={errorFor(f.key)}
               onChange={onChange}
+              onBlur={(k) => setVisited((v) => (v.has(k) ? v : new Set(v).add(k)))}
             />
           ))}
         </fieldset>
       ))}
-      {(failure || unmatched.length > 0) && (
-        <div className="command-error" role="alert" data-testid="settings-error">
-          {failure && <strong>{failure.message}</strong>}
-          {failure && <span>{failure.hint}</span>}
-          {unmatched.map(([f, m]) => (
-            <span key={f}>
-              {f}: {m}
-            </span>
-          ))}
-        </div>
-      )}
-      <div className="button-row">
-        <button type="submit" data-testid="settings-save" disabled={saving}>
-          {saving ? 'Saving…' : 'Save'}
-        </button>
-        <button
-          type="button"
-          data-testid="settings-revert"
-          disabled={saving || !dirty}
-          onClick={() => {
-            setDraft(toDraft(view.settings));
-            setDirty(false);
-            setErrors({});
-            setFailure(null);
-          }}
-        >
-          Revert
-        </button>
-        <button
-          type="button"
-          data-testid="settings-defaults"
-          disabled={saving}
-          onClick={() => {
-            setDraft(toDraft(view.defaults));
-            setDirty(true);
-            setErrors({});
-            setNotice('Defaults filled in; press Save to keep them.');
-          }}
-        >
-          Fill in defaults
-        </button>
-        <span role="status" data-testid="settings-notice">
-          {notice}
-        </span>
-      </div>
+      <details
+        id="settings-config"
+        className="settings-config"
+        open={configOpen}
+        onToggle={(e) => setConfigOpen((e.target as HTMLDetailsElement).open)}
+      >
+        <summary>containerd config (preview of what the app writes)</summary>
+        {configOpen && <ConfigPreview />}
+      </details>
+      <SettingsSaveBar
+        status={status}
+        needsFixing={shownErrors.length > 0 && !notice && !saving}
+        failure={failure}
+        unmatched={unmatched}
+        saving={saving}
+        dirty={dirty}
+        offerRestart={restartHint && running}
+        onRestart={() => {
+          setRestartHint(false);
+          void dispatcher.control('daemon:restart');
+        }}
+        onDefaults={() => {
+          setDraft(toDraft(view.defaults));
+          setDirty(true);
+          setServerErrors({});
+          setNotice('Defaults filled in; press Save to keep them.');
+        }}
+        onRevert={() => {
+          setDraft(toDraft(view.settings));
+          setDirty(false);
+          setShowAll(false);
+          setVisited(new Set());
+          setServerErrors({});
+          setFailure(null);
+          setNotice('');
+        }}
+      />
     </form>
   );
 }

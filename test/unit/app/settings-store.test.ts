@@ -61,14 +61,52 @@ describe('load', () => {
     expect(await fsp.readFile(file, 'utf8')).toBe('{ nope');
   });
 
-  it('names every invalid field', async () => {
+  it('one typo: named once with the nearest setting; the rest of the file still applies', async () => {
     await fsp.mkdir(path.dirname(file));
-    await fsp.writeFile(file, JSON.stringify({ logLevel: 'loud', restart: { backofMaxMs: 1 } }));
+    const text = JSON.stringify({ logLevel: 'debug', restart: { backofMaxMs: 1, flapExits: 7 } });
+    await fsp.writeFile(file, text);
     const store = createSettingsStore({ file });
     const { warnings } = await store.load();
-    expect(warnings[0]).toContain('logLevel');
-    expect(warnings[0]).toContain('restart.backofMaxMs');
-    expect(store.get()).toEqual(defaultSettings());
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain(file);
+    expect(warnings[0]).toContain(
+      'restart.backofMaxMs is not a setting; did you mean restart.backoffMaxMs? The rest of the file applies',
+    );
+    expect(store.get().logLevel).toBe('debug');
+    expect(store.get().restart.flapExits).toBe(7);
+    expect(await fsp.readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('a bad value falls back to the default for that key only, naming it', async () => {
+    await fsp.mkdir(path.dirname(file));
+    const text = JSON.stringify({
+      logLevel: 'loud',
+      rootDir: '/srv/c',
+      health: { livenessFailures: 0 },
+    });
+    await fsp.writeFile(file, text);
+    const store = createSettingsStore({ file });
+    const { warnings } = await store.load();
+    expect(warnings).toHaveLength(2);
+    expect(warnings[0]).toMatch(/logLevel must be one of: .*using the default, info/);
+    expect(warnings[1]).toMatch(
+      /health\.livenessFailures must be at least 1; using the default, 3/,
+    );
+    expect(store.get()).toEqual({ ...defaultSettings(), rootDir: '/srv/c' });
+    expect(await fsp.readFile(file, 'utf8')).toBe(text);
+  });
+
+  it('a save after a partly bad file keeps a copy of it and writes the clean settings', async () => {
+    await fsp.mkdir(path.dirname(file));
+    await fsp.writeFile(file, JSON.stringify({ logLevl: 'debug', autoStart: false }));
+    const store = createSettingsStore({ file });
+    await store.load();
+    expect((await store.set({ notifications: false })).ok).toBe(true);
+    const onDisk = JSON.parse(await fsp.readFile(file, 'utf8'));
+    expect(onDisk).toMatchObject({ autoStart: false, notifications: false });
+    expect(onDisk.logLevl).toBeUndefined();
+    const names = await fsp.readdir(path.dirname(file));
+    expect(names.some((n) => n.startsWith('settings.json.invalid-'))).toBe(true);
   });
 });
 
@@ -116,16 +154,20 @@ describe('set', () => {
     expect(listener).not.toHaveBeenCalled();
   });
 
-  it('names unknown keys, including nested ones and __proto__', async () => {
+  it('names unknown keys once each, with the nearest setting, including __proto__', async () => {
     const store = createSettingsStore({ file });
     const r = await store.set(JSON.parse('{"restart":{"backofMaxMs":1},"__proto__":{"x":1}}'));
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.error.fields?.map((f) => f.field).sort()).toEqual([
-      '__proto__',
-      'restart.backofMaxMs',
+    expect(r.error.fields).toEqual([
+      {
+        field: 'restart.backofMaxMs',
+        message: 'is not a setting; did you mean restart.backoffMaxMs?',
+      },
+      { field: '__proto__', message: expect.stringMatching(/^is not a setting/) },
     ]);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+    await expect(fsp.stat(file)).rejects.toThrow();
   });
 
   it('rejects the cross-field rule (backoffMaxMs < backoffInitialMs)', async () => {
@@ -192,5 +234,28 @@ describe('overrides (CLI flags)', () => {
 
   it('an invalid override throws naming the field', () => {
     expect(() => createSettingsStore({ file, overrides: { rootDir: 'rel' } })).toThrow(/rootDir/);
+  });
+
+  it('nested overrides apply key by key, and a patch replaces only the keys it sets', async () => {
+    await fsp.mkdir(path.dirname(file));
+    await fsp.writeFile(file, JSON.stringify({ restart: { flapExits: 9, backoffMaxMs: 40_000 } }));
+    const store = createSettingsStore({
+      file,
+      overrides: { restart: { backoffMaxMs: 2000, minUptimeMs: 3000 } },
+    });
+    await store.load();
+    expect(store.get().restart).toMatchObject({
+      flapExits: 9,
+      backoffMaxMs: 2000,
+      minUptimeMs: 3000,
+    });
+    await store.set({ restart: { backoffMaxMs: 50_000 } });
+    expect(store.get().restart).toMatchObject({
+      flapExits: 9,
+      backoffMaxMs: 50_000,
+      minUptimeMs: 3000,
+    });
+    const onDisk = JSON.parse(await fsp.readFile(file, 'utf8'));
+    expect(onDisk.restart).toMatchObject({ flapExits: 9, backoffMaxMs: 50_000, minUptimeMs: 1000 });
   });
 });

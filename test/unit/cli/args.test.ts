@@ -39,6 +39,13 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['-x'], spec)).toThrow(/unknown option -x/);
   });
 
+  it('suggests the nearest option for a typo', () => {
+    expect(() => parseArgs(['--sinse', '5m'], spec)).toThrow(
+      'unknown option --sinse; did you mean --since?',
+    );
+    expect(() => parseArgs(['--JSON'], spec)).toThrow('did you mean --json?');
+  });
+
   it('rejects a missing value, and a value that looks like a flag', () => {
     expect(() => parseArgs(['--since'], spec)).toThrow(/--since needs a value/);
     expect(() => parseArgs(['--since', '--json'], spec)).toThrow(/needs a value/);

@@ -1,0 +1,96 @@
+// `run` / `serve` options for settings, derived from the settings table: spec, --help lines, flags → settings.
+import path from 'node:path';
+import {
+  defaultSettings,
+  parseSettings,
+  type Settings,
+  type SettingsPatch,
+} from '../../common/settings';
+import { deepMerge, setPath, type Plain } from '../../common/settings-paths';
+import { SETTING_ROWS, settingRow, type KeyedRow } from '../../common/settings-table';
+import { formatSettingFlagValue, parseSettingText } from '../../common/settings-text';
+import { UsageError, type FlagSpec } from './args';
+
+type Flags = Record<string, string | boolean | undefined>;
+type FlagRow = KeyedRow & { readonly flag: { readonly name: string; readonly arg?: string } };
+
+/** The settings that have a `run`/`serve` option, in table order. */
+export const FLAG_ROWS: readonly FlagRow[] = SETTING_ROWS.filter((r): r is FlagRow => !!r.flag);
+
+/** The options' parser spec (all take a value). */
+export const SETTING_FLAG_SPEC: Record<string, FlagSpec> = Object.fromEntries(
+  FLAG_ROWS.map((r) => [r.flag.name, { type: 'string' } satisfies FlagSpec]),
+);
+
+function argName(r: FlagRow): string {
+  if (r.flag.arg) return r.flag.arg;
+  if (r.options) return r.options.join('|');
+  switch (r.unit) {
+    case 'ms':
+      return 'DURATION';
+    case 'bytes':
+      return 'SIZE';
+    case 'ratio':
+      return 'RATIO';
+    default:
+      return 'N';
+  }
+}
+
+/** Aligned `--option ARG   text` lines for --help. */
+export function formatOptions(lines: Array<[string, string]>, width?: number): string {
+  const w = width ?? Math.max(...lines.map(([l]) => l.length)) + 2;
+  return lines.map(([l, text]) => `  ${l.padEnd(w)}${text}`).join('\n');
+}
+
+/** "Root directory" → "root directory" (acronyms like "CRI plugin" stay). */
+const lowerFirst = (t: string) => (/^[A-Z][a-z]/.test(t) ? t[0]!.toLowerCase() + t.slice(1) : t);
+
+/** The setting options' --help lines, defaults printed from the table. */
+export function settingFlagLines(): Array<[string, string]> {
+  return FLAG_ROWS.map((r) => {
+    const d = r.default === null ? '' : ` (default ${formatSettingFlagValue(r, r.default)})`;
+    // A named value (LEVEL) still lists its choices.
+    const choices = r.flag.arg && r.options ? `: ${r.options.join('|')}` : '';
+    return [`--${r.flag.name} ${argName(r)}`, `${lowerFirst(r.label)}${choices}${d}`];
+  });
+}
+
+/** How the option values read; printed under the options in --help. */
+export const SETTING_FLAG_NOTE =
+  'DURATION: 500ms, 30s, 2m (a bare number is milliseconds); relative paths are from here.';
+
+/** The settings the given options set, each parsed and checked by its row; errors name the option. */
+export function settingsPatchFromFlags(flags: Flags, cwd = process.cwd()): SettingsPatch {
+  const patch: Plain = {};
+  for (const r of FLAG_ROWS) {
+    const raw = flags[r.flag.name];
+    if (typeof raw !== 'string') continue;
+    const got = parseSettingText(r, raw);
+    if ('error' in got) throw new UsageError(`--${r.flag.name} ${got.error} (got ${raw})`);
+    let value = got.value;
+    // Relative paths from a terminal mean "relative to here"; settings want absolute ones.
+    if (r.input === 'path' && typeof value === 'string') value = path.resolve(cwd, value);
+    setPath(patch, r.key, value);
+  }
+  // Check against the whole settings, so ranges and rules across options are named by option.
+  const r = parseSettings(deepMerge(defaultSettings() as Plain, patch));
+  if (!r.ok) {
+    const e = r.errors[0]!;
+    const flag = settingRow(e.field)?.flag?.name;
+    const raw = flag !== undefined ? flags[flag] : undefined;
+    const got = typeof raw === 'string' ? ` (got ${raw})` : '';
+    throw new UsageError(`${flag ? `--${flag}` : e.field} ${e.message}${got}`);
+  }
+  return patch as SettingsPatch;
+}
+
+/** The defaults with the given options on top, validated (`cdesk run` takes no settings file). */
+export function settingsFromFlags(flags: Flags, cwd = process.cwd()): Settings {
+  const r = parseSettings(
+    deepMerge(defaultSettings() as Plain, settingsPatchFromFlags(flags, cwd) as Plain),
+  );
+  // settingsPatchFromFlags already refused anything that does not parse.
+  if (!r.ok) throw new UsageError(r.errors.map((e) => `${e.field} ${e.message}`).join('; '));
+  return r.value;
+}

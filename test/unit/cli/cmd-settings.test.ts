@@ -1,0 +1,111 @@
+// `cdesk settings` against a real control socket and store: keys, typed values and errors from the table.
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AppInfo } from '../../../common/contract';
+import { SETTING_ROWS } from '../../../common/settings-table';
+import { startControlServer, type ControlServer } from '../../../main/app/control-server';
+import { createService, type Service } from '../../../main/app/service';
+import { createSettingsStore, type SettingsStore } from '../../../main/app/settings-store';
+import { UsageError } from '../../../main/cli/args';
+import type { CliIo } from '../../../main/cli/common';
+import { run as settingsCmd } from '../../../main/cli/cmd-settings';
+import { FakeEngine } from '../app/fake-engine';
+
+const info = (): AppInfo => ({
+  appVersion: 't',
+  controlSocket: null,
+  logsDir: '/',
+  settingsFile: '/s',
+  mode: 'headless',
+});
+
+let dir: string;
+let sock: string;
+let file: string;
+let store: SettingsStore;
+let service: Service;
+let server: ControlServer;
+
+function io() {
+  const c = {
+    stdout: '',
+    stderr: '',
+    out: (t: string) => void (c.stdout += t),
+    err: (t: string) => void (c.stderr += t),
+    env: {},
+    signal: new AbortController().signal,
+  };
+  return c satisfies CliIo;
+}
+
+const cmd = (args: string[], o = io()) => settingsCmd([...args, '--control', sock], o);
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-set-'));
+  sock = path.join(dir, 'control.sock');
+  file = path.join(dir, 'settings.json');
+  store = createSettingsStore({ file });
+  service = createService({ engine: new FakeEngine(), settings: store, info });
+  server = await startControlServer({ path: sock, service });
+});
+afterEach(async () => {
+  await server.close();
+  service.dispose();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('cdesk settings', () => {
+  it('get lists every key of the table, with human units beside stored ones', async () => {
+    const o = io();
+    expect(await cmd(['get'], o)).toBe(0);
+    for (const r of SETTING_ROWS) expect(o.stdout).toContain(`\n${r.key} = `);
+    expect(o.stdout).toContain('restart.backoffMaxMs = 30000  # 30 s');
+    expect(o.stdout).toContain('logRingBytes = 33554432  # 32 MiB');
+  });
+
+  it('set reads units by the setting (30s, 1MiB, on) and says when it applies', async () => {
+    const a = io();
+    expect(await cmd(['set', 'restart.backoffMaxMs', '45s'], a)).toBe(0);
+    expect(a.stdout).toBe('restart.backoffMaxMs = 45000\n');
+    expect(await cmd(['set', 'logLineMaxBytes', '64KiB'])).toBe(0);
+    const b = io();
+    expect(await cmd(['set', 'cri', 'on'], b)).toBe(0);
+    expect(b.stdout).toBe('cri = on (applies at the next containerd start)\n');
+    expect(await cmd(['set', 'disabledPlugins', 'a,b'])).toBe(0);
+    expect(store.get()).toMatchObject({
+      restart: { backoffMaxMs: 45_000 },
+      logLineMaxBytes: 64 << 10,
+      cri: 'on',
+      disabledPlugins: ['a', 'b'],
+    });
+  });
+
+  it('a typo is a usage error naming the nearest key, and nothing is sent', async () => {
+    await expect(cmd(['set', 'restart.backofMaxMs', '1'])).rejects.toThrow(
+      'unknown setting "restart.backofMaxMs"; did you mean restart.backoffMaxMs?',
+    );
+    await expect(cmd(['get', 'loglevel'])).rejects.toThrow(/did you mean logLevel\?/);
+    await expect(fsp.stat(file)).rejects.toThrow();
+  });
+
+  it('a value of the wrong type is a usage error naming the key and the form it takes', async () => {
+    await expect(cmd(['set', 'restart.backoffMaxMs', 'soon'])).rejects.toThrow(UsageError);
+    await expect(cmd(['set', 'restart.backoffMaxMs', 'soon'])).rejects.toThrow(
+      /restart\.backoffMaxMs must be a duration like 500ms, 30s or 2m .*\(got soon\)/,
+    );
+    await expect(cmd(['set', 'autoStart', 'maybe'])).rejects.toThrow(
+      /autoStart must be true or false/,
+    );
+    await expect(fsp.stat(file)).rejects.toThrow();
+  });
+
+  it('a value out of range exits 1 with the field, the bound in its unit and a hint', async () => {
+    const o = io();
+    expect(await cmd(['set', 'stopGraceMs', '5min'], o)).toBe(1);
+    expect(o.stderr).toContain('stopGraceMs must be at most 2 min');
+    expect(o.stderr).toMatch(/hint:/);
+    await expect(fsp.stat(file)).rejects.toThrow();
+  });
+});
