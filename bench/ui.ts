@@ -77,7 +77,7 @@ export async function benchUi(): Promise<Row[]> {
   // Respawn at once after every kill and never trip the crash-loop breaker: 20 kills in a row.
   const serve = await startServe({
     prefix: '/tmp/cdb-',
-    settings: { restart: { immediateIfHealthyForMs: 0, breakerMaxFailures: 1000 } },
+    settings: { restart: { minUptimeMs: 0, flapExits: 1000, breakerMaxFailures: 1000 } },
   });
   const rows: Row[] = [];
   const browser = await chromium.launch({
@@ -122,11 +122,8 @@ export async function benchUi(): Promise<Row[]> {
     });
 
     // The settings file written before this instance started must be in force.
-    const settings = await call<{ settings: { restart: { immediateIfHealthyForMs: number } } }>(
-      'settings:get',
-    );
-    if (settings.settings.restart.immediateIfHealthyForMs !== 0)
-      throw new Error('bench settings not applied');
+    const settings = await call<{ settings: { restart: { flapExits: number } } }>('settings:get');
+    if (settings.settings.restart.flapExits !== 1000) throw new Error('bench settings not applied');
 
     const page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
     await page.goto(serve.info.url);

@@ -139,3 +139,35 @@ export function adoptDaemon(identity: PidfileEntry, pollMs = 100): DaemonHandle 
     detach: () => clearInterval(timer),
   };
 }
+
+/** Whether the daemon exits within `ms`; the timer is cleared so it never holds the process. */
+export function exitedWithin(d: DaemonHandle, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
+  return Promise.race([d.exited.then(() => true), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** SIGTERM (+SIGCONT so a stopped process can act on it), grace, then SIGKILL. */
+export async function terminate(d: DaemonHandle, graceMs: number): Promise<void> {
+  d.signal('SIGTERM');
+  d.signal('SIGCONT');
+  if (await exitedWithin(d, graceMs)) return;
+  d.signal('SIGKILL');
+  await exitedWithin(d, 5000);
+}
+
+/**
+ * A hung daemon: SIGUSR1 so containerd dumps its goroutine stacks into the log (SIGCONT lets a
+ * stopped one do it), then SIGKILL once `dumped` resolves, or after `waitMs` at most.
+ */
+export async function killHung(
+  d: DaemonHandle,
+  waitMs: number,
+  dumped: (waitMs: number) => Promise<unknown>,
+): Promise<void> {
+  const done = dumped(waitMs);
+  d.signal('SIGUSR1');
+  d.signal('SIGCONT');
+  await Promise.race([exitedWithin(d, waitMs), done]);
+  d.signal('SIGKILL');
+}

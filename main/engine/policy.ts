@@ -1,26 +1,45 @@
-// Pure restart-policy decisions: what to do after an exit, how long to back off, when to give up.
-import type { RestartSettings } from '../../common/settings';
+// Pure restart-policy decisions: what follows an exit, how long to back off, when to give up.
+import type { HealthSettings, RestartSettings } from '../../common/settings';
 
 /** What the policy remembers between runs (monotonic ms). */
 export interface PolicyMemory {
-  /** Consecutive quick failures since the last long healthy run. */
+  /** Backoff exponent: grows with each delayed respawn, reset by a long healthy run. */
   attempt: number;
-  /** Monotonic times of recent failed runs, for the crash-loop breaker. */
-  failures: number[];
+  /** Monotonic times of recent failed starts, for the crash-loop breaker. */
+  failedStarts: number[];
+  /** Monotonic times of recent exits of successful but short runs, for flap detection. */
+  quickExits: number[];
+  /** Exits since the last long healthy run, and when the first of them happened (for the reason). */
+  streak: { count: number; since: number } | null;
 }
 
-export const freshMemory = (): PolicyMemory => ({ attempt: 0, failures: [] });
+export const freshMemory = (): PolicyMemory => ({
+  attempt: 0,
+  failedStarts: [],
+  quickExits: [],
+  streak: null,
+});
 
 /** One finished run as the policy sees it. */
 export interface RunSummary {
   /** Monotonic time the run ended. */
   endedAt: number;
-  /** How long the run was healthy before it ended (0 if it never was). */
-  healthyForMs: number;
+  /** How long the run was healthy (SERVING and alive) before it ended; null if never SERVING. */
+  healthyForMs: number | null;
+  /** How long the process had been up (from spawn or adoption) while still answering. */
+  uptimeMs: number;
 }
 
 export type ExitDecision =
-  | { action: 'respawn'; delayMs: number; memory: PolicyMemory; counted: boolean }
+  | {
+      action: 'respawn';
+      delayMs: number;
+      memory: PolicyMemory;
+      /** Whether the run counted as a failed start (toward the breaker). */
+      failedStart: boolean;
+      /** Set when short successful runs keep ending: "crashed 7 times in 3 min". */
+      flapping: string | null;
+    }
   | { action: 'fail'; memory: PolicyMemory; failuresInWindow: number };
 
 /** Backoff before attempt n (0-based): initial × 2ⁿ, capped, with ± jitter (random in [0,1)). */
@@ -31,10 +50,28 @@ export function backoffDelay(s: RestartSettings, attempt: number, random: number
 }
 
 /**
- * Decide what follows an unplanned exit (or a hang kill).
- * A run healthy for ≥ immediateIfHealthyForMs is respawned at once and not counted as a failure;
- * ≥ resetAfterHealthyMs also forgets earlier backoff. Any other run is a failed start: it counts
- * toward the breaker (breakerMaxFailures within breakerWindowMs → fail) and backs off.
+ * A start succeeded when the daemon reached SERVING and stayed up at least minUptimeMs from its
+ * spawn (as supervisord's startsecs and PM2's min_uptime count it).
+ */
+export function startSucceeded(s: RestartSettings, run: RunSummary): boolean {
+  return run.healthyForMs !== null && run.uptimeMs >= s.minUptimeMs;
+}
+
+/** "0.5 s", "45 s", "3 min", "2 h": a duration as people say it. */
+export function humanDuration(ms: number): string {
+  if (ms < 9_950) return `${Math.max(0, Math.round(ms / 100) / 10)} s`;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}
+
+/**
+ * Decide what follows an unplanned exit (or a hang kill), as DESIGN.md "Restart policy" says:
+ * - a failed start (never SERVING, or dead within minUptimeMs) counts toward the breaker
+ *   (breakerMaxFailures within breakerWindowMs → fail) and backs off exponentially;
+ * - a successful run is respawned at once, unless more than flapExits such runs ended within
+ *   flapWindowMs, each healthy < resetAfterHealthyMs: then it backs off, but never fails;
+ * - a run healthy ≥ resetAfterHealthyMs forgets all earlier trouble.
  */
 export function decideAfterExit(
   s: RestartSettings,
@@ -42,26 +79,39 @@ export function decideAfterExit(
   run: RunSummary,
   random: number,
 ): ExitDecision {
-  const attempt = run.healthyForMs >= s.resetAfterHealthyMs ? 0 : mem.attempt;
-  const windowStart = run.endedAt - s.breakerWindowMs;
-  const recent = mem.failures.filter((t) => t > windowStart);
-  if (run.healthyForMs >= s.immediateIfHealthyForMs) {
-    return { action: 'respawn', delayMs: 0, memory: { attempt, failures: recent }, counted: false };
+  const now = run.endedAt;
+  const longHealthy = run.healthyForMs !== null && run.healthyForMs >= s.resetAfterHealthyMs;
+  const base: PolicyMemory = longHealthy
+    ? freshMemory()
+    : {
+        attempt: mem.attempt,
+        failedStarts: mem.failedStarts.filter((t) => t > now - s.breakerWindowMs),
+        quickExits: mem.quickExits.filter((t) => t > now - s.flapWindowMs),
+        streak: mem.streak,
+      };
+  const streak = { count: (base.streak?.count ?? 0) + 1, since: base.streak?.since ?? now };
+
+  if (!startSucceeded(s, run)) {
+    const failedStarts = [...base.failedStarts, now];
+    const memory = { ...base, failedStarts, streak, attempt: base.attempt + 1 };
+    if (failedStarts.length >= s.breakerMaxFailures) {
+      return { action: 'fail', memory, failuresInWindow: failedStarts.length };
+    }
+    const delayMs = backoffDelay(s, base.attempt, random);
+    return { action: 'respawn', delayMs, memory, failedStart: true, flapping: null };
   }
-  const failures = [...recent, run.endedAt];
-  if (failures.length >= s.breakerMaxFailures) {
-    return {
-      action: 'fail',
-      memory: { attempt: attempt + 1, failures },
-      failuresInWindow: failures.length,
-    };
+  if (longHealthy) {
+    return { action: 'respawn', delayMs: 0, memory: base, failedStart: false, flapping: null };
   }
-  return {
-    action: 'respawn',
-    delayMs: backoffDelay(s, attempt, random),
-    memory: { attempt: attempt + 1, failures },
-    counted: true,
-  };
+  const quickExits = [...base.quickExits, now];
+  if (quickExits.length <= s.flapExits) {
+    const memory = { ...base, quickExits, streak };
+    return { action: 'respawn', delayMs: 0, memory, failedStart: false, flapping: null };
+  }
+  const delayMs = backoffDelay(s, base.attempt, random);
+  const memory = { ...base, quickExits, streak, attempt: base.attempt + 1 };
+  const flapping = `crashed ${streak.count} times in ${humanDuration(now - streak.since)}; next try in ${humanDuration(delayMs)}`;
+  return { action: 'respawn', delayMs, memory, failedStart: false, flapping };
 }
 
 /** Liveness bookkeeping: consecutive failures and whether the daemon now counts as hung. */
@@ -73,6 +123,17 @@ export function livenessStep(
   if (ok) return { failures: 0, hung: false, recovered: failures > 0 };
   const next = failures + 1;
   return { failures: next, hung: next >= threshold, recovered: false };
+}
+
+/**
+ * Delay before the next liveness check, start to start: the normal interval while checks pass;
+ * after a failure the quick recheck (never slower than the interval), so a hang is confirmed in
+ * about one interval plus the failures' deadlines. A check that already took longer goes at once.
+ */
+export function nextCheckDelay(h: HealthSettings, failures: number, tookMs: number): number {
+  const period =
+    failures > 0 ? Math.min(h.livenessRecheckMs, h.livenessIntervalMs) : h.livenessIntervalMs;
+  return Math.max(0, Math.round(period - tookMs));
 }
 
 /** Describe an exit for people: "exited with code 1", "killed by SIGKILL". */

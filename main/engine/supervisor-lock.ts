@@ -1,5 +1,6 @@
 // One supervisor per state dir: a lock file naming the owning process, stale when it is gone.
 import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { EngineError } from './errors';
 import { readStartTime } from './proc';
 
@@ -47,8 +48,8 @@ export async function acquireSupervisorLock(file: string): Promise<() => Promise
     if (owner && ownerAlive(owner)) {
       throw new EngineError(
         'busy',
-        `another Containerd Desktop (pid ${owner.pid}) already supervises this state directory`,
-        'use that one (cdesk status), stop it, or pass another --state directory',
+        `another Containerd Desktop (pid ${owner.pid}) already supervises the state directory ${dirname(file)}`,
+        `use that one (cdesk status), stop it (kill ${owner.pid}), or pass another --state directory`,
       );
     }
     // Stale: replace it atomically so two takers cannot both win by unlinking.

@@ -1,37 +1,20 @@
-// The supervisor engine: keeps one containerd alive, owns its state and emits every change.
+// The supervisor engine: a thin runner that feeds events to the lifecycle reducer and performs its effects.
 import { EventEmitter } from 'node:events';
-import { readFile, unlink } from 'node:fs/promises';
-import { connect } from 'node:net';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { CommandResults } from '../../common/contract';
 import type { Settings } from '../../common/settings';
-import type {
-  DaemonState,
-  DaemonStatus,
-  EngineEvent,
-  ExitInfo,
-  HealthEvent,
-  StateEvent,
-} from '../../common/states';
-import { resolveContainerdBinary } from './binary';
-import { buildConfig, ensureDirs, loadOverrides, prepareConfig, renderConfigToml } from './config';
-import { adoptDaemon, spawnDaemon, type DaemonHandle } from './daemon-process';
-import { EngineError, isPermanent } from './errors';
-import { HealthClient, waitForServing } from './health';
-import { LogRing } from './log-ring';
-import { LogTailer } from './log-tail';
+import type { DaemonStatus, EngineEvent, ExitInfo, StateEvent } from '../../common/states';
+import { DaemonLogs } from './daemon-logs';
+import { killHung, terminate, type DaemonHandle } from './daemon-process';
+import { EngineError } from './errors';
+import { waitForServing } from './health';
+import { Launcher, renderConfigFor } from './launch';
+import { initialLife, reduce, type Effect, type LifeEvent, type LifeState } from './lifecycle';
+import { Liveness, type CheckResult } from './liveness';
 import { resolveLayout, type Layout } from './paths';
-import { acquireSupervisorLock } from './supervisor-lock';
-import { checkIdentity, readPidfile, removePidfile, writePidfile } from './pidfile';
-import {
-  decideAfterExit,
-  describeExit,
-  freshMemory,
-  livenessStep,
-  type PolicyMemory,
-} from './policy';
-import type { Engine, LogQuery } from './types';
+import { StatusBook } from './status-book';
+import type { Engine, LogPage, LogQuery } from './types';
 
 export interface SupervisorOptions {
   settings: Settings;
@@ -40,109 +23,61 @@ export interface SupervisorOptions {
   env?: NodeJS.ProcessEnv;
   /** Random source for backoff jitter (tests pin it). */
   random?: () => number;
+  /** Where the engine reports problems outside the lifecycle (log tailer errors). */
+  log?: (message: string) => void;
 }
 
-const SETTLED: ReadonlySet<DaemonState> = new Set(['running', 'failed', 'stopped']);
-const HEALTH_HISTORY = 300;
-/** How long an adoption candidate gets to answer the health check. */
-const ADOPT_HEALTH_BUDGET_MS = 2000;
+/** containerd's last line of a SIGUSR1 stack dump. */
+const DUMP_END = /END goroutine stack dump/;
 
-/** Whether the daemon exits within `ms`; the timer is cleared so it never holds the process. */
-function exitedWithin(d: DaemonHandle, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)));
-  return Promise.race([d.exited.then(() => true), timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Patterns containerd prints when it rejects its configuration (never worth a retry loop). */
-// containerd prints its fatal error as `containerd: <error>`; TOML decode errors carry "(line, col)".
-const CONFIG_ERROR =
-  /failed to load TOML|invalid (plugin )?config|unsupported config version|^containerd: .*(\(\d+, \d+\)|can't convert|toml)/i;
+/** How long a first start waits for containerd's version before announcing `running`. */
+const VERSION_WAIT_MS = 500;
 
 export class Supervisor implements Engine {
   private settings: Settings;
   private layout: Layout;
-  private readonly appDir: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly random: () => number;
+  private readonly log: (message: string) => void;
   private readonly emitter = new EventEmitter();
+  private readonly launcher: Launcher;
+  private readonly logs: DaemonLogs;
+  private readonly book = new StatusBook();
+  private readonly liveness = new Liveness();
 
-  private state: DaemonState = 'stopped';
-  private reason = 'not started';
-  private code = 'init';
-  private since = Date.now();
-  private hint: string | null = null;
-  private retryInMs: number | null = null;
-
+  private life: LifeState = initialLife();
+  private queue: LifeEvent[] | null = null;
   private daemon: DaemonHandle | null = null;
-  private runHealthyAt: number | null = null;
-  private runningSinceWall: number | null = null;
-  private lastOkAt: number | null = null;
-  private runStartSeq = 0;
-  private killReason: string | null = null;
-  private restarts = 0;
-  private lastExit: ExitInfo | null = null;
-  private lastHealth: DaemonStatus['lastHealth'] = null;
-  private version: DaemonStatus['version'] = null;
-  private memory: PolicyMemory = freshMemory();
-
-  /** Whether the user wants containerd running; false stops every automatic respawn. */
-  private wanted = false;
-  /** Bumped by every user action; async work started under an older epoch bails out. */
-  private epoch = 0;
   private launching: Promise<void> | null = null;
+  /** File removals in flight; a launch waits for them so it never loses its fresh pidfile. */
+  private fileOps: Promise<void> = Promise.resolve();
   private respawnTimer: NodeJS.Timeout | null = null;
-  private livenessTimer: NodeJS.Timeout | null = null;
-  private livenessFailures = 0;
-  private health: HealthClient | null = null;
   private startupAbort: AbortController | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
-
-  private readonly ring: LogRing;
-  private tailer: LogTailer | null = null;
-  private tailerFile: string | null = null;
-  private readonly samples: HealthEvent[] = [];
-  private readonly restartTimes: number[] = [];
-  private writtenConfig: { path: string; toml: string } | null = null;
-  private releaseLock: (() => Promise<void>) | null = null;
+  private runStartSeq = 0;
+  private detaching = false;
 
   constructor(opts: SupervisorOptions) {
     this.settings = opts.settings;
-    this.appDir = opts.appDir ?? dirname(process.execPath);
     this.env = opts.env ?? process.env;
     this.random = opts.random ?? Math.random;
+    this.log = opts.log ?? ((m) => process.stderr.write(`containerd-desktop: ${m}\n`));
     this.layout = resolveLayout(this.settings, this.env);
-    this.ring = new LogRing(this.settings.logRingLines);
+    this.launcher = new Launcher({
+      appDir: opts.appDir ?? dirname(process.execPath),
+      env: this.env,
+    });
+    this.logs = new DaemonLogs(
+      this.settings,
+      (lines) => this.emit({ type: 'log', lines }),
+      (err) => this.onLogError(err),
+    );
     this.emitter.setMaxListeners(0);
   }
 
   // ---- public surface -------------------------------------------------------------------
 
   status(): DaemonStatus {
-    const l = this.layout;
-    return {
-      state: this.state,
-      reason: this.reason,
-      code: this.code,
-      pid: this.daemon?.pid ?? null,
-      adopted: this.daemon?.adopted ?? false,
-      runningSince: this.runningSinceWall,
-      since: this.since,
-      restarts: this.restarts,
-      lastExit: this.lastExit,
-      lastHealth: this.lastHealth,
-      version: this.version,
-      hint: this.hint,
-      retryInMs: this.retryInMs,
-      paths: {
-        socket: l.socket,
-        config: l.configFile,
-        pidfile: l.pidFile,
-        log: l.logFile,
-        root: l.rootDir,
-        state: l.stateDir,
-      },
-    };
+    return this.book.snapshot(this.life, this.layout);
   }
 
   onEvent(fn: (e: EngineEvent) => void): () => void {
@@ -150,309 +85,304 @@ export class Supervisor implements Engine {
     return () => this.emitter.off('event', fn);
   }
 
+  async claim(): Promise<void> {
+    const layout = resolveLayout(this.settings, this.env);
+    await this.launcher.claim(layout);
+    if (!this.daemon) this.layout = layout;
+  }
+
   start(): Promise<DaemonStatus> {
-    return this.serial(async () => {
-      if (this.wanted) return; // already starting, running or backing off: one daemon only
-      this.wanted = true;
-      this.memory = freshMemory();
-      this.launch(this.epoch, 'start requested', 'start');
-    }).then(() => this.settled());
+    this.dispatch({ type: 'start' });
+    return this.settled();
   }
 
   stop(): Promise<DaemonStatus> {
-    return this.serial(() => this.stopNow('stopped by request'));
+    this.dispatch({ type: 'stop', reason: 'stopped by request' });
+    return this.settled();
   }
 
-  async restart(): Promise<DaemonStatus> {
-    await this.serial(() => this.stopNow('restarting'));
-    this.restarts++;
-    this.restartTimes.push(Date.now());
-    return this.start();
+  restart(): Promise<DaemonStatus> {
+    this.dispatch({ type: 'restart' });
+    return this.settled();
   }
 
   applySettings(s: Settings): void {
-    // Paths change at the next launch (the running daemon keeps its files); policy knobs at once.
+    // Paths change at the next launch (the running daemon keeps its files); the rest at once.
     this.settings = s;
+    this.logs.reconfigure(s);
+    this.dispatch({ type: 'settings' });
   }
 
-  readLogs(q: LogQuery): CommandResults['logs:read'] {
-    const lines = this.ring.query({
-      sinceSeq: q.sinceSeq,
-      sinceTime: q.sinceTime,
-      minLevel: q.level,
-      text: q.text,
-      limit: q.limit ?? 1000,
-    });
-    return { lines, lastSeq: this.ring.lastSeq };
+  readLogs(q: LogQuery): LogPage {
+    return this.logs.read(q);
   }
 
   healthHistory(): CommandResults['health:history'] {
-    return { samples: [...this.samples], restarts: [...this.restartTimes] };
+    return { samples: [...this.book.samples], restarts: this.book.restartTimes() };
   }
 
   async configPreview(): Promise<CommandResults['config:preview']> {
     const layout = resolveLayout(this.settings, this.env);
-    const overrides = await loadOverrides(this.settings.overridesFile);
-    const ids = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
-    const toml = renderConfigToml(buildConfig(layout, this.settings, ids, overrides));
+    const toml = await renderConfigFor(layout, this.settings);
     return { toml, path: layout.configFile, overridesFile: this.settings.overridesFile };
   }
 
   async shutdown(opts: { leaveRunning: boolean }): Promise<void> {
     if (opts.leaveRunning) {
-      await this.serial(async () => {
-        this.cancelAll();
-        await this.launching;
-        // Leave the daemon and its pidfile in place: the next launch adopts it.
-        this.daemon?.detach();
-        this.daemon = null;
-        await this.unlock();
-      });
-    } else {
+      this.dispatch({ type: 'detach' });
+    } else if (this.life.phase !== 'stopped' && this.life.phase !== 'failed') {
       await this.stop();
     }
-    await this.tailer?.stop();
-    this.tailer = null;
-  }
-
-  // ---- lifecycle ------------------------------------------------------------------------
-
-  /** Run user actions one at a time so concurrent starts make one daemon. */
-  private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
-    this.queue = run.catch(() => undefined);
-    return run;
-  }
-
-  private settled(): Promise<DaemonStatus> {
-    if (SETTLED.has(this.state) && !this.launching) return Promise.resolve(this.status());
-    return new Promise((resolve) => {
-      const off = this.onEvent((e) => {
-        if (e.type === 'state' && SETTLED.has(e.state)) {
-          off();
-          resolve(this.status());
-        }
-      });
-    });
-  }
-
-  private cancelAll(): void {
-    this.wanted = false;
-    this.epoch++;
-    if (this.respawnTimer) clearTimeout(this.respawnTimer);
-    this.respawnTimer = null;
-    this.startupAbort?.abort();
-    this.stopLiveness();
-  }
-
-  private async stopNow(reason: string): Promise<DaemonStatus> {
-    this.cancelAll();
-    // A launch in flight finishes (or discards what it spawned) before we look at the daemon.
     await this.launching;
-    const d = this.daemon;
-    if (d && !d.hasExited()) {
-      this.transition('stopping', `${reason}: sending SIGTERM to pid ${d.pid}`, 'stopping');
-      await this.terminate(d);
-    }
-    this.daemon = null;
-    this.closeHealth();
-    await this.cleanupFiles();
-    await this.unlock();
-    this.transition('stopped', reason, 'stopped');
-    return this.status();
+    await this.fileOps;
+    this.cancelTimers();
+    this.liveness.close();
+    await this.logs.stop();
+    await this.launcher.release();
   }
 
-  /** SIGTERM (+SIGCONT so a stopped process can act on it), grace, then SIGKILL. */
-  private async terminate(d: DaemonHandle): Promise<void> {
-    d.signal('SIGTERM');
-    d.signal('SIGCONT');
-    if (await exitedWithin(d, this.settings.stopGraceMs)) return;
-    d.signal('SIGKILL');
-    await exitedWithin(d, 5000);
-  }
+  // ---- the runner -----------------------------------------------------------------------
 
-  private launch(epoch: number, reason: string, code: string): void {
-    this.transition('starting', reason, code);
-    const p = this.doLaunch(epoch)
-      .catch((err: unknown) => this.onLaunchError(epoch, err))
-      .finally(() => {
-        if (this.launching === p) this.launching = null;
-      });
-    this.launching = p;
-  }
-
-  private async doLaunch(epoch: number): Promise<void> {
-    this.layout = resolveLayout(this.settings, this.env);
-    const binary = await resolveContainerdBinary({
-      setting: this.settings.containerdPath,
-      pathEnv: this.env.PATH,
-      appDir: this.appDir,
-    });
-    // The lock comes before any write: another supervisor's files must stay untouched.
-    await ensureDirs(this.layout);
-    this.releaseLock ??= await acquireSupervisorLock(join(this.layout.stateDir, 'supervisor.lock'));
-    const configFile = await this.writeConfig();
-    await this.ensureTailer();
-    if (epoch !== this.epoch) return;
-    if (await this.tryAdopt(binary, configFile, epoch)) return;
-    if (epoch !== this.epoch) return;
-    await this.clearSocket();
-    this.runStartSeq = this.ring.lastSeq;
-    const d = await spawnDaemon({
-      binary,
-      configFile,
-      logFile: this.layout.logFile,
-      env: this.env,
-    });
-    if (epoch !== this.epoch) {
-      d.signal('SIGKILL');
-      await d.exited;
+  /** Feed one event to the reducer; events raised while effects run are queued, never nested. */
+  private dispatch(e: LifeEvent): void {
+    if (this.queue) {
+      this.queue.push(e);
       return;
     }
-    this.attach(d);
-    this.emitState('starting', `spawned pid ${d.pid}; waiting for the health check`, 'spawned');
-    // The pidfile is written while containerd boots; readiness probing starts at once.
-    const ready = this.probeStartup(d);
+    this.queue = [e];
     try {
-      await writePidfile(this.layout.pidFile, d.identity);
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.step(next);
+    } finally {
+      this.queue = null;
+    }
+  }
+
+  private step(e: LifeEvent): void {
+    const prev = this.life;
+    const { state, effects } = reduce(prev, e, this.settings);
+    this.life = state;
+    if (state.phase !== prev.phase || state.reason !== prev.reason || state.code !== prev.code) {
+      this.announce(prev, e);
+    }
+    for (const f of effects) this.perform(f);
+  }
+
+  private announce(prev: LifeState, e: LifeEvent): void {
+    const s = this.life;
+    const at = Date.now();
+    const live = (p: string) => p === 'running' || p === 'unhealthy';
+    if (live(s.phase) && !live(prev.phase)) this.book.runningSince = at;
+    this.book.since = at;
+    const ev: StateEvent = {
+      type: 'state',
+      state: s.phase,
+      prev: prev.phase,
+      reason: s.reason,
+      code: s.code,
+      at,
+      pid: s.pid ?? (e.type === 'exited' ? null : prev.pid),
+    };
+    if (e.type === 'exited') ev.exit = e.exit;
+    if (s.retryInMs !== null) ev.retryInMs = s.retryInMs;
+    if (s.hint !== null) ev.hint = s.hint;
+    this.emit(ev);
+  }
+
+  private perform(f: Effect): void {
+    switch (f.kind) {
+      case 'launch': {
+        const p = this.runLaunch(f.run, f.adopt).finally(() => {
+          if (this.launching === p) this.launching = null;
+        });
+        this.launching = p;
+        return;
+      }
+      case 'terminate':
+        if (this.daemon) void terminate(this.daemon, this.settings.stopGraceMs);
+        return;
+      case 'kill':
+        this.daemon?.signal('SIGKILL');
+        return;
+      case 'kill-hung':
+        if (this.daemon) {
+          const dumped = (ms: number) => this.logs.waitForLine(DUMP_END, ms);
+          void killHung(this.daemon, this.settings.hangDumpWaitMs, dumped);
+        }
+        return;
+      case 'schedule-check': {
+        const h = this.settings.health;
+        this.liveness.schedule(f.delayMs, h.livenessTimeoutMs, (r) => this.onCheck(f.run, r));
+        return;
+      }
+      case 'stop-checks':
+        this.liveness.close();
+        this.startupAbort?.abort();
+        return;
+      case 'schedule-respawn': {
+        this.cancelTimers();
+        const due = () => {
+          this.respawnTimer = null;
+          this.dispatch({ type: 'respawn-due', run: f.run });
+        };
+        if (f.delayMs === 0) queueMicrotask(due);
+        else this.respawnTimer = setTimeout(due, f.delayMs);
+        return;
+      }
+      case 'cancel-respawn':
+        this.cancelTimers();
+        return;
+      case 'cleanup':
+        void this.cleanup(f.run);
+        return;
+      case 'remove-pidfile': {
+        const layout = this.layout;
+        this.fileOps = this.fileOps
+          .then(() => this.launcher.removeFiles(layout, { socket: false }))
+          .catch(() => undefined);
+        return;
+      }
+      case 'detach': {
+        this.detaching = true;
+        const d = this.daemon;
+        this.daemon = null;
+        d?.detach();
+        this.liveness.close();
+        this.startupAbort?.abort();
+        return;
+      }
+      case 'count-restart':
+        this.book.countRestart(f.cause);
+        return;
+    }
+  }
+
+  private cancelTimers(): void {
+    if (this.respawnTimer) clearTimeout(this.respawnTimer);
+    this.respawnTimer = null;
+  }
+
+  private current(run: number): boolean {
+    return this.life.run === run && this.life.wanted;
+  }
+
+  private async runLaunch(run: number, mayAdopt: boolean): Promise<void> {
+    try {
+      await this.fileOps;
+      const layout = resolveLayout(this.settings, this.env);
+      this.layout = layout;
+      const { binary, configFile } = await this.launcher.prepare(layout, this.settings);
+      this.book.binary = binary;
+      await this.logs.follow(layout.logFile);
+      if (!this.current(run)) return;
+
+      const adopted =
+        mayAdopt &&
+        (await this.launcher.adopt(layout, binary, configFile, () => this.current(run)));
+      if (adopted) {
+        const d = adopted.daemon;
+        this.liveness.open(layout.socket);
+        if (!this.book.knownVersion()) await this.fetchVersion(binary, VERSION_WAIT_MS);
+        if (!this.current(run)) {
+          this.liveness.close();
+          await this.abandon(d);
+          return;
+        }
+        // Watched from here on: an exit during adoption is a crash like any other.
+        this.attach(d, run);
+        this.recordStartup(adopted.latencyMs);
+        this.dispatch({ type: 'adopted', run, pid: d.pid, now: performance.now() });
+        return;
+      }
+      if (!this.current(run)) return;
+
+      this.runStartSeq = this.logs.lastSeq;
+      const d = await this.launcher.spawn(layout, binary, configFile);
+      if (!this.current(run)) {
+        await this.abandon(d);
+        return;
+      }
+      this.attach(d, run);
+      this.dispatch({ type: 'spawned', run, pid: d.pid, now: performance.now() });
+      // The pidfile is written while containerd boots; `running` waits for both.
+      const recorded = this.launcher.recordPid(layout, d).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      const ready = this.probeStartup(d, run, layout, binary, recorded);
+      const err = await recorded;
+      if (err) {
+        // Not a crash to recover from: forget the daemon first so its exit is not one.
+        if (this.daemon === d) this.daemon = null;
+        this.startupAbort?.abort();
+        d.signal('SIGKILL');
+        await d.exited;
+        throw err;
+      }
+      await ready;
     } catch (err) {
-      // Not a crash to recover from: detach first so the exit does not trigger a respawn.
-      this.daemon = null;
-      this.startupAbort?.abort();
+      this.dispatch({ type: 'launch-failed', run, ...describeLaunchError(err) });
+    }
+  }
+
+  /** A daemon a cancelled launch got hold of: kill what we spawned; an adopted one stays if we quit. */
+  private async abandon(d: DaemonHandle): Promise<void> {
+    if (!d.adopted) {
       d.signal('SIGKILL');
       await d.exited;
-      throw new EngineError(
-        'pidfile-write',
-        `could not write the pidfile ${this.layout.pidFile}: ${(err as Error).message}`,
-        'check that the state directory is writable and has free space, then press Start',
-      );
-    }
-    await ready;
-  }
-
-  /** Rewrite the config only when it would change: a respawn should not pay for an fsync. */
-  private async writeConfig(): Promise<string> {
-    const w = this.writtenConfig;
-    if (w && w.path === this.layout.configFile) {
-      const preview = await this.configPreview();
-      const onDisk = await readFile(w.path, 'utf8').catch(() => null);
-      if (preview.toml === w.toml && onDisk === w.toml) return w.path;
-    }
-    const { path, toml } = await prepareConfig(this.layout, this.settings);
-    this.writtenConfig = { path, toml };
-    return path;
-  }
-
-  private async ensureTailer(): Promise<void> {
-    if (this.tailer && this.tailerFile === this.layout.logFile) return;
-    await this.tailer?.stop();
-    const t = new LogTailer({
-      file: this.layout.logFile,
-      rotateBytes: this.settings.logRotateBytes,
-      rotateKeep: this.settings.logRotateKeep,
-      onLines: (lines) => {
-        this.ring.push(lines);
-        this.emit({ type: 'log', lines });
-      },
-    });
-    this.tailer = t;
-    this.tailerFile = this.layout.logFile;
-    await t.start();
-  }
-
-  /** Adopt a daemon named in the pidfile only if it is provably ours and answers health. */
-  private async tryAdopt(binary: string, configFile: string, epoch: number): Promise<boolean> {
-    const entry = await readPidfile(this.layout.pidFile);
-    if (entry === null) return false;
-    if (entry === 'corrupt') {
-      await removePidfile(this.layout.pidFile);
-      return false;
-    }
-    const verdict = checkIdentity(entry, { exe: binary, configPath: configFile });
-    if (verdict !== 'match') {
-      // Dead, or a live process that is not ours (pid reuse): forget it, never signal it.
-      await removePidfile(this.layout.pidFile);
-      return false;
-    }
-    const d = adoptDaemon(entry);
-    const r = await waitForServing(this.layout.socket, {
-      budgetMs: ADOPT_HEALTH_BUDGET_MS,
-      intervalMs: 10,
-      isAlive: () => !d.hasExited(),
-    });
-    if (epoch !== this.epoch) {
+    } else if (this.detaching || d.hasExited()) {
       d.detach();
-      return true;
-    }
-    if (!r.ok) {
-      // Ours but not answering: a hung daemon we own; replace it.
-      d.signal('SIGKILL');
-      await exitedWithin(d, 5000);
+    } else {
+      await terminate(d, this.settings.stopGraceMs);
       d.detach();
-      await removePidfile(this.layout.pidFile);
-      return false;
     }
-    this.attach(d);
-    this.emitState('starting', `adopted running containerd (pid ${d.pid})`, 'adopted');
-    this.onHealthy(d, r.latencyMs, 'adopted');
-    return true;
   }
 
-  /** Unlink a leftover socket only when nothing answers on it. */
-  private async clearSocket(): Promise<void> {
-    const path = this.layout.socket;
-    const answered = await new Promise<boolean>((resolve) => {
-      const s = connect(path);
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (answered) {
-      throw new EngineError(
-        'config-invalid',
-        `another process is already serving on ${path}`,
-        'stop the other containerd using this state directory, or choose another state directory',
-      );
-    }
-    await unlink(path).catch(() => undefined);
-  }
-
-  private attach(d: DaemonHandle): void {
+  private attach(d: DaemonHandle, run: number): void {
     this.daemon = d;
-    this.runHealthyAt = null;
-    this.lastOkAt = null;
-    this.killReason = null;
-    this.livenessFailures = 0;
-    void d.exited.then((info) => this.onExit(d, info));
+    void d.exited.then((info) => this.onExit(d, run, info));
   }
 
-  private async probeStartup(d: DaemonHandle): Promise<void> {
+  private async probeStartup(
+    d: DaemonHandle,
+    run: number,
+    layout: Layout,
+    binary: string,
+    recorded: Promise<unknown>,
+  ): Promise<void> {
     const ac = new AbortController();
     this.startupAbort = ac;
     const h = this.settings.health;
-    const r = await waitForServing(this.layout.socket, {
+    const r = await waitForServing(layout.socket, {
       budgetMs: h.startupBudgetMs,
       intervalMs: h.startupProbeIntervalMs,
       signal: ac.signal,
       isAlive: () => !d.hasExited(),
     });
-    if (this.daemon !== d || ac.signal.aborted) return;
-    if (r.ok) {
-      this.onHealthy(d, r.latencyMs, 'spawned');
-    } else if (r.reason === 'timeout') {
-      this.killReason = `containerd did not answer the health check within ${h.startupBudgetMs} ms (last: ${r.last ?? 'no answer'})`;
-      d.signal('SIGKILL');
+    const stillOurs = () => this.daemon === d && !ac.signal.aborted && this.life.run === run;
+    if (!stillOurs()) return;
+    if (!r.ok) {
+      if (r.reason === 'timeout') {
+        this.dispatch({ type: 'startup-timeout', run, budgetMs: h.startupBudgetMs, last: r.last });
+      }
+      return; // 'exited' comes through onExit
     }
-    // 'exited' is handled by onExit.
+    const now = performance.now();
+    this.liveness.open(layout.socket);
+    const known = this.book.knownVersion();
+    // The first start learns the version before announcing `running` (one event, complete).
+    if (!known) await this.fetchVersion(binary, VERSION_WAIT_MS);
+    if ((await recorded) !== null || !stillOurs()) return;
+    this.recordStartup(r.latencyMs);
+    this.dispatch({ type: 'serving', run, now });
+    if (known) void this.fetchVersion(binary, 2000);
   }
 
-  private onHealthy(d: DaemonHandle, latencyMs: number, how: 'spawned' | 'adopted'): void {
-    const now = performance.now();
-    this.runHealthyAt = now;
-    this.lastOkAt = now;
-    this.runningSinceWall = Date.now();
+  private async fetchVersion(binary: string, timeoutMs: number): Promise<void> {
+    const v = await this.liveness.version(timeoutMs);
+    if (v) this.book.setVersion(binary, v);
+  }
+
+  private recordStartup(latencyMs: number): void {
     this.recordHealth({
       type: 'health',
       at: Date.now(),
@@ -462,245 +392,85 @@ export class Supervisor implements Engine {
       latencyMs,
       failures: 0,
     });
-    this.health = new HealthClient(this.layout.socket);
-    this.transition(
-      'running',
-      how === 'adopted' ? `adopted pid ${d.pid}, healthy` : `healthy (pid ${d.pid})`,
-      'healthy',
-    );
-    this.scheduleLiveness(d);
-    void this.health
-      .version(2000)
-      .then((v) => {
-        if (this.daemon === d) {
-          this.version = v;
-          this.emitState(this.state, this.reason, this.code);
-        }
-      })
-      .catch(() => undefined);
   }
 
-  private onLaunchError(epoch: number, err: unknown): void {
-    if (epoch !== this.epoch) return;
-    if (err instanceof EngineError && isPermanent(err)) {
-      this.fail(err.code, err.message, err.hint);
-      return;
-    }
-    if (
-      err instanceof EngineError &&
-      (err.code === 'spawn-failed' || err.code === 'pidfile-write')
-    ) {
-      this.fail(err.code, err.message, err.hint);
-      return;
-    }
-    const e = err instanceof Error ? err : new Error(String(err));
-    this.fail(
-      'internal',
-      `could not start containerd: ${e.message}`,
-      'see the app log for details, then press Start',
-    );
-  }
-
-  private fail(code: string, reason: string, hint: string): void {
-    this.wanted = false;
-    this.stopLiveness();
-    void this.unlock();
-    this.transition('failed', reason, code, { hint });
-  }
-
-  private onExit(d: DaemonHandle, info: ExitInfo): void {
-    if (this.daemon !== d) return;
-    this.daemon = null;
-    this.lastExit = info;
-    this.stopLiveness();
-    this.closeHealth();
-    this.startupAbort?.abort();
-    if (!this.wanted) return; // stop() owns the transitions
-    void removePidfile(this.layout.pidFile);
-    const now = performance.now();
-    // Healthy until the exit, unless checks were already failing: then until the last good one.
-    const healthyUntil =
-      this.livenessFailures > 0 || this.killReason ? (this.lastOkAt ?? now) : now;
-    const healthyForMs = this.runHealthyAt === null ? 0 : healthyUntil - this.runHealthyAt;
-    const what = this.killReason ?? `containerd ${describeExit(info.code, info.signal)}`;
-    const hung = this.killReason !== null && this.runHealthyAt !== null;
-    const epoch = this.epoch;
-    void this.classifyExit(this.runHealthyAt === null).then((configError) => {
-      if (epoch !== this.epoch || !this.wanted) return;
-      if (configError) {
-        this.fail(
-          'config-invalid',
-          `containerd rejected its configuration: ${configError}`,
-          `fix the overrides file (${this.settings.overridesFile ?? 'none set'}) or the settings, then press Start`,
-        );
-        return;
-      }
-      const dec = decideAfterExit(
-        this.settings.restart,
-        this.memory,
-        { endedAt: now, healthyForMs },
-        this.random(),
-      );
-      this.memory = dec.memory;
-      if (dec.action === 'fail') {
-        const mins = Math.round(this.settings.restart.breakerWindowMs / 60000);
-        this.fail(
-          'crash-loop',
-          `${what}; ${dec.failuresInWindow} failed starts within ${mins} min, giving up`,
-          'read the log for why containerd exits, fix the cause, then press Start to try again',
-        );
-        return;
-      }
-      // A hang was already waited out by the liveness checks: respawn without more delay.
-      const delay = hung ? 0 : dec.delayMs;
-      this.transition(
-        'backoff',
-        `${what}; ${delay ? `respawning in ${(delay / 1000).toFixed(1)} s` : 'respawning now'}`,
-        hung ? 'hung' : 'exited',
-        {
-          exit: info,
-          retryInMs: delay,
-        },
-      );
-      const respawn = () => {
-        this.respawnTimer = null;
-        if (epoch !== this.epoch || !this.wanted) return;
-        this.restarts++;
-        this.restartTimes.push(Date.now());
-        if (this.restartTimes.length > HEALTH_HISTORY) this.restartTimes.shift();
-        this.launch(epoch, `respawning after: ${what}`, 'respawn');
-      };
-      if (delay === 0) respawn();
-      else this.respawnTimer = setTimeout(respawn, delay);
-    });
-  }
-
-  /** For a run that never became healthy: did containerd say its config is bad? */
-  private async classifyExit(neverHealthy: boolean): Promise<string | null> {
-    if (!neverHealthy || !this.tailer) return null;
-    await this.tailer.flush().catch(() => undefined);
-    const lines = this.ring.query({ sinceSeq: this.runStartSeq + 1, limit: 200 });
-    const hit = lines.find((l) => CONFIG_ERROR.test(l.raw));
-    return hit ? hit.msg : null;
-  }
-
-  // ---- liveness -------------------------------------------------------------------------
-
-  private scheduleLiveness(d: DaemonHandle): void {
-    this.stopLiveness();
-    this.livenessTimer = setTimeout(
-      () => void this.livenessTick(d),
-      this.settings.health.livenessIntervalMs,
-    );
-  }
-
-  private stopLiveness(): void {
-    if (this.livenessTimer) clearTimeout(this.livenessTimer);
-    this.livenessTimer = null;
-  }
-
-  private async livenessTick(d: DaemonHandle): Promise<void> {
-    const h = this.settings.health;
-    const client = this.health;
-    if (this.daemon !== d || !client) return;
-    const r = await client.check(h.livenessTimeoutMs);
-    if (this.daemon !== d) return;
-    const ok = r.result === 'SERVING';
-    const step = livenessStep(this.livenessFailures, ok, h.livenessFailures);
-    this.livenessFailures = step.failures;
-    if (ok) this.lastOkAt = performance.now();
+  private onCheck(run: number, r: CheckResult): void {
+    if (this.life.run !== run) return;
+    const failures = r.ok ? 0 : this.life.failures + 1;
     this.recordHealth({
       type: 'health',
       at: Date.now(),
       phase: 'liveness',
-      ok,
+      ok: r.ok,
       result: r.result,
       latencyMs: r.latencyMs,
-      failures: step.failures,
+      failures,
       ...(r.detail ? { detail: r.detail } : {}),
     });
-    if (step.recovered && this.state === 'unhealthy') {
-      this.transition('running', 'health checks pass again', 'recovered');
-    }
-    if (step.hung && this.state === 'running') {
-      const why = `${step.failures} health checks failed in a row (last: ${r.result})`;
-      this.transition('unhealthy', why, 'hung');
-      if (this.settings.hangPolicy === 'restart') {
-        await this.killHung(d, why);
-        return;
-      }
-    }
-    this.scheduleLiveness(d);
+    this.dispatch({
+      type: 'check',
+      run,
+      now: r.now,
+      ok: r.ok,
+      result: r.result,
+      tookMs: r.latencyMs,
+    });
   }
 
-  /** SIGUSR1 first so containerd dumps its goroutine stacks into the log, then SIGKILL. */
-  private async killHung(d: DaemonHandle, why: string): Promise<void> {
-    this.killReason = `containerd hung (${why})`;
-    d.signal('SIGUSR1');
-    if (await exitedWithin(d, this.settings.hangDumpWaitMs)) return;
-    d.signal('SIGKILL');
+  private async onExit(d: DaemonHandle, run: number, exit: ExitInfo): Promise<void> {
+    if (this.daemon !== d) return;
+    this.daemon = null;
+    const now = performance.now();
+    this.book.lastExit = exit;
+    this.liveness.close();
+    this.startupAbort?.abort();
+    const neverHealthy = this.life.healthyAt === null && this.life.run === run && this.life.wanted;
+    const configError = neverHealthy ? await this.logs.configError(this.runStartSeq) : null;
+    this.dispatch({ type: 'exited', run, now, exit, configError, random: this.random() });
   }
 
-  // ---- bookkeeping ----------------------------------------------------------------------
+  private async cleanup(run: number): Promise<void> {
+    // A launch in flight finishes (or discards what it spawned) before files are touched.
+    await this.launching;
+    const layout = this.layout;
+    this.fileOps = this.fileOps
+      .then(() => this.launcher.removeFiles(layout, { socket: true }))
+      .catch(() => undefined);
+    await this.fileOps;
+    this.dispatch({ type: 'cleaned', run });
+  }
 
-  private recordHealth(e: HealthEvent): void {
-    this.lastHealth = { at: e.at, ok: e.ok, result: e.result, latencyMs: e.latencyMs };
-    this.samples.push(e);
-    if (this.samples.length > HEALTH_HISTORY) this.samples.shift();
+  private onLogError(err: Error): void {
+    const file = this.layout.logFile;
+    const text = `reading ${file} failed (${err.message}); the live log may miss lines until it recovers — check the file's permissions and free space`;
+    this.book.setNotice(text);
+    this.log(text);
+  }
+
+  private recordHealth(e: Extract<EngineEvent, { type: 'health' }>): void {
+    this.book.recordHealth(e);
     this.emit(e);
   }
 
-  private closeHealth(): void {
-    this.health?.close();
-    this.health = null;
-  }
-
-  private async unlock(): Promise<void> {
-    const release = this.releaseLock;
-    this.releaseLock = null;
-    await release?.();
-  }
-
-  private async cleanupFiles(): Promise<void> {
-    await removePidfile(this.layout.pidFile).catch(() => undefined);
-    await this.clearSocket().catch(() => undefined);
-  }
-
-  private transition(
-    state: DaemonState,
-    reason: string,
-    code: string,
-    extra: { exit?: ExitInfo; retryInMs?: number; hint?: string } = {},
-  ): void {
-    if (state !== 'running' && state !== 'unhealthy') this.runningSinceWall = null;
-    if (state === 'stopped' || state === 'backoff' || state === 'failed') this.version = null;
-    this.emitState(state, reason, code, extra);
-  }
-
-  private emitState(
-    state: DaemonState,
-    reason: string,
-    code: string,
-    extra: { exit?: ExitInfo; retryInMs?: number; hint?: string } = {},
-  ): void {
-    const prev = this.state;
-    this.state = state;
-    this.reason = reason;
-    this.code = code;
-    this.since = Date.now();
-    this.hint = extra.hint ?? null;
-    this.retryInMs = extra.retryInMs ?? null;
-    const ev: StateEvent = {
-      type: 'state',
-      state,
-      prev,
-      reason,
-      code,
-      at: this.since,
-      pid: this.daemon?.pid ?? null,
-      ...extra,
+  /** Resolves at the next settled state: running, failed, or stopped with nothing pending. */
+  private settled(): Promise<DaemonStatus> {
+    const done = () => {
+      const s = this.life;
+      return (
+        s.phase === 'running' ||
+        s.phase === 'failed' ||
+        (s.phase === 'stopped' && !s.wanted && s.startAfterStop === null)
+      );
     };
-    this.emit(ev);
+    if (done()) return Promise.resolve(this.status());
+    return new Promise((resolve) => {
+      const off = this.onEvent((e) => {
+        if (e.type === 'state' && done()) {
+          off();
+          resolve(this.status());
+        }
+      });
+    });
   }
 
   private emit(e: EngineEvent): void {
@@ -712,4 +482,14 @@ export class Supervisor implements Engine {
       }
     }
   }
+}
+
+function describeLaunchError(err: unknown): { code: string; message: string; hint: string } {
+  if (err instanceof EngineError) return { code: err.code, message: err.message, hint: err.hint };
+  const e = err instanceof Error ? err : new Error(String(err));
+  return {
+    code: 'internal',
+    message: `could not start containerd: ${e.message}`,
+    hint: 'see the app log for details, then press Start',
+  };
 }

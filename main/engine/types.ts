@@ -1,7 +1,7 @@
 // The engine's public surface: what the service layer, CLI and shells may call.
 import type { CommandResults } from '../../common/contract';
 import type { Settings } from '../../common/settings';
-import type { DaemonStatus, EngineEvent, LogLevel } from '../../common/states';
+import type { DaemonStatus, EngineEvent, LogLevel, LogLine } from '../../common/states';
 
 export interface LogQuery {
   sinceSeq?: number;
@@ -9,19 +9,33 @@ export interface LogQuery {
   level?: LogLevel;
   text?: string;
   limit?: number;
+  /** Upper bound on the reply's line text in bytes (the rest comes with the next page). */
+  maxBytes?: number;
+}
+
+/** One page of log lines: `nextSeq` is the sinceSeq to ask next when the reply was cut, else null. */
+export interface LogPage {
+  lines: LogLine[];
+  lastSeq: number;
+  nextSeq: number | null;
 }
 
 /** The supervisor engine as the rest of the app sees it. */
 export interface Engine {
   status(): DaemonStatus;
+  /**
+   * Take the state directory's lock now (idempotent). Throws an EngineError ('busy') naming the
+   * other owner's pid and what to do. A process without the lock never touches the dir's files.
+   */
+  claim(): Promise<void>;
   /** Start (or adopt) containerd; resolves once it is running, failed or stopped again. */
   start(): Promise<DaemonStatus>;
   /** Stop containerd (SIGTERM, grace, SIGKILL) and cancel any pending respawn. */
   stop(): Promise<DaemonStatus>;
   restart(): Promise<DaemonStatus>;
-  readLogs(q: LogQuery): CommandResults['logs:read'];
+  readLogs(q: LogQuery): LogPage;
   healthHistory(): CommandResults['health:history'];
-  /** New settings take effect at the next spawn (paths) or at once (policy knobs). */
+  /** New settings take effect at the next spawn (paths) or at once (policy and log knobs). */
   applySettings(s: Settings): void;
   configPreview(): Promise<CommandResults['config:preview']>;
   /** Subscribe to every engine event; returns the unsubscribe function. */

@@ -1,6 +1,6 @@
 // `cdesk run` as a user runs it: real containerd, signals, adoption after a crash, bad flags.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, StateEvent } from '../../common/states';
@@ -111,6 +111,13 @@ describe.skipIf(!have)('cdesk run', () => {
     first.child.kill('SIGTERM');
     expect(await first.exit).toBe(0);
     expect(alive(pid)).toBe(true);
+    // The last line names the daemon left behind and where to adopt it from.
+    expect(first.events.at(-1)).toEqual({
+      type: 'left-running',
+      pid,
+      pidfile: join(t.dir, 's', 'containerd.pid'),
+      stateDir: join(t.dir, 's'),
+    });
     const second = cdeskRun(args);
     await until(() => !!running(second), 20_000, 'adopted');
     expect(running(second)!.pid).toBe(pid);
@@ -167,19 +174,37 @@ describe('cdesk run usage errors', () => {
 });
 
 describe.skipIf(!have)('cdesk run, one per state dir', () => {
-  it('a second run on the same state dir exits 1 saying another supervises it', async () => {
+  it('a second run on the same state dir exits 1 naming the owner, and touches nothing', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const args = ['--state', join(t.dir, 's'), '--root', join(t.dir, 'r')];
+    const pidfile = join(t.dir, 's', 'containerd.pid');
     const first = cdeskRun(args);
     await until(() => !!running(first), 20_000, 'first running');
+    const pid = running(first)!.pid!;
+    const before = readFileSync(pidfile, 'utf8');
+
     const second = cdeskRun(args);
     expect(await second.exit).toBe(1);
-    const failed = states(second).find((e) => e.state === 'failed')!;
-    expect(failed.code).toBe('busy');
-    expect(failed.reason).toContain(String(first.child.pid));
-    expect(alive(running(first)!.pid!)).toBe(true);
-    first.child.kill('SIGTERM');
-    expect(await first.exit).toBe(0);
+    expect(second.stderr()).toContain(
+      `another Containerd Desktop (pid ${first.child.pid}) already supervises`,
+    );
+    expect(second.stderr()).toMatch(/→ .*--state/);
+    expect(states(second)).toEqual([]);
+    // The loser left the winner's files alone: same pidfile, same socket, same daemon.
+    expect(readFileSync(pidfile, 'utf8')).toBe(before);
+    expect(existsSync(join(t.dir, 's', 'containerd.sock'))).toBe(true);
+    expect(alive(pid)).toBe(true);
+
+    // And the pidfile still works: after the first supervisor dies, a new run adopts its daemon.
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const third = cdeskRun(args);
+    await until(() => !!running(third), 20_000, 'third running');
+    expect(running(third)!.pid).toBe(pid);
+    expect(running(third)!.code).toBe('adopted');
+    third.child.kill('SIGTERM');
+    expect(await third.exit).toBe(0);
+    expect(alive(pid)).toBe(false);
   });
 });

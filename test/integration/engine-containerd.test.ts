@@ -69,8 +69,10 @@ describe.skipIf(!have)('engine with real containerd', () => {
   });
 
   it('SIGKILL ten times: back to running each time, one containerd, no orphans', async () => {
+    // Every run counts as successful and never as flapping: respawn at once each time.
     const { engine } = engineIn((s) => {
-      s.restart.immediateIfHealthyForMs = 0;
+      s.restart.minUptimeMs = 0;
+      s.restart.flapExits = 100;
     });
     const first = await engine.start();
     const config = first.paths.config;
@@ -92,9 +94,9 @@ describe.skipIf(!have)('engine with real containerd', () => {
     expect(pidsWithArg(config)).toEqual([]);
   });
 
-  it('a run healthy for longer than immediateIfHealthyForMs is respawned at once', async () => {
+  it('a run that stayed up past the minimum uptime is respawned at once', async () => {
     const { engine } = engineIn((s) => {
-      s.restart.immediateIfHealthyForMs = 300;
+      s.restart.minUptimeMs = 300;
     });
     const s = await engine.start();
     await new Promise((r) => setTimeout(r, 500));
@@ -102,6 +104,56 @@ describe.skipIf(!have)('engine with real containerd', () => {
     process.kill(s.pid!, 'SIGKILL');
     expect(((await backoff) as { retryInMs: number }).retryInMs).toBe(0);
     await waitForState(engine, 'running');
+  });
+
+  it('a daemon killed within the minimum uptime is a failed start and backs off', async () => {
+    const { engine } = engineIn((s) => {
+      s.restart.minUptimeMs = 60_000;
+      s.restart.backoffJitter = 0;
+    });
+    const s = await engine.start();
+    const backoff = waitForState(engine, 'backoff');
+    process.kill(s.pid!, 'SIGKILL');
+    const e = (await backoff) as { retryInMs: number; reason: string };
+    expect(e.retryInMs).toBe(500);
+    expect(e.reason).toMatch(/killed by SIGKILL; respawning in 0.5 s/);
+    await waitForState(engine, 'running');
+  });
+
+  it('start, crash, hang and stop emit exactly one event per change', async () => {
+    const { engine } = engineIn((s) => {
+      s.restart.minUptimeMs = 0;
+      s.health.livenessIntervalMs = 100;
+      s.health.livenessTimeoutMs = 100;
+      s.health.livenessRecheckMs = 100;
+      s.hangDumpWaitMs = 100;
+    });
+    const rec = recorder(engine);
+    const s = await engine.start();
+    let back = waitForState(engine, 'running');
+    process.kill(s.pid!, 'SIGKILL');
+    await back;
+    back = waitForState(engine, 'running', 15_000);
+    process.kill(engine.status().pid!, 'SIGSTOP');
+    await back;
+    await engine.stop();
+    const seq = rec.states().map((e) => `${e.prev}>${e.state}/${e.code}`);
+    const launch = (code: string) => [
+      `${code === 'start' ? 'stopped' : 'backoff'}>starting/${code}`,
+      'starting>starting/spawned',
+      'starting>running/healthy',
+    ];
+    expect(seq).toEqual([
+      ...launch('start'),
+      'running>backoff/exited',
+      ...launch('respawn'),
+      'running>unhealthy/hung',
+      'unhealthy>backoff/hung',
+      ...launch('respawn'),
+      'running>stopping/stopping',
+      'stopping>stopped/stopped',
+    ]);
+    expect(engine.status().restartCauses).toEqual({ crash: 1, hang: 1, user: 0 });
   });
 
   it('SIGSTOP: liveness fails, state goes unhealthy, the hung daemon is replaced', async () => {
@@ -123,6 +175,8 @@ describe.skipIf(!have)('engine with real containerd', () => {
     expect(codes).toContain('hung');
     const failures = rec.events.filter((e) => e.type === 'health' && !e.ok);
     expect(failures.length).toBeGreaterThanOrEqual(3);
+    // SIGCONT after SIGUSR1: even a stopped containerd leaves its goroutine dump in the log.
+    expect(engine.readLogs({ text: 'goroutine stack dump' }).lines.length).toBeGreaterThan(0);
     expect(pidsWithArg(s.paths.config)).toEqual([engine.status().pid]);
   });
 
@@ -231,7 +285,10 @@ describe.skipIf(!have)('one supervisor per state dir', () => {
       pid: number;
     };
     expect(lock.pid).toBe(process.pid);
+    // Held while this engine lives, even with containerd stopped; released on shutdown.
     await first.stop();
+    expect(existsSync(`${settings.stateDir}/supervisor.lock`)).toBe(true);
+    await first.shutdown({ leaveRunning: false });
     expect(existsSync(`${settings.stateDir}/supervisor.lock`)).toBe(false);
   });
 });

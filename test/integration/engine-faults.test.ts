@@ -63,6 +63,45 @@ describe('engine faults (fake daemon)', () => {
     expect((cpu.user + cpu.system) / 1000).toBeLessThan(100);
   });
 
+  it('a binary that exits 1 at once ends in failed after exactly the breaker count', async () => {
+    const t = tempDir('cdx-');
+    cleanups.push(t.cleanup);
+    const script = join(t.dir, 'containerd');
+    writeFileSync(script, '#!/bin/sh\necho "level=fatal msg=\\"no luck\\"" >&2\nexit 1\n', {
+      mode: 0o755,
+    });
+    const { engine } = fakeEngine({}, (s) => {
+      s.containerdPath = script;
+      s.restart.backoffInitialMs = 20;
+      s.restart.breakerMaxFailures = 4;
+    });
+    const rec = recorder(engine);
+    const end = await engine.start();
+    expect(end).toMatchObject({ state: 'failed', code: 'crash-loop' });
+    expect(end.reason).toMatch(/exited with code 1; 4 failed starts within 5 min, giving up/);
+    expect(rec.states().filter((e) => e.code === 'spawned')).toHaveLength(4);
+    // Failed means idle: nothing more happens.
+    const n = rec.events.length;
+    await new Promise((r) => setTimeout(r, 600));
+    expect(rec.events.length).toBe(n);
+  });
+
+  it('a slow but answering daemon is never restarted', async () => {
+    const { engine } = fakeEngine({ FAKE_HEALTH_DELAY_MS: '150' }, (s) => {
+      s.health.livenessIntervalMs = 100;
+      s.health.livenessRecheckMs = 100;
+      s.health.livenessTimeoutMs = 1000;
+      s.health.livenessFailures = 1;
+    });
+    const first = await engine.start();
+    const rec = recorder(engine);
+    const liveness = () => engine.healthHistory().samples.filter((x) => x.phase === 'liveness');
+    await until(() => liveness().length >= 8, 10_000, 'eight liveness answers');
+    expect(liveness().every((x) => x.ok && x.latencyMs >= 140)).toBe(true);
+    expect(rec.states().map((e) => e.state)).toEqual([]);
+    expect(engine.status()).toMatchObject({ state: 'running', pid: first.pid, restarts: 0 });
+  });
+
   it('a slow start within the budget is not killed', async () => {
     const { engine } = fakeEngine({ FAKE_START_DELAY_MS: '1500' }, (s) => {
       s.health.startupBudgetMs = 10_000;
@@ -75,14 +114,14 @@ describe('engine faults (fake daemon)', () => {
 
   it('a start that never turns SERVING within the budget is killed and retried', async () => {
     const { engine } = fakeEngine({ FAKE_STATUS: 'NOT_SERVING' }, (s) => {
-      s.health.startupBudgetMs = 1500;
+      s.health.startupBudgetMs = 5000;
       s.restart.backoffInitialMs = 5000;
     });
     const backoff = waitForState(engine, 'backoff', 10_000);
     void engine.start();
     const e = (await backoff) as StateEvent;
     expect(e.reason).toMatch(
-      /did not answer the health check within 1500 ms \(last: NOT_SERVING\)/,
+      /did not answer the health check within 5000 ms \(last: NOT_SERVING\)/,
     );
   });
 
@@ -108,7 +147,7 @@ describe('engine faults (fake daemon)', () => {
 
   it('UNIMPLEMENTED health service never counts as healthy', async () => {
     const { engine } = fakeEngine({ FAKE_UNIMPLEMENTED: '1' }, (s) => {
-      s.health.startupBudgetMs = 1500;
+      s.health.startupBudgetMs = 5000;
       s.restart.backoffInitialMs = 5000;
     });
     const backoff = waitForState(engine, 'backoff', 10_000);
@@ -221,7 +260,9 @@ describe('engine faults (fake daemon)', () => {
     } finally {
       clearInterval(tick);
     }
-    expect(maxGap).toBeLessThan(500);
+    // Reading 200k lines in one go would block for seconds; 2 s leaves room for a loaded machine
+    // (2 shared cores), where the process alone can lose the CPU for most of a second.
+    expect(maxGap).toBeLessThan(2000);
   });
 
   it('a missing binary goes straight to failed with a hint, no loop', async () => {
@@ -255,6 +296,8 @@ describe('engine faults (fake daemon)', () => {
     );
     const settings = testSettings(t.dir, (s) => {
       s.overridesFile = overrides;
+      // The CRI plugin reads (and rejects) the override only when it is on.
+      s.cri = 'on';
     });
     const engine = new Supervisor({ settings });
     cleanups.push(() => engine.shutdown({ leaveRunning: false }));

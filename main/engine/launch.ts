@@ -1,0 +1,190 @@
+// Launching containerd: binary, state-dir lock, directories, config, adoption, spawn and pidfile.
+import { readFile, unlink } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import type { Settings } from '../../common/settings';
+import { resolveContainerdBinary } from './binary';
+import { buildConfig, ensureDirs, loadOverrides, renderConfigToml } from './config';
+import { adoptDaemon, exitedWithin, spawnDaemon, type DaemonHandle } from './daemon-process';
+import { EngineError } from './errors';
+import { waitForServing } from './health';
+import { checkSocketPath, type Layout } from './paths';
+import { checkIdentity, readPidfile, removePidfile, writePidfile } from './pidfile';
+import { acquireSupervisorLock } from './supervisor-lock';
+import { writeFileAtomic } from './write-file-atomic';
+
+/** How long an adoption candidate gets to answer the health check. */
+const ADOPT_HEALTH_BUDGET_MS = 2000;
+
+/** Whether something accepts connections on a unix socket. */
+function socketAnswers(path: string): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const s = connect(path);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const ids = () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+
+/** The config TOML these settings produce (no writes). */
+export async function renderConfigFor(layout: Layout, s: Settings): Promise<string> {
+  const overrides = await loadOverrides(s.overridesFile);
+  return renderConfigToml(buildConfig(layout, s, ids(), overrides));
+}
+
+/**
+ * Everything a launch needs from disk, with what it already did remembered: directories are
+ * created once per layout, the config is built once per spawn and written only when it changed,
+ * and the state-dir lock is taken once and held until release().
+ */
+export class Launcher {
+  private lock: { stateDir: string; release: () => Promise<void> } | null = null;
+  private dirsReady: string | null = null;
+  private written: { path: string; toml: string } | null = null;
+  /** What the last prepare() found, reused while the settings object is the same one. */
+  private prepared: { settings: Settings; binary: string } | null = null;
+
+  constructor(private readonly opts: { appDir: string; env: NodeJS.ProcessEnv }) {}
+
+  /** Whether this process holds the lock of `stateDir` (only then may it touch its files). */
+  owns(stateDir: string): boolean {
+    return this.lock?.stateDir === stateDir;
+  }
+
+  /** Take the state-dir lock (idempotent); throws EngineError 'busy' naming the other owner. */
+  async claim(layout: Layout): Promise<void> {
+    if (this.owns(layout.stateDir)) return;
+    checkSocketPath(layout.socket);
+    checkSocketPath(layout.debugSocket);
+    await this.ensureDirs(layout);
+    // Settings moved the state dir: the old one is no longer ours to guard.
+    await this.release();
+    const release = await acquireSupervisorLock(join(layout.stateDir, 'supervisor.lock'));
+    this.lock = { stateDir: layout.stateDir, release };
+  }
+
+  async release(): Promise<void> {
+    const l = this.lock;
+    this.lock = null;
+    await l?.release();
+  }
+
+  /** Binary, lock, directories and config: what every spawn or adoption needs. */
+  async prepare(layout: Layout, s: Settings): Promise<{ binary: string; configFile: string }> {
+    const p = this.prepared;
+    const w = this.written;
+    if (p?.settings === s && w?.path === layout.configFile && this.owns(layout.stateDir)) {
+      // A respawn with unchanged settings: only check that the config on disk is still ours.
+      const onDisk = await readFile(w.path, 'utf8').catch(() => null);
+      if (onDisk === w.toml) return { binary: p.binary, configFile: w.path };
+    }
+    this.prepared = null;
+    const binary = await resolveContainerdBinary({
+      setting: s.containerdPath,
+      pathEnv: this.opts.env.PATH,
+      appDir: this.opts.appDir,
+    });
+    // The lock comes before any write: another supervisor's files must stay untouched.
+    await this.claim(layout);
+    await this.ensureDirs(layout);
+    const configFile = await this.writeConfig(layout, s);
+    this.prepared = { settings: s, binary };
+    return { binary, configFile };
+  }
+
+  /** Adopt the pidfile's daemon only if it is provably ours and answers health; else null. */
+  async adopt(
+    layout: Layout,
+    binary: string,
+    configFile: string,
+    current: () => boolean,
+  ): Promise<{ daemon: DaemonHandle; latencyMs: number } | null> {
+    const entry = await readPidfile(layout.pidFile);
+    if (entry === null) return null;
+    if (entry === 'corrupt') {
+      await removePidfile(layout.pidFile);
+      return null;
+    }
+    if (checkIdentity(entry, { exe: binary, configPath: configFile }) !== 'match') {
+      // Dead, or a live process that is not ours (pid reuse): forget it, never signal it.
+      await removePidfile(layout.pidFile);
+      return null;
+    }
+    const d = adoptDaemon(entry);
+    const r = await waitForServing(layout.socket, {
+      budgetMs: ADOPT_HEALTH_BUDGET_MS,
+      intervalMs: 10,
+      isAlive: () => !d.hasExited(),
+    });
+    if (r.ok) return { daemon: d, latencyMs: r.latencyMs };
+    if (!current()) {
+      d.detach();
+      return null;
+    }
+    // Ours but not answering: a hung daemon we own; replace it.
+    d.signal('SIGKILL');
+    await exitedWithin(d, 5000);
+    d.detach();
+    await removePidfile(layout.pidFile);
+    return null;
+  }
+
+  /** Spawn containerd on a free socket (a leftover socket nobody answers on is removed). */
+  async spawn(layout: Layout, binary: string, configFile: string): Promise<DaemonHandle> {
+    if (await socketAnswers(layout.socket)) {
+      throw new EngineError(
+        'config-invalid',
+        `another process is already serving on ${layout.socket}`,
+        'stop the other containerd using this state directory, or choose another state directory',
+      );
+    }
+    await unlink(layout.socket).catch(() => undefined);
+    return spawnDaemon({ binary, configFile, logFile: layout.logFile, env: this.opts.env });
+  }
+
+  /** Record the daemon's identity (the caller kills the daemon if this throws). */
+  async recordPid(layout: Layout, d: DaemonHandle): Promise<void> {
+    try {
+      await writePidfile(layout.pidFile, d.identity);
+    } catch (err) {
+      throw new EngineError(
+        'pidfile-write',
+        `could not write the pidfile ${layout.pidFile}: ${(err as Error).message}`,
+        'check that the state directory is writable and has free space, then press Start',
+      );
+    }
+  }
+
+  /** After the daemon is gone: its pidfile and socket, only if this process owns the state dir. */
+  async removeFiles(layout: Layout, opts: { socket: boolean }): Promise<void> {
+    if (!this.owns(layout.stateDir)) return;
+    await removePidfile(layout.pidFile).catch(() => undefined);
+    if (opts.socket && !(await socketAnswers(layout.socket))) {
+      await unlink(layout.socket).catch(() => undefined);
+    }
+  }
+
+  private async ensureDirs(layout: Layout): Promise<void> {
+    const key = `${layout.rootDir}\0${layout.stateDir}`;
+    if (this.dirsReady === key) return;
+    await ensureDirs(layout);
+    this.dirsReady = key;
+  }
+
+  /** Build the config once; rewrite it only when it changed (a respawn should not pay an fsync). */
+  private async writeConfig(layout: Layout, s: Settings): Promise<string> {
+    const toml = await renderConfigFor(layout, s);
+    const w = this.written;
+    if (w && w.path === layout.configFile && w.toml === toml) {
+      const onDisk = await readFile(w.path, 'utf8').catch(() => null);
+      if (onDisk === toml) return w.path;
+    }
+    await writeFileAtomic(layout.configFile, toml, 0o600);
+    this.written = { path: layout.configFile, toml };
+    return layout.configFile;
+  }
+}
