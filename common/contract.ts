@@ -1,11 +1,22 @@
 // The one command/event contract: names, payload schemas and result types for every transport.
 import { z } from 'zod';
+import {
+  insideCommandSchemas,
+  type InsideCommandResults,
+  type InsideEventPayloads,
+} from './containerd-commands';
+import { ERROR_CODES, type ErrorCode } from './errors';
 import type { DaemonStatus, HealthEvent, LogLine, StateEvent } from './states';
 import type { FieldError, Settings } from './settings';
 
+export type { ErrorCode } from './errors';
+
+/** Runtime schema of an error code (for replies read off a wire). */
+export const errorCodeSchema = z.enum(ERROR_CODES);
+
 /** An error as it crosses any transport: what failed, and what to do about it. */
 export interface ContractError {
-  code: string;
+  code: ErrorCode;
   message: string;
   hint: string;
   /** Per-field problems for validation errors (settings form shows each next to its field). */
@@ -13,6 +24,10 @@ export interface ContractError {
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: ContractError };
+
+/** Default and largest byte budget of one logs:read page (the sum of the lines' raw text). */
+export const LOGS_READ_DEFAULT_BYTES = 1024 * 1024;
+export const LOGS_READ_MAX_BYTES = 4 * 1024 * 1024;
 
 const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'unknown']);
 const empty = z.object({}).strict();
@@ -30,6 +45,8 @@ export const commandSchemas = {
       level: logLevel.optional(),
       text: z.string().max(1000).optional(),
       limit: z.number().int().min(1).max(100_000).optional(),
+      /** Stop adding lines once their raw text passes this many bytes (default 1 MiB); page on with nextSeq. */
+      maxBytes: z.number().int().min(1024).max(LOGS_READ_MAX_BYTES).optional(),
     })
     .strict(),
   'health:history': empty,
@@ -39,6 +56,7 @@ export const commandSchemas = {
   'config:preview': empty,
   'app:info': empty,
   'diagnostics:collect': empty,
+  ...insideCommandSchemas,
 } as const;
 
 export type CommandName = keyof typeof commandSchemas;
@@ -62,12 +80,18 @@ export interface SettingsView {
 }
 
 /** Result types, one per command. */
-export interface CommandResults {
+export interface CommandResults extends InsideCommandResults {
   'daemon:start': DaemonStatus;
   'daemon:stop': DaemonStatus;
   'daemon:restart': DaemonStatus;
   'daemon:status': DaemonStatus;
-  'logs:read': { lines: LogLine[]; lastSeq: number };
+  'logs:read': {
+    lines: LogLine[];
+    /** Sequence number of the newest line the ring holds (follow live lines after it). */
+    lastSeq: number;
+    /** Where the next page starts (pass it as sinceSeq) when this page stopped at maxBytes or limit; null when complete. */
+    nextSeq: number | null;
+  };
   'health:history': { samples: HealthEvent[]; restarts: number[] };
   'settings:get': SettingsView;
   'settings:set': SettingsView;
@@ -77,7 +101,7 @@ export interface CommandResults {
 }
 
 /** Events pushed from main to every surface. */
-export interface EventPayloads {
+export interface EventPayloads extends InsideEventPayloads {
   'daemon:state': { status: DaemonStatus; transition: StateEvent | null };
   'health:sample': HealthEvent;
   /** Log lines, batched (at most ~60 batches a second). */
@@ -85,48 +109,61 @@ export interface EventPayloads {
   'settings:changed': SettingsView;
 }
 export type EventName = keyof EventPayloads;
-export const EVENT_NAMES: EventName[] = [
-  'daemon:state',
-  'health:sample',
-  'logs:lines',
-  'settings:changed',
-];
+// A record, not a list: `satisfies` makes the compiler check it names every event exactly once.
+const EVENTS = {
+  'daemon:state': true,
+  'health:sample': true,
+  'logs:lines': true,
+  'settings:changed': true,
+  'containerd:events': true,
+  'inside:status': true,
+} as const satisfies Record<EventName, true>;
+export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayloads[E] } }[EventName];
 
-/** Validate a command name and payload; the error names the field and the fix. */
-export function parseCommand(
-  name: unknown,
-  payload: unknown,
-): { ok: true; name: CommandName; payload: unknown } | { ok: false; error: ContractError } {
-  if (typeof name !== 'string' || !(name in commandSchemas)) {
+/** A validated command: the name and its payload, correlated (narrowing `name` narrows `payload`). */
+export type ParsedCommand = {
+  [C in CommandName]: { name: C; payload: CommandPayload<C> };
+}[CommandName];
+
+/** Own keys only, so "__proto__" or "toString" are never commands. */
+export function isCommandName(name: unknown): name is CommandName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(commandSchemas, name);
+}
+
+function parsePayload(name: CommandName, payload: unknown): Result<ParsedCommand> {
+  const r = commandSchemas[name].safeParse(payload ?? {});
+  // The one cast of the RPC layer: r.data was parsed by name's own schema, which TypeScript cannot correlate.
+  if (r.success) return { ok: true, value: { name, payload: r.data } as ParsedCommand };
+  const fields = r.error.issues.map((i) => ({
+    field: i.path.length ? i.path.join('.') : '(payload)',
+    message: i.message,
+  }));
+  return {
+    ok: false,
+    error: {
+      code: 'bad-payload',
+      message: `${name}: invalid payload: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
+      hint: 'fix the named fields and send the command again',
+      fields,
+    },
+  };
+}
+
+/** Validate a command name and payload (once, at the edge); the error names the field and the fix. */
+export function parseCommand(name: unknown, payload: unknown): Result<ParsedCommand> {
+  if (!isCommandName(name)) {
     return {
       ok: false,
       error: {
         code: 'unknown-command',
-        message: `unknown command ${JSON.stringify(name)}`,
+        message: `unknown command ${JSON.stringify(name)?.slice(0, 100)}`,
         hint: `use one of: ${COMMAND_NAMES.join(', ')}`,
       },
     };
   }
-  const cmd = name as CommandName;
-  const r = commandSchemas[cmd].safeParse(payload ?? {});
-  if (!r.success) {
-    const fields = r.error.issues.map((i) => ({
-      field: i.path.length ? i.path.join('.') : '(payload)',
-      message: i.message,
-    }));
-    return {
-      ok: false,
-      error: {
-        code: 'bad-payload',
-        message: `${cmd}: invalid payload: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`,
-        hint: 'fix the named fields and send the command again',
-        fields,
-      },
-    };
-  }
-  return { ok: true, name: cmd, payload: r.data };
+  return parsePayload(name, payload);
 }
 
 /** The surface every transport exposes to a client (preload API, WebSocket, socket client). */

@@ -1,42 +1,60 @@
-// The sandboxed preload: exposes a small frozen `window.cdesk` (invoke + subscribe) over the one contract channel pair.
+// The sandboxed preload: exposes a small frozen `window.cdesk` (ContractClient: invoke + subscribe)
+// over one IPC channel per contract command. The command names come from main (which derives them
+// from the contract) on first use, so this bundle neither re-lists them nor carries zod.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { AnyEvent, CommandName, ContractClient, Result } from '../common/contract';
-import { isCommandName } from './command-names';
+import {
+  failure,
+  IPC_COMMANDS_CHANNEL,
+  IPC_EVENT_CHANNEL,
+  ipcChannel,
+  parseMessage,
+  transportFailure,
+} from '../common/rpc';
 
-// Mirrors main/electron/ipc.ts; the preload bundle cannot import main-process code.
-const INVOKE_CHANNEL = 'contract:invoke';
-const EVENT_CHANNEL = 'contract:event';
+let commands: Promise<ReadonlySet<string>> | null = null;
 
-function failure(code: string, message: string, hint: string): Result<never> {
-  return { ok: false, error: { code, message, hint } };
+/** The contract's command names, asked from main once (retried after a failure). */
+function commandNames(): Promise<ReadonlySet<string>> {
+  commands ??= ipcRenderer.invoke(IPC_COMMANDS_CHANNEL).then(
+    (names: unknown) =>
+      new Set(Array.isArray(names) ? names.filter((n) => typeof n === 'string') : []),
+    (err: unknown) => {
+      commands = null;
+      throw err;
+    },
+  );
+  return commands;
 }
 
 async function invoke(name: unknown, payload: unknown): Promise<Result<unknown>> {
-  if (!isCommandName(name)) {
-    return failure(
-      'unknown-command',
-      `unknown command ${JSON.stringify(name)}`,
-      'use a command from the contract',
-    );
-  }
   try {
-    return (await ipcRenderer.invoke(INVOKE_CHANNEL, name, payload ?? {})) as Result<unknown>;
+    const known = await commandNames();
+    if (typeof name !== 'string' || !known.has(name))
+      return failure(
+        'unknown-command',
+        `unknown command ${String(JSON.stringify(name)).slice(0, 100)}`,
+        `use one of: ${[...known].join(', ')}`,
+      );
+    const text: unknown = await ipcRenderer.invoke(ipcChannel(name as CommandName), payload ?? {});
+    const msg = typeof text === 'string' ? parseMessage(text) : null;
+    if (msg && 'result' in msg) return msg.result;
+    return { ok: false, error: transportFailure(name, new Error('unreadable reply from the app')) };
   } catch (err) {
-    return failure(
-      'ipc-failed',
-      `${name as CommandName}: ${err instanceof Error ? err.message : String(err)}`,
-      'the app may be shutting down; reload the window or restart the app',
-    );
+    return { ok: false, error: transportFailure(String(name), err) };
   }
 }
 
 function subscribe(listener: (e: AnyEvent) => void): () => void {
   if (typeof listener !== 'function') throw new TypeError('cdesk.subscribe needs a function');
   // Hand the renderer the event data only, never the IpcRendererEvent (it carries the sender).
-  const wrapped = (_event: IpcRendererEvent, e: AnyEvent) => listener(e);
-  ipcRenderer.on(EVENT_CHANNEL, wrapped);
+  const wrapped = (_event: IpcRendererEvent, text: unknown) => {
+    const msg = typeof text === 'string' ? parseMessage(text) : null;
+    if (msg && 'event' in msg) listener(msg);
+  };
+  ipcRenderer.on(IPC_EVENT_CHANNEL, wrapped);
   return () => {
-    ipcRenderer.removeListener(EVENT_CHANNEL, wrapped);
+    ipcRenderer.removeListener(IPC_EVENT_CHANNEL, wrapped);
   };
 }
 

@@ -1,15 +1,15 @@
 // App-level errors (settings file, control socket) and the one conversion of any error to contract data.
-import type { ContractError } from '../../common/contract';
+import type { ContractError, ErrorCode } from '../../common/contract';
 import type { FieldError } from '../../common/settings';
 import { EngineError } from '../engine/errors';
 
 /** An error with a machine code and a next step for the user, like EngineError but for the app layer. */
 export class AppError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly hint: string;
   readonly fields?: FieldError[];
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     hint: string,
     options?: { cause?: unknown; fields?: FieldError[] },

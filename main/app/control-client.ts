@@ -1,23 +1,19 @@
-// Client side of the control socket: typed calls and the event stream, as the CLI uses them.
+// Client side of the control socket: the contract's ContractClient over NDJSON, as the CLI uses it.
 import net from 'node:net';
-import type {
-  AnyEvent,
-  CommandName,
-  CommandPayload,
-  CommandResults,
-  Result,
-} from '../../common/contract';
+import type { AnyEvent, ContractClient } from '../../common/contract';
+import { disconnectedError, MAX_REPLY_BYTES, SUBSCRIBE, transportFailure } from '../../common/rpc';
+import { asResult, RpcCalls } from '../../common/rpc-client';
 import { AppError } from './app-error';
-import { lineSplitter, SUBSCRIBE, type ControlMessage } from './control-protocol';
+import { checkControlPeer } from './control-paths';
+import { lineSplitter } from './control-protocol';
 
 export const NO_APP_HINT =
   'Start one: the desktop app (`npm start`), `cdesk serve` (headless), or `cdesk run` (foreground); or pass --control PATH to reach another instance.';
 
-export interface ControlClient {
-  call<C extends CommandName>(
-    cmd: C,
-    payload: CommandPayload<C>,
-  ): Promise<Result<CommandResults[C]>>;
+const LOST_HINT = 'The app may have quit; check it is still running (cdesk status).';
+
+/** ContractClient plus what a socket connection adds: confirmed event subscription and its end. */
+export interface ControlClient extends ContractClient {
   /** Subscribe to every event; resolves once the app confirmed, to an unsubscribe function. */
   events(onEvent: (e: AnyEvent) => void): Promise<() => void>;
   /** Called once when the connection ends (app quit, socket closed). */
@@ -25,117 +21,102 @@ export interface ControlClient {
   close(): void;
 }
 
-function lost(path: string): AppError {
+function connectError(path: string, err: NodeJS.ErrnoException): AppError {
+  if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED')
+    return new AppError(
+      'no-app',
+      `no running Containerd Desktop at ${path} (${err.code})`,
+      NO_APP_HINT,
+    );
+  if (err.code === 'EACCES')
+    return new AppError(
+      'control-denied',
+      `not allowed to connect to ${path}`,
+      'The app runs as another user; run cdesk as that user, or pass --control PATH.',
+    );
   return new AppError(
-    'connection-lost',
-    `the connection to Containerd Desktop (${path}) closed`,
-    'The app may have quit; check it is still running (cdesk status).',
+    'control-connect',
+    `cannot connect to ${path}: ${err.code ?? err.message}`,
+    NO_APP_HINT,
   );
 }
 
-/** Connect to the app's control socket; a missing or dead socket is AppError 'no-app'. */
-export function connectControl(path: string): Promise<ControlClient> {
+/**
+ * Connect to the app's control socket. A missing or dead socket is AppError 'no-app'; a socket in a
+ * folder others can write to, or bound by another user, is refused before anything is sent.
+ */
+export async function connectControl(path: string): Promise<ControlClient> {
+  const unsafe = await checkControlPeer(path);
+  if (unsafe) throw unsafe;
   return new Promise((resolve, reject) => {
     const sock = net.connect(path);
-    sock.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') {
-        reject(
-          new AppError(
-            'no-app',
-            `no running Containerd Desktop at ${path} (${err.code})`,
-            NO_APP_HINT,
-          ),
-        );
-      } else if (err.code === 'EACCES') {
-        reject(
-          new AppError(
-            'control-denied',
-            `not allowed to connect to ${path}`,
-            'The app runs as another user; run cdesk as that user, or pass --control PATH.',
-          ),
-        );
-      } else {
-        reject(
-          new AppError(
-            'control-connect',
-            `cannot connect to ${path}: ${err.code ?? err.message}`,
-            NO_APP_HINT,
-          ),
-        );
-      }
+    sock.once('error', (err: NodeJS.ErrnoException) => reject(connectError(path, err)));
+    sock.once('connect', () => {
+      sock.removeAllListeners('error');
+      resolve(client(sock, path));
     });
-    sock.once('connect', () => resolve(client(sock, path)));
   });
 }
 
 function client(sock: net.Socket, path: string): ControlClient {
-  let nextId = 1;
-  const pending = new Map<number | string, (r: Result<unknown>) => void>();
+  const calls = new RpcCalls();
   const eventFns = new Set<(e: AnyEvent) => void>();
   const closeFns: ((err: AppError) => void)[] = [];
   let closed = false;
 
   const onLine = (line: string) => {
-    let msg: ControlMessage;
-    try {
-      msg = JSON.parse(line) as ControlMessage;
-    } catch {
-      return;
-    }
-    if ('event' in msg) {
-      for (const fn of eventFns) fn(msg);
-      return;
-    }
-    if (msg.id === null) {
-      // A connection-level error (oversized or malformed request): fail every waiting call with it.
-      for (const r of pending.values()) r(msg.result);
-      pending.clear();
-      return;
-    }
-    const r = pending.get(msg.id);
-    pending.delete(msg.id);
-    r?.(msg.result);
+    const e = calls.receive(line);
+    if (e) for (const fn of [...eventFns]) fn(e);
   };
+  // The server caps replies at MAX_REPLY_BYTES; anything longer is not a line we can use.
   sock.on(
     'data',
-    lineSplitter(onLine, () => sock.destroy()),
+    lineSplitter(onLine, () => sock.destroy(), 2 * MAX_REPLY_BYTES),
   );
   sock.on('error', () => undefined);
   sock.on('close', () => {
     closed = true;
-    const err = lost(path);
-    for (const r of pending.values())
-      r({ ok: false, error: { code: err.code, message: err.message, hint: err.hint } });
-    pending.clear();
+    const err = new AppError(
+      'disconnected',
+      `the connection to Containerd Desktop (${path}) closed`,
+      LOST_HINT,
+    );
+    calls.failAll(disconnectedError(path, LOST_HINT));
     for (const fn of closeFns) fn(err);
   });
 
-  const send = (cmd: string, payload: unknown): Promise<Result<unknown>> => {
-    if (closed) {
-      const err = lost(path);
-      return Promise.resolve({
-        ok: false,
-        error: { code: err.code, message: err.message, hint: err.hint },
-      });
+  const send = (cmd: string, payload: unknown) => {
+    if (closed)
+      return Promise.resolve({ ok: false as const, error: disconnectedError(path, LOST_HINT) });
+    const call = calls.start(cmd, payload);
+    if (call.frame !== null) {
+      try {
+        sock.write(`${call.frame}\n`);
+      } catch (err) {
+        calls.fail(call.id, transportFailure(cmd, err));
+      }
     }
-    const id = nextId++;
-    return new Promise((resolve) => {
-      pending.set(id, resolve);
-      sock.write(`${JSON.stringify({ id, cmd, payload })}\n`);
-    });
+    return call.result;
+  };
+
+  const events = async (onEvent: (e: AnyEvent) => void): Promise<() => void> => {
+    eventFns.add(onEvent);
+    const r = await send(SUBSCRIBE, {});
+    if (!r.ok) {
+      eventFns.delete(onEvent);
+      throw new AppError(r.error.code, r.error.message, r.error.hint);
+    }
+    return () => eventFns.delete(onEvent);
   };
 
   return {
-    call: (cmd, payload) => send(cmd, payload) as never,
-    async events(onEvent) {
-      eventFns.add(onEvent);
-      const r = await send(SUBSCRIBE, {});
-      if (!r.ok) {
-        eventFns.delete(onEvent);
-        throw new AppError(r.error.code, r.error.message, r.error.hint);
-      }
-      return () => eventFns.delete(onEvent);
+    invoke: (name, payload) => asResult(name, payload, send(name, payload)),
+    // ContractClient's fire-and-forget form; the CLI uses events() to know it is subscribed.
+    subscribe(listener) {
+      void events(listener).catch(() => undefined);
+      return () => eventFns.delete(listener);
     },
+    events,
     onClose(fn) {
       closeFns.push(fn);
     },

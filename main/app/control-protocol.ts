@@ -1,21 +1,8 @@
-// The control socket's wire format: newline-delimited JSON, request/response by id plus pushed events.
-import type { AnyEvent, Result } from '../../common/contract';
+// The control socket's framing: the one envelope (common/rpc.ts) as newline-delimited JSON.
+import { MAX_REQUEST_BYTES } from '../../common/rpc';
 
 /** Longest request line the server accepts. */
-export const MAX_LINE_BYTES = 64 * 1024;
-
-export interface ControlRequest {
-  id: number | string;
-  cmd: string;
-  payload?: unknown;
-}
-
-/** Subscribe this connection to every event (the answer is `{subscribed: true}`). */
-export const SUBSCRIBE = 'events:subscribe';
-export const UNSUBSCRIBE = 'events:unsubscribe';
-
-export type ControlResponse = { id: number | string | null; result: Result<unknown> };
-export type ControlMessage = ControlResponse | AnyEvent;
+export const MAX_LINE_BYTES = MAX_REQUEST_BYTES;
 
 /**
  * Splits a byte stream into lines. `onOverflow` fires when a line grows past `maxBytes` without a

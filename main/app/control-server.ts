@@ -4,16 +4,22 @@ import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import net from 'node:net';
 import nodePath from 'node:path';
-import type { ContractError } from '../../common/contract';
-import { AppError } from './app-error';
-import { ensureControlDir } from './control-paths';
+import type { AnyEvent } from '../../common/contract';
 import {
-  lineSplitter,
-  MAX_LINE_BYTES,
+  encodeEvent,
+  encodeReply,
+  MAX_EVENT_BYTES,
+  MAX_REPLY_BYTES,
+  parseRequest,
+  rpcError,
   SUBSCRIBE,
   UNSUBSCRIBE,
-  type ControlMessage,
-} from './control-protocol';
+  type RequestId,
+  type RpcResponse,
+} from '../../common/rpc';
+import { AppError, toContractError } from './app-error';
+import { ensureControlDir } from './control-paths';
+import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
 import type { Service } from './service';
 
 /** Linux sun_path holds 107 bytes plus the NUL. */
@@ -23,7 +29,14 @@ export interface ControlServerOptions {
   path: string;
   service: Service;
   maxLineBytes?: number;
-  /** A subscriber this far behind (bytes queued) is disconnected rather than buffering without end. */
+  /** Largest reply; a bigger answer becomes a reply-too-large error (default MAX_REPLY_BYTES). */
+  maxReplyBytes?: number;
+  /** Largest event line; log batches are split to fit (default MAX_EVENT_BYTES). */
+  maxEventBytes?: number;
+  /**
+   * A client this far behind (bytes it has not read yet) is disconnected rather than buffered
+   * without end. Checked before each write, so one reply (≤ maxReplyBytes) never trips it.
+   */
   maxQueuedBytes?: number;
   logError?: (message: string, err: unknown) => void;
 }
@@ -36,14 +49,6 @@ export interface ControlServer {
 
 const IN_USE_HINT =
   'Another Containerd Desktop is running and owns this socket: use it (cdesk status), quit it, or pass another --control path.';
-
-function badRequest(message: string): ContractError {
-  return {
-    code: 'bad-request',
-    message,
-    hint: 'Send one JSON object per line: {"id":1,"cmd":"daemon:status","payload":{}}.',
-  };
-}
 
 function listenOnce(server: net.Server, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -126,7 +131,9 @@ async function publish(tmp: string, path: string): Promise<void> {
 export async function startControlServer(opts: ControlServerOptions): Promise<ControlServer> {
   const { path, service } = opts;
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
-  const maxQueued = opts.maxQueuedBytes ?? 16 * 1024 * 1024;
+  const maxReply = opts.maxReplyBytes ?? MAX_REPLY_BYTES;
+  const maxEvent = opts.maxEventBytes ?? MAX_EVENT_BYTES;
+  const maxQueued = opts.maxQueuedBytes ?? 2 * MAX_REPLY_BYTES;
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
   // The temporary name is as long as the folder plus 14 bytes; both must fit.
   if (
@@ -166,74 +173,85 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   }
   server.on('error', (err) => logError('control socket error', err));
 
+  /** Connections that asked for events; each event is encoded once for all of them. */
+  const subscribers = new Set<(text: string) => void>();
+  let offEvents: (() => void) | null = null;
+  const onEvent = (e: AnyEvent) => {
+    const frames = encodeEvent(e, maxEvent, (why) =>
+      logError('control socket event dropped', new Error(why)),
+    );
+    for (const send of [...subscribers]) for (const f of frames) send(f);
+  };
+
   function serve(sock: net.Socket): void {
     conns.add(sock);
-    let unsubscribe: (() => void) | null = null;
-    const send = (msg: ControlMessage) => {
+    let subscribed: ((text: string) => void) | null = null;
+    // Never throws: a failed write only ends this connection.
+    const send = (text: string) => {
       if (sock.destroyed || !sock.writable) return;
-      sock.write(`${JSON.stringify(msg)}\n`);
-      if (sock.writableLength > maxQueued) sock.destroy();
+      if (sock.writableLength > maxQueued) {
+        // It has not read what we sent long ago (a stopped `cdesk logs -f | less`).
+        sock.destroy();
+        return;
+      }
+      try {
+        sock.write(`${text}\n`);
+      } catch (err) {
+        logError('control socket write failed', err);
+        sock.destroy();
+      }
+    };
+    const reply = (id: RequestId | null, cmd: string, result: RpcResponse['result']) =>
+      send(encodeReply(id, cmd, result, maxReply));
+    const unsubscribe = () => {
+      if (subscribed) subscribers.delete(subscribed);
+      subscribed = null;
+      if (subscribers.size === 0 && offEvents) {
+        offEvents();
+        offEvents = null;
+      }
     };
     const onLine = (line: string) => {
       if (line.trim() === '') return;
-      let req: unknown;
-      try {
-        req = JSON.parse(line);
-      } catch (err) {
-        return send({
-          id: null,
-          result: {
-            ok: false,
-            error: badRequest(`request is not valid JSON: ${(err as Error).message}`),
-          },
-        });
+      const parsed = parseRequest(line);
+      if (!parsed.ok) return send(encodeReply(parsed.reply.id, '(request)', parsed.reply.result));
+      const { id, cmd, payload } = parsed.req;
+      if (cmd === SUBSCRIBE) {
+        if (!subscribed) {
+          subscribed = send;
+          subscribers.add(send);
+          offEvents ??= service.subscribe(onEvent);
+        }
+        return reply(id, cmd, { ok: true, value: { subscribed: true } });
       }
-      const r = (
-        typeof req === 'object' && req !== null && !Array.isArray(req) ? req : {}
-      ) as Record<string, unknown>;
-      const id = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null;
-      if (id === null)
-        return send({
-          id: null,
-          result: { ok: false, error: badRequest('request needs an "id" (number or string)') },
-        });
-      if (typeof r.cmd !== 'string')
-        return send({
-          id,
-          result: { ok: false, error: badRequest('request needs a "cmd" (string)') },
-        });
-      if (r.cmd === SUBSCRIBE) {
-        unsubscribe ??= service.subscribe(send);
-        return send({ id, result: { ok: true, value: { subscribed: true } } });
+      if (cmd === UNSUBSCRIBE) {
+        unsubscribe();
+        return reply(id, cmd, { ok: true, value: { subscribed: false } });
       }
-      if (r.cmd === UNSUBSCRIBE) {
-        unsubscribe?.();
-        unsubscribe = null;
-        return send({ id, result: { ok: true, value: { subscribed: false } } });
-      }
-      service.handle(r.cmd, r.payload).then(
-        (result) => send({ id, result }),
-        (err) => logError('control request failed', err),
-      );
+      // handle() never rejects; the catch is for a bug there, so the caller still gets its one answer.
+      service
+        .handle(cmd, payload)
+        .catch((err: unknown) => {
+          logError('control request failed', err);
+          return { ok: false as const, error: toContractError(err) };
+        })
+        .then((result) => reply(id, cmd, result));
     };
     const onOverflow = () => {
-      send({
-        id: null,
-        result: {
-          ok: false,
-          error: {
-            code: 'request-too-large',
-            message: `request line longer than ${maxLine} bytes; connection closed`,
-            hint: 'Send smaller requests (one JSON object per line), then reconnect.',
-          },
-        },
+      reply(null, '(request)', {
+        ok: false,
+        error: rpcError(
+          'request-too-large',
+          `request line longer than ${maxLine} bytes; connection closed`,
+          'Send smaller requests (one JSON object per line), then reconnect.',
+        ),
       });
       sock.destroySoon();
     };
     sock.on('data', lineSplitter(onLine, onOverflow, maxLine));
     sock.on('error', () => undefined);
     sock.on('close', () => {
-      unsubscribe?.();
+      unsubscribe();
       conns.delete(sock);
     });
   }
@@ -241,6 +259,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   return {
     path,
     async close() {
+      offEvents?.();
+      offEvents = null;
+      subscribers.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const sock of conns) sock.destroy();
       await closed;

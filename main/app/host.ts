@@ -1,11 +1,12 @@
 // Composes one app instance (settings, engine, service, control socket) for the Electron shell and headless mode.
 import path from 'node:path';
 import type { AppInfo } from '../../common/contract';
-import type { Settings } from '../../common/settings';
+import type { Settings, SettingsPatch } from '../../common/settings';
 import { Supervisor } from '../engine/supervisor';
 import type { Engine } from '../engine/types';
 import { defaultControlPath } from './control-paths';
 import { startControlServer, type ControlServer } from './control-server';
+import { createInside, type Inside } from '../containerd/index';
 import { createService, type Service } from './service';
 import { createSettingsStore, type SettingsStore } from './settings-store';
 import { version as packageVersion } from '../../package.json';
@@ -15,12 +16,17 @@ export interface AppHostOptions {
   settingsFile?: string;
   /** Control socket path; undefined = the default path, null = no control socket. */
   controlSocket?: string | null;
-  /** Session-only settings from CLI flags (--root, --state, --containerd); never saved. */
-  overrides?: Partial<Settings>;
+  /** Session-only settings from CLI flags (--root, --state, --backoff-max…); never saved. */
+  overrides?: SettingsPatch;
   appDir?: string;
   appVersion?: string;
   /** Where warnings (a bad settings file) and unexpected errors go; defaults to console. */
   log?: { warn(msg: string): void; error(msg: string, err: unknown): void };
+  /**
+   * Take the state dir's supervisor lock before anything is published (control socket, token):
+   * a second supervisor on the same state dir then fails cleanly and touches nothing (`cdesk serve`).
+   */
+  claimStateDir?: boolean;
   /** Only for tests: build the engine from the loaded settings instead of the Supervisor. */
   createEngine?: (settings: Settings) => Engine;
 }
@@ -29,6 +35,8 @@ export interface AppHost {
   engine: Engine;
   settings: SettingsStore;
   service: Service;
+  /** What runs inside containerd (its API client); e.g. the quit notice about running containers. */
+  inside: Inside;
   control: ControlServer | null;
   /** Problems found while loading (e.g. an invalid settings file); already logged. */
   warnings: string[];
@@ -56,7 +64,18 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     settingsFile: settings.file,
     mode: opts.mode,
   });
-  const service = createService({ engine, settings, info, logError: log.error });
+  if (opts.claimStateDir) {
+    try {
+      await engine.claim();
+    } catch (err) {
+      // Another supervisor owns the state dir: leave it and its files alone.
+      await engine.shutdown({ leaveRunning: true }).catch(() => undefined);
+      throw err;
+    }
+  }
+  // Reads what runs inside containerd over its API (lazily: no gRPC loading before it runs).
+  const inside = createInside({ engine, settings: () => settings.get(), logError: log.error });
+  const service = createService({ engine, settings, info, inside, logError: log.error });
   let control: ControlServer | null = null;
   if (controlPath !== null) {
     try {
@@ -64,6 +83,7 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     } catch (err) {
       // Nothing was started yet; leave any adoptable daemon alone.
       service.dispose();
+      inside.dispose();
       await engine.shutdown({ leaveRunning: true });
       throw err;
     }
@@ -73,6 +93,7 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     engine,
     settings,
     service,
+    inside,
     control,
     warnings,
     info,
@@ -83,6 +104,7 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
           await engine.shutdown(o);
         } finally {
           service.dispose();
+          inside.dispose();
         }
       })();
       return disposed;

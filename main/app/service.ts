@@ -1,22 +1,36 @@
-// The one implementation of the command/event contract; every transport (IPC, control socket, WebSocket) calls it.
+// The one implementation of the command/event contract, as a typed handler map; every transport
+// (IPC, control socket, WebSocket, the tray) reaches it through handle() or invoke().
+import { insideCommandSchemas } from '../../common/containerd-commands';
 import {
+  LOGS_READ_DEFAULT_BYTES,
   parseCommand,
   type AnyEvent,
   type AppInfo,
+  type CommandName,
   type CommandPayload,
+  type CommandResults,
+  type ContractClient,
   type Result,
 } from '../../common/contract';
-import type { EngineEvent } from '../../common/states';
+import type { DaemonStatus, EngineEvent } from '../../common/states';
 import type { Engine } from '../engine/types';
-import { toContractError } from './app-error';
+import { AppError, toContractError } from './app-error';
 import { buildDiagnostics } from './diagnostics';
+import type { InsideCommandName, InsideHandlers, InsideProvider } from './inside';
 import { createLogBatcher, type LogBatcherOptions } from './log-batcher';
 import type { SettingsStore } from './settings-store';
+
+/** One handler per contract command: validated payload in, result out, errors thrown (AppError/EngineError). */
+export type Handlers = {
+  [C in CommandName]: (payload: CommandPayload<C>) => Promise<CommandResults[C]>;
+};
 
 export interface ServiceOptions {
   engine: Engine;
   settings: SettingsStore;
   info: () => AppInfo;
+  /** containerd's API (main/containerd/); without it the inside commands answer containerd-api-unavailable. */
+  inside?: InsideProvider;
   /** Replaces the default report (e.g. the Electron shell adding its versions to buildDiagnostics). */
   collectDiagnostics?: () => Promise<string>;
   /** Where unexpected errors go (with stack); defaults to console.error. */
@@ -24,20 +38,35 @@ export interface ServiceOptions {
   batching?: LogBatcherOptions;
 }
 
-export interface Service {
-  /** Validate, run, and answer with data: never throws, never changes anything on a bad request. */
+export interface Service extends ContractClient {
+  /** The edge: validate (once), run, answer with data. Never throws, changes nothing on a bad request. */
   handle(name: unknown, payload: unknown): Promise<Result<unknown>>;
-  subscribe(fn: (e: AnyEvent) => void): () => void;
   dispose(): void;
 }
 
+/** Inside commands when this instance has no containerd API client. */
+function unavailableInside(): InsideHandlers {
+  const refuse = (name: string) => async () => {
+    throw new AppError(
+      'containerd-api-unavailable',
+      `${name}: this instance has no connection to containerd's API`,
+      'Use the desktop app or `cdesk serve`, which read what runs inside containerd; check `cdesk status`.',
+    );
+  };
+  // Built from the schema keys so a new inside command needs no line here.
+  return Object.fromEntries(Object.keys(insideCommandSchemas).map((n) => [n, refuse(n)])) as Record<
+    InsideCommandName,
+    () => Promise<never>
+  >;
+}
+
 export function createService(opts: ServiceOptions): Service {
-  const { engine, settings } = opts;
+  const { engine, settings, inside } = opts;
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
   const listeners = new Set<(e: AnyEvent) => void>();
 
   const emit = (e: AnyEvent) => {
-    for (const fn of listeners) {
+    for (const fn of [...listeners]) {
       try {
         fn(e);
       } catch (err) {
@@ -46,71 +75,98 @@ export function createService(opts: ServiceOptions): Service {
     }
   };
 
+  /** The engine's status plus what containerd's API knows (problems, container counts). */
+  const status = (): DaemonStatus => {
+    const s = engine.status();
+    if (!inside) return s;
+    try {
+      const { problems, containers } = inside.summary();
+      return { ...s, problems, containers };
+    } catch (err) {
+      logError('inside summary failed', err);
+      return s;
+    }
+  };
+
+  /** Stop and restart say what keeps running without containerd (asked before it goes away). */
+  const withNotice = async (act: () => Promise<DaemonStatus>): Promise<DaemonStatus> => {
+    const notice = inside
+      ? await inside.stopNotice().catch((err: unknown) => {
+          logError('stop notice failed', err);
+          return null;
+        })
+      : null;
+    const s = await act();
+    return notice ? { ...status(), ...s, notice } : { ...status(), ...s };
+  };
+
   const batcher = createLogBatcher(
     (lines) => emit({ event: 'logs:lines', payload: { lines } }),
     opts.batching,
   );
-
   const offEngine = engine.onEvent((e: EngineEvent) => {
     if (e.type === 'state')
-      emit({ event: 'daemon:state', payload: { status: engine.status(), transition: e } });
+      emit({ event: 'daemon:state', payload: { status: status(), transition: e } });
     else if (e.type === 'health') emit({ event: 'health:sample', payload: e });
     else if (e.type === 'log') batcher.push(e.lines);
   });
   const offSettings = settings.onChange((view) =>
     emit({ event: 'settings:changed', payload: view }),
   );
+  // Problems and container counts live in the status: a change re-sends it (without a transition).
+  const offInside =
+    inside?.onEvent((e) => {
+      emit(e);
+      if (e.event === 'inside:status')
+        emit({ event: 'daemon:state', payload: { status: status(), transition: null } });
+    }) ?? (() => undefined);
 
-  const ok = (value: unknown): Result<unknown> => ({ ok: true, value });
+  const handlers: Handlers = {
+    'daemon:start': () => engine.start().then((s) => ({ ...status(), ...s })),
+    'daemon:stop': () => withNotice(() => engine.stop()),
+    'daemon:restart': () => withNotice(() => engine.restart()),
+    'daemon:status': async () => status(),
+    'logs:read': async (q) =>
+      engine.readLogs({ ...q, maxBytes: q.maxBytes ?? LOGS_READ_DEFAULT_BYTES }),
+    'health:history': async () => engine.healthHistory(),
+    'settings:get': async () => settings.view(),
+    'settings:set': async ({ patch }) => {
+      const r = await settings.set(patch);
+      if (!r.ok)
+        throw new AppError(r.error.code, r.error.message, r.error.hint, { fields: r.error.fields });
+      engine.applySettings(r.value.settings);
+      return r.value;
+    },
+    'config:preview': () => engine.configPreview(),
+    'app:info': async () => opts.info(),
+    'diagnostics:collect': async () => ({
+      text: opts.collectDiagnostics
+        ? await opts.collectDiagnostics()
+        : await buildDiagnostics(engine, settings.get(), opts.info()),
+    }),
+    ...(inside?.handlers ?? unavailableInside()),
+  };
 
-  async function run(name: string, payload: unknown): Promise<Result<unknown>> {
-    switch (name) {
-      case 'daemon:start':
-        return ok(await engine.start());
-      case 'daemon:stop':
-        return ok(await engine.stop());
-      case 'daemon:restart':
-        return ok(await engine.restart());
-      case 'daemon:status':
-        return ok(engine.status());
-      case 'logs:read':
-        return ok(engine.readLogs(payload as CommandPayload<'logs:read'>));
-      case 'health:history':
-        return ok(engine.healthHistory());
-      case 'settings:get':
-        return ok(settings.view());
-      case 'settings:set': {
-        const r = await settings.set((payload as CommandPayload<'settings:set'>).patch);
-        if (!r.ok) return r;
-        engine.applySettings(r.value.settings);
-        return r;
-      }
-      case 'config:preview':
-        return ok(await engine.configPreview());
-      case 'app:info':
-        return ok(opts.info());
-      case 'diagnostics:collect': {
-        const text = opts.collectDiagnostics
-          ? await opts.collectDiagnostics()
-          : await buildDiagnostics(engine, settings.get(), opts.info());
-        return ok({ text });
-      }
+  /** Run one command; every throw becomes an error as data (unexpected ones are logged). */
+  async function answer<C extends CommandName>(
+    name: C,
+    payload: CommandPayload<C>,
+  ): Promise<Result<CommandResults[C]>> {
+    try {
+      return { ok: true, value: await handlers[name](payload) };
+    } catch (err) {
+      const error = toContractError(err);
+      if (error.code === 'internal') logError(`${name} failed`, err);
+      return { ok: false, error };
     }
-    throw new Error(`command ${name} has no handler`);
   }
 
   return {
     async handle(name, payload) {
       const cmd = parseCommand(name, payload);
-      if (!cmd.ok) return cmd;
-      try {
-        return await run(cmd.name, cmd.payload);
-      } catch (err) {
-        const error = toContractError(err);
-        if (error.code === 'internal') logError(`${cmd.name} failed`, err);
-        return { ok: false, error };
-      }
+      return cmd.ok ? answer(cmd.value.name, cmd.value.payload) : cmd;
     },
+    invoke: answer,
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
@@ -118,6 +174,7 @@ export function createService(opts: ServiceOptions): Service {
     dispose() {
       offEngine();
       offSettings();
+      offInside();
       batcher.dispose();
       listeners.clear();
     },

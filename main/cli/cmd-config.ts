@@ -13,7 +13,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   return withClient('config', p.flags, io, async (c) => {
-    const r = await c.call('config:preview', {});
+    const r = await c.invoke('config:preview', {});
     if (!r.ok) return reportFailure('config', r.error, p.flags, io);
     if (p.flags.json) io.out(`${JSON.stringify(r.value, null, 2)}\n`);
     else io.out(r.value.toml.endsWith('\n') ? r.value.toml : `${r.value.toml}\n`);

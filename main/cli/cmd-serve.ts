@@ -1,16 +1,21 @@
 // `cdesk serve`: headless mode: the engine, the control socket and the UI for a browser on 127.0.0.1.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Settings } from '../../common/settings';
 import type { EngineEvent } from '../../common/states';
-import { AppError } from '../app/app-error';
+import { AppError, toContractError } from '../app/app-error';
 import { createAppHost, type AppHost } from '../app/host';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
 import { removeTokenFile, tokenFilePath, writeTokenFile } from '../headless/token-file';
 import { intFlag, type FlagSpec } from './args';
-import { clockTime, formatStateLine, parseForeground } from './foreground';
+import { clockTime, formatStateLine, guardForeground, parseForeground } from './foreground';
 import { formatError } from './common';
-import { settingsFromFlags } from './cmd-run';
+import {
+  formatOptions,
+  SETTING_FLAG_NOTE,
+  SETTING_FLAG_SPEC,
+  settingFlagLines,
+  settingsPatchFromFlags,
+} from './settings-flags';
 
 const HELP = `usage: cdesk serve [options]
 
@@ -25,28 +30,27 @@ Ctrl-C (SIGINT) or SIGTERM quits; containerd is stopped unless the onQuit settin
 "leave-running".
 
 options:
-  --port N             port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)
-  --root DIR           containerd root parent, this session only (not saved)
-  --state DIR          state dir: config, pidfile, socket, log, token; this session only
-  --containerd PATH    containerd binary, this session only
-  --log-level LEVEL    containerd log level, this session only
-  --settings FILE      settings file (default $XDG_CONFIG_HOME/containerd-desktop/settings.json)
-  --control PATH       control socket (default $XDG_RUNTIME_DIR/containerd-desktop/control.sock)
-  --no-autostart       do not start containerd now, even if the autoStart setting is on
-  --json               first line: {"url","port","token","tokenFile","controlSocket","pid"};
-                       then one JSON object per state change
-  -h, --help           this help
+${formatOptions([
+  ['--port N', `port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)`],
+  ['--settings FILE', 'settings file (default $XDG_CONFIG_HOME/containerd-desktop/settings.json)'],
+  ['--control PATH', 'control socket (default $XDG_RUNTIME_DIR/containerd-desktop/control.sock)'],
+  ['--no-autostart', 'do not start containerd now, even if the autoStart setting is on'],
+  ['--json', 'first line: {"url","port","token","tokenFile","controlSocket","pid"};'],
+  ['', 'then one JSON object per state change'],
+  ['-h, --help', 'this help'],
+])}
+
+settings (this session only, over the settings file; never saved):
+${formatOptions(settingFlagLines())}
+  ${SETTING_FLAG_NOTE}
 
 exit codes: 0 quit on request, 1 could not start (port or control socket in use, renderer not
 built…), 2 bad usage.
 `;
 
 const SPEC: Record<string, FlagSpec> = {
+  ...SETTING_FLAG_SPEC,
   port: { type: 'string' },
-  root: { type: 'string' },
-  state: { type: 'string' },
-  containerd: { type: 'string' },
-  'log-level': { type: 'string' },
   settings: { type: 'string' },
   control: { type: 'string' },
   'no-autostart': { type: 'boolean' },
@@ -54,23 +58,29 @@ const SPEC: Record<string, FlagSpec> = {
   help: { type: 'boolean', alias: 'h' },
 };
 
-const FIELD_FOR_FLAG = {
-  root: 'rootDir',
-  state: 'stateDir',
-  containerd: 'containerdPath',
-  'log-level': 'logLevel',
-} as const;
-
-/** Session-only settings from the flags that were given (validated like `cdesk run`'s). */
+/** Session-only settings from the options that were given (parsed and checked by the settings table). */
 export function overridesFromFlags(flags: Record<string, string | boolean | undefined>) {
-  const given = Object.keys(FIELD_FOR_FLAG).filter((f) => typeof flags[f] === 'string');
-  const full = settingsFromFlags(Object.fromEntries(given.map((f) => [f, flags[f]])));
-  const out: Partial<Settings> = {};
-  for (const f of given) {
-    const field = FIELD_FOR_FLAG[f as keyof typeof FIELD_FOR_FLAG];
-    (out as Record<string, unknown>)[field] = full[field];
-  }
-  return out;
+  return settingsPatchFromFlags(flags);
+}
+
+/**
+ * Log uncaught errors and keep going: the supervisor must outlive any one failing surface (issue 7).
+ * A closed stdout (`cdesk serve --json | head -1`) only stops the printing.
+ */
+function keepSupervising(): void {
+  const say = (what: string, err: unknown) => {
+    try {
+      process.stderr.write(
+        `cdesk serve: ${what} (still supervising): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    } catch {
+      // stderr is gone too; nothing left to tell.
+    }
+  };
+  process.on('uncaughtException', (err) => say('uncaught error', err));
+  process.on('unhandledRejection', (err) => say('unhandled rejection', err));
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
 }
 
 /** dist/renderer next to the bundled CLI (dist/cli.js), or from the source tree (tsx). */
@@ -86,15 +96,22 @@ export function rendererDir(): string {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseForeground(argv, SPEC, HELP);
   if (!parsed) return 0;
+  // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision (issue 7).
+  guardForeground('cdesk serve');
   const { flags } = parsed;
   const port = intFlag(flags, 'port', 0, 65_535) ?? DEFAULT_PORT;
   const overrides = overridesFromFlags(flags);
   const json = flags.json === true;
   const fail = (err: unknown) => {
-    if (!(err instanceof AppError)) throw err;
-    process.stderr.write(formatError('cdesk serve', err));
+    const e = toContractError(err);
+    // Expected failures (port in use, folder unsafe, state dir owned by another supervisor) say
+    // what to do; only a bug shows its stack.
+    if (e.code === 'internal') throw err;
+    process.stderr.write(formatError('cdesk serve', e));
     return 1;
   };
+  // A surface failing (a client, a broken stdout) must never leave containerd unsupervised.
+  keepSupervising();
 
   let host: AppHost;
   try {
@@ -103,6 +120,8 @@ export async function run(argv: string[]): Promise<number> {
       settingsFile: typeof flags.settings === 'string' ? flags.settings : undefined,
       controlSocket: typeof flags.control === 'string' ? flags.control : undefined,
       overrides,
+      // Before the control socket or the token: a second serve on this state dir touches nothing.
+      claimStateDir: true,
       log: {
         warn: (m) => process.stderr.write(`cdesk serve: ${m}\n`),
         error: (m, e) =>
@@ -164,8 +183,13 @@ export async function run(argv: string[]): Promise<number> {
         process.stdout.write(
           `${clockTime(Date.now())} ${sig}: ${leaveRunning ? 'leaving containerd running' : 'stopping containerd'}\n`,
         );
+      // Containers outlive containerd; say so, since nothing can manage them until it is back.
+      const notice = leaveRunning ? null : host.inside.cachedStopNotice();
+      if (notice && !json) process.stdout.write(`  ${notice}\n`);
       void (async () => {
         let code = 0;
+        // While we still hold the state dir's lock: the token file is ours to remove.
+        await removeTokenFile(tokenFile, server.token).catch(() => undefined);
         try {
           await server.close();
           await host.dispose({ leaveRunning });
@@ -173,7 +197,6 @@ export async function run(argv: string[]): Promise<number> {
           process.stderr.write(`cdesk serve: shutdown failed: ${(err as Error).message}\n`);
           code = 1;
         }
-        await removeTokenFile(tokenFile, server.token).catch(() => undefined);
         // A lingering handle (a gRPC channel winding down) must not keep a quit process alive.
         setTimeout(() => process.exit(code), 2000).unref();
         resolve(code);

@@ -28,7 +28,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     throw new UsageError('--timeout only makes sense with --wait');
   if (!p.flags.wait) {
     return withClient('start', p.flags, io, async (c) => {
-      const r = await c.call('daemon:start', {});
+      const r = await c.invoke('daemon:start', {});
       if (!r.ok) return reportFailure('start', r.error, p.flags, io);
       return reportStatus(
         r.value,
@@ -58,18 +58,18 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     });
     const timer = setTimeout(() => settle('timeout'), deadlineMs);
     try {
-      const r = await Promise.race([c.call('daemon:start', {}), settled.then(() => null)]);
+      const r = await Promise.race([c.invoke('daemon:start', {}), settled.then(() => null)]);
       answered = true;
       if (r && !r.ok) return reportFailure('start', r.error, p.flags, io);
       if (r && isFinal(r.value)) settle(r.value);
       else if (r) {
         // It may have settled between the answer and now, with the event already gone by.
-        const now = await c.call('daemon:status', {});
+        const now = await c.invoke('daemon:status', {});
         if (now.ok && isFinal(now.value)) settle(now.value);
       }
       const final = await settled;
       if (final === 'timeout') {
-        const s = await c.call('daemon:status', {});
+        const s = await c.invoke('daemon:status', {});
         io.err(`cdesk start: containerd is not running after ${deadlineMs / 1000} s\n`);
         if (s.ok) io.err(formatStatus(s.value));
         if (p.flags.json && s.ok) io.out(`${JSON.stringify(s.value, null, 2)}\n`);

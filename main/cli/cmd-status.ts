@@ -14,7 +14,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   return withClient('status', p.flags, io, async (c) => {
-    const r = await c.call('daemon:status', {});
+    const r = await c.invoke('daemon:status', {});
     if (!r.ok) return reportFailure('status', r.error, p.flags, io);
     io.out(p.flags.json ? `${JSON.stringify(r.value, null, 2)}\n` : formatStatus(r.value));
     return EXIT.ok;

@@ -15,7 +15,8 @@ export function reportStatus(
   io: CliIo,
 ): number {
   if (flags.json) io.out(`${JSON.stringify(s, null, 2)}\n`);
-  else io.out(s.state === want ? `${statusLine(s)}\n` : formatStatus(s));
+  else if (s.state !== want) io.out(formatStatus(s));
+  else io.out(`${statusLine(s)}\n${s.notice ? `note: ${s.notice}\n` : ''}`);
   return s.state === want ? EXIT.ok : EXIT.failed;
 }
 
@@ -27,7 +28,7 @@ export function runAction(
   io: CliIo,
 ): Promise<number> {
   return withClient(name, flags, io, async (c) => {
-    const r = await c.call(cmd, {});
+    const r = await c.invoke(cmd, {});
     if (!r.ok) return reportFailure(name, r.error, flags, io);
     return reportStatus(r.value, want, flags, io);
   });

@@ -35,9 +35,18 @@ export function formatStatus(s: DaemonStatus, now = Date.now()): string {
   rows.push(['version', s.version ? `${s.version.version} (${s.version.revision})` : '-']);
   if (s.state === 'backoff' && s.retryInMs !== null)
     rows.push(['retry in', formatDuration(s.retryInMs)]);
+  if (s.containers !== undefined)
+    rows.push([
+      'containers',
+      s.containers
+        ? `${s.containers.running} running, ${s.containers.total} in all`
+        : 'unknown (containerd API unreachable)',
+    ]);
+  for (const p of s.problems ?? []) rows.push([p.severity, `${p.message} (${p.hint})`]);
   rows.push(['socket', s.paths.socket]);
   rows.push(['log', s.paths.log]);
   if (s.hint) rows.push(['hint', s.hint]);
+  if (s.notice) rows.push(['note', s.notice]);
   const width = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `${`${k}:`.padEnd(width + 1)} ${v}\n`).join('');
 }

@@ -27,6 +27,26 @@ const commands: Record<string, Command> = {
     summary: 'get or set a setting (settings get [KEY] | set KEY VALUE)',
     load: () => import('./cmd-settings'),
   },
+  ps: {
+    summary: 'list containers and their tasks (-a: also stopped; -n NS)',
+    load: () => import('./cmd-ps'),
+  },
+  images: { summary: 'list images with sizes (-n NS)', load: () => import('./cmd-images') },
+  plugins: {
+    summary: "containerd's plugins, the problems that matter first",
+    load: () => import('./cmd-plugins'),
+  },
+  events: { summary: "follow containerd's events (-n NS)", load: () => import('./cmd-events') },
+  env: {
+    summary: 'print CONTAINERD_ADDRESS and ctr / nerdctl lines for the supervised socket',
+    load: () => import('./cmd-env'),
+  },
+  'stop-task': {
+    summary: "stop a container's task (SIGTERM, grace, SIGKILL)",
+    load: () => import('./cmd-stop-task'),
+  },
+  rm: { summary: 'delete a stopped container', load: () => import('./cmd-rm') },
+  rmi: { summary: 'remove an image no container uses', load: () => import('./cmd-rmi') },
   serve: {
     summary:
       'headless mode: supervise containerd and serve the UI on 127.0.0.1 (no display needed)',

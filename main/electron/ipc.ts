@@ -1,21 +1,23 @@
-// The one typed wrapper over Electron IPC: checks the sender, validates the command, returns results as data.
+// The one typed wrapper over Electron IPC: one handler per contract command (derived from the
+// contract), the sender checked here, the payload validated once by the service. Replies and events
+// cross as the same byte-bounded JSON envelope text as on the socket and the WebSocket.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
+import { COMMAND_NAMES, type AnyEvent, type CommandName, type Result } from '../../common/contract';
 import {
-  parseCommand,
-  type AnyEvent,
-  type ContractError,
-  type Result,
-} from '../../common/contract';
+  encodeEvent,
+  encodeReply,
+  failure,
+  IPC_COMMANDS_CHANNEL,
+  IPC_EVENT_CHANNEL,
+  ipcChannel,
+  MAX_EVENT_BYTES,
+} from '../../common/rpc';
+import { toContractError } from '../app/app-error';
 import { urlIsAllowed, type AllowedOrigin } from './origins';
-
-/** The single invoke channel (renderer → main). */
-export const INVOKE_CHANNEL = 'contract:invoke';
-/** The single event channel (main → renderer). */
-export const EVENT_CHANNEL = 'contract:event';
 
 /** What the wrapper needs from the app host's service. */
 export interface IpcService {
-  handle(name: string, payload: unknown): Promise<Result<unknown>>;
+  handle(name: unknown, payload: unknown): Promise<Result<unknown>>;
   subscribe(fn: (e: AnyEvent) => void): () => void;
 }
 
@@ -48,56 +50,79 @@ export function senderInfoOf(
   return { isMainFrame: frame === event.sender.mainFrame, url: frame.url };
 }
 
-function failure(code: string, message: string, hint: string): Result<never> {
-  const error: ContractError = { code, message, hint };
-  return { ok: false, error };
+function forbidden(sender: SenderInfo): Result<never> {
+  return failure(
+    'forbidden-sender',
+    `refused a command from ${sender.isMainFrame ? 'a page' : 'a sub-frame'} at ${JSON.stringify(sender.url)}`,
+    'only the Containerd Desktop window may send commands; reload the window',
+  );
 }
 
-/** Handle one invoke: sender check, payload validation, then the service; never throws. */
+/** Handle one invoke of `name`: sender check, then the service (which validates); never throws. */
 export async function handleInvoke(
   service: Pick<IpcService, 'handle'>,
   opts: IpcOptions,
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
-  name: unknown,
+  name: CommandName,
   payload: unknown,
 ): Promise<Result<unknown>> {
   const sender = senderInfoOf(event);
-  if (!opts.isTrustedSender(sender)) {
-    return failure(
-      'forbidden-sender',
-      `refused a command from ${sender.isMainFrame ? 'a page' : 'a sub-frame'} at ${JSON.stringify(sender.url)}`,
-      'only the Containerd Desktop window may send commands; reload the window',
-    );
-  }
-  const parsed = parseCommand(name, payload);
-  if (!parsed.ok) return parsed;
+  if (!opts.isTrustedSender(sender)) return forbidden(sender);
   try {
-    return await service.handle(parsed.name, parsed.payload);
+    return await service.handle(name, payload);
   } catch (err) {
-    return failure(
-      'internal',
-      `${parsed.name} failed: ${err instanceof Error ? err.message : String(err)}`,
-      'see the app log (Help → logs folder) and report the problem if it persists',
-    );
+    // handle() answers errors as data; a throw is a bug, still answered once.
+    return { ok: false, error: toContractError(err) };
   }
 }
 
-/** Register the invoke handler; returns a function that removes it. */
+/** The reply as it crosses IPC: the envelope's text, bounded like every other reply. */
+export async function invokeReply(
+  service: Pick<IpcService, 'handle'>,
+  opts: IpcOptions,
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  name: CommandName,
+  payload: unknown,
+  maxReplyBytes?: number,
+): Promise<string> {
+  return encodeReply(
+    null,
+    name,
+    await handleInvoke(service, opts, event, name, payload),
+    maxReplyBytes,
+  );
+}
+
+/** Every channel registerIpc handles: one per contract command, plus the command list. */
+export function ipcChannels(): string[] {
+  return [...COMMAND_NAMES.map(ipcChannel), IPC_COMMANDS_CHANNEL];
+}
+
+/** Register a handler per contract command (and the command list); returns a function that removes them. */
 export function registerIpc(
   ipcMain: Pick<IpcMain, 'handle' | 'removeHandler'>,
   service: Pick<IpcService, 'handle'>,
   opts: IpcOptions,
 ): () => void {
-  ipcMain.handle(INVOKE_CHANNEL, (event, name: unknown, payload: unknown) =>
-    handleInvoke(service, opts, event, name, payload),
-  );
-  return () => ipcMain.removeHandler(INVOKE_CHANNEL);
+  for (const name of COMMAND_NAMES) {
+    ipcMain.handle(ipcChannel(name), (event, payload: unknown) =>
+      invokeReply(service, opts, event, name, payload),
+    );
+  }
+  // The preload asks once which commands exist, so it never re-lists them (and bundles no zod).
+  ipcMain.handle(IPC_COMMANDS_CHANNEL, (event) => {
+    const sender = senderInfoOf(event);
+    return opts.isTrustedSender(sender) ? [...COMMAND_NAMES] : [];
+  });
+  return () => {
+    for (const channel of ipcChannels()) ipcMain.removeHandler(channel);
+  };
 }
 
 /** Channels libraries register on import (electron-log/main): the renderer must have only ours. */
 export const FOREIGN_CHANNELS: readonly string[] = ['__ELECTRON_LOG__'];
 
-/** Remove other IPC listeners and handlers so contract:invoke is the only way into main. */
+/** Remove other IPC listeners and handlers so the contract's channels are the only way into main. */
 export function removeForeignIpc(
   ipcMain: Pick<IpcMain, 'removeAllListeners' | 'removeHandler'>,
   channels: readonly string[] = FOREIGN_CHANNELS,
@@ -108,13 +133,24 @@ export function removeForeignIpc(
   }
 }
 
-/** Forward every service event to the current window (if any); returns the unsubscribe function. */
+/**
+ * Forward every service event to the current window (if any), bounded like the other transports'
+ * frames (big log batches are split); returns the unsubscribe function.
+ */
 export function forwardEvents(
   service: Pick<IpcService, 'subscribe'>,
   target: () => Pick<WebContents, 'send' | 'isDestroyed'> | null,
+  maxEventBytes = MAX_EVENT_BYTES,
 ): () => void {
   return service.subscribe((e) => {
     const wc = target();
-    if (wc && !wc.isDestroyed()) wc.send(EVENT_CHANNEL, e);
+    if (!wc || wc.isDestroyed()) return;
+    for (const frame of encodeEvent(e, maxEventBytes)) {
+      try {
+        wc.send(IPC_EVENT_CHANNEL, frame);
+      } catch {
+        // The window went away between the check and the send.
+      }
+    }
   });
 }

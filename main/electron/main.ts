@@ -136,7 +136,7 @@ async function launch(): Promise<void> {
     inFlight++;
     tray?.update(status, true);
     try {
-      const r = await service.handle(name, {});
+      const r = await service.invoke(name, {});
       if (!r.ok) {
         log.warn(`${name}: ${r.error.message} (${r.error.hint})`);
         notify(`${name} failed`, `${r.error.message}\n${r.error.hint}`);
@@ -164,7 +164,9 @@ async function launch(): Promise<void> {
     }
   };
 
-  tray = createTray(paths.iconsDir, status, onTrayAction, (m) => log.warn(m));
+  tray = createTray(paths.iconsDir, status, onTrayAction, (m) => log.warn(m), {
+    onQuit: () => host.settings.get().onQuit,
+  });
   showWindow();
   if (host.settings.get().autoStart) void command('daemon:start');
 }

@@ -7,9 +7,11 @@
 // CORS headers are ever sent.
 import * as fsp from 'node:fs/promises';
 import http from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
+import { MAX_REQUEST_BYTES } from '../../common/rpc';
 import { AppError } from '../app/app-error';
 import type { Service } from '../app/service';
 import {
@@ -28,7 +30,15 @@ export const LISTEN_HOST = '127.0.0.1';
 /** The default port of `cdesk serve` (documented in its help); `--port` changes it. */
 export const DEFAULT_PORT = 47474;
 /** Largest WebSocket message a client may send (a request is a few hundred bytes). */
-export const MAX_WS_MESSAGE = 256 * 1024;
+export const MAX_WS_MESSAGE = MAX_REQUEST_BYTES;
+/**
+ * Connections that are not an authenticated WebSocket (page and asset loads, anything unknown) open
+ * at once; more are closed on arrival, so local processes cannot take every file descriptor.
+ * A browser uses about six per origin.
+ */
+export const MAX_PRE_AUTH_CONNECTIONS = 32;
+/** Such a connection idle this long (no bytes either way) is closed; so is one still sending headers. */
+export const PRE_AUTH_IDLE_MS = 10_000;
 
 export interface HttpServerOptions {
   service: Service;
@@ -38,6 +48,12 @@ export interface HttpServerOptions {
   port: number;
   /** Only for tests: a fixed token instead of a fresh random one. */
   token?: string;
+  /** Defaults MAX_PRE_AUTH_CONNECTIONS and PRE_AUTH_IDLE_MS (tests use small values). */
+  maxPreAuthConnections?: number;
+  preAuthIdleMs?: number;
+  /** Reply and event caps (defaults MAX_REPLY_BYTES, MAX_EVENT_BYTES; tests use small values). */
+  maxReplyBytes?: number;
+  maxEventBytes?: number;
   logError?: (message: string, err: unknown) => void;
 }
 
@@ -99,7 +115,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     );
   }
   let port = opts.port;
-  const bridge = createWsBridge({ service: opts.service, logError });
+  const bridge = createWsBridge({
+    service: opts.service,
+    logError,
+    maxReplyBytes: opts.maxReplyBytes,
+    maxEventBytes: opts.maxEventBytes,
+  });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
 
   const send = (
@@ -142,17 +163,37 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     send(res, 200, body, { 'Content-Type': r.type, 'Cache-Control': 'no-cache' });
   }
 
-  const server = http.createServer((req, res) => {
-    onRequest(req, res).catch((err) => {
-      logError('headless request failed', err);
-      if (!res.headersSent) send(res, 500, 'Internal error\n');
-      else res.destroy();
-    });
-  });
+  const idleMs = opts.preAuthIdleMs ?? PRE_AUTH_IDLE_MS;
+  const maxPreAuth = opts.maxPreAuthConnections ?? MAX_PRE_AUTH_CONNECTIONS;
+  // Node checks headersTimeout only every connectionsCheckingInterval (30 s by default), which let a
+  // slow client live ~27 s instead of 10: check often enough to make the timeout real.
+  const server = http.createServer(
+    { connectionsCheckingInterval: Math.min(1000, idleMs / 2) },
+    (req, res) => {
+      onRequest(req, res).catch((err) => {
+        logError('headless request failed', err);
+        if (!res.headersSent) send(res, 500, 'Internal error\n');
+        else res.destroy();
+      });
+    },
+  );
   // Requests are tiny; slow or oversized ones are not ours.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = idleMs;
+  server.requestTimeout = 3 * idleMs;
+  server.keepAliveTimeout = Math.min(5000, idleMs);
   server.maxHeadersCount = 64;
+
+  /** Sockets not (yet) an authenticated WebSocket: capped in number, closed when idle. */
+  const preAuth = new Set<Duplex>();
+  server.on('connection', (sock: Socket) => {
+    if (preAuth.size >= maxPreAuth) {
+      sock.destroy();
+      return;
+    }
+    preAuth.add(sock);
+    sock.setTimeout(idleMs, () => sock.destroy());
+    sock.once('close', () => preAuth.delete(sock));
+  });
 
   const refuseUpgrade = (socket: Duplex, status: 403 | 404, reason: string) => {
     const body = `${status === 403 ? 'Forbidden' : 'Not found'}: ${reason}\n`;
@@ -177,6 +218,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
       );
     if (!tokenMatches(tokenFromUrl(url), token))
       return refuseUpgrade(socket, 403, 'missing or wrong token');
+    // Authenticated: no longer counted, and idle is normal for a page that just listens for events.
+    preAuth.delete(socket);
+    if ('setTimeout' in socket && typeof socket.setTimeout === 'function') socket.setTimeout(0);
     wss.handleUpgrade(req, socket, head, (ws) => bridge.accept(ws));
   });
   server.on('clientError', (_err, socket) => socket.destroy());

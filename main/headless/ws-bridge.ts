@@ -1,10 +1,17 @@
-// The contract over WebSocket frames: requests to service.handle, every service event to every client.
-//
-//   client → server  {"id": <int>, "cmd": <CommandName>, "payload": {…}}
-//   server → client  {"id": <same>, "result": {"ok": true, "value": …} | {"ok": false, "error": {…}}}
-//   server → client  {"event": <EventName>, "payload": …}
+// The contract over WebSocket frames (the one envelope of common/rpc.ts): requests to
+// service.handle, every service event to every client, each frame bounded in bytes.
 import type { RawData, WebSocket } from 'ws';
-import type { ContractError, Result } from '../../common/contract';
+import {
+  encodeEvent,
+  encodeReply,
+  MAX_EVENT_BYTES,
+  MAX_REPLY_BYTES,
+  parseRequest,
+  rpcError,
+  type RequestId,
+} from '../../common/rpc';
+import type { Result } from '../../common/contract';
+import { toContractError } from '../app/app-error';
 import type { Service } from '../app/service';
 
 export interface WsBridgeOptions {
@@ -13,6 +20,8 @@ export interface WsBridgeOptions {
   maxQueuedBytes?: number;
   /** Bad frames (not JSON, no id…) a client may send before it is disconnected. */
   maxBadFrames?: number;
+  maxReplyBytes?: number;
+  maxEventBytes?: number;
   logError?: (message: string, err: unknown) => void;
 }
 
@@ -26,21 +35,16 @@ export interface WsBridge {
 
 const OPEN = 1;
 
-function badRequest(message: string): ContractError {
-  return {
-    code: 'bad-request',
-    message,
-    hint: 'Send one JSON text frame per request: {"id":1,"cmd":"daemon:status","payload":{}}.',
-  };
-}
-
 export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   const { service } = opts;
-  const maxQueued = opts.maxQueuedBytes ?? 16 * 1024 * 1024;
+  const maxReply = opts.maxReplyBytes ?? MAX_REPLY_BYTES;
+  const maxEvent = opts.maxEventBytes ?? MAX_EVENT_BYTES;
+  const maxQueued = opts.maxQueuedBytes ?? 2 * MAX_REPLY_BYTES;
   const maxBad = opts.maxBadFrames ?? 100;
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
   const sockets = new Set<WebSocket>();
 
+  // Never throws: a failed send only ends that socket.
   const sendRaw = (ws: WebSocket, text: string) => {
     if (ws.readyState !== OPEN) return;
     if (ws.bufferedAmount > maxQueued) {
@@ -48,44 +52,54 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       ws.terminate();
       return;
     }
-    ws.send(text);
+    try {
+      ws.send(text);
+    } catch (err) {
+      logError('websocket send failed', err);
+      ws.terminate();
+    }
   };
 
-  // One subscription for all clients: each event is serialised once.
+  // One subscription for all clients: each event is serialised once (split to fit a frame).
   const off = service.subscribe((e) => {
     if (sockets.size === 0) return;
-    const text = JSON.stringify({ event: e.event, payload: e.payload });
-    for (const ws of sockets) sendRaw(ws, text);
+    const frames = encodeEvent(e, maxEvent, (why) =>
+      logError('websocket event dropped', new Error(why)),
+    );
+    for (const ws of sockets) for (const f of frames) sendRaw(ws, f);
   });
 
   function accept(ws: WebSocket): void {
     sockets.add(ws);
     let bad = 0;
-    const reply = (id: number | string | null, result: Result<unknown>) =>
-      sendRaw(ws, JSON.stringify({ id, result }));
-    const refuse = (id: number | string | null, message: string) => {
-      reply(id, { ok: false, error: badRequest(message) });
+    const reply = (id: RequestId | null, cmd: string, result: Result<unknown>) =>
+      sendRaw(ws, encodeReply(id, cmd, result, maxReply));
+    const refuse = (id: RequestId | null, result: Result<unknown>) => {
+      reply(id, '(request)', result);
       if (++bad > maxBad) ws.close(1008, 'too many bad requests');
     };
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
-      if (isBinary) return refuse(null, 'binary frames are not accepted; send JSON text');
-      let req: unknown;
-      try {
-        req = JSON.parse(data.toString());
-      } catch (err) {
-        return refuse(null, `request is not valid JSON: ${(err as Error).message}`);
-      }
-      const r = (
-        typeof req === 'object' && req !== null && !Array.isArray(req) ? req : {}
-      ) as Record<string, unknown>;
-      const id = typeof r.id === 'number' || typeof r.id === 'string' ? r.id : null;
-      if (id === null) return refuse(null, 'request needs an "id" (number)');
-      if (typeof r.cmd !== 'string') return refuse(id, 'request needs a "cmd" (string)');
-      service.handle(r.cmd, r.payload).then(
-        (result) => reply(id, result),
-        (err) => logError('websocket request failed', err),
-      );
+      if (isBinary)
+        return refuse(null, {
+          ok: false,
+          error: rpcError(
+            'bad-request',
+            'binary frames are not accepted',
+            'send one JSON text frame per request: {"id":1,"cmd":"daemon:status","payload":{}}',
+          ),
+        });
+      const parsed = parseRequest(data.toString());
+      if (!parsed.ok) return refuse(parsed.reply.id, parsed.reply.result);
+      const { id, cmd, payload } = parsed.req;
+      // handle() never rejects; the catch is for a bug there, so the page still gets its one answer.
+      service
+        .handle(cmd, payload)
+        .catch((err: unknown) => {
+          logError('websocket request failed', err);
+          return { ok: false as const, error: toContractError(err) };
+        })
+        .then((result) => reply(id, cmd, result));
     });
     ws.on('error', () => undefined);
     ws.on('close', () => sockets.delete(ws));

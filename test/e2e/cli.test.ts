@@ -1,6 +1,14 @@
 // Every cdesk command end to end against a running `cdesk serve` with real containerd.
 import { spawn } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DaemonStatus } from '../../common/states';
 import { requireContainerd } from '../helpers/engine';
@@ -100,6 +108,48 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
       r.stdout.endsWith('\n') && !j.toml.endsWith('\n') ? r.stdout.slice(0, -1) : r.stdout,
     );
   });
+
+  it('a flood of long and non-UTF-8 log lines: serve keeps answering and cdesk logs reads past it (issue 7 bugs 1, 2)', async () => {
+    // Its own instance, with rotation out of the way: this is about replies, not about following
+    // a rotated file.
+    const s2 = await startServe({
+      prefix: '/tmp/cdl-',
+      settings: { logRotateBytes: 512 * 1024 * 1024 },
+    });
+    const c2 = (...args: string[]) => cdesk([...args, '--control', s2.control]);
+    try {
+      expect((await c2('start', '--wait')).code).toBe(0);
+      const at = () => new Date().toISOString();
+      // 300 lines of 64 KiB carrying invalid UTF-8, then one 20 MB line, then a marker.
+      const long = Buffer.concat([
+        Buffer.from(`time="${at()}" level=info msg="`),
+        Buffer.alloc(64 * 1024, 0x61),
+        Buffer.from([0xff, 0xfe, 0xc3]),
+        Buffer.from('"\n'),
+      ]);
+      appendFileSync(s2.logFile, Buffer.concat(Array.from({ length: 300 }, () => long)));
+      appendFileSync(
+        s2.logFile,
+        Buffer.concat([Buffer.alloc(20 * 1024 * 1024, 0x62), Buffer.from('\n')]),
+      );
+      appendFileSync(s2.logFile, `time="${at()}" level=warning msg="after the flood"\n`);
+      await waitFor(
+        async () =>
+          (await c2('logs', '--grep', 'after the flood')).stdout.includes('after the flood'),
+        90_000,
+        'the marker after the flood',
+      );
+      const all = await c2('logs');
+      expect(all.stderr).not.toMatch(/may have quit/);
+      expect(all.code).toBe(0);
+      expect(all.stdout).toContain('after the flood');
+      expect((await c2('status')).code).toBe(0);
+      expect(s2.child.exitCode).toBeNull();
+      expect(await s2.stop()).toBe(0);
+    } finally {
+      s2.cleanup();
+    }
+  }, 180_000);
 
   it('settings get/set: values round-trip; a bad value exits 1 naming the field and saves nothing', async () => {
     const get = await c('settings', 'get', 'logLevel');
@@ -205,6 +255,98 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/in use/);
+  });
+
+  it('serve: a second supervisor on the same state dir fails cleanly and leaves the token alone (issue 7 bug 3)', async () => {
+    const before = readFileSync(serve.info.tokenFile, 'utf8');
+    const other = `${serve.dir}/c4.sock`;
+    const r = await cdesk([
+      'serve',
+      '--port',
+      '0',
+      '--no-autostart',
+      '--state',
+      serve.stateDir,
+      '--root',
+      `${serve.dir}/r`,
+      '--control',
+      other,
+      '--settings',
+      serve.settingsFile,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/another Containerd Desktop/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readFileSync(serve.info.tokenFile, 'utf8')).toBe(before);
+    expect(existsSync(other)).toBe(false);
+    expect((await c('status')).code).toBe(0);
+  });
+
+  it('serve: an unusable XDG_RUNTIME_DIR is an error naming the folder and the fix, no stack trace (issue 7 bug 6)', async () => {
+    // As root nothing is unwritable; a file where the folder should be fails the same way.
+    const file = `${serve.dir}/not-a-dir`;
+    writeFileSync(file, '');
+    const env = { ...process.env, XDG_RUNTIME_DIR: file };
+    const r = await cdesk(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--no-autostart',
+        '--state',
+        `${serve.dir}/s5`,
+        '--root',
+        `${serve.dir}/r5`,
+        '--settings',
+        `${serve.dir}/settings5.json`,
+      ],
+      30_000,
+      env,
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${file}/containerd-desktop`);
+    expect(r.stderr).toMatch(/XDG_RUNTIME_DIR/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('serve: a control folder other users can write to is refused (issue 7)', async () => {
+    const shared = `${serve.dir}/shared`;
+    mkdirSync(shared);
+    chmodSync(shared, 0o777);
+    const r = await cdesk([
+      'serve',
+      '--port',
+      '0',
+      '--no-autostart',
+      '--state',
+      `${serve.dir}/s6`,
+      '--control',
+      `${shared}/c.sock`,
+      '--settings',
+      `${serve.dir}/settings6.json`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/refusing the control socket folder/);
+    expect(r.stderr).toContain('chmod 700');
+    expect(existsSync(`${shared}/c.sock`)).toBe(false);
+  });
+
+  it('serve: a closed stdout (serve --json | head -1) does not stop supervision (issue 7 bug 4)', async () => {
+    const s2 = await startServe({ prefix: '/tmp/cdp-' });
+    try {
+      // The reader went away, as `| head -1` does after the first line.
+      s2.child.stdout!.destroy();
+      const started = await cdesk(['start', '--wait', '--control', s2.control]);
+      expect(started.code).toBe(0);
+      // The state lines of that start went to the closed pipe.
+      await new Promise((r) => setTimeout(r, 500));
+      expect(s2.child.exitCode).toBeNull();
+      const st = await cdesk(['status', '--json', '--control', s2.control]);
+      expect((JSON.parse(st.stdout) as DaemonStatus).state).toBe('running');
+      expect(await s2.stop()).toBe(0);
+    } finally {
+      s2.cleanup();
+    }
   });
 
   it('serve: the token file is private and matches the URL', () => {

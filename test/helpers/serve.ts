@@ -150,13 +150,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run `cdesk ARGS…` to completion. */
-export function cdesk(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+/** Run `cdesk ARGS…` to completion (`env` replaces the environment when given). */
+export function cdesk(
+  args: string[],
+  timeoutMs = 60_000,
+  env?: NodeJS.ProcessEnv,
+): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CDESK, ...args],
-      { timeout: timeoutMs },
+      { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024, ...(env ? { env } : {}) },
       (error, stdout, stderr) => {
         const code =
           error && typeof (error as NodeJS.ErrnoException).code === 'number'

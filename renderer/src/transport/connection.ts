@@ -1,5 +1,6 @@
 // Connection state for transports that can drop (the WebSocket); the preload API is always connected.
 import type { ContractClient, ContractError } from '../../../common/contract';
+import { disconnectedError as rpcDisconnected } from '../../../common/rpc';
 
 export type ConnectionState = 'connecting' | 'open' | 'closed';
 
@@ -14,9 +15,8 @@ export function isConnectionAware(c: ContractClient): c is ContractClient & Conn
 
 /** The error every call still pending gets when the socket drops. */
 export function disconnectedError(detail: string): ContractError {
-  return {
-    code: 'disconnected',
-    message: `lost the connection to Containerd Desktop (${detail})`,
-    hint: 'the page reconnects by itself; if it does not, check that the app (or `cdesk` headless mode) is still running, then try again',
-  };
+  return rpcDisconnected(
+    detail,
+    'the page reconnects by itself; if it does not, check that the app (or `cdesk` headless mode) is still running, then try again',
+  );
 }

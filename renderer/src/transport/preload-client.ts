@@ -1,33 +1,21 @@
 // ContractClient over the preload API (Electron window): a thin typed wrapper.
-import type {
-  CommandName,
-  CommandPayload,
-  CommandResults,
-  ContractClient,
-  Result,
-} from '../../../common/contract';
+import type { ContractClient } from '../../../common/contract';
+import { transportFailure } from '../../../common/rpc';
+import { asResult } from '../../../common/rpc-client';
 import type { CdeskApi } from './preload-api';
 
 export function preloadClient(api: CdeskApi): ContractClient {
   return {
-    async invoke<C extends CommandName>(
-      name: C,
-      payload: CommandPayload<C>,
-    ): Promise<Result<CommandResults[C]>> {
-      try {
-        return (await api.invoke(name, payload)) as Result<CommandResults[C]>;
-      } catch (e) {
-        // Electron rejects only when IPC itself breaks; errors from handlers arrive as data.
-        return {
-          ok: false,
-          error: {
-            code: 'ipc-error',
-            message: `${name} failed: ${e instanceof Error ? e.message : String(e)}`,
-            hint: 'restart Containerd Desktop; if this keeps happening, collect diagnostics and report it',
-          },
-        };
-      }
-    },
+    invoke: (name, payload) =>
+      asResult(
+        name,
+        payload,
+        // The preload answers errors as data; a rejection means IPC itself broke.
+        api.invoke(name, payload).catch((e: unknown) => ({
+          ok: false as const,
+          error: transportFailure(name, e),
+        })),
+      ),
     subscribe: (listener) => api.subscribe(listener),
   };
 }

@@ -1,17 +1,7 @@
-// ContractClient over a WebSocket to the headless server: JSON frames, reconnect with backoff.
-//
-// Frames (one JSON object per WebSocket text message):
-//   client → server  {"id": <int>, "cmd": <CommandName>, "payload": <object>}
-//   server → client  {"id": <int>, "result": {"ok": true, "value": …} | {"ok": false, "error": {…}}}
-//   server → client  {"event": <EventName>, "payload": <EventPayloads[event]>}
-import type {
-  AnyEvent,
-  CommandName,
-  CommandPayload,
-  CommandResults,
-  ContractClient,
-  Result,
-} from '../../../common/contract';
+// ContractClient over a WebSocket to the headless server: the one envelope (common/rpc.ts) as JSON
+// text frames, calls matched by the shared RpcCalls, reconnect with backoff.
+import type { AnyEvent, ContractClient } from '../../../common/contract';
+import { asResult, RpcCalls } from '../../../common/rpc-client';
 import { disconnectedError, type ConnectionAware, type ConnectionState } from './connection';
 
 /** The subset of the browser WebSocket this client uses (tests pass a fake). */
@@ -33,19 +23,13 @@ export interface WsClientOptions {
   maxBackoffMs?: number;
 }
 
-type Pending = {
-  name: CommandName;
-  resolve: (r: Result<unknown>) => void;
-  frame: string;
-  sent: boolean;
-};
-
 const OPEN = 1;
 
 export class WsClient implements ContractClient, ConnectionAware {
   private socket: SocketLike | null = null;
-  private nextId = 1;
-  private readonly pending = new Map<number, Pending>();
+  private readonly calls = new RpcCalls();
+  /** Frames of calls made while (re)connecting, sent once the socket opens. */
+  private readonly unsent = new Map<number, string>();
   private readonly listeners = new Set<(e: AnyEvent) => void>();
   private readonly connListeners = new Set<(s: ConnectionState) => void>();
   private state: ConnectionState = 'connecting';
@@ -66,23 +50,17 @@ export class WsClient implements ContractClient, ConnectionAware {
     this.connect();
   }
 
-  invoke<C extends CommandName>(
-    name: C,
-    payload: CommandPayload<C>,
-  ): Promise<Result<CommandResults[C]>> {
-    return new Promise((resolve) => {
-      if (this.disposed) {
-        resolve({ ok: false, error: disconnectedError('client closed') });
-        return;
-      }
-      const id = this.nextId++;
-      const frame = JSON.stringify({ id, cmd: name, payload });
-      const p: Pending = { name, resolve: resolve as Pending['resolve'], frame, sent: false };
-      this.pending.set(id, p);
+  invoke: ContractClient['invoke'] = (name, payload) => {
+    if (this.disposed)
+      return Promise.resolve({ ok: false, error: disconnectedError('client closed') });
+    const call = this.calls.start(name, payload);
+    if (call.frame !== null) {
       // Calls made while (re)connecting wait for the socket to open, or fail when it closes.
-      if (this.socket && this.socket.readyState === OPEN) this.send(p);
-    });
-  }
+      if (this.socket && this.socket.readyState === OPEN) this.socket.send(call.frame);
+      else this.unsent.set(call.id, call.frame);
+    }
+    return asResult(name, payload, call.result);
+  };
 
   subscribe(listener: (e: AnyEvent) => void): () => void {
     this.listeners.add(listener);
@@ -123,7 +101,8 @@ export class WsClient implements ContractClient, ConnectionAware {
     s.onopen = () => {
       this.attempt = 0;
       this.setState('open');
-      for (const p of this.pending.values()) if (!p.sent) this.send(p);
+      for (const frame of this.unsent.values()) s.send(frame);
+      this.unsent.clear();
     };
     s.onmessage = (ev) => this.receive(ev.data);
     s.onerror = () => {
@@ -146,38 +125,15 @@ export class WsClient implements ContractClient, ConnectionAware {
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
   }
 
-  private send(p: Pending): void {
-    p.sent = true;
-    this.socket?.send(p.frame);
-  }
-
   private failAll(detail: string): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of all) p.resolve({ ok: false, error: disconnectedError(detail) });
+    this.unsent.clear();
+    this.calls.failAll(disconnectedError(detail));
   }
 
   private receive(data: unknown): void {
     if (typeof data !== 'string') return;
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      return;
-    }
-    if (typeof msg !== 'object' || msg === null) return;
-    const m = msg as { id?: unknown; result?: unknown; event?: unknown; payload?: unknown };
-    if (typeof m.id === 'number' && typeof m.result === 'object' && m.result !== null) {
-      const p = this.pending.get(m.id);
-      if (!p) return;
-      this.pending.delete(m.id);
-      p.resolve(m.result as Result<unknown>);
-      return;
-    }
-    if (typeof m.event === 'string') {
-      const e = { event: m.event, payload: m.payload } as AnyEvent;
-      for (const l of [...this.listeners]) l(e);
-    }
+    const e = this.calls.receive(data);
+    if (e) for (const l of [...this.listeners]) l(e);
   }
 
   private setState(s: ConnectionState): void {

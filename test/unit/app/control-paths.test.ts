@@ -2,7 +2,11 @@ import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultControlPath, ensureControlDir } from '../../../main/app/control-paths';
+import {
+  defaultControlPath,
+  ensureControlDir,
+  unsafeFolderReason,
+} from '../../../main/app/control-paths';
 
 describe('defaultControlPath', () => {
   it('uses XDG_RUNTIME_DIR', () => {
@@ -30,5 +34,20 @@ describe('ensureControlDir', () => {
     await ensureControlDir(sock);
     expect((await fsp.stat(path.dirname(sock))).mode & 0o777).toBe(0o700);
     await fsp.rm(base, { recursive: true, force: true });
+  });
+});
+
+describe('unsafeFolderReason (the folder rule ssh-agent and tmux apply)', () => {
+  it.each([
+    ['ours, 0700', { uid: 1000, mode: 0o40700 }, null],
+    ["root's, 0755", { uid: 0, mode: 0o40755 }, null],
+    ['group-writable', { uid: 1000, mode: 0o40770 }, /its group/],
+    ['world-writable', { uid: 1000, mode: 0o40777 }, /every user/],
+    ["/tmp-like (root's, 1777)", { uid: 0, mode: 0o41777 }, /every user/],
+    ["another user's", { uid: 1001, mode: 0o40700 }, /another user \(uid 1001\)/],
+  ])('%s', (_what, st, want) => {
+    const why = unsafeFolderReason(st, 1000);
+    if (want === null) expect(why).toBeNull();
+    else expect(why).toMatch(want);
   });
 });

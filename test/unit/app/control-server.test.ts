@@ -8,7 +8,7 @@ import { connectControl } from '../../../main/app/control-client';
 import { startControlServer, type ControlServer } from '../../../main/app/control-server';
 import { createService, type Service } from '../../../main/app/service';
 import { createSettingsStore } from '../../../main/app/settings-store';
-import { FakeEngine } from './fake-engine';
+import { FakeEngine, line } from './fake-engine';
 
 const info = (): AppInfo => ({
   appVersion: 't',
@@ -129,7 +129,7 @@ describe('control server', () => {
     const big = JSON.stringify({
       id: 1,
       cmd: 'daemon:start',
-      payload: { pad: 'x'.repeat(70 * 1024) },
+      payload: { pad: 'x'.repeat(300 * 1024) },
     });
     r.send(`${big}\n`);
     expect(await r.next()).toMatchObject({
@@ -147,7 +147,7 @@ describe('control server', () => {
       hint: expect.stringMatching(/--control/),
     });
     const c = await connectControl(sock);
-    expect((await c.call('daemon:status', {})).ok).toBe(true);
+    expect((await c.invoke('daemon:status', {})).ok).toBe(true);
     c.close();
   });
 
@@ -162,7 +162,7 @@ describe('control server', () => {
     await expect(connectControl(sock)).rejects.toMatchObject({ code: 'no-app' });
     await start();
     const c = await connectControl(sock);
-    expect((await c.call('daemon:status', {})).ok).toBe(true);
+    expect((await c.invoke('daemon:status', {})).ok).toBe(true);
     c.close();
   });
 
@@ -188,7 +188,7 @@ describe('control server', () => {
     const c = await start();
     await b.close();
     const client = await connectControl(sock);
-    expect((await client.call('daemon:status', {})).ok).toBe(true);
+    expect((await client.invoke('daemon:status', {})).ok).toBe(true);
     client.close();
     await c.close();
   });
@@ -222,6 +222,138 @@ describe('control server', () => {
   });
 });
 
+describe('control server: every request gets one bounded answer (issue 7)', () => {
+  const bigLines = (n: number, bytes: number) =>
+    Array.from({ length: n }, (_, i) => ({ ...line(i + 1), raw: 'x'.repeat(bytes) }));
+
+  it('answers a reply over the cap with reply-too-large as data and keeps the connection', async () => {
+    await startControlServer({ path: sock, service, maxReplyBytes: 64 * 1024 }).then((s) =>
+      servers.push(s),
+    );
+    engine.logs = bigLines(30, 10_000);
+    const c = await connectControl(sock);
+    const r = await c.invoke('logs:read', { maxBytes: 1024 * 1024 });
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'reply-too-large', hint: expect.stringMatching(/maxBytes|nextSeq/) },
+    });
+    // Same connection, next request: nothing was dropped.
+    expect((await c.invoke('daemon:status', {})).ok).toBe(true);
+    c.close();
+  });
+
+  it('delivers a big reply whole to a client that is not reading yet (no slow-reader cut)', async () => {
+    await startControlServer({ path: sock, service, maxQueuedBytes: 64 * 1024 }).then((s) =>
+      servers.push(s),
+    );
+    engine.logs = bigLines(90, 10_000);
+    const r = await raw();
+    r.c.pause();
+    r.send('{"id":1,"cmd":"logs:read","payload":{"limit":90}}\n');
+    await new Promise((res) => setTimeout(res, 200));
+    r.c.resume();
+    const reply = await r.next();
+    expect(reply).toMatchObject({ id: 1, result: { ok: true } });
+    expect((reply.result as { value: { lines: unknown[] } }).value.lines).toHaveLength(90);
+    r.c.destroy();
+  });
+
+  it('answers even when the service throws (a bug there must not leave a caller waiting)', async () => {
+    const broken: Service = {
+      ...service,
+      handle: () => Promise.reject(new Error('boom')),
+    };
+    servers.push(
+      await startControlServer({ path: sock, service: broken, logError: () => undefined }),
+    );
+    const c = await connectControl(sock);
+    expect(await c.invoke('daemon:status', {})).toMatchObject({
+      ok: false,
+      error: { code: 'internal' },
+    });
+    c.close();
+  });
+
+  it('splits a big log batch into events under the cap, every line in order', async () => {
+    const s = createService({
+      engine,
+      settings: createSettingsStore({ file: path.join(dir, 's2.json') }),
+      info,
+      batching: { maxBatchBytes: 64 * 1024 * 1024, maxBacklogBytes: 256 * 1024 * 1024 },
+    });
+    servers.push(await startControlServer({ path: sock, service: s, maxEventBytes: 8 * 1024 }));
+    const r = await raw();
+    r.send('{"id":1,"cmd":"events:subscribe"}\n');
+    await r.next(1);
+    engine.emit({ type: 'log', lines: bigLines(100, 500) });
+    await expect
+      .poll(
+        () => r.got.slice(1).flatMap((m) => (m as { payload: { lines: unknown[] } }).payload.lines),
+        { timeout: 15_000 },
+      )
+      .toHaveLength(100);
+    const frames = r.got.slice(1) as { payload: { lines: { seq: number }[] } }[];
+    expect(frames.length).toBeGreaterThan(5);
+    for (const f of frames)
+      expect(Buffer.byteLength(JSON.stringify(f))).toBeLessThanOrEqual(8 * 1024);
+    expect(frames.flatMap((f) => f.payload.lines.map((l) => l.seq))).toEqual(
+      Array.from({ length: 100 }, (_, i) => i + 1),
+    );
+    r.c.destroy();
+    s.dispose();
+  });
+});
+
+describe('control socket folder (issue 7: refuse what ssh-agent and tmux refuse)', () => {
+  it('refuses a world-writable folder, naming it and the fix', async () => {
+    const shared = path.join(dir, 'shared');
+    await fsp.mkdir(shared);
+    await fsp.chmod(shared, 0o777);
+    const p = path.join(shared, 'c.sock');
+    await expect(start(p)).rejects.toMatchObject({
+      code: 'control-dir-unsafe',
+      message: expect.stringContaining(shared),
+      hint: expect.stringMatching(/chmod 700|--control/),
+    });
+    expect(await fsp.readdir(shared)).toEqual([]);
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('refuses a folder owned by another user', async () => {
+    const theirs = path.join(dir, 'theirs');
+    await fsp.mkdir(theirs, { mode: 0o700 });
+    await fsp.chown(theirs, 4321, 4321);
+    await expect(start(path.join(theirs, 'c.sock'))).rejects.toMatchObject({
+      code: 'control-dir-unsafe',
+      message: expect.stringContaining('another user (uid 4321)'),
+    });
+  });
+
+  it('reports a folder it cannot create as control-dir, naming it (no stack trace)', async () => {
+    const file = path.join(dir, 'a-file');
+    await fsp.writeFile(file, '');
+    await expect(start(path.join(file, 'sub', 'c.sock'))).rejects.toMatchObject({
+      code: 'control-dir',
+      message: expect.stringContaining(path.join(file, 'sub')),
+      hint: expect.stringMatching(/XDG_RUNTIME_DIR|--control/),
+    });
+  });
+
+  it.skipIf(process.getuid?.() !== 0)(
+    'the client refuses a socket bound by another user (its owner is the peer uid)',
+    async () => {
+      await start();
+      await fsp.chown(sock, 4321, 4321);
+      await expect(connectControl(sock)).rejects.toMatchObject({ code: 'control-denied' });
+    },
+  );
+
+  it('the client refuses a socket in a folder others can write to', async () => {
+    await start();
+    await fsp.chmod(path.dirname(sock), 0o777);
+    await expect(connectControl(sock)).rejects.toMatchObject({ code: 'control-dir-unsafe' });
+  });
+});
+
 describe('control client', () => {
   it('reports no-app when the socket does not exist', async () => {
     await expect(connectControl(path.join(dir, 'nope.sock'))).rejects.toMatchObject({
@@ -230,13 +362,13 @@ describe('control client', () => {
     });
   });
 
-  it('fails pending calls with connection-lost when the app goes away', async () => {
+  it('fails pending calls with disconnected when the app goes away', async () => {
     const s = await start();
     engine.onStart = () => new Promise(() => undefined);
     const c = await connectControl(sock);
-    const pending = c.call('daemon:start', {});
+    const pending = c.invoke('daemon:start', {});
     await expect.poll(() => engine.calls.length).toBe(1);
     await s.close();
-    expect(await pending).toMatchObject({ ok: false, error: { code: 'connection-lost' } });
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'disconnected' } });
   });
 });

@@ -9,7 +9,7 @@ import type {
   StateEvent,
 } from '../../../common/states';
 import { levelAtLeast } from '../../../common/log-levels';
-import type { Engine, LogQuery } from '../../../main/engine/types';
+import type { Engine, LogPage, LogQuery } from '../../../main/engine/types';
 
 export function status(
   state: DaemonState = 'stopped',
@@ -96,12 +96,27 @@ export class FakeEngine implements Engine {
     this.calls.push('restart');
     return this.transition('running');
   }
-  readLogs(q: LogQuery): CommandResults['logs:read'] {
+  /** Replace to make claim() fail (another supervisor owns the state dir). */
+  onClaim: () => Promise<void> = async () => undefined;
+  claim(): Promise<void> {
+    this.calls.push('claim');
+    return this.onClaim();
+  }
+  /** Like the ring: oldest first from sinceSeq, cut at maxBytes of raw text (nextSeq then says where to go on). */
+  readLogs(q: LogQuery): LogPage {
     this.calls.push(`readLogs ${JSON.stringify(q)}`);
-    const lines = this.logs
+    const all = this.logs
       .filter((l) => l.seq > (q.sinceSeq ?? -1) && (!q.level || levelAtLeast(l.level, q.level)))
       .slice(-(q.limit ?? 1000));
-    return { lines, lastSeq: this.logs.at(-1)?.seq ?? 0 };
+    const lines: LogLine[] = [];
+    let bytes = 0;
+    for (const l of all) {
+      bytes += Buffer.byteLength(l.raw);
+      if (lines.length > 0 && q.maxBytes !== undefined && bytes > q.maxBytes) break;
+      lines.push(l);
+    }
+    const cut = lines.length < all.length;
+    return { lines, lastSeq: this.logs.at(-1)?.seq ?? 0, nextSeq: cut ? lines.at(-1)!.seq : null };
   }
   healthHistory(): CommandResults['health:history'] {
     return { samples: [], restarts: [] };

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectControl } from '../../../main/app/control-client';
 import { createAppHost, type AppHost } from '../../../main/app/host';
+import { EngineError } from '../../../main/engine/errors';
+import { FakeEngine } from './fake-engine';
 
 let dir: string;
 const hosts: AppHost[] = [];
@@ -44,10 +46,10 @@ describe('createAppHost (real Supervisor)', () => {
     });
     expect(h.info().appVersion).toMatch(/^\d+\.\d+\.\d+/);
     const c = await connectControl(path.join(dir, 'c.sock'));
-    const r = await c.call('daemon:status', {});
+    const r = await c.invoke('daemon:status', {});
     expect(r).toMatchObject({
       ok: true,
-      value: { state: 'stopped', paths: { root: path.join(dir, 'root') } },
+      value: { state: 'stopped', paths: { root: expect.stringContaining(path.join(dir, 'root')) } },
     });
     c.close();
   });
@@ -83,5 +85,30 @@ describe('createAppHost (real Supervisor)', () => {
     const h = await host();
     expect(h.warnings[0]).toContain(path.join(dir, 'settings.json'));
     expect(await fsp.readFile(path.join(dir, 'settings.json'), 'utf8')).toBe('[1,2');
+  });
+
+  it('with claimStateDir, a state dir another supervisor owns fails with its error and publishes nothing', async () => {
+    const engine = new FakeEngine();
+    engine.onClaim = async () => {
+      throw new EngineError(
+        'busy',
+        'another Containerd Desktop (pid 1) already supervises this state directory',
+        'use it',
+      );
+    };
+    const sock = path.join(dir, 'other.sock');
+    await expect(
+      createAppHost({
+        mode: 'headless',
+        settingsFile: path.join(dir, 'settings.json'),
+        controlSocket: sock,
+        claimStateDir: true,
+        createEngine: () => engine,
+        log: quiet,
+      }),
+    ).rejects.toMatchObject({ code: 'busy' });
+    await expect(fsp.stat(sock)).rejects.toThrow();
+    // Claimed first; then left alone (never stopped, nothing published).
+    expect(engine.calls).toEqual(['claim', 'shutdown true']);
   });
 });

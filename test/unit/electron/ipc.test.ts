@@ -1,18 +1,26 @@
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import type { IpcMainInvokeEvent } from 'electron';
-import { COMMAND_NAMES, type AnyEvent, type Result } from '../../../common/contract';
 import {
-  EVENT_CHANNEL,
-  INVOKE_CHANNEL,
+  COMMAND_NAMES,
+  type AnyEvent,
+  type AppInfo,
+  type CommandName,
+  type Result,
+} from '../../../common/contract';
+import { IPC_COMMANDS_CHANNEL, IPC_EVENT_CHANNEL, ipcChannel } from '../../../common/rpc';
+import { createService } from '../../../main/app/service';
+import { createSettingsStore } from '../../../main/app/settings-store';
+import {
   forwardEvents,
+  invokeReply,
   registerIpc,
   removeForeignIpc,
   senderAllowed,
   type IpcService,
 } from '../../../main/electron/ipc';
 import { appOrigins } from '../../../main/electron/origins';
-import { PRELOAD_COMMAND_NAMES, isCommandName } from '../../../preload/command-names';
+import { FakeEngine, line } from '../app/fake-engine';
 
 const APP_DIR = '/opt/Containerd Desktop/resources/app.asar/dist/renderer';
 const INDEX = `file://${encodeURI(APP_DIR)}/index.html`;
@@ -72,58 +80,93 @@ describe('senderAllowed', () => {
 
 type Handler = (event: IpcMainInvokeEvent, ...args: unknown[]) => Promise<unknown>;
 
-/** A fake ipcMain plus a way to invoke the registered handler as a given frame. */
-function setup(
-  handle: IpcService['handle'] = async (name) => ({ ok: true, value: { echoed: name } }),
-) {
+const info = (): AppInfo => ({
+  appVersion: 't',
+  controlSocket: null,
+  logsDir: '/',
+  settingsFile: '/s',
+  mode: 'electron',
+});
+
+/** A fake ipcMain over the real service (FakeEngine), and a way to invoke a channel as a given frame. */
+function setup(handle?: IpcService['handle']) {
   const handlers = new Map<string, Handler>();
   const ipcMain = {
     handle: vi.fn((channel: string, fn: Handler) => void handlers.set(channel, fn)),
     removeHandler: vi.fn((channel: string) => void handlers.delete(channel)),
   };
-  const service = { handle: vi.fn(handle) };
+  const engine = new FakeEngine();
+  const real = createService({
+    engine,
+    settings: createSettingsStore({ file: '/nonexistent/cdesk-ipc-test/settings.json' }),
+    info,
+  });
+  const service = { handle: vi.fn(handle ?? real.handle) };
   const dispose = registerIpc(ipcMain as never, service, {
     isTrustedSender: (s) => senderAllowed(s, ORIGINS),
   });
   const mainFrame = { url: INDEX };
-  const invoke = (args: unknown[], frame: { url: string } | null = mainFrame, top = mainFrame) => {
-    const fn = handlers.get(INVOKE_CHANNEL);
-    if (!fn) throw new Error('no handler');
+  const call = (
+    channel: string,
+    args: unknown[],
+    frame: { url: string } | null = mainFrame,
+    top = mainFrame,
+  ) => {
+    const fn = handlers.get(channel);
+    if (!fn) throw new Error(`no handler for ${channel}`);
     const event = {
       sender: { mainFrame: top },
       senderFrame: frame,
     } as unknown as IpcMainInvokeEvent;
-    return fn(event, ...args) as Promise<Result<unknown>>;
+    return fn(event, ...args);
   };
-  return { ipcMain, service, dispose, invoke, handlers, mainFrame };
+  /** Invoke a command the way the preload does; the reply is the envelope's text. */
+  const invoke = async (
+    name: CommandName,
+    payload?: unknown,
+    frame?: { url: string } | null,
+    top?: { url: string },
+  ) => {
+    const text = await call(ipcChannel(name), payload === undefined ? [] : [payload], frame, top);
+    expect(typeof text).toBe('string');
+    return (JSON.parse(text as string) as { result: Result<unknown> }).result;
+  };
+  return { ipcMain, service, engine, dispose, invoke, call, handlers, mainFrame };
 }
 
 describe('registerIpc', () => {
-  it('registers one handler on contract:invoke and removes it on dispose', () => {
-    const { ipcMain, dispose, handlers } = setup();
-    expect(ipcMain.handle).toHaveBeenCalledTimes(1);
-    expect([...handlers.keys()]).toEqual(['contract:invoke']);
+  it('registers one handler per contract command (plus the command list) and removes them all', () => {
+    const { dispose, handlers } = setup();
+    expect([...handlers.keys()].sort()).toEqual(
+      [...COMMAND_NAMES.map(ipcChannel), IPC_COMMANDS_CHANNEL].sort(),
+    );
     dispose();
     expect(handlers.size).toBe(0);
   });
 
-  it('passes a good command from the main frame to the service with the parsed payload', async () => {
-    const { service, invoke } = setup();
-    const r = await invoke(['logs:read', { level: 'warn', limit: 10 }]);
-    expect(r).toEqual({ ok: true, value: { echoed: 'logs:read' } });
+  it('lists the commands to a trusted sender only', async () => {
+    const { call } = setup();
+    expect(await call(IPC_COMMANDS_CHANNEL, [])).toEqual(COMMAND_NAMES);
+    const evil = { url: 'http://evil/' };
+    expect(await call(IPC_COMMANDS_CHANNEL, [], evil, evil)).toEqual([]);
+  });
+
+  it("passes a command from the main frame to the service under its channel's name", async () => {
+    const { service, engine, invoke } = setup();
+    engine.logs = [line(1, 'warn')];
+    const r = await invoke('logs:read', { level: 'warn', limit: 10 });
+    expect(r).toMatchObject({ ok: true, value: { lines: [{ seq: 1 }] } });
     expect(service.handle).toHaveBeenCalledWith('logs:read', { level: 'warn', limit: 10 });
   });
 
   it('treats a missing payload as empty', async () => {
-    const { service, invoke } = setup();
-    await invoke(['daemon:status']);
-    expect(service.handle).toHaveBeenCalledWith('daemon:status', {});
+    const { invoke } = setup();
+    expect(await invoke('daemon:status')).toMatchObject({ ok: true, value: { state: 'stopped' } });
   });
 
   it('rejects an iframe sender with forbidden-sender and never calls the service', async () => {
     const { service, invoke } = setup();
-    const iframe = { url: INDEX };
-    const r = await invoke(['daemon:stop', {}], iframe);
+    const r = await invoke('daemon:stop', {}, { url: INDEX });
     expect(r).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
     expect(service.handle).not.toHaveBeenCalled();
   });
@@ -131,63 +174,78 @@ describe('registerIpc', () => {
   it('rejects a main frame from another origin', async () => {
     const { service, invoke } = setup();
     const evil = { url: 'http://evil/' };
-    const r = await invoke(['daemon:stop', {}], evil, evil);
+    const r = await invoke('daemon:stop', {}, evil, evil);
     expect(r).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
     expect(service.handle).not.toHaveBeenCalled();
   });
 
   it('rejects a sender whose frame is gone', async () => {
     const { invoke } = setup();
-    const r = await invoke(['daemon:status', {}], null);
+    const r = await invoke('daemon:status', {}, null);
     expect(r).toMatchObject({ ok: false, error: { code: 'forbidden-sender' } });
   });
 
-  it('rejects an unknown command as data', async () => {
-    const { service, invoke } = setup();
-    const r = await invoke(['shell:exec', { cmd: 'rm -rf /' }]);
-    expect(r).toMatchObject({ ok: false, error: { code: 'unknown-command' } });
-    expect(service.handle).not.toHaveBeenCalled();
+  it('has no channel for anything outside the contract', () => {
+    const { handlers } = setup();
+    expect(handlers.has(ipcChannel('shell:exec' as CommandName))).toBe(false);
   });
 
-  it('rejects a bad payload as data, naming the field', async () => {
-    const { service, invoke } = setup();
-    const r = await invoke(['logs:read', { limit: -1 }]);
+  it('rejects a bad payload as data, naming the field, and runs nothing', async () => {
+    const { engine, invoke } = setup();
+    const r = await invoke('logs:read', { limit: -1 });
     expect(r).toMatchObject({
       ok: false,
       error: { code: 'bad-payload', fields: [{ field: 'limit' }] },
     });
-    expect(service.handle).not.toHaveBeenCalled();
+    expect(engine.calls).toEqual([]);
   });
 
   it('rejects extra payload keys', async () => {
     const { invoke } = setup();
-    const r = await invoke(['daemon:start', { force: true }]);
+    const r = await invoke('daemon:start', { force: true });
     expect(r).toMatchObject({ ok: false, error: { code: 'bad-payload' } });
   });
 
   it('returns service errors as data unchanged', async () => {
     const err = {
       ok: false as const,
-      error: { code: 'not-running', message: 'no daemon', hint: 'start it' },
+      error: { code: 'busy' as const, message: 'no daemon', hint: 'start it' },
     };
     const { invoke } = setup(async () => err);
-    expect(await invoke(['daemon:stop', {}])).toEqual(err);
+    expect(await invoke('daemon:stop', {})).toEqual(err);
   });
 
   it('turns a throwing service into an internal error result', async () => {
     const { invoke } = setup(async () => {
       throw new Error('boom');
     });
-    const r = await invoke(['daemon:start', {}]);
-    expect(r).toMatchObject({
+    expect(await invoke('daemon:start', {})).toMatchObject({
       ok: false,
-      error: { code: 'internal', message: 'daemon:start failed: boom' },
+      error: { code: 'internal', message: 'internal error: boom' },
+    });
+  });
+
+  it('bounds the reply like every transport: over the cap is reply-too-large', async () => {
+    const event = {
+      sender: { mainFrame: null },
+      senderFrame: null,
+    } as unknown as IpcMainInvokeEvent;
+    const text = await invokeReply(
+      { handle: async () => ({ ok: true, value: 'x'.repeat(10_000) }) },
+      { isTrustedSender: () => true },
+      event,
+      'settings:get',
+      {},
+      4096,
+    );
+    expect(JSON.parse(text)).toMatchObject({
+      result: { ok: false, error: { code: 'reply-too-large' } },
     });
   });
 });
 
 describe('removeForeignIpc', () => {
-  it("drops electron-log's listeners and handler so only the contract channel remains", () => {
+  it("drops electron-log's listeners and handler so only the contract channels remain", () => {
     const ipcMain = { removeAllListeners: vi.fn(), removeHandler: vi.fn() };
     removeForeignIpc(ipcMain as never);
     expect(ipcMain.removeAllListeners).toHaveBeenCalledWith('__ELECTRON_LOG__');
@@ -209,12 +267,27 @@ describe('forwardEvents', () => {
     };
   }
 
-  it('sends every event to the window on contract:event', () => {
+  it('sends every event to the window on the event channel, as the envelope text', () => {
     const svc = fakeService();
     const wc = { send: vi.fn(), isDestroyed: () => false };
     forwardEvents(svc, () => wc);
     svc.emit(event);
-    expect(wc.send).toHaveBeenCalledWith(EVENT_CHANNEL, event);
+    expect(wc.send).toHaveBeenCalledWith(IPC_EVENT_CHANNEL, JSON.stringify(event));
+  });
+
+  it('splits a big log batch into bounded frames', () => {
+    const svc = fakeService();
+    const wc = { send: vi.fn(), isDestroyed: () => false };
+    forwardEvents(svc, () => wc, 4096);
+    const lines = Array.from({ length: 50 }, (_, i) => ({ ...line(i + 1), raw: 'r'.repeat(300) }));
+    svc.emit({ event: 'logs:lines', payload: { lines } });
+    const frames = wc.send.mock.calls.map((c) => c[1] as string);
+    expect(frames.length).toBeGreaterThan(1);
+    for (const f of frames) expect(Buffer.byteLength(f)).toBeLessThanOrEqual(4096);
+    const seqs = frames.flatMap((f) =>
+      (JSON.parse(f).payload.lines as { seq: number }[]).map((l) => l.seq),
+    );
+    expect(seqs).toEqual(lines.map((l) => l.seq));
   });
 
   it('drops events while there is no live window, and stops after unsubscribe', () => {
@@ -231,17 +304,4 @@ describe('forwardEvents', () => {
     expect(dead.send).not.toHaveBeenCalled();
     expect(target.send).not.toHaveBeenCalled();
   });
-});
-
-describe('preload command names', () => {
-  it('match the contract exactly', () => {
-    expect([...PRELOAD_COMMAND_NAMES].sort()).toEqual([...COMMAND_NAMES].sort());
-  });
-
-  it.each(['__proto__', 'toString', 'constructor', 'hasOwnProperty', '', 'daemon:Start', 42, null])(
-    'refuse %j',
-    (name) => {
-      expect(isCommandName(name)).toBe(false);
-    },
-  );
 });

@@ -1,0 +1,72 @@
+// The closed list of error codes that may cross any transport; the type (here) and the schema (contract.ts) derive from it.
+// No zod import: the preload bundle uses this list and must stay small.
+
+/**
+ * Every `error.code` a client can see. Adding a code is one line here; a code not listed here is a
+ * type error wherever an error is built (ContractError, AppError, EngineError).
+ */
+export const ERROR_CODES = [
+  // The request itself (any transport).
+  'unknown-command',
+  'bad-request',
+  'bad-payload',
+  'request-too-large',
+  /** The answer exists but is bigger than a reply may be: page it (logs:read maxBytes / sinceSeq). */
+  'reply-too-large',
+  /** The transport broke (IPC threw, socket write failed…); the command may or may not have run. */
+  'transport-failed',
+  /** The connection closed with the request unanswered. */
+  'disconnected',
+  'forbidden-sender',
+  'internal',
+  // Reaching the app (CLI → control socket).
+  'no-app',
+  'control-denied',
+  'control-connect',
+  'control-listen',
+  'control-dir',
+  'control-dir-unsafe',
+  'control-path-taken',
+  'control-path-too-long',
+  'control-in-use',
+  // Headless mode.
+  'port-in-use',
+  'listen-failed',
+  'renderer-missing',
+  'token-file',
+  // Settings.
+  'invalid-settings',
+  'invalid-override',
+  'settings-write',
+  // The engine (EngineError).
+  'binary-missing',
+  'binary-not-executable',
+  'binary-is-directory',
+  'config-invalid',
+  'overrides-invalid',
+  'socket-path-too-long',
+  'state-dir',
+  'pidfile-write',
+  'spawn-failed',
+  'startup-timeout',
+  'crash-loop',
+  'busy',
+  // containerd's own API (inside commands).
+  /** No containerd API client in this instance, or containerd is not reachable right now. */
+  'containerd-api-unavailable',
+  'containerd-api-error',
+  'containerd-timeout',
+  'not-found',
+  'already-exists',
+  'in-use',
+  'failed-precondition',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+const KNOWN: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** Is `code` on the list? (For data arriving from outside, e.g. a reply read off a socket.) */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && KNOWN.has(code);
+}

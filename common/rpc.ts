@@ -1,0 +1,269 @@
+// The one envelope every transport carries (control socket, WebSocket, Electron IPC): its parser, its
+// byte-bounded encoder and the one error builder. No zod and no Node: the preload and the page use it.
+//
+//   client → server  {"id": 1, "cmd": "daemon:status", "payload": {}}
+//   server → client  {"id": 1, "result": {"ok": true, "value": …} | {"ok": false, "error": {code, message, hint}}}
+//   server → client  {"event": "logs:lines", "payload": {…}}
+import type { AnyEvent, CommandName, ContractError, Result } from './contract';
+import { isErrorCode, type ErrorCode } from './errors';
+import type { FieldError } from './settings';
+
+export type RequestId = number | string;
+export interface RpcRequest {
+  id: RequestId;
+  cmd: string;
+  payload?: unknown;
+}
+/** `id` is null only for an error about the connection itself (a line that could not be read). */
+export interface RpcResponse {
+  id: RequestId | null;
+  result: Result<unknown>;
+}
+export type RpcEvent = AnyEvent;
+export type RpcMessage = RpcResponse | RpcEvent;
+
+/** Streaming transports only (the control socket): start / stop receiving events on this connection. */
+export const SUBSCRIBE = 'events:subscribe';
+export const UNSUBSCRIBE = 'events:unsubscribe';
+
+/** Electron IPC: one invoke channel per contract command, one event channel, one channel listing the commands. */
+export const IPC_EVENT_CHANNEL = 'cdesk:event';
+export const IPC_COMMANDS_CHANNEL = 'cdesk:commands';
+export function ipcChannel(name: CommandName): string {
+  return `cdesk:cmd:${name}`;
+}
+
+/** Largest request (a socket line or a WebSocket message); requests are a few hundred bytes. */
+export const MAX_REQUEST_BYTES = 256 * 1024;
+/** Largest reply; above it the answer is an error telling the caller to page. */
+export const MAX_REPLY_BYTES = 8 * 1024 * 1024;
+/** Largest event frame; list events (log lines, containerd events) are split to fit. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+
+/** The one error builder: every error that crosses a transport is made here or by toContractError. */
+export function rpcError(
+  code: ErrorCode,
+  message: string,
+  hint: string,
+  fields?: FieldError[],
+): ContractError {
+  return fields?.length ? { code, message, hint, fields } : { code, message, hint };
+}
+
+export function failure(code: ErrorCode, message: string, hint: string): Result<never> {
+  return { ok: false, error: rpcError(code, message, hint) };
+}
+
+/** The transport itself broke (IPC threw, a write failed): one code for every transport. */
+export function transportFailure(what: string, err: unknown): ContractError {
+  return rpcError(
+    'transport-failed',
+    `${what}: ${err instanceof Error ? err.message : String(err)}`,
+    'check that Containerd Desktop is still running, then try again; if it keeps happening, collect diagnostics and report it',
+  );
+}
+
+/** The connection closed before the answer came. */
+export function disconnectedError(detail: string, hint: string): ContractError {
+  return rpcError('disconnected', `lost the connection to Containerd Desktop (${detail})`, hint);
+}
+
+/** UTF-8 length of a string without allocating it (the page has no Buffer). */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}
+
+/** True when `s` is at most `max` UTF-8 bytes; cheap when it obviously is. */
+export function fitsBytes(s: string, max: number): boolean {
+  if (s.length * 3 <= max) return true;
+  if (s.length > max) return false;
+  return utf8Length(s) <= max;
+}
+
+function badRequest(message: string): ContractError {
+  return rpcError(
+    'bad-request',
+    message,
+    'send one JSON object per request: {"id":1,"cmd":"daemon:status","payload":{}}',
+  );
+}
+
+/** Parse one request frame or line; a bad one becomes the reply to send back (never a throw). */
+export function parseRequest(
+  text: string,
+): { ok: true; req: RpcRequest } | { ok: false; reply: RpcResponse } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    return {
+      ok: false,
+      reply: {
+        id: null,
+        result: { ok: false, error: badRequest(`request is not valid JSON: ${why}`) },
+      },
+    };
+  }
+  const r: Record<string, unknown> =
+    typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? { ...raw } : {};
+  const id =
+    (typeof r.id === 'number' && Number.isFinite(r.id)) ||
+    (typeof r.id === 'string' && r.id.length <= 100)
+      ? r.id
+      : null;
+  if (id === null)
+    return {
+      ok: false,
+      reply: {
+        id: null,
+        result: {
+          ok: false,
+          error: badRequest('request needs an "id" (a number or a short string)'),
+        },
+      },
+    };
+  if (typeof r.cmd !== 'string')
+    return {
+      ok: false,
+      reply: { id, result: { ok: false, error: badRequest('request needs a "cmd" (string)') } },
+    };
+  return { ok: true, req: { id, cmd: r.cmd, payload: r.payload } };
+}
+
+function tooLarge(cmd: string, bytes: number, max: number): ContractError {
+  return rpcError(
+    'reply-too-large',
+    `the answer to ${cmd} is ${bytes === Infinity ? 'too large to encode' : `${bytes} bytes`}; one reply may be at most ${max} bytes`,
+    cmd === 'logs:read'
+      ? 'ask for a smaller page (a lower maxBytes or limit, or a narrower filter) and continue from nextSeq; cdesk logs pages by itself'
+      : 'ask for less (a narrower filter or a smaller page); if this command cannot be narrowed, report it as a bug',
+  );
+}
+
+/**
+ * Encode a reply. Never throws: a reply that cannot be serialised (V8's string limit, a cycle) or
+ * is over `maxBytes` becomes an error-as-data sent under the same id, so the caller always gets
+ * exactly one answer.
+ */
+export function encodeReply(
+  id: RequestId | null,
+  cmd: string,
+  result: Result<unknown>,
+  maxBytes: number = MAX_REPLY_BYTES,
+): string {
+  let text: string | null = null;
+  let error: ContractError | null = null;
+  try {
+    text = JSON.stringify({ id, result });
+  } catch (err) {
+    error =
+      err instanceof RangeError
+        ? tooLarge(cmd, Infinity, maxBytes)
+        : rpcError(
+            'internal',
+            `internal error: the answer to ${cmd} cannot be encoded (${err instanceof Error ? err.message : String(err)})`,
+            'This is a bug in Containerd Desktop; check the app log and report it.',
+          );
+  }
+  if (text !== null && !fitsBytes(text, maxBytes))
+    error = tooLarge(cmd, utf8Length(text), maxBytes);
+  if (error) return JSON.stringify({ id, result: { ok: false, error } });
+  return text!;
+}
+
+/** Items of a list event (the array that may grow large); null for events that are one object. */
+function listOf(e: AnyEvent): { key: 'lines' | 'events'; items: unknown[] } | null {
+  if (e.event === 'logs:lines') return { key: 'lines', items: e.payload.lines };
+  if (e.event === 'containerd:events') return { key: 'events', items: e.payload.events };
+  return null;
+}
+
+function stringifyOrNull(v: unknown): string | null {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Encode an event as one or more frames of at most `maxBytes` each. List events are split into
+ * several frames; a single list item (one log line) too large for a frame is dropped and reported
+ * through `onDrop` (the log ring truncates long lines first, so this is a last line of defence).
+ * Never throws.
+ */
+export function encodeEvent(
+  e: AnyEvent,
+  maxBytes: number = MAX_EVENT_BYTES,
+  onDrop: (why: string) => void = () => undefined,
+): string[] {
+  const whole = stringifyOrNull({ event: e.event, payload: e.payload });
+  if (whole !== null && fitsBytes(whole, maxBytes)) return [whole];
+  const list = listOf(e);
+  if (!list) {
+    onDrop(`event ${e.event} is over ${maxBytes} bytes`);
+    return [];
+  }
+  const frames: string[] = [];
+  const envelope = (items: string[]) =>
+    `{"event":${JSON.stringify(e.event)},"payload":{${JSON.stringify(list.key)}:[${items.join(',')}]}}`;
+  const overhead = utf8Length(envelope([]));
+  let batch: string[] = [];
+  let size = overhead;
+  for (const item of list.items) {
+    const text = stringifyOrNull(item);
+    const bytes = text === null ? Infinity : utf8Length(text) + 1;
+    if (text === null || overhead + bytes > maxBytes) {
+      onDrop(`one ${e.event} item is over ${maxBytes} bytes`);
+      continue;
+    }
+    if (size + bytes > maxBytes) {
+      frames.push(envelope(batch));
+      batch = [];
+      size = overhead;
+    }
+    batch.push(text);
+    size += bytes;
+  }
+  if (batch.length) frames.push(envelope(batch));
+  return frames;
+}
+
+function isResult(v: unknown): v is Result<unknown> {
+  if (typeof v !== 'object' || v === null) return false;
+  const r = v as { ok?: unknown; error?: unknown };
+  if (r.ok === true) return 'value' in r;
+  if (r.ok !== false || typeof r.error !== 'object' || r.error === null) return false;
+  const e = r.error as Record<string, unknown>;
+  return typeof e.message === 'string' && typeof e.hint === 'string' && isErrorCode(e.code);
+}
+
+/** Parse one message from the app (client side); null for anything that is not a reply or an event. */
+export function parseMessage(text: string): RpcMessage | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof raw !== 'object' || raw === null) return null;
+  const m = raw as { id?: unknown; result?: unknown; event?: unknown; payload?: unknown };
+  if ('result' in m) {
+    const id = typeof m.id === 'number' || typeof m.id === 'string' ? m.id : null;
+    return isResult(m.result) ? { id, result: m.result } : null;
+  }
+  // Events come from the app we connected to and carry its own types.
+  if (typeof m.event === 'string') return { event: m.event, payload: m.payload } as AnyEvent;
+  return null;
+}

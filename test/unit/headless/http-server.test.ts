@@ -1,0 +1,180 @@
+// The headless server's transport limits: pre-authentication connections capped and timed out,
+// replies and events over WebSocket bounded like the control socket's.
+import * as fsp from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import type { AppInfo } from '../../../common/contract';
+import { createService, type Service } from '../../../main/app/service';
+import { createSettingsStore } from '../../../main/app/settings-store';
+import { startHttpServer, type HttpServer } from '../../../main/headless/http-server';
+import { FakeEngine, line } from '../app/fake-engine';
+
+const info = (): AppInfo => ({
+  appVersion: 't',
+  controlSocket: null,
+  logsDir: '/',
+  settingsFile: '/s',
+  mode: 'headless',
+});
+
+let dir: string;
+let engine: FakeEngine;
+let service: Service;
+let server: HttpServer | null = null;
+const open: net.Socket[] = [];
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-http-'));
+  await fsp.writeFile(path.join(dir, 'index.html'), '<!doctype html><title>t</title>');
+  engine = new FakeEngine();
+  service = createService({
+    engine,
+    settings: createSettingsStore({ file: path.join(dir, 's.json') }),
+    info,
+    batching: { maxBatchBytes: 64 * 1024 * 1024, maxBacklogBytes: 256 * 1024 * 1024 },
+  });
+});
+afterEach(async () => {
+  for (const s of open.splice(0)) s.destroy();
+  await server?.close();
+  server = null;
+  service.dispose();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+async function serve(extra: Partial<Parameters<typeof startHttpServer>[0]> = {}) {
+  server = await startHttpServer({ service, staticDir: dir, port: 0, token: 'tok', ...extra });
+  return server;
+}
+
+/** A raw TCP connection that reports when the server closed it. */
+async function connect(port: number) {
+  const s = net.connect(port, '127.0.0.1');
+  open.push(s);
+  let closed = false;
+  s.on('error', () => undefined);
+  s.on('close', () => (closed = true));
+  await new Promise((r) => s.once('connect', r));
+  return { s, closed: () => closed };
+}
+
+async function ws(port: number): Promise<WebSocket> {
+  const w = new WebSocket(`ws://127.0.0.1:${port}/ws?token=tok`, {
+    headers: { Origin: `http://127.0.0.1:${port}` },
+  });
+  await new Promise((r, j) => w.once('open', r).once('error', j));
+  return w;
+}
+
+describe('pre-authentication connections', () => {
+  it('caps how many may be open at once; more are closed on arrival', async () => {
+    const { port } = await serve({ maxPreAuthConnections: 4 });
+    const first = await Promise.all([1, 2, 3, 4].map(() => connect(port)));
+    const extra = await connect(port);
+    await expect.poll(() => extra.closed()).toBe(true);
+    expect(first.map((c) => c.closed())).toEqual([false, false, false, false]);
+    // Once one goes, a new one is accepted again.
+    first[0]!.s.destroy();
+    await expect.poll(() => first[0]!.closed()).toBe(true);
+    const again = await connect(port);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(again.closed()).toBe(false);
+  });
+
+  it('closes an idle connection after the idle timeout', async () => {
+    const { port } = await serve({ preAuthIdleMs: 300 });
+    const c = await connect(port);
+    await expect.poll(() => c.closed(), { timeout: 5000 }).toBe(true);
+  });
+
+  it('closes a connection that trickles its headers (slowloris) after the header timeout', async () => {
+    const { port } = await serve({ preAuthIdleMs: 400 });
+    const c = await connect(port);
+    c.s.write('GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+    // One header byte every 100 ms keeps it from ever being idle.
+    const drip = setInterval(() => c.s.writable && c.s.write('X'), 100);
+    try {
+      await expect.poll(() => c.closed(), { timeout: 5000 }).toBe(true);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  it('does not count or time out an authenticated WebSocket', async () => {
+    const { port } = await serve({ maxPreAuthConnections: 2, preAuthIdleMs: 300 });
+    const sockets = [await ws(port), await ws(port), await ws(port)];
+    await new Promise((r) => setTimeout(r, 800));
+    expect(sockets.map((w) => w.readyState)).toEqual([
+      WebSocket.OPEN,
+      WebSocket.OPEN,
+      WebSocket.OPEN,
+    ]);
+    for (const w of sockets) w.close();
+  });
+});
+
+describe('the contract over WebSocket', () => {
+  const frames = (w: WebSocket) => {
+    const got: Record<string, unknown>[] = [];
+    w.on('message', (d) => got.push(JSON.parse(d.toString()) as Record<string, unknown>));
+    return got;
+  };
+
+  it('answers a reply over the cap with reply-too-large, and the socket stays open', async () => {
+    engine.logs = Array.from({ length: 30 }, (_, i) => ({
+      ...line(i + 1),
+      raw: 'x'.repeat(10_000),
+    }));
+    // A small cap stands for the 8 MiB one.
+    const s = await serve({ maxReplyBytes: 64 * 1024 });
+    const w = await ws(s.port);
+    const got = frames(w);
+    w.send(
+      JSON.stringify({
+        id: 1,
+        cmd: 'logs:read',
+        payload: { maxBytes: 4 * 1024 * 1024, limit: 30 },
+      }),
+    );
+    w.send(JSON.stringify({ id: 2, cmd: 'daemon:status', payload: {} }));
+    await expect.poll(() => got.length).toBe(2);
+    expect(got.find((m) => m.id === 1)).toMatchObject({
+      result: { ok: false, error: { code: 'reply-too-large' } },
+    });
+    expect(got.find((m) => m.id === 2)).toMatchObject({ result: { ok: true } });
+    w.close();
+  });
+
+  it('splits a big log batch into frames of at most 1 MiB', async () => {
+    const s = await serve();
+    const w = await ws(s.port);
+    const got = frames(w);
+    const lines = Array.from({ length: 40 }, (_, i) => ({
+      ...line(i + 1),
+      raw: 'y'.repeat(100_000),
+    }));
+    engine.emit({ type: 'log', lines });
+    await expect
+      .poll(() => got.flatMap((m) => (m.payload as { lines: unknown[] }).lines).length, {
+        timeout: 15_000,
+      })
+      .toBe(40);
+    expect(got.length).toBeGreaterThan(2);
+    for (const m of got)
+      expect(Buffer.byteLength(JSON.stringify(m))).toBeLessThanOrEqual(1024 * 1024);
+    w.close();
+  });
+
+  it('answers a bad frame with bad-request under its id', async () => {
+    const s = await serve();
+    const w = await ws(s.port);
+    const got = frames(w);
+    w.send('{"id":5}');
+    await expect.poll(() => got.length).toBe(1);
+    expect(got[0]).toMatchObject({ id: 5, result: { ok: false, error: { code: 'bad-request' } } });
+    w.close();
+  });
+});
