@@ -29,7 +29,15 @@ const containerId = z
     message: 'must be a container id (letters, digits, . _ -)',
   });
 const imageName = z.string().min(1).max(4096);
-const signalName = z.enum(['SIGTERM', 'SIGKILL', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT']);
+const signalName = z.enum([
+  'SIGTERM',
+  'SIGKILL',
+  'SIGINT',
+  'SIGHUP',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGQUIT',
+]);
 
 /** Request payload schemas for the inside-containerd commands. */
 export const insideCommandSchemas = {
@@ -38,7 +46,10 @@ export const insideCommandSchemas = {
   'images:list': z.object({ namespace: namespaceName }).strict(),
   'plugins:list': z.object({}).strict(),
   'events:recent': z
-    .object({ namespace: namespaceName.optional(), limit: z.number().int().min(1).max(1000).optional() })
+    .object({
+      namespace: namespaceName.optional(),
+      limit: z.number().int().min(1).max(1000).optional(),
+    })
     .strict(),
   /** SIGTERM, grace, SIGKILL; resolves with the exit status. */
   'task:stop': z

@@ -3,13 +3,7 @@
 
 /** A task's status as containerd reports it; 'not-responding' = its shim timed out on list. */
 export type TaskStatus =
-  | 'created'
-  | 'running'
-  | 'stopped'
-  | 'paused'
-  | 'pausing'
-  | 'unknown'
-  | 'not-responding';
+  'created' | 'running' | 'stopped' | 'paused' | 'pausing' | 'unknown' | 'not-responding';
 
 export interface NamespaceInfo {
   name: string;

@@ -63,12 +63,12 @@ async function engineErrorAsync(p: Promise<unknown>): Promise<EngineError> {
 const mode = (p: string) => fs.statSync(p).mode & 0o777;
 
 describe('buildConfig', () => {
-  it('generates the v2 config for root without socket owners or CRI changes', () => {
+  it('generates the v2 config for root without socket owners, CRI off by default', () => {
     expect(buildConfig(fixed, settings(), ROOT)).toEqual({
       version: 2,
       root: '/r/daemon',
       state: '/s/daemon',
-      disabled_plugins: [],
+      disabled_plugins: [CRI],
       grpc: {
         address: '/s/containerd.sock',
         max_recv_message_size: 16777216,
@@ -85,6 +85,17 @@ describe('buildConfig', () => {
     // containerd 1.6 chowns the debug socket too and dies with EPERM unless told our ids.
     expect(cfg.debug).toMatchObject({ uid: 1000, gid: 1001 });
     expect(cfg.disabled_plugins).toEqual(['x', CRI]);
+  });
+
+  it('cri on enables CRI for root only (a normal user cannot run it)', () => {
+    expect(buildConfig(fixed, settings({ cri: 'on' }), ROOT).disabled_plugins).toEqual([]);
+    expect(buildConfig(fixed, settings({ cri: 'on' }), USER).disabled_plugins).toEqual([CRI]);
+    expect(buildConfig(fixed, settings({ cri: 'off' }), ROOT).disabled_plugins).toEqual([CRI]);
+  });
+
+  it('cri on keeps CRI disabled when the user lists it in disabledPlugins', () => {
+    const cfg = buildConfig(fixed, settings({ cri: 'on', disabledPlugins: [CRI] }), ROOT);
+    expect(cfg.disabled_plugins).toEqual([CRI]);
   });
 
   it('passes log settings and deduplicates disabled plugins', () => {

@@ -1,0 +1,65 @@
+// `cdesk stop-task ID`: stop a container's task (SIGTERM, grace, SIGKILL), or send one signal with --signal.
+import { intFlag, UsageError } from './args';
+import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
+import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, onePositional } from './inside-format';
+
+const SIGNALS = [
+  'SIGTERM',
+  'SIGKILL',
+  'SIGINT',
+  'SIGHUP',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGQUIT',
+] as const;
+
+const USAGE = `usage: cdesk stop-task ID [-n NS] [--grace S] [--signal SIG] [--json]
+
+Stop the task of container ID: SIGTERM, up to --grace seconds for it to exit, then SIGKILL.
+Prints the exit status. With --signal, send that one signal and return at once.
+${NAMESPACE_HELP}  --grace S           seconds to wait after SIGTERM (default: the stopGraceMs setting)
+  --signal SIG        only send SIG (${SIGNALS.join(', ')})
+`;
+
+export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const p = parseCommand(
+    argv,
+    { ...NAMESPACE_FLAG, grace: { type: 'string' }, signal: { type: 'string' } },
+    USAGE,
+    io,
+  );
+  if (!p) return EXIT.ok;
+  const id = onePositional(p, 'container ID (cdesk ps lists them)');
+  const namespace = namespaceFlag(p.flags);
+  const grace = intFlag(p.flags, 'grace', 0, 120);
+  let signal: (typeof SIGNALS)[number] | undefined;
+  if (typeof p.flags.signal === 'string') {
+    const s = p.flags.signal.toUpperCase();
+    const name = (s.startsWith('SIG') ? s : `SIG${s}`) as (typeof SIGNALS)[number];
+    if (!SIGNALS.includes(name))
+      throw new UsageError(`--signal must be one of ${SIGNALS.join(', ')} (got ${p.flags.signal})`);
+    if (grace !== undefined) throw new UsageError('--grace applies to a stop, not to --signal');
+    signal = name;
+  }
+  return withClient('stop-task', p.flags, io, async (c) => {
+    if (signal) {
+      const r = await c.invoke('task:kill', { namespace, id, signal });
+      if (!r.ok) return reportFailure('stop-task', r.error, p.flags, io);
+      io.out(p.flags.json ? `${JSON.stringify({ id, signal })}\n` : `sent ${signal} to ${id}\n`);
+      return EXIT.ok;
+    }
+    const r = await c.invoke('task:stop', {
+      namespace,
+      id,
+      ...(grace !== undefined ? { graceMs: grace * 1000 } : {}),
+    });
+    if (!r.ok) return reportFailure('stop-task', r.error, p.flags, io);
+    const v = r.value;
+    io.out(
+      p.flags.json
+        ? `${JSON.stringify(v)}\n`
+        : `${id} stopped (exit status ${v.exitStatus ?? '?'}${v.killed ? ', killed with SIGKILL after the grace period' : ''})\n`,
+    );
+    return EXIT.ok;
+  });
+}

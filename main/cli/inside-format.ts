@@ -1,0 +1,145 @@
+// Terminal formatting and shared flags for the inside-containerd commands (ps, images, plugins, events…).
+import type {
+  ContainerInfo,
+  ContainerdEvent,
+  ImageInfo,
+  PluginInfo,
+  Problem,
+  SnapshotterUsage,
+} from '../../common/containerd';
+import { namespaceName } from '../../common/containerd-commands';
+import { UsageError, type FlagSpec, type Parsed } from './args';
+import { formatDuration } from './format-status';
+
+export const NAMESPACE_FLAG: Record<string, FlagSpec> = {
+  namespace: { type: 'string', alias: 'n' },
+};
+export const NAMESPACE_HELP = '  -n, --namespace NS  containerd namespace (default: default)\n';
+
+/** The -n value, validated like containerd does (exit 2 on a bad one). */
+export function namespaceFlag(flags: Parsed['flags']): string {
+  const v = flags.namespace;
+  if (v === undefined) return 'default';
+  const r = namespaceName.safeParse(v);
+  if (!r.success)
+    throw new UsageError(`--namespace ${String(v)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
+  return r.data;
+}
+
+/** Exactly one positional argument (ID, NAME). */
+export function onePositional(p: Parsed, what: string): string {
+  if (p.positionals.length === 0) throw new UsageError(`missing ${what}`);
+  if (p.positionals.length > 1) throw new UsageError(`unexpected argument ${p.positionals[1]}`);
+  return p.positionals[0]!;
+}
+
+/** Left-aligned columns, two spaces apart (like ctr's tabwriter output). */
+export function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[]) =>
+    r
+      .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return [line(head), ...rows.map(line)].join('\n') + '\n';
+}
+
+/** 1987170 → "1.9 MiB" (binary units, like ctr). */
+export function formatBytes(n: number | null): string {
+  if (n === null) return '-';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let u = 0;
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
+  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+}
+
+const ago = (at: number, now: number) => (at ? `${formatDuration(now - at)} ago` : '-');
+
+export function taskText(c: ContainerInfo, now: number): string {
+  const t = c.task;
+  if (!t) return 'created (no task)';
+  if (t.status === 'stopped')
+    return `exited (${t.exitStatus ?? '?'})${t.exitedAt ? ` ${ago(t.exitedAt, now)}` : ''}`;
+  if (t.status === 'not-responding') return 'not responding (shim timed out)';
+  return t.status;
+}
+
+export function formatContainers(cs: ContainerInfo[], now = Date.now()): string {
+  return table(
+    ['CONTAINER', 'IMAGE', 'STATUS', 'PID', 'CREATED'],
+    cs.map((c) => [
+      c.id,
+      c.image || '-',
+      taskText(c, now),
+      c.task?.pid ? String(c.task.pid) : '-',
+      ago(c.createdAt, now),
+    ]),
+  );
+}
+
+export function formatImages(
+  images: ImageInfo[],
+  total: number,
+  snaps: SnapshotterUsage[],
+  now = Date.now(),
+): string {
+  const body = table(
+    ['REF', 'DIGEST', 'SIZE', 'CREATED', 'USED BY'],
+    images.map((i) => [
+      i.name,
+      i.digest.slice(0, 19),
+      formatBytes(i.size),
+      ago(i.createdAt, now),
+      i.usedBy.join(',') || '-',
+    ]),
+  );
+  const disk = snaps
+    .filter((s) => s.snapshots > 0 || s.bytes === null)
+    .map(
+      (s) =>
+        `${s.snapshotter} ${s.bytes === null ? 'unavailable' : `${formatBytes(s.bytes)} in ${s.snapshots} snapshots`}`,
+    );
+  return `${body}\n${images.length} image${images.length === 1 ? '' : 's'}, ${formatBytes(total)}${disk.length ? `; on disk: ${disk.join(', ')}` : ''}\n`;
+}
+
+export function formatProblems(problems: Problem[]): string {
+  if (!problems.length) return 'problems: none\n';
+  return (
+    'problems:\n' +
+    problems
+      .map(
+        (p) =>
+          `  ${p.severity.toUpperCase()}  ${p.message}\n    hint: ${p.hint}\n${
+            p.fix
+              ? `    fix: ${p.fix.label} (cdesk settings set ${Object.entries(p.fix.settingsPatch)
+                  .map(([k, v]) => `${k} ${String(v)}`)
+                  .join(' ')})\n`
+              : ''
+          }`,
+      )
+      .join('')
+  );
+}
+
+export function formatPlugins(plugins: PluginInfo[]): string {
+  return table(
+    ['TYPE', 'ID', 'STATUS', 'INIT ERROR'],
+    plugins.map((p) => [p.type, p.id, p.status, p.initError ?? '']),
+  );
+}
+
+/** One event per line: time, namespace, topic and the ids the payload names. */
+export function formatEvent(e: ContainerdEvent): string {
+  const parts = [
+    e.containerId && `container=${e.containerId}`,
+    e.image && `image=${e.image}`,
+    e.key && `key=${e.key}`,
+    e.pid && `pid=${e.pid}`,
+    e.exitStatus !== undefined && `exit=${e.exitStatus}`,
+  ].filter(Boolean);
+  return `${new Date(e.at).toISOString()}  ${e.namespace || '-'}  ${e.topic}${parts.length ? `  ${parts.join(' ')}` : ''}\n`;
+}

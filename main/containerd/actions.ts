@@ -1,0 +1,196 @@
+// Changing state inside containerd: stop/kill a task, delete a container (safely), remove an image (when unused).
+import { constants } from 'node:os';
+import type { InsideCommandResults } from '../../common/containerd-commands';
+import type { ContainerdClient } from './client';
+import { InsideError } from './errors';
+import type { WireProcess } from './wire';
+
+const DEFAULT_GRACE_MS = 10_000;
+/** After SIGKILL a task ends within milliseconds unless its shim is stuck. */
+const KILL_WAIT_MS = 10_000;
+
+export function signalNumber(name: string): number {
+  const n = (constants.signals as Record<string, number>)[name];
+  if (typeof n !== 'number')
+    throw new InsideError(
+      'bad-payload',
+      `unknown signal ${name}`,
+      'Use a signal name such as SIGTERM or SIGKILL.',
+    );
+  return n;
+}
+
+async function getTask(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+): Promise<WireProcess | null> {
+  try {
+    const r = await c.call<{ process: WireProcess }>(
+      'Tasks',
+      'Get',
+      { container_id: id },
+      { namespace },
+    );
+    return r.process;
+  } catch (err) {
+    if (err instanceof InsideError && err.code === 'not-found') return null;
+    throw err;
+  }
+}
+
+/** Kill, ignoring "already gone" (a finished task answers NOT_FOUND). */
+async function killQuiet(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  signal: number,
+): Promise<void> {
+  try {
+    await c.call('Tasks', 'Kill', { container_id: id, signal, all: false }, { namespace });
+  } catch (err) {
+    if (!(
+      err instanceof InsideError &&
+      (err.code === 'not-found' || err.code === 'failed-precondition')
+    ))
+      throw err;
+  }
+}
+
+/** Wait for the task's exit within `ms`; null on deadline. Started before the kill so no exit is missed. */
+function waitExit(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  ms: number,
+): Promise<number | null> {
+  return c
+    .call<{ exit_status: number }>(
+      'Tasks',
+      'Wait',
+      { container_id: id },
+      { namespace, timeoutMs: ms },
+    )
+    .then((r) => r.exit_status)
+    .catch((err: unknown) => {
+      if (err instanceof InsideError && err.code === 'containerd-timeout') return null;
+      // containerd passes our deadline on to the shim, whose expiry can come back first as
+      // code UNKNOWN "context deadline exceeded": that is the same timeout.
+      if (err instanceof InsideError && /context deadline exceeded/.test(err.message)) return null;
+      throw err;
+    });
+}
+
+function noTask(namespace: string, id: string): InsideError {
+  return new InsideError(
+    'not-found',
+    `container ${id} has no task in namespace ${namespace}`,
+    'It is not running; list containers with cdesk ps -a -n NAMESPACE.',
+  );
+}
+
+/** SIGTERM, up to `graceMs` for the exit, then SIGKILL and wait. */
+export async function stopTask(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  graceMs = DEFAULT_GRACE_MS,
+): Promise<InsideCommandResults['task:stop']> {
+  const t = await getTask(c, namespace, id);
+  if (!t) throw noTask(namespace, id);
+  if (t.status === 'STOPPED') return { id, exitStatus: t.exit_status, killed: false };
+  const graceful = waitExit(c, namespace, id, Math.max(graceMs, 1));
+  await killQuiet(c, namespace, id, signalNumber('SIGTERM'));
+  const status = await graceful;
+  if (status !== null) return { id, exitStatus: status, killed: false };
+  const forced = waitExit(c, namespace, id, KILL_WAIT_MS);
+  await killQuiet(c, namespace, id, signalNumber('SIGKILL'));
+  const after = await forced;
+  if (after === null) {
+    throw new InsideError(
+      'containerd-timeout',
+      `task ${id} did not exit within ${KILL_WAIT_MS} ms of SIGKILL`,
+      "Its shim may be hung; check containerd's log (cdesk logs --level warn).",
+    );
+  }
+  return { id, exitStatus: after, killed: true };
+}
+
+export async function killTask(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  signal: string,
+): Promise<InsideCommandResults['task:kill']> {
+  try {
+    await c.call(
+      'Tasks',
+      'Kill',
+      { container_id: id, signal: signalNumber(signal), all: false },
+      { namespace },
+    );
+  } catch (err) {
+    if (err instanceof InsideError && err.code === 'not-found') throw noTask(namespace, id);
+    throw err;
+  }
+  return { id };
+}
+
+const LIVE = new Set(['RUNNING', 'PAUSED', 'PAUSING']);
+
+/**
+ * Containers/Delete does not check for a running task (it would leave an orphan nobody can
+ * reach), so: refuse while it runs; otherwise Kill → Wait → Tasks/Delete → Containers/Delete.
+ */
+export async function deleteContainer(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+): Promise<InsideCommandResults['container:delete']> {
+  const t = await getTask(c, namespace, id);
+  if (t && (LIVE.has(t.status) || (t.status === 'UNKNOWN' && !t.pid))) {
+    const what =
+      t.status === 'UNKNOWN'
+        ? 'a task that is not responding'
+        : `a ${t.status.toLowerCase()} task (pid ${t.pid})`;
+    throw new InsideError(
+      'in-use',
+      `container ${id} has ${what}; deleting it now would orphan the task`,
+      `Stop it first: cdesk stop-task ${id}${namespace === 'default' ? '' : ` -n ${namespace}`} (or Stop in the window), then delete.`,
+    );
+  }
+  if (t) {
+    if (t.status !== 'STOPPED') {
+      const waited = waitExit(c, namespace, id, KILL_WAIT_MS);
+      await killQuiet(c, namespace, id, signalNumber('SIGKILL'));
+      await waited;
+    }
+    try {
+      await c.call('Tasks', 'Delete', { container_id: id }, { namespace });
+    } catch (err) {
+      if (!(err instanceof InsideError && err.code === 'not-found')) throw err;
+    }
+  }
+  await c.call('Containers', 'Delete', { id }, { namespace });
+  return { id };
+}
+
+/** Images/Delete succeeds even while containers use the image: refuse that here. */
+export async function deleteImage(
+  c: ContainerdClient,
+  namespace: string,
+  name: string,
+  users: string[],
+): Promise<InsideCommandResults['image:delete']> {
+  if (users.length) {
+    const shown =
+      users.slice(0, 5).join(', ') + (users.length > 5 ? `, … (${users.length} in all)` : '');
+    throw new InsideError(
+      'in-use',
+      `image ${name} is used by container${users.length === 1 ? '' : 's'} ${shown}`,
+      'Delete those containers first (cdesk rm ID), then remove the image.',
+    );
+  }
+  await c.call('Images', 'Delete', { name, sync: false }, { namespace });
+  return { name };
+}

@@ -1,0 +1,133 @@
+// Errors from containerd's API as app errors with a code and a next step (they cross every transport as data).
+import type { ServiceError } from '@grpc/grpc-js';
+import type { ErrorCode } from '../../common/errors';
+import { AppError } from '../app/app-error';
+
+/** gRPC status codes we tell apart (numbers from grpc's status.proto, so no runtime import is needed). */
+export const GRPC = {
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
+  UNAVAILABLE: 14,
+} as const;
+
+/** An error from (or about) containerd's API; `grpcCode` is the status when containerd answered one. */
+export class InsideError extends AppError {
+  readonly grpcCode: number | null;
+  constructor(
+    code: ErrorCode,
+    message: string,
+    hint: string,
+    opts: { cause?: unknown; grpcCode?: number } = {},
+  ) {
+    super(code, message, hint, { cause: opts.cause });
+    this.name = 'InsideError';
+    this.grpcCode = opts.grpcCode ?? null;
+  }
+}
+
+export function notRunning(state: string): InsideError {
+  return new InsideError(
+    'containerd-api-unavailable',
+    `containerd is not running (state: ${state})`,
+    'Start it (cdesk start, or Start in the window), then try again.',
+  );
+}
+
+function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === 'object' && err !== null && typeof (err as ServiceError).code === 'number';
+}
+
+/** A failed call as an InsideError saying what to do: not running, hung, not found, permission. */
+export function fromGrpc(
+  err: unknown,
+  what: string,
+  socket: string,
+  timeoutMs: number,
+): InsideError {
+  if (err instanceof InsideError) return err;
+  if (!isServiceError(err)) {
+    const msg = err instanceof Error ? err.message : String(err);
+    return new InsideError(
+      'containerd-api-error',
+      `${what} failed: ${msg}`,
+      "Try again; if it persists, check containerd's log (cdesk logs).",
+      { cause: err },
+    );
+  }
+  const detail = err.details || err.message;
+  const opts = { cause: err, grpcCode: err.code };
+  switch (err.code) {
+    case GRPC.UNAVAILABLE:
+      if (/EACCES|permission denied/i.test(detail)) {
+        return new InsideError(
+          'containerd-api-unavailable',
+          `${what}: not allowed to connect to ${socket}`,
+          'containerd runs as another user; run this as that user (or root).',
+          opts,
+        );
+      }
+      return new InsideError(
+        'containerd-api-unavailable',
+        `${what}: containerd is not reachable at ${socket} (${detail})`,
+        'It may be restarting: check cdesk status, start it with cdesk start, then try again.',
+        opts,
+      );
+    case GRPC.DEADLINE_EXCEEDED:
+      return new InsideError(
+        'containerd-timeout',
+        `${what}: containerd did not answer within ${timeoutMs} ms`,
+        "containerd (or a container's shim) may be hung; the supervisor restarts a hung containerd (hangPolicy). Check cdesk status and try again.",
+        opts,
+      );
+    case GRPC.NOT_FOUND:
+      return new InsideError(
+        'not-found',
+        `${what}: ${detail}`,
+        'Check the name and the namespace (-n NS); list them with cdesk ps -a / cdesk images.',
+        opts,
+      );
+    case GRPC.ALREADY_EXISTS:
+      return new InsideError(
+        'already-exists',
+        `${what}: ${detail}`,
+        'Use another name, or remove the existing one first.',
+        opts,
+      );
+    case GRPC.FAILED_PRECONDITION:
+      return new InsideError(
+        'failed-precondition',
+        `${what}: ${detail}`,
+        "Check the object's state (cdesk ps -a) and try again.",
+        opts,
+      );
+    case GRPC.PERMISSION_DENIED:
+      return new InsideError(
+        'containerd-api-error',
+        `${what}: permission denied (${detail})`,
+        'Run as the user that runs containerd (or root).',
+        opts,
+      );
+    case GRPC.RESOURCE_EXHAUSTED:
+      return new InsideError(
+        'containerd-api-error',
+        `${what}: the answer was too large (${detail})`,
+        'Fewer objects per namespace, or report this as a bug.',
+        opts,
+      );
+    default:
+      return new InsideError(
+        'containerd-api-error',
+        `${what}: ${detail}`,
+        "See containerd's log (cdesk logs --level warn) for the cause.",
+        opts,
+      );
+  }
+}

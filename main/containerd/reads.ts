@@ -1,0 +1,208 @@
+// What containerd holds, read over its API: namespaces, containers + tasks, images + sizes, snapshot usage, plugins, version.
+import type {
+  ContainerInfo,
+  ContainerdVersion,
+  ImageInfo,
+  NamespaceInfo,
+  PluginInfo,
+  SnapshotterUsage,
+} from '../../common/containerd';
+import type { ContainerdClient } from './client';
+import { GRPC, InsideError } from './errors';
+import { imageSize } from './image-size';
+import { joinContainers, toPluginInfo } from './map';
+import { mapLimit } from './map-limit';
+import {
+  toMs,
+  type WireContainer,
+  type WireImage,
+  type WireNamespace,
+  type WirePlugin,
+  type WireProcess,
+  type WireSnapshotInfo,
+} from './wire';
+
+/**
+ * Tasks/List waits ~2 s per hung shim before giving up on it (UNKNOWN, pid 0); the deadline
+ * leaves room for a couple of those, then the whole list fails clearly instead of hanging.
+ */
+export const TASKS_TIMEOUT_MS = 8_000;
+/** A manifest or index bigger than this is not an image we can size (real ones are a few KB). */
+const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
+
+export async function listNamespaceNames(c: ContainerdClient): Promise<WireNamespace[]> {
+  const r = await c.call<{ namespaces: WireNamespace[] }>('Namespaces', 'List', {});
+  return r.namespaces.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * Containers/List in one message (~3 KB a container, the OCI spec being most of it); past
+ * containerd's 16 MiB message limit, fall back to ListStream (one message per container).
+ */
+export async function listContainerMessages(
+  c: ContainerdClient,
+  namespace: string,
+): Promise<WireContainer[]> {
+  try {
+    const r = await c.call<{ containers: WireContainer[] }>(
+      'Containers',
+      'List',
+      {},
+      { namespace },
+    );
+    return r.containers;
+  } catch (err) {
+    if (!(err instanceof InsideError && err.grpcCode === GRPC.RESOURCE_EXHAUSTED)) throw err;
+    const msgs = await c.collect<{ container: WireContainer }>(
+      'Containers',
+      'ListStream',
+      {},
+      { namespace, timeoutMs: 30_000 },
+    );
+    return msgs.map((m) => m.container);
+  }
+}
+
+export async function listNamespaces(c: ContainerdClient): Promise<NamespaceInfo[]> {
+  const names = await listNamespaceNames(c);
+  return mapLimit(names, 4, async (n) => {
+    const [cs, is] = await Promise.all([
+      listContainerMessages(c, n.name),
+      c.call<{ images: WireImage[] }>('Images', 'List', {}, { namespace: n.name }),
+    ]);
+    return {
+      name: n.name,
+      labels: n.labels ?? {},
+      containers: cs.length,
+      images: is.images.length,
+    };
+  });
+}
+
+export async function listContainers(
+  c: ContainerdClient,
+  namespace: string,
+): Promise<ContainerInfo[]> {
+  const [cs, ts] = await Promise.all([
+    listContainerMessages(c, namespace),
+    c.call<{ tasks: WireProcess[] }>(
+      'Tasks',
+      'List',
+      {},
+      { namespace, timeoutMs: TASKS_TIMEOUT_MS },
+    ),
+  ]);
+  return joinContainers(namespace, cs, ts.tasks);
+}
+
+/** Read a whole blob from the content store, refusing more than `max` bytes. */
+export async function readBlob(
+  c: ContainerdClient,
+  namespace: string,
+  digest: string,
+  max = MAX_MANIFEST_BYTES,
+): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let total = 0;
+  const h = await c.stream<{ data: Buffer }>(
+    'Content',
+    'Read',
+    { digest, offset: 0, size: 0 },
+    (m) => {
+      total += m.data.length;
+      if (total > max) throw new Error(`blob ${digest} is larger than ${max} bytes`);
+      parts.push(m.data);
+    },
+    { namespace, timeoutMs: 10_000 },
+  );
+  await h.done;
+  return Buffer.concat(parts);
+}
+
+export async function listImages(
+  c: ContainerdClient,
+  namespace: string,
+  containers?: ContainerInfo[],
+): Promise<ImageInfo[]> {
+  const [is, cs] = await Promise.all([
+    c.call<{ images: WireImage[] }>('Images', 'List', {}, { namespace }),
+    containers ? Promise.resolve(containers) : listContainers(c, namespace),
+  ]);
+  const usedBy = new Map<string, string[]>();
+  for (const ct of cs) usedBy.set(ct.image, [...(usedBy.get(ct.image) ?? []), ct.id]);
+  const images = await mapLimit(is.images, 8, async (im): Promise<ImageInfo> => {
+    let size: number | null = null;
+    if (im.target) {
+      try {
+        size = await imageSize(im.target, (d) => readBlob(c, namespace, d));
+      } catch {
+        size = null; // a missing or unreadable blob: show the image, without a size
+      }
+    }
+    return {
+      namespace,
+      name: im.name,
+      digest: im.target?.digest ?? '',
+      mediaType: im.target?.media_type ?? '',
+      createdAt: toMs(im.created_at) ?? 0,
+      updatedAt: toMs(im.updated_at) ?? 0,
+      size,
+      usedBy: usedBy.get(im.name) ?? [],
+    };
+  });
+  return images.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export async function listPlugins(c: ContainerdClient): Promise<PluginInfo[]> {
+  const r = await c.call<{ plugins: WirePlugin[] }>('Introspection', 'Plugins', { filters: [] });
+  return r.plugins.map(toPluginInfo);
+}
+
+export async function serverVersion(c: ContainerdClient): Promise<ContainerdVersion> {
+  const r = await c.call<ContainerdVersion>('Version', 'Version', {});
+  return { version: r.version, revision: r.revision };
+}
+
+/** Disk usage of the namespace's snapshots, per snapshotter that loaded (Usage with bounded concurrency). */
+export async function snapshotUsage(
+  c: ContainerdClient,
+  namespace: string,
+  snapshotters: string[],
+): Promise<SnapshotterUsage[]> {
+  return mapLimit(snapshotters, 2, async (snapshotter) => {
+    try {
+      const pages = await c.collect<{ info: WireSnapshotInfo[] }>(
+        'Snapshots',
+        'List',
+        { snapshotter, filters: [] },
+        { namespace, timeoutMs: 10_000 },
+      );
+      const keys = pages.flatMap((p) => p.info.map((i) => i.name));
+      let bytes = 0;
+      let inodes = 0;
+      await mapLimit(keys, 16, async (key) => {
+        try {
+          const u = await c.call<{ size: string; inodes: string }>(
+            'Snapshots',
+            'Usage',
+            { snapshotter, key },
+            { namespace },
+          );
+          bytes += Number(u.size);
+          inodes += Number(u.inodes);
+        } catch (err) {
+          // A snapshot removed between List and Usage is not an error worth showing.
+          if (!(err instanceof InsideError && err.code === 'not-found')) throw err;
+        }
+      });
+      return { snapshotter, bytes, inodes, snapshots: keys.length };
+    } catch (err) {
+      if (
+        err instanceof InsideError &&
+        (err.code === 'containerd-api-unavailable' || err.code === 'containerd-timeout')
+      )
+        throw err;
+      return { snapshotter, bytes: null, inodes: null, snapshots: 0 };
+    }
+  });
+}
