@@ -1,15 +1,15 @@
-// Which daemon transitions deserve a desktop notification: crashes, recovery and failure — not routine changes.
+// Which daemon transitions deserve a desktop notification: unhealthy, crash loops and failure, grouped per outage.
 import type { StateEvent } from '../../common/states';
 
 export interface NotificationSpec {
-  kind: 'crash' | 'recovered' | 'failed';
+  kind: 'unhealthy' | 'crash' | 'recovered' | 'failed';
   title: string;
   body: string;
 }
 
 /** What the notifier remembers between transitions. */
 export interface NotifyMemory {
-  /** A crash was announced and the daemon has not been running (or stopped by the user) since. */
+  /** An outage was announced and the daemon has not been running (or stopped by the user) since. */
   outage: boolean;
 }
 
@@ -40,8 +40,10 @@ function nextStep(t: StateEvent): string {
 
 /**
  * The notification (if any) for one transition, and the memory for the next one.
- * One outage notifies once: the first crash, then "running again" or "failed" — a crash loop
- * backing off does not raise a notification per attempt.
+ * Only what needs the user is announced (UI.md "Notify on Unhealthy / Failed only, grouped"):
+ * containerd not answering its health checks, crashing in a loop (backing off), or failed —
+ * once per outage, then "running again" when a notified outage ends. A single crash that is
+ * respawned at once is handled, not announced.
  */
 export function notificationFor(
   t: StateEvent,
@@ -58,17 +60,28 @@ export function notificationFor(
           };
     return { notification, memory: { outage: false } };
   }
+  if (t.state === 'unhealthy') {
+    if (prev.outage) return { notification: null, memory: prev };
+    return {
+      notification: {
+        kind: 'unhealthy',
+        title: 'containerd is not responding',
+        body: t.reason,
+      },
+      memory: { outage: true },
+    };
+  }
   if (isCrash(t)) {
-    const memory = { outage: t.state !== 'stopped' };
-    if (prev.outage) return { notification: null, memory };
+    // Respawned at once (running → starting) or exited for good: nothing to ask of the user yet.
+    if (t.state !== 'backoff' || prev.outage) return { notification: null, memory: prev };
     const hung = t.code === 'hung' || t.prev === 'unhealthy';
     return {
       notification: {
         kind: 'crash',
-        title: hung ? 'containerd stopped responding' : 'containerd stopped unexpectedly',
+        title: hung ? 'containerd stopped responding' : 'containerd keeps crashing',
         body: `${t.reason}${exitText(t)}${nextStep(t)}`,
       },
-      memory,
+      memory: { outage: true },
     };
   }
   if (t.state === 'running') {

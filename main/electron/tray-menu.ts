@@ -1,4 +1,4 @@
-// The tray's menu, tooltip and icon as plain data: decided here, rendered by tray.ts.
+// The tray's menu, tooltip, icon and "are you sure?" decision as plain data: decided here, rendered by tray.ts.
 import type { DaemonState, DaemonStatus } from '../../common/states';
 
 export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-logs' | 'quit';
@@ -13,6 +13,16 @@ const CAN_STOP: ReadonlySet<DaemonState> = new Set(['starting', 'running', 'unhe
 /** Restart = stop then start; from backoff it means "respawn now" instead of waiting. */
 const CAN_RESTART: ReadonlySet<DaemonState> = new Set(['running', 'unhealthy', 'backoff']);
 
+const LABEL: Record<DaemonState, string> = {
+  stopped: 'Stopped',
+  starting: 'Starting',
+  running: 'Running',
+  unhealthy: 'Unhealthy',
+  backoff: 'Backing off',
+  stopping: 'Stopping',
+  failed: 'Failed',
+};
+
 /** "5s", "4m", "2h 5m", "3d 4h": short enough for a menu line. */
 export function formatDuration(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
@@ -24,30 +34,60 @@ export function formatDuration(ms: number): string {
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
-/** The state line: "containerd: running (pid 123, up 5m)". */
+/** Seconds to the respawn, counted from the transition (the same number the window shows). */
+function retryText(status: DaemonStatus, now: number): string | null {
+  if (status.state !== 'backoff' || status.retryInMs === null) return null;
+  const s = Math.max(0, Math.ceil((status.since + status.retryInMs - now) / 1000));
+  return `retry in ${s}s`;
+}
+
+/** The state line: "Running · up 2h 5m", "Backing off · retry in 3s", "Failed". */
 export function stateLine(status: DaemonStatus, now: number): string {
   const details: string[] = [];
-  if (status.pid !== null && status.state !== 'stopped' && status.state !== 'failed') {
-    details.push(`pid ${status.pid}`);
-  }
   if (
     (status.state === 'running' || status.state === 'unhealthy') &&
     status.runningSince !== null
   ) {
     details.push(`up ${formatDuration(now - status.runningSince)}`);
   }
-  if (status.state === 'backoff' && status.retryInMs !== null) {
-    details.push(`retry in ${formatDuration(status.retryInMs)}`);
+  const retry = retryText(status, now);
+  if (retry) details.push(retry);
+  if (status.adopted && status.state !== 'stopped' && status.state !== 'failed') {
+    details.push('adopted');
   }
-  if (status.adopted && status.state !== 'stopped') details.push('adopted');
-  return `containerd: ${status.state}${details.length ? ` (${details.join(', ')})` : ''}`;
+  return [LABEL[status.state], ...details].join(' · ');
+}
+
+function runningContainers(status: DaemonStatus): number {
+  return status.containers?.running ?? 0;
 }
 
 /** The tray menu for a status; `busy` (a command in flight) disables start/stop/restart. */
 export function trayMenuTemplate(status: DaemonStatus, busy: boolean, now: number): MenuItemSpec[] {
   const s = status.state;
+  const info: MenuItemSpec[] = [];
+  const problems = status.problems?.length ?? 0;
+  if (problems > 0) {
+    info.push({
+      type: 'normal',
+      id: 'problems',
+      label: `${problems} problem${problems === 1 ? '' : 's'}…`,
+      enabled: true,
+      action: 'open-window',
+    });
+  }
+  if (status.containers) {
+    info.push({
+      type: 'normal',
+      id: 'containers',
+      label: `Containers: ${status.containers.running} running`,
+      enabled: true,
+      action: 'open-window',
+    });
+  }
   return [
     { type: 'normal', id: 'state', label: stateLine(status, now), enabled: false },
+    ...info,
     { type: 'separator' },
     {
       type: 'normal',
@@ -90,16 +130,63 @@ export function trayMenuTemplate(status: DaemonStatus, busy: boolean, now: numbe
   ];
 }
 
-/** Tooltip: product, state line, and the reason when something needs attention. */
+/** Tooltip: product, state line, problems/containers, and the reason when something needs attention. */
 export function trayTooltip(status: DaemonStatus, now: number): string {
-  const lines = ['Containerd Desktop', stateLine(status, now)];
+  const lines = ['Containerd Desktop', `containerd: ${stateLine(status, now)}`];
   if (status.state === 'failed' || status.state === 'unhealthy' || status.state === 'backoff') {
     if (status.reason) lines.push(status.reason);
   }
+  const problems = status.problems?.length ?? 0;
+  if (problems) lines.push(`${problems} problem${problems === 1 ? '' : 's'}`);
   return lines.join('\n');
 }
 
-/** Icon file for a state (16×16; Electron picks the "@2x" 32×32 sibling on HiDPI). */
+/** Icon file for a state (16×16; Electron picks the "@2x" 32×32 sibling on HiDPI). Shapes differ per state. */
 export function trayIconFor(state: DaemonState): string {
   return `tray-${state}.png`;
+}
+
+/** What the confirmation dialog says, when an action needs one. */
+export interface ConfirmSpec {
+  message: string;
+  detail: string;
+  confirmLabel: string;
+}
+
+const LIVE: ReadonlySet<DaemonState> = new Set(['starting', 'running', 'unhealthy', 'backoff']);
+
+/**
+ * Whether stop / restart / quit should ask first: only while containers run (they keep running
+ * — shims are their own processes — but nothing can manage them until containerd is back).
+ * One question per action; null means go ahead.
+ */
+export function confirmFor(
+  action: TrayAction,
+  status: DaemonStatus,
+  onQuit: 'stop' | 'leave-running',
+): ConfirmSpec | null {
+  const n = runningContainers(status);
+  if (n === 0 || !LIVE.has(status.state)) return null;
+  const who = `${n} container${n === 1 ? '' : 's'}`;
+  const keep = `${who} keep${n === 1 ? 's' : ''} running but can't be managed until containerd is back.`;
+  switch (action) {
+    case 'stop':
+      return { message: 'Stop containerd?', detail: keep, confirmLabel: 'Stop containerd' };
+    case 'restart':
+      return {
+        message: 'Restart containerd?',
+        detail: `${keep} containerd is usually back within a second.`,
+        confirmLabel: 'Restart containerd',
+      };
+    case 'quit':
+      return onQuit === 'stop'
+        ? {
+            message: 'Quit and stop containerd?',
+            detail: `${keep} To keep containerd running after quitting, set "On quit" to leave it running.`,
+            confirmLabel: 'Quit',
+          }
+        : null;
+    default:
+      return null;
+  }
 }

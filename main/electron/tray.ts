@@ -1,12 +1,24 @@
-// The tray icon: renders tray-menu.ts's plain template with Electron and routes clicks to actions.
+// The tray icon: renders tray-menu.ts's plain template with Electron, asks before stop/restart/quit
+// while containers run (confirmFor decides), and routes clicks to actions.
 import path from 'node:path';
-import { Menu, Tray, nativeImage } from 'electron';
+import { dialog, Menu, Tray, nativeImage } from 'electron';
 import type { DaemonStatus } from '../../common/states';
-import { trayIconFor, trayMenuTemplate, trayTooltip, type TrayAction } from './tray-menu';
+import {
+  confirmFor,
+  trayIconFor,
+  trayMenuTemplate,
+  trayTooltip,
+  type TrayAction,
+} from './tray-menu';
 
 export interface TrayController {
   update(status: DaemonStatus, busy: boolean): void;
   destroy(): void;
+}
+
+export interface TrayOptions {
+  /** The current "On quit" setting (quitting asks only when it stops containerd). */
+  onQuit?: () => 'stop' | 'leave-running';
 }
 
 /** Create the tray, or null where the desktop has no tray (the window then quits on close). */
@@ -15,6 +27,7 @@ export function createTray(
   initial: DaemonStatus,
   onAction: (action: TrayAction) => void,
   log: (message: string) => void,
+  opts: TrayOptions = {},
 ): TrayController | null {
   const icon = (status: DaemonStatus) =>
     nativeImage.createFromPath(path.join(iconsDir, trayIconFor(status.state)));
@@ -26,6 +39,21 @@ export function createTray(
     return null;
   }
   let last = { status: initial, busy: false };
+  const act = async (action: TrayAction) => {
+    const ask = confirmFor(action, last.status, opts.onQuit?.() ?? 'stop');
+    if (ask) {
+      const r = await dialog.showMessageBox({
+        type: 'question',
+        message: ask.message,
+        detail: ask.detail,
+        buttons: [ask.confirmLabel, 'Cancel'],
+        defaultId: 1,
+        cancelId: 1,
+      });
+      if (r.response !== 0) return;
+    }
+    onAction(action);
+  };
   const update = (status: DaemonStatus, busy: boolean) => {
     if (tray.isDestroyed()) return;
     last = { status, busy };
@@ -41,7 +69,7 @@ export function createTray(
                 id: item.id,
                 label: item.label,
                 enabled: item.enabled,
-                click: item.action ? () => onAction(item.action as TrayAction) : undefined,
+                click: item.action ? () => void act(item.action as TrayAction) : undefined,
               },
         ),
       ),

@@ -1,64 +1,100 @@
-// The window: header with the state badge and controls, then Status/Health, Logs, Settings, Config.
-import { useEffect, useMemo, useState } from 'react';
+// The window: a sidebar of pages, a fixed top strip (badge, reason, controls) and the current page.
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ContractClient } from '../../common/contract';
-import { ConfigPreview } from './components/config-preview';
-import { ConnectionBanner } from './components/connection-banner';
-import { Controls } from './components/controls';
-import { HealthChart } from './components/health-chart';
+import { DiskTile } from './components/disk-tile';
 import { LogView } from './components/log-view';
 import { SettingsForm } from './components/settings-form';
-import { StateBadge } from './components/state-badge';
+import { Sidebar } from './components/sidebar';
 import { StatusPanel } from './components/status-panel';
-import { Tabs } from './components/tabs';
+import { TopStrip } from './components/top-strip';
 import { AppProvider, useDispatcher, useStore } from './store/context';
 import { Dispatcher } from './store/dispatcher';
+import { PAGES, pageFromHash, type PageId } from './store/pages';
 import { createStore, initialState } from './store/store';
+import { ActivityView, ContainersView, ImagesView, InsideProvider, PluginsView } from './views';
 
-function LoadError() {
-  const error = useStore((s) => s.loadError);
-  if (!error) return null;
+/** The settings form (SETTINGS' module) carries the config preview inside it. */
+function SettingsPage() {
   return (
-    <div className="banner banner-error" role="alert" data-testid="load-error">
-      <strong>{error.message}</strong> {error.hint}
+    <div className="page-body settings-page">
+      <SettingsForm />
     </div>
+  );
+}
+
+const CONTENT: Record<PageId, () => ReactNode> = {
+  status: () => <StatusPanel extraTile={(stale) => <DiskTile stale={stale} />} />,
+  containers: () => <ContainersView />,
+  images: () => <ImagesView />,
+  plugins: () => <PluginsView />,
+  activity: () => <ActivityView />,
+  logs: () => <LogView />,
+  settings: () => <SettingsPage />,
+};
+
+/** Keeps the page in the URL hash, so a reload or a bookmark opens the same page. */
+function useHashRoute() {
+  const dispatcher = useDispatcher();
+  const page = useStore((s) => s.page);
+  useEffect(() => {
+    const sync = () => {
+      const p = pageFromHash(window.location.hash);
+      if (p && p !== dispatcher.store.getState().page) dispatcher.navigate(p);
+    };
+    sync();
+    window.addEventListener('hashchange', sync);
+    return () => window.removeEventListener('hashchange', sync);
+  }, [dispatcher]);
+  useEffect(() => {
+    const want = `#/${page}`;
+    if (window.location.hash !== want) {
+      history.replaceState(null, '', `${window.location.pathname}${window.location.search}${want}`);
+    }
+  }, [page]);
+}
+
+function Pages() {
+  const page = useStore((s) => s.page);
+  // Pages mount on first visit and stay mounted (the log view keeps its scroll and selection).
+  const [visited, setVisited] = useState<ReadonlySet<PageId>>(() => new Set([page]));
+  useEffect(() => {
+    setVisited((v) => (v.has(page) ? v : new Set([...v, page])));
+  }, [page]);
+  return (
+    <>
+      {PAGES.map((p) => (
+        <div
+          key={p.id}
+          role="tabpanel"
+          id={`panel-${p.id}`}
+          aria-labelledby={`tab-${p.id}`}
+          className="page"
+          data-testid={`page-${p.id}`}
+          hidden={p.id !== page}
+        >
+          {(visited.has(p.id) || p.id === page) && CONTENT[p.id]()}
+        </div>
+      ))}
+    </>
   );
 }
 
 function Shell() {
   const dispatcher = useDispatcher();
-  const [tab, setTab] = useState('status');
   useEffect(() => dispatcher.start(), [dispatcher]);
+  useHashRoute();
   return (
-    <>
-      <header className="app-header">
-        <h1>Containerd Desktop</h1>
-        <StateBadge />
-        <Controls />
-      </header>
-      <ConnectionBanner />
-      <LoadError />
-      <main>
-        <Tabs
-          active={tab}
-          onChange={setTab}
-          tabs={[
-            {
-              id: 'status',
-              label: 'Status',
-              content: (
-                <div className="status-grid">
-                  <StatusPanel />
-                  <HealthChart />
-                </div>
-              ),
-            },
-            { id: 'logs', label: 'Logs', content: <LogView /> },
-            { id: 'settings', label: 'Settings', content: <SettingsForm /> },
-            { id: 'config', label: 'Config', content: <ConfigPreview /> },
-          ]}
-        />
-      </main>
-    </>
+    <InsideProvider client={dispatcher.client}>
+      <div className="app">
+        <Sidebar />
+        <div className="main-col">
+          <TopStrip />
+          <main className="content">
+            <Pages />
+          </main>
+        </div>
+      </div>
+    </InsideProvider>
   );
 }
 

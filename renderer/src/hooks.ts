@@ -1,5 +1,8 @@
-// Shared hooks: a ticking clock.
+// Shared hooks: a ticking clock, and the truth model (badge state) for the current store.
 import { useEffect, useState } from 'react';
+import { useStore } from './store/context';
+import type { StoreState } from './store/store';
+import { deriveTruth, type Truth } from './store/truth';
 
 /** The current time, refreshed every `intervalMs` while `active`. */
 export function useNow(intervalMs = 1000, active = true): number {
@@ -11,4 +14,17 @@ export function useNow(intervalMs = 1000, active = true): number {
     return () => clearInterval(t);
   }, [intervalMs, active]);
   return now;
+}
+
+/** What may be claimed right now; re-derived each second so countdowns and ages tick together. */
+export function useTruth(): Truth {
+  const status = useStore((s) => s.status);
+  const connection = useStore((s) => s.connection);
+  const health = useStore((s) => s.health);
+  const settings = useStore((s) => s.settings);
+  const transitions = useStore((s) => s.transitions);
+  const lastSeenAt = useStore((s) => s.lastSeenAt);
+  const now = useNow(1000);
+  const partial = { status, connection, health, settings, transitions, lastSeenAt };
+  return deriveTruth(partial as StoreState, now);
 }

@@ -1,8 +1,9 @@
-// The whole window over a fake client, and the transport choice.
+// The whole window over a fake client: sidebar navigation (keyboard, names, counts), the strip, the transport choice.
 import { act, cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { App } from '../../renderer/src/app';
+import { pageCount } from '../../renderer/src/components/sidebar';
 import { pickTransport } from '../../renderer/src/transport/pick-transport';
 import { WsClient } from '../../renderer/src/transport/ws-client';
 import { FakeClient, makeStatus, ok } from './fake-client';
@@ -10,14 +11,21 @@ import { FakeClient, makeStatus, ok } from './fake-client';
 afterEach(() => {
   cleanup();
   delete window.cdesk;
+  window.location.hash = '';
 });
 
+const PAGE_NAMES = ['Status', 'Containers', 'Images', 'Plugins', 'Activity', 'Logs', 'Settings'];
+
+async function renderApp(client = new FakeClient(makeStatus('running'))) {
+  render(<App client={client} />);
+  await act(async () => {});
+  return client;
+}
+
 describe('App', () => {
-  it('loads the status and switches sections with the keyboard', async () => {
-    const client = new FakeClient(makeStatus('running'));
-    render(<App client={client} />);
-    await act(async () => {});
-    expect(screen.getByTestId('state-badge').textContent).toBe('running');
+  it('loads the status and every section the sidebar names', async () => {
+    const client = await renderApp();
+    expect(screen.getByTestId('state-badge').getAttribute('data-state')).toBe('running');
     expect(client.calls.map((c) => c.name)).toEqual(
       expect.arrayContaining([
         'daemon:status',
@@ -25,29 +33,79 @@ describe('App', () => {
         'settings:get',
         'health:history',
         'logs:read',
-        'config:preview',
       ]),
     );
-    screen.getByTestId('tab-status').focus();
-    await userEvent.keyboard('{ArrowRight}');
-    expect(screen.getByTestId('tab-logs').getAttribute('aria-selected')).toBe('true');
-    expect(document.activeElement).toBe(screen.getByTestId('tab-logs'));
+    const tabs = screen.getAllByRole('tab');
+    expect(tabs.map((t) => t.getAttribute('aria-label'))).toEqual(PAGE_NAMES);
+    for (const name of PAGE_NAMES) expect(screen.getByRole('tab', { name })).toBeTruthy();
+  });
+
+  it('moves between pages with the arrow keys, tab-like, and keeps the focus on the tab', async () => {
+    await renderApp();
+    const status = screen.getByRole('tab', { name: 'Status' });
+    status.focus();
+    await userEvent.keyboard('{ArrowDown}');
+    const containers = screen.getByRole('tab', { name: 'Containers' });
+    expect(containers.getAttribute('aria-selected')).toBe('true');
+    expect(document.activeElement).toBe(containers);
+    expect(screen.getByTestId('page-containers').hidden).toBe(false);
+    expect(screen.getByTestId('page-status').hidden).toBe(true);
+    await userEvent.keyboard('{End}');
+    expect(document.activeElement).toBe(screen.getByRole('tab', { name: 'Settings' }));
+    await userEvent.keyboard('{ArrowUp}');
+    expect(screen.getByRole('tab', { name: 'Logs' }).getAttribute('aria-selected')).toBe('true');
     expect(
       screen.getByTestId('log-viewport').closest('[role=tabpanel]')?.hasAttribute('hidden'),
     ).toBe(false);
+    // Only the selected tab is in the Tab order (roving tabindex).
+    expect(screen.getAllByRole('tab').filter((t) => t.tabIndex === 0)).toHaveLength(1);
+    expect(window.location.hash).toBe('#/logs');
+  });
+
+  it('opens the page named in the URL hash', async () => {
+    window.location.hash = '#/settings';
+    await renderApp();
+    expect(screen.getByRole('tab', { name: 'Settings' }).getAttribute('aria-selected')).toBe(
+      'true',
+    );
+  });
+
+  it('shows counts beside Containers and Plugins', async () => {
+    const problem = { id: 'p', severity: 'warning' as const, message: 'm', hint: 'h' };
+    await renderApp(
+      new FakeClient(
+        makeStatus('running', {
+          containers: { running: 3, total: 7 },
+          problems: [problem, { ...problem, id: 'q' }],
+        }),
+      ),
+    );
+    expect(screen.getByTestId('count-containers').textContent).toContain('3/7');
+    expect(screen.getByTestId('count-plugins').textContent).toContain('⚠ 2');
+    // The count describes the tab; the tab's name stays the page's name.
+    expect(screen.getByRole('tab', { name: 'Plugins' }).getAttribute('aria-describedby')).toBe(
+      'count-plugins',
+    );
   });
 
   it('shows state changes pushed by the server', async () => {
-    const client = new FakeClient(makeStatus('running'));
-    render(<App client={client} />);
-    await act(async () => {});
+    const client = await renderApp();
     act(() =>
       client.push({
         event: 'daemon:state',
         payload: { status: makeStatus('backoff'), transition: null },
       }),
     );
-    expect(screen.getByTestId('state-badge').textContent).toBe('backoff');
+    expect(screen.getByTestId('state-badge').getAttribute('data-state')).toBe('backoff');
+  });
+});
+
+describe('pageCount', () => {
+  it('has no count without data, and none for pages without one', () => {
+    expect(pageCount('containers', null, 0)).toBeNull();
+    expect(pageCount('plugins', undefined, 0)).toBeNull();
+    expect(pageCount('images', { running: 1, total: 2 }, 3)).toBeNull();
+    expect(pageCount('containers', { running: 0, total: 0 }, 0)?.text).toBe('0/0');
   });
 });
 
@@ -60,7 +118,7 @@ describe('pickTransport', () => {
         return ok(makeStatus('running'));
       },
       subscribe: () => () => {},
-    };
+    } as typeof window.cdesk;
     const client = pickTransport();
     expect(client).not.toBeInstanceOf(WsClient);
     const r = await client.invoke('daemon:status', {});

@@ -28,7 +28,7 @@ describe('ConfigPreview', () => {
     const client = new FakeClient().stub(
       'config:preview',
       fail({
-        code: 'bad-overrides',
+        code: 'overrides-invalid',
         message: 'overrides.toml: bad TOML at line 3',
         hint: 'fix the file',
       }),

@@ -1,10 +1,10 @@
-// Controls: which buttons each state enables, progress while a command runs, the hint on failure.
+// Controls: which buttons each state enables, progress while a command runs (focus kept), the hint on failure.
 import { act, cleanup, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandResults, Result } from '../../common/contract';
 import { DAEMON_STATES } from '../../common/states';
-import { Controls } from '../../renderer/src/components/controls';
+import { CommandError, Controls } from '../../renderer/src/components/controls';
 import { deferred, FakeClient, fail, makeStatus, ok } from './fake-client';
 import { renderWithStore } from './render';
 
@@ -22,7 +22,7 @@ const EXPECTED: Record<string, [boolean, boolean, boolean]> = {
 
 function enabled() {
   return ['btn-start', 'btn-stop', 'btn-restart'].map(
-    (id) => !(screen.getByTestId(id) as HTMLButtonElement).disabled,
+    (id) => screen.getByTestId(id).getAttribute('aria-disabled') === 'false',
   );
 }
 
@@ -34,7 +34,14 @@ describe('Controls', () => {
     });
   }
 
-  it('sends daemon:start and shows progress with every button disabled until it returns', async () => {
+  it('a click on a disabled button sends nothing', async () => {
+    const client = new FakeClient(makeStatus('stopped'));
+    await renderWithStore(<Controls />, client);
+    await userEvent.click(screen.getByTestId('btn-stop'));
+    expect(client.callsTo('daemon:stop')).toEqual([]);
+  });
+
+  it('sends daemon:start and shows progress with every button inert until it returns', async () => {
     const client = new FakeClient(makeStatus('stopped'));
     const d = deferred<Result<CommandResults['daemon:start']>>();
     client.stub('daemon:start', () => d.promise);
@@ -43,19 +50,39 @@ describe('Controls', () => {
     expect(client.callsTo('daemon:start')).toEqual([{}]);
     expect(enabled()).toEqual([false, false, false]);
     expect(screen.getByTestId('btn-start').textContent).toContain('Starting…');
+    expect(screen.getByTestId('btn-start').getAttribute('aria-busy')).toBe('true');
     await act(async () => d.resolve(ok(makeStatus('running'))));
     expect(enabled()).toEqual([false, true, true]);
   });
 
-  it('sends daemon:stop and daemon:restart', async () => {
+  it('Enter on Restart keeps the focus on it while busy ("Restarting…") and after', async () => {
     const client = new FakeClient(makeStatus('running'));
-    client.stub('daemon:stop', ok(makeStatus('running')));
-    client.stub('daemon:restart', ok(makeStatus('running')));
+    const d = deferred<Result<CommandResults['daemon:restart']>>();
+    client.stub('daemon:restart', () => d.promise);
     await renderWithStore(<Controls />, client);
-    await userEvent.click(screen.getByTestId('btn-stop'));
-    await userEvent.click(screen.getByTestId('btn-restart'));
-    expect(client.calls.map((c) => c.name)).toContain('daemon:stop');
-    expect(client.calls.map((c) => c.name)).toContain('daemon:restart');
+    const restart = screen.getByTestId('btn-restart');
+    restart.focus();
+    await userEvent.keyboard('{Enter}');
+    expect(client.callsTo('daemon:restart')).toHaveLength(1);
+    expect(restart.textContent).toContain('Restarting…');
+    expect(document.activeElement).toBe(restart);
+    // Pressing again while busy does not send a second restart.
+    await userEvent.keyboard('{Enter}');
+    expect(client.callsTo('daemon:restart')).toHaveLength(1);
+    await act(async () => d.resolve(ok(makeStatus('running'))));
+    expect(restart.textContent).toBe('Restart');
+    expect(document.activeElement).toBe(restart);
+  });
+
+  it('keeps the focus on Start when the new state makes Start inapplicable', async () => {
+    const client = new FakeClient(makeStatus('stopped'));
+    client.stub('daemon:start', ok(makeStatus('running')));
+    await renderWithStore(<Controls />, client);
+    const start = screen.getByTestId('btn-start');
+    start.focus();
+    await userEvent.keyboard('{Enter}');
+    expect(start.getAttribute('aria-disabled')).toBe('true');
+    expect(document.activeElement).toBe(start);
   });
 
   it("shows the error's message and hint when a command fails", async () => {
@@ -63,18 +90,26 @@ describe('Controls', () => {
     client.stub(
       'daemon:start',
       fail({
-        code: 'exec-error',
+        code: 'binary-missing',
         message: 'containerd not found on PATH',
         hint: 'install containerd (apt install containerd)',
       }),
     );
-    await renderWithStore(<Controls />, client);
+    await renderWithStore(
+      <>
+        <Controls />
+        <CommandError />
+      </>,
+      client,
+    );
     await userEvent.click(screen.getByTestId('btn-start'));
     expect(screen.getByRole('alert').textContent).toContain('containerd not found on PATH');
     expect(screen.getByTestId('command-hint').textContent).toBe(
       'install containerd (apt install containerd)',
     );
     expect(enabled()).toEqual([true, false, false]);
+    await userEvent.click(screen.getByRole('button', { name: 'Dismiss the error' }));
+    expect(screen.queryByRole('alert')).toBeNull();
   });
 
   it('follows state events', async () => {
@@ -86,5 +121,11 @@ describe('Controls', () => {
       }),
     );
     expect(enabled()).toEqual([false, true, true]);
+  });
+
+  it('disables every action while the app is unreachable', async () => {
+    const { client } = await renderWithStore(<Controls />, new FakeClient(makeStatus('running')));
+    act(() => client.setConnection('closed'));
+    expect(enabled()).toEqual([false, false, false]);
   });
 });

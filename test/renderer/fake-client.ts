@@ -17,6 +17,7 @@ import type {
   LogLevel,
   LogLine,
 } from '../../common/states';
+import type { ConnectionState } from '../../renderer/src/transport/connection';
 
 type Stub<C extends CommandName> =
   | Result<CommandResults[C]>
@@ -28,13 +29,15 @@ export class FakeClient implements ContractClient {
   readonly calls: { name: CommandName; payload: unknown }[] = [];
   private readonly stubs = new Map<CommandName, Stub<CommandName>>();
   private readonly listeners = new Set<(e: AnyEvent) => void>();
+  private readonly connListeners = new Set<(s: ConnectionState) => void>();
+  private connection: ConnectionState = 'open';
 
   constructor(status: DaemonStatus = makeStatus('running')) {
     this.stub('daemon:status', ok(status));
     this.stub('app:info', ok(appInfo()));
     this.stub('settings:get', ok(settingsView()));
     this.stub('health:history', ok({ samples: [], restarts: [] }));
-    this.stub('logs:read', ok({ lines: [], lastSeq: -1 }));
+    this.stub('logs:read', ok({ lines: [], lastSeq: -1, nextSeq: null }));
     this.stub(
       'config:preview',
       ok({ toml: 'version = 2\n', path: '/s/config.toml', overridesFile: null }),
@@ -56,7 +59,7 @@ export class FakeClient implements ContractClient {
   ): Promise<Result<CommandResults[C]>> {
     this.calls.push({ name, payload });
     const s = this.stubs.get(name) as Stub<C> | undefined;
-    if (!s) return fail({ code: 'not-stubbed', message: `${name} not stubbed`, hint: 'stub it' });
+    if (!s) return fail({ code: 'internal', message: `${name} not stubbed`, hint: 'stub it' });
     return typeof s === 'function' ? s(payload) : s;
   }
 
@@ -67,6 +70,19 @@ export class FakeClient implements ContractClient {
 
   push(e: AnyEvent): void {
     for (const l of [...this.listeners]) l(e);
+  }
+
+  /** Like the WebSocket client: report the connection state now and on every change. */
+  onConnection(listener: (s: ConnectionState) => void): () => void {
+    this.connListeners.add(listener);
+    listener(this.connection);
+    return () => this.connListeners.delete(listener);
+  }
+
+  /** Simulate the app going away ('closed') or coming back ('open'). */
+  setConnection(s: ConnectionState): void {
+    this.connection = s;
+    for (const l of [...this.connListeners]) l(s);
   }
 }
 

@@ -35,7 +35,10 @@ describe('LogView', () => {
   });
 
   it('loads past lines with logs:read', async () => {
-    const client = new FakeClient().stub('logs:read', ok({ lines: makeLines(5), lastSeq: 4 }));
+    const client = new FakeClient().stub(
+      'logs:read',
+      ok({ lines: makeLines(5), lastSeq: 4, nextSeq: null }),
+    );
     await renderWithStore(<LogView />, client);
     expect(client.callsTo('logs:read')).toHaveLength(1);
     expect(rows()).toHaveLength(5);
@@ -115,5 +118,120 @@ describe('LogView', () => {
       reader.readAsText(blob);
     });
     expect(text.trim().split('\n')).toHaveLength(4); // warn + error lines among 10
+  });
+
+  it('copies only what is shown: a selection hidden by the filter is not copied', async () => {
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    await withLines(12);
+    // Select line 0 (info), then filter to errors: the selection is hidden.
+    await userEvent.click(rows()[0] as HTMLElement);
+    expect(screen.getByTestId('log-copy').textContent).toBe('Copy 1 selected');
+    await userEvent.selectOptions(screen.getByTestId('log-level'), 'error');
+    expect(screen.getByTestId('log-copy').textContent).toBe('Copy shown');
+    expect(screen.getByTestId('log-hidden-note').textContent).toContain(
+      '1 selected line is hidden',
+    );
+    await userEvent.click(screen.getByTestId('log-copy'));
+    const copied = (writeText.mock.calls.at(-1) as unknown as [string])[0];
+    expect(copied.trim().split('\n')).toHaveLength(2); // lines 3 and 9, the errors shown
+    expect(copied).not.toContain('message 0"');
+  });
+
+  it('selects lines with the keyboard: arrows move, Space selects, Shift extends, Ctrl+A all', async () => {
+    const writeText = vi.fn(async () => {});
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText }, configurable: true });
+    await withLines(10);
+    const vp = screen.getByTestId('log-viewport');
+    vp.focus();
+    await userEvent.keyboard('{Home}');
+    expect(vp.getAttribute('aria-activedescendant')).toBe('log-line-0');
+    await userEvent.keyboard('{ArrowDown}{ArrowDown}');
+    expect(vp.getAttribute('aria-activedescendant')).toBe('log-line-2');
+    await userEvent.keyboard(' ');
+    expect(screen.getByTestId('log-copy').textContent).toBe('Copy 1 selected');
+    await userEvent.keyboard('{Shift>}{ArrowDown}{ArrowDown}{/Shift}');
+    expect(screen.getByTestId('log-copy').textContent).toBe('Copy 3 selected');
+    await userEvent.keyboard('{Control>}c{/Control}');
+    expect(writeText).toHaveBeenLastCalledWith(
+      makeLines(5)
+        .slice(2, 5)
+        .map((l) => l.raw)
+        .join('\n') + '\n',
+    );
+    await userEvent.keyboard('{Control>}a{/Control}');
+    expect(screen.getByTestId('log-copy').textContent).toBe('Copy 10 selected');
+    await userEvent.keyboard('{Escape}');
+    expect(screen.getByTestId('log-copy').textContent).toBe('Copy shown');
+  });
+
+  it('marks containerd run boundaries with the pid from the state events', async () => {
+    const r = await renderWithStore(<LogView viewportHeight={400} />);
+    const lines = makeLines(6).map((l, i) =>
+      i === 0 || i === 3
+        ? { ...l, msg: 'starting containerd', time: 1_700_000_000_000 + i * 10_000 }
+        : { ...l, time: 1_700_000_000_000 + i * 10_000 },
+    );
+    act(() => {
+      r.client.push({
+        event: 'daemon:state',
+        payload: {
+          status: r.store.getState().status!,
+          transition: {
+            type: 'state',
+            state: 'backoff',
+            prev: 'running',
+            reason: 'exited',
+            code: 'exited',
+            at: 1_700_000_025_000,
+            pid: null,
+            exit: { code: null, signal: 'SIGKILL', at: 1_700_000_025_000 },
+          },
+        },
+      });
+      r.client.push({
+        event: 'daemon:state',
+        payload: {
+          status: r.store.getState().status!,
+          transition: {
+            type: 'state',
+            state: 'starting',
+            prev: 'backoff',
+            reason: 'respawn',
+            code: 'respawn',
+            at: 1_700_000_029_900,
+            pid: 4711,
+          },
+        },
+      });
+      r.client.push({ event: 'logs:lines', payload: { lines } });
+    });
+    const markers = screen.getAllByTestId('log-marker').map((m) => m.textContent);
+    expect(markers).toEqual([
+      '— containerd started —',
+      '— containerd exited (signal SIGKILL) —',
+      '— containerd restarted (pid 4711) —',
+    ]);
+    // In time order among the lines: the restart marker sits right before line 3.
+    const order = [...screen.getByTestId('log-viewport').querySelectorAll('[data-testid]')].map(
+      (e) => e.getAttribute('data-seq') ?? e.textContent,
+    );
+    expect(order.indexOf('— containerd restarted (pid 4711) —')).toBe(order.indexOf('3') - 1);
+  });
+
+  it('shows a skeleton, not a blank, until the first lines load', async () => {
+    const client = new FakeClient().stub('logs:read', () => new Promise(() => {}));
+    await renderWithStore(<LogView />, client);
+    expect(screen.getByTestId('log-skeleton')).toBeTruthy();
+  });
+
+  it("jumps to a moment asked for by another page (Activity's show logs)", async () => {
+    const r = await withLines(1000);
+    act(() => r.dispatcher.navigate('logs', { logTime: 1_700_000_000_000 + 500 }));
+    const vp = screen.getByTestId('log-viewport');
+    expect(vp.getAttribute('aria-activedescendant')).toBe('log-line-500');
+    expect(screen.getByTestId('log-follow').getAttribute('aria-pressed')).toBe('false');
+    expect(rows().some((row) => row.getAttribute('data-seq') === '500')).toBe(true);
+    expect(r.store.getState().logFocus).toBeNull();
   });
 });

@@ -1,8 +1,9 @@
 // The store applies every event kind and keeps its collections bounded.
 import { describe, expect, it } from 'vitest';
+import { Dispatcher } from '../../renderer/src/store/dispatcher';
 import { LogBuffer } from '../../renderer/src/store/log-buffer';
 import { createStore, initialState, MAX_HEALTH_SAMPLES } from '../../renderer/src/store/store';
-import { makeLines, makeStatus, sample, settingsView } from './fake-client';
+import { FakeClient, makeLines, makeStatus, ok, sample, settingsView } from './fake-client';
 
 describe('store', () => {
   it('takes the status and the transition from daemon:state', () => {
@@ -97,5 +98,46 @@ describe('LogBuffer', () => {
     b.append(makeLines(10));
     expect(b.append(makeLines(10, 5))).toBe(5);
     expect(b.length).toBe(15);
+  });
+});
+
+describe('LogBuffer.merge', () => {
+  it('puts history read from the server before live lines that arrived first', () => {
+    const b = new LogBuffer();
+    b.append(makeLines(3, 10)); // live: 10..12
+    expect(b.merge(makeLines(12))).toBe(10); // history 0..11: 0..9 go in front, 10/11 are duplicates
+    expect(b.all().map((l) => l.seq)).toEqual([...Array(13).keys()]);
+  });
+
+  it('keeps the newest lines when the history does not fit', () => {
+    const b = new LogBuffer(10);
+    b.append(makeLines(8, 100));
+    b.merge(makeLines(50));
+    expect(b.length).toBe(10);
+    expect(b.all()[b.length - 1]?.seq).toBe(107);
+  });
+});
+
+describe('Dispatcher log history', () => {
+  it('reads every byte-bounded page of logs:read, following nextSeq', async () => {
+    const client = new FakeClient();
+    const pages = [makeLines(5), makeLines(5, 5), makeLines(2, 10)];
+    client.stub('logs:read', (p) => {
+      const i = p.sinceSeq === undefined ? 0 : p.sinceSeq / 5;
+      return ok({ lines: pages[i]!, lastSeq: 11, nextSeq: i < 2 ? (i + 1) * 5 : null });
+    });
+    const store = createStore();
+    await new Dispatcher(client, store).load(false);
+    expect(client.callsTo('logs:read')).toEqual([
+      { limit: 20_000 },
+      { sinceSeq: 5 },
+      { sinceSeq: 10 },
+    ]);
+    expect(
+      store
+        .getState()
+        .logs.all()
+        .map((l) => l.seq),
+    ).toEqual([...Array(12).keys()]);
   });
 });

@@ -1,4 +1,4 @@
-// Start / Stop / Restart, enabled only when they make sense, with progress and the failure's hint.
+// Start / Stop / Restart in a fixed-width group: enabled only when they make sense; a busy button keeps focus.
 import type { DaemonState } from '../../../common/states';
 import { useDispatcher, useStore } from '../store/context';
 import type { ControlCommand } from '../store/store';
@@ -10,7 +10,7 @@ export const ENABLED_IN: Record<ControlCommand, readonly DaemonState[]> = {
   'daemon:restart': ['running', 'unhealthy', 'backoff'],
 };
 
-const BUTTONS: { cmd: ControlCommand; label: string; busy: string; testId: string }[] = [
+export const BUTTONS: { cmd: ControlCommand; label: string; busy: string; testId: string }[] = [
   { cmd: 'daemon:start', label: 'Start', busy: 'Starting…', testId: 'btn-start' },
   { cmd: 'daemon:stop', label: 'Stop', busy: 'Stopping…', testId: 'btn-stop' },
   { cmd: 'daemon:restart', label: 'Restart', busy: 'Restarting…', testId: 'btn-restart' },
@@ -20,46 +20,64 @@ export function Controls() {
   const dispatcher = useDispatcher();
   const state = useStore((s) => s.status?.state ?? null);
   const pending = useStore((s) => s.pending);
-  const failure = useStore((s) => s.commandError);
   const connected = useStore((s) => s.connection === 'open');
   return (
-    <div className="controls">
-      <div className="button-row" role="group" aria-label="containerd controls">
-        {BUTTONS.map((b) => {
-          const enabled =
-            connected && !pending && state !== null && ENABLED_IN[b.cmd].includes(state);
-          return (
-            <button
-              key={b.cmd}
-              type="button"
-              data-testid={b.testId}
-              disabled={!enabled}
-              aria-busy={pending === b.cmd}
-              onClick={() => void dispatcher.control(b.cmd)}
-            >
-              {pending === b.cmd ? (
-                <>
-                  <span className="spinner" aria-hidden="true" /> {b.busy}
-                </>
-              ) : (
-                b.label
-              )}
-            </button>
-          );
-        })}
-      </div>
-      <div aria-live="polite" className="sr-only" data-testid="command-progress">
-        {pending ? BUTTONS.find((b) => b.cmd === pending)?.busy : ''}
-      </div>
-      {failure && (
-        <div className="command-error" role="alert" data-testid="command-error">
-          <strong>{failure.error.message}</strong>
-          <span data-testid="command-hint">{failure.error.hint}</span>
-          <button type="button" className="link" onClick={() => dispatcher.clearCommandError()}>
-            Dismiss
+    <div className="controls" role="group" aria-label="containerd controls">
+      {BUTTONS.map((b) => {
+        const enabled =
+          connected && !pending && state !== null && ENABLED_IN[b.cmd].includes(state);
+        const busy = pending === b.cmd;
+        // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>, and the
+        // button the user just pressed would lose it while busy or when the new state disables it.
+        return (
+          <button
+            key={b.cmd}
+            type="button"
+            className={busy ? 'busy' : undefined}
+            data-testid={b.testId}
+            aria-disabled={!enabled}
+            aria-busy={busy}
+            onClick={() => {
+              if (enabled) void dispatcher.control(b.cmd);
+            }}
+          >
+            {busy ? (
+              <>
+                <span className="spinner" aria-hidden="true" /> {b.busy}
+              </>
+            ) : (
+              b.label
+            )}
           </button>
-        </div>
-      )}
+        );
+      })}
+      <span aria-live="polite" className="sr-only" data-testid="command-progress">
+        {pending ? BUTTONS.find((b) => b.cmd === pending)?.busy : ''}
+      </span>
+    </div>
+  );
+}
+
+/** A failed command, in the strip: message and hint on one line (full text on hover), dismissable. */
+export function CommandError() {
+  const dispatcher = useDispatcher();
+  const failure = useStore((s) => s.commandError);
+  if (!failure) return null;
+  const full = `${failure.error.message} — ${failure.error.hint}`;
+  return (
+    <div className="strip-alert" role="alert" data-testid="command-error" title={full}>
+      <span className="strip-alert-text">
+        <strong>{failure.error.message}</strong>{' '}
+        <span data-testid="command-hint">{failure.error.hint}</span>
+      </span>
+      <button
+        type="button"
+        className="link"
+        aria-label="Dismiss the error"
+        onClick={() => dispatcher.clearCommandError()}
+      >
+        Dismiss
+      </button>
     </div>
   );
 }

@@ -1,105 +1,165 @@
-// Recent health-check latency as an inline SVG: failures in red, restarts as dashed lines.
-import type { HealthEvent } from '../../../common/states';
+// Health-check latency over time as an inline SVG drawn at its real pixel size (text never squashed):
+// a time axis, a robust scale, failures and off-scale checks as marks in a lane on top, restarts dashed.
+import { useEffect, useRef, useState } from 'react';
+import { useTruth } from '../hooks';
 import { useStore } from '../store/context';
+import { chartModel, formatMs, LANE_Y } from './chart-model';
 
-const W = 600;
-const H = 160;
-const PAD = { left: 44, right: 8, top: 10, bottom: 20 };
-
-export const CHART_SAMPLES = 150;
-
-/** Pure geometry so it can be tested without a DOM. */
-export function chartModel(samples: readonly HealthEvent[], restarts: readonly number[]) {
-  const recent = samples.slice(-CHART_SAMPLES);
-  const t0 = recent[0]?.at ?? 0;
-  const t1 = recent[recent.length - 1]?.at ?? t0;
-  const span = Math.max(t1 - t0, 1);
-  const maxLatency = Math.max(1, ...recent.map((s) => s.latencyMs)) * 1.1;
-  const x = (t: number) => PAD.left + ((t - t0) / span) * (W - PAD.left - PAD.right);
-  const y = (ms: number) => H - PAD.bottom - (ms / maxLatency) * (H - PAD.top - PAD.bottom);
-  const points = recent.map((s) => ({ s, x: x(s.at), y: y(s.latencyMs) }));
-  const failures = points.filter((p) => !p.s.ok);
-  const restartXs = restarts.filter((t) => t >= t0 && t <= t1).map(x);
-  const sorted = recent
-    .filter((s) => s.ok)
-    .map((s) => s.latencyMs)
-    .sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? null;
-  return { points, failures, restartXs, maxLatency, median, t0, t1 };
-}
+const HEIGHT = 200;
 
 export function HealthChart() {
   const samples = useStore((s) => s.health);
   const restarts = useStore((s) => s.restarts);
-  const m = chartModel(samples, restarts);
-  const line = m.points
-    .map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
-    .join(' ');
-  const minutes = Math.max(0, (m.t1 - m.t0) / 60000).toFixed(1);
-  const desc = m.points.length
-    ? `${m.points.length} health checks over the last ${minutes} minutes; ${m.failures.length} failed; ` +
-      `${m.restartXs.length} restarts; median latency ${m.median !== null ? `${m.median.toFixed(1)} ms` : 'n/a'}.`
+  const truth = useTruth();
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(640);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const measure = () => {
+      if (el.clientWidth > 0) setWidth(el.clientWidth);
+    };
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const m = chartModel(samples, restarts, { width, height: HEIGHT }, truth.clock);
+  const minutes = (m.spanMs / 60000).toFixed(0);
+  const desc = m.count
+    ? `${m.count} health checks over the last ${minutes} minutes; ${m.failures.length} failed; ` +
+      `${m.restartXs.length} restarts; median latency ${m.median !== null ? formatMs(m.median) : 'n/a'}.`
     : 'No health checks yet.';
   return (
-    <section className="panel" aria-labelledby="health-heading">
-      <h2 id="health-heading">Health</h2>
-      <svg
-        className="health-chart"
-        data-testid="health-chart"
-        viewBox={`0 0 ${W} ${H}`}
-        role="img"
-        aria-labelledby="health-title health-desc"
-        preserveAspectRatio="none"
-      >
-        <title id="health-title">Health check latency</title>
-        <desc id="health-desc">{desc}</desc>
-        <line
-          className="axis"
-          x1={PAD.left}
-          y1={H - PAD.bottom}
-          x2={W - PAD.right}
-          y2={H - PAD.bottom}
-        />
-        <line className="axis" x1={PAD.left} y1={PAD.top} x2={PAD.left} y2={H - PAD.bottom} />
-        <text className="axis-label" x={PAD.left - 4} y={PAD.top + 8} textAnchor="end">
-          {`${m.maxLatency.toFixed(0)} ms`}
-        </text>
-        <text className="axis-label" x={PAD.left - 4} y={H - PAD.bottom} textAnchor="end">
-          0
-        </text>
-        {m.restartXs.map((x, i) => (
-          <line
-            key={`r${i}`}
-            className="restart-mark"
-            data-testid="health-restart"
-            x1={x}
-            x2={x}
-            y1={PAD.top}
-            y2={H - PAD.bottom}
-          />
-        ))}
-        {line && <path className="latency-line" d={line} />}
-        {!m.points.length && (
-          <text className="axis-label" x={W / 2} y={H / 2} textAnchor="middle">
-            No health checks yet: they appear once containerd is started.
-          </text>
-        )}
-        {m.failures.map((p, i) => (
-          <circle
-            key={`f${i}`}
-            className="failure-mark"
-            data-testid="health-failure"
-            cx={p.x}
-            cy={p.y}
-            r={4}
+    <section className="card chart-card" aria-labelledby="health-heading">
+      <div className="card-head">
+        <h2 id="health-heading">Health checks</h2>
+        <span className="muted">
+          last {minutes} min · scale 0–{formatMs(m.yMax)}
+        </span>
+      </div>
+      <div ref={box} className="chart-box">
+        <svg
+          className="health-chart"
+          data-testid="health-chart"
+          width={width}
+          height={HEIGHT}
+          role="img"
+          aria-labelledby="health-title health-desc"
+        >
+          <title id="health-title">Health check latency</title>
+          <desc id="health-desc">{desc}</desc>
+          {m.yTicks.map((t, i) => (
+            <g key={`y${i}`}>
+              <line className="grid" x1={m.plot.left} x2={m.plot.right} y1={t.y} y2={t.y} />
+              <text className="axis-label" x={m.plot.left - 6} y={t.y + 4} textAnchor="end">
+                {t.label}
+              </text>
+            </g>
+          ))}
+          <text
+            className="axis-label lane-label"
+            x={m.plot.left - 6}
+            y={LANE_Y + 4}
+            textAnchor="end"
           >
-            <title>{`${p.s.result}${p.s.detail ? `: ${p.s.detail}` : ''}`}</title>
-          </circle>
-        ))}
-      </svg>
+            off-scale
+          </text>
+          {m.xTicks.map((t, i) => (
+            <g key={`x${i}`}>
+              <line className="tick" x1={t.x} x2={t.x} y1={m.plot.bottom} y2={m.plot.bottom + 4} />
+              <text className="axis-label" x={t.x} y={m.plot.bottom + 16} textAnchor={t.anchor}>
+                {t.label}
+              </text>
+            </g>
+          ))}
+          {m.restartXs.map((x, i) => (
+            <line
+              key={`r${i}`}
+              className="restart-mark"
+              data-testid="health-restart"
+              x1={x}
+              x2={x}
+              y1={m.plot.top - 18}
+              y2={m.plot.bottom}
+            />
+          ))}
+          {m.line.map((seg, i) => (
+            <path
+              key={`l${i}`}
+              className="latency-line"
+              d={seg.map((p, k) => `${k ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ')}
+            />
+          ))}
+          {m.line.map((seg) =>
+            seg.length === 1 && seg[0] ? (
+              <circle
+                key={`d${seg[0].s.at}`}
+                className="latency-dot"
+                cx={seg[0].x}
+                cy={seg[0].y}
+                r={2.5}
+              />
+            ) : null,
+          )}
+          {m.startups.map((p, i) => (
+            <rect
+              key={`s${i}`}
+              className="startup-mark"
+              data-testid="health-startup"
+              x={p.x - 3.5}
+              y={p.y - 3.5}
+              width={7}
+              height={7}
+              transform={`rotate(45 ${p.x} ${p.y})`}
+            >
+              <title>{`start-up probe: ${formatMs(p.s.latencyMs)}`}</title>
+            </rect>
+          ))}
+          {m.outliers.map((p, i) => (
+            <path
+              key={`o${i}`}
+              className="outlier-mark"
+              data-testid="health-outlier"
+              d={`M${p.x - 4},${p.y + 4} L${p.x},${p.y - 4} L${p.x + 4},${p.y + 4} Z`}
+            >
+              <title>{`${formatMs(p.s.latencyMs)} (off the scale)`}</title>
+            </path>
+          ))}
+          {m.failures.map((p, i) => (
+            <g key={`f${i}`} className="failure-mark" data-testid="health-failure">
+              <title>{`${p.s.result}${p.s.detail ? `: ${p.s.detail}` : ''} after ${formatMs(p.s.latencyMs)}`}</title>
+              <line x1={p.x - 4} y1={p.y - 4} x2={p.x + 4} y2={p.y + 4} />
+              <line x1={p.x - 4} y1={p.y + 4} x2={p.x + 4} y2={p.y - 4} />
+            </g>
+          ))}
+          {!m.count && (
+            <text
+              className="axis-label"
+              x={(m.plot.left + m.plot.right) / 2}
+              y={HEIGHT / 2}
+              textAnchor="middle"
+            >
+              No health checks yet: they appear once containerd is started.
+            </text>
+          )}
+        </svg>
+      </div>
       <p className="muted chart-legend">
         <span className="legend-line" aria-hidden="true" /> latency
-        <span className="legend-fail" aria-hidden="true" /> failed check
+        <span className="legend-fail" aria-hidden="true">
+          ✕
+        </span>{' '}
+        failed check
+        <span className="legend-outlier" aria-hidden="true">
+          ▲
+        </span>{' '}
+        slow (off-scale)
+        <span className="legend-startup" aria-hidden="true">
+          ◆
+        </span>{' '}
+        start-up probe
         <span className="legend-restart" aria-hidden="true" /> restart
       </p>
     </section>

@@ -1,4 +1,4 @@
-// One fixed-height log row, coloured by level.
+// One fixed-height log row, coloured by level; `active` is the keyboard cursor.
 import { memo } from 'react';
 import type { LogLine } from '../../../common/states';
 import { formatClock } from '../format';
@@ -6,6 +6,7 @@ import { formatClock } from '../format';
 export const LogRow = memo(function LogRow(props: {
   line: LogLine;
   selected: boolean;
+  active?: boolean;
   onSelect: (seq: number, e: { shiftKey: boolean; ctrlKey: boolean; metaKey: boolean }) => void;
 }) {
   const { line, selected } = props;
@@ -14,7 +15,8 @@ export const LogRow = memo(function LogRow(props: {
     .join(' ');
   return (
     <div
-      className={`log-row lvl-${line.level}${selected ? ' selected' : ''}`}
+      id={`log-line-${line.seq}`}
+      className={`log-row lvl-${line.level}${selected ? ' selected' : ''}${props.active ? ' active' : ''}`}
       data-testid="log-row"
       data-seq={line.seq}
       role="option"

@@ -1,18 +1,42 @@
-// The live log viewer: virtualised rows, level filter, search, follow/pause, copy and export.
+// The live log viewer: fills the page, virtualised rows with run-boundary markers, level filter,
+// search, follow/pause, keyboard selection, and copy/export of exactly what is shown.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { IncrementalFilter, LEVEL_FILTERS, visibleRange, type LevelFilter } from '../log-filter';
-import { useStore } from '../store/context';
+import { useDispatcher, useStore } from '../store/context';
 import { copyText, downloadText, exportFileName, linesToText } from './log-actions';
+import {
+  insertionIndex,
+  itemAt,
+  placeMarkers,
+  rowOfLine,
+  runMarkers,
+  StartLineScanner,
+} from './log-markers';
 import { LogRow } from './log-row';
 
 export const ROW_HEIGHT = 20;
 export const OVERSCAN = 20;
-/** Used when the viewport cannot be measured (hidden tab, jsdom). */
+/** Used when the viewport cannot be measured (hidden page, jsdom). */
 export const DEFAULT_VIEWPORT_HEIGHT = 400;
 
+type Mods = { shiftKey: boolean; ctrlKey: boolean; metaKey: boolean };
+
+function LogSkeleton() {
+  return (
+    <div className="log-skeleton" aria-hidden="true" data-testid="log-skeleton">
+      {[70, 55, 82, 64, 48, 76, 60, 88].map((w, i) => (
+        <div key={i} className={`skeleton skeleton-w${w}`} />
+      ))}
+    </div>
+  );
+}
+
 export function LogView(props: { viewportHeight?: number }) {
+  const dispatcher = useDispatcher();
   const buffer = useStore((s) => s.logs);
   const version = useStore((s) => s.logsVersion);
+  const transitions = useStore((s) => s.transitions);
+  const focusReq = useStore((s) => s.logFocus);
   const [level, setLevel] = useState<LevelFilter>('all');
   const [text, setText] = useState('');
   const [follow, setFollow] = useState(true);
@@ -20,18 +44,26 @@ export function LogView(props: { viewportHeight?: number }) {
   const [measured, setMeasured] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
+  /** Index into `shown` of the keyboard cursor. */
+  const [active, setActive] = useState<number | null>(null);
   const [notice, setNotice] = useState('');
   const viewport = useRef<HTMLDivElement>(null);
 
   // `version` is the dependency that matters: the buffer is mutated in place.
   const filter = useRef(new IncrementalFilter());
+  const scanner = useRef(new StartLineScanner());
   const shown = useMemo(
     () => filter.current.apply(buffer.all(), level, text),
     [buffer, version, level, text],
   );
-  const total = shown.length * ROW_HEIGHT;
+  const starts = useMemo(() => scanner.current.scan(buffer.all()), [buffer, version]);
+  const markers = useMemo(() => runMarkers(starts, transitions), [starts, transitions]);
+  const placed = useMemo(() => placeMarkers(shown, markers), [shown, markers]);
+  const count = shown.length + placed.length;
+  const total = count * ROW_HEIGHT;
   const viewportHeight = measured || props.viewportHeight || DEFAULT_VIEWPORT_HEIGHT;
   const maxScroll = Math.max(0, total - viewportHeight);
+  const activeLine = active !== null ? shown[active] : undefined;
 
   useEffect(() => {
     const el = viewport.current;
@@ -51,6 +83,30 @@ export function LogView(props: { viewportHeight?: number }) {
     if (viewport.current) viewport.current.scrollTop = maxScroll;
   }, [follow, maxScroll, version]);
 
+  const scrollToRow = useCallback(
+    (row: number) => {
+      const el = viewport.current;
+      const top = row * ROW_HEIGHT;
+      let next = el ? el.scrollTop : scrollTop;
+      if (top < next) next = top;
+      else if (top + ROW_HEIGHT > next + viewportHeight) next = top + ROW_HEIGHT - viewportHeight;
+      else return;
+      setScrollTop(next);
+      if (el) el.scrollTop = next;
+    },
+    [scrollTop, viewportHeight],
+  );
+
+  // Activity's "show logs": jump to the first line at or after that moment.
+  useEffect(() => {
+    if (!focusReq || !shown.length) return;
+    const i = Math.min(shown.length - 1, insertionIndex(shown, focusReq.time));
+    setFollow(false);
+    setActive(i);
+    scrollToRow(rowOfLine(i, placed));
+    dispatcher.clearLogFocus();
+  }, [focusReq, shown, placed, scrollToRow, dispatcher]);
+
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     const top = e.currentTarget.scrollTop;
     setScrollTop(top);
@@ -60,14 +116,19 @@ export function LogView(props: { viewportHeight?: number }) {
     else if (!follow && atBottom && top > 0) setFollow(true);
   };
 
+  const rangeSet = (a: number, b: number) => {
+    const [lo, hi] = a < b ? [a, b] : [b, a];
+    return new Set(shown.slice(lo, hi + 1).map((l) => l.seq));
+  };
+
   const onSelect = useCallback(
-    (seq: number, e: { shiftKey: boolean; ctrlKey: boolean; metaKey: boolean }) => {
+    (seq: number, e: Mods) => {
+      const idx = shown.findIndex((l) => l.seq === seq);
       setSelected((prev) => {
         if (e.shiftKey && anchor !== null) {
           const a = shown.findIndex((l) => l.seq === anchor);
-          const b = shown.findIndex((l) => l.seq === seq);
-          if (a >= 0 && b >= 0) {
-            const [lo, hi] = a < b ? [a, b] : [b, a];
+          if (a >= 0 && idx >= 0) {
+            const [lo, hi] = a < idx ? [a, idx] : [idx, a];
             return new Set(shown.slice(lo, hi + 1).map((l) => l.seq));
           }
         }
@@ -80,12 +141,19 @@ export function LogView(props: { viewportHeight?: number }) {
         return prev.size === 1 && prev.has(seq) ? new Set() : new Set([seq]);
       });
       if (!e.shiftKey) setAnchor(seq);
+      if (idx >= 0) setActive(idx);
       setFollow(false);
     },
     [anchor, shown],
   );
 
-  const chosen = () => (selected.size ? shown.filter((l) => selected.has(l.seq)) : shown);
+  // Copy and export act on what is shown: a selection hidden by the filter does not count.
+  const visibleSelected = useMemo(
+    () => (selected.size ? shown.filter((l) => selected.has(l.seq)) : []),
+    [selected, shown],
+  );
+  const hiddenSelected = selected.size - visibleSelected.length;
+  const chosen = () => (visibleSelected.length ? visibleSelected : shown);
 
   const onCopy = async () => {
     const lines = chosen();
@@ -105,21 +173,98 @@ export function LogView(props: { viewportHeight?: number }) {
     setNotice(`Exported ${lines.length} line${lines.length === 1 ? '' : 's'}.`);
   };
 
+  const moveTo = (i: number, extend: boolean) => {
+    if (!shown.length) return;
+    const next = Math.max(0, Math.min(shown.length - 1, i));
+    const line = shown[next];
+    if (!line) return;
+    setActive(next);
+    setFollow(false);
+    if (extend) {
+      const a = anchor !== null ? shown.findIndex((l) => l.seq === anchor) : -1;
+      const from = a >= 0 ? a : (active ?? next);
+      if (a < 0) setAnchor(shown[from]?.seq ?? line.seq);
+      setSelected(rangeSet(from, next));
+    }
+    scrollToRow(rowOfLine(next, placed));
+  };
+
+  const onKeyDown = (e: React.KeyboardEvent) => {
+    const cur = active ?? (shown.length ? shown.length - 1 : 0);
+    const page = Math.max(1, Math.floor(viewportHeight / ROW_HEIGHT) - 1);
+    const mod = e.ctrlKey || e.metaKey;
+    let handled = true;
+    if (e.key === 'ArrowDown') moveTo(active === null ? cur : cur + 1, e.shiftKey);
+    else if (e.key === 'ArrowUp') moveTo(active === null ? cur : cur - 1, e.shiftKey);
+    else if (e.key === 'PageDown') moveTo(cur + page, e.shiftKey);
+    else if (e.key === 'PageUp') moveTo(cur - page, e.shiftKey);
+    else if (e.key === 'Home') moveTo(0, e.shiftKey);
+    else if (e.key === 'End') moveTo(shown.length - 1, e.shiftKey);
+    else if (e.key === ' ' && activeLine) {
+      const seq = activeLine.seq;
+      setSelected((prev) => {
+        const next = new Set(prev);
+        if (next.has(seq)) next.delete(seq);
+        else next.add(seq);
+        return next;
+      });
+      setAnchor(seq);
+    } else if (mod && e.key.toLowerCase() === 'a') {
+      setSelected(new Set(shown.map((l) => l.seq)));
+    } else if (mod && e.key.toLowerCase() === 'c') {
+      void onCopy();
+    } else if (e.key === 'Escape' && selected.size) {
+      setSelected(new Set());
+    } else handled = false;
+    if (handled) e.preventDefault();
+  };
+
   const { start, end } = visibleRange({
-    count: shown.length,
+    count,
     rowHeight: ROW_HEIGHT,
     scrollTop: Math.min(scrollTop, maxScroll),
     viewportHeight,
     overscan: OVERSCAN,
   });
-  const rows = shown.slice(start, end);
+  const rows = [];
+  for (let v = start; v < end; v++) {
+    const it = itemAt(v, placed);
+    if (it.kind === 'marker') {
+      rows.push(
+        <div
+          key={it.marker.key}
+          className={`log-marker ${it.marker.kind}`}
+          data-testid="log-marker"
+          role="separator"
+          aria-label={it.marker.text.replace(/—/g, '').trim()}
+        >
+          {it.marker.text}
+        </div>,
+      );
+      continue;
+    }
+    const l = shown[it.index];
+    if (!l) continue;
+    rows.push(
+      <LogRow
+        key={l.seq}
+        line={l}
+        selected={selected.has(l.seq)}
+        active={it.index === active}
+        onSelect={onSelect}
+      />,
+    );
+  }
 
+  const loading = version === 0;
   return (
-    <section className="panel log-panel" aria-labelledby="logs-heading">
-      <h2 id="logs-heading">Logs</h2>
+    <section className="log-panel" aria-labelledby="logs-heading">
       <div className="toolbar">
+        <h2 id="logs-heading" className="sr-only">
+          Logs
+        </h2>
         <label>
-          Minimum level{' '}
+          Level{' '}
           <select
             data-testid="log-level"
             value={level}
@@ -133,12 +278,12 @@ export function LogView(props: { viewportHeight?: number }) {
           </select>
         </label>
         <label>
-          Search{' '}
+          <span className="sr-only">Search</span>
           <input
             type="search"
             data-testid="log-search"
             value={text}
-            placeholder="text in the line"
+            placeholder="Search the log"
             onChange={(e) => setText(e.target.value)}
           />
         </label>
@@ -150,31 +295,34 @@ export function LogView(props: { viewportHeight?: number }) {
         >
           {follow ? 'Following' : 'Paused — follow'}
         </button>
+        <span className="spacer" />
+        <span className="muted" data-testid="log-count">
+          {shown.length === buffer.length
+            ? `${buffer.length} lines`
+            : `${shown.length} of ${buffer.length} lines`}
+        </span>
         <button type="button" data-testid="log-copy" onClick={() => void onCopy()}>
-          {selected.size ? `Copy ${selected.size} selected` : 'Copy shown'}
+          {visibleSelected.length ? `Copy ${visibleSelected.length} selected` : 'Copy shown'}
         </button>
         <button type="button" data-testid="log-export" onClick={onExport}>
-          Export .log
+          {visibleSelected.length ? `Export ${visibleSelected.length} selected` : 'Export shown'}
         </button>
         {selected.size > 0 && (
           <button type="button" onClick={() => setSelected(new Set())}>
             Clear selection
           </button>
         )}
-        <span className="muted" data-testid="log-count">
-          {shown.length === buffer.length
-            ? `${buffer.length} lines`
-            : `${shown.length} of ${buffer.length} lines`}
-        </span>
       </div>
+      {(notice || hiddenSelected > 0) && (
+        <p className="muted log-notice" data-testid="log-hidden-note">
+          {hiddenSelected > 0 &&
+            `${hiddenSelected} selected line${hiddenSelected === 1 ? ' is' : 's are'} hidden by the filter and not copied. `}
+          <span aria-hidden="true">{notice}</span>
+        </p>
+      )}
       <p className="sr-only" aria-live="polite" data-testid="log-notice">
         {notice}
       </p>
-      {notice && (
-        <p className="muted" aria-hidden="true">
-          {notice}
-        </p>
-      )}
       <div
         ref={viewport}
         className="log-viewport"
@@ -182,19 +330,23 @@ export function LogView(props: { viewportHeight?: number }) {
         tabIndex={0}
         role="listbox"
         aria-multiselectable="true"
-        aria-label="containerd log lines"
+        aria-label="containerd log lines (arrows move, Space selects, Shift+arrows extend, Ctrl+A selects all, Ctrl+C copies)"
+        aria-activedescendant={activeLine ? `log-line-${activeLine.seq}` : undefined}
         onScroll={onScroll}
+        onKeyDown={onKeyDown}
       >
-        <div className="log-spacer" style={{ height: total }}>
-          <div className="log-rows" style={{ transform: `translateY(${start * ROW_HEIGHT}px)` }}>
-            {rows.map((l) => (
-              <LogRow key={l.seq} line={l} selected={selected.has(l.seq)} onSelect={onSelect} />
-            ))}
+        {loading ? (
+          <LogSkeleton />
+        ) : (
+          <div className="log-spacer" style={{ height: total }}>
+            <div className="log-rows" style={{ transform: `translateY(${start * ROW_HEIGHT}px)` }}>
+              {rows}
+            </div>
           </div>
-        </div>
-        {shown.length === 0 && (
+        )}
+        {!loading && shown.length === 0 && (
           <p className="muted empty">
-            {buffer.length ? 'No lines match the filter.' : 'No log lines yet.'}
+            {buffer.length ? 'No lines match the filter.' : 'No log lines yet: start containerd.'}
           </p>
         )}
       </div>

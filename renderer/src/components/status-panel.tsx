@@ -1,72 +1,71 @@
-// Everything about the daemon at a glance: pid, uptime, restarts, last exit, version, paths.
-import { formatDateTime, formatDuration, formatExit } from '../format';
-import { useNow } from '../hooks';
+// The Status page: failed hint, tiles, problems, health chart, "use from a terminal" and the folded paths.
+import type { ReactNode } from 'react';
+import { formatDateTime } from '../format';
 import { useStore } from '../store/context';
+import { CopyButton } from './copy-button';
+import { HealthChart } from './health-chart';
+import { ProblemList } from './problem-list';
+import { StatusTiles } from './status-tiles';
+import { TerminalBox } from './terminal-box';
 
-export function StatusPanel() {
+function PathRow(props: { label: string; value: string; testId?: string }) {
+  return (
+    <>
+      <dt>{props.label}</dt>
+      <dd>
+        <code className="path" data-testid={props.testId}>
+          {props.value}
+        </code>
+        <CopyButton text={props.value} label={`Copy ${props.label.toLowerCase()} path`} />
+      </dd>
+    </>
+  );
+}
+
+function Paths() {
   const status = useStore((s) => s.status);
   const info = useStore((s) => s.appInfo);
-  const now = useNow(1000, status?.runningSince != null);
-  if (!status) return <p className="muted">Loading status…</p>;
-  const uptime = status.runningSince != null ? formatDuration(now - status.runningSince) : '—';
+  if (!status) return null;
+  const p = status.paths;
   return (
-    <section className="panel" aria-labelledby="status-heading">
-      <h2 id="status-heading">Status</h2>
-      {status.hint && (
+    <details className="card paths">
+      <summary>Files and sockets</summary>
+      <dl className="facts">
+        <PathRow label="Socket" value={p.socket} testId="path-socket" />
+        <PathRow label="Config" value={p.config} testId="path-config" />
+        <PathRow label="Log file" value={p.log} />
+        <PathRow label="Root" value={p.root} />
+        <PathRow label="State" value={p.state} />
+        <PathRow
+          label="Control socket"
+          value={info?.controlSocket ?? 'none'}
+          testId="control-socket"
+        />
+      </dl>
+      {status.lastExit && (
+        <p className="muted">Last exit at {formatDateTime(status.lastExit.at)}.</p>
+      )}
+    </details>
+  );
+}
+
+/** `extraTile` adds a tile the frame supplies (the disk tile needs the inside store). */
+export function StatusPanel(props: { extraTile?: (stale: boolean) => ReactNode }) {
+  const status = useStore((s) => s.status);
+  return (
+    <div className="page-body status-page">
+      {status?.hint && (
         <p className="hint" data-testid="status-hint">
           {status.hint}
         </p>
       )}
-      <dl className="facts">
-        <dt>State</dt>
-        <dd data-testid="status-state">
-          {status.state}
-          {status.adopted ? ' (adopted)' : ''}
-          {status.state === 'backoff' && status.retryInMs != null
-            ? ` — retry in ${formatDuration(status.retryInMs)}`
-            : ''}
-        </dd>
-        <dt>PID</dt>
-        <dd data-testid="daemon-pid">{status.pid ?? '—'}</dd>
-        <dt>Uptime</dt>
-        <dd data-testid="daemon-uptime">{uptime}</dd>
-        <dt>Restarts</dt>
-        <dd data-testid="restart-count">{status.restarts}</dd>
-        <dt>Last exit</dt>
-        <dd data-testid="last-exit">
-          {status.lastExit
-            ? `${formatExit(status.lastExit)} at ${formatDateTime(status.lastExit.at)}`
-            : '—'}
-        </dd>
-        <dt>Last health check</dt>
-        <dd data-testid="last-health">
-          {status.lastHealth
-            ? `${status.lastHealth.result} in ${status.lastHealth.latencyMs.toFixed(1)} ms at ${formatDateTime(status.lastHealth.at)}`
-            : '—'}
-        </dd>
-        <dt>containerd</dt>
-        <dd data-testid="daemon-version">
-          {status.version ? `${status.version.version} (${status.version.revision})` : 'unknown'}
-        </dd>
-        <dt>Socket</dt>
-        <dd className="path" data-testid="path-socket">
-          {status.paths.socket}
-        </dd>
-        <dt>Config</dt>
-        <dd className="path" data-testid="path-config">
-          {status.paths.config}
-        </dd>
-        <dt>Log file</dt>
-        <dd className="path">{status.paths.log}</dd>
-        <dt>Root / state</dt>
-        <dd className="path">
-          {status.paths.root} · {status.paths.state}
-        </dd>
-        <dt>Control socket</dt>
-        <dd className="path" data-testid="control-socket">
-          {info ? (info.controlSocket ?? 'none') : '—'}
-        </dd>
-      </dl>
-    </section>
+      <StatusTiles extra={props.extraTile} />
+      <ProblemList />
+      <HealthChart />
+      <div className="two-col">
+        <TerminalBox />
+        <Paths />
+      </div>
+    </div>
   );
 }

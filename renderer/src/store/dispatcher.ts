@@ -9,14 +9,17 @@ import type {
   SettingsView,
 } from '../../../common/contract';
 import { isConnectionAware } from '../transport/connection';
+import type { PageId } from './pages';
 import type { ControlCommand, Store } from './store';
 
 /** How many past log lines to fetch when the page (re)connects. */
 export const INITIAL_LOG_LINES = 20_000;
+/** At most this many byte-bounded pages of history (logs:read replies are ≤ 1 MiB each by default). */
+export const MAX_LOG_PAGES = 32;
 
 function thrownError(name: CommandName, e: unknown): ContractError {
   return {
-    code: 'transport-error',
+    code: 'transport-failed',
     message: `${name} failed: ${e instanceof Error ? e.message : String(e)}`,
     hint: 'check that Containerd Desktop is still running, then try again',
   };
@@ -35,7 +38,11 @@ export class Dispatcher {
     if (isConnectionAware(this.client)) {
       let wasClosed = false;
       offConn = this.client.onConnection((c) => {
-        this.store.update(() => ({ connection: c }));
+        this.store.update((s) => ({
+          connection: c,
+          // The moment we stop hearing from the app is its "last seen"; reconnect attempts keep it.
+          lastSeenAt: c === 'open' ? null : (s.lastSeenAt ?? (s.status ? Date.now() : null)),
+        }));
         if (c === 'closed') wasClosed = true;
         if (c === 'open' && wasClosed) {
           // Events were missed while away: start over from a fresh snapshot.
@@ -63,13 +70,34 @@ export class Dispatcher {
     }
   }
 
+  /** Read the log history page by page (each reply is byte-bounded), oldest page first. */
+  private async readLogHistory(): Promise<Result<CommandResults['logs:read']>> {
+    const first = await this.call('logs:read', { limit: INITIAL_LOG_LINES });
+    if (!first.ok) return first;
+    const lines = [...first.value.lines];
+    let next = first.value.nextSeq;
+    for (let page = 1; next !== null && page < MAX_LOG_PAGES; page++) {
+      const r = await this.call('logs:read', { sinceSeq: next });
+      if (!r.ok) break;
+      lines.push(...r.value.lines);
+      next = r.value.nextSeq;
+    }
+    return { ok: true, value: { ...first.value, lines, nextSeq: null } };
+  }
+
   async load(resetLogs: boolean): Promise<void> {
+    // Start the log over before reading, so live lines that arrive meanwhile are kept.
+    if (resetLogs)
+      this.store.update((s) => {
+        s.logs.reset();
+        return { logsVersion: s.logsVersion + 1 };
+      });
     const [status, info, settings, health, logs] = await Promise.all([
       this.call('daemon:status', {}),
       this.call('app:info', {}),
       this.call('settings:get', {}),
       this.call('health:history', {}),
-      this.call('logs:read', { limit: INITIAL_LOG_LINES }),
+      this.readLogHistory(),
     ]);
     this.store.update((s) => {
       const patch: Partial<ReturnType<Store['getState']>> = {};
@@ -81,8 +109,7 @@ export class Dispatcher {
         patch.restarts = health.value.restarts;
       }
       if (logs.ok) {
-        if (resetLogs) s.logs.reset();
-        s.logs.append(logs.value.lines);
+        s.logs.merge(logs.value.lines);
         patch.logsVersion = s.logsVersion + 1;
       }
       const failed = [status, info, settings, health, logs].find((r) => !r.ok);
@@ -101,6 +128,18 @@ export class Dispatcher {
         ? { pending: null, status: r.value }
         : { pending: null, commandError: { cmd, error: r.error } },
     );
+  }
+
+  /** Show a page; `logTime` makes the log view jump to that moment. */
+  navigate(page: PageId, opts: { logTime?: number } = {}): void {
+    this.store.update(() => ({
+      page,
+      ...(opts.logTime !== undefined ? { logFocus: { time: opts.logTime } } : {}),
+    }));
+  }
+
+  clearLogFocus(): void {
+    this.store.update((s) => (s.logFocus ? { logFocus: null } : {}));
   }
 
   clearCommandError(): void {

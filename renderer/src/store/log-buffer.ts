@@ -40,6 +40,23 @@ export class LogBuffer {
     return added;
   }
 
+  /**
+   * Lines read from the server (history), placed around what live events already delivered:
+   * older ones go in front, newer ones are appended, duplicates are skipped.
+   */
+  merge(lines: readonly LogLine[]): number {
+    const first = this.lines[0];
+    if (!first) return this.append(lines);
+    const older = lines.filter((l) => l.seq < first.seq);
+    const newer = lines.filter((l) => l.seq > this.last);
+    if (older.length) {
+      const room = Math.max(0, this.max - this.lines.length);
+      // When full, the newest lines win: history that does not fit is not kept.
+      this.lines = older.slice(Math.max(0, older.length - room)).concat(this.lines);
+    }
+    return Math.min(older.length, this.lines.length) + this.append(newer);
+  }
+
   /** Forget everything (a reconnect re-reads the log from the server). */
   reset(): void {
     this.lines = [];

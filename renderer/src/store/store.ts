@@ -9,6 +9,7 @@ import type {
 import type { DaemonStatus, HealthEvent, StateEvent } from '../../../common/states';
 import type { ConnectionState } from '../transport/connection';
 import { LogBuffer } from './log-buffer';
+import type { PageId } from './pages';
 
 export const MAX_HEALTH_SAMPLES = 600;
 export const MAX_TRANSITIONS = 100;
@@ -36,6 +37,12 @@ export interface StoreState {
   commandError: { cmd: ControlCommand; error: ContractError } | null;
   /** A failed load (status, settings…) worth showing. */
   loadError: ContractError | null;
+  /** The page the sidebar shows. */
+  page: PageId;
+  /** Epoch ms when the app was last heard from before the connection dropped (null while connected). */
+  lastSeenAt: number | null;
+  /** A moment the log view should scroll to (Activity's "show logs"); cleared once shown. */
+  logFocus: { time: number } | null;
 }
 
 export interface Store {
@@ -60,6 +67,9 @@ export function initialState(maxLogLines?: number): StoreState {
     pending: null,
     commandError: null,
     loadError: null,
+    page: 'status',
+    lastSeenAt: null,
+    logFocus: null,
   };
 }
 

@@ -44,18 +44,18 @@ describe('notificationFor', () => {
     );
     expect(r.notification).toEqual({
       kind: 'crash',
-      title: 'containerd stopped unexpectedly',
+      title: 'containerd keeps crashing',
       body: 'containerd exited (signal SIGKILL); restarting in 2s',
     });
     expect(r.memory.outage).toBe(true);
   });
 
-  it('announces a crash with an immediate respawn, then the recovery', () => {
+  it('stays quiet about a single crash that is respawned at once', () => {
     const { kinds } = run([
       transition('running', 'starting', { code: 'exited', exit }),
       transition('starting', 'running', { pid: 11 }),
     ]);
-    expect(kinds).toEqual(['crash', 'recovered']);
+    expect(kinds).toEqual([null, null]);
   });
 
   it('notifies once per crash loop, then the recovery', () => {
@@ -98,9 +98,9 @@ describe('notificationFor', () => {
     });
   });
 
-  it('calls a hang kill "stopped responding"', () => {
+  it('calls a hang that ends in backoff "stopped responding"', () => {
     const r = notificationFor(
-      transition('unhealthy', 'starting', {
+      transition('unhealthy', 'backoff', {
         code: 'hung',
         reason: 'no health answer for 15s',
         exit,
@@ -120,10 +120,27 @@ describe('notificationFor', () => {
     expect(kinds).toEqual(['crash', null, null, null]);
   });
 
-  it('does not notify for unhealthy alone (no exit yet)', () => {
-    expect(run([transition('running', 'unhealthy', { code: 'liveness-failed' })]).kinds).toEqual([
-      null,
+  it('announces unhealthy once, groups the hang kill and respawn into it, then the recovery', () => {
+    const { kinds } = run([
+      transition('running', 'unhealthy', { code: 'liveness-failed', reason: '3 checks timed out' }),
+      transition('unhealthy', 'starting', { code: 'hung', exit }),
+      transition('starting', 'backoff', { exit, retryInMs: 500 }),
+      transition('backoff', 'starting'),
+      transition('starting', 'running', { pid: 5 }),
     ]);
+    expect(kinds).toEqual(['unhealthy', null, null, null, 'recovered']);
+  });
+
+  it('says what unhealthy means', () => {
+    const r = notificationFor(
+      transition('running', 'unhealthy', { reason: '3 health checks timed out' }),
+      INITIAL_NOTIFY_MEMORY,
+    );
+    expect(r.notification).toEqual({
+      kind: 'unhealthy',
+      title: 'containerd is not responding',
+      body: '3 health checks timed out',
+    });
   });
 });
 

@@ -1,0 +1,111 @@
+// The left sidebar (an icon rail when narrow): one tab per page, counts beside Containers and Plugins.
+import { useRef, type KeyboardEvent } from 'react';
+import { useTruth } from '../hooks';
+import { useDispatcher, useStore } from '../store/context';
+import { PAGES, type PageId } from '../store/pages';
+import { NavIcon } from './nav-icons';
+
+/** The small count beside a page's name, or null. */
+export function pageCount(
+  id: PageId,
+  containers: { running: number; total: number } | null | undefined,
+  problems: number,
+): { text: string; warn: boolean; title: string } | null {
+  if (id === 'containers' && containers) {
+    return {
+      text: `${containers.running}/${containers.total}`,
+      warn: false,
+      title: `${containers.running} running of ${containers.total} containers`,
+    };
+  }
+  if (id === 'plugins' && problems > 0) {
+    return {
+      text: `⚠ ${problems}`,
+      warn: true,
+      title: `${problems} problem${problems === 1 ? '' : 's'}`,
+    };
+  }
+  return null;
+}
+
+export function Sidebar() {
+  const dispatcher = useDispatcher();
+  const page = useStore((s) => s.page);
+  const containers = useStore((s) => s.status?.containers);
+  const truth = useTruth();
+  const refs = useRef<Partial<Record<PageId, HTMLButtonElement | null>>>({});
+  const go = (id: PageId, focus: boolean) => {
+    dispatcher.navigate(id);
+    if (focus) refs.current[id]?.focus();
+  };
+  const onKey = (e: KeyboardEvent) => {
+    const i = PAGES.findIndex((p) => p.id === page);
+    const n = PAGES.length;
+    const next =
+      e.key === 'ArrowDown' || e.key === 'ArrowRight'
+        ? (i + 1) % n
+        : e.key === 'ArrowUp' || e.key === 'ArrowLeft'
+          ? (i - 1 + n) % n
+          : e.key === 'Home'
+            ? 0
+            : e.key === 'End'
+              ? n - 1
+              : -1;
+    const p = PAGES[next];
+    if (!p) return;
+    e.preventDefault();
+    go(p.id, true);
+  };
+  const stale = truth.kind === 'unknown';
+  return (
+    <nav className="sidebar" aria-label="Containerd Desktop">
+      <div className="brand" aria-hidden="true">
+        <svg className="brand-mark" width="20" height="20" viewBox="0 0 20 20">
+          <path d="M10 1.5 17.5 5.8v8.4L10 18.5 2.5 14.2V5.8z" />
+          <path d="M10 1.5v8.5m0 0 7.5-4.2M10 10l-7.5-4.2M10 10v8.5" />
+        </svg>
+        <span className="brand-name">Containerd Desktop</span>
+      </div>
+      <div role="tablist" aria-orientation="vertical" aria-label="Pages" onKeyDown={onKey}>
+        {PAGES.map((p) => {
+          const count = pageCount(p.id, containers, truth.problems);
+          return (
+            <button
+              key={p.id}
+              ref={(el) => {
+                refs.current[p.id] = el;
+              }}
+              type="button"
+              role="tab"
+              id={`tab-${p.id}`}
+              data-testid={`tab-${p.id}`}
+              aria-label={p.label}
+              aria-selected={p.id === page}
+              aria-controls={`panel-${p.id}`}
+              aria-describedby={count ? `count-${p.id}` : undefined}
+              tabIndex={p.id === page ? 0 : -1}
+              title={count ? `${p.label} · ${count.title}` : p.label}
+              className="nav-item"
+              onClick={() => go(p.id, false)}
+            >
+              <span className="nav-icon" aria-hidden="true">
+                <NavIcon page={p.id} />
+              </span>
+              <span className="nav-label">{p.label}</span>
+              {count && (
+                <span
+                  id={`count-${p.id}`}
+                  className={`nav-count${count.warn ? ' warn' : ''}${stale ? ' stale' : ''}`}
+                  data-testid={`count-${p.id}`}
+                >
+                  <span aria-hidden="true">{count.text}</span>
+                  <span className="sr-only">{count.title}</span>
+                </span>
+              )}
+            </button>
+          );
+        })}
+      </div>
+    </nav>
+  );
+}

@@ -1,0 +1,40 @@
+// "Use from a terminal": the commands that reach this containerd, each with a copy button.
+import { useStore } from '../store/context';
+import { CopyButton } from './copy-button';
+
+/** Quote a path for a POSIX shell only when it needs it. */
+export function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function terminalCommands(socket: string, namespace = 'default') {
+  const q = shellQuote(socket);
+  return [
+    { id: 'env', text: `export CONTAINERD_ADDRESS=${q}`, what: 'for every tool in this shell' },
+    { id: 'ctr', text: `ctr -a ${q} -n ${namespace} containers ls`, what: 'containerd’s own CLI' },
+    {
+      id: 'nerdctl',
+      text: `nerdctl --address ${q} -n ${namespace} ps -a`,
+      what: 'Docker-style CLI',
+    },
+  ];
+}
+
+export function TerminalBox() {
+  const socket = useStore((s) => s.status?.paths.socket);
+  if (!socket) return null;
+  return (
+    <section className="card terminal-box" aria-labelledby="terminal-heading">
+      <h2 id="terminal-heading">Use from a terminal</h2>
+      <ul className="command-list">
+        {terminalCommands(socket).map((c) => (
+          <li key={c.id}>
+            <code data-testid={`cmd-${c.id}`}>{c.text}</code>
+            <span className="muted command-what">{c.what}</span>
+            <CopyButton text={c.text} label={`Copy ${c.id} command`} testId={`copy-${c.id}`} />
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,40 @@
+// React bindings for the inside store: its own provider (WINDOW wraps the app in it) and selector hooks.
+import {
+  createContext,
+  useContext,
+  useEffect,
+  useMemo,
+  useSyncExternalStore,
+  type ReactNode,
+} from 'react';
+import type { ContractClient } from '../../../common/contract';
+import { looseClient, type LooseClient } from './inside-client';
+import { InsideStore, type InsideState } from './inside-store';
+
+const InsideContext = createContext<InsideStore | null>(null);
+
+/** Provides one InsideStore over the client and starts it (subscribe + first loads) while mounted. */
+export function InsideProvider(props: {
+  client: ContractClient | LooseClient;
+  store?: InsideStore;
+  children: ReactNode;
+}) {
+  const store = useMemo(
+    () => props.store ?? new InsideStore(looseClient(props.client)),
+    [props.client, props.store],
+  );
+  useEffect(() => store.start(), [store]);
+  return <InsideContext.Provider value={store}>{props.children}</InsideContext.Provider>;
+}
+
+export function useInsideStore(): InsideStore {
+  const s = useContext(InsideContext);
+  if (!s) throw new Error('useInsideStore: wrap the component in <InsideProvider>');
+  return s;
+}
+
+/** Re-render when the selected part changes (selectors must return stored references or primitives). */
+export function useInside<T>(select: (s: InsideState) => T): T {
+  const store = useInsideStore();
+  return useSyncExternalStore(store.subscribe, () => select(store.getState()));
+}

@@ -1,0 +1,199 @@
+// What the window may claim about containerd right now: one pure function every surface reads.
+// It never says more than we know: a failed check beats a stale "running", a lost app is Unknown.
+import type { DaemonStatus, HealthEvent } from '../../../common/states';
+import type { StoreState } from './store';
+
+export type TruthKind =
+  | 'loading'
+  | 'unknown'
+  | 'running'
+  | 'unhealthy'
+  | 'starting'
+  | 'restarting'
+  | 'backoff'
+  | 'stopping'
+  | 'stopped'
+  | 'failed';
+
+export type Tone = 'ok' | 'warn' | 'bad' | 'busy' | 'idle' | 'unknown';
+
+export interface Truth {
+  kind: TruthKind;
+  /** The badge text, e.g. "Running", "Unhealthy", "Unknown". */
+  label: string;
+  /** A shape that tells the state apart without colour. */
+  icon: string;
+  tone: Tone;
+  /** One line for the strip; the full text goes in `detail`. */
+  reason: string;
+  detail: string;
+  /** The clock counters use: frozen at "last seen" while disconnected. */
+  clock: number;
+  /** Controls may act (connected and status known). */
+  live: boolean;
+  /** Problems that matter (badge stays green; an amber chip links to Plugins). */
+  problems: number;
+  /** Epoch ms of the next respawn while backing off. */
+  retryAt: number | null;
+}
+
+const ICON: Record<TruthKind, string> = {
+  loading: '…',
+  unknown: '?',
+  running: '✓',
+  unhealthy: '!',
+  starting: '↑',
+  restarting: '↻',
+  backoff: '↻',
+  stopping: '↓',
+  stopped: '■',
+  failed: '✕',
+};
+
+const TONE: Record<TruthKind, Tone> = {
+  loading: 'unknown',
+  unknown: 'unknown',
+  running: 'ok',
+  unhealthy: 'warn',
+  starting: 'busy',
+  restarting: 'busy',
+  backoff: 'warn',
+  stopping: 'busy',
+  stopped: 'idle',
+  failed: 'bad',
+};
+
+const LABEL: Record<TruthKind, string> = {
+  loading: 'Loading',
+  unknown: 'Unknown',
+  running: 'Running',
+  unhealthy: 'Unhealthy',
+  starting: 'Starting',
+  restarting: 'Restarting',
+  backoff: 'Backing off',
+  stopping: 'Stopping',
+  stopped: 'Stopped',
+  failed: 'Failed',
+};
+
+/** "07:44" in local time. */
+export function clockHM(epochMs: number): string {
+  const t = new Date(epochMs);
+  return `${String(t.getHours()).padStart(2, '0')}:${String(t.getMinutes()).padStart(2, '0')}`;
+}
+
+/** Seconds until the respawn, the one number every surface shows ("3 s"); null when not backing off. */
+export function retryAt(status: DaemonStatus | null): number | null {
+  if (!status || status.state !== 'backoff' || status.retryInMs == null) return null;
+  return status.since + status.retryInMs;
+}
+
+export function countdownText(at: number, now: number): string {
+  const s = Math.max(0, Math.ceil((at - now) / 1000));
+  return `${s} s`;
+}
+
+/**
+ * The newest liveness check, if it failed after the daemon last became running: the engine only
+ * changes state after N failures, but the first failure already means "not known to be healthy".
+ */
+export function failingCheck(
+  status: DaemonStatus,
+  health: readonly HealthEvent[],
+): { failures: number; result: string; at: number } | null {
+  const last = health[health.length - 1];
+  const lh = status.lastHealth;
+  const newest =
+    last && (!lh || last.at >= lh.at)
+      ? { ok: last.ok, at: last.at, result: last.result, failures: last.failures }
+      : lh
+        ? { ok: lh.ok, at: lh.at, result: lh.result, failures: lh.ok ? 0 : 1 }
+        : null;
+  if (!newest || newest.ok) return null;
+  if (status.runningSince != null && newest.at < status.runningSince) return null;
+  return { failures: Math.max(1, newest.failures), result: newest.result, at: newest.at };
+}
+
+function isRestart(s: StoreState): boolean {
+  const t = s.transitions[s.transitions.length - 1];
+  return !!t && t.state === 'starting' && t.prev !== 'stopped' && t.prev !== 'failed';
+}
+
+export function deriveTruth(s: StoreState, now: number): Truth {
+  const status = s.status;
+  const problems = status?.problems?.length ?? 0;
+  const base = { problems, retryAt: retryAt(status) };
+  if (!status) {
+    const reason =
+      s.connection === 'closed'
+        ? 'Cannot reach Containerd Desktop; retrying…'
+        : 'Connecting to Containerd Desktop…';
+    return make('loading', reason, reason, now, false, { problems: 0, retryAt: null });
+  }
+  if (s.connection !== 'open') {
+    const seen = s.lastSeenAt ?? now;
+    const reason = `last seen ${clockHM(seen)} · lost the connection to the app; reconnecting…`;
+    const detail = `${reason}\nThe state shown below is from ${clockHM(seen)} and may be out of date. Check that the app (or \`cdesk serve\`) is still running.`;
+    return make('unknown', reason, detail, seen, false, base);
+  }
+  switch (status.state) {
+    case 'running': {
+      const f = failingCheck(status, s.health);
+      if (f) {
+        const of = s.settings?.settings.health.livenessFailures ?? 3;
+        const reason = `health check failed ${Math.min(f.failures, of)} of ${of} (${f.result})`;
+        return make(
+          'unhealthy',
+          reason,
+          `${reason} at ${clockHM(f.at)}; ${status.reason}`,
+          now,
+          true,
+          base,
+        );
+      }
+      return make('running', status.reason, status.reason, now, true, base);
+    }
+    case 'backoff': {
+      const at = base.retryAt;
+      const reason =
+        at != null ? `retry in ${countdownText(at, now)} · ${status.reason}` : status.reason;
+      return make('backoff', reason, reason, now, true, base);
+    }
+    case 'starting':
+      return make(
+        isRestart(s) ? 'restarting' : 'starting',
+        status.reason,
+        status.reason,
+        now,
+        true,
+        base,
+      );
+    case 'failed': {
+      const reason = status.hint ? `${status.reason} — ${status.hint}` : status.reason;
+      return make('failed', reason, reason, now, true, base);
+    }
+    default:
+      return make(status.state, status.reason, status.reason, now, true, base);
+  }
+}
+
+function make(
+  kind: TruthKind,
+  reason: string,
+  detail: string,
+  clock: number,
+  live: boolean,
+  extra: { problems: number; retryAt: number | null },
+): Truth {
+  return {
+    kind,
+    label: LABEL[kind],
+    icon: ICON[kind],
+    tone: TONE[kind],
+    reason,
+    detail,
+    clock,
+    live,
+    ...extra,
+  };
+}

@@ -1,0 +1,200 @@
+// The Activity page: containerd's live event feed, newest first, filterable, held still under the pointer.
+import { useMemo, useRef, useState, type ReactNode } from 'react';
+import type { ContainerdEvent } from '../../../common/containerd';
+import { formatClock } from '../format';
+import { useInside } from '../store/inside-context';
+import { MAX_EVENTS } from '../store/inside-store';
+import { CopyCommand, ctrPrefix } from './copy-command';
+import { useSlashFocus } from './use-slash-focus';
+import { DaemonStopped, Reconnecting } from './view-states';
+import { VirtualTable, type Column } from './virtual-table';
+
+type Kind = 'all' | 'tasks' | 'containers' | 'images' | 'snapshot' | 'other';
+const KINDS: [Kind, string][] = [
+  ['all', 'All'],
+  ['tasks', 'Tasks'],
+  ['containers', 'Containers'],
+  ['images', 'Images'],
+  ['snapshot', 'Snapshots'],
+  ['other', 'Other'],
+];
+
+const COLUMNS: readonly Column[] = [
+  { key: 'time', label: 'Time', width: '110px' },
+  { key: 'ns', label: 'Namespace', width: '100px' },
+  { key: 'topic', label: 'Topic', width: '160px' },
+  { key: 'ids', label: 'Container / image / key' },
+  { key: 'detail', label: 'Detail', width: '190px' },
+];
+
+function kindOf(e: ContainerdEvent): Kind {
+  const first = e.topic.split('/')[1] ?? '';
+  return first === 'tasks' || first === 'containers' || first === 'images' || first === 'snapshot'
+    ? first
+    : 'other';
+}
+
+function ids(e: ContainerdEvent): string {
+  return [e.containerId, e.image, e.key].filter(Boolean).join(' · ');
+}
+
+function detail(e: ContainerdEvent): string {
+  const parts: string[] = [];
+  if (e.pid) parts.push(`pid ${e.pid}`);
+  if (e.exitStatus !== undefined) parts.push(`exit ${e.exitStatus}`);
+  return parts.join(' · ');
+}
+
+// Events are kept by reference in the ring, so identity gives each a stable key as the feed grows.
+const keys = new WeakMap<ContainerdEvent, string>();
+let nextKey = 0;
+function eventKey(e: ContainerdEvent): string {
+  let k = keys.get(e);
+  if (k === undefined) keys.set(e, (k = `e${nextKey++}`));
+  return k;
+}
+
+export function ActivityView(props: { viewportHeight?: number }) {
+  const events = useInside((s) => s.events);
+  const socket = useInside((s) => s.daemon?.paths.socket);
+  const namespace = useInside((s) => s.namespace);
+  const [ns, setNs] = useState('');
+  const [kind, setKind] = useState<Kind>('all');
+  const [search, setSearch] = useState('');
+  const [held, setHeld] = useState<readonly ContainerdEvent[] | null>(null);
+  const searchBox = useRef<HTMLInputElement>(null);
+  useSlashFocus(searchBox);
+
+  // While the pointer is over the feed, it holds still; new events wait behind a button.
+  const source = held ?? events;
+  const waiting = held ? events.length - held.length : 0;
+
+  const keyed = useMemo(() => source.map((e) => ({ e, key: eventKey(e) })).reverse(), [source]);
+  const namespaces = useMemo(() => [...new Set(events.map((e) => e.namespace))].sort(), [events]);
+  const needle = search.trim().toLowerCase();
+  const shown = useMemo(
+    () =>
+      keyed.filter(
+        ({ e }) =>
+          (!ns || e.namespace === ns) &&
+          (kind === 'all' || kindOf(e) === kind) &&
+          (!needle || `${e.topic} ${ids(e)} ${detail(e)}`.toLowerCase().includes(needle)),
+      ),
+    [keyed, ns, kind, needle],
+  );
+
+  let body: ReactNode;
+  if (events.length === 0)
+    body = (
+      <div className="iv-empty-state" data-testid="activity-empty">
+        <p>
+          <strong>No events yet.</strong> containerd’s events (tasks starting and exiting,
+          containers and images created or deleted) appear here as they happen. Try:
+        </p>
+        <CopyCommand command={`${ctrPrefix(socket, namespace)} run -d IMAGE demo sleep infinity`} />
+      </div>
+    );
+  else if (shown.length === 0)
+    body = (
+      <div className="iv-empty-state" data-testid="activity-no-match">
+        <p>
+          No events match the filter ·{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setNs('');
+              setKind('all');
+              setSearch('');
+            }}
+          >
+            Clear filter
+          </button>
+        </p>
+      </div>
+    );
+  else
+    body = (
+      <VirtualTable
+        label="containerd events, newest first"
+        testId="activity-table"
+        columns={COLUMNS}
+        items={shown}
+        itemKey={(x) => x.key}
+        viewportHeight={props.viewportHeight}
+        onPointerInside={(inside) => setHeld(inside ? events : null)}
+        cells={({ e }) => (
+          <>
+            <td className="iv-mono" title={new Date(e.at).toLocaleString()}>
+              {formatClock(e.at)}
+            </td>
+            <td>{e.namespace}</td>
+            <td className="iv-mono">{e.topic}</td>
+            <td className="iv-mono" title={ids(e)}>
+              {ids(e)}
+            </td>
+            <td>{detail(e)}</td>
+          </>
+        )}
+      />
+    );
+
+  return (
+    <section
+      className="iv-inside-view"
+      aria-labelledby="activity-heading"
+      data-testid="activity-view"
+    >
+      <header className="iv-view-header">
+        <h2 id="activity-heading">Activity</h2>
+        <label className="iv-ns-picker">
+          Namespace{' '}
+          <select
+            value={ns}
+            onChange={(e) => setNs(e.target.value)}
+            data-testid="activity-namespace"
+          >
+            <option value="">all</option>
+            {namespaces.map((n) => (
+              <option key={n} value={n}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="iv-segmented" role="group" aria-label="Show events about">
+          {KINDS.map(([k, label]) => (
+            <button key={k} type="button" aria-pressed={kind === k} onClick={() => setKind(k)}>
+              {label}
+            </button>
+          ))}
+        </div>
+        <input
+          ref={searchBox}
+          type="search"
+          aria-label="Search events"
+          placeholder="Search  ( / )"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setSearch('');
+          }}
+        />
+        <span className="muted" data-testid="activity-count">
+          {shown.length === source.length
+            ? `${source.length} events`
+            : `${shown.length} of ${source.length} events`}
+          {events.length >= MAX_EVENTS ? ` (the newest ${MAX_EVENTS} kept)` : ''}
+        </span>
+        {waiting > 0 && (
+          <button type="button" className="link" onClick={() => setHeld(null)}>
+            {waiting} new · show
+          </button>
+        )}
+      </header>
+      <DaemonStopped />
+      <Reconnecting />
+      {body}
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+// The cells of one container row: checkbox, status chip, name + short id, image, pid, age, actions.
+import { memo } from 'react';
+import type { ContainerInfo } from '../../../common/containerd';
+import type { LastExit } from '../store/inside-reduce';
+import type { RowAction } from '../store/inside-store';
+import { containerActions, containerAge, containerChip, shortId } from './inside-format';
+
+export interface ContainerRowProps {
+  c: ContainerInfo;
+  now: number;
+  startedAt: number | undefined;
+  lastExit: LastExit | undefined;
+  busy: RowAction | undefined;
+  selected: boolean;
+  /** Reconnecting: the row is shown greyed and acts on nothing. */
+  frozen: boolean;
+  onToggle: (id: string) => void;
+  onAction: (action: RowAction, c: ContainerInfo) => void;
+}
+
+const BUSY_LABEL: Record<RowAction, string> = {
+  stop: 'Stopping…',
+  kill: 'Killing…',
+  delete: 'Deleting…',
+};
+
+/** A readable name: Kubernetes labels for CRI containers, else the id. */
+export function containerName(c: ContainerInfo): string {
+  return c.labels['nerdctl/name'] ?? c.labels['io.kubernetes.container.name'] ?? shortId(c.id);
+}
+
+function ActionButton(props: {
+  action: RowAction;
+  label: string;
+  enabled: boolean;
+  busy: RowAction | undefined;
+  onClick: () => void;
+}) {
+  const mine = props.busy === props.action;
+  return (
+    <button
+      type="button"
+      className={`iv-row-action${props.action === 'delete' ? ' iv-danger' : ''}`}
+      // A busy button keeps focus and its name; it just ignores clicks until the action ends.
+      disabled={!mine && (!props.enabled || !!props.busy)}
+      aria-busy={mine || undefined}
+      aria-label={props.label}
+      onClick={() => {
+        if (!props.busy) props.onClick();
+      }}
+    >
+      {mine ? (
+        <>
+          <span className="spinner" aria-hidden="true" /> {BUSY_LABEL[props.action]}
+        </>
+      ) : (
+        props.label
+      )}
+    </button>
+  );
+}
+
+export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps) {
+  const { c } = p;
+  const chip = containerChip(c, p.lastExit);
+  const age = containerAge(c, p.now, p.startedAt, p.lastExit);
+  const can = containerActions(c);
+  const name = containerName(c);
+  const pid = c.task && c.task.status !== 'stopped' && c.task.pid ? String(c.task.pid) : '—';
+  return (
+    <>
+      <td className="col-select">
+        <input
+          type="checkbox"
+          tabIndex={-1}
+          aria-label={`Select ${c.id}`}
+          checked={p.selected}
+          onChange={() => p.onToggle(c.id)}
+        />
+      </td>
+      <td className="col-status">
+        <span className={`iv-chip iv-chip-${chip.kind}`} data-testid="status-chip">
+          <span aria-hidden="true">{chip.icon}</span> {chip.text}
+        </span>
+      </td>
+      <td className="col-name" title={c.id}>
+        <span className="iv-name">{name}</span>
+        {name !== shortId(c.id) && <span className="muted iv-mono"> {shortId(c.id)}</span>}
+      </td>
+      <td className="col-image" title={c.image}>
+        {c.image || <span className="muted">—</span>}
+      </td>
+      <td className="col-pid iv-mono">{pid}</td>
+      <td className="col-age" title={age.title}>
+        {age.text}
+      </td>
+      <td className="col-actions">
+        <span className="iv-row-actions">
+          <ActionButton
+            action="stop"
+            label="Stop"
+            enabled={can.stop && !p.frozen}
+            busy={p.busy}
+            onClick={() => p.onAction('stop', c)}
+          />
+          <ActionButton
+            action="kill"
+            label="Kill"
+            enabled={can.kill && !p.frozen}
+            busy={p.busy}
+            onClick={() => p.onAction('kill', c)}
+          />
+          <ActionButton
+            action="delete"
+            label="Delete"
+            enabled={can.delete && !p.frozen}
+            busy={p.busy}
+            onClick={() => p.onAction('delete', c)}
+          />
+        </span>
+      </td>
+    </>
+  );
+});

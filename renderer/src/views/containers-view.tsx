@@ -1,0 +1,375 @@
+// The Containers page: namespace, filter and search over a live, virtualised table with row and bulk actions.
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { ContainerInfo } from '../../../common/containerd';
+import { useNow } from '../hooks';
+import { useInside, useInsideStore } from '../store/inside-context';
+import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-store';
+import { ConfirmDialog } from './confirm-dialog';
+import { ContainerCells, containerName } from './container-cells';
+import { CopyCommand, ctrPrefix } from './copy-command';
+import { compareContainers, containerActions, isRunning, plural } from './inside-format';
+import { ElsewhereHint, NamespacePicker } from './namespace-picker';
+import { sameOrder, stableOrder, useSlashFocus } from './use-slash-focus';
+import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from './view-states';
+import { VirtualTable, type Column } from './virtual-table';
+
+type Filter = 'all' | 'running' | 'stopped';
+
+// Widths live in views.css (.vt-containers …) so they can narrow with the window.
+const COLUMNS: readonly Column[] = [
+  { key: 'select', label: null },
+  { key: 'status', label: 'Status' },
+  { key: 'name', label: 'Name' },
+  { key: 'image', label: 'Image' },
+  { key: 'pid', label: 'PID' },
+  { key: 'age', label: 'Uptime' },
+  { key: 'actions', label: 'Actions' },
+];
+
+function matches(c: ContainerInfo, filter: Filter, needle: string): boolean {
+  if (filter === 'running' && !isRunning(c)) return false;
+  if (filter === 'stopped' && isRunning(c)) return false;
+  if (!needle) return true;
+  return (
+    c.id.toLowerCase().includes(needle) ||
+    c.image.toLowerCase().includes(needle) ||
+    containerName(c).toLowerCase().includes(needle)
+  );
+}
+
+interface Pending {
+  ids: string[];
+  skipped: string[];
+}
+
+export function ContainersView(props: { viewportHeight?: number }) {
+  const store = useInsideStore();
+  const namespace = useInside((s) => s.namespace);
+  const containers = useInside((s) => s.containers);
+  const startedAt = useInside((s) => s.startedAt);
+  const lastExit = useInside((s) => s.lastExit);
+  const fresh = useInside((s) => s.fresh);
+  const busy = useInside((s) => s.busy);
+  const rowErrors = useInside((s) => s.rowErrors);
+  const connected = useInside(isConnected);
+  const down = useInside(isDaemonDown);
+  const socket = useInside((s) => s.daemon?.paths.socket);
+  const images = useInside((s) => (s.images.namespace === s.namespace ? s.images.value : null));
+
+  const [filter, setFilter] = useState<Filter>('all');
+  const [search, setSearch] = useState('');
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [confirm, setConfirm] = useState<Pending | null>(null);
+  const [resortTick, setResortTick] = useState(0);
+  const pointerInside = useRef(false);
+  const orderRef = useRef<string[]>([]);
+  const searchBox = useRef<HTMLInputElement>(null);
+  useSlashFocus(searchBox);
+  useEffect(() => store.want('containers'), [store]);
+  const now = useNow(1000);
+
+  const list = useMemo(() => containers.value ?? [], [containers.value]);
+  const byId = useMemo(() => new Map(list.map((c) => [c.id, c])), [list]);
+  const sorted = useMemo(() => [...list].sort(compareContainers).map((c) => c.id), [list]);
+  const order = useMemo(() => {
+    void resortTick;
+    // Never re-sort under the pointer: rows stay put, new ones go last, a button offers the re-sort.
+    return pointerInside.current && orderRef.current.length
+      ? stableOrder(orderRef.current, sorted)
+      : sorted;
+  }, [sorted, resortTick]);
+  orderRef.current = order;
+  const orderChanged = !sameOrder(order, sorted);
+
+  const needle = search.trim().toLowerCase();
+  const shown = useMemo(
+    () => order.map((id) => byId.get(id)!).filter((c) => matches(c, filter, needle)),
+    [order, byId, filter, needle],
+  );
+  const running = list.filter(isRunning).length;
+
+  // Forget selections of containers that are gone.
+  useEffect(() => {
+    setSelected((prev) => {
+      const next = new Set([...prev].filter((id) => byId.has(id)));
+      return next.size === prev.size ? prev : next;
+    });
+  }, [byId]);
+
+  const toggle = useCallback((id: string) => {
+    setSelected((prev) => {
+      const next = new Set(prev);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }, []);
+
+  const onAction = useCallback(
+    (action: RowAction, c: ContainerInfo) => {
+      if (action === 'stop') void store.stop(c.namespace, c.id);
+      else if (action === 'kill') void store.kill(c.namespace, c.id);
+      else setConfirm({ ids: [c.id], skipped: [] });
+    },
+    [store],
+  );
+
+  const bulkStop = () => {
+    for (const id of selected) {
+      const c = byId.get(id);
+      if (c && containerActions(c).stop) void store.stop(c.namespace, c.id);
+    }
+  };
+  const bulkDelete = () => {
+    const ids = [...selected].filter(
+      (id) => byId.get(id) && containerActions(byId.get(id)!).delete,
+    );
+    const skipped = [...selected].filter((id) => !ids.includes(id));
+    setConfirm({ ids, skipped });
+  };
+  const doDelete = (p: Pending) => {
+    setConfirm(null);
+    for (const id of p.ids) void store.deleteContainer(namespace, id);
+    setSelected((prev) => new Set([...prev].filter((id) => !p.ids.includes(id))));
+  };
+
+  const extra = useCallback(
+    (c: ContainerInfo): ReactNode | null => {
+      const key = rowKey(c.namespace, c.id);
+      const e = rowErrors.get(key);
+      if (!e) return null;
+      return (
+        <div className="iv-row-error" role="alert" data-testid="row-error">
+          <span aria-hidden="true">⚠</span>{' '}
+          <strong>
+            {e.action} {c.id} failed:
+          </strong>{' '}
+          {e.error.message} <span className="muted">{e.error.hint}</span>{' '}
+          <button type="button" className="link" onClick={() => store.dismissError(key)}>
+            Dismiss
+          </button>
+        </div>
+      );
+    },
+    [rowErrors, store],
+  );
+
+  const allShownSelected = shown.length > 0 && shown.every((c) => selected.has(c.id));
+  const columns = useMemo(
+    () =>
+      COLUMNS.map((col) =>
+        col.key === 'select'
+          ? {
+              ...col,
+              label: (
+                <input
+                  type="checkbox"
+                  aria-label="Select all shown"
+                  checked={allShownSelected}
+                  onChange={() =>
+                    setSelected(allShownSelected ? new Set() : new Set(shown.map((c) => c.id)))
+                  }
+                />
+              ),
+            }
+          : col,
+      ),
+    [allShownSelected, shown],
+  );
+
+  const frozen = !connected;
+  const exampleImage = images?.images[0]?.name ?? 'IMAGE';
+  const ctr = ctrPrefix(socket, namespace);
+
+  let body: ReactNode;
+  if (down)
+    body = (
+      <DaemonStopped
+        note={
+          running
+            ? `${plural(running, 'container')} in ${namespace} ${running === 1 ? 'was' : 'were'} running when it stopped; tasks keep running without containerd but cannot be managed until it is back.`
+            : undefined
+        }
+      />
+    );
+  else if (containers.value === null && containers.error)
+    body = <ErrorLine error={containers.error} onRetry={() => void store.reload('containers')} />;
+  else if (containers.value === null) body = <SkeletonRows />;
+  else if (list.length === 0)
+    body = (
+      <div className="iv-empty-state" data-testid="containers-empty">
+        <p>
+          <strong>No containers in {namespace}.</strong> Run one from a terminal:
+        </p>
+        <CopyCommand command={`${ctr} run -d ${exampleImage} demo sleep infinity`} />
+        {!images?.images.length && (
+          <>
+            <p className="muted">No image yet? Import one:</p>
+            <CopyCommand command={`${ctr} images import IMAGE.tar`} />
+          </>
+        )}
+        <ElsewhereHint count="containers" noun="container" />
+      </div>
+    );
+  else if (shown.length === 0)
+    body = (
+      <div className="iv-empty-state" data-testid="containers-no-match">
+        <p>
+          No containers match {needle ? `“${search.trim()}”` : 'this filter'}
+          {filter !== 'all' ? ` among the ${filter} ones` : ''} ·{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              setSearch('');
+              setFilter('all');
+            }}
+          >
+            Clear filter
+          </button>
+        </p>
+      </div>
+    );
+  else
+    body = (
+      <VirtualTable
+        label={`Containers in ${namespace}`}
+        testId="containers-table"
+        columns={columns}
+        items={shown}
+        itemKey={(c) => c.id}
+        stale={frozen}
+        viewportHeight={props.viewportHeight}
+        selected={(c) => selected.has(c.id)}
+        onToggle={(c) => toggle(c.id)}
+        onPointerInside={(inside) => (pointerInside.current = inside)}
+        rowClass={(c) => (fresh.has(rowKey(c.namespace, c.id)) ? 'iv-fresh' : '')}
+        extra={extra}
+        cells={(c) => (
+          <ContainerCells
+            c={c}
+            now={now}
+            startedAt={startedAt.get(rowKey(c.namespace, c.id))}
+            lastExit={lastExit.get(rowKey(c.namespace, c.id))}
+            busy={busy.get(rowKey(c.namespace, c.id))}
+            selected={selected.has(c.id)}
+            frozen={frozen}
+            onToggle={toggle}
+            onAction={onAction}
+          />
+        )}
+      />
+    );
+
+  const filters: [Filter, string, number][] = [
+    ['all', 'All', list.length],
+    ['running', 'Running', running],
+    ['stopped', 'Stopped', list.length - running],
+  ];
+
+  return (
+    <section
+      className="iv-inside-view"
+      aria-labelledby="containers-heading"
+      data-testid="containers-view"
+    >
+      <header className="iv-view-header">
+        <h2 id="containers-heading">Containers</h2>
+        <NamespacePicker count="containers" />
+        <div className="iv-segmented" role="group" aria-label="Show">
+          {filters.map(([f, label, n]) => (
+            <button
+              key={f}
+              type="button"
+              aria-pressed={filter === f}
+              data-testid={`filter-${f}`}
+              onClick={() => setFilter(f)}
+            >
+              {/* Counts are last known while containerd is away; not shown when it is stopped. */}
+              {label} {containers.value && !down ? n : ''}
+            </button>
+          ))}
+        </div>
+        <input
+          ref={searchBox}
+          type="search"
+          aria-label="Search containers"
+          placeholder="Search  ( / )"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setSearch('');
+          }}
+        />
+        {orderChanged && (
+          <button
+            type="button"
+            className="link"
+            aria-label="order changed · re-sort"
+            onClick={() => setResortTick((t) => t + 1)}
+          >
+            <span className="iv-wide-only">order changed · </span>↻ re-sort
+          </button>
+        )}
+      </header>
+      <Reconnecting />
+      {selected.size > 0 && (
+        <div className="iv-bulk-bar" role="toolbar" aria-label="Selected containers">
+          <span>{selected.size} selected</span>
+          <button type="button" onClick={bulkStop} disabled={frozen}>
+            Stop
+          </button>
+          <button type="button" className="iv-danger" onClick={bulkDelete} disabled={frozen}>
+            Delete…
+          </button>
+          <button type="button" onClick={() => setSelected(new Set())}>
+            Clear
+          </button>
+        </div>
+      )}
+      {body}
+      {confirm && (
+        <ConfirmDialog
+          title={
+            confirm.ids.length === 1
+              ? `Delete container ${confirm.ids[0]}?`
+              : `Delete ${plural(confirm.ids.length, 'container')}?`
+          }
+          confirmLabel={
+            confirm.ids.length === 1
+              ? 'Delete container'
+              : `Delete ${plural(confirm.ids.length, 'container')}`
+          }
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => doDelete(confirm)}
+        >
+          {confirm.ids.length > 0 ? (
+            <>
+              <p>
+                In namespace <strong>{namespace}</strong>, this removes the container
+                {confirm.ids.length === 1 ? '' : 's'}, {confirm.ids.length === 1 ? 'its' : 'their'}{' '}
+                stopped task and snapshot:
+              </p>
+              <ul className="iv-confirm-list">
+                {confirm.ids.slice(0, 10).map((id) => (
+                  <li key={id} className="iv-mono">
+                    {id}
+                  </li>
+                ))}
+                {confirm.ids.length > 10 && <li>and {confirm.ids.length - 10} more</li>}
+              </ul>
+            </>
+          ) : (
+            <p>None of the selected containers can be deleted.</p>
+          )}
+          {confirm.skipped.length > 0 && (
+            <p className="muted">
+              Skipped (still running, stop them first): {confirm.skipped.slice(0, 10).join(', ')}
+              {confirm.skipped.length > 10 ? ` and ${confirm.skipped.length - 10} more` : ''}
+            </p>
+          )}
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,243 @@
+// The Images page: repository, tag, digest, size and users per image; total and per-snapshotter disk use; Delete.
+import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import type { ImageInfo } from '../../../common/containerd';
+import { useInside, useInsideStore } from '../store/inside-context';
+import { isConnected, isDaemonDown, rowKey } from '../store/inside-store';
+import { ConfirmDialog } from './confirm-dialog';
+import { CopyCommand, ctrPrefix } from './copy-command';
+import { formatBytes, plural, shortDigest, splitImageName } from './inside-format';
+import { ElsewhereHint, NamespacePicker } from './namespace-picker';
+import { useSlashFocus } from './use-slash-focus';
+import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from './view-states';
+import { VirtualTable, type Column } from './virtual-table';
+
+const COLUMNS: readonly Column[] = [
+  { key: 'repo', label: 'Repository' },
+  { key: 'tag', label: 'Tag', width: '14%' },
+  { key: 'digest', label: 'Digest', width: '130px' },
+  { key: 'size', label: 'Size', width: '100px' },
+  { key: 'used', label: 'Used by', width: '18%' },
+  { key: 'actions', label: 'Actions', width: '110px' },
+];
+
+function usedByText(ids: string[]): string {
+  if (!ids.length) return '—';
+  return ids.length <= 2 ? ids.join(', ') : `${ids.slice(0, 2).join(', ')} +${ids.length - 2}`;
+}
+
+export function ImagesView(props: { viewportHeight?: number }) {
+  const store = useInsideStore();
+  const namespace = useInside((s) => s.namespace);
+  const images = useInside((s) => s.images);
+  const busy = useInside((s) => s.busy);
+  const rowErrors = useInside((s) => s.rowErrors);
+  const connected = useInside(isConnected);
+  const down = useInside(isDaemonDown);
+  const socket = useInside((s) => s.daemon?.paths.socket);
+  const [search, setSearch] = useState('');
+  const [confirm, setConfirm] = useState<ImageInfo | null>(null);
+  const searchBox = useRef<HTMLInputElement>(null);
+  useSlashFocus(searchBox);
+  useEffect(() => store.want('images'), [store]);
+
+  const value = images.value;
+  const all = useMemo(
+    () =>
+      [...(value?.images ?? [])].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
+    [value],
+  );
+  const needle = search.trim().toLowerCase();
+  const shown = useMemo(
+    () =>
+      needle
+        ? all.filter((i) => i.name.toLowerCase().includes(needle) || i.digest.includes(needle))
+        : all,
+    [all, needle],
+  );
+
+  // Images whose Delete was refused here because they are in use: the reason is drawn from the
+  // live usedBy, so it never goes stale and disappears once the last user is gone.
+  const [explained, setExplained] = useState<ReadonlySet<string>>(new Set());
+
+  const onDelete = useCallback(
+    (img: ImageInfo) => {
+      store.dismissError(rowKey(img.namespace, img.name));
+      if (img.usedBy.length) {
+        setExplained((prev) => new Set(prev).add(img.name));
+        return;
+      }
+      setConfirm(img);
+    },
+    [store],
+  );
+
+  const extra = useCallback(
+    (img: ImageInfo): ReactNode | null => {
+      const key = rowKey(img.namespace, img.name);
+      const e = rowErrors.get(key);
+      const inUse = explained.has(img.name) && img.usedBy.length > 0;
+      if (!e && !inUse) return null;
+      const message = inUse
+        ? `${img.name} is used by ${plural(img.usedBy.length, 'container')}: ${img.usedBy.join(', ')}`
+        : e!.error.message;
+      const hint = inUse
+        ? 'delete those containers first (Containers page), then delete the image'
+        : e!.error.hint;
+      return (
+        <div className="iv-row-error" role="alert" data-testid="row-error">
+          <span aria-hidden="true">⚠</span> <strong>Can’t delete:</strong> {message}{' '}
+          <span className="muted">{hint}</span>{' '}
+          <button
+            type="button"
+            className="link"
+            onClick={() => {
+              store.dismissError(key);
+              setExplained((prev) => new Set([...prev].filter((n) => n !== img.name)));
+            }}
+          >
+            Dismiss
+          </button>
+        </div>
+      );
+    },
+    [rowErrors, store, explained],
+  );
+
+  const ctr = ctrPrefix(socket, namespace);
+  let body: ReactNode;
+  if (down) body = <DaemonStopped />;
+  else if (!value && images.error)
+    body = <ErrorLine error={images.error} onRetry={() => void store.reload('images')} />;
+  else if (!value) body = <SkeletonRows />;
+  else if (all.length === 0)
+    body = (
+      <div className="iv-empty-state" data-testid="images-empty">
+        <p>
+          <strong>No images in {namespace}.</strong> Import an image archive from a terminal:
+        </p>
+        <CopyCommand command={`${ctr} images import IMAGE.tar`} />
+        <p className="muted">or pull one (needs network access):</p>
+        <CopyCommand command={`${ctr} images pull docker.io/library/busybox:latest`} />
+        <ElsewhereHint count="images" noun="image" />
+      </div>
+    );
+  else if (shown.length === 0)
+    body = (
+      <div className="iv-empty-state" data-testid="images-no-match">
+        <p>
+          No images match “{search.trim()}” ·{' '}
+          <button type="button" className="link" onClick={() => setSearch('')}>
+            Clear filter
+          </button>
+        </p>
+      </div>
+    );
+  else
+    body = (
+      <VirtualTable
+        label={`Images in ${namespace}`}
+        testId="images-table"
+        columns={COLUMNS}
+        items={shown}
+        itemKey={(i) => i.name}
+        stale={!connected}
+        viewportHeight={props.viewportHeight}
+        extra={extra}
+        cells={(img) => {
+          const { repository, tag } = splitImageName(img.name);
+          const mine = busy.get(rowKey(img.namespace, img.name));
+          return (
+            <>
+              <td title={img.name}>{repository}</td>
+              <td title={tag}>{tag}</td>
+              <td className="iv-mono" title={img.digest}>
+                {shortDigest(img.digest)}
+              </td>
+              <td className="iv-mono">{formatBytes(img.size)}</td>
+              <td title={img.usedBy.join(', ')}>{usedByText(img.usedBy)}</td>
+              <td>
+                <button
+                  type="button"
+                  className="iv-row-action iv-danger"
+                  aria-label="Delete"
+                  aria-disabled={img.usedBy.length > 0 || undefined}
+                  aria-busy={mine ? true : undefined}
+                  title={
+                    img.usedBy.length ? `In use by ${img.usedBy.join(', ')}` : `Delete ${img.name}`
+                  }
+                  disabled={!connected}
+                  onClick={() => {
+                    if (!mine) onDelete(img);
+                  }}
+                >
+                  {mine ? (
+                    <>
+                      <span className="spinner" aria-hidden="true" /> Deleting…
+                    </>
+                  ) : (
+                    'Delete'
+                  )}
+                </button>
+              </td>
+            </>
+          );
+        }}
+      />
+    );
+
+  return (
+    <section className="iv-inside-view" aria-labelledby="images-heading" data-testid="images-view">
+      <header className="iv-view-header">
+        <h2 id="images-heading">Images</h2>
+        <NamespacePicker count="images" />
+        <input
+          ref={searchBox}
+          type="search"
+          aria-label="Search images"
+          placeholder="Search  ( / )"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') setSearch('');
+          }}
+        />
+      </header>
+      {value && (
+        <p className="iv-summary-line" data-testid="images-summary">
+          <span>
+            <strong>{plural(value.images.length, 'image')}</strong> · {formatBytes(value.totalSize)}{' '}
+            total
+          </span>
+          {value.snapshotters.map((s) => (
+            <span key={s.snapshotter} data-testid="snapshotter-usage">
+              {s.snapshotter}:{' '}
+              <strong>{s.bytes === null ? 'unavailable' : formatBytes(s.bytes)}</strong> on disk ·{' '}
+              {plural(s.snapshots, 'snapshot')}
+            </span>
+          ))}
+        </p>
+      )}
+      <Reconnecting />
+      {body}
+      {confirm && (
+        <ConfirmDialog
+          title={`Delete image ${confirm.name}?`}
+          confirmLabel="Delete image"
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            const img = confirm;
+            setConfirm(null);
+            void store.deleteImage(img.namespace, img.name);
+          }}
+        >
+          <p>
+            Removes the name <span className="iv-mono">{confirm.name}</span> (
+            {shortDigest(confirm.digest)}, {formatBytes(confirm.size)}) from namespace{' '}
+            <strong>{namespace}</strong>. Layers no other image uses are freed by containerd’s
+            garbage collector.
+          </p>
+        </ConfirmDialog>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,70 @@
+// Whole-page states shared by the inside views: containerd stopped (with Start), reconnecting, list errors.
+import type { ContractError } from '../../../common/contract';
+import { useInside, useInsideStore } from '../store/inside-context';
+import { isConnected, isDaemonDown } from '../store/inside-store';
+
+/** "containerd is stopped · Start" when the daemon is stopped or failed; null otherwise. */
+export function DaemonStopped(props: { note?: string }) {
+  const store = useInsideStore();
+  const down = useInside(isDaemonDown);
+  const daemon = useInside((s) => s.daemon);
+  const starting = useInside((s) => s.starting);
+  const error = useInside((s) => s.startError);
+  if (!down) return null;
+  return (
+    <div className="iv-empty-state" data-testid="daemon-stopped">
+      <p>
+        <strong>containerd is {daemon?.state === 'failed' ? 'failed' : 'stopped'}</strong>
+        {daemon?.state === 'failed' && daemon.reason ? ` · ${daemon.reason}` : ''}
+      </p>
+      {daemon?.hint && <p className="muted">{daemon.hint}</p>}
+      {props.note && <p className="muted">{props.note}</p>}
+      <button type="button" onClick={() => void store.startDaemon()} aria-busy={starting}>
+        {starting ? 'Starting…' : 'Start'}
+      </button>
+      {error && <ErrorLine error={error} />}
+    </div>
+  );
+}
+
+/** The greyed-list banner while containerd's API is away. */
+export function Reconnecting() {
+  const connected = useInside(isConnected);
+  const down = useInside(isDaemonDown);
+  const message = useInside((s) => s.inside?.message ?? null);
+  const linkDown = useInside((s) => s.link === 'closed');
+  if (connected || (down && !linkDown)) return null;
+  return (
+    <p className="iv-reconnecting" role="status" data-testid="reconnecting">
+      <span className="spinner" aria-hidden="true" />{' '}
+      {linkDown
+        ? 'Lost the connection to Containerd Desktop; showing the last list we had…'
+        : 'Reconnecting to containerd…'}
+      {message && !linkDown ? <span className="muted"> {message}</span> : null}
+    </p>
+  );
+}
+
+export function ErrorLine(props: { error: ContractError; onRetry?: () => void }) {
+  return (
+    <div className="iv-inline-error" role="alert">
+      <strong>{props.error.message}</strong> <span>{props.error.hint}</span>
+      {props.onRetry && (
+        <button type="button" onClick={props.onRetry}>
+          Retry
+        </button>
+      )}
+    </div>
+  );
+}
+
+/** Placeholder rows for the first load only. */
+export function SkeletonRows(props: { rows?: number }) {
+  return (
+    <div className="iv-skeleton" data-testid="skeleton" aria-busy="true" aria-label="Loading">
+      {Array.from({ length: props.rows ?? 6 }, (_, i) => (
+        <div key={i} className="iv-skeleton-row" />
+      ))}
+    </div>
+  );
+}
