@@ -15,17 +15,11 @@ import { createInside } from '../main/containerd/index';
 import { loadApi } from '../main/containerd/proto';
 import { Supervisor } from '../main/engine/supervisor';
 import { buildBusyboxImage, importImage, removeAllContainers } from '../test/helpers/oci-image';
+import type { Row } from './row';
 
 const run = promisify(execFile);
 const CONTAINERD = '/usr/bin/containerd';
 const CLI = new URL('../dist/cli.js', import.meta.url);
-
-export interface Row {
-  metric: string;
-  ours: string;
-  reference: string;
-  ratio: string;
-}
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);

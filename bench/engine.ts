@@ -10,14 +10,9 @@ import { prepareConfig } from '../main/engine/config';
 import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import { Supervisor } from '../main/engine/supervisor';
+import { type Row, median } from './row';
 
 const CONTAINERD = '/usr/bin/containerd';
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 function settingsIn(dir: string, patch: (s: Settings) => void = () => {}): Settings {
   const s = defaultSettings();
@@ -172,13 +167,6 @@ export async function benchIdleCpu(
       livenessMs: defaultSettings().health.livenessIntervalMs,
     };
   });
-}
-
-export interface Row {
-  metric: string;
-  ours: string;
-  reference: string;
-  ratio: string;
 }
 
 /** SIGSTOP → running again on a new daemon, every setting at its default. */

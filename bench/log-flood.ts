@@ -2,13 +2,7 @@
 import { defaultSettings } from '../common/settings';
 import { floodServe } from '../test/helpers/log-flood';
 import { cdesk, ensureBuilt, startServe } from '../test/helpers/serve';
-
-export interface Row {
-  metric: string;
-  ours: string;
-  reference: string;
-  ratio: string;
-}
+import type { Row } from './row';
 
 const MiB = 1024 * 1024;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;

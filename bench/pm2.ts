@@ -10,24 +10,12 @@ import type { StateEvent } from '../common/states';
 import { prepareConfig } from '../main/engine/config';
 import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
-
-export interface Row {
-  metric: string;
-  ours: string;
-  reference: string;
-  ratio: string;
-}
+import { type Row, median } from './row';
 
 const ROOT = join(import.meta.dirname, '..');
 const CDESK = join(ROOT, 'bin', 'cdesk.js');
 const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
 const run = promisify(execFile);
-
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 

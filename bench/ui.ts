@@ -25,6 +25,7 @@ import {
   startServe,
   waitFor,
 } from '../test/helpers/serve';
+import { type Row } from './row';
 
 // Page globals for the functions page.evaluate runs inside Chromium (the Node tsconfig has no DOM lib).
 interface PageElement {
@@ -39,13 +40,6 @@ declare const document: {
 declare const MutationObserver: new (callback: () => void) => {
   observe(target: PageElement, options: { attributes: boolean; attributeFilter: string[] }): void;
 };
-
-interface Row {
-  metric: string;
-  ours: string;
-  reference: string;
-  ratio: string;
-}
 
 const now = () => performance.timeOrigin + performance.now();
 const ms = (x: number) => `${x.toFixed(1)} ms`;

@@ -1,5 +1,16 @@
 // Builds the Node entries (CLI, Electron main, preload) with esbuild; the renderer is built by Vite.
+// `node scripts/build.mjs --cli-only DIR`: only the CLI, into DIR, plus DIR/cli.meta.json (tests).
+import { cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { build } from 'esbuild';
+
+const cliOnlyAt = process.argv.indexOf('--cli-only');
+const cliOnly = cliOnlyAt !== -1;
+const outdir = cliOnly ? process.argv[cliOnlyAt + 1] : 'dist';
+if (!outdir) {
+  process.stderr.write('build: --cli-only needs a folder: node scripts/build.mjs --cli-only DIR\n');
+  process.exit(2);
+}
 
 const common = {
   bundle: true,
@@ -8,33 +19,91 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
 };
-const nodeExternal = ['electron', '@grpc/grpc-js', '@iarna/toml', 'electron-log', 'zod', 'ws'];
+// proto-loader stays external: bundled into ESM, protobufjs cannot reach `fs` to read the .proto files.
+const nodeExternal = [
+  'electron',
+  '@grpc/grpc-js',
+  '@grpc/proto-loader',
+  '@iarna/toml',
+  'electron-log',
+  'zod',
+  'ws',
+];
 
-await Promise.all([
-  build({
-    ...common,
-    entryPoints: ['main/cli/main.ts'],
-    outfile: 'dist/cli.js',
-    format: 'esm',
-    external: nodeExternal,
-  }),
-  // Electron main: ESM like the package; every npm package stays external (electron-builder ships node_modules).
-  build({
-    ...common,
-    entryPoints: ['main/electron/main.ts'],
-    outfile: 'dist/electron-main.js',
-    format: 'esm',
-    packages: 'external',
-    external: nodeExternal,
-  }),
-  // Sandboxed preloads cannot load ES modules or most of Node: one self-contained CommonJS file.
-  build({
-    ...common,
-    entryPoints: ['preload/index.ts'],
-    outfile: 'dist/preload.cjs',
-    format: 'cjs',
-    platform: 'browser',
-    target: 'chrome140',
-    external: ['electron'],
-  }),
-]);
+// A CLI chunk no build wrote for this long is stale; younger ones may still be imported lazily by
+// a `cdesk` process started from the previous build (e.g. `serve` loading a module minutes later).
+const STALE_CHUNK_MS = 60 * 60 * 1000;
+
+// zod's `z.locales` (~250 KB of 40+ languages, a third of zod) is never used here; zod's own default is
+// English, imported directly by its schemas. The CLI bundles zod with `locales` reduced to `en`.
+const zodEnglishOnly = {
+  name: 'zod-english-only',
+  setup(b) {
+    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
+      args.importer.includes('/node_modules/zod/')
+        ? { path: path.join(args.resolveDir, args.path), namespace: 'zod-locales' }
+        : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
+      resolveDir: path.dirname(args.path),
+    }));
+  },
+};
+
+// CLI: split so each command's `import('./cmd-x')` is its own chunk and `cdesk status` loads only
+// what status needs (no zod, gRPC or TOML; issue 9). cli.js stays the entry bin/cdesk.js loads;
+// chunks sit next to it, not in a subfolder, so `import.meta.url` still means dist/ in every
+// module (cmd-serve finds dist/renderer and the containerd client dist/protos that way).
+// zod is bundled: `cdesk run` needs it before it can spawn containerd (settings validation), and one
+// chunk without the locales loads in well under half the time of zod's ~100 ES modules (issue 8).
+const cliBuild = build({
+  ...common,
+  entryPoints: { cli: 'main/cli/main.ts' },
+  outdir,
+  entryNames: '[name]',
+  chunkNames: 'cli-[name]-[hash]',
+  splitting: true,
+  format: 'esm',
+  external: nodeExternal.filter((p) => p !== 'zod'),
+  plugins: [zodEnglishOnly],
+  metafile: true,
+});
+
+const appBuilds = cliOnly
+  ? []
+  : [
+      // Electron main: ESM like the package; every npm package stays external (electron-builder ships node_modules).
+      build({
+        ...common,
+        entryPoints: ['main/electron/main.ts'],
+        outfile: 'dist/electron-main.js',
+        format: 'esm',
+        packages: 'external',
+        external: nodeExternal,
+      }),
+      // Sandboxed preloads cannot load ES modules or most of Node: one self-contained CommonJS file.
+      build({
+        ...common,
+        entryPoints: ['preload/index.ts'],
+        outfile: 'dist/preload.cjs',
+        format: 'cjs',
+        platform: 'browser',
+        target: 'chrome140',
+        external: ['electron'],
+      }),
+    ];
+
+const [cli] = await Promise.all([cliBuild, ...appBuilds]);
+
+if (cliOnly) writeFileSync(path.join(outdir, 'cli.meta.json'), JSON.stringify(cli.metafile));
+const written = new Set(Object.keys(cli.metafile.outputs).map((p) => path.basename(p)));
+for (const name of readdirSync(outdir)) {
+  if (!/^cli-.+\.js(\.map)?$/.test(name) || written.has(name)) continue;
+  const file = path.join(outdir, name);
+  if (Date.now() - statSync(file).mtimeMs > STALE_CHUNK_MS) rmSync(file);
+}
+
+// containerd's API definitions, read at run time from next to the bundles (main/containerd/proto.ts).
+rmSync(path.join(outdir, 'protos'), { recursive: true, force: true });
+cpSync('main/containerd/protos', path.join(outdir, 'protos'), { recursive: true });

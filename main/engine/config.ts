@@ -1,12 +1,21 @@
 // Builds, renders and atomically writes the containerd config (v2 TOML) the engine runs with.
 import * as fsp from 'node:fs/promises';
-import { parse as parseToml, stringify as stringifyToml } from '@iarna/toml';
+import { createRequire } from 'node:module';
+import type { parse as ParseToml, stringify as StringifyToml } from '@iarna/toml';
 import type { Settings } from '../../common/settings';
 import { EngineError } from './errors';
 import { checkSocketPath, type Layout } from './paths';
 import { writeFileAtomic } from './write-file-atomic';
 
 type Table = Record<string, unknown>;
+
+// This module runs before containerd is spawned (issue 8 cold path): load only the half of
+// @iarna/toml in use, and its parser only when there is an overrides file to read.
+const requireHere = createRequire(import.meta.url);
+const stringifyToml = (cfg: Parameters<typeof StringifyToml>[0]): string =>
+  (requireHere('@iarna/toml/stringify.js') as typeof StringifyToml)(cfg);
+const parseToml = (text: string): ReturnType<typeof ParseToml> =>
+  (requireHere('@iarna/toml/parse.js') as typeof ParseToml)(text);
 
 /** 16 MiB, containerd's own default for gRPC messages. */
 const GRPC_MAX_MESSAGE = 16 * 1024 * 1024;

@@ -1,0 +1,198 @@
+// CLI cold-path benchmarks (issues 8 and 9): `cdesk status` beside `node -e 0` and `ctr version`, and `cdesk run` launch → containerd spawned / SERVING beside containerd alone.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultSettings } from '../common/settings';
+import { prepareConfig } from '../main/engine/config';
+import { waitForServing } from '../main/engine/health';
+import { resolveLayout } from '../main/engine/paths';
+import { CDESK, cdesk as runCdesk, ensureBuilt, startServe } from '../test/helpers/serve';
+import { median, type Row } from './row';
+
+
+const CONTAINERD = '/usr/bin/containerd';
+const CTR = '/usr/bin/ctr';
+
+
+/** Wall time of one process from spawn to exit; a non-zero exit is an error (we would time a failure). */
+export function wallTime(argv: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      const ms = performance.now() - t0;
+      if (code === 0) resolve(ms);
+      else reject(new Error(`${argv.join(' ')} exited with ${code ?? signal}`));
+    });
+  });
+}
+
+export interface StatusSamples {
+  node: number[];
+  ctr: number[];
+  status: number[];
+}
+
+/**
+ * `cdesk status` against a `cdesk serve` supervising real containerd, `ctr version` against that
+ * containerd and `node -e 0`, interleaved round by round (the machine is shared: load drifts, so
+ * only figures from the same rounds are compared). One unrecorded warm-up round fills the caches.
+ */
+export async function benchStatus(n: number, cdeskBin = CDESK): Promise<StatusSamples> {
+  ensureBuilt();
+  const serve = await startServe({ prefix: '/tmp/cdc-' });
+  try {
+    const started = await runCdesk(['start', '--wait', '--control', serve.control]);
+    if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
+    const socket = join(serve.stateDir, 'containerd.sock');
+    const cmds = {
+      node: [process.execPath, '-e', '0'],
+      ctr: [CTR, '--address', socket, 'version'],
+      status: [process.execPath, cdeskBin, 'status', '--control', serve.control],
+    };
+    const out: StatusSamples = { node: [], ctr: [], status: [] };
+    for (let round = 0; round <= n; round++) {
+      for (const key of Object.keys(cmds) as (keyof StatusSamples)[]) {
+        const ms = await wallTime(cmds[key]);
+        if (round > 0) out[key].push(ms);
+      }
+    }
+    return out;
+  } finally {
+    await serve.stop();
+    serve.cleanup();
+  }
+}
+
+export interface LaunchSample {
+  /** Process launch → containerd spawned (the engine's `starting` event with a pid). */
+  spawnedMs: number;
+  /** Process launch → containerd answers SERVING, probed from outside. */
+  servingMs: number;
+}
+
+/** Probe `socket` from outside every 2 ms until SERVING; ms since `t0`. */
+async function servingAfter(t0: number, socket: string, what: string): Promise<number> {
+  const r = await waitForServing(socket, { budgetMs: 60_000, intervalMs: 2 });
+  if (!r.ok) throw new Error(`${what}: not SERVING (${r.reason})`);
+  return performance.now() - t0;
+}
+
+/** `cdesk run --json` in a fresh temp dir: when containerd was spawned and when it was SERVING. */
+export async function launchRun(cdeskBin = CDESK): Promise<LaunchSample> {
+  const dir = mkdtempSync('/tmp/cdr-');
+  try {
+    const state = join(dir, 's');
+    const argv = ['run', '--json', '--state', state, '--root', join(dir, 'r')];
+    const wall0 = Date.now();
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [cdeskBin, ...argv, '--containerd', CONTAINERD], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const exited = new Promise((r) => child.once('exit', r));
+    // Event times are wall-clock ms: good to the millisecond, enough for a launch of ~100 ms.
+    let spawnedAt: number | null = null;
+    let buf = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      buf += d;
+      for (let i = buf.indexOf('\n'); i !== -1; i = buf.indexOf('\n')) {
+        const line = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        try {
+          const e = JSON.parse(line) as { type?: string; pid?: number | null; at?: number };
+          if (spawnedAt === null && e.type === 'state' && e.pid && e.at) spawnedAt = e.at;
+        } catch {
+          // not an event line
+        }
+      }
+    });
+    try {
+      const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk run');
+      if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
+      return { spawnedMs: spawnedAt - wall0, servingMs };
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** containerd alone, its config written beforehand: launch → SERVING. */
+export async function launchAlone(): Promise<number> {
+  const dir = mkdtempSync('/tmp/cda-');
+  try {
+    const s = defaultSettings();
+    s.rootDir = join(dir, 'r');
+    s.stateDir = join(dir, 's');
+    s.containerdPath = CONTAINERD;
+    const layout = resolveLayout({ rootDir: s.rootDir, stateDir: s.stateDir });
+    const { path } = await prepareConfig(layout, s);
+    const t0 = performance.now();
+    const child = spawn(CONTAINERD, ['--config', path], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      return await servingAfter(t0, layout.socket, 'containerd alone');
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export interface LaunchSamples {
+  run: LaunchSample[];
+  alone: number[];
+}
+
+/** `cdesk run` and containerd alone, alternating, after one unrecorded warm-up of each. */
+export async function benchRunLaunch(n: number, cdeskBin = CDESK): Promise<LaunchSamples> {
+  ensureBuilt();
+  const out: LaunchSamples = { run: [], alone: [] };
+  for (let round = 0; round <= n; round++) {
+    const run = await launchRun(cdeskBin);
+    const alone = await launchAlone();
+    if (round === 0) continue;
+    out.run.push(run);
+    out.alone.push(alone);
+  }
+  return out;
+}
+
+const ms = (x: number) => `${x.toFixed(0)} ms`;
+
+/** Rows for the bench table: CLI start-up (issue 9) and `cdesk run`'s cold path (issue 8). */
+export async function benchCliRows(n = 10): Promise<Row[]> {
+  const st = await benchStatus(n);
+  const node = median(st.node);
+  const status = median(st.status);
+  const launch = await benchRunLaunch(Math.max(3, Math.round(n / 2)));
+  const serving = median(launch.run.map((r) => r.servingMs));
+  const spawned = median(launch.run.map((r) => r.spawnedMs));
+  const alone = median(launch.alone);
+  return [
+    {
+      metric: `\`cdesk status\` wall time, app running (median of ${n}, interleaved)`,
+      ours: ms(status),
+      reference: `\`node -e 0\` ${ms(node)}; \`ctr version\` ${ms(median(st.ctr))}`,
+      ratio: `${(status / node).toFixed(2)}× node -e 0 (target ≤ 1.5×)`,
+    },
+    {
+      metric: `\`cdesk run\` launch → containerd spawned / → SERVING (median of ${launch.run.length}, probed from outside)`,
+      ours: `${ms(spawned)} / ${ms(serving)}`,
+      reference: `containerd alone → SERVING ${ms(alone)}`,
+      ratio: `+${(serving - alone).toFixed(0)} ms (target ≤ +150 ms)`,
+    },
+  ];
+}
+
+// `node --import tsx bench/cli.ts [N]`: these rows alone.
+if (process.argv[1] && import.meta.filename === process.argv[1]) {
+  const n = Number(process.argv[2] ?? 10);
+  for (const r of await benchCliRows(n))
+    process.stdout.write(`${r.metric}\n  ours ${r.ours}\n  ref  ${r.reference}\n  ${r.ratio}\n`);
+}
