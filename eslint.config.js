@@ -4,6 +4,44 @@ import tseslint from 'typescript-eslint';
 
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'net', 'http', 'crypto'];
 
+/** main/'s rooms and the rooms each may import (common/ is always allowed; Node everywhere). */
+const ROOMS = {
+  shared: [],
+  engine: ['shared'],
+  containerd: ['engine', 'shared'],
+  service: ['containerd', 'engine', 'shared'],
+  'control-socket': ['service', 'shared'],
+  headless: ['service', 'shared'],
+  host: ['control-socket', 'service', 'containerd', 'engine', 'shared'],
+  cli: ['host', 'headless', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
+  electron: ['host', 'service', 'shared'],
+};
+
+function roomRules() {
+  const all = Object.keys(ROOMS);
+  return all.map((room) => {
+    const banned = all.filter((r) => r !== room && !ROOMS[room].includes(r));
+    const patterns = [
+      ...banned.map((r) => ({
+        group: [`**/${r}/**`, `../${r}/*`],
+        message: `main/${room} may import only ${ROOMS[room].join(', ') || 'common/ and Node'} (see ROOMS in eslint.config.js)`,
+      })),
+      {
+        group: ['**/renderer/**', '**/preload/**'],
+        message: 'main/ never imports the renderer or preload',
+      },
+    ];
+    if (room !== 'electron')
+      patterns.push({ group: ['electron'], message: 'only main/electron imports Electron' });
+    return {
+      files: [`main/${room}/**/*.ts`],
+      rules: { 'no-restricted-imports': ['error', { patterns }] },
+    };
+  });
+}
+
+export { ROOMS };
+
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-output/**'] },
   js.configs.recommended,
@@ -40,17 +78,9 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    // The engine, CLI and servers run in plain Node: no Electron.
-    files: ['main/**/*.ts'],
-    ignores: ['main/electron/**'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: ['electron', '**/electron/**', '**/renderer/**'] },
-      ],
-    },
-  },
+  // The rooms of main/, lowest first: a room imports only rooms below it (and common/). Electron
+  // only in main/electron; nothing in main/ reaches into the renderer.
+  ...roomRules(),
   {
     // The renderer sees the DOM and the contract only.
     files: ['renderer/**/*.{ts,tsx}'],

@@ -190,9 +190,22 @@ export async function benchCliRows(n = 10): Promise<Row[]> {
   ];
 }
 
-// `node --import tsx bench/cli.ts [N]`: these rows alone.
+// `node --import tsx bench/cli.ts [N]`: these rows alone. `--run-only --cdesk DIR/cli.js`: only the
+// launch row, for a given build (e.g. `node scripts/build.mjs --cli-only DIR`), to compare two builds.
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
-  const n = Number(process.argv[2] ?? 10);
-  for (const r of await benchCliRows(n))
-    process.stdout.write(`${r.metric}\n  ours ${r.ours}\n  ref  ${r.reference}\n  ${r.ratio}\n`);
+  const args = process.argv.slice(2);
+  const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
+  const at = args.indexOf('--cdesk');
+  const bin = at === -1 ? CDESK : args[at + 1]!;
+  if (args.includes('--run-only')) {
+    const launch = await benchRunLaunch(n, bin);
+    const spawned = median(launch.run.map((r) => r.spawnedMs));
+    const serving = median(launch.run.map((r) => r.servingMs));
+    const alone = median(launch.alone);
+    process.stdout.write(
+      `${bin}: launch → spawned ${ms(spawned)} / → SERVING ${ms(serving)}; containerd alone ${ms(alone)}; +${(serving - alone).toFixed(0)} ms (median of ${n})\n`,
+    );
+  } else
+    for (const r of await benchCliRows(n))
+      process.stdout.write(`${r.metric}\n  ours ${r.ours}\n  ref  ${r.reference}\n  ${r.ratio}\n`);
 }

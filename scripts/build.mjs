@@ -106,4 +106,4 @@ for (const name of readdirSync(outdir)) {
 
 // containerd's API definitions, read at run time from next to the bundles (main/containerd/proto.ts).
 rmSync(path.join(outdir, 'protos'), { recursive: true, force: true });
-cpSync('main/containerd/protos', path.join(outdir, 'protos'), { recursive: true });
+cpSync('main/shared/protos', path.join(outdir, 'protos'), { recursive: true });

@@ -2,7 +2,7 @@
 import { compileLogFilter, lineCost, type LogFilter } from '../../common/log-filter';
 import type { CommandPayload, ContractError } from '../../common/contract';
 import type { LogLine } from '../../common/states';
-import type { ControlClient } from '../app/control-client';
+import type { ControlClient } from '../control-socket/control-client';
 import { intFlag, UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { LEVEL_FLAG_CHOICES, parseLevel, parseSince } from './log-filter';

@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EngineEvent } from '../../common/states';
-import { AppError, toContractError } from '../app/app-error';
-import { createAppHost, type AppHost } from '../app/host';
+import { AppError, toContractError } from '../shared/app-error';
+import { createAppHost, type AppHost } from '../host/host';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
 import { removeTokenFile, tokenFilePath, writeTokenFile } from '../headless/token-file';
 import { intFlag, type FlagSpec } from './args';

@@ -1,8 +1,8 @@
 // Shared CLI plumbing: exit codes, --control/--json/--help, connecting to the app, printing errors.
 import type { ContractError } from '../../common/contract';
-import { AppError } from '../app/app-error';
-import { connectControl, type ControlClient } from '../app/control-client';
-import { defaultControlPath } from '../app/control-paths';
+import { AppError } from '../shared/app-error';
+import { connectControl, type ControlClient } from '../control-socket/control-client';
+import { defaultControlPath } from '../control-socket/control-paths';
 import { parseArgs, type FlagSpec, type Parsed } from './args';
 
 /** Exit codes a script can rely on. */

@@ -1,7 +1,7 @@
 // A small client for containerd's gRPC API over the supervised socket: deadlines, namespace header, errors as InsideError.
 import type * as grpc from '@grpc/grpc-js';
 import { fromGrpc } from './errors';
-import { loadApi, type ContainerdServices, type LoadedApi } from './proto';
+import { loadApi, type ContainerdServices, type LoadedApi } from '../shared/proto';
 
 export type ServiceName = keyof ContainerdServices;
 

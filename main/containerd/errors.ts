@@ -1,7 +1,7 @@
 // Errors from containerd's API as app errors with a code and a next step (they cross every transport as data).
 import type { ServiceError } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../common/errors';
-import { AppError } from '../app/app-error';
+import { AppError } from '../shared/app-error';
 
 /** gRPC status codes we tell apart (numbers from grpc's status.proto, so no runtime import is needed). */
 export const GRPC = {

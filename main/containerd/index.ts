@@ -6,7 +6,7 @@ import type {
   PluginInfo,
   Problem,
 } from '../../common/containerd';
-import type { InsideEvent, InsideHandlers, InsideProvider, InsideSummary } from '../app/inside';
+import type { InsideEvent, InsideHandlers, InsideProvider, InsideSummary } from './provider';
 import type { DaemonState } from '../../common/states';
 import type { Engine } from '../engine/types';
 import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
@@ -28,7 +28,7 @@ import {
 export { ContainerdClient } from './client';
 export { InsideError } from './errors';
 
-export type { InsideEvent, InsideHandlers, InsideProvider, InsideSummary } from '../app/inside';
+export type { InsideEvent, InsideHandlers, InsideProvider, InsideSummary } from './provider';
 
 /** The service's InsideProvider, plus what the shells need to manage it. */
 export interface Inside extends InsideProvider {

@@ -12,7 +12,7 @@ import {
   ipcChannel,
   MAX_EVENT_BYTES,
 } from '../../common/rpc';
-import { toContractError } from '../app/app-error';
+import { toContractError } from '../shared/app-error';
 import { urlIsAllowed, type AllowedOrigin } from './origins';
 
 /** What the wrapper needs from the app host's service. */

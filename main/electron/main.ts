@@ -14,7 +14,7 @@ import {
 } from 'electron';
 import type { AnyEvent } from '../../common/contract';
 import type { DaemonStatus } from '../../common/states';
-import { createAppHost } from '../app/host';
+import { createAppHost } from '../host/host';
 import { forwardEvents, registerIpc, removeForeignIpc, senderAllowed } from './ipc';
 import { forwardRendererConsole, initLogging } from './logging';
 import { INITIAL_NOTIFY_MEMORY, notificationFor, type NotifyMemory } from './notifications';

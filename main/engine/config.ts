@@ -5,7 +5,7 @@ import type { parse as ParseToml, stringify as StringifyToml } from '@iarna/toml
 import type { Settings } from '../../common/settings';
 import { EngineError } from './errors';
 import { checkSocketPath, type Layout } from './paths';
-import { writeFileAtomic } from './write-file-atomic';
+import { writeFileAtomic } from '../shared/write-file-atomic';
 
 type Table = Record<string, unknown>;
 

@@ -1,4 +1,5 @@
 // Engine errors that carry a machine code and a hint telling the user what to do next.
+import { AppError } from '../shared/app-error';
 
 /** Codes for errors that the engine reports; `failed`-state codes need the user to act. */
 export type EngineErrorCode =
@@ -17,14 +18,11 @@ export type EngineErrorCode =
   | 'internal';
 
 /** An error with a code and a next step for the user (“hint”). */
-export class EngineError extends Error {
-  readonly code: EngineErrorCode;
-  readonly hint: string;
+export class EngineError extends AppError {
+  declare readonly code: EngineErrorCode;
   constructor(code: EngineErrorCode, message: string, hint: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, hint, options);
     this.name = 'EngineError';
-    this.code = code;
-    this.hint = hint;
   }
 }
 

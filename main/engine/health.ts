@@ -1,13 +1,18 @@
-// gRPC health and version probes for containerd over its unix socket, with hand-encoded protobuf.
+// gRPC health and version probes for containerd over its unix socket, on the loaded .proto definitions.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { connect } from 'node:net';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import type { HealthResult } from '../../common/states';
+import { loadHealthApi } from '../shared/proto';
 
-const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
-const VERSION_PATH = '/containerd.services.version.v1.Version/Version';
+// grpc-js and the definitions (health.proto, version.proto) take longer to load than Node takes
+// to boot: nothing is imported until first use, and waitForServing starts loading them while
+// containerd boots, so `cdesk run` spawns first and `cdesk status` never loads them (issue 8).
+
+/** gRPC status codes used here (fixed by the gRPC spec; known before grpc-js is loaded). */
+const CODE = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, UNIMPLEMENTED: 12, UNAVAILABLE: 14 } as const;
 
 /**
  * Channel options for a probe client. grpc-js defaults to a 1 s initial / 120 s max reconnect
@@ -29,156 +34,65 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 /** Deadline of one startup Check; a healthy containerd answers in milliseconds. */
 const ATTEMPT_TIMEOUT_MS = 2000;
 
-const HEALTH_STATUS: Record<number, HealthResult> = {
-  0: 'UNKNOWN',
-  1: 'SERVING',
-  2: 'NOT_SERVING',
-  3: 'SERVICE_UNKNOWN',
-};
+/** HealthCheckResponse.ServingStatus names (enums: String); Watch-only SERVICE_UNKNOWN included. */
+const SERVING_STATUS: ReadonlySet<string> = new Set([
+  'UNKNOWN',
+  'SERVING',
+  'NOT_SERVING',
+  'SERVICE_UNKNOWN',
+]);
 
-// --- minimal protobuf wire format -------------------------------------------------------------
-
-/** Reads a base-128 varint; numbers beyond 2^53 are not needed for these messages. */
-function readVarint(buf: Buffer, pos: number): { value: number; pos: number } {
-  let value = 0;
-  let mul = 1;
-  for (;;) {
-    if (pos >= buf.length) throw new Error('truncated varint');
-    const byte = buf[pos++] as number;
-    value += (byte & 0x7f) * mul;
-    if ((byte & 0x80) === 0) return { value, pos };
-    mul *= 128;
-    if (mul > 2 ** 63) throw new Error('varint too long');
-  }
+/**
+ * The probe result for a decoded HealthCheckResponse.status: a known name, or UNKNOWN with a
+ * detail for a number the definitions do not name (protobufjs keeps unknown enum values as numbers).
+ */
+export function healthResultOf(status: unknown): { result: HealthResult; detail?: string } {
+  if (typeof status === 'string' && SERVING_STATUS.has(status))
+    return { result: status as HealthResult };
+  return { result: 'UNKNOWN', detail: `unexpected health status ${String(status)}` };
 }
 
-function writeVarint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 128) | 0x80);
-    v = Math.floor(v / 128);
-  }
-  out.push(v);
-  return out;
+/** Starts loading grpc-js and the health definitions; a failure surfaces from the next call. */
+function preloadHealthApi(): void {
+  loadHealthApi().catch(() => undefined);
 }
-
-/** Walks the fields of a message, handing varint and length-delimited ones to `onField`. */
-function walkFields(
-  buf: Buffer,
-  onField: (field: number, value: { varint?: number; bytes?: Buffer }) => void,
-): void {
-  let pos = 0;
-  while (pos < buf.length) {
-    const key = readVarint(buf, pos);
-    pos = key.pos;
-    const field = Math.floor(key.value / 8);
-    const wire = key.value % 8;
-    if (wire === 0) {
-      const v = readVarint(buf, pos);
-      pos = v.pos;
-      onField(field, { varint: v.value });
-    } else if (wire === 2) {
-      const len = readVarint(buf, pos);
-      pos = len.pos;
-      if (pos + len.value > buf.length) throw new Error('truncated field');
-      onField(field, { bytes: buf.subarray(pos, pos + len.value) });
-      pos += len.value;
-    } else if (wire === 1) {
-      pos += 8;
-    } else if (wire === 5) {
-      pos += 4;
-    } else {
-      throw new Error(`unsupported wire type ${wire}`);
-    }
-  }
-}
-
-/** Encodes a message with one string field 1 (HealthCheckRequest.service); "" encodes to nothing. */
-export function encodeServiceName(service: string): Buffer {
-  if (service === '') return Buffer.alloc(0);
-  const bytes = Buffer.from(service, 'utf8');
-  return Buffer.concat([Buffer.from([0x0a, ...writeVarint(bytes.length)]), bytes]);
-}
-
-/** Decodes HealthCheckRequest.service. */
-export function decodeServiceName(buf: Buffer): string {
-  let service = '';
-  walkFields(buf, (field, v) => {
-    if (field === 1 && v.bytes) service = v.bytes.toString('utf8');
-  });
-  return service;
-}
-
-/** Encodes HealthCheckResponse{status=1}; proto3 omits the default 0. */
-export function encodeHealthStatus(status: number): Buffer {
-  return status === 0 ? Buffer.alloc(0) : Buffer.from([0x08, ...writeVarint(status)]);
-}
-
-/** Decodes HealthCheckResponse.status (an absent field is 0, UNKNOWN). */
-export function decodeHealthStatus(buf: Buffer): number {
-  let status = 0;
-  walkFields(buf, (field, v) => {
-    if (field === 1 && v.varint !== undefined) status = v.varint;
-  });
-  return status;
-}
-
-/** Encodes containerd's VersionResponse{string version=1; string revision=2}. */
-export function encodeVersion(v: { version: string; revision: string }): Buffer {
-  const parts: Buffer[] = [];
-  for (const [tag, s] of [
-    [0x0a, v.version],
-    [0x12, v.revision],
-  ] as const) {
-    if (s === '') continue;
-    const bytes = Buffer.from(s, 'utf8');
-    parts.push(Buffer.from([tag, ...writeVarint(bytes.length)]), bytes);
-  }
-  return Buffer.concat(parts);
-}
-
-/** Decodes containerd's VersionResponse. */
-export function decodeVersion(buf: Buffer): { version: string; revision: string } {
-  const out = { version: '', revision: '' };
-  walkFields(buf, (field, v) => {
-    if (field === 1 && v.bytes) out.version = v.bytes.toString('utf8');
-    if (field === 2 && v.bytes) out.revision = v.bytes.toString('utf8');
-  });
-  return out;
-}
-
-const serializeEmpty = (): Buffer => Buffer.alloc(0);
 
 // --- client -----------------------------------------------------------------------------------
 
 /** Maps a failed call's gRPC status to a probe result. */
 function resultForStatus(code: number | undefined): HealthResult {
   switch (code) {
-    case grpc.status.UNIMPLEMENTED:
+    case CODE.UNIMPLEMENTED:
       return 'UNIMPLEMENTED';
-    case grpc.status.DEADLINE_EXCEEDED:
+    case CODE.DEADLINE_EXCEEDED:
       return 'TIMEOUT';
-    case grpc.status.UNAVAILABLE:
+    case CODE.UNAVAILABLE:
       return 'UNAVAILABLE';
     default:
       return 'ERROR';
   }
 }
 
+const cancelled = (what: string): Error =>
+  Object.assign(new Error(what), { code: CODE.CANCELLED, details: what });
+
+type UnaryMethod = (
+  req: object,
+  md: grpc.Metadata,
+  opts: grpc.CallOptions,
+  cb: (err: grpc.ServiceError | null, res?: Record<string, unknown>) => void,
+) => grpc.ClientUnaryCall;
+
 /** One gRPC channel to containerd's socket for health and version calls. */
 export class HealthClient {
-  private readonly client: grpc.Client;
+  /** Made on the first call, once the definitions are loaded; Version shares Health's channel. */
+  private clients: { health: grpc.Client; version: grpc.Client } | null = null;
   private closed = false;
+  /** Bumped by cancelPending so a call still waiting for the definitions is cancelled too. */
+  private epoch = 0;
   private readonly pending = new Set<grpc.ClientUnaryCall>();
 
-  constructor(socketPath: string) {
-    this.client = new grpc.Client(
-      `unix://${socketPath}`,
-      grpc.credentials.createInsecure(),
-      CHANNEL_OPTIONS,
-    );
-  }
+  constructor(private readonly socketPath: string) {}
 
   /** One health probe; never throws — every failure is a result with a detail. */
   async check(
@@ -186,17 +100,10 @@ export class HealthClient {
   ): Promise<{ result: HealthResult; latencyMs: number; detail?: string }> {
     const started = performance.now();
     try {
-      const status = await this.unary(
-        HEALTH_CHECK_PATH,
-        () => encodeServiceName(''),
-        decodeHealthStatus,
-        timeoutMs,
-      );
+      // {} is service "" (the whole server); protobufjs would encode an explicit "" as 2 bytes.
+      const res = await this.unary('health', 'Check', {}, started + timeoutMs);
       const latencyMs = performance.now() - started;
-      const result = HEALTH_STATUS[status] ?? 'UNKNOWN';
-      return result === 'UNKNOWN' && status !== 0
-        ? { result, latencyMs, detail: `unexpected health status ${status}` }
-        : { result, latencyMs };
+      return { ...healthResultOf(res.status), latencyMs };
     } catch (err) {
       const latencyMs = performance.now() - started;
       const e = err as Partial<grpc.ServiceError>;
@@ -209,55 +116,70 @@ export class HealthClient {
   }
 
   /** containerd's version and git revision; rejects with the gRPC error on failure. */
-  version(timeoutMs: number): Promise<{ version: string; revision: string }> {
-    return this.unary(VERSION_PATH, serializeEmpty, decodeVersion, timeoutMs);
+  async version(timeoutMs: number): Promise<{ version: string; revision: string }> {
+    const res = await this.unary('version', 'Version', {}, performance.now() + timeoutMs);
+    return { version: String(res.version ?? ''), revision: String(res.revision ?? '') };
   }
 
   /** Closes the channel and cancels calls still in flight. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const call of this.pending) call.cancel();
+    this.cancelPending();
     this.pending.clear();
-    this.client.close();
+    this.clients?.health.close();
+    this.clients = null;
   }
 
   /** Cancels in-flight calls (they settle as CANCELLED) without closing the channel. */
   cancelPending(): void {
+    this.epoch++;
     for (const call of this.pending) call.cancel();
   }
 
-  private unary<T>(
-    path: string,
-    serialize: () => Buffer,
-    deserialize: (b: Buffer) => T,
-    timeoutMs: number,
-  ): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      if (this.closed) {
-        reject(Object.assign(new Error('health client closed'), { code: grpc.status.CANCELLED }));
-        return;
-      }
-      const deadline = new Date(Date.now() + Math.max(1, timeoutMs));
-      let call: grpc.ClientUnaryCall | undefined;
+  /** One call with a deadline at `deadlineAt` (monotonic ms), counted from before any loading. */
+  private async unary(
+    service: 'health' | 'version',
+    method: 'Check' | 'Version',
+    request: object,
+    deadlineAt: number,
+  ): Promise<Record<string, unknown>> {
+    const epoch = this.epoch;
+    if (this.closed) throw cancelled('health client closed');
+    const api = await loadHealthApi();
+    if (this.closed) throw cancelled('health client closed');
+    if (epoch !== this.epoch) throw cancelled('health call cancelled');
+    if (!this.clients) {
+      const health = new api.Health(
+        `unix://${this.socketPath}`,
+        api.grpc.credentials.createInsecure(),
+        CHANNEL_OPTIONS,
+      );
+      // Same channel for Version: one connection per client, as before.
+      const version = new api.Version(
+        `unix://${this.socketPath}`,
+        api.grpc.credentials.createInsecure(),
+        {
+          channelOverride: health.getChannel(),
+        },
+      );
+      this.clients = { health, version };
+    }
+    const client = this.clients[service] as unknown as Record<string, UnaryMethod>;
+    const call = client[method] as UnaryMethod;
+    const deadline = new Date(Date.now() + Math.max(1, deadlineAt - performance.now()));
+    return new Promise((resolve, reject) => {
       let settled = false;
+      let handle: grpc.ClientUnaryCall | undefined;
       try {
         // No waitForReady: a daemon that is not listening must fail the call at once.
-        call = this.client.makeUnaryRequest<null, T>(
-          path,
-          serialize,
-          deserialize,
-          null,
-          new grpc.Metadata(),
-          { deadline },
-          (err, value) => {
-            settled = true;
-            if (call) this.pending.delete(call);
-            if (err) reject(err);
-            else resolve(value as T);
-          },
-        );
-        if (!settled) this.pending.add(call);
+        handle = call.call(client, request, new api.grpc.Metadata(), { deadline }, (err, res) => {
+          settled = true;
+          if (handle) this.pending.delete(handle);
+          if (err) reject(err);
+          else resolve(res ?? {});
+        });
+        if (!settled) this.pending.add(handle);
       } catch (err) {
         reject(err);
       }
@@ -351,6 +273,9 @@ export async function waitForServing(
   const watcher = watchQuietly(dirname(socketPath), (file) => {
     if (file === null || file === name) poke();
   });
+  // Load grpc-js and the definitions while the daemon boots rather than once its socket
+  // accepts; a failure to load surfaces from the first Check instead.
+  setImmediate(preloadHealthApi);
   // The attempt in flight, so an abort or a dead daemon can cancel its call.
   let current: { client: HealthClient; cancelled: boolean } | null = null;
   const cancelCurrent = (): void => {

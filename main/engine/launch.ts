@@ -1,6 +1,5 @@
 // Launching containerd: binary, state-dir lock, directories, config, adoption, spawn and pidfile.
 import { readFile, unlink } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { Settings } from '../../common/settings';
 import { resolveContainerdBinary } from './binary';
@@ -9,24 +8,13 @@ import { adoptDaemon, exitedWithin, spawnDaemon, type DaemonHandle } from './dae
 import { EngineError } from './errors';
 import { waitForServing } from './health';
 import { checkSocketPath, type Layout } from './paths';
+import { socketAnswers } from '../shared/socket-probe';
 import { checkIdentity, readPidfile, removePidfile, writePidfile } from './pidfile';
 import { acquireSupervisorLock } from './supervisor-lock';
-import { writeFileAtomic } from './write-file-atomic';
+import { writeFileAtomic } from '../shared/write-file-atomic';
 
 /** How long an adoption candidate gets to answer the health check. */
 const ADOPT_HEALTH_BUDGET_MS = 2000;
-
-/** Whether something accepts connections on a unix socket. */
-function socketAnswers(path: string): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    const s = connect(path);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 const ids = () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
 
@@ -135,7 +123,7 @@ export class Launcher {
 
   /** Spawn containerd on a free socket (a leftover socket nobody answers on is removed). */
   async spawn(layout: Layout, binary: string, configFile: string): Promise<DaemonHandle> {
-    if (await socketAnswers(layout.socket)) {
+    if (await socketAnswers(layout.socket, 1000, true)) {
       throw new EngineError(
         'config-invalid',
         `another process is already serving on ${layout.socket}`,
@@ -163,7 +151,7 @@ export class Launcher {
   async removeFiles(layout: Layout, opts: { socket: boolean }): Promise<void> {
     if (!this.owns(layout.stateDir)) return;
     await removePidfile(layout.pidFile).catch(() => undefined);
-    if (opts.socket && !(await socketAnswers(layout.socket))) {
+    if (opts.socket && !(await socketAnswers(layout.socket, 1000, true))) {
       await unlink(layout.socket).catch(() => undefined);
     }
   }

@@ -2,6 +2,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from './errors';
+import { MAX_SOCKET_PATH } from '../shared/limits';
+import { APP_DIR, xdgDir } from '../shared/xdg';
 
 /** Every path the engine uses for one containerd instance; all absolute. */
 export interface Layout {
@@ -18,16 +20,7 @@ export interface Layout {
   logFile: string;
 }
 
-const APP_DIR = 'containerd-desktop';
-
-/** Linux sun_path is 108 bytes including the terminating NUL. */
-export const MAX_SOCKET_PATH = 107;
-
-// The XDG spec says relative values are invalid and must be ignored.
-function xdg(env: NodeJS.ProcessEnv, name: string): string | null {
-  const v = env[name];
-  return v && path.isAbsolute(v) ? v : null;
-}
+export { MAX_SOCKET_PATH };
 
 /** The default root and state directories for this user (XDG for a normal user). */
 export function defaultDirs(
@@ -38,11 +31,11 @@ export function defaultDirs(
   if (uid === 0) {
     return { rootDir: `/var/lib/${APP_DIR}`, stateDir: `/run/${APP_DIR}` };
   }
-  const dataHome = xdg(env, 'XDG_DATA_HOME') ?? path.join(home, '.local', 'share');
+  const dataHome = xdgDir(env, 'XDG_DATA_HOME') ?? path.join(home, '.local', 'share');
   // The runtime dir is tmpfs and per-login: ideal for sockets and the pidfile. Without one,
   // fall back to the persistent state dir (a pidfile there is checked against /proc anyway).
-  const runtime = xdg(env, 'XDG_RUNTIME_DIR');
-  const stateBase = runtime ?? xdg(env, 'XDG_STATE_HOME') ?? path.join(home, '.local', 'state');
+  const runtime = xdgDir(env, 'XDG_RUNTIME_DIR');
+  const stateBase = runtime ?? xdgDir(env, 'XDG_STATE_HOME') ?? path.join(home, '.local', 'state');
   return { rootDir: path.join(dataHome, APP_DIR), stateDir: path.join(stateBase, APP_DIR) };
 }
 

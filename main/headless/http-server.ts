@@ -12,8 +12,8 @@ import type { Duplex } from 'node:stream';
 import path from 'node:path';
 import { WebSocketServer } from 'ws';
 import { MAX_REQUEST_BYTES } from '../../common/rpc';
-import { AppError } from '../app/app-error';
-import type { Service } from '../app/service';
+import { AppError } from '../shared/app-error';
+import type { Service } from '../service/service';
 import {
   hostAllowed,
   newToken,

@@ -1,7 +1,7 @@
 // The headless access token on disk (0600), so scripts and other tools of the same user can find it.
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import { writeFileAtomic } from '../engine/write-file-atomic';
+import { writeFileAtomic } from '../shared/write-file-atomic';
 
 /** `<state dir>/serve.token`: next to the pidfile and log, in the app's private (0700) state dir. */
 export function tokenFilePath(stateDir: string): string {

@@ -11,8 +11,8 @@ import {
   type RequestId,
 } from '../../common/rpc';
 import type { Result } from '../../common/contract';
-import { toContractError } from '../app/app-error';
-import type { Service } from '../app/service';
+import { toContractError } from '../shared/app-error';
+import type { Service } from '../service/service';
 
 export interface WsBridgeOptions {
   service: Service;

@@ -5,14 +5,14 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo, CommandResults } from '../../../common/contract';
 import type { LogLine } from '../../../common/states';
-import { startControlServer, type ControlServer } from '../../../main/app/control-server';
-import { createService, type Service } from '../../../main/app/service';
-import { createSettingsStore } from '../../../main/app/settings-store';
+import { startControlServer, type ControlServer } from '../../../main/control-socket/control-server';
+import { createService, type Service } from '../../../main/service/service';
+import { createSettingsStore } from '../../../main/service/settings-store';
 import type { CliIo } from '../../../main/cli/common';
 import { escapeForTerminal, run as logs } from '../../../main/cli/cmd-logs';
 import { LogRing } from '../../../main/engine/log-ring';
 import type { LogQuery } from '../../../main/engine/types';
-import { FakeEngine, line } from '../app/fake-engine';
+import { FakeEngine, line } from '../service/fake-engine';
 
 /** The fake engine with the real ring behind logs:read, as the supervisor has. */
 class RingEngine extends FakeEngine {

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../../common/contract';
 import { SETTING_ROWS } from '../../../common/settings-table';
-import { startControlServer, type ControlServer } from '../../../main/app/control-server';
-import { createService, type Service } from '../../../main/app/service';
-import { createSettingsStore, type SettingsStore } from '../../../main/app/settings-store';
+import { startControlServer, type ControlServer } from '../../../main/control-socket/control-server';
+import { createService, type Service } from '../../../main/service/service';
+import { createSettingsStore, type SettingsStore } from '../../../main/service/settings-store';
 import { UsageError } from '../../../main/cli/args';
 import type { CliIo } from '../../../main/cli/common';
 import { run as settingsCmd } from '../../../main/cli/cmd-settings';
-import { FakeEngine } from '../app/fake-engine';
+import { FakeEngine } from '../service/fake-engine';
 
 const info = (): AppInfo => ({
   appVersion: 't',

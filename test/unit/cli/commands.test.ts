@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../../common/contract';
-import { startControlServer, type ControlServer } from '../../../main/app/control-server';
-import { createService, type Service } from '../../../main/app/service';
-import { createSettingsStore, type SettingsStore } from '../../../main/app/settings-store';
+import { startControlServer, type ControlServer } from '../../../main/control-socket/control-server';
+import { createService, type Service } from '../../../main/service/service';
+import { createSettingsStore, type SettingsStore } from '../../../main/service/settings-store';
 import { UsageError } from '../../../main/cli/args';
 import type { CliIo } from '../../../main/cli/common';
 import { run as config } from '../../../main/cli/cmd-config';
@@ -15,7 +15,7 @@ import { run as settingsCmd } from '../../../main/cli/cmd-settings';
 import { run as start } from '../../../main/cli/cmd-start';
 import { run as status } from '../../../main/cli/cmd-status';
 import { run as stop } from '../../../main/cli/cmd-stop';
-import { FakeEngine, line } from '../app/fake-engine';
+import { FakeEngine, line } from '../service/fake-engine';
 
 const info = (): AppInfo => ({
   appVersion: 't',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContainerdClient } from '../../../main/containerd/client';
 import { fromGrpc, GRPC, InsideError } from '../../../main/containerd/errors';
-import { loadApi } from '../../../main/containerd/proto';
+import { loadApi } from '../../../main/shared/proto';
 
 const svcErr = (code: number, details: string) =>
   Object.assign(new Error(details), { code, details, metadata: null });

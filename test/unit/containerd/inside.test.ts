@@ -5,7 +5,7 @@ import { EventFeed } from '../../../main/containerd/event-feed';
 import { createInside, type Inside } from '../../../main/containerd/index';
 import { InsideError } from '../../../main/containerd/errors';
 import { until } from '../../helpers/engine';
-import { FakeEngine, status } from '../app/fake-engine';
+import { FakeEngine, status } from '../service/fake-engine';
 
 const insides: Inside[] = [];
 afterEach(() => {

@@ -9,8 +9,8 @@ import {
   type Result,
 } from '../../../common/contract';
 import { IPC_COMMANDS_CHANNEL, IPC_EVENT_CHANNEL, ipcChannel } from '../../../common/rpc';
-import { createService } from '../../../main/app/service';
-import { createSettingsStore } from '../../../main/app/settings-store';
+import { createService } from '../../../main/service/service';
+import { createSettingsStore } from '../../../main/service/settings-store';
 import {
   forwardEvents,
   invokeReply,
@@ -20,7 +20,7 @@ import {
   type IpcService,
 } from '../../../main/electron/ipc';
 import { appOrigins } from '../../../main/electron/origins';
-import { FakeEngine, line } from '../app/fake-engine';
+import { FakeEngine, line } from '../service/fake-engine';
 
 const APP_DIR = '/opt/Containerd Desktop/resources/app.asar/dist/renderer';
 const INDEX = `file://${encodeURI(APP_DIR)}/index.html`;

@@ -13,7 +13,7 @@ import {
   prepareConfig,
   renderConfigToml,
 } from '../../../main/engine/config';
-import { writeFileAtomic } from '../../../main/engine/write-file-atomic';
+import { writeFileAtomic } from '../../../main/shared/write-file-atomic';
 import { EngineError } from '../../../main/engine/errors';
 import { resolveLayout, type Layout } from '../../../main/engine/paths';
 

@@ -7,10 +7,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import type { AppInfo } from '../../../common/contract';
-import { createService, type Service } from '../../../main/app/service';
-import { createSettingsStore } from '../../../main/app/settings-store';
+import { createService, type Service } from '../../../main/service/service';
+import { createSettingsStore } from '../../../main/service/settings-store';
 import { startHttpServer, type HttpServer } from '../../../main/headless/http-server';
-import { FakeEngine, line } from '../app/fake-engine';
+import { FakeEngine, line } from '../service/fake-engine';
 
 const info = (): AppInfo => ({
   appVersion: 't',

@@ -2,7 +2,7 @@
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { writeFileAtomic } from '../engine/write-file-atomic';
+import { writeFileAtomic } from '../shared/write-file-atomic';
 import type { ContractError, Result, SettingsView } from '../../common/contract';
 import {
   defaultSettings,
@@ -22,7 +22,8 @@ import {
   setPath,
   type Plain,
 } from '../../common/settings-paths';
-import { AppError } from './app-error';
+import { AppError } from '../shared/app-error';
+import { APP_DIR, xdgDir } from '../shared/xdg';
 
 export interface SettingsStore {
   readonly file: string;
@@ -48,9 +49,8 @@ export function defaultSettingsFile(
   env: NodeJS.ProcessEnv = process.env,
   home = os.homedir(),
 ): string {
-  const xdg = env.XDG_CONFIG_HOME;
-  const base = xdg && path.isAbsolute(xdg) ? xdg : path.join(home, '.config');
-  return path.join(base, 'containerd-desktop', 'settings.json');
+  const base = xdgDir(env, 'XDG_CONFIG_HOME') ?? path.join(home, '.config');
+  return path.join(base, APP_DIR, 'settings.json');
 }
 
 function invalid(errors: FieldError[], what: string): ContractError {

@@ -1,7 +1,10 @@
-// Loads containerd's API definitions (protos/, a subset of containerd 1.6's .proto files) once, lazily.
+// Loads the gRPC definitions once, lazily: containerd's API (a subset of its 1.6 .proto files) and grpc.health.v1.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
+import type * as protobuf from 'protobufjs';
 
 /** Every file we load; imports between them resolve against the protos folder. */
 export const PROTO_FILES = [
@@ -23,14 +26,14 @@ export const PROTO_FILES = [
 ] as const;
 
 /**
- * The protos folder, next to this module: main/containerd/protos in the source tree, dist/protos
+ * The protos folder, next to this module: main/shared/protos in the source tree, dist/protos
  * next to dist/cli.js and dist/electron-main.js (copied there by scripts/build.mjs).
  */
 export function protosDir(): string {
   const dir = fileURLToPath(new URL('./protos/', import.meta.url));
   if (!existsSync(`${dir}containerd/services/tasks.proto`)) {
     throw new Error(
-      `containerd API definitions not found in ${dir}; rebuild with npm run build (it copies main/containerd/protos to dist/protos)`,
+      `containerd API definitions not found in ${dir}; rebuild with npm run build (it copies main/shared/protos to dist/protos)`,
     );
   }
   return dir;
@@ -121,34 +124,52 @@ export interface HealthApi {
 let loadingHealth: Promise<HealthApi> | null = null;
 
 /**
- * Only health.proto + version.proto, apart from loadApi: the startup probe needs them while
- * containerd boots, and parsing two files is a fraction of the whole set (engine/health.ts).
+ * health.proto + version.proto, parsed by protobufjs itself rather than proto-loader: the startup
+ * probe needs them while containerd boots, and proto-loader's descriptor machinery (~65 ms CPU of
+ * its ~110) is only reflection the probe never uses. protobufjs is taken from proto-loader's own
+ * dependencies so both parse with the same version. Decoding matches loadApi's options (keepCase,
+ * enums as names, defaults filled in).
  */
 export function loadHealthApi(): Promise<HealthApi> {
   loadingHealth ??= (async () => {
     const t0 = performance.now();
-    const [grpcMod, loader] = await Promise.all([
-      import('@grpc/grpc-js'),
-      import('@grpc/proto-loader'),
-    ]);
-    const def = loader.loadSync(['grpc/health/v1/health.proto', 'containerd/services/version.proto'], {
-      includeDirs: [protosDir()],
+    const req = createRequire(import.meta.url);
+    const grpcMod = req('@grpc/grpc-js') as typeof grpc;
+    const pb = createRequire(req.resolve('@grpc/proto-loader'))('protobufjs') as typeof protobuf;
+    const dir = protosDir();
+    const root = new pb.Root();
+    root.resolvePath = (_origin, target) => join(dir, target);
+    root.loadSync(['grpc/health/v1/health.proto', 'containerd/services/version.proto'], {
       keepCase: true,
-      enums: String,
-      defaults: true,
     });
-    const g = grpcMod.loadPackageDefinition(def) as unknown as {
-      grpc: { health: { v1: Record<string, unknown> } };
-      containerd: { services: { version: { v1: Record<string, unknown> } } };
+    const service = (name: string, id: string) => {
+      const svc = root.lookupService(name);
+      const methods: Record<string, grpc.MethodDefinition<object, object>> = {};
+      for (const m of svc.methodsArray) {
+        m.resolve();
+        const reqType = m.resolvedRequestType as protobuf.Type;
+        const resType = m.resolvedResponseType as protobuf.Type;
+        const encode = (t: protobuf.Type) => (o: object) =>
+          Buffer.from(t.encode(t.fromObject(o)).finish());
+        const decode = (t: protobuf.Type) => (b: Buffer) =>
+          t.toObject(t.decode(b), { enums: String, defaults: true });
+        methods[m.name] = {
+          path: `/${name}/${m.name}`,
+          requestStream: false,
+          responseStream: false,
+          requestSerialize: encode(reqType),
+          requestDeserialize: decode(reqType),
+          responseSerialize: encode(resType),
+          responseDeserialize: decode(resType),
+          originalName: m.name,
+        };
+      }
+      return grpcMod.makeGenericClientConstructor(methods, id);
     };
-    const Health = g.grpc?.health?.v1?.Health;
-    const Version = g.containerd?.services?.version?.v1?.Version;
-    if (typeof Health !== 'function' || typeof Version !== 'function')
-      throw new Error('health API definitions incomplete; rebuild with npm run build');
     return {
       grpc: grpcMod,
-      Health: Health as grpc.ServiceClientConstructor,
-      Version: Version as grpc.ServiceClientConstructor,
+      Health: service('grpc.health.v1.Health', 'Health'),
+      Version: service('containerd.services.version.v1.Version', 'Version'),
       loadMs: performance.now() - t0,
     };
   })();

@@ -4,11 +4,11 @@ import type { AppInfo } from '../../common/contract';
 import type { Settings, SettingsPatch } from '../../common/settings';
 import { Supervisor } from '../engine/supervisor';
 import type { Engine } from '../engine/types';
-import { defaultControlPath } from './control-paths';
-import { startControlServer, type ControlServer } from './control-server';
+import { defaultControlPath } from '../control-socket/control-paths';
+import { startControlServer, type ControlServer } from '../control-socket/control-server';
 import { createInside, type Inside } from '../containerd/index';
-import { createService, type Service } from './service';
-import { createSettingsStore, type SettingsStore } from './settings-store';
+import { createService, type Service } from '../service/service';
+import { createSettingsStore, type SettingsStore } from '../service/settings-store';
 import { version as packageVersion } from '../../package.json';
 
 export interface AppHostOptions {

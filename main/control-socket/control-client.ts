@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { AnyEvent, ContractClient } from '../../common/contract';
 import { disconnectedError, MAX_REPLY_BYTES, SUBSCRIBE, transportFailure } from '../../common/rpc';
 import { asResult, RpcCalls } from '../../common/rpc-client';
-import { AppError } from './app-error';
+import { AppError } from '../shared/app-error';
 import { checkControlPeer } from './control-paths';
 import { lineSplitter } from './control-protocol';
 

@@ -14,9 +14,9 @@ import {
 } from '../../common/contract';
 import type { DaemonStatus, EngineEvent } from '../../common/states';
 import type { Engine } from '../engine/types';
-import { AppError, toContractError } from './app-error';
+import { AppError, toContractError } from '../shared/app-error';
 import { buildDiagnostics } from './diagnostics';
-import type { InsideCommandName, InsideHandlers, InsideProvider } from './inside';
+import type { InsideCommandName, InsideHandlers, InsideProvider } from '../containerd/provider';
 import { createLogBatcher, type LogBatcherOptions } from './log-batcher';
 import type { SettingsStore } from './settings-store';
 

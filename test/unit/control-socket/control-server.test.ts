@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent, AppInfo } from '../../../common/contract';
-import { connectControl } from '../../../main/app/control-client';
-import { startControlServer, type ControlServer } from '../../../main/app/control-server';
-import { createService, type Service } from '../../../main/app/service';
-import { createSettingsStore } from '../../../main/app/settings-store';
-import { FakeEngine, line } from './fake-engine';
+import { connectControl } from '../../../main/control-socket/control-client';
+import { startControlServer, type ControlServer } from '../../../main/control-socket/control-server';
+import { createService, type Service } from '../../../main/service/service';
+import { createSettingsStore } from '../../../main/service/settings-store';
+import { FakeEngine, line } from '../service/fake-engine';
 
 const info = (): AppInfo => ({
   appVersion: 't',

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { defaultSettings } from '../../../common/settings';
-import { createSettingsStore, defaultSettingsFile } from '../../../main/app/settings-store';
+import { createSettingsStore, defaultSettingsFile } from '../../../main/service/settings-store';
 
 let dir: string;
 let file: string;

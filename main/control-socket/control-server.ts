@@ -17,13 +17,14 @@ import {
   type RequestId,
   type RpcResponse,
 } from '../../common/rpc';
-import { AppError, toContractError } from './app-error';
+import { AppError, toContractError } from '../shared/app-error';
 import { ensureControlDir } from './control-paths';
 import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
-import type { Service } from './service';
+import type { Service } from '../service/service';
+import { MAX_SOCKET_PATH } from '../shared/limits';
+import { socketAnswers } from '../shared/socket-probe';
 
 /** Linux sun_path holds 107 bytes plus the NUL. */
-const MAX_SOCKET_PATH = 107;
 
 export interface ControlServerOptions {
   path: string;
@@ -78,22 +79,6 @@ function listenOnce(server: net.Server, path: string): Promise<void> {
   });
 }
 
-/** True when something accepts a connection on `path` (a live instance, not a stale file). */
-function answers(path: string, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = net.connect(path);
-    const done = (v: boolean) => {
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(v);
-    };
-    // A listener too busy to accept is still a listener.
-    const timer = setTimeout(() => done(true), timeoutMs);
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
-
 /**
  * Publish the listening socket `tmp` at `path` with link(2), which fails if `path` exists: two
  * instances can never both win, and a live instance's socket is never replaced.
@@ -120,7 +105,7 @@ async function publish(tmp: string, path: string): Promise<void> {
         'Move that file away or pass another --control path.',
       );
     }
-    if (attempt > 0 || (st && (await answers(path)))) {
+    if (attempt > 0 || (st && (await socketAnswers(path, 1000, true)))) {
       throw new AppError('control-in-use', `the control socket ${path} is in use`, IN_USE_HINT);
     }
     // Nothing answers: a leftover from a crashed instance. Reclaim it.

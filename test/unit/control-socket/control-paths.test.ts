@@ -6,7 +6,7 @@ import {
   defaultControlPath,
   ensureControlDir,
   unsafeFolderReason,
-} from '../../../main/app/control-paths';
+} from '../../../main/control-socket/control-paths';
 
 describe('defaultControlPath', () => {
   it('uses XDG_RUNTIME_DIR', () => {

@@ -1,7 +1,7 @@
 // The log batcher: paced batches bounded by lines and bytes, a bounded backlog, and a visible marker where lines were dropped.
 import { describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '../../../common/states';
-import { createLogBatcher } from '../../../main/app/log-batcher';
+import { createLogBatcher } from '../../../main/service/log-batcher';
 import { line } from './fake-engine';
 
 const long = (seq: number, chars: number): LogLine => ({ ...line(seq), raw: 'x'.repeat(chars) });

@@ -4,16 +4,10 @@ import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { AppError } from './app-error';
+import { AppError } from '../shared/app-error';
+import { APP_DIR, xdgDir } from '../shared/xdg';
 
-const APP_DIR = 'containerd-desktop';
 const SOCKET = 'control.sock';
-
-// XDG says relative values are invalid and must be ignored.
-function xdg(env: NodeJS.ProcessEnv, name: string): string | null {
-  const v = env[name];
-  return v && path.isAbsolute(v) ? v : null;
-}
 
 /**
  * `$XDG_RUNTIME_DIR/containerd-desktop/control.sock`; without a runtime dir, a private folder under
@@ -24,7 +18,9 @@ export function defaultControlPath(
   home: string = os.homedir(),
 ): string {
   const base =
-    xdg(env, 'XDG_RUNTIME_DIR') ?? xdg(env, 'XDG_STATE_HOME') ?? path.join(home, '.local', 'state');
+    xdgDir(env, 'XDG_RUNTIME_DIR') ??
+    xdgDir(env, 'XDG_STATE_HOME') ??
+    path.join(home, '.local', 'state');
   return path.join(base, APP_DIR, SOCKET);
 }
 

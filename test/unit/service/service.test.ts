@@ -9,9 +9,9 @@ import type {
   InsideEvent,
   InsideProvider,
   InsideSummary,
-} from '../../../main/app/inside';
-import { createService, type Service } from '../../../main/app/service';
-import { createSettingsStore, type SettingsStore } from '../../../main/app/settings-store';
+} from '../../../main/containerd/provider';
+import { createService, type Service } from '../../../main/service/service';
+import { createSettingsStore, type SettingsStore } from '../../../main/service/settings-store';
 import { EngineError } from '../../../main/engine/errors';
 import { FakeEngine, line } from './fake-engine';
 

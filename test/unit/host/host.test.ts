@@ -2,10 +2,10 @@ import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectControl } from '../../../main/app/control-client';
-import { createAppHost, type AppHost } from '../../../main/app/host';
+import { connectControl } from '../../../main/control-socket/control-client';
+import { createAppHost, type AppHost } from '../../../main/host/host';
 import { EngineError } from '../../../main/engine/errors';
-import { FakeEngine } from './fake-engine';
+import { FakeEngine } from '../service/fake-engine';
 
 let dir: string;
 const hosts: AppHost[] = [];

@@ -1,9 +1,8 @@
-// App-level errors (settings file, control socket) and the one conversion of any error to contract data.
+// Errors that carry a code from the closed list and a next step, and the one conversion of any error to contract data.
 import type { ContractError, ErrorCode } from '../../common/contract';
 import type { FieldError } from '../../common/settings';
-import { EngineError } from '../engine/errors';
 
-/** An error with a machine code and a next step for the user, like EngineError but for the app layer. */
+/** An error with a machine code and a next step for the user (EngineError and InsideError extend it). */
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly hint: string;
@@ -24,9 +23,9 @@ export class AppError extends Error {
 
 /** Any thrown value as a ContractError; unknown errors become 'internal' (details go to the app log). */
 export function toContractError(err: unknown): ContractError {
-  if (err instanceof EngineError || err instanceof AppError) {
+  if (err instanceof AppError) {
     const out: ContractError = { code: err.code, message: err.message, hint: err.hint };
-    if (err instanceof AppError && err.fields) out.fields = err.fields;
+    if (err.fields) out.fields = err.fields;
     return out;
   }
   const message = err instanceof Error ? err.message : String(err);
