@@ -1,7 +1,7 @@
 // The pidfile: who the running containerd is, so a later launch can adopt it or clean up safely.
 import * as fsp from 'node:fs/promises';
 import { z } from 'zod';
-import { writeFileAtomic } from './write-file-atomic';
+import { writeFileAtomic } from '../shared/write-file-atomic';
 import { EngineError } from './errors';
 import { linuxProc, type ProcReader } from './proc';
 
