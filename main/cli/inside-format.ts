@@ -10,6 +10,7 @@ import type {
 import { namespaceName } from '../../common/containerd-commands';
 import { UsageError, type FlagSpec, type Parsed } from './args';
 import { formatDuration } from './format-status';
+import { formatBytes as bytes } from '../../common/format-bytes';
 
 export const NAMESPACE_FLAG: Record<string, FlagSpec> = {
   namespace: { type: 'string', alias: 'n' },
@@ -44,17 +45,9 @@ export function table(head: string[], rows: string[][]): string {
   return [line(head), ...rows.map(line)].join('\n') + '\n';
 }
 
-/** 1987170 → "1.9 MiB" (binary units, like ctr). */
+/** Bytes like ctr shows them; '-' when unknown. */
 export function formatBytes(n: number | null): string {
-  if (n === null) return '-';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
+  return n === null ? '-' : bytes(n);
 }
 
 const ago = (at: number, now: number) => (at ? `${formatDuration(now - at)} ago` : '-');

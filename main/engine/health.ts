@@ -1,6 +1,6 @@
 // gRPC health and version probes for containerd over its unix socket, on the loaded .proto definitions.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { connect } from 'node:net';
+import { socketAnswers } from '../shared/socket-probe';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
@@ -198,23 +198,6 @@ export type WaitForServingResult =
       attempts: number;
     };
 
-/** Resolves true when something accepts a connection on the socket, false otherwise. */
-function socketAccepts(socketPath: string, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(socketPath);
-    const timer = setTimeout(() => done(false), Math.max(1, timeoutMs));
-    function done(ok: boolean): void {
-      clearTimeout(timer);
-      sock.removeAllListeners();
-      sock.on('error', () => undefined);
-      sock.destroy();
-      resolve(ok);
-    }
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
-
 /** fs.watch that yields null instead of throwing (directory missing, inotify limits reached). */
 function watchQuietly(dir: string, onFile: (file: string | null) => void): FSWatcher | null {
   try {
@@ -304,7 +287,7 @@ export async function waitForServing(
       // Stage 1: the socket must exist and accept; a missing or stale socket costs no gRPC.
       const remaining = deadline - performance.now();
       const accepts =
-        existsSync(socketPath) && (await socketAccepts(socketPath, Math.min(remaining, 1000)));
+        existsSync(socketPath) && (await socketAnswers(socketPath, Math.min(remaining, 1000)));
       if (!accepts) {
         await sleep(Math.min(interval, deadline - performance.now()));
         continue;

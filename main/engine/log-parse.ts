@@ -1,6 +1,7 @@
 // Turns one line of containerd's output (logrus logfmt, logrus JSON, or anything else) into a LogLine, fast.
 import { normaliseLevel, type LogLevel } from '../../common/log-levels';
 import type { LogLine } from '../../common/states';
+import { formatBytes } from '../../common/format-bytes';
 
 /** Digit at position i of s, or -1 when it is not an ASCII digit. */
 function digit(s: string, i: number): number {
@@ -351,13 +352,7 @@ export function parseLogLine(raw: string, seq: number, now: number): LogLine {
   return finish(raw, seq, now, fields, scanTime, scanLevel, scanMsg);
 }
 
-/** "1.5 KiB", "63 KiB", "20 MiB": a byte count a person reads in a marker. */
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const [v, unit] =
-    n < 1 << 20 ? [n / 1024, 'KiB'] : n < 1 << 30 ? [n / (1 << 20), 'MiB'] : [n / (1 << 30), 'GiB'];
-  return `${v < 10 ? Math.round(v * 10) / 10 : Math.round(v)} ${unit}`;
-}
+export { formatBytes };
 
 /** The visible end of a line that was cut: " … [cut 63 KiB]" (what was dropped, in bytes). */
 export function cutMarker(droppedBytes: number): string {

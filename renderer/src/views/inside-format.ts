@@ -2,6 +2,7 @@
 import type { ContainerInfo } from '../../../common/containerd';
 import type { LastExit } from '../store/inside-reduce';
 import { formatDuration } from '../format';
+import { formatBytes as bytes } from '../../../common/format-bytes';
 
 /** exited-ok: exit status 0, which is not an alarm. */
 export type ChipKind = 'running' | 'created' | 'paused' | 'exited' | 'exited-ok' | 'unknown';
@@ -93,17 +94,9 @@ export function splitImageName(name: string): { repository: string; tag: string 
   return { repository: name, tag: 'latest' };
 }
 
-/** Bytes in the units `ctr` and people use: 4.2 MiB. */
+/** Bytes in the units `ctr` and people use: 4.2 MiB; '—' when unknown. */
 export function formatBytes(n: number | null): string {
-  if (n === null) return '—';
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = n;
-  let u = 0;
-  while (v >= 1024 && u < units.length - 1) {
-    v /= 1024;
-    u++;
-  }
-  return u === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[u]}`;
+  return n === null ? '—' : bytes(n);
 }
 
 /** The time column: "up 5m 3s", "exited 2m ago", "created 1h ago". */

@@ -205,8 +205,8 @@ describe('cut and binary lines', () => {
     const l = parseCutLine(head, 4096, 3, NOW);
     expect(l.level).toBe('warn');
     expect(l.time).toBe(Date.parse('2026-11-29T21:35:25.100Z'));
-    expect(l.msg).toBe('pulling image \\"abc … [cut 4 KiB]');
-    expect(l.raw).toBe(`${head} … [cut 4 KiB]`);
+    expect(l.msg).toBe('pulling image \\"abc … [cut 4.0 KiB]');
+    expect(l.raw).toBe(`${head} … [cut 4.0 KiB]`);
     const json = parseCutLine('{"level":"error","msg":"abc', 100, 4, NOW);
     expect(json.level).toBe('error');
     expect(json.msg).toBe('abc … [cut 100 B]');
