@@ -13,7 +13,11 @@ import './views.css';
 export const ROW_HEIGHT = 36;
 /** The error line under a row ("Stop failed: …"). */
 export const EXTRA_HEIGHT = 34;
-export const OVERSCAN = 10;
+/**
+ * Rows rendered beyond each edge of the viewport. A fast wheel scroll moves 360–720 px in one
+ * slow frame (bench/ui-inside.ts counted blank rows with 10), so keep ~25 rows (900 px) ready.
+ */
+export const OVERSCAN = 25;
 /** Used when the viewport cannot be measured (hidden page, jsdom). */
 export const DEFAULT_VIEWPORT_HEIGHT = 480;
 
