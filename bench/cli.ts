@@ -9,10 +9,8 @@ import { resolveLayout } from '../main/engine/paths';
 import { CDESK, cdesk as runCdesk, ensureBuilt, startServe } from '../test/helpers/serve';
 import { median, type Row } from './row';
 
-
 const CONTAINERD = '/usr/bin/containerd';
 const CTR = '/usr/bin/ctr';
-
 
 /** Wall time of one process from spawn to exit; a non-zero exit is an error (we would time a failure). */
 export function wallTime(argv: string[]): Promise<number> {

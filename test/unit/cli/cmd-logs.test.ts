@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo, CommandResults } from '../../../common/contract';
 import type { LogLine } from '../../../common/states';
-import { startControlServer, type ControlServer } from '../../../main/control-socket/control-server';
+import {
+  startControlServer,
+  type ControlServer,
+} from '../../../main/control-socket/control-server';
 import { createService, type Service } from '../../../main/service/service';
 import { createSettingsStore } from '../../../main/service/settings-store';
 import type { CliIo } from '../../../main/cli/common';

@@ -3,7 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo } from '../../../common/contract';
-import { startControlServer, type ControlServer } from '../../../main/control-socket/control-server';
+import {
+  startControlServer,
+  type ControlServer,
+} from '../../../main/control-socket/control-server';
 import { createService, type Service } from '../../../main/service/service';
 import { createSettingsStore, type SettingsStore } from '../../../main/service/settings-store';
 import { UsageError } from '../../../main/cli/args';

@@ -5,7 +5,10 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent, AppInfo } from '../../../common/contract';
 import { connectControl } from '../../../main/control-socket/control-client';
-import { startControlServer, type ControlServer } from '../../../main/control-socket/control-server';
+import {
+  startControlServer,
+  type ControlServer,
+} from '../../../main/control-socket/control-server';
 import { createService, type Service } from '../../../main/service/service';
 import { createSettingsStore } from '../../../main/service/settings-store';
 import { FakeEngine, line } from '../service/fake-engine';
