@@ -6,6 +6,7 @@ import {
   type InsideEventPayloads,
 } from './containerd-commands';
 import { ERROR_CODES, type ErrorCode } from './errors';
+import { logLevelSchema } from './log-levels';
 import type { DaemonStatus, HealthEvent, LogLine, StateEvent } from './states';
 import type { FieldError, Settings } from './settings';
 
@@ -29,7 +30,6 @@ export type Result<T> = { ok: true; value: T } | { ok: false; error: ContractErr
 export const LOGS_READ_DEFAULT_BYTES = 1024 * 1024;
 export const LOGS_READ_MAX_BYTES = 4 * 1024 * 1024;
 
-const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic', 'unknown']);
 const empty = z.object({}).strict();
 
 /** Request payload schemas, one per command. */
@@ -42,7 +42,7 @@ export const commandSchemas = {
     .object({
       sinceSeq: z.number().int().min(0).optional(),
       sinceTime: z.number().min(0).optional(),
-      level: logLevel.optional(),
+      level: logLevelSchema.optional(),
       text: z.string().max(1000).optional(),
       limit: z.number().int().min(1).max(100_000).optional(),
       /** Stop adding lines once their raw text passes this many bytes (default 1 MiB); page on with nextSeq. */
