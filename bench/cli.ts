@@ -189,13 +189,38 @@ export async function benchCliRows(n = 10): Promise<Row[]> {
 }
 
 // `node --import tsx bench/cli.ts [N]`: these rows alone. `--run-only --cdesk DIR/cli.js`: only the
-// launch row, for a given build (e.g. `node scripts/build.mjs --cli-only DIR`), to compare two builds.
+// launch row, for a given build (`node scripts/build.mjs --cli-only DIR`); `--compare A/cli.js
+// B/cli.js`: two such builds and containerd alone, interleaved round by round.
 if (process.argv[1] && import.meta.filename === process.argv[1]) {
   const args = process.argv.slice(2);
   const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 10);
   const at = args.indexOf('--cdesk');
   const bin = at === -1 ? CDESK : args[at + 1]!;
-  if (args.includes('--run-only')) {
+  const cmp = args.indexOf('--compare');
+  if (cmp !== -1) {
+    // Two builds and containerd alone, round by round (load on the shared cores drifts).
+    const bins = [args[cmp + 1]!, args[cmp + 2]!];
+    const runs: LaunchSample[][] = [[], []];
+    const alone: number[] = [];
+    for (let round = 0; round <= n; round++) {
+      const a = await launchRun(bins[0]);
+      const b = await launchRun(bins[1]);
+      const c = await launchAlone();
+      if (round === 0) continue;
+      runs[0]!.push(a);
+      runs[1]!.push(b);
+      alone.push(c);
+    }
+    const al = median(alone);
+    process.stdout.write(`containerd alone → SERVING ${ms(al)} (median of ${n}, interleaved)\n`);
+    bins.forEach((bin, i) => {
+      const spawned = median(runs[i]!.map((r) => r.spawnedMs));
+      const serving = median(runs[i]!.map((r) => r.servingMs));
+      process.stdout.write(
+        `${bin}: launch → spawned ${ms(spawned)} / → SERVING ${ms(serving)}; +${(serving - al).toFixed(0)} ms\n`,
+      );
+    });
+  } else if (args.includes('--run-only')) {
     const launch = await benchRunLaunch(n, bin);
     const spawned = median(launch.run.map((r) => r.spawnedMs));
     const serving = median(launch.run.map((r) => r.servingMs));

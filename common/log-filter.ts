@@ -1,5 +1,5 @@
 // The one log line filter (engine ring, `cdesk logs`, the log view) and the size a line is counted at for byte bounds.
-import { LEVEL_RANK, type LogLevel } from './log-levels';
+import { LEVEL_RANK, type LogLevel } from './log-level-names';
 import type { LogLine } from './states';
 
 /** Filters that combine with AND; each is optional. */

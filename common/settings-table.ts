@@ -1,8 +1,8 @@
 // Every setting described once: schema, default, label, help, unit, group, CLI flag, when it applies.
 // The settings schema, defaults, validation, the settings form, `run`/`serve` flags and their --help,
 // and `cdesk settings` keys all derive from this table: adding a setting is one row here.
-import { z } from 'zod';
-import { CONTAINERD_LOG_LEVELS } from './log-levels';
+import type { z } from 'zod';
+import { CONTAINERD_LOG_LEVELS } from './log-level-names';
 import type { ShownUnit, StoredUnit } from './settings-units';
 
 export { CONTAINERD_LOG_LEVELS };
@@ -41,49 +41,95 @@ export interface SettingRow<S extends z.ZodType = z.ZodType> {
   readonly shownIn?: ShownUnit;
   /** Selects: the choices. */
   readonly options?: readonly string[];
+  /** Numbers: the range the schema enforces, and whether only whole numbers are allowed. */
+  readonly range?: { readonly min: number; readonly max: number; readonly int: boolean };
   /** `cdesk run` / `cdesk serve` option (without the dashes) and its value's name in --help. */
   readonly flag?: { readonly name: string; readonly arg?: string };
 }
 
-type Meta = Omit<SettingRow, 'schema' | 'default' | 'input' | 'unit' | 'options'>;
+type Meta = Omit<SettingRow, 'schema' | 'default' | 'input' | 'unit' | 'options' | 'range'>;
 
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const absPath = z
-  .string()
-  .min(1)
-  .refine((p) => p.startsWith('/'), { message: 'must be an absolute path (starting with /)' });
+type Zod = typeof z;
+let zod: Zod | null = null;
 
-const duration = (min: number, max: number, def: number, meta: Meta) =>
-  ({ schema: int(min, max), default: def, input: 'number', unit: 'ms', ...meta }) as const;
-const size = (min: number, max: number, def: number, meta: Meta) =>
-  ({ schema: int(min, max), default: def, input: 'number', unit: 'bytes', ...meta }) as const;
-const count = (min: number, max: number, def: number, meta: Meta) =>
-  ({ schema: int(min, max), default: def, input: 'number', unit: 'count', ...meta }) as const;
+/**
+ * Hands the table zod, so rows can build their schemas. settings.ts does it when it loads; the
+ * table itself imports zod only as types, so `cdesk run`, which checks its options with the plain
+ * row data (settings-check.ts), loads no zod at all before it spawns containerd (issue 8).
+ */
+export function provideZod(z: Zod): void {
+  zod = z;
+}
+
+/**
+ * A row whose schema is built on first use, with the zod settings.ts provided. The getter is
+ * enumerable: `{ ...row }` still copies it.
+ */
+function lazyRow<S extends z.ZodType, R extends object>(
+  make: (z: Zod) => S,
+  rest: R,
+): R & { readonly schema: S } {
+  let schema: S | undefined;
+  return Object.defineProperty(rest, 'schema', {
+    get: () => {
+      if (!zod) throw new Error('a settings schema was used before common/settings.ts loaded');
+      return (schema ??= make(zod));
+    },
+    enumerable: true,
+  }) as R & { readonly schema: S };
+}
+
+const int = (z: Zod, min: number, max: number) => z.number().int().min(min).max(max);
+const absPath = (z: Zod) =>
+  z
+    .string()
+    .min(1)
+    .refine((p) => p.startsWith('/'), { message: ABSOLUTE_PATH_MESSAGE });
+
+/** What a relative or empty path is told (zod's refine and the plain check say the same). */
+export const ABSOLUTE_PATH_MESSAGE = 'must be an absolute path (starting with /)';
+
+const whole =
+  (unit: 'ms' | 'bytes' | 'count') => (min: number, max: number, def: number, meta: Meta) =>
+    lazyRow((z) => int(z, min, max), {
+      default: def,
+      input: 'number',
+      unit,
+      range: { min, max, int: true },
+      ...meta,
+    } as const);
+const duration = whole('ms');
+const size = whole('bytes');
+const count = whole('count');
 const ratio = (def: number, meta: Meta) =>
-  ({
-    schema: z.number().min(0).max(1),
+  lazyRow((z) => z.number().min(0).max(1), {
     default: def,
     input: 'number',
     unit: 'ratio',
+    range: { min: 0, max: 1, int: false },
     ...meta,
-  }) as const;
+  } as const);
 const path = (meta: Meta) =>
-  ({ schema: absPath.nullable(), default: null, input: 'path', ...meta }) as const;
+  lazyRow((z) => absPath(z).nullable(), { default: null, input: 'path', ...meta } as const);
 const toggle = (def: boolean, meta: Meta) =>
-  ({ schema: z.boolean(), default: def, input: 'bool', ...meta }) as const;
+  lazyRow((z) => z.boolean(), { default: def, input: 'bool', ...meta } as const);
 const list = (meta: Meta) =>
-  ({
-    schema: z.array(z.string().min(1)),
+  lazyRow((z) => z.array(z.string().min(1)), {
     default: [] as string[],
     input: 'list',
     ...meta,
-  }) as const;
+  } as const);
 function choice<const T extends readonly [string, ...string[]]>(
   options: T,
   def: T[number],
   meta: Meta,
 ) {
-  return { schema: z.enum(options), default: def, input: 'select', options, ...meta } as const;
+  return lazyRow((z) => z.enum(options), {
+    default: def,
+    input: 'select',
+    options,
+    ...meta,
+  } as const);
 }
 
 const MiB = 1 << 20;
@@ -336,7 +382,9 @@ export type ValueOf<T> = {
 };
 
 export function isRow(v: SettingRow | SettingsTable): v is SettingRow {
-  return v.schema instanceof z.ZodType;
+  // Not `v.schema instanceof …`: that would build the row's lazy schema. A group's `input`, if it
+  // had one, would be a row, never a string.
+  return typeof v.input === 'string';
 }
 
 /** A row with its dotted key. */
@@ -344,7 +392,15 @@ export type KeyedRow = SettingRow & { readonly key: string };
 
 function keyedRows(t: SettingsTable, prefix = ''): KeyedRow[] {
   return Object.entries(t).flatMap(([k, v]) =>
-    isRow(v) ? [{ ...v, key: `${prefix}${k}` }] : keyedRows(v, `${prefix}${k}.`),
+    isRow(v)
+      ? // Copy the descriptors, not the values: the schema stays lazy.
+        [
+          Object.defineProperties(
+            { key: `${prefix}${k}` },
+            Object.getOwnPropertyDescriptors(v),
+          ) as KeyedRow,
+        ]
+      : keyedRows(v, `${prefix}${k}.`),
   );
 }
 

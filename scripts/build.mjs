@@ -55,8 +55,9 @@ const zodEnglishOnly = {
 // what status needs (no zod, gRPC or TOML; issue 9). cli.js stays the entry bin/cdesk.js loads;
 // chunks sit next to it, not in a subfolder, so `import.meta.url` still means dist/ in every
 // module (cmd-serve finds dist/renderer and the containerd client dist/protos that way).
-// zod is bundled: `cdesk run` needs it before it can spawn containerd (settings validation), and one
-// chunk without the locales loads in well under half the time of zod's ~100 ES modules (issue 8).
+// zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
+// modules. `cdesk run` checks its flags without zod (common/settings-check.ts), so it loads zod only
+// after containerd is spawned (issue 8).
 const cliBuild = build({
   ...common,
   entryPoints: { cli: 'main/cli/main.ts' },

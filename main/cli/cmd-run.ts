@@ -14,7 +14,8 @@ import {
 } from './settings-flags';
 
 // The settings options and their defaults come from the settings table (common/settings-table.ts).
-const HELP = `usage: cdesk run [options]
+// Built only for --help: a plain run spends nothing on it before it spawns containerd (issue 8).
+const help = () => `usage: cdesk run [options]
 
 Runs the supervisor in the foreground: starts (or adopts) containerd, keeps it alive,
 prints every state change. Ctrl-C (SIGINT) or SIGTERM stops containerd cleanly.
@@ -44,7 +45,7 @@ const SPEC: Record<string, FlagSpec> = {
 };
 
 export async function run(argv: string[]): Promise<number> {
-  const parsed = parseForeground(argv, SPEC, HELP);
+  const parsed = parseForeground(argv, SPEC, help);
   if (!parsed) return 0;
   // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision (issue 7).
   guardForeground('cdesk run');

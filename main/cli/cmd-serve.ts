@@ -132,11 +132,34 @@ export async function run(argv: string[]): Promise<number> {
     return fail(err);
   }
 
+  // Start containerd now, alongside the HTTP server and the token file (the state dir is already
+  // ours): its boot is the longest step, so nothing else waits in front of it (issue 8). State
+  // events are held until the address line is printed, which stays the first line out.
+  type StateEvent = Extract<EngineEvent, { type: 'state' }>;
+  const early: StateEvent[] = [];
+  let printEvent: ((e: StateEvent) => void) | null = null;
+  host.engine.onEvent((e: EngineEvent) => {
+    if (e.type !== 'state') return;
+    if (printEvent) printEvent(e);
+    else early.push(e);
+  });
+  const autoStart = host.settings.get().autoStart && flags['no-autostart'] !== true;
+  const started = autoStart
+    ? host.engine.start().catch((err: unknown) => {
+        process.stderr.write(`cdesk serve: start failed: ${(err as Error).message}\n`);
+      })
+    : Promise.resolve();
+  /** Undo on a failed surface: stop the containerd this serve started; leave an adopted one be. */
+  const abandon = async () => {
+    await started;
+    await host.dispose({ leaveRunning: host.engine.status().adopted });
+  };
+
   let server: HttpServer;
   try {
     server = await startHttpServer({ service: host.service, staticDir: rendererDir(), port });
   } catch (err) {
-    await host.dispose({ leaveRunning: true });
+    await abandon();
     return fail(err);
   }
   const tokenFile = tokenFilePath(host.engine.status().paths.state);
@@ -144,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
     await writeTokenFile(tokenFile, server.token);
   } catch (err) {
     await server.close();
-    await host.dispose({ leaveRunning: true });
+    await abandon();
     return fail(
       new AppError(
         'token-file',
@@ -165,11 +188,11 @@ export async function run(argv: string[]): Promise<number> {
     );
   }
 
-  host.engine.onEvent((e: EngineEvent) => {
-    if (e.type !== 'state') return;
+  printEvent = (e: StateEvent) => {
     if (json) process.stdout.write(`${JSON.stringify(e)}\n`);
     else process.stdout.write(formatStateLine(e));
-  });
+  };
+  for (const e of early.splice(0)) printEvent(e);
 
   const done = new Promise<number>((resolve) => {
     let quitting = false;
@@ -206,10 +229,5 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', onSignal);
   });
 
-  if (host.settings.get().autoStart && flags['no-autostart'] !== true) {
-    host.engine.start().catch((err: unknown) => {
-      process.stderr.write(`cdesk serve: start failed: ${(err as Error).message}\n`);
-    });
-  }
   return done;
 }

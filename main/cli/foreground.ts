@@ -6,11 +6,12 @@ import { parseArgs, UsageError, type FlagSpec, type Parsed } from './args';
 export function parseForeground(
   argv: string[],
   spec: Record<string, FlagSpec>,
-  help: string,
+  help: string | (() => string),
 ): Parsed | null {
   const parsed = parseArgs(argv, spec);
   if (parsed.flags.help) {
-    process.stdout.write(help);
+    // A function: the text is built only when asked for (`cdesk run` starts faster, issue 8).
+    process.stdout.write(typeof help === 'function' ? help() : help);
     return null;
   }
   if (parsed.positionals.length) {

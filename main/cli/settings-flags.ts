@@ -1,12 +1,8 @@
 // `run` / `serve` options for settings, derived from the settings table: spec, --help lines, flags → settings.
 import path from 'node:path';
-import {
-  defaultSettings,
-  parseSettings,
-  type Settings,
-  type SettingsPatch,
-} from '../../common/settings';
-import { deepMerge, setPath, type Plain } from '../../common/settings-paths';
+import type { Settings, SettingsPatch } from '../../common/settings';
+import { settingsWith } from '../../common/settings-check';
+import { setPath, type Plain } from '../../common/settings-paths';
 import { SETTING_ROWS, settingRow, type KeyedRow } from '../../common/settings-table';
 import { formatSettingFlagValue, parseSettingText } from '../../common/settings-text';
 import { UsageError, type FlagSpec } from './args';
@@ -60,9 +56,9 @@ export function settingFlagLines(): Array<[string, string]> {
 export const SETTING_FLAG_NOTE =
   'DURATION: 500ms, 30s, 2m (a bare number is milliseconds); relative paths are from here.';
 
-/** The settings the given options set, each parsed and checked by its row; errors name the option. */
-export function settingsPatchFromFlags(flags: Flags, cwd = process.cwd()): SettingsPatch {
-  const patch: Plain = {};
+/** Each given option's row and value, parsed from its text; errors name the option. */
+function flagValues(flags: Flags, cwd: string): Array<[FlagRow, unknown]> {
+  const out: Array<[FlagRow, unknown]> = [];
   for (const r of FLAG_ROWS) {
     const raw = flags[r.flag.name];
     if (typeof raw !== 'string') continue;
@@ -71,26 +67,36 @@ export function settingsPatchFromFlags(flags: Flags, cwd = process.cwd()): Setti
     let value = got.value;
     // Relative paths from a terminal mean "relative to here"; settings want absolute ones.
     if (r.input === 'path' && typeof value === 'string') value = path.resolve(cwd, value);
-    setPath(patch, r.key, value);
+    out.push([r, value]);
   }
-  // Check against the whole settings, so ranges and rules across options are named by option.
-  const r = parseSettings(deepMerge(defaultSettings() as Plain, patch));
-  if (!r.ok) {
-    const e = r.errors[0]!;
-    const flag = settingRow(e.field)?.flag?.name;
-    const raw = flag !== undefined ? flags[flag] : undefined;
-    const got = typeof raw === 'string' ? ` (got ${raw})` : '';
-    throw new UsageError(`${flag ? `--${flag}` : e.field} ${e.message}${got}`);
-  }
+  return out;
+}
+
+/**
+ * The defaults with the options on top, checked by the table's rows and rules without zod (no
+ * schema to build before `cdesk run` spawns containerd; the same messages as parseSettings).
+ */
+function checkedFlags(
+  flags: Flags,
+  cwd: string,
+): { values: Array<[FlagRow, unknown]>; settings: Settings } {
+  const values = flagValues(flags, cwd);
+  const r = settingsWith(values);
+  if (r.ok) return { values, settings: r.value };
+  const flag = settingRow(r.error.field)?.flag?.name;
+  const raw = flag !== undefined ? flags[flag] : undefined;
+  const got = typeof raw === 'string' ? ` (got ${raw})` : '';
+  throw new UsageError(`${flag ? `--${flag}` : r.error.field} ${r.error.message}${got}`);
+}
+
+/** The settings the given options set, each parsed and checked by its row; errors name the option. */
+export function settingsPatchFromFlags(flags: Flags, cwd = process.cwd()): SettingsPatch {
+  const patch: Plain = {};
+  for (const [r, v] of checkedFlags(flags, cwd).values) setPath(patch, r.key, v);
   return patch as SettingsPatch;
 }
 
 /** The defaults with the given options on top, validated (`cdesk run` takes no settings file). */
 export function settingsFromFlags(flags: Flags, cwd = process.cwd()): Settings {
-  const r = parseSettings(
-    deepMerge(defaultSettings() as Plain, settingsPatchFromFlags(flags, cwd) as Plain),
-  );
-  // settingsPatchFromFlags already refused anything that does not parse.
-  if (!r.ok) throw new UsageError(r.errors.map((e) => `${e.field} ${e.message}`).join('; '));
-  return r.value;
+  return checkedFlags(flags, cwd).settings;
 }

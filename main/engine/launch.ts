@@ -171,7 +171,8 @@ export class Launcher {
       const onDisk = await readFile(w.path, 'utf8').catch(() => null);
       if (onDisk === toml) return w.path;
     }
-    await writeFileAtomic(layout.configFile, toml, 0o600);
+    // Rebuilt on every launch: no fsync before the spawn (readers still never see half a file).
+    await writeFileAtomic(layout.configFile, toml, 0o600, { durable: false });
     this.written = { path: layout.configFile, toml };
     return layout.configFile;
   }

@@ -1,5 +1,5 @@
 // Turns one line of containerd's output (logrus logfmt, logrus JSON, or anything else) into a LogLine, fast.
-import { normaliseLevel, type LogLevel } from '../../common/log-levels';
+import { normaliseLevel, type LogLevel } from '../../common/log-level-names';
 import type { LogLine } from '../../common/states';
 import { formatBytes } from '../../common/format-bytes';
 

@@ -1,6 +1,5 @@
 // The pidfile: who the running containerd is, so a later launch can adopt it or clean up safely.
 import * as fsp from 'node:fs/promises';
-import { z } from 'zod';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import { EngineError } from './errors';
 import { linuxProc, type ProcReader } from './proc';
@@ -15,13 +14,21 @@ export interface PidfileEntry {
   writtenAt: number;
 }
 
-const entrySchema = z.object({
-  pid: z.number().int().positive(),
-  startTime: z.string().regex(/^\d+$/),
-  exe: z.string().min(1),
-  configPath: z.string().min(1),
-  writtenAt: z.number(),
-});
+const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
+
+/**
+ * The entry in `json` (only its known fields), or null when it is not one of ours. Plain checks,
+ * not zod: the pidfile is read before containerd is spawned, on `cdesk run`'s cold path (issue 8).
+ */
+export function pidfileEntryOf(json: unknown): PidfileEntry | null {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
+  const { pid, startTime, exe, configPath, writtenAt } = json as Record<string, unknown>;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return null;
+  if (!isText(startTime) || !/^\d+$/.test(startTime)) return null;
+  if (!isText(exe) || !isText(configPath)) return null;
+  if (typeof writtenAt !== 'number' || !Number.isFinite(writtenAt)) return null;
+  return { pid, startTime, exe, configPath, writtenAt };
+}
 
 /** Write the pidfile as JSON, atomically, readable only by us. */
 export async function writePidfile(file: string, entry: PidfileEntry): Promise<void> {
@@ -49,8 +56,7 @@ export async function readPidfile(file: string): Promise<PidfileEntry | null | '
   } catch {
     return 'corrupt';
   }
-  const r = entrySchema.safeParse(json);
-  return r.success ? r.data : 'corrupt';
+  return pidfileEntryOf(json) ?? 'corrupt';
 }
 
 /** Remove the pidfile; already gone is fine. */

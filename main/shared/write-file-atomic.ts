@@ -1,11 +1,25 @@
-// Atomic file replacement (temp file + fsync + rename): readers never see a partial file.
+// Atomic file replacement (temp file + fsync + rename): readers never see a partial file; fsyncs optional.
 import { randomBytes } from 'node:crypto';
 import * as fsp from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 
+export interface WriteOptions {
+  /**
+   * false: skip both fsyncs (file and directory). Readers still see the old or the new content,
+   * never a partial one, but after a power cut the file may be the old one or empty. For files
+   * rebuilt on every launch (containerd's config), where two fsyncs only delay the spawn (issue 8).
+   */
+  durable?: boolean;
+}
+
 /** Write a file so readers see the old or the new content, never a partial one. */
-export async function writeFileAtomic(file: string, data: string, mode = 0o600): Promise<void> {
+export async function writeFileAtomic(
+  file: string,
+  data: string,
+  mode = 0o600,
+  { durable = true }: WriteOptions = {},
+): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(
     dir,
@@ -16,7 +30,7 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600):
     // 'wx': never follow or reuse something already at the temp name.
     handle = await fsp.open(tmp, 'wx', mode);
     await handle.writeFile(data, 'utf8');
-    await handle.sync();
+    if (durable) await handle.sync();
     // chmod explicitly: the open() mode is filtered by the umask.
     await handle.chmod(mode);
     await handle.close();
@@ -27,6 +41,7 @@ export async function writeFileAtomic(file: string, data: string, mode = 0o600):
     await fsp.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
+  if (!durable) return;
   // Persist the rename itself; best effort (some filesystems refuse fsync on directories).
   try {
     const d = await fsp.open(dir, 'r');
