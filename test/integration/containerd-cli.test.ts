@@ -83,14 +83,14 @@ describe.skipIf(!have || !can.ok)(
   'cdesk ps / images / plugins / events / env / stop-task / rm / rmi',
   () => {
     it('ps lists running containers (all with -a), --json matches ctr', async () => {
-      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'web']);
+      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'cli-web']);
       ctr(f.socket, 'default', ['containers', 'create', f.img.name, 'idle']);
       const o = io();
       expect(await ps(['--control', ctl], o)).toBe(0);
       expect(o.stdout).toMatch(/^CONTAINER\s+IMAGE\s+STATUS\s+PID\s+CREATED\n/);
       expect(o.stdout).toMatch(
         new RegExp(
-          `web\\s+${f.img.name.replace(/[.]/g, '\\.')}\\s+running\\s+${ctrTasks(f.socket, 'default').get('web')!.pid}`,
+          `cli-web\\s+${f.img.name.replace(/[.]/g, '\\.')}\\s+running\\s+${ctrTasks(f.socket, 'default').get('cli-web')!.pid}`,
         ),
       );
       expect(o.stdout).not.toContain('idle');
@@ -133,23 +133,23 @@ describe.skipIf(!have || !can.ok)(
     });
 
     it('rm of a running container exits 1 with a hint; stop-task then rm then rmi succeed', async () => {
-      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'job']);
+      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'cli-job']);
       const refused = io();
-      expect(await rm(['job', '--control', ctl], refused)).toBe(1);
-      expect(refused.stderr).toMatch(/cdesk rm: container job has a running task/);
-      expect(refused.stderr).toMatch(/hint: Stop it first: cdesk stop-task job/);
-      expect(ctrList(f.socket, 'default', 'containers')).toEqual(['job']);
+      expect(await rm(['cli-job', '--control', ctl], refused)).toBe(1);
+      expect(refused.stderr).toMatch(/cdesk rm: container cli-job has a running task/);
+      expect(refused.stderr).toMatch(/hint: Stop it first: cdesk stop-task cli-job/);
+      expect(ctrList(f.socket, 'default', 'containers')).toEqual(['cli-job']);
 
       const s = io();
-      expect(await stopTask(['job', '--grace', '1', '--control', ctl], s)).toBe(0);
-      expect(s.stdout).toMatch(/job stopped \(exit status 137, killed with SIGKILL/);
-      expect(await rm(['job', '--control', ctl], io())).toBe(0);
+      expect(await stopTask(['cli-job', '--grace', '1', '--control', ctl], s)).toBe(0);
+      expect(s.stdout).toMatch(/cli-job stopped \(exit status 137, killed with SIGKILL/);
+      expect(await rm(['cli-job', '--control', ctl], io())).toBe(0);
       expect(ctrList(f.socket, 'default', 'containers')).toEqual([]);
       const r = io();
       expect(await rmi([f.img.name, '--control', ctl], r)).toBe(0);
       expect(ctrList(f.socket, 'default', 'images')).toEqual([]);
       const missing = io();
-      expect(await rm(['job', '--json', '--control', ctl], missing)).toBe(1);
+      expect(await rm(['cli-job', '--json', '--control', ctl], missing)).toBe(1);
       expect(JSON.parse(missing.stdout)).toMatchObject({ ok: false, error: { code: 'not-found' } });
     });
 
@@ -159,7 +159,7 @@ describe.skipIf(!have || !can.ok)(
       // Let the subscription reach the app before causing events.
       await new Promise((r) => setTimeout(r, 300));
       ctr(f.socket, 'other', ['images', 'import', f.img.archive]);
-      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'followed']);
+      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'cli-followed']);
       await until(() => o.stdout.includes('/tasks/start'), 10_000, 'start event printed');
       o.abort();
       expect(await done).toBe(0);
@@ -174,8 +174,8 @@ describe.skipIf(!have || !can.ok)(
     });
 
     it('status counts containers; stop says which keep running, and they do', async () => {
-      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'keeper']);
-      const pid = ctrTasks(f.socket, 'default').get('keeper')!.pid;
+      ctr(f.socket, 'default', ['run', '-d', f.img.name, 'cli-keeper']);
+      const pid = ctrTasks(f.socket, 'default').get('cli-keeper')!.pid;
       await until(() => f.inside.summary().containers?.running === 1, 5000, 'count');
       const st = io();
       expect(await status(['--control', ctl], st)).toBe(0);

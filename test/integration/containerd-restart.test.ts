@@ -52,15 +52,15 @@ describe.skipIf(!have || !can.ok)(
       expect(states).toContain('connecting');
       expect(states.at(-1)).toBe('connected');
 
-      ctr(socket, 'default', ['run', '-d', img.name, 'after']);
+      ctr(socket, 'default', ['run', '-d', img.name, 'afterwards']);
       await until(
-        () => events.some((e) => e.containerId === 'after' && e.topic === '/tasks/start'),
+        () => events.some((e) => e.containerId === 'afterwards' && e.topic === '/tasks/start'),
         10_000,
         'events after the respawn',
       );
       const { containers } = await inside.handlers['containers:list']({ namespace: 'default' });
       expect(containers.map((c) => [c.id, c.task?.status])).toEqual([
-        ['after', 'running'],
+        ['afterwards', 'running'],
         ['before', 'running'],
       ]);
       expect(containers.find((c) => c.id === 'before')!.task!.pid).toBe(pid);
