@@ -89,20 +89,10 @@ export async function benchCrashRecovery(n: number): Promise<number[]> {
   });
 }
 
-/** SIGSTOP → running again (a new daemon), with the liveness knobs given. */
-export async function benchHangRecovery(
-  n: number,
-  knobs: { intervalMs: number; timeoutMs: number; failures: number },
-): Promise<number[]> {
+/** SIGSTOP the daemon n times: ms from each stop to running again on a new daemon. */
+function hangRecoveries(n: number, patch?: (s: Settings) => void): Promise<number[]> {
   return withDir(async (dir) => {
-    const engine = new Supervisor({
-      settings: settingsIn(dir, (s) => {
-        s.health.livenessIntervalMs = knobs.intervalMs;
-        s.health.livenessTimeoutMs = knobs.timeoutMs;
-        s.health.livenessFailures = knobs.failures;
-        s.hangDumpWaitMs = 100;
-      }),
-    });
+    const engine = new Supervisor({ settings: settingsIn(dir, patch) });
     await engine.start();
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
@@ -114,6 +104,19 @@ export async function benchHangRecovery(
     }
     await engine.shutdown({ leaveRunning: false });
     return out;
+  });
+}
+
+/** SIGSTOP → running again (a new daemon), with the liveness knobs given. */
+export async function benchHangRecovery(
+  n: number,
+  knobs: { intervalMs: number; timeoutMs: number; failures: number },
+): Promise<number[]> {
+  return hangRecoveries(n, (s) => {
+    s.health.livenessIntervalMs = knobs.intervalMs;
+    s.health.livenessTimeoutMs = knobs.timeoutMs;
+    s.health.livenessFailures = knobs.failures;
+    s.hangDumpWaitMs = 100;
   });
 }
 
@@ -171,20 +174,7 @@ export async function benchIdleCpu(
 
 /** SIGSTOP → running again on a new daemon, every setting at its default. */
 export async function benchHangDefaults(n: number): Promise<number[]> {
-  return withDir(async (dir) => {
-    const engine = new Supervisor({ settings: settingsIn(dir) });
-    await engine.start();
-    const out: number[] = [];
-    for (let i = 0; i < n; i++) {
-      await pause(1200);
-      const back = nextRunning(engine, 120_000);
-      const t0 = performance.now();
-      process.kill(engine.status().pid!, 'SIGSTOP');
-      out.push((await back) - t0);
-    }
-    await engine.shutdown({ leaveRunning: false });
-    return out;
-  });
+  return hangRecoveries(n);
 }
 
 const CDESK = join(import.meta.dirname, '..', 'bin', 'cdesk.js');

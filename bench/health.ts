@@ -11,13 +11,7 @@ import { defaultSettings } from '../common/settings';
 import { prepareConfig } from '../main/engine/config';
 import { HealthClient, waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
-
-export interface Row {
-  metric: string;
-  ours: string;
-  reference: string;
-  ratio: string;
-}
+import type { Row } from './row';
 
 const PROBE = join(import.meta.dirname, 'health-probe.ts');
 const ms = (x: number) => `${x.toFixed(1)} ms`;

@@ -23,11 +23,10 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { ContainerdEvent } from '../common/containerd';
 import type { DaemonStatus } from '../common/states';
@@ -40,23 +39,16 @@ import {
   removeAllContainers,
 } from '../test/helpers/oci-image';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
   ensureBuilt,
+  launchChromium,
   requireChromium,
   startServe,
   waitFor,
 } from '../test/helpers/serve';
-
-interface Row {
-  metric: string;
-  ours: string;
-  reference: string;
-  ratio: string;
-}
+import { clockOffset, now } from './clock';
+import { type Row } from './row';
 
 const run = promisify(execFile);
-const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const pct = (xs: number[], p: number) => {
@@ -151,19 +143,6 @@ const BLANK_SELF_TEST = `(() => {
 })()`;
 const FRAME_RESET = `(() => { const m = window.__frames; m.gaps = []; m.blank = 0; m.frames = 0; m.last = performance.now(); })()`;
 const FRAME_READ = `(() => { const m = window.__frames; return { gaps: m.gaps, blank: m.blank, frames: m.frames }; })()`;
-
-/** page clock − this process's clock, from the probe with the smallest round trip. */
-async function clockOffset(page: Page): Promise<{ offset: number; errorMs: number }> {
-  let best = { offset: 0, errorMs: Infinity };
-  for (let i = 0; i < 20; i++) {
-    const t1 = now();
-    const tp = await page.evaluate('performance.timeOrigin + performance.now()');
-    const t2 = now();
-    if ((t2 - t1) / 2 < best.errorMs)
-      best = { offset: (tp as number) - (t1 + t2) / 2, errorMs: (t2 - t1) / 2 };
-  }
-  return best;
-}
 
 /** Date.now() (containerd's and ctr's clock) − now(), so envelope timestamps compare with ours. */
 function dateSkew(): number {
@@ -342,7 +321,7 @@ async function runToRow(
   wsEvents: Map<string, { at: number; arrived: number }>,
 ): Promise<{ rounds: Round[]; errorMs: number }> {
   await page.evaluate(ROW_MARKS);
-  const cal = await clockOffset(page);
+  const cal = await clockOffset(page, 20);
   const skew = dateSkew();
   const events = ctrEvents(socket);
   await sleep(500); // the subscriber is connected
@@ -656,11 +635,7 @@ export async function benchUiInside(): Promise<Row[]> {
     socket = st!.paths.socket;
     const img = buildBusyboxImage(imgDir);
     importImage(socket, NS, img);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-    });
+    browser = await launchChromium();
 
     // (a)
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });

@@ -14,17 +14,17 @@
 // requestAnimationFrame monitor reports the longest gap between frames.
 import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { DaemonStatus, StateEvent } from '../common/states';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
   ensureBuilt,
+  launchChromium,
   requireChromium,
   startServe,
   waitFor,
 } from '../test/helpers/serve';
+import { clockOffset, now } from './clock';
 import { type Row } from './row';
 
 // Page globals for the functions page.evaluate runs inside Chromium (the Node tsconfig has no DOM lib).
@@ -41,24 +41,11 @@ declare const MutationObserver: new (callback: () => void) => {
   observe(target: PageElement, options: { attributes: boolean; attributeFilter: string[] }): void;
 };
 
-const now = () => performance.timeOrigin + performance.now();
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(s.length * p))]!;
 };
-
-/** page clock − node clock, from the probe with the smallest round trip. */
-async function clockOffset(page: Page): Promise<{ offset: number; errorMs: number }> {
-  let best = { offset: 0, errorMs: Infinity };
-  for (let i = 0; i < 15; i++) {
-    const t1 = now();
-    const tp = await page.evaluate(() => performance.timeOrigin + performance.now());
-    const t2 = now();
-    if ((t2 - t1) / 2 < best.errorMs) best = { offset: tp - (t1 + t2) / 2, errorMs: (t2 - t1) / 2 };
-  }
-  return best;
-}
 
 async function badgeState(page: Page): Promise<string | null> {
   return page.getByTestId('state-badge').getAttribute('data-state');
@@ -74,11 +61,7 @@ export async function benchUi(): Promise<Row[]> {
     settings: { restart: { minUptimeMs: 0, flapExits: 1000, breakerMaxFailures: 1000 } },
   });
   const rows: Row[] = [];
-  const browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  const browser = await launchChromium();
   const { port, token } = serve.info;
   const ws = new WebSocket(`ws://127.0.0.1:${port}/ws?token=${token}`, {
     origin: `http://127.0.0.1:${port}`,
@@ -136,7 +119,7 @@ export async function benchUi(): Promise<Row[]> {
         }),
       ).observe(el, { attributes: true, attributeFilter: ['data-state'] });
     });
-    const cal = await clockOffset(page);
+    const cal = await clockOffset(page, 15);
     const killToDom: number[] = [];
     const eventToDom: number[] = [];
     const killToRunningDom: number[] = [];

@@ -31,7 +31,7 @@ export function compileLogFilter(f: LogFilter): LineTest {
 }
 
 /** True when the filter lets nothing out (so callers can skip the scan). */
-export function isEmptyFilter(f: LogFilter): boolean {
+function isEmptyFilter(f: LogFilter): boolean {
   return (
     f.minLevel === undefined && f.sinceSeq === undefined && f.sinceTime === undefined && !f.text
   );
@@ -44,7 +44,7 @@ export function filterLogLines(lines: readonly LogLine[], f: LogFilter): readonl
 }
 
 /** Fixed cost counted per line on top of its text (object, seq, time, level). */
-export const LINE_OVERHEAD_BYTES = 64;
+const LINE_OVERHEAD_BYTES = 64;
 
 /**
  * What a line counts for in byte bounds (ring, batcher): characters of raw, of msg when it is

@@ -35,7 +35,7 @@ export function nearestSettingKey(key: string): string | undefined {
 }
 
 /** The message for a key that is not a setting (the field name goes in front of it). */
-export function unknownKeyMessage(key: string): string {
+function unknownKeyMessage(key: string): string {
   const near = nearestSettingKey(key);
   return near
     ? `is not a setting; did you mean ${near}?`

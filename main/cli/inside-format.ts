@@ -52,7 +52,7 @@ export function formatBytes(n: number | null): string {
 
 const ago = (at: number, now: number) => (at ? `${formatDuration(now - at)} ago` : '-');
 
-export function taskText(c: ContainerInfo, now: number): string {
+function taskText(c: ContainerInfo, now: number): string {
   const t = c.task;
   if (!t) return 'created (no task)';
   if (t.status === 'stopped')

@@ -9,7 +9,7 @@ const DEFAULT_GRACE_MS = 10_000;
 /** After SIGKILL a task ends within milliseconds unless its shim is stuck. */
 const KILL_WAIT_MS = 10_000;
 
-export function signalNumber(name: string): number {
+function signalNumber(name: string): number {
   const n = (constants.signals as Record<string, number>)[name];
   if (typeof n !== 'number')
     throw new InsideError(

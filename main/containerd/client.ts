@@ -1,14 +1,15 @@
 // A small client for containerd's gRPC API over the supervised socket: deadlines, namespace header, errors as InsideError.
 import type * as grpc from '@grpc/grpc-js';
 import { fromGrpc } from './errors';
+import { GRPC_MAX_MESSAGE } from '../shared/limits';
 import { loadApi, type ContainerdServices, type LoadedApi } from '../shared/proto';
 
 export type ServiceName = keyof ContainerdServices;
 
 /** Default deadline of one unary call: a healthy containerd answers in milliseconds. */
-export const DEFAULT_TIMEOUT_MS = 5_000;
+const DEFAULT_TIMEOUT_MS = 5_000;
 /** containerd sends up to 16 MiB (its own default); grpc-js would stop at 4 MiB. */
-const MAX_RECEIVE = 16 * 1024 * 1024;
+const MAX_RECEIVE = GRPC_MAX_MESSAGE;
 
 /**
  * Short reconnect backoff (grpc-js's 1 s → 120 s default kept calls failing for seconds after a

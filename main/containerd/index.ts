@@ -13,9 +13,11 @@ import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import { ContainerdClient } from './client';
 import { InsideError, notRunning } from './errors';
 import { EventFeed } from './event-feed';
+import { mapLimit } from './map-limit';
 import { lostExits, runningTasks, taskKey, type SeenTask } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
 import {
+  imageUsers,
   listContainers,
   listImages,
   listNamespaceNames,
@@ -138,8 +140,7 @@ export function createInside(opts: InsideOptions): Inside {
     const gen = ++summaryGen;
     const c = ready();
     const names = await listNamespaceNames(c);
-    const all: ContainerInfo[] = [];
-    for (const n of names) all.push(...(await listContainers(c, n.name)));
+    const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
     const running = all.filter(
       (x) => x.task && ['running', 'paused', 'pausing', 'not-responding'].includes(x.task.status),
     ).length;
@@ -300,9 +301,8 @@ export function createInside(opts: InsideOptions): Inside {
     }),
     'images:list': async ({ namespace }) => {
       const c = ready();
-      const cs = await listContainers(c, namespace);
       const [images, ps] = await Promise.all([
-        listImages(c, namespace, cs),
+        listImages(c, namespace),
         plugins ? Promise.resolve(plugins) : listPlugins(c),
       ]);
       const snapshotters = ps
@@ -331,10 +331,7 @@ export function createInside(opts: InsideOptions): Inside {
     'container:delete': ({ namespace, id }) => afterChange(deleteContainer(ready(), namespace, id)),
     'image:delete': async ({ namespace, name }) => {
       const c = ready();
-      const users = (await listContainers(c, namespace))
-        .filter((x) => x.image === name)
-        .map((x) => x.id);
-      return deleteImage(c, namespace, name, users);
+      return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));
     },
   };
 

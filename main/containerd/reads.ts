@@ -26,7 +26,7 @@ import {
  * Tasks/List waits ~2 s per hung shim before giving up on it (UNKNOWN, pid 0); the deadline
  * leaves room for a couple of those, then the whole list fails clearly instead of hanging.
  */
-export const TASKS_TIMEOUT_MS = 8_000;
+const TASKS_TIMEOUT_MS = 8_000;
 /** A manifest or index bigger than this is not an image we can size (real ones are a few KB). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
@@ -39,7 +39,7 @@ export async function listNamespaceNames(c: ContainerdClient): Promise<WireNames
  * Containers/List in one message (~3 KB a container, the OCI spec being most of it); past
  * containerd's 16 MiB message limit, fall back to ListStream (one message per container).
  */
-export async function listContainerMessages(
+async function listContainerMessages(
   c: ContainerdClient,
   namespace: string,
 ): Promise<WireContainer[]> {
@@ -96,7 +96,7 @@ export async function listContainers(
 }
 
 /** Read a whole blob from the content store, refusing more than `max` bytes. */
-export async function readBlob(
+async function readBlob(
   c: ContainerdClient,
   namespace: string,
   digest: string,
@@ -119,17 +119,27 @@ export async function readBlob(
   return Buffer.concat(parts);
 }
 
-export async function listImages(
+/** Ids of the namespace's containers using image `name`, sorted (no Tasks/List: only the image matters). */
+export async function imageUsers(
   c: ContainerdClient,
   namespace: string,
-  containers?: ContainerInfo[],
-): Promise<ImageInfo[]> {
+  name: string,
+): Promise<string[]> {
+  const cs = await listContainerMessages(c, namespace);
+  return cs
+    .filter((x) => x.image === name)
+    .map((x) => x.id)
+    .sort((a, b) => a.localeCompare(b));
+}
+
+export async function listImages(c: ContainerdClient, namespace: string): Promise<ImageInfo[]> {
   const [is, cs] = await Promise.all([
     c.call<{ images: WireImage[] }>('Images', 'List', {}, { namespace }),
-    containers ? Promise.resolve(containers) : listContainers(c, namespace),
+    listContainerMessages(c, namespace),
   ]);
   const usedBy = new Map<string, string[]>();
-  for (const ct of cs) usedBy.set(ct.image, [...(usedBy.get(ct.image) ?? []), ct.id]);
+  for (const ct of [...cs].sort((a, b) => a.id.localeCompare(b.id)))
+    usedBy.set(ct.image, [...(usedBy.get(ct.image) ?? []), ct.id]);
   const images = await mapLimit(is.images, 8, async (im): Promise<ImageInfo> => {
     let size: number | null = null;
     if (im.target) {

@@ -24,8 +24,6 @@ import type { Service } from '../service/service';
 import { MAX_SOCKET_PATH } from '../shared/limits';
 import { socketAnswers } from '../shared/socket-probe';
 
-/** Linux sun_path holds 107 bytes plus the NUL. */
-
 export interface ControlServerOptions {
   path: string;
   service: Service;

@@ -5,6 +5,7 @@ import type { parse as ParseToml, stringify as StringifyToml } from '@iarna/toml
 import type { Settings } from '../../common/settings';
 import { EngineError } from './errors';
 import { checkSocketPath, type Layout } from './paths';
+import { GRPC_MAX_MESSAGE } from '../shared/limits';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 
 type Table = Record<string, unknown>;
@@ -17,8 +18,6 @@ const stringifyToml = (cfg: Parameters<typeof StringifyToml>[0]): string =>
 const parseToml = (text: string): ReturnType<typeof ParseToml> =>
   (requireHere('@iarna/toml/parse.js') as typeof ParseToml)(text);
 
-/** 16 MiB, containerd's own default for gRPC messages. */
-const GRPC_MAX_MESSAGE = 16 * 1024 * 1024;
 const CRI_PLUGIN = 'io.containerd.grpc.v1.cri';
 
 const OVERRIDES_HINT =

@@ -25,20 +25,3 @@ export class EngineError extends AppError {
     this.name = 'EngineError';
   }
 }
-
-/** True for errors that mean retrying cannot help until the user changes something. */
-export function isPermanent(err: unknown): boolean {
-  return (
-    err instanceof EngineError &&
-    [
-      'binary-missing',
-      'binary-not-executable',
-      'binary-is-directory',
-      'config-invalid',
-      'overrides-invalid',
-      'socket-path-too-long',
-      'state-dir',
-      'busy',
-    ].includes(err.code)
-  );
-}

@@ -5,6 +5,7 @@ import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
 import type { HealthResult } from '../../common/states';
+import { GRPC_MAX_MESSAGE } from '../shared/limits';
 import { loadHealthApi } from '../shared/proto';
 
 // grpc-js and the definitions (health.proto, version.proto) take longer to load than Node takes
@@ -28,7 +29,7 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.use_local_subchannel_pool': 1,
   'grpc.enable_channelz': 0,
   // Health answers are a few bytes; containerd's own limit is 16 MiB.
-  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  'grpc.max_receive_message_length': GRPC_MAX_MESSAGE,
 };
 
 /** Deadline of one startup Check; a healthy containerd answers in milliseconds. */

@@ -352,8 +352,6 @@ export function parseLogLine(raw: string, seq: number, now: number): LogLine {
   return finish(raw, seq, now, fields, scanTime, scanLevel, scanMsg);
 }
 
-export { formatBytes };
-
 /** The visible end of a line that was cut: " … [cut 63 KiB]" (what was dropped, in bytes). */
 export function cutMarker(droppedBytes: number): string {
   return ` … [cut ${formatBytes(droppedBytes)}]`;

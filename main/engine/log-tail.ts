@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { LogLine } from '../../common/states';
-import { collapseBinary, formatBytes, parseCutLine, parseLogLine } from './log-parse';
+import { formatBytes } from '../../common/format-bytes';
+import { collapseBinary, parseCutLine, parseLogLine } from './log-parse';
 
 /** Lines longer than this (bytes) are cut with a visible marker, unless configured otherwise. */
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024;

@@ -20,7 +20,7 @@ const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
  * The entry in `json` (only its known fields), or null when it is not one of ours. Plain checks,
  * not zod: the pidfile is read before containerd is spawned, on `cdesk run`'s cold path (issue 8).
  */
-export function pidfileEntryOf(json: unknown): PidfileEntry | null {
+function pidfileEntryOf(json: unknown): PidfileEntry | null {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
   const { pid, startTime, exe, configPath, writtenAt } = json as Record<string, unknown>;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return null;

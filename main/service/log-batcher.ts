@@ -26,7 +26,6 @@ export interface LogBatcher {
 /** The lines dropped in front of the queue, announced by one marker line when they would have gone out. */
 interface Gap {
   count: number;
-  bytes: number;
   fromSeq: number;
   toSeq: number;
 }
@@ -36,7 +35,7 @@ interface Gap {
  * sorts in place and is never mistaken for an older line; the lines themselves are still in
  * the engine's ring (logs:read with sinceSeq < fromSeq), as the message says.
  */
-export function gapMarker(g: Gap, at: number): LogLine {
+function gapMarker(g: Gap, at: number): LogLine {
   const text = `[cdesk] ${g.count} log line${g.count === 1 ? '' : 's'} (seq ${g.fromSeq}–${g.toSeq}) dropped from the live stream: they came faster than they could be sent; \`cdesk logs\` still reads them while the engine's buffer holds them`;
   return {
     seq: g.toSeq,
@@ -77,10 +76,9 @@ export function createLogBatcher(
     droppedCount++;
     if (gap) {
       gap.count++;
-      gap.bytes += cost;
       gap.toSeq = line.seq;
     } else {
-      gap = { count: 1, bytes: cost, fromSeq: line.seq, toSeq: line.seq };
+      gap = { count: 1, fromSeq: line.seq, toSeq: line.seq };
     }
   }
 

@@ -1,4 +1,4 @@
-// Shared hooks: a ticking clock, and the truth model (badge state) for the current store.
+// Shared hooks: a ticking clock, an element's measured height, and the truth model (badge state) for the current store.
 import { useEffect, useState } from 'react';
 import { useStore } from './store/context';
 import type { StoreState } from './store/store';
@@ -14,6 +14,22 @@ export function useNow(intervalMs = 1000, active = true): number {
     return () => clearInterval(t);
   }, [intervalMs, active]);
   return now;
+}
+
+/** The element's clientHeight, kept current with a ResizeObserver where there is one; 0 until measured. */
+export function useClientHeight(ref: { readonly current: HTMLElement | null }): number {
+  const [height, setHeight] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) return;
+    const measure = () => setHeight(el.clientHeight);
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return height;
 }
 
 /** What may be claimed right now; re-derived each second so countdowns and ages tick together. */

@@ -2,14 +2,13 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { requireContainerd } from '../helpers/engine';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
   ensureBuilt,
+  launchChromium,
   requireChromium,
   ROOT,
   startServe,
@@ -106,11 +105,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   serve = await startServe();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1200, height: 860 } });
 });
 

@@ -1,7 +1,7 @@
 // The inside views end to end: `cdesk serve` + real containerd + a local busybox image, driven in real Chromium.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireContainerd } from '../helpers/engine';
 import {
@@ -15,10 +15,9 @@ import {
   type BuiltImage,
 } from '../helpers/oci-image';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
   cdesk,
   ensureBuilt,
+  launchChromium,
   requireChromium,
   ROOT,
   startServe,
@@ -64,11 +63,7 @@ beforeAll(async () => {
   imgDir = mkdtempSync('/tmp/civ-img-');
   img = buildBusyboxImage(imgDir);
   importImage(socket, 'default', img);
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${serve.info.url}#/containers`);
   // Any reload would drop this marker: the views must update live.

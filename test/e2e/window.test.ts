@@ -2,13 +2,12 @@
 // check, lost app, SIGKILL recovery), keyboard-only control and navigation, and screenshots of every page.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireContainerd } from '../helpers/engine';
 import {
-  CHROMIUM,
-  CHROMIUM_ARGS,
   ensureBuilt,
+  launchChromium,
   requireChromium,
   ROOT,
   startServe,
@@ -90,11 +89,7 @@ beforeAll(async () => {
   if (!ready) return;
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_ARGS,
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -2,6 +2,7 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CDESK = join(ROOT, 'bin', 'cdesk.js');
@@ -15,6 +16,11 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
+
+/** Headless system Chromium with CHROMIUM_ARGS. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+}
 
 /** Skip locally without Chromium (saying why); fail when CDESK_REQUIRE_CHROMIUM=1. */
 export function requireChromium(): boolean {
@@ -184,8 +190,4 @@ export async function waitFor(
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
-}
-
-export function removeDir(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
 }

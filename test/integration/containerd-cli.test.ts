@@ -1,14 +1,6 @@
 // The inside-containerd CLI commands over a real control socket, service and containerd.
-import * as fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppInfo } from '../../common/contract';
-import { startControlServer, type ControlServer } from '../../main/control-socket/control-server';
-import { createService, type Service } from '../../main/service/service';
-import { createSettingsStore } from '../../main/service/settings-store';
 import { UsageError } from '../../main/cli/args';
-import type { CliIo } from '../../main/cli/common';
 import { run as env } from '../../main/cli/cmd-env';
 import { run as events } from '../../main/cli/cmd-events';
 import { run as images } from '../../main/cli/cmd-images';
@@ -19,6 +11,7 @@ import { run as rmi } from '../../main/cli/cmd-rmi';
 import { run as status } from '../../main/cli/cmd-status';
 import { run as stop } from '../../main/cli/cmd-stop';
 import { run as stopTask } from '../../main/cli/cmd-stop-task';
+import { captureIo as io, startControlHarness, type ControlHarness } from '../helpers/cli-io';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrList, ctrTasks } from '../helpers/oci-image';
@@ -27,55 +20,20 @@ const have = requireContainerd();
 const can = canRunContainers();
 if (have && !can.ok) console.warn(`skipping containerd CLI tests: ${can.reason}`);
 
-interface Captured extends CliIo {
-  stdout: string;
-  stderr: string;
-  abort(): void;
-}
-
-function io(): Captured {
-  const ac = new AbortController();
-  const c: Captured = {
-    stdout: '',
-    stderr: '',
-    out: (t) => void (c.stdout += t),
-    err: (t) => void (c.stderr += t),
-    env: {},
-    signal: ac.signal,
-    abort: () => ac.abort(),
-  };
-  return c;
-}
-
-const info = (): AppInfo => ({
-  appVersion: 't',
-  controlSocket: null,
-  logsDir: '/',
-  settingsFile: '/s',
-  mode: 'headless',
-});
-
 let f: InsideFixture;
-let dir: string;
+let h: ControlHarness;
 let ctl: string;
-let service: Service;
-let server: ControlServer;
 
 beforeEach(async () => {
   if (!have || !can.ok) return;
   f = await startInside();
-  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cd-cli-'));
-  ctl = path.join(dir, 'control.sock');
-  const settings = createSettingsStore({ file: path.join(dir, 'settings.json') });
-  service = createService({ engine: f.engine, settings, info, inside: f.inside });
-  server = await startControlServer({ path: ctl, service });
+  h = await startControlHarness({ prefix: 'cd-cli-', engine: f.engine, inside: f.inside });
+  ctl = h.sock;
 });
 afterEach(async () => {
   if (!have || !can.ok) return;
-  await server.close();
-  service.dispose();
+  await h.close();
   await f.dispose();
-  await fsp.rm(dir, { recursive: true, force: true });
 });
 afterAll(() => removeBuiltImage());
 

@@ -2,6 +2,7 @@
 // search, follow/pause, keyboard selection, and copy/export of exactly what is shown.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { IncrementalFilter, LEVEL_FILTERS, visibleRange, type LevelFilter } from '../log-filter';
+import { useClientHeight } from '../hooks';
 import { useDispatcher, useStore } from '../store/context';
 import { copyText, downloadText, exportFileName, linesToText } from './log-actions';
 import {
@@ -41,13 +42,13 @@ export function LogView(props: { viewportHeight?: number }) {
   const [text, setText] = useState('');
   const [follow, setFollow] = useState(true);
   const [scrollTop, setScrollTop] = useState(0);
-  const [measured, setMeasured] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
   /** Index into `shown` of the keyboard cursor. */
   const [active, setActive] = useState<number | null>(null);
   const [notice, setNotice] = useState('');
   const viewport = useRef<HTMLDivElement>(null);
+  const measured = useClientHeight(viewport);
 
   // `version` is the dependency that matters: the buffer is mutated in place.
   const filter = useRef(new IncrementalFilter());
@@ -64,17 +65,6 @@ export function LogView(props: { viewportHeight?: number }) {
   const viewportHeight = measured || props.viewportHeight || DEFAULT_VIEWPORT_HEIGHT;
   const maxScroll = Math.max(0, total - viewportHeight);
   const activeLine = active !== null ? shown[active] : undefined;
-
-  useEffect(() => {
-    const el = viewport.current;
-    if (!el) return;
-    const measure = () => setMeasured(el.clientHeight);
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
 
   // While following, stay pinned to the newest line.
   useLayoutEffect(() => {

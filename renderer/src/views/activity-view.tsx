@@ -1,12 +1,12 @@
 // The Activity page: containerd's live event feed, newest first, filterable, held still under the pointer.
-import { useMemo, useRef, useState, type ReactNode } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { ContainerdEvent } from '../../../common/containerd';
 import { formatClock } from '../format';
 import { useInside } from '../store/inside-context';
 import { MAX_EVENTS } from '../store/inside-store';
 import { CopyCommand, ctrPrefix } from './copy-command';
-import { useSlashFocus } from './use-slash-focus';
-import { DaemonStopped, Reconnecting } from './view-states';
+import { SearchBox } from './search-box';
+import { DaemonStopped, NoMatch, Reconnecting } from './view-states';
 import { VirtualTable, type Column } from './virtual-table';
 
 type Kind = 'all' | 'tasks' | 'containers' | 'images' | 'snapshot' | 'other';
@@ -62,8 +62,6 @@ export function ActivityView(props: { viewportHeight?: number }) {
   const [kind, setKind] = useState<Kind>('all');
   const [search, setSearch] = useState('');
   const [held, setHeld] = useState<readonly ContainerdEvent[] | null>(null);
-  const searchBox = useRef<HTMLInputElement>(null);
-  useSlashFocus(searchBox);
 
   // While the pointer is over the feed, it holds still; new events wait behind a button.
   const source = held ?? events;
@@ -96,22 +94,16 @@ export function ActivityView(props: { viewportHeight?: number }) {
     );
   else if (shown.length === 0)
     body = (
-      <div className="iv-empty-state" data-testid="activity-no-match">
-        <p>
-          No events match the filter ·{' '}
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              setNs('');
-              setKind('all');
-              setSearch('');
-            }}
-          >
-            Clear filter
-          </button>
-        </p>
-      </div>
+      <NoMatch
+        testId="activity-no-match"
+        onClear={() => {
+          setNs('');
+          setKind('all');
+          setSearch('');
+        }}
+      >
+        No events match the filter
+      </NoMatch>
     );
   else
     body = (
@@ -169,17 +161,7 @@ export function ActivityView(props: { viewportHeight?: number }) {
             </button>
           ))}
         </div>
-        <input
-          ref={searchBox}
-          type="search"
-          aria-label="Search events"
-          placeholder="Search  ( / )"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') setSearch('');
-          }}
-        />
+        <SearchBox label="Search events" value={search} onChange={setSearch} />
         <span className="muted" data-testid="activity-count">
           {shown.length === source.length
             ? `${source.length} events`

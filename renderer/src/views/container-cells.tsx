@@ -24,6 +24,13 @@ const BUSY_LABEL: Record<RowAction, string> = {
   delete: 'Deleting…',
 };
 
+/** The row's buttons, in order: action and accessible name. */
+const ROW_ACTIONS: readonly (readonly [RowAction, string])[] = [
+  ['stop', 'Stop'],
+  ['kill', 'Kill'],
+  ['delete', 'Delete'],
+];
+
 /** A readable name: Kubernetes labels for CRI containers, else the id. */
 export function containerName(c: ContainerInfo): string {
   return c.labels['nerdctl/name'] ?? c.labels['io.kubernetes.container.name'] ?? shortId(c.id);
@@ -96,27 +103,16 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
       </td>
       <td className="col-actions">
         <span className="iv-row-actions">
-          <ActionButton
-            action="stop"
-            label="Stop"
-            enabled={can.stop && !p.frozen}
-            busy={p.busy}
-            onClick={() => p.onAction('stop', c)}
-          />
-          <ActionButton
-            action="kill"
-            label="Kill"
-            enabled={can.kill && !p.frozen}
-            busy={p.busy}
-            onClick={() => p.onAction('kill', c)}
-          />
-          <ActionButton
-            action="delete"
-            label="Delete"
-            enabled={can.delete && !p.frozen}
-            busy={p.busy}
-            onClick={() => p.onAction('delete', c)}
-          />
+          {ROW_ACTIONS.map(([action, label]) => (
+            <ActionButton
+              key={action}
+              action={action}
+              label={label}
+              enabled={can[action] && !p.frozen}
+              busy={p.busy}
+              onClick={() => p.onAction(action, c)}
+            />
+          ))}
         </span>
       </td>
     </>

@@ -9,8 +9,9 @@ import { ContainerCells, containerName } from './container-cells';
 import { CopyCommand, ctrPrefix } from './copy-command';
 import { compareContainers, containerActions, isRunning, plural } from './inside-format';
 import { ElsewhereHint, NamespacePicker } from './namespace-picker';
-import { sameOrder, stableOrder, useSlashFocus } from './use-slash-focus';
-import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from './view-states';
+import { sameOrder, stableOrder } from './use-slash-focus';
+import { SearchBox } from './search-box';
+import { DaemonStopped, ErrorLine, NoMatch, Reconnecting, SkeletonRows } from './view-states';
 import { VirtualTable, type Column } from './virtual-table';
 
 type Filter = 'all' | 'running' | 'stopped';
@@ -63,8 +64,6 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const [resortTick, setResortTick] = useState(0);
   const pointerInside = useRef(false);
   const orderRef = useRef<string[]>([]);
-  const searchBox = useRef<HTMLInputElement>(null);
-  useSlashFocus(searchBox);
   useEffect(() => store.want('containers'), [store]);
   const now = useNow(1000);
 
@@ -213,22 +212,16 @@ export function ContainersView(props: { viewportHeight?: number }) {
     );
   else if (shown.length === 0)
     body = (
-      <div className="iv-empty-state" data-testid="containers-no-match">
-        <p>
-          No containers match {needle ? `“${search.trim()}”` : 'this filter'}
-          {filter !== 'all' ? ` among the ${filter} ones` : ''} ·{' '}
-          <button
-            type="button"
-            className="link"
-            onClick={() => {
-              setSearch('');
-              setFilter('all');
-            }}
-          >
-            Clear filter
-          </button>
-        </p>
-      </div>
+      <NoMatch
+        testId="containers-no-match"
+        onClear={() => {
+          setSearch('');
+          setFilter('all');
+        }}
+      >
+        No containers match {needle ? `“${search.trim()}”` : 'this filter'}
+        {filter !== 'all' ? ` among the ${filter} ones` : ''}
+      </NoMatch>
     );
   else
     body = (
@@ -290,17 +283,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
             </button>
           ))}
         </div>
-        <input
-          ref={searchBox}
-          type="search"
-          aria-label="Search containers"
-          placeholder="Search  ( / )"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') setSearch('');
-          }}
-        />
+        <SearchBox label="Search containers" value={search} onChange={setSearch} />
         {orderChanged && (
           <button
             type="button"

@@ -1,5 +1,5 @@
 // The Images page: repository, tag, digest, size and users per image; total and per-snapshotter disk use; Delete.
-import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, isDaemonDown, rowKey } from '../store/inside-store';
@@ -7,8 +7,8 @@ import { ConfirmDialog } from './confirm-dialog';
 import { CopyCommand, ctrPrefix } from './copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from './inside-format';
 import { ElsewhereHint, NamespacePicker } from './namespace-picker';
-import { useSlashFocus } from './use-slash-focus';
-import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from './view-states';
+import { SearchBox } from './search-box';
+import { DaemonStopped, ErrorLine, NoMatch, Reconnecting, SkeletonRows } from './view-states';
 import { VirtualTable, type Column } from './virtual-table';
 
 const COLUMNS: readonly Column[] = [
@@ -36,8 +36,6 @@ export function ImagesView(props: { viewportHeight?: number }) {
   const socket = useInside((s) => s.daemon?.paths.socket);
   const [search, setSearch] = useState('');
   const [confirm, setConfirm] = useState<ImageInfo | null>(null);
-  const searchBox = useRef<HTMLInputElement>(null);
-  useSlashFocus(searchBox);
   useEffect(() => store.want('images'), [store]);
 
   const value = images.value;
@@ -123,14 +121,9 @@ export function ImagesView(props: { viewportHeight?: number }) {
     );
   else if (shown.length === 0)
     body = (
-      <div className="iv-empty-state" data-testid="images-no-match">
-        <p>
-          No images match “{search.trim()}” ·{' '}
-          <button type="button" className="link" onClick={() => setSearch('')}>
-            Clear filter
-          </button>
-        </p>
-      </div>
+      <NoMatch testId="images-no-match" onClear={() => setSearch('')}>
+        No images match “{search.trim()}”
+      </NoMatch>
     );
   else
     body = (
@@ -190,17 +183,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
       <header className="iv-view-header">
         <h2 id="images-heading">Images</h2>
         <NamespacePicker count="images" />
-        <input
-          ref={searchBox}
-          type="search"
-          aria-label="Search images"
-          placeholder="Search  ( / )"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Escape') setSearch('');
-          }}
-        />
+        <SearchBox label="Search images" value={search} onChange={setSearch} />
       </header>
       {value && (
         <p className="iv-summary-line" data-testid="images-summary">

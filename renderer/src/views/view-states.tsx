@@ -1,4 +1,5 @@
 // Whole-page states shared by the inside views: containerd stopped (with Start), reconnecting, list errors.
+import type { ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, isDaemonDown } from '../store/inside-store';
@@ -54,6 +55,20 @@ export function ErrorLine(props: { error: ContractError; onRetry?: () => void })
           Retry
         </button>
       )}
+    </div>
+  );
+}
+
+/** "No … match … · Clear filter" when a filter hides every row. */
+export function NoMatch(props: { testId: string; onClear: () => void; children: ReactNode }) {
+  return (
+    <div className="iv-empty-state" data-testid={props.testId}>
+      <p>
+        {props.children} ·{' '}
+        <button type="button" className="link" onClick={props.onClear}>
+          Clear filter
+        </button>
+      </p>
     </div>
   );
 }

@@ -1,6 +1,5 @@
 // A real <table> that renders only the rows in view: sticky header, fixed column widths, roving row focus.
 import {
-  useEffect,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -8,6 +7,7 @@ import {
   type KeyboardEvent,
   type ReactNode,
 } from 'react';
+import { useClientHeight } from '../hooks';
 import './views.css';
 
 export const ROW_HEIGHT = 36;
@@ -67,21 +67,10 @@ function indexAt(offsets: readonly number[], y: number): number {
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const { items, itemKey, extra } = props;
   const viewport = useRef<HTMLDivElement>(null);
+  const measured = useClientHeight(viewport);
   const [scrollTop, setScrollTop] = useState(0);
-  const [measured, setMeasured] = useState(0);
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const focusPending = useRef(false);
-
-  useEffect(() => {
-    const el = viewport.current;
-    if (!el) return;
-    const measure = () => setMeasured(el.clientHeight);
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
 
   const extras = useMemo(() => items.map((t) => (extra ? extra(t) : null)), [items, extra]);
   const offsets = useMemo(() => {

@@ -1,20 +1,11 @@
 // `cdesk logs` against a real control socket and a real LogRing: byte-bounded paging, huge lines, terminal escaping.
-import * as fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppInfo, CommandResults } from '../../../common/contract';
+import type { CommandResults } from '../../../common/contract';
 import type { LogLine } from '../../../common/states';
-import {
-  startControlServer,
-  type ControlServer,
-} from '../../../main/control-socket/control-server';
-import { createService, type Service } from '../../../main/service/service';
-import { createSettingsStore } from '../../../main/service/settings-store';
-import type { CliIo } from '../../../main/cli/common';
 import { escapeForTerminal, run as logs } from '../../../main/cli/cmd-logs';
 import { LogRing } from '../../../main/engine/log-ring';
 import type { LogQuery } from '../../../main/engine/types';
+import { captureIo as io, startControlHarness, type ControlHarness } from '../../helpers/cli-io';
 import { FakeEngine, line } from '../service/fake-engine';
 
 /** The fake engine with the real ring behind logs:read, as the supervisor has. */
@@ -35,45 +26,16 @@ class RingEngine extends FakeEngine {
   }
 }
 
-const info = (): AppInfo => ({
-  appVersion: 't',
-  controlSocket: null,
-  logsDir: '/',
-  settingsFile: '/s',
-  mode: 'headless',
-});
-
-let dir: string;
+let h: ControlHarness;
 let sock: string;
 let engine: RingEngine;
-let service: Service;
-let server: ControlServer;
-
-function io(): CliIo & { stdout: string; stderr: string } {
-  const c = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (c.stdout += t),
-    err: (t: string) => void (c.stderr += t),
-    env: {},
-    signal: new AbortController().signal,
-  };
-  return c;
-}
 
 beforeEach(async () => {
-  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-logs-'));
-  sock = path.join(dir, 'control.sock');
   engine = new RingEngine();
-  const store = createSettingsStore({ file: path.join(dir, 'settings.json') });
-  service = createService({ engine, settings: store, info });
-  server = await startControlServer({ path: sock, service });
+  h = await startControlHarness({ prefix: 'cdesk-logs-', engine });
+  ({ sock } = h);
 });
-afterEach(async () => {
-  await server.close();
-  service.dispose();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
+afterEach(() => h.close());
 
 describe('cdesk logs', () => {
   it('pages through a large backlog in byte-bounded replies, each line once, in order', async () => {

@@ -1,63 +1,25 @@
 // `cdesk settings` against a real control socket and store: keys, typed values and errors from the table.
 import * as fsp from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppInfo } from '../../../common/contract';
 import { SETTING_ROWS } from '../../../common/settings-table';
-import {
-  startControlServer,
-  type ControlServer,
-} from '../../../main/control-socket/control-server';
-import { createService, type Service } from '../../../main/service/service';
-import { createSettingsStore, type SettingsStore } from '../../../main/service/settings-store';
+import type { SettingsStore } from '../../../main/service/settings-store';
 import { UsageError } from '../../../main/cli/args';
-import type { CliIo } from '../../../main/cli/common';
 import { run as settingsCmd } from '../../../main/cli/cmd-settings';
+import { captureIo as io, startControlHarness, type ControlHarness } from '../../helpers/cli-io';
 import { FakeEngine } from '../service/fake-engine';
 
-const info = (): AppInfo => ({
-  appVersion: 't',
-  controlSocket: null,
-  logsDir: '/',
-  settingsFile: '/s',
-  mode: 'headless',
-});
-
-let dir: string;
+let h: ControlHarness;
 let sock: string;
 let file: string;
 let store: SettingsStore;
-let service: Service;
-let server: ControlServer;
-
-function io() {
-  const c = {
-    stdout: '',
-    stderr: '',
-    out: (t: string) => void (c.stdout += t),
-    err: (t: string) => void (c.stderr += t),
-    env: {},
-    signal: new AbortController().signal,
-  };
-  return c satisfies CliIo;
-}
 
 const cmd = (args: string[], o = io()) => settingsCmd([...args, '--control', sock], o);
 
 beforeEach(async () => {
-  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-set-'));
-  sock = path.join(dir, 'control.sock');
-  file = path.join(dir, 'settings.json');
-  store = createSettingsStore({ file });
-  service = createService({ engine: new FakeEngine(), settings: store, info });
-  server = await startControlServer({ path: sock, service });
+  h = await startControlHarness({ prefix: 'cdesk-set-', engine: new FakeEngine() });
+  ({ sock, settingsFile: file, store } = h);
 });
-afterEach(async () => {
-  await server.close();
-  service.dispose();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
+afterEach(() => h.close());
 
 describe('cdesk settings', () => {
   it('get lists every key of the table, with human units beside stored ones', async () => {

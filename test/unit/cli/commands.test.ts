@@ -1,16 +1,8 @@
-import * as fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AppInfo } from '../../../common/contract';
-import {
-  startControlServer,
-  type ControlServer,
-} from '../../../main/control-socket/control-server';
-import { createService, type Service } from '../../../main/service/service';
-import { createSettingsStore, type SettingsStore } from '../../../main/service/settings-store';
+import type { ControlServer } from '../../../main/control-socket/control-server';
+import type { SettingsStore } from '../../../main/service/settings-store';
 import { UsageError } from '../../../main/cli/args';
-import type { CliIo } from '../../../main/cli/common';
 import { run as config } from '../../../main/cli/cmd-config';
 import { run as logs } from '../../../main/cli/cmd-logs';
 import { run as restart } from '../../../main/cli/cmd-restart';
@@ -18,56 +10,22 @@ import { run as settingsCmd } from '../../../main/cli/cmd-settings';
 import { run as start } from '../../../main/cli/cmd-start';
 import { run as status } from '../../../main/cli/cmd-status';
 import { run as stop } from '../../../main/cli/cmd-stop';
+import { captureIo as io, startControlHarness, type ControlHarness } from '../../helpers/cli-io';
 import { FakeEngine, line } from '../service/fake-engine';
 
-const info = (): AppInfo => ({
-  appVersion: 't',
-  controlSocket: null,
-  logsDir: '/',
-  settingsFile: '/s',
-  mode: 'headless',
-});
-
+let h: ControlHarness;
 let dir: string;
 let sock: string;
 let engine: FakeEngine;
 let store: SettingsStore;
-let service: Service;
 let server: ControlServer;
 
-interface Captured extends CliIo {
-  stdout: string;
-  stderr: string;
-  abort(): void;
-}
-
-function io(): Captured {
-  const ac = new AbortController();
-  const c: Captured = {
-    stdout: '',
-    stderr: '',
-    out: (t) => void (c.stdout += t),
-    err: (t) => void (c.stderr += t),
-    env: {},
-    signal: ac.signal,
-    abort: () => ac.abort(),
-  };
-  return c;
-}
-
 beforeEach(async () => {
-  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-cli-'));
-  sock = path.join(dir, 'control.sock');
   engine = new FakeEngine();
-  store = createSettingsStore({ file: path.join(dir, 'settings.json') });
-  service = createService({ engine, settings: store, info });
-  server = await startControlServer({ path: sock, service });
+  h = await startControlHarness({ prefix: 'cdesk-cli-', engine });
+  ({ dir, sock, store, server } = h);
 });
-afterEach(async () => {
-  await server.close();
-  service.dispose();
-  await fsp.rm(dir, { recursive: true, force: true });
-});
+afterEach(() => h.close());
 
 describe('every command', () => {
   it('exits 3 with how to start an app when none is running', async () => {

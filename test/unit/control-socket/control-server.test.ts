@@ -3,7 +3,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AnyEvent, AppInfo } from '../../../common/contract';
+import type { AnyEvent } from '../../../common/contract';
 import { connectControl } from '../../../main/control-socket/control-client';
 import {
   startControlServer,
@@ -11,15 +11,8 @@ import {
 } from '../../../main/control-socket/control-server';
 import { createService, type Service } from '../../../main/service/service';
 import { createSettingsStore } from '../../../main/service/settings-store';
+import { headlessInfo as info } from '../../helpers/cli-io';
 import { FakeEngine, line } from '../service/fake-engine';
-
-const info = (): AppInfo => ({
-  appVersion: 't',
-  controlSocket: null,
-  logsDir: '/',
-  settingsFile: '/s',
-  mode: 'headless',
-});
 
 let dir: string;
 let sock: string;

@@ -1,10 +1,10 @@
 // Parsing containerd 1.6 output: logfmt and JSON lines captured from a real daemon, plus the odd shapes around them.
 import { describe, expect, it } from 'vitest';
+import { formatBytes } from '../../../common/format-bytes';
 import { LEVEL_RANK, levelAtLeast } from '../../../common/log-levels';
 import {
   collapseBinary,
   cutMarker,
-  formatBytes,
   parseCutLine,
   parseLogLine,
   parseRfc3339,
