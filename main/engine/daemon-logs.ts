@@ -33,12 +33,17 @@ export class DaemonLogs {
     return this.ring.lastSeq;
   }
 
-  /** Follow `file` (once per file: a respawn keeps the same tailer and its sequence numbers). */
-  async follow(file: string): Promise<void> {
-    if (this.tailer && this.file === file) return;
+  /**
+   * Follow `file` (once per file: a respawn keeps the same tailer and its sequence numbers).
+   * `historyEnd`: containerd already writes to it from that byte on (spawned before the engine
+   * followed its log); resolves to the sequence number of the last line before that point.
+   */
+  async follow(file: string, historyEnd?: number): Promise<number> {
+    if (this.tailer && this.file === file) return this.ring.lastSeq;
     await this.tailer?.stop();
     const t = new LogTailer({
       file,
+      historyEnd,
       rotateBytes: this.settings.logRotateBytes,
       rotateKeep: this.settings.logRotateKeep,
       maxLineBytes: this.settings.logLineMaxBytes,
@@ -52,6 +57,7 @@ export class DaemonLogs {
     this.tailer = t;
     this.file = file;
     await t.start();
+    return historyEnd === undefined ? this.ring.lastSeq : t.historySeq;
   }
 
   /** Log settings apply at once (ring size in lines and bytes, rotation, line cap). */

@@ -31,6 +31,12 @@ export interface LogTailerOptions {
   maxLineBytes?: number;
   /** Complete lines read back from an existing file at start. Default 1000. */
   historyLines?: number;
+  /**
+   * Where history ends when the writer started before the tailer (`cdesk run` spawns containerd
+   * first and follows its log after): history is the lines before this byte offset, and what
+   * follows is read as new. `historySeq` then tells the two apart. Default: the file's size at start.
+   */
+  historyEnd?: number;
   /** Bytes per read. Default 256 KiB. */
   chunkBytes?: number;
   /** Poll interval backing up fs.watch, which can miss events. Default 250 ms. */
@@ -126,6 +132,7 @@ export class LogTailer {
   private rotateKeep: number;
   private maxLineBytes: number;
   private readonly historyLines: number;
+  private readonly historyEnd: number | undefined;
   private readonly chunkBytes: number;
   private readonly pollMs: number;
   private readonly buf: Buffer;
@@ -134,6 +141,7 @@ export class LogTailer {
   private src: Source | null = null;
   private orphans: Source[] = [];
   private seq = 0;
+  private historyLastSeq = 0;
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   private pumping: Promise<void> | null = null;
@@ -152,6 +160,8 @@ export class LogTailer {
       64,
     );
     this.historyLines = Math.max(0, Math.floor(opts.historyLines ?? 1000));
+    this.historyEnd =
+      opts.historyEnd === undefined ? undefined : Math.max(0, Math.floor(opts.historyEnd));
     this.chunkBytes = Math.max(1, Math.floor(opts.chunkBytes ?? 256 * 1024));
     this.pollMs = opts.pollMs ?? 250;
     this.buf = Buffer.allocUnsafe(this.chunkBytes);
@@ -160,6 +170,11 @@ export class LogTailer {
   /** Byte offset in the live file up to which everything has been read. */
   get offset(): number {
     return this.src?.pos ?? 0;
+  }
+
+  /** The sequence number of the last history line (0: none); later lines were written after start. */
+  get historySeq(): number {
+    return this.historyLastSeq;
   }
 
   /** Replaced files still followed because their writer may still be writing to them. */
@@ -192,8 +207,13 @@ export class LogTailer {
     this.state = 'running';
     try {
       const src = await this.open();
-      src.pos = await this.historyStart(src.fd, fs.fstatSync(src.fd).size);
+      const size = fs.fstatSync(src.fd).size;
+      const end = this.historyEnd === undefined ? size : Math.min(size, this.historyEnd);
+      src.pos = await this.historyStart(src.fd, end);
       this.src = src;
+      // History alone first, so the lines after its end get sequence numbers after historySeq.
+      await this.readToEof(src, false, end);
+      this.historyLastSeq = this.seq;
       this.watch();
       this.timer = setInterval(() => this.kick(), this.pollMs);
       // Polling alone must not keep a CLI or test process alive.
@@ -349,8 +369,8 @@ export class LogTailer {
     return size > 0 && size >= this.rotateBytes && Date.now() >= this.rotateBlockedUntil;
   }
 
-  /** Reads and emits chunk by chunk until a read returns nothing, yielding between chunks. */
-  private async readToEof(src: Source, allowRotate: boolean): Promise<void> {
+  /** Reads and emits chunk by chunk until a read returns nothing (or `until`), yielding between chunks. */
+  private async readToEof(src: Source, allowRotate: boolean, until?: number): Promise<void> {
     const size = fs.fstatSync(src.fd).size;
     if (size < src.pos) {
       // Truncated by someone else. The writer's O_APPEND fd now writes from 0. Lines
@@ -362,7 +382,10 @@ export class LogTailer {
     if (allowRotate && this.mayRotate(src, size)) await this.rotate(src);
     for (;;) {
       if (this.state !== 'running') return;
-      const n = await readAt(src.fd, this.buf, this.chunkBytes, src.pos);
+      const want =
+        until === undefined ? this.chunkBytes : Math.min(this.chunkBytes, until - src.pos);
+      if (want <= 0) break;
+      const n = await readAt(src.fd, this.buf, want, src.pos);
       if (n === 0) break;
       src.pos += n;
       src.grewAt = Date.now();

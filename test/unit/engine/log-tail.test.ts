@@ -229,6 +229,31 @@ describe('LogTailer', () => {
     expect(lines[10]?.seq).toBe(11);
   });
 
+  it('with historyEnd, tells history from what the writer added before the tailer started', async () => {
+    const fd = writer();
+    for (let i = 1; i <= 30; i++) fs.writeSync(fd, logLine(i));
+    const end = fs.fstatSync(fd).size;
+    // The writer (containerd, spawned first) runs ahead of the tailer: 40 lines nobody read yet.
+    for (let i = 31; i <= 70; i++) fs.writeSync(fd, logLine(i));
+    const { tailer, lines } = tail({ historyLines: 10, historyEnd: end, chunkBytes: 100 });
+    await tailer.start();
+    // History is the 10 lines before historyEnd; every line after it is read, none capped away.
+    expect(lines.map((l) => l.fields.n)).toEqual(
+      Array.from({ length: 50 }, (_, i) => String(21 + i)),
+    );
+    expectConsecutive(lines);
+    expect(tailer.historySeq).toBe(10);
+    expect(lines.find((l) => l.seq === tailer.historySeq)?.fields.n).toBe('30');
+    fs.writeSync(fd, logLine(71));
+    await tailer.flush();
+    expect(lines.at(-1)?.fields.n).toBe('71');
+    // Without historyEnd, the last historyLines lines at start are history, as before.
+    const plain = tail({ historyLines: 10 });
+    await plain.tailer.start();
+    expect(plain.lines.map((l) => l.fields.n)[0]).toBe('62');
+    expect(plain.tailer.historySeq).toBe(10);
+  });
+
   it('reads a short file whole and an empty history when asked for none', async () => {
     const fd = writer();
     for (let i = 1; i <= 3; i++) fs.writeSync(fd, logLine(i));
