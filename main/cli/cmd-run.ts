@@ -2,7 +2,7 @@
 import { dirname } from 'node:path';
 import type { EngineEvent } from '../../common/states';
 import { EngineError } from '../engine/errors';
-import { Supervisor } from '../engine/supervisor';
+import { headStart, type HeadStart } from '../engine/head-start';
 import { type FlagSpec } from './args';
 import { clockTime, formatStateLine, guardForeground, parseForeground } from './foreground';
 import {
@@ -52,7 +52,32 @@ export async function run(argv: string[]): Promise<number> {
   const { flags } = parsed;
   const settings = settingsFromFlags(flags);
   const json = flags.json === true;
-  const engine = new Supervisor({ settings });
+
+  // A signal before the engine is there to act on it is kept and acted on once it is (a default
+  // SIGTERM here would leave the head start's containerd running unsupervised).
+  let early: NodeJS.Signals | null = null;
+  const keep = (sig: NodeJS.Signals) => void (early ??= sig);
+  process.on('SIGINT', keep);
+  process.on('SIGTERM', keep);
+
+  // The state dir's lock before anything else (a second supervisor must touch nothing), then
+  // containerd at once: the rest of the engine loads while it boots (issue 8).
+  let head: HeadStart;
+  try {
+    head = await headStart({ settings });
+  } catch (err) {
+    if (!(err instanceof EngineError)) throw err;
+    process.stderr.write(`cdesk run: ${err.message}\n  → ${err.hint}\n`);
+    return 1;
+  }
+  let Supervisor: typeof import('../engine/supervisor').Supervisor;
+  try {
+    ({ Supervisor } = await import('../engine/supervisor'));
+  } catch (err) {
+    head.spawned?.daemon.signal('SIGKILL');
+    throw err;
+  }
+  const engine = new Supervisor({ settings, headStart: head });
   let lastLine = '';
   const out = (e: EngineEvent) => {
     if (json) {
@@ -75,16 +100,8 @@ export async function run(argv: string[]): Promise<number> {
   };
   engine.onEvent(out);
 
-  // The state dir's lock before anything else: a second supervisor must touch nothing.
-  try {
-    await engine.claim();
-  } catch (err) {
-    if (!(err instanceof EngineError)) throw err;
-    process.stderr.write(`cdesk run: ${err.message}\n  → ${err.hint}\n`);
-    return 1;
-  }
-
   let failed = false;
+  let onStopSignal: (sig: NodeJS.Signals) => void = () => undefined;
   const ended = new Promise<number>((resolve) => {
     let stopping = false;
     const finish = (leave: boolean, code: number) => {
@@ -104,6 +121,9 @@ export async function run(argv: string[]): Promise<number> {
         );
       finish(leave, failed ? 1 : 0);
     };
+    onStopSignal = onSignal;
+    process.off('SIGINT', keep);
+    process.off('SIGTERM', keep);
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     engine.onEvent((e) => {
@@ -117,6 +137,8 @@ export async function run(argv: string[]): Promise<number> {
   // Keep the process alive while we supervise (timers may all be idle in some states).
   const keepAlive = setInterval(() => undefined, 1 << 30);
   void engine.start();
+  // After start(): the stop then finds the launch in flight and cancels it like any stop would.
+  if (early) onStopSignal(early);
   const code = await ended;
   clearInterval(keepAlive);
   return code;

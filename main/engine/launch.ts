@@ -1,5 +1,5 @@
 // Launching containerd: binary, state-dir lock, directories, config, adoption, spawn and pidfile.
-import { readFile, unlink } from 'node:fs/promises';
+import { lstat, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Settings } from '../../common/settings';
 import { resolveContainerdBinary } from './binary';
@@ -123,14 +123,19 @@ export class Launcher {
 
   /** Spawn containerd on a free socket (a leftover socket nobody answers on is removed). */
   async spawn(layout: Layout, binary: string, configFile: string): Promise<DaemonHandle> {
-    if (await socketAnswers(layout.socket, 1000, true)) {
+    // No socket file (the usual first launch): nothing to probe, and no connect before the spawn.
+    const present = await lstat(layout.socket).then(
+      () => true,
+      () => false,
+    );
+    if (present && (await socketAnswers(layout.socket, 1000, true))) {
       throw new EngineError(
         'config-invalid',
         `another process is already serving on ${layout.socket}`,
         'stop the other containerd using this state directory, or choose another state directory',
       );
     }
-    await unlink(layout.socket).catch(() => undefined);
+    if (present) await unlink(layout.socket).catch(() => undefined);
     return spawnDaemon({ binary, configFile, logFile: layout.logFile, env: this.opts.env });
   }
 

@@ -8,6 +8,7 @@ import type { DaemonStatus, EngineEvent, ExitInfo, StateEvent } from '../../comm
 import { DaemonLogs } from './daemon-logs';
 import { killHung, terminate, type DaemonHandle } from './daemon-process';
 import { EngineError } from './errors';
+import type { HeadStart } from './head-start';
 import { waitForServing } from './health';
 import { Launcher, renderConfigFor } from './launch';
 import { initialLife, reduce, type Effect, type LifeEvent, type LifeState } from './lifecycle';
@@ -25,6 +26,11 @@ export interface SupervisorOptions {
   random?: () => number;
   /** Where the engine reports problems outside the lifecycle (log tailer errors). */
   log?: (message: string) => void;
+  /**
+   * A launch begun before this engine was loaded (`cdesk run`, engine/head-start.ts): its
+   * launcher (and lock) becomes ours, and its containerd is the first run's spawn.
+   */
+  headStart?: HeadStart;
 }
 
 /** containerd's last line of a SIGUSR1 stack dump. */
@@ -55,6 +61,8 @@ export class Supervisor implements Engine {
   private startupAbort: AbortController | null = null;
   private runStartSeq = 0;
   private detaching = false;
+  /** A head start's containerd, until the first launch takes it over (or discards it). */
+  private head: HeadStart | null;
 
   constructor(opts: SupervisorOptions) {
     this.settings = opts.settings;
@@ -62,10 +70,10 @@ export class Supervisor implements Engine {
     this.random = opts.random ?? Math.random;
     this.log = opts.log ?? ((m) => process.stderr.write(`containerd-desktop: ${m}\n`));
     this.layout = resolveLayout(this.settings, this.env);
-    this.launcher = new Launcher({
-      appDir: opts.appDir ?? dirname(process.execPath),
-      env: this.env,
-    });
+    this.launcher =
+      opts.headStart?.launcher ??
+      new Launcher({ appDir: opts.appDir ?? dirname(process.execPath), env: this.env });
+    this.head = opts.headStart?.spawned ? opts.headStart : null;
     this.logs = new DaemonLogs(
       this.settings,
       (lines) => this.emit({ type: 'log', lines }),
@@ -135,6 +143,10 @@ export class Supervisor implements Engine {
     }
     await this.launching;
     await this.fileOps;
+    // Never started: a head start's containerd must not outlive us unsupervised.
+    const unused = this.head?.spawned;
+    this.head = null;
+    if (unused) await this.abandon(unused.daemon);
     this.cancelTimers();
     this.liveness.close();
     await this.logs.stop();
@@ -265,11 +277,35 @@ export class Supervisor implements Engine {
     return this.life.run === run && this.life.wanted;
   }
 
+  /** Whether the head start's spawn was made for `layout` with the settings in use now. */
+  private fits(h: NonNullable<HeadStart['spawned']>, layout: Layout): boolean {
+    const l = h.layout;
+    return (
+      this.head?.settings === this.settings &&
+      l.socket === layout.socket &&
+      l.configFile === layout.configFile &&
+      l.logFile === layout.logFile &&
+      l.pidFile === layout.pidFile
+    );
+  }
+
   private async runLaunch(run: number, mayAdopt: boolean): Promise<void> {
     try {
       await this.fileOps;
       const layout = resolveLayout(this.settings, this.env);
       this.layout = layout;
+      // The first launch takes a head start's containerd over, or discards one made for other settings.
+      const head = this.head?.spawned ?? null;
+      const fits = head !== null && this.fits(head, layout);
+      this.head = null;
+      if (head && !fits) await this.abandon(head.daemon);
+      if (head && fits) {
+        this.book.binary = head.binary;
+        // containerd has been writing since the spawn: its lines so far are this run's, not history.
+        this.runStartSeq = await this.logs.follow(layout.logFile, head.logOffset);
+        await this.tookOver(head.daemon, run, layout, head.binary, head.now);
+        return;
+      }
       const { binary, configFile } = await this.launcher.prepare(layout, this.settings);
       this.book.binary = binary;
       await this.logs.follow(layout.logFile);
@@ -297,31 +333,42 @@ export class Supervisor implements Engine {
 
       this.runStartSeq = this.logs.lastSeq;
       const d = await this.launcher.spawn(layout, binary, configFile);
-      if (!this.current(run)) {
-        await this.abandon(d);
-        return;
-      }
-      this.attach(d, run);
-      this.dispatch({ type: 'spawned', run, pid: d.pid, now: performance.now() });
-      // The pidfile is written while containerd boots; `running` waits for both.
-      const recorded = this.launcher.recordPid(layout, d).then(
-        () => null,
-        (err: unknown) => err,
-      );
-      const ready = this.probeStartup(d, run, layout, binary, recorded);
-      const err = await recorded;
-      if (err) {
-        // Not a crash to recover from: forget the daemon first so its exit is not one.
-        if (this.daemon === d) this.daemon = null;
-        this.startupAbort?.abort();
-        d.signal('SIGKILL');
-        await d.exited;
-        throw err;
-      }
-      await ready;
+      await this.tookOver(d, run, layout, binary, performance.now());
     } catch (err) {
       this.dispatch({ type: 'launch-failed', run, ...describeLaunchError(err) });
     }
+  }
+
+  /** A containerd we just spawned (`now`: when) becomes this run's: pidfile, then the start-up probe. */
+  private async tookOver(
+    d: DaemonHandle,
+    run: number,
+    layout: Layout,
+    binary: string,
+    now: number,
+  ): Promise<void> {
+    if (!this.current(run)) {
+      await this.abandon(d);
+      return;
+    }
+    this.attach(d, run);
+    this.dispatch({ type: 'spawned', run, pid: d.pid, now });
+    // The pidfile is written while containerd boots; `running` waits for both.
+    const recorded = this.launcher.recordPid(layout, d).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    const ready = this.probeStartup(d, run, layout, binary, recorded);
+    const err = await recorded;
+    if (err) {
+      // Not a crash to recover from: forget the daemon first so its exit is not one.
+      if (this.daemon === d) this.daemon = null;
+      this.startupAbort?.abort();
+      d.signal('SIGKILL');
+      await d.exited;
+      throw err;
+    }
+    await ready;
   }
 
   /** A daemon a cancelled launch got hold of: kill what we spawned; an adopted one stays if we quit. */

@@ -69,6 +69,23 @@ describe.skipIf(!have)('cdesk run', () => {
     expect(existsSync(join(t.dir, 's', 'containerd.pid'))).toBe(false);
   });
 
+  it('SIGTERM while containerd boots and the engine still loads leaves no containerd behind', async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const config = join(t.dir, 's', 'containerd.toml');
+    const r = cdeskRun(['--state', join(t.dir, 's'), '--root', join(t.dir, 'r')]);
+    // containerd is spawned before the Supervisor module loads (the head start, issue 8): signal
+    // as soon as it exists, before `run` has announced anything.
+    await until(() => pidsWithArg(config).length === 1, 20_000, 'containerd spawned');
+    const [pid] = pidsWithArg(config);
+    r.child.kill('SIGTERM');
+    expect(await r.exit).toBe(0);
+    expect(alive(pid!)).toBe(false);
+    expect(pidsWithArg(config)).toEqual([]);
+    expect(states(r).at(-1)?.state).toBe('stopped');
+    expect(existsSync(join(t.dir, 's', 'containerd.pid'))).toBe(false);
+  });
+
   it('killed with SIGKILL, a second run adopts the same containerd and keeps its logs', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);

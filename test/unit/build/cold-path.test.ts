@@ -85,9 +85,17 @@ describe('CLI bundle', () => {
     }
   });
 
-  it('lets `run` spawn containerd before gRPC, ws or the UI server load', () => {
-    const c = staticClosure(outputOf('main/cli/cmd-run.ts'));
-    expect(c.sources).toContain('main/engine/supervisor.ts');
+  it('lets `run` spawn containerd before gRPC, ws, the UI server or the rest of the engine load', () => {
+    const run = outputOf('main/cli/cmd-run.ts');
+    const c = staticClosure(run);
+    // The head start (lock, config, spawn) is all that loads first; the Supervisor comes after.
+    expect(c.sources).toContain('main/engine/head-start.ts');
+    expect(c.sources).toContain('main/engine/launch.ts');
+    for (const later of ['supervisor', 'lifecycle', 'log-tail', 'log-parse', 'status-book'])
+      expect(c.sources).not.toContain(`main/engine/${later}.ts`);
+    const dynamic = meta.outputs[run]!.imports.filter((i) => i.kind === 'dynamic-import');
+    const later = dynamic.flatMap((i) => staticClosure(i.path).sources);
+    expect(later).toContain('main/engine/supervisor.ts');
     // No npm package outside the bundle at all: grpc-js and TOML are required where first used.
     expect(c.packages).toEqual([]);
     expect(c.sources.filter((s) => /node_modules\/(@grpc|ws)\//.test(s))).toEqual([]);
