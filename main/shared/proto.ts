@@ -1,6 +1,5 @@
 // Loads the gRPC definitions once, lazily: containerd's API (a subset of its 1.6 .proto files) and grpc.health.v1.
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
@@ -59,6 +58,16 @@ export interface LoadedApi {
   loadMs: number;
 }
 
+/**
+ * module.exports of a CommonJS package loaded with `import()`. Node's import() gives it as
+ * `default` (plus the export names it detects); the CLI bundle, whose build puts grpc-js,
+ * proto-loader and protobufjs in chunks only `import()` reaches (scripts/build.mjs), gives it
+ * only as `default`. Both paths (tsx and tests from source, the built CLI) share this code.
+ */
+function cjsExports<T extends object>(ns: T): T {
+  return (ns as { default?: T }).default ?? ns;
+}
+
 let loading: Promise<LoadedApi> | null = null;
 
 /**
@@ -70,8 +79,8 @@ export function loadApi(): Promise<LoadedApi> {
   loading ??= (async () => {
     const t0 = performance.now();
     const [grpcMod, loader] = await Promise.all([
-      import('@grpc/grpc-js'),
-      import('@grpc/proto-loader'),
+      import('@grpc/grpc-js').then(cjsExports),
+      import('@grpc/proto-loader').then(cjsExports),
     ]);
     const def = loader.loadSync([...PROTO_FILES], {
       includeDirs: [protosDir()],
@@ -126,16 +135,17 @@ let loadingHealth: Promise<HealthApi> | null = null;
 /**
  * health.proto + version.proto, parsed by protobufjs itself rather than proto-loader: the startup
  * probe needs them while containerd boots, and proto-loader's descriptor machinery (~65 ms CPU of
- * its ~110) is only reflection the probe never uses. protobufjs is taken from proto-loader's own
- * dependencies so both parse with the same version. Decoding matches loadApi's options (keepCase,
- * enums as names, defaults filled in).
+ * its ~110) is only reflection the probe never uses. protobufjs is our own dependency, the one copy
+ * proto-loader uses too (same version, pinned in package.json). Decoding matches loadApi's options
+ * (keepCase, enums as names, defaults filled in).
  */
 export function loadHealthApi(): Promise<HealthApi> {
   loadingHealth ??= (async () => {
     const t0 = performance.now();
-    const req = createRequire(import.meta.url);
-    const grpcMod = req('@grpc/grpc-js') as typeof grpc;
-    const pb = createRequire(req.resolve('@grpc/proto-loader'))('protobufjs') as typeof protobuf;
+    const [grpcMod, pb] = await Promise.all([
+      import('@grpc/grpc-js').then(cjsExports),
+      import('protobufjs').then(cjsExports),
+    ]);
     const dir = protosDir();
     const root = new pb.Root();
     root.resolvePath = (_origin, target) => join(dir, target);

@@ -1,0 +1,194 @@
+// The CLI bundles grpc-js, proto-loader and protobufjs (scripts/build.mjs): chunks only import()
+// reaches, a real `require` atop every chunk, and the definitions load from the built CLI.
+import { execFile, execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineEvent } from '../../common/states';
+import { requireContainerd, tempDir, until } from '../helpers/engine';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const RECORDER = join(ROOT, 'test', 'unit', 'build', 'record-modules.mjs');
+/** Sources of the bundled gRPC packages (and long, which protobufjs and proto-loader require). */
+const GRPC_SOURCE = /node_modules\/(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs|long)\//;
+const GRPC_IMPORT = /^(@grpc\/|protobufjs(\/|$)|long$)/;
+const BANNER =
+  /^import \{ createRequire as __cdeskCreateRequire \} from 'node:module'; const require = __cdeskCreateRequire\(import\.meta\.url\);\n/;
+const have = requireContainerd();
+
+interface Output {
+  entryPoint?: string;
+  inputs: Record<string, unknown>;
+  imports: { path: string; kind: string; external?: boolean }[];
+}
+
+let dir: string;
+let outputs: Record<string, Output>;
+
+/** The output built from `entry` (a source path relative to the repo). */
+function outputOf(entry: string): string {
+  const hit = Object.entries(outputs).find(([, o]) => o.entryPoint === entry);
+  if (!hit) throw new Error(`no output has entry point ${entry}`);
+  return hit[0];
+}
+
+/** Chunks loaded before `file` runs: its static imports, transitively. */
+function staticClosure(file: string): string[] {
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of outputs[f]!.imports)
+      if (i.kind === 'import-statement' && outputs[i.path]) visit(i.path);
+  };
+  visit(file);
+  return [...seen];
+}
+
+/** Chunks holding gRPC package code, or standing for one of those packages (its import() target). */
+function grpcChunks(): Set<string> {
+  return new Set(
+    Object.entries(outputs)
+      .filter(
+        ([, o]) =>
+          GRPC_SOURCE.test(o.entryPoint ?? '') ||
+          Object.keys(o.inputs).some((s) => GRPC_SOURCE.test(s)),
+      )
+      .map(([f]) => f),
+  );
+}
+
+beforeAll(() => {
+  mkdirSync(join(ROOT, 'test-output'), { recursive: true });
+  // Inside the repo so the bundle resolves node_modules as dist/ does.
+  dir = mkdtempSync(join(ROOT, 'test-output', 'cli-bundle-'));
+  execFileSync(process.execPath, ['scripts/build.mjs', '--cli-only', dir], { cwd: ROOT });
+  const meta = JSON.parse(readFileSync(join(dir, 'cli.meta.json'), 'utf8')) as {
+    outputs: Record<string, Output>;
+  };
+  outputs = Object.fromEntries(Object.entries(meta.outputs).filter(([f]) => f.endsWith('.js')));
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('CLI bundle with gRPC', () => {
+  it('bundles grpc-js, proto-loader and protobufjs: nothing imports them from node_modules', () => {
+    const sources = Object.values(outputs).flatMap((o) => Object.keys(o.inputs));
+    for (const pkg of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'])
+      expect(sources.some((s) => s.includes(`node_modules/${pkg}/`))).toBe(true);
+    for (const [file, o] of Object.entries(outputs)) {
+      const external = o.imports.filter((i) => i.external && GRPC_IMPORT.test(i.path));
+      expect(external, file).toEqual([]);
+    }
+  });
+
+  it('reaches them only through import(): never from cli.js, `status` or `run` before the spawn', () => {
+    const grpc = grpcChunks();
+    expect(grpc.size).toBeGreaterThan(0);
+    for (const entry of ['main/cli/main.ts', 'main/cli/cmd-status.ts', 'main/cli/cmd-run.ts']) {
+      expect(
+        staticClosure(outputOf(entry)).filter((c) => grpc.has(c)),
+        entry,
+      ).toEqual([]);
+    }
+    // Only gRPC chunks import gRPC chunks statically: everything else loads them with import().
+    for (const [file, o] of Object.entries(outputs)) {
+      if (grpc.has(file)) continue;
+      const statically = o.imports.filter((i) => i.kind === 'import-statement' && grpc.has(i.path));
+      expect(statically, file).toEqual([]);
+    }
+  });
+
+  it('starts every chunk with a real `require` (bundled CommonJS needs one) and declares it once', () => {
+    const files = readdirSync(dir).filter((f) => f.endsWith('.js'));
+    expect(files.length).toBe(Object.keys(outputs).length);
+    for (const f of files) {
+      const text = readFileSync(join(dir, f), 'utf8');
+      expect(text, f).toMatch(BANNER);
+      expect(text.match(/\b(const|let|var|function|class)\s+require\b/g), f).toHaveLength(1);
+    }
+  });
+
+  it("loads containerd's API definitions (proto-loader reads the .proto files) from the bundle alone", async () => {
+    const proto = Object.keys(outputs).find((f) => 'main/shared/proto.ts' in outputs[f]!.inputs);
+    expect(proto).toBeDefined();
+    const script = `
+      import { createRequire } from 'node:module';
+      const m = await import(process.argv[1]);
+      const loadApi = Object.values(m).find((v) => typeof v === 'function' && /^loadApi\\d*$/.test(v.name));
+      if (!loadApi) throw new Error('the chunk exports no loadApi');
+      const api = await loadApi();
+      const cjs = Object.keys(createRequire(process.argv[1]).cache);
+      console.log(JSON.stringify({ services: Object.keys(api.services), metadata: typeof api.grpc.Metadata, cjs }));
+    `;
+    const out = await new Promise<string>((resolve, reject) =>
+      execFile(
+        process.execPath,
+        ['--input-type=module', '-e', script, join(ROOT, proto!)],
+        { timeout: 30_000 },
+        (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+      ),
+    );
+    const r = JSON.parse(out) as { services: string[]; metadata: string; cjs: string[] };
+    expect(r.services).toContain('Events');
+    expect(r.services).toContain('Tasks');
+    expect(r.metadata).toBe('function');
+    expect(r.cjs.filter((p) => p.includes('node_modules'))).toEqual([]);
+  });
+
+  it.skipIf(!have)(
+    '`cdesk run` probes containerd with gRPC and health.proto from the bundle, not node_modules',
+    async () => {
+      const t = tempDir();
+      const record = join(t.dir, 'loaded.txt');
+      const child = spawn(
+        process.execPath,
+        ['--import', RECORDER, join(dir, 'cli.js'), 'run', '--json'].concat([
+          '--state',
+          join(t.dir, 's'),
+          '--root',
+          join(t.dir, 'r'),
+        ]),
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env: { ...process.env, CDESK_RECORD_MODULES: record },
+        },
+      );
+      const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+      const events = () =>
+        out
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => JSON.parse(l) as EngineEvent);
+      const settled = () =>
+        events().find((e) => e.type === 'state' && (e.state === 'running' || e.state === 'failed'));
+      try {
+        await until(() => settled() !== undefined || child.exitCode !== null, 30_000, 'running');
+        expect(settled(), err).toMatchObject({ state: 'running', code: 'healthy' });
+        child.kill('SIGTERM');
+        expect(await exit).toBe(0);
+        const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+        // The health probe's chunks (grpc-js, protobufjs) were loaded, none of their files.
+        const grpc = [...grpcChunks()].map((f) => f.split('/').pop()!);
+        expect(loaded.some((l) => grpc.some((g) => l.endsWith(`/${g}`)))).toBe(true);
+        expect(loaded.filter((l) => GRPC_SOURCE.test(l))).toEqual([]);
+      } finally {
+        // On a failure: SIGTERM stops containerd with the supervisor; SIGKILL if that hangs.
+        if (child.exitCode === null && child.signalCode === null) {
+          child.kill('SIGTERM');
+          const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          await exit;
+          clearTimeout(timer);
+        }
+        t.cleanup();
+      }
+    },
+  );
+});
