@@ -177,50 +177,10 @@ export async function benchHangDefaults(n: number): Promise<number[]> {
   return hangRecoveries(n);
 }
 
-const CDESK = join(import.meta.dirname, '..', 'bin', 'cdesk.js');
-
-/** Process launch → SERVING on the socket, probed from outside every 2 ms. */
-async function launchToServing(argv: string[], socket: string): Promise<number> {
-  const t0 = performance.now();
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: 'ignore' });
-  const exited = new Promise((r) => child.once('exit', r));
-  try {
-    const r = await waitForServing(socket, { budgetMs: 60_000, intervalMs: 2 });
-    if (!r.ok) throw new Error(`${argv.join(' ')}: not SERVING (${r.reason})`);
-    return performance.now() - t0;
-  } finally {
-    child.kill('SIGTERM');
-    await exited;
-  }
-}
-
-/** `cdesk run` launch → SERVING vs containerd alone (config written beforehand), alternating. */
-export async function benchLaunch(n: number): Promise<{ cdesk: number[]; alone: number[] }> {
-  const cdesk: number[] = [];
-  const alone: number[] = [];
-  for (let i = 0; i < n; i++) {
-    await withDir(async (dir) => {
-      const state = join(dir, 's');
-      const argv = ['node', CDESK, 'run', '--state', state, '--root', join(dir, 'r')];
-      cdesk.push(await launchToServing(argv, join(state, 'containerd.sock')));
-      // cdesk stopped its containerd (SIGTERM → stop); the pidfile is gone, the dir stays warm.
-    });
-    await withDir(async (dir) => {
-      const layout = resolveLayout({ rootDir: join(dir, 'r'), stateDir: join(dir, 's') });
-      const { path } = await prepareConfig(layout, settingsIn(dir));
-      alone.push(await launchToServing([CONTAINERD, '--config', path], layout.socket));
-    });
-  }
-  return { cdesk, alone };
-}
-
-/** Rows for the lead's bench table: hang recovery with defaults and launch → SERVING. */
+/** Rows for the lead's bench table: hang recovery with defaults (launch → SERVING is bench/cli.ts's). */
 export async function benchEngineRows(): Promise<Row[]> {
   const d = defaultSettings().health;
   const hang = await benchHangDefaults(3);
-  const launch = await benchLaunch(5);
-  const l = median(launch.cdesk);
-  const a = median(launch.alone);
   const window = d.livenessIntervalMs + d.livenessFailures * d.livenessTimeoutMs;
   return [
     {
@@ -228,12 +188,6 @@ export async function benchEngineRows(): Promise<Row[]> {
       ours: `${(median(hang) / 1000).toFixed(1)} s (max ${(Math.max(...hang) / 1000).toFixed(1)} s)`,
       reference: `target ≤ 15 s; confirm window ${window / 1000} s + ${defaultSettings().hangDumpWaitMs / 1000} s dump wait`,
       ratio: `${(median(hang) / 15_000).toFixed(2)}× target`,
-    },
-    {
-      metric: '`cdesk run` launch → SERVING (median of 5, probed from outside)',
-      ours: `${l.toFixed(0)} ms`,
-      reference: `containerd alone ${a.toFixed(0)} ms`,
-      ratio: `+${(l - a).toFixed(0)} ms (target +150 ms)`,
     },
   ];
 }
