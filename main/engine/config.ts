@@ -183,20 +183,32 @@ export async function ensureDirs(layout: Layout): Promise<void> {
   await mkdirMode(layout.daemonRoot, 0o711, false);
 }
 
-/** Check paths, create directories and write the config file; returns its path and text. */
+/** The uid/gid containerd's sockets are owned by: this process's. */
+const currentIds = () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
+
+/** The config TOML these settings produce for `layout` (reads the overrides file; writes nothing). */
+export async function renderConfigFor(
+  layout: Layout,
+  s: Settings,
+  ids: { uid: number; gid: number } = currentIds(),
+): Promise<string> {
+  const overrides = await loadOverrides(s.overridesFile);
+  return renderConfigToml(buildConfig(layout, s, ids, overrides));
+}
+
+/**
+ * Directories and a durable config file for `layout`, without the engine's lock (tests, bench).
+ * The engine's own launch (launch.ts Launcher) takes the lock first and skips the fsyncs.
+ */
 export async function prepareConfig(
   layout: Layout,
   s: Settings,
-  ids: { uid: number; gid: number } = {
-    uid: process.getuid?.() ?? 0,
-    gid: process.getgid?.() ?? 0,
-  },
+  ids: { uid: number; gid: number } = currentIds(),
 ): Promise<{ path: string; toml: string }> {
   checkSocketPath(layout.socket);
   checkSocketPath(layout.debugSocket);
   await ensureDirs(layout);
-  const overrides = await loadOverrides(s.overridesFile);
-  const toml = renderConfigToml(buildConfig(layout, s, ids, overrides));
+  const toml = await renderConfigFor(layout, s, ids);
   await writeFileAtomic(layout.configFile, toml, 0o600);
   return { path: layout.configFile, toml };
 }

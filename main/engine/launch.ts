@@ -3,7 +3,7 @@ import { lstat, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Settings } from '../../common/settings';
 import { resolveContainerdBinary } from './binary';
-import { buildConfig, ensureDirs, loadOverrides, renderConfigToml } from './config';
+import { ensureDirs, renderConfigFor } from './config';
 import { adoptDaemon, exitedWithin, spawnDaemon, type DaemonHandle } from './daemon-process';
 import { EngineError } from './errors';
 import { waitForServing } from './health';
@@ -15,14 +15,6 @@ import { writeFileAtomic } from '../shared/write-file-atomic';
 
 /** How long an adoption candidate gets to answer the health check. */
 const ADOPT_HEALTH_BUDGET_MS = 2000;
-
-const ids = () => ({ uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 });
-
-/** The config TOML these settings produce (no writes). */
-export async function renderConfigFor(layout: Layout, s: Settings): Promise<string> {
-  const overrides = await loadOverrides(s.overridesFile);
-  return renderConfigToml(buildConfig(layout, s, ids(), overrides));
-}
 
 /**
  * Everything a launch needs from disk, with what it already did remembered: directories are
