@@ -1,9 +1,17 @@
 // What runs inside containerd, as every surface sees it: namespaces, containers, images, plugins, events.
-// Types only (the engine side lives in main/containerd/, the views in renderer/, the CLI in main/cli/).
+// Types, and the one rule for a live task (the engine side lives in main/containerd/, the views in renderer/, the CLI in main/cli/).
 
 /** A task's status as containerd reports it; 'not-responding' = its shim timed out on list. */
 export type TaskStatus =
   'created' | 'running' | 'stopped' | 'paused' | 'pausing' | 'unknown' | 'not-responding';
+
+/**
+ * Whether a task counts as live (`cdesk ps` without -a, the status's running count, the confirm
+ * before stopping containerd): it has a process, even paused, unanswering or of unknown status.
+ */
+export function isLiveTask(status: TaskStatus | undefined): boolean {
+  return status !== undefined && status !== 'created' && status !== 'stopped';
+}
 
 export interface NamespaceInfo {
   name: string;

@@ -1,4 +1,5 @@
 // `cdesk ps`: containers of a namespace joined with their tasks (running ones, or all with -a).
+import { isLiveTask } from '../../common/containerd';
 import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { formatContainers, NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
@@ -23,10 +24,9 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   return withClient('ps', p.flags, io, async (c) => {
     const r = await c.invoke('containers:list', { namespace });
     if (!r.ok) return reportFailure('ps', r.error, p.flags, io);
-    const live = (s: string | undefined) => s !== undefined && s !== 'stopped' && s !== 'created';
     const shown = p.flags.all
       ? r.value.containers
-      : r.value.containers.filter((x) => live(x.task?.status));
+      : r.value.containers.filter((x) => isLiveTask(x.task?.status));
     if (p.flags.json) io.out(`${JSON.stringify({ namespace, containers: shown }, null, 2)}\n`);
     else if (!shown.length)
       io.out(

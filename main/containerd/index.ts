@@ -8,6 +8,7 @@ import type {
 } from '../../common/containerd';
 import type { InsideEvent, InsideHandlers, InsideProvider, InsideSummary } from './provider';
 import type { DaemonState } from '../../common/states';
+import { isLiveTask } from '../../common/containerd';
 import type { Engine } from '../engine/types';
 import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import { ContainerdClient } from './client';
@@ -141,9 +142,7 @@ export function createInside(opts: InsideOptions): Inside {
     const c = ready();
     const names = await listNamespaceNames(c);
     const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
-    const running = all.filter(
-      (x) => x.task && ['running', 'paused', 'pausing', 'not-responding'].includes(x.task.status),
-    ).length;
+    const running = all.filter((x) => isLiveTask(x.task?.status)).length;
     if (gen === summaryGen) {
       const changed = containers?.running !== running || containers?.total !== all.length;
       containers = { running, total: all.length };
