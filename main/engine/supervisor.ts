@@ -303,7 +303,13 @@ export class Supervisor implements Engine {
       if (head && fits) {
         this.book.binary = head.binary;
         // containerd has been writing since the spawn: its lines so far are this run's, not history.
-        this.runStartSeq = await this.logs.follow(layout.logFile, head.logOffset);
+        try {
+          this.runStartSeq = await this.logs.follow(layout.logFile, head.logOffset);
+        } catch (err) {
+          // Not attached yet, so not watched: it must not outlive the failed launch.
+          await this.abandon(head.daemon);
+          throw err;
+        }
         await this.tookOver(head.daemon, run, layout, head.binary, head.now);
         return;
       }
