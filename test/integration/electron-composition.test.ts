@@ -288,9 +288,16 @@ describe(
       await a.request('page-subscribe', { key: 'cdesk' });
       const click = a.recs.length;
       await a.request('tray-click', { id: 'start' });
-      const busy = await a.waitRec('tray-menu', undefined, click, 'the busy menu');
-      expect(summary(busy).enabled).toMatchObject({ start: false, stop: false, restart: false });
-      const failed = summary(await trayMenu(a, /^Failed/, click));
+      // A menu for an earlier status update may still land after `click`: look for the busy one.
+      const isBusy = (r: Rec) => {
+        const e = summary(r).enabled;
+        return e.start === false && e.stop === false && e.restart === false;
+      };
+      const busy = await a.waitRec('tray-menu', isBusy, click, 'the busy menu');
+      const failedRec = await trayMenu(a, /^Failed/, click);
+      // Busy first (the click disables the commands at once), then the settled "failed" menu.
+      expect(a.recs.indexOf(busy)).toBeLessThan(a.recs.indexOf(failedRec));
+      const failed = summary(failedRec);
       expect(failed.enabled).toMatchObject({
         start: true,
         stop: false,
