@@ -1,4 +1,4 @@
-// The tray's menu, tooltip, icon and "are you sure?" decision as plain data: decided here, rendered by tray.ts.
+// The tray's menu, tooltip and icon as plain data: decided here, rendered by tray.ts (the "are you sure?" text is common/confirm.ts).
 import type { DaemonState, DaemonStatus } from '../../common/states';
 
 export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-logs' | 'quit';
@@ -56,10 +56,6 @@ export function stateLine(status: DaemonStatus, now: number): string {
     details.push('adopted');
   }
   return [LABEL[status.state], ...details].join(' · ');
-}
-
-function runningContainers(status: DaemonStatus): number {
-  return status.containers?.running ?? 0;
 }
 
 /** The tray menu for a status; `busy` (a command in flight) disables start/stop/restart. */
@@ -144,49 +140,4 @@ export function trayTooltip(status: DaemonStatus, now: number): string {
 /** Icon file for a state (16×16; Electron picks the "@2x" 32×32 sibling on HiDPI). Shapes differ per state. */
 export function trayIconFor(state: DaemonState): string {
   return `tray-${state}.png`;
-}
-
-/** What the confirmation dialog says, when an action needs one. */
-export interface ConfirmSpec {
-  message: string;
-  detail: string;
-  confirmLabel: string;
-}
-
-const LIVE: ReadonlySet<DaemonState> = new Set(['starting', 'running', 'unhealthy', 'backoff']);
-
-/**
- * Whether stop / restart / quit should ask first: only while containers run (they keep running
- * — shims are their own processes — but nothing can manage them until containerd is back).
- * One question per action; null means go ahead.
- */
-export function confirmFor(
-  action: TrayAction,
-  status: DaemonStatus,
-  onQuit: 'stop' | 'leave-running',
-): ConfirmSpec | null {
-  const n = runningContainers(status);
-  if (n === 0 || !LIVE.has(status.state)) return null;
-  const who = `${n} container${n === 1 ? '' : 's'}`;
-  const keep = `${who} keep${n === 1 ? 's' : ''} running but can't be managed until containerd is back.`;
-  switch (action) {
-    case 'stop':
-      return { message: 'Stop containerd?', detail: keep, confirmLabel: 'Stop containerd' };
-    case 'restart':
-      return {
-        message: 'Restart containerd?',
-        detail: `${keep} containerd is usually back within a second.`,
-        confirmLabel: 'Restart containerd',
-      };
-    case 'quit':
-      return onQuit === 'stop'
-        ? {
-            message: 'Quit and stop containerd?',
-            detail: `${keep} To keep containerd running after quitting, set "On quit" to leave it running.`,
-            confirmLabel: 'Quit',
-          }
-        : null;
-    default:
-      return null;
-  }
 }

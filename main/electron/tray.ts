@@ -2,14 +2,9 @@
 // while containers run (confirmFor decides), and routes clicks to actions.
 import path from 'node:path';
 import { dialog, Menu, Tray, nativeImage } from 'electron';
+import { confirmFor } from '../../common/confirm';
 import type { DaemonStatus } from '../../common/states';
-import {
-  confirmFor,
-  trayIconFor,
-  trayMenuTemplate,
-  trayTooltip,
-  type TrayAction,
-} from './tray-menu';
+import { trayIconFor, trayMenuTemplate, trayTooltip, type TrayAction } from './tray-menu';
 
 export interface TrayController {
   update(status: DaemonStatus, busy: boolean): void;

@@ -55,6 +55,43 @@ describe('Controls', () => {
     expect(enabled()).toEqual([false, true, true]);
   });
 
+  it("asks before Stop and Restart while containers run, with the tray's words; Cancel sends nothing", async () => {
+    const client = new FakeClient(makeStatus('running', { containers: { running: 2, total: 3 } }));
+    client.stub('daemon:stop', ok(makeStatus('stopped')));
+    await renderWithStore(<Controls />, client);
+    const stop = screen.getByTestId('btn-stop');
+    await userEvent.click(stop);
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('Stop containerd?');
+    expect(dialog.textContent).toContain(
+      "2 containers keep running but can't be managed until containerd is back.",
+    );
+    expect(client.callsTo('daemon:stop')).toEqual([]);
+    // Cancel has the focus first; Escape cancels too.
+    await userEvent.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(client.callsTo('daemon:stop')).toEqual([]);
+
+    await userEvent.click(screen.getByTestId('btn-restart'));
+    expect(screen.getByRole('dialog').textContent).toContain('Restart containerd?');
+    await userEvent.click(screen.getByRole('button', { name: 'Cancel' }));
+    expect(client.callsTo('daemon:restart')).toEqual([]);
+
+    await userEvent.click(stop);
+    await userEvent.click(screen.getByRole('button', { name: 'Stop containerd' }));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(client.callsTo('daemon:stop')).toEqual([{}]);
+  });
+
+  it('does not ask when no container runs', async () => {
+    const client = new FakeClient(makeStatus('running', { containers: { running: 0, total: 4 } }));
+    client.stub('daemon:stop', ok(makeStatus('stopped')));
+    await renderWithStore(<Controls />, client);
+    await userEvent.click(screen.getByTestId('btn-stop'));
+    expect(screen.queryByRole('dialog')).toBeNull();
+    expect(client.callsTo('daemon:stop')).toEqual([{}]);
+  });
+
   it('Enter on Restart keeps the focus on it while busy ("Restarting…") and after', async () => {
     const client = new FakeClient(makeStatus('running'));
     const d = deferred<Result<CommandResults['daemon:restart']>>();

@@ -1,7 +1,10 @@
-// Start / Stop / Restart in a fixed-width group: enabled only when they make sense; a busy button keeps focus.
+// Start / Stop / Restart in a fixed-width group: enabled only when they make sense; a busy button keeps focus; Stop and Restart ask first while containers run.
+import { useState } from 'react';
+import { confirmFor, type ConfirmSpec } from '../../../common/confirm';
 import type { DaemonState } from '../../../common/states';
 import { useDispatcher, useStore } from '../store/context';
 import type { ControlCommand } from '../store/store';
+import { ConfirmDialog } from '../views/confirm-dialog';
 
 /** Which control commands make sense in each state. */
 export const ENABLED_IN: Record<ControlCommand, readonly DaemonState[]> = {
@@ -16,9 +19,18 @@ export const BUTTONS: { cmd: ControlCommand; label: string; busy: string; testId
   { cmd: 'daemon:restart', label: 'Restart', busy: 'Restarting…', testId: 'btn-restart' },
 ];
 
+/** The tray's question for this command (common/confirm.ts): the window asks the same. */
+const ACTION: Record<ControlCommand, string> = {
+  'daemon:start': 'start',
+  'daemon:stop': 'stop',
+  'daemon:restart': 'restart',
+};
+
 export function Controls() {
   const dispatcher = useDispatcher();
-  const state = useStore((s) => s.status?.state ?? null);
+  const status = useStore((s) => s.status);
+  const state = status?.state ?? null;
+  const [asking, setAsking] = useState<{ cmd: ControlCommand; spec: ConfirmSpec } | null>(null);
   const pending = useStore((s) => s.pending);
   const connected = useStore((s) => s.connection === 'open');
   return (
@@ -38,7 +50,11 @@ export function Controls() {
             aria-disabled={!enabled}
             aria-busy={busy}
             onClick={() => {
-              if (enabled) void dispatcher.control(b.cmd);
+              if (!enabled) return;
+              // The "On quit" choice only matters for quitting, which the window does not offer.
+              const spec = status ? confirmFor(ACTION[b.cmd], status, 'stop') : null;
+              if (spec) setAsking({ cmd: b.cmd, spec });
+              else void dispatcher.control(b.cmd);
             }}
           >
             {busy ? (
@@ -54,6 +70,20 @@ export function Controls() {
       <span aria-live="polite" className="sr-only" data-testid="command-progress">
         {pending ? BUTTONS.find((b) => b.cmd === pending)?.busy : ''}
       </span>
+      {asking && (
+        <ConfirmDialog
+          title={asking.spec.message}
+          confirmLabel={asking.spec.confirmLabel}
+          onCancel={() => setAsking(null)}
+          onConfirm={() => {
+            const cmd = asking.cmd;
+            setAsking(null);
+            void dispatcher.control(cmd);
+          }}
+        >
+          <p>{asking.spec.detail}</p>
+        </ConfirmDialog>
+      )}
     </div>
   );
 }

@@ -2,8 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { DAEMON_STATES, type DaemonState } from '../../../common/states';
+import { confirmFor } from '../../../common/confirm';
 import {
-  confirmFor,
   formatDuration,
   stateLine,
   trayIconFor,
