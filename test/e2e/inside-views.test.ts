@@ -243,6 +243,16 @@ describe.skipIf(!ready)('inside views (cdesk serve + containerd + Chromium)', ()
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
     await open('#/containers');
+    // The window's Stop asks first while containers run (the tray's words); Escape keeps it running.
+    await page.getByTestId('btn-stop').click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent(), { timeout: 5000 }).toContain('Stop containerd?');
+    expect(await dialog.textContent()).toMatch(/\d+ containers keep running but can't be managed/);
+    await page.screenshot({ path: join(SHOTS, 'window-stop-confirm-1280-light.png') });
+    await page.keyboard.press('Escape');
+    expect(await dialog.count()).toBe(0);
+    const still = await cdesk(['status', '--json', '--control', serve.control]);
+    expect((JSON.parse(still.stdout) as { state: string }).state).toBe('running');
     const stopped = await cdesk(['stop', '--control', serve.control]);
     expect(stopped.code).toBe(0);
     const notice = page.getByTestId('containers-view').getByTestId('daemon-stopped');
