@@ -53,12 +53,20 @@ export async function run(argv: string[]): Promise<number> {
   const settings = settingsFromFlags(flags);
   const json = flags.json === true;
 
-  // A signal before the engine is there to act on it is kept and acted on once it is (a default
-  // SIGTERM here would leave the head start's containerd running unsupervised).
-  let early: NodeJS.Signals | null = null;
-  const keep = (sig: NodeJS.Signals) => void (early ??= sig);
-  process.on('SIGINT', keep);
-  process.on('SIGTERM', keep);
+  // One handler for the life of the process: a signal before the engine is there to act on it is
+  // kept and acted on once it is (a default SIGTERM here would leave the head start's containerd
+  // running unsupervised). Never swapped: with no listener left for a moment, Node closes the
+  // signal's handle and a signal it had caught but not yet delivered is lost (seen: 4 in 20).
+  const signals: { early: NodeJS.Signals | null; stop: ((sig: NodeJS.Signals) => void) | null } = {
+    early: null,
+    stop: null,
+  };
+  const onProcessSignal = (sig: NodeJS.Signals) => {
+    if (signals.stop) signals.stop(sig);
+    else signals.early ??= sig;
+  };
+  process.on('SIGINT', onProcessSignal);
+  process.on('SIGTERM', onProcessSignal);
 
   // The state dir's lock before anything else (a second supervisor must touch nothing), then
   // containerd at once: the rest of the engine loads while it boots (issue 8).
@@ -101,7 +109,6 @@ export async function run(argv: string[]): Promise<number> {
   engine.onEvent(out);
 
   let failed = false;
-  let onStopSignal: (sig: NodeJS.Signals) => void = () => undefined;
   const ended = new Promise<number>((resolve) => {
     let stopping = false;
     const finish = (leave: boolean, code: number) => {
@@ -121,11 +128,7 @@ export async function run(argv: string[]): Promise<number> {
         );
       finish(leave, failed ? 1 : 0);
     };
-    onStopSignal = onSignal;
-    process.off('SIGINT', keep);
-    process.off('SIGTERM', keep);
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    signals.stop = onSignal;
     engine.onEvent((e) => {
       if (e.type === 'state' && e.state === 'failed' && !stopping) {
         stopping = true;
@@ -138,7 +141,7 @@ export async function run(argv: string[]): Promise<number> {
   const keepAlive = setInterval(() => undefined, 1 << 30);
   void engine.start();
   // After start(): the stop then finds the launch in flight and cancels it like any stop would.
-  if (early) onStopSignal(early);
+  if (signals.early) signals.stop?.(signals.early);
   const code = await ended;
   clearInterval(keepAlive);
   return code;
