@@ -2,14 +2,13 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultSettings } from '../common/settings';
 import { prepareConfig } from '../main/engine/config';
 import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import { CDESK, cdesk as runCdesk, ensureBuilt, startServe } from '../test/helpers/serve';
 import { median, type Row } from './row';
+import { CONTAINERD, settingsIn } from './temp';
 
-const CONTAINERD = '/usr/bin/containerd';
 const CTR = '/usr/bin/ctr';
 
 /** Wall time of one process from spawn to exit; a non-zero exit is an error (we would time a failure). */
@@ -154,11 +153,8 @@ process.on('SIGTERM', () => { c.kill('SIGTERM'); c.once('exit', () => process.ex
 export async function launchAlone(viaNode?: NodeJS.ProcessEnv): Promise<number> {
   const dir = mkdtempSync('/tmp/cda-');
   try {
-    const s = defaultSettings();
-    s.rootDir = join(dir, 'r');
-    s.stateDir = join(dir, 's');
-    s.containerdPath = CONTAINERD;
-    const layout = resolveLayout({ rootDir: s.rootDir, stateDir: s.stateDir });
+    const s = settingsIn(dir);
+    const layout = resolveLayout(s);
     const { path } = await prepareConfig(layout, s);
     const t0 = performance.now();
     const child = viaNode

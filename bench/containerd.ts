@@ -1,12 +1,10 @@
 // Benchmarks of the containerd API client: event latency to a CLI-style client, ps with many containers, boot time with CRI on/off.
 import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { ContainerdEvent } from '../common/containerd';
-import { defaultSettings, type Settings } from '../common/settings';
 import { connectControl } from '../main/control-socket/control-client';
 import { startControlServer } from '../main/control-socket/control-server';
 import { createService } from '../main/service/service';
@@ -16,9 +14,9 @@ import { loadApi } from '../main/shared/proto';
 import { Supervisor } from '../main/engine/supervisor';
 import { buildBusyboxImage, importImage, removeAllContainers } from '../test/helpers/oci-image';
 import type { Row } from './row';
+import { settingsIn, withDir } from './temp';
 
 const run = promisify(execFile);
-const CONTAINERD = '/usr/bin/containerd';
 const CLI = new URL('../dist/cli.js', import.meta.url);
 
 function pct(xs: number[], p: number): number {
@@ -28,24 +26,6 @@ function pct(xs: number[], p: number): number {
 const median = (xs: number[]) => pct(xs, 50);
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '');
-
-function settingsIn(dir: string, patch: (s: Settings) => void = () => {}): Settings {
-  const s = defaultSettings();
-  s.rootDir = join(dir, 'root');
-  s.stateDir = join(dir, 'state');
-  s.containerdPath = CONTAINERD;
-  patch(s);
-  return s;
-}
-
-async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'cdb-'));
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Cold start → running, fresh dirs, CRI on or off. */
 export async function benchBootCri(cri: 'on' | 'off', n: number): Promise<number[]> {

@@ -1,7 +1,5 @@
 // Engine benchmarks against real containerd: cold start, crash and hang recovery, idle CPU.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { defaultSettings, type Settings } from '../common/settings';
@@ -11,17 +9,7 @@ import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import { Supervisor } from '../main/engine/supervisor';
 import { type Row, median } from './row';
-
-const CONTAINERD = '/usr/bin/containerd';
-
-function settingsIn(dir: string, patch: (s: Settings) => void = () => {}): Settings {
-  const s = defaultSettings();
-  s.rootDir = join(dir, 'root');
-  s.stateDir = join(dir, 'state');
-  s.containerdPath = CONTAINERD;
-  patch(s);
-  return s;
-}
+import { CONTAINERD, settingsIn, withDir } from './temp';
 
 function nextRunning(engine: Supervisor, timeoutMs = 30_000): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -37,15 +25,6 @@ function nextRunning(engine: Supervisor, timeoutMs = 30_000): Promise<number> {
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'cdb-'));
-  try {
-    return await fn(dir);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** Cold start → first healthy, fresh state dir each time. */
 export async function benchColdStart(n: number): Promise<number[]> {

@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
-import { defaultSettings } from '../common/settings';
 import { prepareConfig } from '../main/engine/config';
 import { HealthClient, waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import type { Row } from './row';
+import { CONTAINERD, settingsIn } from './temp';
 
 const PROBE = join(import.meta.dirname, 'health-probe.ts');
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -25,11 +25,8 @@ const median = (xs: number[]) => quantile(xs, 0.5);
 /** A fresh containerd config in a short temp dir; returns its socket and config paths. */
 async function freshDaemonDir(): Promise<{ dir: string; socket: string; config: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'cdh-'));
-  const layout = resolveLayout({ rootDir: join(dir, 'r'), stateDir: join(dir, 's') });
-  const s = defaultSettings();
-  s.rootDir = join(dir, 'r');
-  s.stateDir = join(dir, 's');
-  s.containerdPath = '/usr/bin/containerd';
+  const s = settingsIn(dir);
+  const layout = resolveLayout(s);
   const { path } = await prepareConfig(layout, s);
   return { dir, socket: layout.socket, config: path };
 }
@@ -59,7 +56,7 @@ export async function timeFreshProbe(
 /** Warm Check round trips on one channel: the definitions' client vs grpc-js with raw bytes. */
 async function benchLiveness(n: number): Promise<{ ours: number[]; raw: number[] }> {
   const d = await freshDaemonDir();
-  const child = spawn('/usr/bin/containerd', ['--config', d.config], { stdio: 'ignore' });
+  const child = spawn(CONTAINERD, ['--config', d.config], { stdio: 'ignore' });
   const exited = new Promise((r) => child.once('exit', r));
   const ours = new HealthClient(d.socket);
   const g = createRequire(import.meta.url)('@grpc/grpc-js') as typeof grpc;

@@ -17,7 +17,7 @@ import {
   type RequestId,
   type RpcResponse,
 } from '../../common/rpc';
-import { AppError, toContractError } from '../shared/app-error';
+import { AppError, answerOnce } from '../shared/app-error';
 import { ensureControlDir } from './control-paths';
 import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
 import type { Service } from '../service/service';
@@ -211,14 +211,10 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         unsubscribe();
         return reply(id, cmd, { ok: true, value: { subscribed: false } });
       }
-      // handle() never rejects; the catch is for a bug there, so the caller still gets its one answer.
-      service
-        .handle(cmd, payload)
-        .catch((err: unknown) => {
-          logError('control request failed', err);
-          return { ok: false as const, error: toContractError(err) };
-        })
-        .then((result) => reply(id, cmd, result));
+      void answerOnce(
+        () => service.handle(cmd, payload),
+        (err) => logError('control request failed', err),
+      ).then((result) => reply(id, cmd, result));
     };
     const onOverflow = () => {
       reply(null, '(request)', {

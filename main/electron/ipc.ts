@@ -12,7 +12,7 @@ import {
   ipcChannel,
   MAX_EVENT_BYTES,
 } from '../../common/rpc';
-import { toContractError } from '../shared/app-error';
+import { answerOnce } from '../shared/app-error';
 import { urlIsAllowed, type AllowedOrigin } from './origins';
 
 /** What the wrapper needs from the app host's service. */
@@ -68,12 +68,7 @@ export async function handleInvoke(
 ): Promise<Result<unknown>> {
   const sender = senderInfoOf(event);
   if (!opts.isTrustedSender(sender)) return forbidden(sender);
-  try {
-    return await service.handle(name, payload);
-  } catch (err) {
-    // handle() answers errors as data; a throw is a bug, still answered once.
-    return { ok: false, error: toContractError(err) };
-  }
+  return answerOnce(() => service.handle(name, payload));
 }
 
 /** The reply as it crosses IPC: the envelope's text, bounded like every other reply. */

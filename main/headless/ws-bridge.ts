@@ -11,7 +11,7 @@ import {
   type RequestId,
 } from '../../common/rpc';
 import type { Result } from '../../common/contract';
-import { toContractError } from '../shared/app-error';
+import { answerOnce } from '../shared/app-error';
 import type { Service } from '../service/service';
 
 export interface WsBridgeOptions {
@@ -92,14 +92,10 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       const parsed = parseRequest(data.toString());
       if (!parsed.ok) return refuse(parsed.reply.id, parsed.reply.result);
       const { id, cmd, payload } = parsed.req;
-      // handle() never rejects; the catch is for a bug there, so the page still gets its one answer.
-      service
-        .handle(cmd, payload)
-        .catch((err: unknown) => {
-          logError('websocket request failed', err);
-          return { ok: false as const, error: toContractError(err) };
-        })
-        .then((result) => reply(id, cmd, result));
+      void answerOnce(
+        () => service.handle(cmd, payload),
+        (err) => logError('websocket request failed', err),
+      ).then((result) => reply(id, cmd, result));
     });
     ws.on('error', () => undefined);
     ws.on('close', () => sockets.delete(ws));

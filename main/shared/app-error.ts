@@ -1,5 +1,5 @@
 // Errors that carry a code from the closed list and a next step, and the one conversion of any error to contract data.
-import type { ContractError, ErrorCode } from '../../common/contract';
+import type { ContractError, ErrorCode, Result } from '../../common/contract';
 import type { FieldError } from '../../common/settings';
 
 /** An error with a machine code and a next step for the user (EngineError and InsideError extend it). */
@@ -34,4 +34,20 @@ export function toContractError(err: unknown): ContractError {
     message: `internal error: ${message}`,
     hint: 'This is a bug in Containerd Desktop; check the app log for details and report it.',
   };
+}
+
+/**
+ * A handler's one answer even when it throws or rejects (a bug there: handlers answer errors as
+ * data): every transport (IPC, control socket, WebSocket) answers each request exactly once.
+ */
+export async function answerOnce<T>(
+  run: () => Promise<Result<T>>,
+  onBug?: (err: unknown) => void,
+): Promise<Result<T>> {
+  try {
+    return await run();
+  } catch (err) {
+    onBug?.(err);
+    return { ok: false, error: toContractError(err) };
+  }
 }

@@ -1,0 +1,27 @@
+// Fresh folders and settings for bench runs against real containerd.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultSettings, type Settings } from '../common/settings';
+
+export const CONTAINERD = '/usr/bin/containerd';
+
+/** Default settings rooted in `dir` (root/, state/), with the system containerd. */
+export function settingsIn(dir: string, patch: (s: Settings) => void = () => {}): Settings {
+  const s = defaultSettings();
+  s.rootDir = join(dir, 'root');
+  s.stateDir = join(dir, 'state');
+  s.containerdPath = CONTAINERD;
+  patch(s);
+  return s;
+}
+
+/** Run `fn` in a fresh temp folder, removed afterwards. */
+export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'cdb-'));
+  try {
+    return await fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
