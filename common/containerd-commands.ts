@@ -1,15 +1,16 @@
 // Commands and events about what runs inside containerd: schemas and result types, spread into the contract.
 import { z } from 'zod';
-import type {
-  ContainerInfo,
-  ContainerdEvent,
-  ImageInfo,
-  InsideStatus,
-  NamespaceInfo,
-  PluginInfo,
-  Problem,
-  SnapshotterUsage,
-  ContainerdVersion,
+import {
+  TASK_SIGNALS,
+  type ContainerInfo,
+  type ContainerdEvent,
+  type ImageInfo,
+  type InsideStatus,
+  type NamespaceInfo,
+  type PluginInfo,
+  type Problem,
+  type SnapshotterUsage,
+  type ContainerdVersion,
 } from './containerd';
 
 /** containerd's namespace rule: a DNS-label-like name. */
@@ -29,15 +30,7 @@ const containerId = z
     message: 'must be a container id (letters, digits, . _ -)',
   });
 const imageName = z.string().min(1).max(4096);
-const signalName = z.enum([
-  'SIGTERM',
-  'SIGKILL',
-  'SIGINT',
-  'SIGHUP',
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGQUIT',
-]);
+const signalName = z.enum(TASK_SIGNALS);
 
 /** Request payload schemas for the inside-containerd commands. */
 export const insideCommandSchemas = {

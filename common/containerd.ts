@@ -5,6 +5,18 @@
 export type TaskStatus =
   'created' | 'running' | 'stopped' | 'paused' | 'pausing' | 'unknown' | 'not-responding';
 
+/** The signals a task may be sent (`cdesk stop-task --signal`, the tasks:kill payload). */
+export const TASK_SIGNALS = [
+  'SIGTERM',
+  'SIGKILL',
+  'SIGINT',
+  'SIGHUP',
+  'SIGUSR1',
+  'SIGUSR2',
+  'SIGQUIT',
+] as const;
+export type TaskSignal = (typeof TASK_SIGNALS)[number];
+
 /**
  * Whether a task counts as live (`cdesk ps` without -a, the status's running count, the confirm
  * before stopping containerd): it has a process, even paused, unanswering or of unknown status.

@@ -1,24 +1,15 @@
 // `cdesk stop-task ID`: stop a container's task (SIGTERM, grace, SIGKILL), or send one signal with --signal.
+import { TASK_SIGNALS, type TaskSignal } from '../../common/containerd';
 import { intFlag, UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, onePositional } from './inside-format';
-
-const SIGNALS = [
-  'SIGTERM',
-  'SIGKILL',
-  'SIGINT',
-  'SIGHUP',
-  'SIGUSR1',
-  'SIGUSR2',
-  'SIGQUIT',
-] as const;
 
 const USAGE = `usage: cdesk stop-task ID [-n NS] [--grace S] [--signal SIG] [--json]
 
 Stop the task of container ID: SIGTERM, up to --grace seconds for it to exit, then SIGKILL.
 Prints the exit status. With --signal, send that one signal and return at once.
 ${NAMESPACE_HELP}  --grace S           seconds to wait after SIGTERM (default: the stopGraceMs setting)
-  --signal SIG        only send SIG (${SIGNALS.join(', ')})
+  --signal SIG        only send SIG (${TASK_SIGNALS.join(', ')})
 `;
 
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
@@ -32,12 +23,14 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   const id = onePositional(p, 'container ID (cdesk ps lists them)');
   const namespace = namespaceFlag(p.flags);
   const grace = intFlag(p.flags, 'grace', 0, 120);
-  let signal: (typeof SIGNALS)[number] | undefined;
+  let signal: TaskSignal | undefined;
   if (typeof p.flags.signal === 'string') {
     const s = p.flags.signal.toUpperCase();
-    const name = (s.startsWith('SIG') ? s : `SIG${s}`) as (typeof SIGNALS)[number];
-    if (!SIGNALS.includes(name))
-      throw new UsageError(`--signal must be one of ${SIGNALS.join(', ')} (got ${p.flags.signal})`);
+    const name = (s.startsWith('SIG') ? s : `SIG${s}`) as TaskSignal;
+    if (!TASK_SIGNALS.includes(name))
+      throw new UsageError(
+        `--signal must be one of ${TASK_SIGNALS.join(', ')} (got ${p.flags.signal})`,
+      );
     if (grace !== undefined) throw new UsageError('--grace applies to a stop, not to --signal');
     signal = name;
   }

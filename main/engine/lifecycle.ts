@@ -100,6 +100,20 @@ export interface Step {
   effects: Effect[];
 }
 
+/** What a run knows about its daemon, as at a launch: nothing yet. */
+const NO_DAEMON = {
+  pid: null,
+  adopted: false,
+  startedAt: null,
+  healthyAt: null,
+  lastOkAt: null,
+  failures: 0,
+  firstFailAt: null,
+  kill: null,
+  startAfterStop: null,
+  pendingCause: null,
+} as const satisfies Partial<LifeState>;
+
 export function initialLife(): LifeState {
   return {
     phase: 'stopped',
@@ -109,17 +123,8 @@ export function initialLife(): LifeState {
     retryInMs: null,
     wanted: false,
     run: 0,
-    pid: null,
-    adopted: false,
-    startedAt: null,
-    healthyAt: null,
-    lastOkAt: null,
-    failures: 0,
-    firstFailAt: null,
-    kill: null,
+    ...NO_DAEMON,
     memory: freshMemory(),
-    startAfterStop: null,
-    pendingCause: null,
     exitWhat: null,
     stopReason: '',
   };
@@ -140,20 +145,7 @@ function to(
 /** A fresh launch: a new run id, nothing known about the daemon yet. */
 function launch(s: LifeState, reason: string, code: string, effects: Effect[] = []): Step {
   const run = s.run + 1;
-  const state = to(s, 'starting', reason, code, {
-    wanted: true,
-    run,
-    pid: null,
-    adopted: false,
-    startedAt: null,
-    healthyAt: null,
-    lastOkAt: null,
-    failures: 0,
-    firstFailAt: null,
-    kill: null,
-    startAfterStop: null,
-    pendingCause: null,
-  });
+  const state = to(s, 'starting', reason, code, { wanted: true, run, ...NO_DAEMON });
   return { state, effects: [...effects, { kind: 'launch', run, adopt: code !== 'respawn' }] };
 }
 
