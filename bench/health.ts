@@ -1,4 +1,4 @@
-// Health probe benchmarks: spawn → SERVING in a fresh Node (definitions loaded while containerd
+// Health probe benchmarks: spawn → SERVING in a fresh Node (our HTTP/2 client loaded while containerd
 // boots) against grpc-js alone and against containerd's own boot; warm liveness check latency.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -53,7 +53,7 @@ export async function timeFreshProbe(
   }
 }
 
-/** Warm Check round trips on one channel: the definitions' client vs grpc-js with raw bytes. */
+/** Warm Check round trips on one channel: our HTTP/2 client vs grpc-js with raw bytes. */
 async function benchLiveness(n: number): Promise<{ ours: number[]; raw: number[] }> {
   const d = await freshDaemonDir();
   const child = spawn(CONTAINERD, ['--config', d.config], { stdio: 'ignore' });
@@ -111,7 +111,7 @@ export async function benchHealthRows(n = 7): Promise<Row[]> {
   const live = await benchLiveness(200);
   return [
     {
-      metric: `health: containerd spawn → SERVING in a fresh Node (median of ${n}; grpc-js + health.proto loaded while it boots)`,
+      metric: `health: containerd spawn → SERVING in a fresh Node (median of ${n}; our HTTP/2 health client, node:http2 loaded while it boots)`,
       ours: ms(median(probe)),
       reference: `grpc-js alone, raw Check ${ms(median(raw))}; socket accepts ${ms(median(floor))}`,
       ratio: `${(median(probe) / median(raw)).toFixed(2)}× raw, ${(median(probe) / median(floor)).toFixed(2)}× containerd's boot`,

@@ -1,99 +1,100 @@
-// gRPC health and version probes for containerd over its unix socket, on the loaded .proto definitions.
+// gRPC health and version probes for containerd over its unix socket (grpc.health.v1.Health/Check
+// and containerd's Version), on a minimal HTTP/2 client (shared/grpc-unary.ts), not grpc-js.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { socketAnswers } from '../shared/socket-probe';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type * as grpc from '@grpc/grpc-js';
 import type { HealthResult } from '../../common/states';
-import { GRPC_MAX_MESSAGE } from '../shared/limits';
-import { loadHealthApi } from '../shared/proto';
+import {
+  GRPC_CODE,
+  GrpcCallError,
+  loadHttp2,
+  readFields,
+  UnaryChannel,
+} from '../shared/grpc-unary';
 
-// grpc-js and the definitions (health.proto, version.proto) take longer to load than Node takes
-// to boot: nothing is imported until first use, and waitForServing starts loading them while
-// containerd boots, so `cdesk run` spawns first and `cdesk status` never loads them (issue 8).
+// node:http2 is imported on first use, and waitForServing starts loading it while containerd boots,
+// so `cdesk run` spawns first and `cdesk status` never loads it (issue 8).
 
-/** gRPC status codes used here (fixed by the gRPC spec; known before grpc-js is loaded). */
-const CODE = { CANCELLED: 1, DEADLINE_EXCEEDED: 4, UNIMPLEMENTED: 12, UNAVAILABLE: 14 } as const;
+/** The two calls, by gRPC path. Both requests are empty messages: Check's `service` "" (the whole server) and Empty. */
+export const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
+export const VERSION_PATH = '/containerd.services.version.v1.Version/Version';
+const EMPTY = new Uint8Array(0);
 
-/**
- * Channel options for a probe client. grpc-js defaults to a 1 s initial / 120 s max reconnect
- * backoff, and to a process-wide subchannel pool shared by every client with the same target and
- * options — so a brand-new client inherits a sibling's backoff (measured: a fresh client kept
- * failing UNAVAILABLE for ~0.4 s after the daemon was up). A local pool keeps each client's
- * connection state its own; small backoffs let a liveness client reconnect promptly.
- */
-const CHANNEL_OPTIONS: grpc.ChannelOptions = {
-  'grpc.initial_reconnect_backoff_ms': 20,
-  'grpc.max_reconnect_backoff_ms': 500,
-  'grpc.enable_retries': 0,
-  'grpc.use_local_subchannel_pool': 1,
-  'grpc.enable_channelz': 0,
-  // Health answers are a few bytes; containerd's own limit is 16 MiB.
-  'grpc.max_receive_message_length': GRPC_MAX_MESSAGE,
-};
+/** Replies are a few bytes; anything near this is not a health answer. */
+const MAX_REPLY_BYTES = 64 * 1024;
 
 /** Deadline of one startup Check; a healthy containerd answers in milliseconds. */
 const ATTEMPT_TIMEOUT_MS = 2000;
 
-/** HealthCheckResponse.ServingStatus names (enums: String); Watch-only SERVICE_UNKNOWN included. */
-const SERVING_STATUS: ReadonlySet<string> = new Set([
+/** HealthCheckResponse.ServingStatus by number (Watch-only SERVICE_UNKNOWN included). */
+const SERVING_STATUS: readonly HealthResult[] = [
   'UNKNOWN',
   'SERVING',
   'NOT_SERVING',
   'SERVICE_UNKNOWN',
-]);
+];
 
 /**
- * The probe result for a decoded HealthCheckResponse.status: a known name, or UNKNOWN with a
- * detail for a number the definitions do not name (protobufjs keeps unknown enum values as numbers).
+ * HealthCheckResponse { ServingStatus status = 1; } decoded: the status number (0, UNKNOWN, when
+ * absent, as protobuf defaults). Throws on a malformed message.
  */
-export function healthResultOf(status: unknown): { result: HealthResult; detail?: string } {
-  if (typeof status === 'string' && SERVING_STATUS.has(status))
-    return { result: status as HealthResult };
-  return { result: 'UNKNOWN', detail: `unexpected health status ${String(status)}` };
+export function decodeHealthResponse(buf: Buffer): { status: number } {
+  const status = readFields(buf).get(1) ?? 0;
+  if (typeof status !== 'number') throw new Error('health reply: status is not a number');
+  return { status };
 }
 
-/** Starts loading grpc-js and the health definitions; a failure surfaces from the next call. */
-function preloadHealthApi(): void {
-  loadHealthApi().catch(() => undefined);
+/** containerd's VersionResponse { string version = 1; string revision = 2; } decoded. */
+export function decodeVersionResponse(buf: Buffer): { version: string; revision: string } {
+  const fields = readFields(buf);
+  const text = (n: number) => {
+    const v = fields.get(n);
+    if (v === undefined) return '';
+    if (typeof v === 'number') throw new Error(`version reply: field ${n} is not a string`);
+    return v.toString('utf8');
+  };
+  return { version: text(1), revision: text(2) };
+}
+
+/**
+ * The probe result for a HealthCheckResponse status: its name, or UNKNOWN with a detail for a
+ * number the protocol does not name.
+ */
+export function healthResultOf(status: number): { result: HealthResult; detail?: string } {
+  const name = SERVING_STATUS[status];
+  if (name) return { result: name };
+  return { result: 'UNKNOWN', detail: `unexpected health status ${status}` };
+}
+
+/** Starts loading node:http2; a failure surfaces from the next call. */
+function preloadTransport(): void {
+  loadHttp2().catch(() => undefined);
 }
 
 // --- client -----------------------------------------------------------------------------------
 
 /** Maps a failed call's gRPC status to a probe result. */
-function resultForStatus(code: number | undefined): HealthResult {
+function resultForStatus(code: number): HealthResult {
   switch (code) {
-    case CODE.UNIMPLEMENTED:
+    case GRPC_CODE.UNIMPLEMENTED:
       return 'UNIMPLEMENTED';
-    case CODE.DEADLINE_EXCEEDED:
+    case GRPC_CODE.DEADLINE_EXCEEDED:
       return 'TIMEOUT';
-    case CODE.UNAVAILABLE:
+    case GRPC_CODE.UNAVAILABLE:
       return 'UNAVAILABLE';
     default:
       return 'ERROR';
   }
 }
 
-const cancelled = (what: string): Error =>
-  Object.assign(new Error(what), { code: CODE.CANCELLED, details: what });
-
-type UnaryMethod = (
-  req: object,
-  md: grpc.Metadata,
-  opts: grpc.CallOptions,
-  cb: (err: grpc.ServiceError | null, res?: Record<string, unknown>) => void,
-) => grpc.ClientUnaryCall;
-
-/** One gRPC channel to containerd's socket for health and version calls. */
+/** One connection to containerd's socket for health and version calls. */
 export class HealthClient {
-  /** Made on the first call, once the definitions are loaded; Version shares Health's channel. */
-  private clients: { health: grpc.Client; version: grpc.Client } | null = null;
-  private closed = false;
-  /** Bumped by cancelPending so a call still waiting for the definitions is cancelled too. */
-  private epoch = 0;
-  private readonly pending = new Set<grpc.ClientUnaryCall>();
+  private readonly channel: UnaryChannel;
 
-  constructor(private readonly socketPath: string) {}
+  constructor(socketPath: string) {
+    this.channel = new UnaryChannel(socketPath, MAX_REPLY_BYTES);
+  }
 
   /** One health probe; never throws — every failure is a result with a detail. */
   async check(
@@ -101,90 +102,31 @@ export class HealthClient {
   ): Promise<{ result: HealthResult; latencyMs: number; detail?: string }> {
     const started = performance.now();
     try {
-      // {} is service "" (the whole server); protobufjs would encode an explicit "" as 2 bytes.
-      const res = await this.unary('health', 'Check', {}, started + timeoutMs);
+      const reply = await this.channel.call(HEALTH_CHECK_PATH, EMPTY, started + timeoutMs);
       const latencyMs = performance.now() - started;
-      return { ...healthResultOf(res.status), latencyMs };
+      return { ...healthResultOf(decodeHealthResponse(reply).status), latencyMs };
     } catch (err) {
       const latencyMs = performance.now() - started;
-      const e = err as Partial<grpc.ServiceError>;
-      return {
-        result: resultForStatus(e.code),
-        latencyMs,
-        detail: e.details || e.message || String(err),
-      };
+      if (err instanceof GrpcCallError)
+        return { result: resultForStatus(err.code), latencyMs, detail: err.details };
+      return { result: 'ERROR', latencyMs, detail: (err as Error).message ?? String(err) };
     }
   }
 
-  /** containerd's version and git revision; rejects with the gRPC error on failure. */
+  /** containerd's version and git revision; rejects (GrpcCallError or a decoding Error) on failure. */
   async version(timeoutMs: number): Promise<{ version: string; revision: string }> {
-    const res = await this.unary('version', 'Version', {}, performance.now() + timeoutMs);
-    return { version: String(res.version ?? ''), revision: String(res.revision ?? '') };
+    const reply = await this.channel.call(VERSION_PATH, EMPTY, performance.now() + timeoutMs);
+    return decodeVersionResponse(reply);
   }
 
-  /** Closes the channel and cancels calls still in flight. */
+  /** Closes the connection and cancels calls still in flight. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.cancelPending();
-    this.pending.clear();
-    this.clients?.health.close();
-    this.clients = null;
+    this.channel.close();
   }
 
-  /** Cancels in-flight calls (they settle as CANCELLED) without closing the channel. */
+  /** Cancels in-flight calls (they settle as CANCELLED) without closing the connection. */
   cancelPending(): void {
-    this.epoch++;
-    for (const call of this.pending) call.cancel();
-  }
-
-  /** One call with a deadline at `deadlineAt` (monotonic ms), counted from before any loading. */
-  private async unary(
-    service: 'health' | 'version',
-    method: 'Check' | 'Version',
-    request: object,
-    deadlineAt: number,
-  ): Promise<Record<string, unknown>> {
-    const epoch = this.epoch;
-    if (this.closed) throw cancelled('health client closed');
-    const api = await loadHealthApi();
-    if (this.closed) throw cancelled('health client closed');
-    if (epoch !== this.epoch) throw cancelled('health call cancelled');
-    if (!this.clients) {
-      const health = new api.Health(
-        `unix://${this.socketPath}`,
-        api.grpc.credentials.createInsecure(),
-        CHANNEL_OPTIONS,
-      );
-      // Same channel for Version: one connection per client, as before.
-      const version = new api.Version(
-        `unix://${this.socketPath}`,
-        api.grpc.credentials.createInsecure(),
-        {
-          channelOverride: health.getChannel(),
-        },
-      );
-      this.clients = { health, version };
-    }
-    const client = this.clients[service] as unknown as Record<string, UnaryMethod>;
-    const call = client[method] as UnaryMethod;
-    const deadline = new Date(Date.now() + Math.max(1, deadlineAt - performance.now()));
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      let handle: grpc.ClientUnaryCall | undefined;
-      try {
-        // No waitForReady: a daemon that is not listening must fail the call at once.
-        handle = call.call(client, request, new api.grpc.Metadata(), { deadline }, (err, res) => {
-          settled = true;
-          if (handle) this.pending.delete(handle);
-          if (err) reject(err);
-          else resolve(res ?? {});
-        });
-        if (!settled) this.pending.add(handle);
-      } catch (err) {
-        reject(err);
-      }
-    });
+    this.channel.cancelAll();
   }
 }
 
@@ -257,9 +199,9 @@ export async function waitForServing(
   const watcher = watchQuietly(dirname(socketPath), (file) => {
     if (file === null || file === name) poke();
   });
-  // Load grpc-js and the definitions while the daemon boots rather than once its socket
-  // accepts; a failure to load surfaces from the first Check instead.
-  setImmediate(preloadHealthApi);
+  // Load node:http2 while the daemon boots rather than once its socket accepts; a failure to
+  // load surfaces from the first Check instead.
+  setImmediate(preloadTransport);
   // The attempt in flight, so an abort or a dead daemon can cancel its call.
   let current: { client: HealthClient; cancelled: boolean } | null = null;
   const cancelCurrent = (): void => {

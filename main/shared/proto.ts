@@ -1,9 +1,8 @@
-// Loads the gRPC definitions once, lazily: containerd's API (a subset of its 1.6 .proto files) and grpc.health.v1.
+// Loads the gRPC definitions once, lazily: containerd's API (a subset of its 1.6 .proto files).
+// The engine's health and version probes do not use them (engine/health.ts speaks those two calls itself).
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type * as grpc from '@grpc/grpc-js';
-import type * as protobuf from 'protobufjs';
 
 /** Every file we load; imports between them resolve against the protos folder. */
 export const PROTO_FILES = [
@@ -119,70 +118,4 @@ export function loadApi(): Promise<LoadedApi> {
   })();
   loading.catch(() => (loading = null));
   return loading;
-}
-
-/** The two services the engine's health probes call (grpc.health.v1 and containerd's Version). */
-export interface HealthApi {
-  grpc: typeof grpc;
-  Health: grpc.ServiceClientConstructor;
-  Version: grpc.ServiceClientConstructor;
-  /** Milliseconds spent importing the libraries and parsing the protos (bench). */
-  loadMs: number;
-}
-
-let loadingHealth: Promise<HealthApi> | null = null;
-
-/**
- * health.proto + version.proto, parsed by protobufjs itself rather than proto-loader: the startup
- * probe needs them while containerd boots, and proto-loader's descriptor machinery (~65 ms CPU of
- * its ~110) is only reflection the probe never uses. protobufjs is our own dependency, the one copy
- * proto-loader uses too (same version, pinned in package.json). Decoding matches loadApi's options
- * (keepCase, enums as names, defaults filled in).
- */
-export function loadHealthApi(): Promise<HealthApi> {
-  loadingHealth ??= (async () => {
-    const t0 = performance.now();
-    const [grpcMod, pb] = await Promise.all([
-      import('@grpc/grpc-js').then(cjsExports),
-      import('protobufjs').then(cjsExports),
-    ]);
-    const dir = protosDir();
-    const root = new pb.Root();
-    root.resolvePath = (_origin, target) => join(dir, target);
-    root.loadSync(['grpc/health/v1/health.proto', 'containerd/services/version.proto'], {
-      keepCase: true,
-    });
-    const service = (name: string, id: string) => {
-      const svc = root.lookupService(name);
-      const methods: Record<string, grpc.MethodDefinition<object, object>> = {};
-      for (const m of svc.methodsArray) {
-        m.resolve();
-        const reqType = m.resolvedRequestType as protobuf.Type;
-        const resType = m.resolvedResponseType as protobuf.Type;
-        const encode = (t: protobuf.Type) => (o: object) =>
-          Buffer.from(t.encode(t.fromObject(o)).finish());
-        const decode = (t: protobuf.Type) => (b: Buffer) =>
-          t.toObject(t.decode(b), { enums: String, defaults: true });
-        methods[m.name] = {
-          path: `/${name}/${m.name}`,
-          requestStream: false,
-          responseStream: false,
-          requestSerialize: encode(reqType),
-          requestDeserialize: decode(reqType),
-          responseSerialize: encode(resType),
-          responseDeserialize: decode(resType),
-          originalName: m.name,
-        };
-      }
-      return grpcMod.makeGenericClientConstructor(methods, id);
-    };
-    return {
-      grpc: grpcMod,
-      Health: service('grpc.health.v1.Health', 'Health'),
-      Version: service('containerd.services.version.v1.Version', 'Version'),
-      loadMs: performance.now() - t0,
-    };
-  })();
-  loadingHealth.catch(() => (loadingHealth = null));
-  return loadingHealth;
 }

@@ -2,8 +2,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadHealthApi } from '../../../main/shared/proto';
-import { HealthClient, healthResultOf, waitForServing } from '../../../main/engine/health';
+import {
+  decodeHealthResponse,
+  decodeVersionResponse,
+  HEALTH_CHECK_PATH,
+  HealthClient,
+  healthResultOf,
+  VERSION_PATH,
+  waitForServing,
+} from '../../../main/engine/health';
 import { spawnFake, writeMinimalConfig } from '../../helpers/fake-daemon';
 
 let dir = '';
@@ -47,38 +54,34 @@ function client(): HealthClient {
   return c;
 }
 
-describe('health definitions', () => {
-  it('name the gRPC paths containerd serves', async () => {
-    const api = await loadHealthApi();
-    expect(api.Health.service.Check?.path).toBe('/grpc.health.v1.Health/Check');
-    expect(api.Version.service.Version?.path).toBe(
-      '/containerd.services.version.v1.Version/Version',
-    );
+describe('health and version messages', () => {
+  it('are the gRPC paths containerd serves', () => {
+    expect(HEALTH_CHECK_PATH).toBe('/grpc.health.v1.Health/Check');
+    expect(VERSION_PATH).toBe('/containerd.services.version.v1.Version/Version');
   });
 
-  it('encode and decode the wire format (field numbers as in grpc and containerd)', async () => {
-    const { Health, Version } = await loadHealthApi();
-    const check = Health.service.Check!;
-    // The client sends {} for service "" (the whole server): zero bytes, as grpc's own clients do.
-    expect(check.requestSerialize({}).length).toBe(0);
-    expect(check.requestSerialize({ service: 'x' })).toEqual(Buffer.from([0x0a, 1, 0x78]));
-    expect(check.responseDeserialize(Buffer.from([0x08, 1]))).toEqual({ status: 'SERVING' });
-    expect(check.responseDeserialize(Buffer.from([0x08, 2]))).toEqual({ status: 'NOT_SERVING' });
-    expect(check.responseDeserialize(Buffer.alloc(0))).toEqual({ status: 'UNKNOWN' });
+  it('decode the wire format (field numbers as in grpc and containerd)', () => {
+    expect(decodeHealthResponse(Buffer.from([0x08, 1]))).toEqual({ status: 1 });
+    expect(decodeHealthResponse(Buffer.from([0x08, 2]))).toEqual({ status: 2 });
+    // Absent field: protobuf's default, 0 (UNKNOWN).
+    expect(decodeHealthResponse(Buffer.alloc(0))).toEqual({ status: 0 });
     // field 5 varint 7, field 1 = SERVING, field 6 string "hi": unknown fields are skipped.
     const withUnknown = Buffer.from([0x28, 7, 0x08, 1, 0x32, 2, 0x68, 0x69]);
-    expect(check.responseDeserialize(withUnknown)).toEqual({ status: 'SERVING' });
+    expect(decodeHealthResponse(withUnknown)).toEqual({ status: 1 });
     const version = Buffer.from([0x0a, 3, 0x31, 0x2e, 0x36, 0x12, 2, 0x61, 0x62]);
-    expect(Version.service.Version!.responseDeserialize(version)).toEqual({
-      version: '1.6',
-      revision: 'ab',
-    });
+    expect(decodeVersionResponse(version)).toEqual({ version: '1.6', revision: 'ab' });
+    expect(decodeVersionResponse(Buffer.alloc(0))).toEqual({ version: '', revision: '' });
   });
 
-  it('maps statuses to results, naming an unknown one', async () => {
-    const check = (await loadHealthApi()).Health.service.Check!;
-    const status = (bytes: number[]) =>
-      (check.responseDeserialize(Buffer.from(bytes)) as { status: unknown }).status;
+  it('refuse malformed replies with a reason', () => {
+    // status sent as a string; version sent as a number; a length past the end.
+    expect(() => decodeHealthResponse(Buffer.from([0x0a, 1, 0x31]))).toThrow(/status/);
+    expect(() => decodeVersionResponse(Buffer.from([0x08, 1]))).toThrow(/field 1/);
+    expect(() => decodeVersionResponse(Buffer.from([0x0a, 9, 0x31]))).toThrow(/past the message/);
+  });
+
+  it('map statuses to results, naming an unknown one', () => {
+    const status = (bytes: number[]) => decodeHealthResponse(Buffer.from(bytes)).status;
     expect(healthResultOf(status([0x08, 1]))).toEqual({ result: 'SERVING' });
     expect(healthResultOf(status([0x08, 3]))).toEqual({ result: 'SERVICE_UNKNOWN' });
     expect(healthResultOf(status([0x08, 0xac, 0x02]))).toEqual({
