@@ -67,6 +67,15 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS files (bin/cdesk.cjs): Node's module globals, and require() is how they import.
+    files: ['bin/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', __filename: 'readonly' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // The shared contract: types and schemas only, runs everywhere.
     files: ['common/**/*.ts'],
     rules: {

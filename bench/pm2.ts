@@ -10,10 +10,10 @@ import type { StateEvent } from '../common/states';
 import { prepareConfig } from '../main/engine/config';
 import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
+import { CDESK } from '../test/helpers/serve';
 import { type Row, median } from './row';
 
 const ROOT = join(import.meta.dirname, '..');
-const CDESK = join(ROOT, 'bin', 'cdesk.js');
 const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
 const run = promisify(execFile);
 

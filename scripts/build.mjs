@@ -82,6 +82,22 @@ const cliBuild = build({
   metafile: true,
 });
 
+// `cdesk run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.js): a CommonJS
+// entry spares Node's ES module loader and its per-module round trips before containerd is spawned
+// (issue 8). The same sources; nothing in it comes from the packages kept external (cold-path test).
+// import.meta.url (config.ts's createRequire) becomes the bundle's own file URL.
+const runBuild = build({
+  ...common,
+  entryPoints: { 'cli-run': 'main/cli/run-entry.ts' },
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
+  external: nodeExternal,
+  define: { 'import.meta.url': '__cdeskModuleUrl' },
+  banner: { js: "const __cdeskModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  metafile: true,
+});
+
 const appBuilds = cliOnly
   ? []
   : [
@@ -106,9 +122,12 @@ const appBuilds = cliOnly
       }),
     ];
 
-const [cli] = await Promise.all([cliBuild, ...appBuilds]);
+const [cli, cliRun] = await Promise.all([cliBuild, runBuild, ...appBuilds]);
 
-if (cliOnly) writeFileSync(path.join(outdir, 'cli.meta.json'), JSON.stringify(cli.metafile));
+if (cliOnly) {
+  writeFileSync(path.join(outdir, 'cli.meta.json'), JSON.stringify(cli.metafile));
+  writeFileSync(path.join(outdir, 'cli-run.meta.json'), JSON.stringify(cliRun.metafile));
+}
 const written = new Set(Object.keys(cli.metafile.outputs).map((p) => path.basename(p)));
 for (const name of readdirSync(outdir)) {
   if (!/^cli-.+\.js(\.map)?$/.test(name) || written.has(name)) continue;

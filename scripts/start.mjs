@@ -41,6 +41,6 @@ if (bin) {
 } else {
   process.stdout.write(`Starting headless instead of the window: ${why()}.\n`);
   // Run the CLI in this process, so signals and the exit code need no forwarding.
-  process.argv = [process.argv[0], join(root, 'bin', 'cdesk.js'), 'serve', ...args];
-  await import('../bin/cdesk.js');
+  process.argv = [process.argv[0], join(root, 'bin', 'cdesk.cjs'), 'serve', ...args];
+  await import('../bin/cdesk.cjs');
 }

@@ -1,7 +1,7 @@
 // cdesk: dispatches a subcommand; each lives in its own module exporting `run(argv)`.
-import { UsageError } from './args';
+import { runCommand, type CommandModule } from './command';
 
-type Command = { summary: string; load: () => Promise<{ run(argv: string[]): Promise<number> }> };
+type Command = { summary: string; load: () => Promise<CommandModule> };
 
 const commands: Record<string, Command> = {
   run: {
@@ -71,17 +71,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`cdesk: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
-  try {
-    return await (await cmd.load()).run(rest);
-  } catch (err) {
-    if (err instanceof UsageError) {
-      process.stderr.write(
-        `cdesk ${name}: ${err.message}\nRun \`cdesk ${name} --help\` for usage.\n`,
-      );
-      return 2;
-    }
-    throw err;
-  }
+  return runCommand(name, cmd.load, rest);
 }
 
 process.exitCode = await main(process.argv.slice(2));

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
-export const CDESK = join(ROOT, 'bin', 'cdesk.js');
+export const CDESK = join(ROOT, 'bin', 'cdesk.cjs');
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -35,6 +35,7 @@ export function requireChromium(): boolean {
 export function ensureBuilt(): void {
   if (
     !existsSync(join(ROOT, 'dist', 'cli.js')) ||
+    !existsSync(join(ROOT, 'dist', 'cli-run.cjs')) ||
     !existsSync(join(ROOT, 'dist', 'renderer', 'index.html'))
   )
     execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
@@ -71,6 +72,10 @@ export interface StartServeOptions {
   prefix?: string;
   /** Written to the settings file before the server starts. */
   settings?: object;
+  /** What node runs instead of bin/cdesk.cjs, e.g. [--import, hook, DIR/cli.js] for another build. */
+  entry?: string[];
+  /** The server's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** `cdesk serve --port 0 --json --no-autostart` in a short temp dir; resolves once it printed its URL. */
@@ -83,7 +88,7 @@ export async function startServe(opts: StartServeOptions = {}): Promise<Serve> {
   const child = spawn(
     process.execPath,
     [
-      CDESK,
+      ...(opts.entry ?? [CDESK]),
       'serve',
       '--port',
       '0',
@@ -101,7 +106,7 @@ export async function startServe(opts: StartServeOptions = {}): Promise<Serve> {
       control,
       ...(opts.extra ?? []),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env },
   );
   const stdoutLines: string[] = [];
   let err = '';

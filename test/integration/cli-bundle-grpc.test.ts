@@ -1,11 +1,13 @@
 // The CLI bundles grpc-js, proto-loader and protobufjs (scripts/build.mjs): chunks only import()
 // reaches, a real `require` atop every chunk, and the definitions load from the built CLI.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+// `cdesk run` needs none of them: its probes speak HTTP/2 themselves.
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent } from '../../common/states';
 import { requireContainerd, tempDir, until } from '../helpers/engine';
+import { cdesk, startServe } from '../helpers/serve';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RECORDER = join(ROOT, 'test', 'unit', 'build', 'record-modules.mjs');
@@ -111,42 +113,41 @@ describe('CLI bundle with gRPC', () => {
     }
   });
 
-  it("loads containerd's API definitions (proto-loader reads the .proto files) from the bundle alone", async () => {
-    const proto = Object.keys(outputs).find((f) => 'main/shared/proto.ts' in outputs[f]!.inputs);
-    expect(proto).toBeDefined();
-    const script = `
-      import { createRequire } from 'node:module';
-      const m = await import(process.argv[1]);
-      const loadApi = Object.values(m).find((v) => typeof v === 'function' && /^loadApi\\d*$/.test(v.name));
-      if (!loadApi) throw new Error('the chunk exports no loadApi');
-      const api = await loadApi();
-      const cjs = Object.keys(createRequire(process.argv[1]).cache);
-      console.log(JSON.stringify({ services: Object.keys(api.services), metadata: typeof api.grpc.Metadata, cjs }));
-    `;
-    const out = await new Promise<string>((resolve, reject) =>
-      execFile(
-        process.execPath,
-        ['--input-type=module', '-e', script, join(ROOT, proto!)],
-        { timeout: 30_000 },
-        (err, stdout, stderr) =>
-          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
-      ),
-    );
-    const r = JSON.parse(out) as { services: string[]; metadata: string; cjs: string[] };
-    expect(r.services).toContain('Events');
-    expect(r.services).toContain('Tasks');
-    expect(r.metadata).toBe('function');
-    expect(r.cjs.filter((p) => p.includes('node_modules'))).toEqual([]);
-  });
+  it.skipIf(!have)(
+    "loads containerd's API definitions (proto-loader reads the .proto files) from the bundle alone",
+    async () => {
+      const record = join(dir, 'loaded-serve.txt');
+      const serve = await startServe({
+        prefix: '/tmp/cdg-',
+        entry: ['--import', RECORDER, join(dir, 'cli.js')],
+        env: { ...process.env, CDESK_RECORD_MODULES: record },
+      });
+      try {
+        const started = await cdesk(['start', '--wait', '--control', serve.control]);
+        expect(started.code, started.stderr).toBe(0);
+        // `plugins` is answered by the server through containerd's Introspection API.
+        const plugins = await cdesk(['plugins', '--json', '--control', serve.control]);
+        expect(plugins.code, plugins.stderr).toBe(0);
+        expect(plugins.stdout).toContain('io.containerd.grpc.v1');
+        expect(await serve.stop()).toBe(0);
+        const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+        const grpc = [...grpcChunks()].map((f) => f.split('/').pop()!);
+        expect(loaded.some((l) => grpc.some((g) => l.endsWith(`/${g}`)))).toBe(true);
+        expect(loaded.filter((l) => GRPC_SOURCE.test(l))).toEqual([]);
+      } finally {
+        serve.cleanup();
+      }
+    },
+  );
 
   it.skipIf(!have)(
-    '`cdesk run` probes containerd with gRPC and health.proto from the bundle, not node_modules',
+    '`cdesk run` (its CommonJS file) gets containerd running without loading gRPC at all',
     async () => {
       const t = tempDir();
       const record = join(t.dir, 'loaded.txt');
       const child = spawn(
         process.execPath,
-        ['--import', RECORDER, join(dir, 'cli.js'), 'run', '--json'].concat([
+        ['--import', RECORDER, join(dir, 'cli-run.cjs'), 'run', '--json'].concat([
           '--state',
           join(t.dir, 's'),
           '--root',
@@ -175,10 +176,15 @@ describe('CLI bundle with gRPC', () => {
         child.kill('SIGTERM');
         expect(await exit).toBe(0);
         const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
-        // The health probe's chunks (grpc-js, protobufjs) were loaded, none of their files.
+        // The health and version probes speak HTTP/2 themselves (shared/grpc-unary.ts): neither
+        // a gRPC chunk nor a gRPC package file; the one file, and TOML's writer from node_modules.
         const grpc = [...grpcChunks()].map((f) => f.split('/').pop()!);
-        expect(loaded.some((l) => grpc.some((g) => l.endsWith(`/${g}`)))).toBe(true);
+        expect(loaded.filter((l) => grpc.some((g) => l.endsWith(`/${g}`)))).toEqual([]);
         expect(loaded.filter((l) => GRPC_SOURCE.test(l))).toEqual([]);
+        expect(loaded.some((l) => l.endsWith('/cli-run.cjs'))).toBe(true);
+        expect(loaded.filter((l) => l.includes('/cli-') && !l.endsWith('/cli-run.cjs'))).toEqual(
+          [],
+        );
       } finally {
         // On a failure: SIGTERM stops containerd with the supervisor; SIGKILL if that hangs.
         if (child.exitCode === null && child.signalCode === null) {

@@ -5,15 +5,11 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineEvent, StateEvent } from '../../common/states';
 import { alive, pidsWithArg, requireContainerd, tempDir, until } from '../helpers/engine';
+import { CDESK, ensureBuilt } from '../helpers/serve';
 
-const ROOT = join(import.meta.dirname, '..', '..');
-const CDESK = join(ROOT, 'bin', 'cdesk.js');
 const have = requireContainerd();
 
-beforeAll(() => {
-  if (!existsSync(join(ROOT, 'dist', 'cli.js')))
-    execFileSync('node', ['scripts/build.mjs'], { cwd: ROOT });
-});
+beforeAll(() => ensureBuilt());
 
 interface Run {
   child: ChildProcess;

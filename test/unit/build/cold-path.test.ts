@@ -1,4 +1,6 @@
-// The CLI bundle's shape (issues 8 and 9): one chunk per command, `status` and `--help` load no npm package, `run` loads no gRPC before it spawns containerd.
+// The CLI bundles' shape (issues 8 and 9): one chunk per command, `status` and `--help` load no npm
+// package; `cdesk run` is one CommonJS file that loads no npm package, and the engine beyond the
+// head start only once containerd is spawned.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,8 +19,15 @@ interface Metafile {
   outputs: Record<string, Output>;
 }
 
+interface Input {
+  imports: { path: string; kind: string; external?: boolean }[];
+}
+
 let dir: string;
 let meta: Metafile;
+/** The `cdesk run` bundle's metafile (dist/cli-run.cjs, one file; its sources are its inputs). */
+let runMeta: { inputs: Record<string, Input>; outputs: Record<string, Output> };
+let runBundle: string;
 
 /** The output file built from `entry` (a source path relative to the repo). */
 function outputOf(entry: string): string {
@@ -51,7 +60,22 @@ beforeAll(() => {
   dir = mkdtempSync(join(ROOT, 'test-output', 'cold-path-'));
   execFileSync(process.execPath, ['scripts/build.mjs', '--cli-only', dir], { cwd: ROOT });
   meta = JSON.parse(readFileSync(join(dir, 'cli.meta.json'), 'utf8')) as Metafile;
+  runMeta = JSON.parse(readFileSync(join(dir, 'cli-run.meta.json'), 'utf8')) as typeof runMeta;
+  runBundle = readFileSync(join(dir, 'cli-run.cjs'), 'utf8');
 });
+
+/** Sources `from` imports with import statements, transitively: what initializes before it runs. */
+function runStaticSources(from: string): string[] {
+  const seen = new Set<string>();
+  const visit = (f: string) => {
+    if (seen.has(f) || !runMeta.inputs[f]) return;
+    seen.add(f);
+    for (const i of runMeta.inputs[f]!.imports)
+      if (i.kind === 'import-statement' && !i.external) visit(i.path);
+  };
+  visit(from);
+  return [...seen];
+}
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -85,40 +109,52 @@ describe('CLI bundle', () => {
     }
   });
 
-  it('lets `run` spawn containerd before gRPC, ws, the UI server or the rest of the engine load', () => {
-    const run = outputOf('main/cli/cmd-run.ts');
-    const c = staticClosure(run);
-    // The head start (lock, config, spawn) is all that loads first; the Supervisor comes after.
-    expect(c.sources).toContain('main/engine/head-start.ts');
-    expect(c.sources).toContain('main/engine/launch.ts');
-    for (const later of ['supervisor', 'lifecycle', 'log-tail', 'log-parse', 'status-book'])
-      expect(c.sources).not.toContain(`main/engine/${later}.ts`);
-    const dynamic = meta.outputs[run]!.imports.filter((i) => i.kind === 'dynamic-import');
-    const later = dynamic.flatMap((i) => staticClosure(i.path).sources);
-    expect(later).toContain('main/engine/supervisor.ts');
-    // No npm package outside the bundle at all: grpc-js and TOML are required where first used.
-    expect(c.packages).toEqual([]);
-    expect(c.sources.filter((s) => /node_modules\/(@grpc|ws)\//.test(s))).toEqual([]);
-    expect(c.sources.filter((s) => s.startsWith('main/headless/'))).toEqual([]);
+  it('builds `run` as one CommonJS file that requires only Node built-ins', () => {
+    const out = Object.entries(runMeta.outputs).filter(([f]) => f.endsWith('.cjs'));
+    expect(out.map(([, o]) => o.entryPoint)).toEqual(['main/cli/run-entry.ts']);
+    const [, bundle] = out[0]!;
+    for (const i of bundle.imports) expect(i.path, i.kind).toMatch(/^node:/);
+    // No npm package inside either: TOML is required from node_modules where first used
+    // (config.ts), and the health probe speaks HTTP/2 itself (no grpc-js, protobufjs or ws).
+    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('node_modules/'))).toEqual([]);
+    expect(Object.keys(runMeta.inputs)).toContain('main/engine/supervisor.ts');
+    expect(Object.keys(runMeta.inputs)).toContain('main/shared/grpc-unary.ts');
+    expect(Object.keys(runMeta.inputs).filter((s) => s.startsWith('main/headless/'))).toEqual([]);
   });
 
-  it('bundles zod (one chunk, not its ~100 ES modules), and `run` does not load it before spawning', () => {
+  it('lets `run` spawn containerd before the rest of the engine initializes', () => {
+    const first = runStaticSources('main/cli/run-entry.ts');
+    // The head start (lock, config, spawn) is all that initializes first; the Supervisor after.
+    expect(first).toContain('main/engine/head-start.ts');
+    expect(first).toContain('main/engine/launch.ts');
+    for (const later of ['supervisor', 'lifecycle', 'log-tail', 'log-parse', 'status-book'])
+      expect(first).not.toContain(`main/engine/${later}.ts`);
+    const dynamic = runMeta.inputs['main/cli/cmd-run.ts']!.imports.filter(
+      (i) => i.kind === 'dynamic-import',
+    );
+    expect(dynamic.map((i) => i.path)).toEqual(['main/engine/supervisor.ts']);
+    // In the one file, the Supervisor's module initializes only inside that import()'s promise.
+    const inits = [...runBundle.matchAll(/^.*\binit_supervisor\d*\(\).*$/gm)].map((m) => m[0]);
+    expect(inits.length).toBe(1);
+    expect(inits[0]).toMatch(/Promise\.resolve\(\)\.then\(\(\) => \(init_supervisor\d*\(\)/);
+  });
+
+  it('bundles zod (one chunk, not its ~100 ES modules), and `run` has none of it', () => {
     for (const [file, o] of Object.entries(meta.outputs)) {
       const zod = o.imports.filter((i) => i.path === 'zod' || i.path.startsWith('zod/'));
       expect(zod, file).toEqual([]);
     }
     // Plain checks from the settings table (settings-check.ts) instead: ~40 ms less before the spawn.
-    const run = staticClosure(outputOf('main/cli/cmd-run.ts'));
-    expect(run.sources.filter((s) => s.includes('node_modules/zod/'))).toEqual([]);
+    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('zod'))).toEqual([]);
     const serve = staticClosure(outputOf('main/cli/cmd-serve.ts'));
     expect(serve.sources.some((s) => s.includes('node_modules/zod/'))).toBe(true);
   });
 
   it('lets `run` check its options without the zod settings schema (plain table checks)', () => {
-    const run = staticClosure(outputOf('main/cli/cmd-run.ts'));
+    const run = runStaticSources('main/cli/run-entry.ts');
     // settings.ts builds the zod settings schema; settings-check.ts checks rows with plain code.
-    expect(run.sources).toContain('common/settings-check.ts');
-    expect(run.sources).not.toContain('common/settings.ts');
+    expect(run).toContain('common/settings-check.ts');
+    expect(Object.keys(runMeta.inputs)).not.toContain('common/settings.ts');
   });
 
   it("bundles only zod's English messages (its default), no other locale", () => {
@@ -142,12 +178,13 @@ describe('CLI bundle', () => {
 /** Run the built CLI with the module recorder; resolves with its exit code and what it loaded. */
 function runRecorded(
   args: string[],
+  entry = 'cli.js',
 ): Promise<{ code: number | null; stderr: string; loaded: string[] }> {
   const record = join(dir, `loaded-${args.join('-').replace(/[^a-z-]/g, '')}.txt`);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', RECORDER, join(dir, 'cli.js'), ...args],
+      ['--import', RECORDER, join(dir, entry), ...args],
       { env: { ...process.env, CDESK_RECORD_MODULES: record }, timeout: 30_000 },
       (err, _stdout, stderr) => {
         const code = err ? ((err as { code?: number }).code ?? null) : 0;
@@ -180,10 +217,12 @@ describe('CLI processes', () => {
     expect(r.loaded.some((l) => l.includes('node_modules/ws/'))).toBe(true);
   });
 
-  it('`cdesk run --help` loads no npm package (zod is bundled, TOML and gRPC load on use)', async () => {
-    const r = await runRecorded(['run', '--help']);
+  it('`cdesk run --help` loads its one file and no npm package (TOML loads on use)', async () => {
+    // bin/cdesk.cjs requires cli-run.cjs for `run`; the ES module CLI is not loaded at all.
+    const r = await runRecorded(['run', '--help'], 'cli-run.cjs');
     expect(r.code).toBe(0);
-    expect(r.loaded.some((l) => l.includes('cli-cmd-run-'))).toBe(true);
+    expect(r.loaded.some((l) => l.endsWith('/cli-run.cjs'))).toBe(true);
+    expect(r.loaded.filter((l) => l.includes('/cli-') && !l.endsWith('/cli-run.cjs'))).toEqual([]);
     expect(r.loaded.filter((l) => l.includes('node_modules'))).toEqual([]);
   });
 });
