@@ -156,10 +156,9 @@ export async function loadOverrides(
 
 async function mkdirMode(dir: string, mode: number, forceMode: boolean): Promise<void> {
   try {
+    // A file (or anything but a directory) at `dir` or above it fails here: EEXIST / ENOTDIR.
     await fsp.mkdir(dir, { recursive: true, mode });
     if (forceMode) await fsp.chmod(dir, mode);
-    const st = await fsp.stat(dir);
-    if (!st.isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     throw new EngineError(
@@ -175,12 +174,18 @@ async function mkdirMode(dir: string, mode: number, forceMode: boolean): Promise
 
 /** Create the directories containerd and the engine write to, private to this user. */
 export async function ensureDirs(layout: Layout): Promise<void> {
-  // The state dir holds the sockets and pidfile: 0700 even if it already existed.
-  await mkdirMode(layout.stateDir, 0o700, true);
-  await mkdirMode(layout.daemonState, 0o700, false);
-  await mkdirMode(layout.rootDir, 0o700, false);
-  // 0711 like containerd's own root; the private parent still keeps other users out.
-  await mkdirMode(layout.daemonRoot, 0o711, false);
+  // Two chains side by side (each parent before its child, so the child's mode never lands on
+  // the parent): the state dir holds the sockets and pidfile, 0700 even if it already existed;
+  // the daemon root is 0711 like containerd's own, its private parent keeping other users out.
+  const state = async () => {
+    await mkdirMode(layout.stateDir, 0o700, true);
+    await mkdirMode(layout.daemonState, 0o700, false);
+  };
+  const root = async () => {
+    await mkdirMode(layout.rootDir, 0o700, false);
+    await mkdirMode(layout.daemonRoot, 0o711, false);
+  };
+  await Promise.all([state(), root()]);
 }
 
 /** The uid/gid containerd's sockets are owned by: this process's. */

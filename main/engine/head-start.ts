@@ -41,15 +41,26 @@ export async function headStart(opts: {
   const env = opts.env ?? process.env;
   const launcher = new Launcher({ appDir: opts.appDir ?? dirname(process.execPath), env });
   const layout = resolveLayout(opts.settings, env);
-  await launcher.claim(layout);
   const out: HeadStart = { launcher, settings: opts.settings, spawned: null };
+  let prepared: { binary: string; configFile: string };
   try {
-    const { binary, configFile } = await launcher.prepare(layout, opts.settings);
-    if ((await readPidfile(layout.pidFile)) !== null) return out;
-    const logOffset = await stat(layout.logFile).then(
-      (st) => st.size,
-      () => 0,
-    );
+    // prepare() claims the lock first (and meanwhile finds the binary and renders the config).
+    prepared = await launcher.prepare(layout, opts.settings);
+  } catch (err) {
+    // Not even the lock: reported by `run` as before. Anything after it: by the Supervisor.
+    if (!launcher.owns(layout.stateDir)) throw err;
+    return out;
+  }
+  try {
+    const { binary, configFile } = prepared;
+    const [entry, logOffset] = await Promise.all([
+      readPidfile(layout.pidFile),
+      stat(layout.logFile).then(
+        (st) => st.size,
+        () => 0,
+      ),
+    ]);
+    if (entry !== null) return out;
     const daemon = await launcher.spawn(layout, binary, configFile);
     out.spawned = { layout, binary, daemon, logOffset, now: performance.now() };
   } catch {

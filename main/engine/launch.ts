@@ -63,15 +63,21 @@ export class Launcher {
       if (onDisk === w.toml) return { binary: p.binary, configFile: w.path };
     }
     this.prepared = null;
-    const binary = await resolveContainerdBinary({
+    // Finding the binary and rendering the config only read, so they run while the lock is
+    // taken (~5 ms less before a spawn; issue 8). The lock still comes before any write: another
+    // supervisor's files must stay untouched. A claim that fails is reported first.
+    const found = resolveContainerdBinary({
       setting: s.containerdPath,
       pathEnv: this.opts.env.PATH,
       appDir: this.opts.appDir,
     });
-    // The lock comes before any write: another supervisor's files must stay untouched.
+    const rendered = renderConfigFor(layout, s);
+    found.catch(() => undefined);
+    rendered.catch(() => undefined);
     await this.claim(layout);
     await this.ensureDirs(layout);
-    const configFile = await this.writeConfig(layout, s);
+    const binary = await found;
+    const configFile = await this.writeConfig(layout, await rendered);
     this.prepared = { settings: s, binary };
     return { binary, configFile };
   }
@@ -160,9 +166,8 @@ export class Launcher {
     this.dirsReady = key;
   }
 
-  /** Build the config once; rewrite it only when it changed (a respawn should not pay an fsync). */
-  private async writeConfig(layout: Layout, s: Settings): Promise<string> {
-    const toml = await renderConfigFor(layout, s);
+  /** Write the config only when it changed (a respawn should not pay a write). */
+  private async writeConfig(layout: Layout, toml: string): Promise<string> {
     const w = this.written;
     if (w && w.path === layout.configFile && w.toml === toml) {
       const onDisk = await readFile(w.path, 'utf8').catch(() => null);

@@ -3,6 +3,7 @@
 // grpc-js: loading grpc-js + protobufjs (~40 ms of CPU) while containerd boots slowed its boot and
 // held back the first probe (issue 8). The views inside containerd still use grpc-js (client.ts).
 import type * as http2 from 'node:http2';
+import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
@@ -31,12 +32,13 @@ export class GrpcCallError extends Error {
   }
 }
 
-let loadingHttp2: Promise<typeof http2> | null = null;
+// require(), not import(): in `cdesk run`'s CommonJS bundle an import() would start Node's ES
+// module loader just for this, while containerd boots (issue 8).
+const requireHere = createRequire(import.meta.url);
 
 /** node:http2, loaded on first use (it is not needed by commands that never probe). */
 export function loadHttp2(): Promise<typeof http2> {
-  loadingHttp2 ??= import('node:http2');
-  return loadingHttp2;
+  return new Promise((resolve) => resolve(requireHere('node:http2') as typeof http2));
 }
 
 /** The gRPC code for a reply whose HTTP status is not 200 (gRPC's http-grpc-status-mapping). */

@@ -114,6 +114,8 @@ describe('CLI bundle', () => {
     expect(out.map(([, o]) => o.entryPoint)).toEqual(['main/cli/run-entry.ts']);
     const [, bundle] = out[0]!;
     for (const i of bundle.imports) expect(i.path, i.kind).toMatch(/^node:/);
+    // require() only: one import() would start Node's ES module loader after all.
+    expect(bundle.imports.filter((i) => i.kind !== 'require-call')).toEqual([]);
     // No npm package inside either: TOML is required from node_modules where first used
     // (config.ts), and the health probe speaks HTTP/2 itself (no grpc-js, protobufjs or ws).
     expect(Object.keys(runMeta.inputs).filter((s) => s.includes('node_modules/'))).toEqual([]);

@@ -245,6 +245,17 @@ describe('ensureDirs', () => {
     expect(e.message).toContain('ENOTDIR');
     expect(e.hint).toMatch(/stateDir/);
   });
+
+  it('reports a file where a directory should be, and leaves the file alone', async () => {
+    const d = tmp();
+    const l = resolveLayout({ rootDir: path.join(d, 'root'), stateDir: path.join(d, 's') });
+    fs.writeFileSync(l.stateDir, 'mine');
+    const e = await engineErrorAsync(ensureDirs(l));
+    expect(e.code).toBe('state-dir');
+    expect(e.message).toContain(`${l.stateDir}: EEXIST`);
+    expect(e.hint).toMatch(/in the way/);
+    expect(fs.readFileSync(l.stateDir, 'utf8')).toBe('mine');
+  });
 });
 
 describe('prepareConfig', () => {
