@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogLine } from '../../../common/states';
 import {
   LogTailer,
@@ -458,6 +458,42 @@ describe('LogTailer', () => {
     fs.writeSync(fd, logLine(1));
     await tailer.flush();
     expect(lines.map((l) => l.msg)).toEqual(['line 1']);
+  });
+
+  it('polls rarely while the watch covers the file, and still reads an append at once', async () => {
+    const { tailer, lines } = tail({ pollMs: 10 });
+    await tailer.start();
+    const stat = vi.spyOn(fs.promises, 'stat');
+    try {
+      await new Promise((r) => setTimeout(r, 600));
+      // At pollMs alone this would be ~60 passes (each a stat, a read and 3 wake-ups).
+      expect(stat.mock.calls.filter(([p]) => p === file).length).toBeLessThanOrEqual(1);
+      const t0 = performance.now();
+      fs.writeSync(writer(), logLine(1));
+      while (lines.length === 0 && performance.now() - t0 < 5000)
+        await new Promise((r) => setTimeout(r, 5));
+      expect(lines.map((l) => l.msg)).toEqual(['line 1']);
+      // Well before the rare poll (2 s): the watch brought it.
+      expect(performance.now() - t0).toBeLessThan(1000);
+    } finally {
+      stat.mockRestore();
+    }
+  });
+
+  it('polls at pollMs again once the path is gone: a new file there would not wake the watch', async () => {
+    const { tailer, lines } = tail({ pollMs: 10 });
+    await tailer.start();
+    fs.writeSync(writer(), logLine(1));
+    await tailer.flush();
+    fs.unlinkSync(file);
+    // The watch reports the unlink; the pass after it finds no file and speeds the poll up.
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = performance.now();
+    fs.writeFileSync(file, logLine(2), { mode: 0o600 });
+    while (lines.length < 2 && performance.now() - t0 < 5000)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(lines.map((l) => l.msg)).toEqual(['line 1', 'line 2']);
+    expect(performance.now() - t0).toBeLessThan(1000);
   });
 
   it('lets the event loop turn between every two batches of a 200k-line flood from another process', async () => {
