@@ -11,6 +11,7 @@ import {
   requireContainerd,
   tempDir,
   testSettings,
+  until,
   waitForState,
 } from '../helpers/engine';
 
@@ -55,9 +56,14 @@ describe.skipIf(!have)('head start', () => {
       ['starting', 'spawned'],
       ['running', 'healthy'],
     ]);
+    // SERVING can be answered before the tailer has read the boot line containerd wrote just
+    // before it (the line arrives through inotify, not with the health answer).
+    const bootLine = () =>
+      engine.readLogs({ limit: 1000 }).lines.find((l) => /successfully booted/.test(l.msg));
+    await until(() => bootLine() !== undefined, 5000, 'the boot line read');
     const page = engine.readLogs({ limit: 1000 });
     const earlier = page.lines.filter((l) => l.msg === 'from an earlier run');
-    const booted = page.lines.find((l) => /successfully booted/.test(l.msg));
+    const booted = bootLine();
     expect(earlier).toHaveLength(3);
     expect(booted).toBeDefined();
     expect(booted!.seq).toBeGreaterThan(Math.max(...earlier.map((l) => l.seq)));
