@@ -187,6 +187,8 @@ export class UnaryChannel {
       stream.on('data', (chunk: Buffer) => {
         bytes += chunk.length;
         if (bytes > this.maxReplyBytes + 5) {
+          // A peer sending more than any reply may hold is not trusted with the next call.
+          this.drop(session);
           end(
             new GrpcCallError(
               GRPC_CODE.RESOURCE_EXHAUSTED,

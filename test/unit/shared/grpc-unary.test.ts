@@ -150,6 +150,7 @@ describe('UnaryChannel', () => {
     expect(err.details).toMatch(/larger than 1024 bytes/);
     handler = (stream) => reply(stream, frame([0x08, 1]));
     expect([...(await c.call('/a/b', new Uint8Array(0), soon(2000)))]).toEqual([0x08, 1]);
+    expect(sessions).toBe(2);
   });
 
   it('refuses a compressed reply and a reply without a status', async () => {
