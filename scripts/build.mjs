@@ -61,7 +61,7 @@ const zodEnglishOnly = {
 };
 
 // CLI: split so each command's `import('./cmd-x')` is its own chunk and `cdesk status` loads only
-// what status needs (no zod, gRPC or TOML; issue 9). cli.js stays the entry bin/cdesk.js loads;
+// what status needs (no zod, gRPC or TOML; issue 9). cli.js stays the entry bin/cdesk.cjs imports;
 // chunks sit next to it, not in a subfolder, so `import.meta.url` still means dist/ in every
 // module (cmd-serve finds dist/renderer and the containerd client dist/protos that way).
 // zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
@@ -82,9 +82,9 @@ const cliBuild = build({
   metafile: true,
 });
 
-// `cdesk run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.js): a CommonJS
-// entry spares Node's ES module loader and its per-module round trips before containerd is spawned
-// (issue 8). The same sources; nothing in it comes from the packages kept external (cold-path test).
+// `cdesk run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.cjs): a
+// CommonJS entry spares Node's ES module loader and its per-module round trips before containerd
+// is spawned (issue 8). The same sources; nothing in it comes from the packages kept external (cold-path test).
 // import.meta.url (config.ts's createRequire) becomes the bundle's own file URL.
 const runBuild = build({
   ...common,

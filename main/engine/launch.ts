@@ -64,8 +64,8 @@ export class Launcher {
     }
     this.prepared = null;
     // Finding the binary and rendering the config only read, so they run while the lock is
-    // taken (~5 ms less before a spawn; issue 8). The lock still comes before any write: another
-    // supervisor's files must stay untouched. A claim that fails is reported first.
+    // taken (issue 8; measured 1-2 ms less before a spawn). The lock still comes before any
+    // write: another supervisor's files must stay untouched. A failing claim is reported first.
     const found = resolveContainerdBinary({
       setting: s.containerdPath,
       pathEnv: this.opts.env.PATH,
