@@ -1,4 +1,4 @@
-// `cdesk run` as its own CommonJS bundle (dist/cli-run.cjs, which bin/cdesk.js requires): the one
+// `cdesk run` as its own CommonJS bundle (dist/cli-run.cjs, which bin/cdesk.cjs requires): the one
 // command whose start-up delays containerd. One CommonJS file spares Node's ES module loader and its
 // per-module round trips before the spawn, ~10–15 ms of a launch (issue 8); the code is the same
 // cmd-run.ts every other build uses.
