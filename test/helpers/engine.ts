@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { defaultSettings, type Settings } from '../../common/settings';
 import type { DaemonState, EngineEvent, StateEvent } from '../../common/states';
 import type { Engine } from '../../main/engine/types';
+import { afterEach } from 'vitest';
 
 export const CONTAINERD = '/usr/bin/containerd';
 export const HAVE_CONTAINERD = existsSync(CONTAINERD);
@@ -128,4 +129,13 @@ export async function until(
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** Cleanups a test file's tests register, run after each test, newest first. */
+export function cleanupAfterEach(): Array<() => Promise<void> | void> {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+  return cleanups;
 }

@@ -1,8 +1,8 @@
 // The cri setting against real containerd: CRI on without a CNI config is a problem with a fix; off, none.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { requireContainerd, tempDir } from '../helpers/engine';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupAfterEach, requireContainerd, tempDir } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers } from '../helpers/oci-image';
 
@@ -10,10 +10,7 @@ const have = requireContainerd();
 const can = canRunContainers();
 if (have && !can.ok) console.warn(`skipping CRI tests: ${can.reason} (CRI runs only as root)`);
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 afterAll(() => removeBuiltImage());
 
 async function withCri(cri: 'on' | 'off', cniFiles: string[] = []): Promise<InsideFixture> {

@@ -1,8 +1,8 @@
 // The containerd API client across containerd crashes, hangs, restarts and stops; containers survive them all.
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ContainerdEvent } from '../../common/containerd';
 import { InsideError } from '../../main/containerd/errors';
-import { alive, requireContainerd, until, waitForState } from '../helpers/engine';
+import { alive, cleanupAfterEach, requireContainerd, until, waitForState } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrTasks } from '../helpers/oci-image';
 
@@ -10,10 +10,7 @@ const have = requireContainerd();
 const can = canRunContainers();
 if (have && !can.ok) console.warn(`skipping containerd restart tests: ${can.reason}`);
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 afterAll(() => removeBuiltImage());
 
 async function fixture(patch?: Parameters<typeof startInside>[0]): Promise<InsideFixture> {

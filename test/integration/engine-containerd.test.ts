@@ -1,13 +1,14 @@
 // The engine against real containerd: cold start, crash, hang, stop, stale and foreign pidfiles.
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../common/settings';
 import { readPidfile } from '../../main/engine/pidfile';
 import { readStartTime } from '../../main/engine/proc';
 import { Supervisor } from '../../main/engine/supervisor';
 import {
   alive,
+  cleanupAfterEach,
   pidsWithArg,
   recorder,
   requireContainerd,
@@ -18,10 +19,7 @@ import {
 } from '../helpers/engine';
 
 const have = requireContainerd();
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 function engineIn(patch?: (s: Settings) => void): { engine: Supervisor; settings: Settings } {
   const t = tempDir();

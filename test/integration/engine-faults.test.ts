@@ -2,12 +2,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../common/settings';
 import type { HealthEvent, StateEvent } from '../../common/states';
 import { Supervisor } from '../../main/engine/supervisor';
 import {
   alive,
+  cleanupAfterEach,
   nextEvent,
   pidsWithArg,
   recorder,
@@ -18,10 +19,7 @@ import {
 } from '../helpers/engine';
 import { FAKE_CONTAINERD } from '../helpers/fake-daemon';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 function fakeEngine(env: Record<string, string>, patch?: (s: Settings) => void) {
   const t = tempDir();

@@ -1,11 +1,12 @@
 // The head start (`cdesk run`, issue 8): containerd spawned before the Supervisor loads, then taken over as its first run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { headStart } from '../../main/engine/head-start';
 import { Supervisor } from '../../main/engine/supervisor';
 import {
   alive,
+  cleanupAfterEach,
   pidsWithArg,
   recorder,
   requireContainerd,
@@ -16,10 +17,7 @@ import {
 } from '../helpers/engine';
 
 const have = requireContainerd();
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 function setup() {
   const t = tempDir('hs-');

@@ -1,7 +1,14 @@
 // If the pidfile cannot be written, the child is killed and the engine stops with a hint (no loop).
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Supervisor } from '../../main/engine/supervisor';
-import { alive, pidsWithArg, recorder, tempDir, testSettings } from '../helpers/engine';
+import {
+  alive,
+  cleanupAfterEach,
+  pidsWithArg,
+  recorder,
+  tempDir,
+  testSettings,
+} from '../helpers/engine';
 import { FAKE_CONTAINERD } from '../helpers/fake-daemon';
 
 vi.mock('../../main/engine/pidfile', async (importOriginal) => ({
@@ -9,10 +16,7 @@ vi.mock('../../main/engine/pidfile', async (importOriginal) => ({
   writePidfile: () => Promise.reject(new Error('EROFS: read-only file system')),
 }));
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 describe('pidfile write failure', () => {
   it('kills the spawned daemon and fails with a hint, without respawning', async () => {

@@ -2,19 +2,22 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Settings } from '../../common/settings';
 import { EngineError } from '../../main/engine/errors';
 import { readStartTime } from '../../main/engine/proc';
 import { Supervisor } from '../../main/engine/supervisor';
-import { requireContainerd, tempDir, testSettings, until } from '../helpers/engine';
+import {
+  cleanupAfterEach,
+  requireContainerd,
+  tempDir,
+  testSettings,
+  until,
+} from '../helpers/engine';
 import { FAKE_CONTAINERD } from '../helpers/fake-daemon';
 
 const have = requireContainerd();
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const cleanups = cleanupAfterEach();
 
 function engineIn(
   patch?: (s: Settings) => void,
