@@ -2,21 +2,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../common/errors';
 import { AppError } from '../shared/app-error';
-
-/** gRPC status codes we tell apart (numbers from grpc's status.proto, so no runtime import is needed). */
-export const GRPC = {
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  INVALID_ARGUMENT: 3,
-  DEADLINE_EXCEEDED: 4,
-  NOT_FOUND: 5,
-  ALREADY_EXISTS: 6,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  FAILED_PRECONDITION: 9,
-  UNIMPLEMENTED: 12,
-  UNAVAILABLE: 14,
-} as const;
+import { GRPC } from '../shared/grpc-status';
 
 /** An error from (or about) containerd's API; `grpcCode` is the status when containerd answered one. */
 export class InsideError extends AppError {

@@ -8,7 +8,8 @@ import type {
   SnapshotterUsage,
 } from '../../common/containerd';
 import type { ContainerdClient } from './client';
-import { GRPC, InsideError } from './errors';
+import { GRPC } from '../shared/grpc-status';
+import { InsideError } from './errors';
 import { imageSize } from './image-size';
 import { joinContainers, toPluginInfo } from './map';
 import { mapLimit } from './map-limit';

@@ -5,13 +5,8 @@ import { socketAnswers } from '../shared/socket-probe';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { HealthResult } from '../../common/states';
-import {
-  GRPC_CODE,
-  GrpcCallError,
-  loadHttp2,
-  readFields,
-  UnaryChannel,
-} from '../shared/grpc-unary';
+import { GRPC } from '../shared/grpc-status';
+import { GrpcCallError, loadHttp2, readFields, UnaryChannel } from '../shared/grpc-unary';
 
 // node:http2 is imported on first use, and waitForServing starts loading it while containerd boots,
 // so `cdesk run` spawns first and `cdesk status` never loads it (issue 8).
@@ -77,11 +72,11 @@ function preloadTransport(): void {
 /** Maps a failed call's gRPC status to a probe result. */
 function resultForStatus(code: number): HealthResult {
   switch (code) {
-    case GRPC_CODE.UNIMPLEMENTED:
+    case GRPC.UNIMPLEMENTED:
       return 'UNIMPLEMENTED';
-    case GRPC_CODE.DEADLINE_EXCEEDED:
+    case GRPC.DEADLINE_EXCEEDED:
       return 'TIMEOUT';
-    case GRPC_CODE.UNAVAILABLE:
+    case GRPC.UNAVAILABLE:
       return 'UNAVAILABLE';
     default:
       return 'ERROR';

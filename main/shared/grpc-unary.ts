@@ -6,20 +6,7 @@ import type * as http2 from 'node:http2';
 import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
-
-/** gRPC status codes used here (fixed by the gRPC spec). */
-export const GRPC_CODE = {
-  OK: 0,
-  CANCELLED: 1,
-  UNKNOWN: 2,
-  DEADLINE_EXCEEDED: 4,
-  PERMISSION_DENIED: 7,
-  RESOURCE_EXHAUSTED: 8,
-  UNIMPLEMENTED: 12,
-  INTERNAL: 13,
-  UNAVAILABLE: 14,
-  UNAUTHENTICATED: 16,
-} as const;
+import { GRPC } from './grpc-status';
 
 /** A call that ended without a reply message: the gRPC status code and its details. */
 export class GrpcCallError extends Error {
@@ -45,20 +32,20 @@ export function loadHttp2(): Promise<typeof http2> {
 export function codeForHttpStatus(status: number): number {
   switch (status) {
     case 400:
-      return GRPC_CODE.INTERNAL;
+      return GRPC.INTERNAL;
     case 401:
-      return GRPC_CODE.UNAUTHENTICATED;
+      return GRPC.UNAUTHENTICATED;
     case 403:
-      return GRPC_CODE.PERMISSION_DENIED;
+      return GRPC.PERMISSION_DENIED;
     case 404:
-      return GRPC_CODE.UNIMPLEMENTED;
+      return GRPC.UNIMPLEMENTED;
     case 429:
     case 502:
     case 503:
     case 504:
-      return GRPC_CODE.UNAVAILABLE;
+      return GRPC.UNAVAILABLE;
     default:
-      return GRPC_CODE.UNKNOWN;
+      return GRPC.UNKNOWN;
   }
 }
 
@@ -68,13 +55,13 @@ export function codeForHttpStatus(status: number): number {
  * compression), a length that does not match.
  */
 export function unaryMessage(body: Buffer): Buffer {
-  if (body.length < 5) throw new GrpcCallError(GRPC_CODE.INTERNAL, 'reply carried no message');
+  if (body.length < 5) throw new GrpcCallError(GRPC.INTERNAL, 'reply carried no message');
   if (body[0] !== 0)
-    throw new GrpcCallError(GRPC_CODE.INTERNAL, 'reply was compressed (none was offered)');
+    throw new GrpcCallError(GRPC.INTERNAL, 'reply was compressed (none was offered)');
   const len = body.readUInt32BE(1);
   if (len !== body.length - 5)
     throw new GrpcCallError(
-      GRPC_CODE.INTERNAL,
+      GRPC.INTERNAL,
       `reply frame says ${len} bytes but ${body.length - 5} came`,
     );
   return body.subarray(5);
@@ -125,12 +112,12 @@ export class UnaryChannel {
    */
   async call(path: string, request: Uint8Array, deadlineAt: number): Promise<Buffer> {
     const epoch = this.epoch;
-    if (this.closed) throw new GrpcCallError(GRPC_CODE.CANCELLED, 'channel closed');
+    if (this.closed) throw new GrpcCallError(GRPC.CANCELLED, 'channel closed');
     const h2 = await loadHttp2();
-    if (this.closed) throw new GrpcCallError(GRPC_CODE.CANCELLED, 'channel closed');
-    if (epoch !== this.epoch) throw new GrpcCallError(GRPC_CODE.CANCELLED, 'call cancelled');
+    if (this.closed) throw new GrpcCallError(GRPC.CANCELLED, 'channel closed');
+    if (epoch !== this.epoch) throw new GrpcCallError(GRPC.CANCELLED, 'call cancelled');
     const left = Math.floor(deadlineAt - performance.now());
-    if (left <= 0) throw new GrpcCallError(GRPC_CODE.DEADLINE_EXCEEDED, 'deadline exceeded');
+    if (left <= 0) throw new GrpcCallError(GRPC.DEADLINE_EXCEEDED, 'deadline exceeded');
     const session = this.connection(h2);
     return new Promise<Buffer>((resolve, reject) => {
       let stream: http2.ClientHttp2Stream;
@@ -145,7 +132,7 @@ export class UnaryChannel {
       } catch (err) {
         // The session is closing (GOAWAY, a failed connect): the next call opens a new one.
         this.drop(session);
-        reject(new GrpcCallError(GRPC_CODE.UNAVAILABLE, (err as Error).message));
+        reject(new GrpcCallError(GRPC.UNAVAILABLE, (err as Error).message));
         return;
       }
       let settled = false;
@@ -164,11 +151,11 @@ export class UnaryChannel {
         if (result instanceof GrpcCallError) reject(result);
         else resolve(result);
       };
-      const entry: Pending = { cancel: (why) => end(new GrpcCallError(GRPC_CODE.CANCELLED, why)) };
+      const entry: Pending = { cancel: (why) => end(new GrpcCallError(GRPC.CANCELLED, why)) };
       const timer = setTimeout(() => {
         // A connection that let a call run out is not trusted with the next one.
         this.drop(session);
-        end(new GrpcCallError(GRPC_CODE.DEADLINE_EXCEEDED, 'deadline exceeded'));
+        end(new GrpcCallError(GRPC.DEADLINE_EXCEEDED, 'deadline exceeded'));
       }, left);
       this.pending.add(entry);
       const readStatus = (headers: http2.IncomingHttpHeaders) => {
@@ -191,7 +178,7 @@ export class UnaryChannel {
           this.drop(session);
           end(
             new GrpcCallError(
-              GRPC_CODE.RESOURCE_EXHAUSTED,
+              GRPC.RESOURCE_EXHAUSTED,
               `reply larger than ${this.maxReplyBytes} bytes`,
             ),
           );
@@ -203,7 +190,7 @@ export class UnaryChannel {
         failure ??= err;
       });
       stream.on('close', () => {
-        if (grpcStatus === GRPC_CODE.OK) {
+        if (grpcStatus === GRPC.OK) {
           try {
             end(unaryMessage(Buffer.concat(chunks)));
           } catch (err) {
@@ -216,11 +203,11 @@ export class UnaryChannel {
         } else if (httpStatus === null) {
           // No answer at all: nothing listens, or the daemon went away mid-call.
           const why = failure?.message ?? `stream closed (code ${stream.rstCode ?? '?'})`;
-          end(new GrpcCallError(GRPC_CODE.UNAVAILABLE, why));
+          end(new GrpcCallError(GRPC.UNAVAILABLE, why));
         } else {
           end(
             new GrpcCallError(
-              GRPC_CODE.INTERNAL,
+              GRPC.INTERNAL,
               failure?.message ?? `reply ended without a gRPC status (code ${stream.rstCode})`,
             ),
           );

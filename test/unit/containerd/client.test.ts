@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ContainerdClient } from '../../../main/containerd/client';
-import { fromGrpc, GRPC, InsideError } from '../../../main/containerd/errors';
+import { fromGrpc, InsideError } from '../../../main/containerd/errors';
+import { GRPC } from '../../../main/shared/grpc-status';
 import { loadApi } from '../../../main/shared/proto';
 
 const svcErr = (code: number, details: string) =>

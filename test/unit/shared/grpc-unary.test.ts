@@ -7,12 +7,12 @@ import { performance } from 'node:perf_hooks';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   codeForHttpStatus,
-  GRPC_CODE,
   GrpcCallError,
   readFields,
   UnaryChannel,
   unaryMessage,
 } from '../../../main/shared/grpc-unary';
+import { GRPC } from '../../../main/shared/grpc-status';
 
 type Handler = (stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders) => void;
 
@@ -132,13 +132,13 @@ describe('UnaryChannel', () => {
         { endStream: true },
       );
     const err = await failure(channel().call('/a/b', new Uint8Array(0), soon(2000)));
-    expect(err.code).toBe(GRPC_CODE.UNIMPLEMENTED);
+    expect(err.code).toBe(GRPC.UNIMPLEMENTED);
   });
 
   it('maps an HTTP error without a gRPC status (a proxy, not a gRPC server)', async () => {
     handler = (stream) => stream.respond({ ':status': 503 }, { endStream: true });
     const err = await failure(channel().call('/a/b', new Uint8Array(0), soon(2000)));
-    expect(err.code).toBe(GRPC_CODE.UNAVAILABLE);
+    expect(err.code).toBe(GRPC.UNAVAILABLE);
     expect(err.details).toMatch(/HTTP status 503/);
   });
 
@@ -146,7 +146,7 @@ describe('UnaryChannel', () => {
     handler = (stream) => reply(stream, frame(Buffer.alloc(64 * 1024, 7)));
     const c = channel(1024);
     const err = await failure(c.call('/a/b', new Uint8Array(0), soon(2000)));
-    expect(err.code).toBe(GRPC_CODE.RESOURCE_EXHAUSTED);
+    expect(err.code).toBe(GRPC.RESOURCE_EXHAUSTED);
     expect(err.details).toMatch(/larger than 1024 bytes/);
     handler = (stream) => reply(stream, frame([0x08, 1]));
     expect([...(await c.call('/a/b', new Uint8Array(0), soon(2000)))]).toEqual([0x08, 1]);
@@ -156,21 +156,21 @@ describe('UnaryChannel', () => {
   it('refuses a compressed reply and a reply without a status', async () => {
     handler = (stream) => reply(stream, frame([0x08, 1], 1));
     let err = await failure(channel().call('/a/b', new Uint8Array(0), soon(2000)));
-    expect(err.code).toBe(GRPC_CODE.INTERNAL);
+    expect(err.code).toBe(GRPC.INTERNAL);
     expect(err.details).toMatch(/compressed/);
     handler = (stream) => {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' });
       stream.end(frame([0x08, 1]));
     };
     err = await failure(channel().call('/a/b', new Uint8Array(0), soon(2000)));
-    expect(err.code).toBe(GRPC_CODE.INTERNAL);
+    expect(err.code).toBe(GRPC.INTERNAL);
     expect(err.details).toMatch(/without a gRPC status/);
   });
 
   it('reports UNAVAILABLE when the stream is reset before any answer', async () => {
     handler = (stream) => stream.close(http2.constants.NGHTTP2_REFUSED_STREAM);
     const err = await failure(channel().call('/a/b', new Uint8Array(0), soon(2000)));
-    expect(err.code).toBe(GRPC_CODE.UNAVAILABLE);
+    expect(err.code).toBe(GRPC.UNAVAILABLE);
   });
 
   it('reports UNAVAILABLE at once when nothing listens', async () => {
@@ -178,7 +178,7 @@ describe('UnaryChannel', () => {
     channels.push(c);
     const t0 = performance.now();
     const err = await failure(c.call('/a/b', new Uint8Array(0), soon(5000)));
-    expect(err.code).toBe(GRPC_CODE.UNAVAILABLE);
+    expect(err.code).toBe(GRPC.UNAVAILABLE);
     expect(err.details).toMatch(/ENOENT/);
     expect(performance.now() - t0).toBeLessThan(2000);
   });
@@ -188,7 +188,7 @@ describe('UnaryChannel', () => {
     const c = channel();
     const t0 = performance.now();
     const err = await failure(c.call('/a/b', new Uint8Array(0), soon(150)));
-    expect(err.code).toBe(GRPC_CODE.DEADLINE_EXCEEDED);
+    expect(err.code).toBe(GRPC.DEADLINE_EXCEEDED);
     expect(performance.now() - t0).toBeGreaterThanOrEqual(140);
     handler = (stream) => reply(stream, frame([0x08, 1]));
     await c.call('/a/b', new Uint8Array(0), soon(2000));
@@ -197,7 +197,7 @@ describe('UnaryChannel', () => {
 
   it('rejects a deadline already past without sending anything', async () => {
     const err = await failure(channel().call('/a/b', new Uint8Array(0), soon(-1)));
-    expect(err.code).toBe(GRPC_CODE.DEADLINE_EXCEEDED);
+    expect(err.code).toBe(GRPC.DEADLINE_EXCEEDED);
     expect(sessions).toBe(0);
   });
 
@@ -207,16 +207,16 @@ describe('UnaryChannel', () => {
     const pending = c.call('/a/b', new Uint8Array(0), soon(5000));
     await new Promise((r) => setTimeout(r, 50));
     c.cancelAll();
-    expect((await failure(pending)).code).toBe(GRPC_CODE.CANCELLED);
+    expect((await failure(pending)).code).toBe(GRPC.CANCELLED);
     handler = (stream) => reply(stream, frame([0x08, 1]));
     await c.call('/a/b', new Uint8Array(0), soon(2000));
     handler = () => undefined;
     const hanging = c.call('/a/b', new Uint8Array(0), soon(5000));
     await new Promise((r) => setTimeout(r, 50));
     c.close();
-    expect((await failure(hanging)).code).toBe(GRPC_CODE.CANCELLED);
+    expect((await failure(hanging)).code).toBe(GRPC.CANCELLED);
     expect((await failure(c.call('/a/b', new Uint8Array(0), soon(2000)))).code).toBe(
-      GRPC_CODE.CANCELLED,
+      GRPC.CANCELLED,
     );
   });
 });
@@ -231,10 +231,10 @@ describe('gRPC framing and status mapping', () => {
   });
 
   it("maps HTTP statuses as gRPC's spec does", () => {
-    expect(codeForHttpStatus(404)).toBe(GRPC_CODE.UNIMPLEMENTED);
-    expect(codeForHttpStatus(429)).toBe(GRPC_CODE.UNAVAILABLE);
-    expect(codeForHttpStatus(401)).toBe(GRPC_CODE.UNAUTHENTICATED);
-    expect(codeForHttpStatus(500)).toBe(GRPC_CODE.UNKNOWN);
+    expect(codeForHttpStatus(404)).toBe(GRPC.UNIMPLEMENTED);
+    expect(codeForHttpStatus(429)).toBe(GRPC.UNAVAILABLE);
+    expect(codeForHttpStatus(401)).toBe(GRPC.UNAUTHENTICATED);
+    expect(codeForHttpStatus(500)).toBe(GRPC.UNKNOWN);
   });
 });
 
