@@ -1,5 +1,6 @@
 // What Stop, Restart and Quit ask first while containers run: one text for the tray and the window.
-import type { DaemonState, DaemonStatus } from './states';
+import { canControl } from './controls';
+import type { DaemonStatus } from './states';
 
 /** What the confirmation dialog says, when an action needs one. */
 export interface ConfirmSpec {
@@ -7,8 +8,6 @@ export interface ConfirmSpec {
   detail: string;
   confirmLabel: string;
 }
-
-const LIVE: ReadonlySet<DaemonState> = new Set(['starting', 'running', 'unhealthy', 'backoff']);
 
 /**
  * Whether stop / restart / quit should ask first: only while containers run (they keep running
@@ -21,7 +20,8 @@ export function confirmFor(
   onQuit: 'stop' | 'leave-running',
 ): ConfirmSpec | null {
   const n = status.containers?.running ?? 0;
-  if (n === 0 || !LIVE.has(status.state)) return null;
+  // Only while containerd is there to stop (the states Stop is offered in).
+  if (n === 0 || !canControl('stop', status.state)) return null;
   const who = `${n} container${n === 1 ? '' : 's'}`;
   const keep = `${who} keep${n === 1 ? 's' : ''} running but can't be managed until containerd is back.`;
   switch (action) {

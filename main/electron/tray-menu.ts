@@ -1,4 +1,5 @@
 // The tray's menu, tooltip and icon as plain data: decided here, rendered by tray.ts (the "are you sure?" text is common/confirm.ts).
+import { canControl } from '../../common/controls';
 import type { DaemonState, DaemonStatus } from '../../common/states';
 
 export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-logs' | 'quit';
@@ -7,11 +8,6 @@ export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-lo
 export type MenuItemSpec =
   | { type: 'separator' }
   | { type: 'normal'; id: string; label: string; enabled: boolean; action?: TrayAction };
-
-const CAN_START: ReadonlySet<DaemonState> = new Set(['stopped', 'failed']);
-const CAN_STOP: ReadonlySet<DaemonState> = new Set(['starting', 'running', 'unhealthy', 'backoff']);
-/** Restart = stop then start; from backoff it means "respawn now" instead of waiting. */
-const CAN_RESTART: ReadonlySet<DaemonState> = new Set(['running', 'unhealthy', 'backoff']);
 
 const LABEL: Record<DaemonState, string> = {
   stopped: 'Stopped',
@@ -89,21 +85,21 @@ export function trayMenuTemplate(status: DaemonStatus, busy: boolean, now: numbe
       type: 'normal',
       id: 'start',
       label: 'Start',
-      enabled: !busy && CAN_START.has(s),
+      enabled: !busy && canControl('start', s),
       action: 'start',
     },
     {
       type: 'normal',
       id: 'stop',
       label: 'Stop',
-      enabled: !busy && CAN_STOP.has(s),
+      enabled: !busy && canControl('stop', s),
       action: 'stop',
     },
     {
       type: 'normal',
       id: 'restart',
       label: 'Restart',
-      enabled: !busy && CAN_RESTART.has(s),
+      enabled: !busy && canControl('restart', s),
       action: 'restart',
     },
     { type: 'separator' },

@@ -1,17 +1,10 @@
 // Start / Stop / Restart in a fixed-width group: enabled only when they make sense; a busy button keeps focus; Stop and Restart ask first while containers run.
 import { useState } from 'react';
 import { confirmFor, type ConfirmSpec } from '../../../common/confirm';
-import type { DaemonState } from '../../../common/states';
+import { canControl, type ControlAction } from '../../../common/controls';
 import { useDispatcher, useStore } from '../store/context';
 import type { ControlCommand } from '../store/store';
 import { ConfirmDialog } from '../views/confirm-dialog';
-
-/** Which control commands make sense in each state. */
-export const ENABLED_IN: Record<ControlCommand, readonly DaemonState[]> = {
-  'daemon:start': ['stopped', 'failed'],
-  'daemon:stop': ['starting', 'running', 'unhealthy', 'backoff'],
-  'daemon:restart': ['running', 'unhealthy', 'backoff'],
-};
 
 export const BUTTONS: { cmd: ControlCommand; label: string; busy: string; testId: string }[] = [
   { cmd: 'daemon:start', label: 'Start', busy: 'Starting…', testId: 'btn-start' },
@@ -19,8 +12,8 @@ export const BUTTONS: { cmd: ControlCommand; label: string; busy: string; testId
   { cmd: 'daemon:restart', label: 'Restart', busy: 'Restarting…', testId: 'btn-restart' },
 ];
 
-/** The tray's question for this command (common/confirm.ts): the window asks the same. */
-const ACTION: Record<ControlCommand, string> = {
+/** The action each command is, as the tray names it: the same states enable it, the same question asks first. */
+const ACTION: Record<ControlCommand, ControlAction> = {
   'daemon:start': 'start',
   'daemon:stop': 'stop',
   'daemon:restart': 'restart',
@@ -36,8 +29,7 @@ export function Controls() {
   return (
     <div className="controls" role="group" aria-label="containerd controls">
       {BUTTONS.map((b) => {
-        const enabled =
-          connected && !pending && state !== null && ENABLED_IN[b.cmd].includes(state);
+        const enabled = connected && !pending && state !== null && canControl(ACTION[b.cmd], state);
         const busy = pending === b.cmd;
         // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>, and the
         // button the user just pressed would lose it while busy or when the new state disables it.
