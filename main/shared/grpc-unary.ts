@@ -20,12 +20,16 @@ export class GrpcCallError extends Error {
 }
 
 // require(), not import(): in `cdesk run`'s CommonJS bundle an import() would start Node's ES
-// module loader just for this, while containerd boots (issue 8).
-const requireHere = createRequire(import.meta.url);
+// module loader just for this, while containerd boots (issue 8). Made on first use too: this
+// module loads before the spawn.
+let requireHere: NodeJS.Require | null = null;
 
 /** node:http2, loaded on first use (it is not needed by commands that never probe). */
 export function loadHttp2(): Promise<typeof http2> {
-  return new Promise((resolve) => resolve(requireHere('node:http2') as typeof http2));
+  return new Promise((resolve) => {
+    requireHere ??= createRequire(import.meta.url);
+    resolve(requireHere('node:http2') as typeof http2);
+  });
 }
 
 /** The gRPC code for a reply whose HTTP status is not 200 (gRPC's http-grpc-status-mapping). */
