@@ -47,8 +47,9 @@ const SPEC: Record<string, FlagSpec> = {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseForeground(argv, SPEC, help);
   if (!parsed) return 0;
-  // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision (issue 7).
-  guardForeground('cdesk run');
+  // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision (issue 7). SIGHUP is
+  // ignored from here; the streams are guarded once containerd is spawned, before any write.
+  const guard = guardForeground('cdesk run', { streamsLater: true });
   const { flags } = parsed;
   const settings = settingsFromFlags(flags);
   const json = flags.json === true;
@@ -74,10 +75,12 @@ export async function run(argv: string[]): Promise<number> {
   try {
     head = await headStart({ settings });
   } catch (err) {
+    guard.guardStreams();
     if (!(err instanceof EngineError)) throw err;
     process.stderr.write(`cdesk run: ${err.message}\n  → ${err.hint}\n`);
     return 1;
   }
+  guard.guardStreams();
   let Supervisor: typeof import('../engine/supervisor').Supervisor;
   try {
     ({ Supervisor } = await import('../engine/supervisor'));

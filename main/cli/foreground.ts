@@ -44,6 +44,11 @@ export interface ForegroundGuard {
   /** True once stdout failed (EPIPE…): nothing more is written to it. */
   stdoutClosed(): boolean;
   stderrClosed(): boolean;
+  /**
+   * Guards stdout and stderr now (idempotent). Only needed with `streamsLater`, and then before
+   * anything is written; a SIGHUP before it guards them itself before it writes its line.
+   */
+  guardStreams(): void;
   /** Removes the handlers (tests; a process keeps them for its life). */
   dispose(): void;
 }
@@ -53,6 +58,12 @@ export interface ForegroundGuardOptions {
   stderr?: GuardedStream;
   /** The process whose SIGHUP is ignored; tests pass an EventEmitter. */
   proc?: Pick<NodeJS.Process, 'on' | 'off'>;
+  /**
+   * Ignore SIGHUP at once but leave stdout/stderr to `guardStreams()`: Node creates
+   * process.stdout/stderr on first touch (~1.3 ms), which `cdesk run` spends after it has
+   * spawned containerd, not before (issue 8).
+   */
+  streamsLater?: boolean;
 }
 
 /**
@@ -65,45 +76,56 @@ export interface ForegroundGuardOptions {
  * wraps the stream's write so callers need not change.
  */
 export function guardForeground(name: string, opts: ForegroundGuardOptions = {}): ForegroundGuard {
-  const stdout: GuardedStream = opts.stdout ?? (process.stdout as unknown as GuardedStream);
-  const stderr: GuardedStream = opts.stderr ?? (process.stderr as unknown as GuardedStream);
+  const streams = () => ({
+    stdout: opts.stdout ?? (process.stdout as unknown as GuardedStream),
+    stderr: opts.stderr ?? (process.stderr as unknown as GuardedStream),
+  });
   const proc = opts.proc ?? process;
   const closed = new Set<GuardedStream>();
   const undo: (() => void)[] = [];
+  let guarded: { stdout: GuardedStream; stderr: GuardedStream } | null = null;
 
-  for (const stream of new Set([stdout, stderr])) {
-    const onError = () => void closed.add(stream);
-    stream.on('error', onError);
-    const write = stream.write;
-    // Writes after a failure would only queue more errors: drop them, and never throw.
-    stream.write = function guarded(this: GuardedStream, ...args: unknown[]): boolean {
-      if (closed.has(stream) || stream.destroyed) return false;
-      try {
-        return (write as (...a: unknown[]) => boolean).apply(this, args);
-      } catch {
-        closed.add(stream);
-        return false;
-      }
-    } as GuardedStream['write'];
-    undo.push(() => {
-      stream.write = write;
-      (stream as unknown as NodeJS.EventEmitter).off?.('error', onError);
-    });
-  }
+  const guardStreams = () => {
+    if (guarded) return guarded;
+    guarded = streams();
+    for (const stream of new Set([guarded.stdout, guarded.stderr])) {
+      const onError = () => void closed.add(stream);
+      stream.on('error', onError);
+      const write = stream.write;
+      // Writes after a failure would only queue more errors: drop them, and never throw.
+      stream.write = function guardedWrite(this: GuardedStream, ...args: unknown[]): boolean {
+        if (closed.has(stream) || stream.destroyed) return false;
+        try {
+          return (write as (...a: unknown[]) => boolean).apply(this, args);
+        } catch {
+          closed.add(stream);
+          return false;
+        }
+      } as GuardedStream['write'];
+      undo.push(() => {
+        stream.write = write;
+        (stream as unknown as NodeJS.EventEmitter).off?.('error', onError);
+      });
+    }
+    return guarded;
+  };
 
   const onHup = () => {
-    stderr.write(
+    guardStreams().stderr.write(
       `${clockTime(Date.now())} SIGHUP ignored: ${name} keeps supervising containerd (stop it with Ctrl-C or SIGTERM)\n`,
     );
   };
   proc.on('SIGHUP', onHup);
   undo.push(() => proc.off('SIGHUP', onHup));
+  if (!opts.streamsLater) guardStreams();
 
   return {
-    stdoutClosed: () => closed.has(stdout),
-    stderrClosed: () => closed.has(stderr),
+    stdoutClosed: () => guarded !== null && closed.has(guarded.stdout),
+    stderrClosed: () => guarded !== null && closed.has(guarded.stderr),
+    guardStreams: () => void guardStreams(),
     dispose: () => {
       for (const u of undo.splice(0)) u();
+      guarded = null;
     },
   };
 }
