@@ -32,6 +32,11 @@ const nodeExternal = [
 // from esbuild chunks than as their ~100 small CommonJS files, and they load while containerd boots
 // (the health probe). The Electron main keeps every package external (`packages: 'external'`).
 const cliBundled = new Set(['zod', '@grpc/grpc-js', '@grpc/proto-loader']);
+// TOML's writer (config.ts imports only @iarna/toml/stringify.js) is bundled into both CLI builds:
+// `run` renders the config before it spawns containerd, and resolving the package from node_modules
+// cost ~2 ms there. Its parser stays in node_modules, required only for an overrides file.
+const cliExternal = nodeExternal.filter((p) => !cliBundled.has(p) && p !== '@iarna/toml');
+const runExternal = nodeExternal.filter((p) => p !== '@iarna/toml');
 
 // Bundled CommonJS keeps its `require('fs')`, `require('http2')`…: esbuild's ESM output turns them
 // into calls of a shim that throws "Dynamic require … is not supported" unless a real `require`
@@ -76,7 +81,7 @@ const cliBuild = build({
   chunkNames: 'cli-[name]-[hash]',
   splitting: true,
   format: 'esm',
-  external: nodeExternal.filter((p) => !cliBundled.has(p)),
+  external: cliExternal,
   banner: { js: cliRequire },
   plugins: [zodEnglishOnly],
   metafile: true,
@@ -92,7 +97,7 @@ const runBuild = build({
   outdir,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
-  external: nodeExternal,
+  external: runExternal,
   define: { 'import.meta.url': '__cdeskModuleUrl' },
   banner: { js: "const __cdeskModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   metafile: true,

@@ -1,5 +1,5 @@
 // `run` / `serve` options for settings, derived from the settings table: spec, --help lines, flags → settings.
-import path from 'node:path';
+import { resolve } from 'node:path';
 import type { Settings, SettingsPatch } from '../../common/settings';
 import { settingsWith } from '../../common/settings-check';
 import { setPath, type Plain } from '../../common/settings-paths';
@@ -66,7 +66,7 @@ function flagValues(flags: Flags, cwd: string): Array<[FlagRow, unknown]> {
     if ('error' in got) throw new UsageError(`--${r.flag.name} ${got.error} (got ${raw})`);
     let value = got.value;
     // Relative paths from a terminal mean "relative to here"; settings want absolute ones.
-    if (r.input === 'path' && typeof value === 'string') value = path.resolve(cwd, value);
+    if (r.input === 'path' && typeof value === 'string') value = resolve(cwd, value);
     out.push([r, value]);
   }
   return out;

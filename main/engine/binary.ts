@@ -1,7 +1,7 @@
 // Finds the containerd executable: the setting, else PATH, else next to the app.
 import { constants as fsc } from 'node:fs';
-import * as fsp from 'node:fs/promises';
-import path from 'node:path';
+import { access, realpath, stat } from '../shared/fs-async';
+import { isAbsolute, join, resolve } from 'node:path';
 import { EngineError } from './errors';
 
 const INSTALL_HINT =
@@ -14,19 +14,19 @@ type Probe =
 async function probe(file: string): Promise<Probe> {
   let st;
   try {
-    st = await fsp.stat(file);
+    st = await stat(file);
   } catch (err) {
     return { ok: false, why: 'missing', detail: (err as NodeJS.ErrnoException).code ?? 'error' };
   }
   if (st.isDirectory()) return { ok: false, why: 'directory', detail: 'a directory' };
   if (!st.isFile()) return { ok: false, why: 'not-regular', detail: 'not a regular file' };
   try {
-    await fsp.access(file, fsc.X_OK);
+    await access(file, fsc.X_OK);
   } catch {
     return { ok: false, why: 'not-executable', detail: 'not executable' };
   }
   // realpath: the engine compares it with /proc/PID/exe, which the kernel reports resolved.
-  return { ok: true, real: await fsp.realpath(file) };
+  return { ok: true, real: await realpath(file) };
 }
 
 function explicitError(file: string, p: Exclude<Probe, { ok: true }>): EngineError {
@@ -41,7 +41,7 @@ function explicitError(file: string, p: Exclude<Probe, { ok: true }>): EngineErr
       return new EngineError(
         'binary-is-directory',
         `The containerd path ${file} is a directory, not the containerd program.`,
-        `Point the setting (Settings / --containerd) at the containerd file itself, e.g. ${path.join(file, 'containerd')}.`,
+        `Point the setting (Settings / --containerd) at the containerd file itself, e.g. ${join(file, 'containerd')}.`,
       );
     default:
       return new EngineError(
@@ -61,14 +61,14 @@ export async function resolveContainerdBinary(opts: {
   appDir: string;
 }): Promise<string> {
   if (opts.setting !== null) {
-    const file = path.resolve(opts.setting);
+    const file = resolve(opts.setting);
     const p = await probe(file);
     if (p.ok) return p.real;
     throw explicitError(file, p);
   }
   // Only absolute PATH entries: an empty or relative one would mean "the current directory".
-  const dirs = (opts.pathEnv ?? '').split(':').filter((d) => path.isAbsolute(d));
-  const candidates = [...dirs, path.resolve(opts.appDir)].map((d) => path.join(d, 'containerd'));
+  const dirs = (opts.pathEnv ?? '').split(':').filter((d) => isAbsolute(d));
+  const candidates = [...dirs, resolve(opts.appDir)].map((d) => join(d, 'containerd'));
   const skipped: string[] = [];
   for (const file of [...new Set(candidates)]) {
     const p = await probe(file);

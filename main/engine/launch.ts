@@ -1,20 +1,17 @@
-// Launching containerd: binary, state-dir lock, directories, config, adoption, spawn and pidfile.
-import { lstat, readFile, unlink } from 'node:fs/promises';
+// Launching containerd: binary, state-dir lock, directories, config, spawn and pidfile (adoption:
+// adopt.ts, kept apart so the head start does not load the health client before the spawn).
+import { lstat, readFile, unlink } from '../shared/fs-async';
 import { join } from 'node:path';
 import type { Settings } from '../../common/settings';
 import { resolveContainerdBinary } from './binary';
 import { ensureDirs, renderConfigFor } from './config';
-import { adoptDaemon, exitedWithin, spawnDaemon, type DaemonHandle } from './daemon-process';
+import { spawnDaemon, type DaemonHandle } from './daemon-process';
 import { EngineError } from './errors';
-import { waitForServing } from './health';
 import { checkSocketPath, type Layout } from './paths';
 import { socketAnswers } from '../shared/socket-probe';
-import { checkIdentity, readPidfile, removePidfile, writePidfile } from './pidfile';
+import { removePidfile, writePidfile } from './pidfile';
 import { acquireSupervisorLock } from './supervisor-lock';
 import { writeFileAtomic } from '../shared/write-file-atomic';
-
-/** How long an adoption candidate gets to answer the health check. */
-const ADOPT_HEALTH_BUDGET_MS = 2000;
 
 /**
  * Everything a launch needs from disk, with what it already did remembered: directories are
@@ -80,43 +77,6 @@ export class Launcher {
     const configFile = await this.writeConfig(layout, await rendered);
     this.prepared = { settings: s, binary };
     return { binary, configFile };
-  }
-
-  /** Adopt the pidfile's daemon only if it is provably ours and answers health; else null. */
-  async adopt(
-    layout: Layout,
-    binary: string,
-    configFile: string,
-    current: () => boolean,
-  ): Promise<{ daemon: DaemonHandle; latencyMs: number } | null> {
-    const entry = await readPidfile(layout.pidFile);
-    if (entry === null) return null;
-    if (entry === 'corrupt') {
-      await removePidfile(layout.pidFile);
-      return null;
-    }
-    if (checkIdentity(entry, { exe: binary, configPath: configFile }) !== 'match') {
-      // Dead, or a live process that is not ours (pid reuse): forget it, never signal it.
-      await removePidfile(layout.pidFile);
-      return null;
-    }
-    const d = adoptDaemon(entry);
-    const r = await waitForServing(layout.socket, {
-      budgetMs: ADOPT_HEALTH_BUDGET_MS,
-      intervalMs: 10,
-      isAlive: () => !d.hasExited(),
-    });
-    if (r.ok) return { daemon: d, latencyMs: r.latencyMs };
-    if (!current()) {
-      d.detach();
-      return null;
-    }
-    // Ours but not answering: a hung daemon we own; replace it.
-    d.signal('SIGKILL');
-    await exitedWithin(d, 5000);
-    d.detach();
-    await removePidfile(layout.pidFile);
-    return null;
   }
 
   /** Spawn containerd on a free socket (a leftover socket nobody answers on is removed). */

@@ -1,6 +1,6 @@
 // Where the engine keeps containerd's data, runtime state, config, pidfile, sockets and log.
-import os from 'node:os';
-import path from 'node:path';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { EngineError } from './errors';
 import { MAX_SOCKET_PATH } from '../shared/limits';
 import { APP_DIR, xdgDir } from '../shared/xdg';
@@ -31,12 +31,12 @@ export function defaultDirs(
   if (uid === 0) {
     return { rootDir: `/var/lib/${APP_DIR}`, stateDir: `/run/${APP_DIR}` };
   }
-  const dataHome = xdgDir(env, 'XDG_DATA_HOME') ?? path.join(home, '.local', 'share');
+  const dataHome = xdgDir(env, 'XDG_DATA_HOME') ?? join(home, '.local', 'share');
   // The runtime dir is tmpfs and per-login: ideal for sockets and the pidfile. Without one,
   // fall back to the persistent state dir (a pidfile there is checked against /proc anyway).
   const runtime = xdgDir(env, 'XDG_RUNTIME_DIR');
-  const stateBase = runtime ?? xdgDir(env, 'XDG_STATE_HOME') ?? path.join(home, '.local', 'state');
-  return { rootDir: path.join(dataHome, APP_DIR), stateDir: path.join(stateBase, APP_DIR) };
+  const stateBase = runtime ?? xdgDir(env, 'XDG_STATE_HOME') ?? join(home, '.local', 'state');
+  return { rootDir: join(dataHome, APP_DIR), stateDir: join(stateBase, APP_DIR) };
 }
 
 /** The full layout: the configured directories, or the defaults for this user. */
@@ -44,22 +44,22 @@ export function resolveLayout(
   dirs: { rootDir: string | null; stateDir: string | null },
   env: NodeJS.ProcessEnv = process.env,
   uid: number = process.getuid?.() ?? 0,
-  home: string = os.homedir(),
+  home: string = homedir(),
 ): Layout {
   const defaults = defaultDirs(env, uid, home);
-  // path.resolve makes a CLI-relative --root/--state absolute and strips trailing slashes.
-  const rootDir = path.resolve(dirs.rootDir ?? defaults.rootDir);
-  const stateDir = path.resolve(dirs.stateDir ?? defaults.stateDir);
+  // `resolve` makes a CLI-relative --root/--state absolute and strips trailing slashes.
+  const rootDir = resolve(dirs.rootDir ?? defaults.rootDir);
+  const stateDir = resolve(dirs.stateDir ?? defaults.stateDir);
   return {
     rootDir,
     stateDir,
-    daemonRoot: path.join(rootDir, 'daemon'),
-    daemonState: path.join(stateDir, 'daemon'),
-    configFile: path.join(stateDir, 'containerd.toml'),
-    pidFile: path.join(stateDir, 'containerd.pid'),
-    socket: path.join(stateDir, 'containerd.sock'),
-    debugSocket: path.join(stateDir, 'containerd-debug.sock'),
-    logFile: path.join(stateDir, 'containerd.log'),
+    daemonRoot: join(rootDir, 'daemon'),
+    daemonState: join(stateDir, 'daemon'),
+    configFile: join(stateDir, 'containerd.toml'),
+    pidFile: join(stateDir, 'containerd.pid'),
+    socket: join(stateDir, 'containerd.sock'),
+    debugSocket: join(stateDir, 'containerd-debug.sock'),
+    logFile: join(stateDir, 'containerd.log'),
   };
 }
 

@@ -1,5 +1,5 @@
 // The pidfile: who the running containerd is, so a later launch can adopt it or clean up safely.
-import * as fsp from 'node:fs/promises';
+import { readFile, rm } from '../shared/fs-async';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import { EngineError } from './errors';
 import { linuxProc, type ProcReader } from './proc';
@@ -39,7 +39,7 @@ export async function writePidfile(file: string, entry: PidfileEntry): Promise<v
 export async function readPidfile(file: string): Promise<PidfileEntry | null | 'corrupt'> {
   let text: string;
   try {
-    text = await fsp.readFile(file, 'utf8');
+    text = await readFile(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
     if (code === 'ENOENT') return null;
@@ -61,7 +61,7 @@ export async function readPidfile(file: string): Promise<PidfileEntry | null | '
 
 /** Remove the pidfile; already gone is fine. */
 export async function removePidfile(file: string): Promise<void> {
-  await fsp.rm(file, { force: true });
+  await rm(file, { force: true });
 }
 
 /** What a pidfile entry for this live process would say; null if it is gone or unreadable. */

@@ -1,5 +1,5 @@
 // One supervisor per state dir: a lock file naming the owning process, stale when it is gone.
-import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
+import { close, open, readFile, rename, unlink, writeFile } from '../shared/fs-async';
 import { dirname } from 'node:path';
 import { EngineError } from './errors';
 import { readStartTime } from './proc';
@@ -35,9 +35,12 @@ export async function acquireSupervisorLock(file: string): Promise<() => Promise
   const body = JSON.stringify(me);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fh = await open(file, 'wx', 0o600);
-      await fh.writeFile(body);
-      await fh.close();
+      const fd = await open(file, 'wx', 0o600);
+      try {
+        await writeFile(fd, body);
+      } finally {
+        await close(fd);
+      }
       return release(file, me);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;

@@ -9,6 +9,7 @@ import { DaemonLogs } from './daemon-logs';
 import { killHung, terminate, type DaemonHandle } from './daemon-process';
 import { EngineError } from './errors';
 import type { HeadStart } from './head-start';
+import { adoptFromPidfile } from './adopt';
 import { waitForServing } from './health';
 import { renderConfigFor } from './config';
 import { Launcher } from './launch';
@@ -319,8 +320,7 @@ export class Supervisor implements Engine {
       if (!this.current(run)) return;
 
       const adopted =
-        mayAdopt &&
-        (await this.launcher.adopt(layout, binary, configFile, () => this.current(run)));
+        mayAdopt && (await adoptFromPidfile(layout, binary, configFile, () => this.current(run)));
       if (adopted) {
         const d = adopted.daemon;
         this.liveness.open(layout.socket);

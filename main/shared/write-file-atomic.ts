@@ -1,7 +1,6 @@
 // Atomic file replacement (temp file + fsync + rename): readers never see a partial file; fsyncs optional.
-import * as fsp from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
-import path from 'node:path';
+import { close, fchmod, fsync, open, rename, rm, writeFile } from './fs-async';
+import { basename, dirname, join } from 'node:path';
 
 export interface WriteOptions {
   /**
@@ -22,36 +21,37 @@ export async function writeFileAtomic(
   mode = 0o600,
   { durable = true }: WriteOptions = {},
 ): Promise<void> {
-  const dir = path.dirname(file);
-  const tmp = path.join(
+  const dir = dirname(file);
+  const tmp = join(
     dir,
     // No node:crypto here: loading it costs ~7 ms before containerd's spawn (issue 8).
-    `.${path.basename(file)}.${process.pid}.${++tmpSeq}.${Date.now().toString(36)}.tmp`,
+    `.${basename(file)}.${process.pid}.${++tmpSeq}.${Date.now().toString(36)}.tmp`,
   );
-  let handle: FileHandle | undefined;
+  let fd: number | undefined;
   try {
     // 'wx': never follow or reuse something already at the temp name.
-    handle = await fsp.open(tmp, 'wx', mode);
-    await handle.writeFile(data, 'utf8');
-    if (durable) await handle.sync();
+    fd = await open(tmp, 'wx', mode);
+    await writeFile(fd, data, 'utf8');
+    if (durable) await fsync(fd);
     // chmod explicitly: the open() mode is filtered by the umask.
-    await handle.chmod(mode);
-    await handle.close();
-    handle = undefined;
-    await fsp.rename(tmp, file);
+    await fchmod(fd, mode);
+    const done = fd;
+    fd = undefined;
+    await close(done);
+    await rename(tmp, file);
   } catch (err) {
-    await handle?.close().catch(() => undefined);
-    await fsp.rm(tmp, { force: true }).catch(() => undefined);
+    if (fd !== undefined) await close(fd).catch(() => undefined);
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
   if (!durable) return;
   // Persist the rename itself; best effort (some filesystems refuse fsync on directories).
   try {
-    const d = await fsp.open(dir, 'r');
+    const d = await open(dir, 'r');
     try {
-      await d.sync();
+      await fsync(d);
     } finally {
-      await d.close();
+      await close(d);
     }
   } catch {
     // ignored: the data is written; only durability across a power cut is weaker

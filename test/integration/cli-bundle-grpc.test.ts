@@ -177,7 +177,7 @@ describe('CLI bundle with gRPC', () => {
         expect(await exit).toBe(0);
         const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
         // The health and version probes speak HTTP/2 themselves (shared/grpc-unary.ts): neither
-        // a gRPC chunk nor a gRPC package file; the one file, and TOML's writer from node_modules.
+        // a gRPC chunk nor a gRPC package file: the one file (TOML's writer is bundled into it).
         const grpc = [...grpcChunks()].map((f) => f.split('/').pop()!);
         expect(loaded.filter((l) => grpc.some((g) => l.endsWith(`/${g}`)))).toEqual([]);
         expect(loaded.filter((l) => GRPC_SOURCE.test(l))).toEqual([]);

@@ -116,9 +116,12 @@ describe('CLI bundle', () => {
     for (const i of bundle.imports) expect(i.path, i.kind).toMatch(/^node:/);
     // require() only: one import() would start Node's ES module loader after all.
     expect(bundle.imports.filter((i) => i.kind !== 'require-call')).toEqual([]);
-    // No npm package inside either: TOML is required from node_modules where first used
-    // (config.ts), and the health probe speaks HTTP/2 itself (no grpc-js, protobufjs or ws).
-    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('node_modules/'))).toEqual([]);
+    // No npm package inside but TOML's writer, bundled (config.ts renders before the spawn); the
+    // parser is required from node_modules only for an overrides file. The health probe speaks
+    // HTTP/2 itself (no grpc-js, protobufjs or ws).
+    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('node_modules/'))).toEqual([
+      'node_modules/@iarna/toml/stringify.js',
+    ]);
     expect(Object.keys(runMeta.inputs)).toContain('main/engine/supervisor.ts');
     expect(Object.keys(runMeta.inputs)).toContain('main/shared/grpc-unary.ts');
     expect(Object.keys(runMeta.inputs).filter((s) => s.startsWith('main/headless/'))).toEqual([]);
@@ -139,6 +142,24 @@ describe('CLI bundle', () => {
     const inits = [...runBundle.matchAll(/^.*\binit_supervisor\d*\(\).*$/gm)].map((m) => m[0]);
     expect(inits.length).toBe(1);
     expect(inits[0]).toMatch(/Promise\.resolve\(\)\.then\(\(\) => \(init_supervisor\d*\(\)/);
+  });
+
+  it('loads no health client, node:fs/promises or node:perf_hooks before the spawn', () => {
+    const first = runStaticSources('main/cli/run-entry.ts');
+    // Adoption (which probes health) lives in adopt.ts, reached from the Supervisor only.
+    expect(first).not.toContain('main/engine/health.ts');
+    expect(first).not.toContain('main/shared/grpc-unary.ts');
+    expect(first).toContain('main/shared/fs-async.ts');
+    const builtins = new Set(
+      first
+        .flatMap((f) =>
+          runMeta.inputs[f]!.imports.filter((i) => i.external && i.path.startsWith('node:')),
+        )
+        .map((i) => i.path),
+    );
+    expect(builtins).toContain('node:child_process');
+    for (const later of ['node:fs/promises', 'node:perf_hooks', 'node:http2'])
+      expect(builtins).not.toContain(later);
   });
 
   it('bundles zod (one chunk, not its ~100 ES modules), and `run` has none of it', () => {
