@@ -1,5 +1,6 @@
-// Health probe benchmarks: spawn → SERVING in a fresh Node (our HTTP/2 client loaded while containerd
-// boots) against grpc-js alone and against containerd's own boot; warm liveness check latency.
+// Health probe benchmarks: spawn → SERVING in a fresh Node (our HTTP/2 client, shared/h2c.ts, loaded
+// while containerd boots) against grpc-js alone and against containerd's own boot; warm liveness
+// check latency.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -111,7 +112,7 @@ export async function benchHealthRows(n = 7): Promise<Row[]> {
   const live = await benchLiveness(200);
   return [
     {
-      metric: `health: containerd spawn → SERVING in a fresh Node (median of ${n}; our HTTP/2 health client, node:http2 loaded while it boots)`,
+      metric: `health: containerd spawn → SERVING in a fresh Node (median of ${n}; our HTTP/2 health client, h2c.ts: no node:http2)`,
       ours: ms(median(probe)),
       reference: `grpc-js alone, raw Check ${ms(median(raw))}; socket accepts ${ms(median(floor))}`,
       ratio: `${(median(probe) / median(raw)).toFixed(2)}× raw, ${(median(probe) / median(floor)).toFixed(2)}× containerd's boot`,

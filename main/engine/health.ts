@@ -6,10 +6,7 @@ import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { HealthResult } from '../../common/states';
 import { GRPC } from '../shared/grpc-status';
-import { GrpcCallError, loadHttp2, readFields, UnaryChannel } from '../shared/grpc-unary';
-
-// node:http2 is imported on first use, and waitForServing starts loading it while containerd boots,
-// so `cdesk run` spawns first and `cdesk status` never loads it (issue 8).
+import { GrpcCallError, readFields, UnaryChannel } from '../shared/grpc-unary';
 
 /** The two calls, by gRPC path. Both requests are empty messages: Check's `service` "" (the whole server) and Empty. */
 export const HEALTH_CHECK_PATH = '/grpc.health.v1.Health/Check';
@@ -60,11 +57,6 @@ export function healthResultOf(status: number): { result: HealthResult; detail?:
   const name = SERVING_STATUS[status];
   if (name) return { result: name };
   return { result: 'UNKNOWN', detail: `unexpected health status ${status}` };
-}
-
-/** Starts loading node:http2; a failure surfaces from the next call. */
-function preloadTransport(): void {
-  loadHttp2().catch(() => undefined);
 }
 
 // --- client -----------------------------------------------------------------------------------
@@ -194,9 +186,6 @@ export async function waitForServing(
   const watcher = watchQuietly(dirname(socketPath), (file) => {
     if (file === null || file === name) poke();
   });
-  // Load node:http2 while the daemon boots rather than once its socket accepts; a failure to
-  // load surfaces from the first Check instead.
-  setImmediate(preloadTransport);
   // The attempt in flight, so an abort or a dead daemon can cancel its call.
   let current: { client: HealthClient; cancelled: boolean } | null = null;
   const cancelCurrent = (): void => {

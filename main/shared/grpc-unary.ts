@@ -1,12 +1,11 @@
-// Unary gRPC calls over HTTP/2 on a unix socket with node:http2 alone, and the protobuf wire
-// reading their tiny replies need. The supervisor's health and version probes use this, not
-// grpc-js: loading grpc-js + protobufjs (~40 ms of CPU) while containerd boots slowed its boot and
-// held back the first probe (issue 8). The views inside containerd still use grpc-js (client.ts).
-import type * as http2 from 'node:http2';
-import { createRequire } from 'node:module';
-import { connect } from 'node:net';
+// Unary gRPC calls over HTTP/2 on a unix socket (our minimal client, h2c.ts), and the protobuf
+// wire reading their tiny replies need. The supervisor's health and version probes use this, not
+// grpc-js or node:http2: loading grpc-js + protobufjs (~40 ms of CPU), or node:http2 with the tls,
+// crypto and http modules it loads (~15 ms), while containerd boots slowed its boot and held back
+// the first probe (issue 8). The views inside containerd still use grpc-js (client.ts).
 import { performance } from 'node:perf_hooks';
 import { GRPC } from './grpc-status';
+import { H2Connection, type ClientStream, type HeaderFields, type StreamEvents } from './h2c';
 
 /** A call that ended without a reply message: the gRPC status code and its details. */
 export class GrpcCallError extends Error {
@@ -17,19 +16,6 @@ export class GrpcCallError extends Error {
     super(details);
     this.name = 'GrpcCallError';
   }
-}
-
-// require(), not import(): in `cdesk run`'s CommonJS bundle an import() would start Node's ES
-// module loader just for this, while containerd boots (issue 8). Made on first use too: this
-// module loads before the spawn.
-let requireHere: NodeJS.Require | null = null;
-
-/** node:http2, loaded on first use (it is not needed by commands that never probe). */
-export function loadHttp2(): Promise<typeof http2> {
-  return new Promise((resolve) => {
-    requireHere ??= createRequire(import.meta.url);
-    resolve(requireHere('node:http2') as typeof http2);
-  });
 }
 
 /** The gRPC code for a reply whose HTTP status is not 200 (gRPC's http-grpc-status-mapping). */
@@ -94,16 +80,15 @@ interface Pending {
 
 /**
  * One HTTP/2 connection to a unix socket for unary gRPC calls, made on the first call and again
- * after it closes, fails or a call on it times out (a new connection is cheap on a local socket,
- * and a stalled one is never reused). Replies are bounded by `maxReplyBytes`. The connection never
- * keeps the process alive by itself; a call in flight does, through its deadline timer.
+ * after it closes, fails, gets a GOAWAY, or a call on it times out (a new connection is cheap on a
+ * local socket, and a stalled one is never reused). Replies are bounded by `maxReplyBytes`. The
+ * connection never keeps the process alive by itself; a call in flight does, through its deadline
+ * timer.
  */
 export class UnaryChannel {
-  private session: http2.ClientHttp2Session | null = null;
+  private conn: H2Connection | null = null;
   private readonly pending = new Set<Pending>();
   private closed = false;
-  /** Bumped by cancelAll so a call still waiting for node:http2 is cancelled too. */
-  private epoch = 0;
 
   constructor(
     private readonly socketPath: string,
@@ -114,116 +99,114 @@ export class UnaryChannel {
    * Calls `path` (/package.Service/Method) with an encoded request; resolves the encoded reply.
    * `deadlineAt` is monotonic ms (performance.now()). Rejects only with GrpcCallError.
    */
-  async call(path: string, request: Uint8Array, deadlineAt: number): Promise<Buffer> {
-    const epoch = this.epoch;
-    if (this.closed) throw new GrpcCallError(GRPC.CANCELLED, 'channel closed');
-    const h2 = await loadHttp2();
-    if (this.closed) throw new GrpcCallError(GRPC.CANCELLED, 'channel closed');
-    if (epoch !== this.epoch) throw new GrpcCallError(GRPC.CANCELLED, 'call cancelled');
+  call(path: string, request: Uint8Array, deadlineAt: number): Promise<Buffer> {
+    if (this.closed) return Promise.reject(new GrpcCallError(GRPC.CANCELLED, 'channel closed'));
     const left = Math.floor(deadlineAt - performance.now());
-    if (left <= 0) throw new GrpcCallError(GRPC.DEADLINE_EXCEEDED, 'deadline exceeded');
-    const session = this.connection(h2);
+    if (left <= 0)
+      return Promise.reject(new GrpcCallError(GRPC.DEADLINE_EXCEEDED, 'deadline exceeded'));
+    const conn = this.connection();
     return new Promise<Buffer>((resolve, reject) => {
-      let stream: http2.ClientHttp2Stream;
-      try {
-        stream = session.request({
-          ':method': 'POST',
-          ':path': path,
-          'content-type': 'application/grpc',
-          te: 'trailers',
-          'grpc-timeout': `${Math.min(left, 99_999_999)}m`,
-        });
-      } catch (err) {
-        // The session is closing (GOAWAY, a failed connect): the next call opens a new one.
-        this.drop(session);
-        reject(new GrpcCallError(GRPC.UNAVAILABLE, (err as Error).message));
-        return;
-      }
       let settled = false;
       let httpStatus: number | null = null;
       let grpcStatus: number | null = null;
       let grpcMessage = '';
-      let failure: Error | null = null;
       const chunks: Buffer[] = [];
       let bytes = 0;
+      let stream: ClientStream | null = null;
       const end = (result: Buffer | GrpcCallError): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.pending.delete(entry);
-        if (!stream.closed) stream.close(h2.constants.NGHTTP2_CANCEL);
+        stream?.cancel();
         if (result instanceof GrpcCallError) reject(result);
         else resolve(result);
       };
       const entry: Pending = { cancel: (why) => end(new GrpcCallError(GRPC.CANCELLED, why)) };
       const timer = setTimeout(() => {
-        // A connection that let a call run out is not trusted with the next one.
-        this.drop(session);
         end(new GrpcCallError(GRPC.DEADLINE_EXCEEDED, 'deadline exceeded'));
+        // A connection that let a call run out is not trusted with the next one.
+        this.drop(conn);
       }, left);
       this.pending.add(entry);
-      const readStatus = (headers: http2.IncomingHttpHeaders) => {
-        const s = headers['grpc-status'];
-        if (typeof s === 'string' && /^\d+$/.test(s)) {
+      const readStatus = (fields: HeaderFields) => {
+        const s = field(fields, 'grpc-status');
+        if (s !== undefined && /^\d+$/.test(s)) {
           grpcStatus = Number(s);
-          grpcMessage = decodeGrpcMessage(headers['grpc-message']);
+          grpcMessage = decodeGrpcMessage(field(fields, 'grpc-message'));
         }
       };
-
-      stream.on('response', (headers) => {
-        httpStatus = Number(headers[':status']);
-        readStatus(headers); // a trailers-only reply carries its status here
-      });
-      stream.on('trailers', readStatus);
-      stream.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > this.maxReplyBytes + 5) {
-          // A peer sending more than any reply may hold is not trusted with the next call.
-          this.drop(session);
-          end(
-            new GrpcCallError(
-              GRPC.RESOURCE_EXHAUSTED,
-              `reply larger than ${this.maxReplyBytes} bytes`,
-            ),
-          );
-          return;
-        }
-        chunks.push(chunk);
-      });
-      stream.on('error', (err: Error) => {
-        failure ??= err;
-      });
-      stream.on('close', () => {
-        if (grpcStatus === GRPC.OK) {
-          try {
-            end(unaryMessage(Buffer.concat(chunks)));
-          } catch (err) {
-            end(err as GrpcCallError);
+      const events: StreamEvents = {
+        headers: (fields) => {
+          if (httpStatus === null) httpStatus = Number(field(fields, ':status'));
+          // The first block may be trailers-only (the status in it); a later one is the trailers.
+          readStatus(fields);
+        },
+        data: (chunk) => {
+          bytes += chunk.length;
+          if (bytes > this.maxReplyBytes + 5) {
+            end(
+              new GrpcCallError(
+                GRPC.RESOURCE_EXHAUSTED,
+                `reply larger than ${this.maxReplyBytes} bytes`,
+              ),
+            );
+            // A peer sending more than any reply may hold is not trusted with the next call.
+            this.drop(conn);
+            return;
           }
-        } else if (grpcStatus !== null) {
-          end(new GrpcCallError(grpcStatus, grpcMessage || `gRPC status ${grpcStatus}`));
-        } else if (httpStatus !== null && httpStatus !== 200) {
-          end(new GrpcCallError(codeForHttpStatus(httpStatus), `HTTP status ${httpStatus}`));
-        } else if (httpStatus === null) {
-          // No answer at all: nothing listens, or the daemon went away mid-call.
-          const why = failure?.message ?? `stream closed (code ${stream.rstCode ?? '?'})`;
-          end(new GrpcCallError(GRPC.UNAVAILABLE, why));
-        } else {
-          end(
-            new GrpcCallError(
-              GRPC.INTERNAL,
-              failure?.message ?? `reply ended without a gRPC status (code ${stream.rstCode})`,
-            ),
-          );
-        }
-      });
-      stream.end(frame(request));
+          chunks.push(chunk);
+        },
+        close: (rstCode, error) => {
+          stream = null;
+          if (grpcStatus === GRPC.OK && rstCode === null && error === null) {
+            try {
+              end(unaryMessage(Buffer.concat(chunks)));
+            } catch (err) {
+              end(err as GrpcCallError);
+            }
+          } else if (grpcStatus !== null && grpcStatus !== GRPC.OK) {
+            end(new GrpcCallError(grpcStatus, grpcMessage || `gRPC status ${grpcStatus}`));
+          } else if (httpStatus !== null && httpStatus !== 200) {
+            end(new GrpcCallError(codeForHttpStatus(httpStatus), `HTTP status ${httpStatus}`));
+          } else if (httpStatus === null) {
+            // No answer at all: nothing listens, or the daemon went away mid-call.
+            const why = error?.message ?? `stream closed (code ${rstCode ?? '?'})`;
+            end(new GrpcCallError(GRPC.UNAVAILABLE, why));
+          } else {
+            const why =
+              error?.message ?? (rstCode !== null ? `stream reset (code ${rstCode})` : '');
+            end(new GrpcCallError(GRPC.INTERNAL, why || 'reply ended without a gRPC status'));
+          }
+        },
+      };
+      try {
+        stream = conn.request(
+          [
+            [':method', 'POST'],
+            [':scheme', 'http'],
+            [':authority', 'localhost'],
+            [':path', path],
+            ['content-type', 'application/grpc'],
+            ['te', 'trailers'],
+            ['grpc-timeout', `${Math.min(left, 99_999_999)}m`],
+          ],
+          frame(request),
+          events,
+        );
+      } catch (err) {
+        // The connection takes no new request (it failed, or went away): the next call opens a new one.
+        end(new GrpcCallError(GRPC.UNAVAILABLE, (err as Error).message));
+        this.drop(conn);
+        return;
+      }
+      // The stream may already be over (a connection that failed while we wrote).
+      if (settled) stream.cancel();
     });
   }
 
   /** Cancels the calls in flight (they reject CANCELLED); the channel stays usable. */
   cancelAll(): void {
-    this.epoch++;
     for (const p of [...this.pending]) p.cancel('call cancelled');
   }
 
@@ -231,33 +214,34 @@ export class UnaryChannel {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.epoch++;
     for (const p of [...this.pending]) p.cancel('channel closed');
-    if (this.session) this.drop(this.session);
+    if (this.conn) this.drop(this.conn);
   }
 
   /** The open connection, or a new one. */
-  private connection(h2: typeof http2): http2.ClientHttp2Session {
-    const open = this.session;
-    if (open && !open.closed && !open.destroyed) return open;
-    const session = h2.connect('http://localhost', {
-      createConnection: () => connect(this.socketPath),
-      settings: { enablePush: false },
+  private connection(): H2Connection {
+    const open = this.conn;
+    if (open?.usable) return open;
+    const conn = new H2Connection(this.socketPath, (gone) => {
+      // Closed, failed or going away: new calls go to a new connection.
+      if (this.conn === gone) this.conn = null;
     });
-    // Errors reach the calls through their streams' close; the connection is dropped with them.
-    session.on('error', () => this.drop(session));
-    session.on('goaway', () => this.drop(session, false));
-    session.on('close', () => this.drop(session, false));
-    session.unref();
-    this.session = session;
-    return session;
+    this.conn = conn;
+    return conn;
   }
 
-  /** Forgets `session` (the next call connects anew) and, unless it is closing itself, destroys it. */
-  private drop(session: http2.ClientHttp2Session, destroy = true): void {
-    if (this.session === session) this.session = null;
-    if (destroy && !session.destroyed) session.destroy();
+  /** Forgets `conn` (the next call connects anew) and closes it; its calls end with it. */
+  private drop(conn: H2Connection): void {
+    if (this.conn === conn) this.conn = null;
+    conn.destroy();
   }
+}
+
+/** A header's value (the last one given); undefined when absent. */
+function field(fields: HeaderFields, name: string): string | undefined {
+  let out: string | undefined;
+  for (const [n, v] of fields) if (n === name) out = v;
+  return out;
 }
 
 // --- protobuf wire: the fields of a small message ---------------------------------------------
