@@ -25,6 +25,12 @@ const MAX_ORPHANS = 4;
  * 12 wake-ups a second (strace: timer, stat, read every 250 ms).
  */
 const WATCHED_POLL_MS = 2_000;
+/**
+ * How long a watch event waits before its read, so one read takes a burst of appends. containerd
+ * writes its boot log a line at a time (~100 lines in ~100 ms): one read per line cost ~10 ms of
+ * CPU while it booted (issue 8). Lines still reach readers within this much of being written.
+ */
+const WATCH_COALESCE_MS = 15;
 
 export interface LogTailerOptions {
   file: string;
@@ -153,6 +159,8 @@ export class LogTailer {
   private historyLastSeq = 0;
   private watcher: fs.FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
+  /** The read a watch event scheduled (WATCH_COALESCE_MS later); later events join it. */
+  private soon: NodeJS.Timeout | null = null;
   /** The last pass found no file at the path (a new one there would not wake the watch). */
   private pathMissing = false;
   /** The scheduled poll is the rare one (WATCHED_POLL_MS). */
@@ -241,6 +249,8 @@ export class LogTailer {
     this.state = 'stopped';
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = null;
     this.watcher?.close();
     this.watcher = null;
     // Passes check the state between chunks, so this waits for at most one chunk.
@@ -260,6 +270,17 @@ export class LogTailer {
 
   private kick(): void {
     this.flush().catch((err: unknown) => this.onError(err as Error));
+  }
+
+  /** A watch event: one read WATCH_COALESCE_MS from the first event, for all that follow it. */
+  private kickSoon(): void {
+    if (this.soon) return;
+    this.soon = setTimeout(() => {
+      this.soon = null;
+      if (this.state === 'running') this.kick();
+    }, WATCH_COALESCE_MS);
+    // Like the watch itself (persistent: false), it must not keep a process alive.
+    this.soon.unref();
   }
 
   /** Whether fs.watch sees every change that matters: the file at the path, nothing else followed. */
@@ -313,7 +334,7 @@ export class LogTailer {
     this.watcher?.close();
     this.watcher = null;
     try {
-      const w = fs.watch(this.file, { persistent: false }, () => this.kick());
+      const w = fs.watch(this.file, { persistent: false }, () => this.kickSoon());
       // e.g. inotify limits or the file vanishing: the poll keeps us going.
       w.on('error', () => {
         w.close();

@@ -480,6 +480,28 @@ describe('LogTailer', () => {
     }
   });
 
+  it('reads a burst of single-line appends in a few passes, every line in order', async () => {
+    // containerd writes its boot log a line at a time; one pass per line cost ~10 ms of CPU
+    // while it booted (issue 8). Watch events within WATCH_COALESCE_MS share one pass.
+    const { tailer, lines } = tail();
+    await tailer.start();
+    const stat = vi.spyOn(fs.promises, 'stat');
+    try {
+      const fd = writer();
+      for (let i = 1; i <= 60; i++) {
+        fs.writeSync(fd, logLine(i));
+        if (i % 6 === 0) await new Promise((r) => setTimeout(r, 2));
+      }
+      await waitFor(() => lines.length === 60);
+      expectConsecutive(lines);
+      expect(lines.map((l) => l.msg).at(-1)).toBe('line 60');
+      // One pass per burst (the code before coalescing): 10 here.
+      expect(stat.mock.calls.filter(([p]) => p === file).length).toBeLessThanOrEqual(5);
+    } finally {
+      stat.mockRestore();
+    }
+  });
+
   it('polls at pollMs again once the path is gone: a new file there would not wake the watch', async () => {
     const { tailer, lines } = tail({ pollMs: 10 });
     await tailer.start();
