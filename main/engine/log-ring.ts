@@ -86,7 +86,8 @@ export class LogRing {
     const l = checkLimits(typeof limits === 'number' ? { maxLines: limits } : limits);
     this.maxLines = l.maxLines;
     this.maxBytes = l.maxBytes;
-    this.buf = new Array<LogLine | undefined>(l.maxLines).fill(undefined);
+    // Grows line by line up to maxLines (then wraps): a fresh engine allocates nothing up front.
+    this.buf = [];
     this.cost = new Int32Array(l.maxLines);
   }
 
@@ -115,7 +116,7 @@ export class LogRing {
     const keep = this.newestFirst(this.count).reverse();
     this.maxLines = l.maxLines;
     this.maxBytes = l.maxBytes;
-    this.buf = new Array<LogLine | undefined>(l.maxLines).fill(undefined);
+    this.buf = [];
     this.cost = new Int32Array(l.maxLines);
     this.head = this.count = this.bytesHeld = 0;
     const last = this.last;

@@ -3,7 +3,7 @@
 // the first SIGHUP), so `cdesk run` creates process.stdout/stderr only after the spawn.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { guardForeground } from '../../../main/cli/foreground';
+import { clockTime, guardForeground } from '../../../main/cli/foreground';
 
 /** A stream whose write throws once `broken`, like a socket whose reader went away. */
 class FakeStream extends EventEmitter {
@@ -83,5 +83,17 @@ describe('guardForeground', () => {
     expect(stderr.written).toHaveLength(1);
     expect(stderr.written[0]).toMatch(/SIGHUP ignored: cdesk test keeps supervising containerd/);
     guard.dispose();
+  });
+});
+
+describe('clockTime', () => {
+  it('is the UTC time of day, HH:MM:SS.mmm, as toISOString gives it', () => {
+    const samples = [0, 1, 999, 1000, 59_999, 3_599_999, 86_399_999, 86_400_000, Date.now()];
+    for (let i = 0; i < 200; i++) samples.push(Math.floor(Math.random() * 4e12));
+    for (const at of samples)
+      expect(clockTime(at), String(at)).toBe(new Date(at).toISOString().slice(11, 23));
+    // Before 1970 too (a clock set wrong), and a fractional time is cut to its millisecond.
+    expect(clockTime(-1)).toBe('23:59:59.999');
+    expect(clockTime(1234.9)).toBe('00:00:01.234');
   });
 });
