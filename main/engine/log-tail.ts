@@ -1,6 +1,20 @@
 // Follows containerd's durable log file (written through an O_APPEND fd we don't own): parses new lines in batches, cuts over-long lines, follows a replaced file, rotates by bounded copytruncate.
-import fs from 'node:fs';
-import path from 'node:path';
+import {
+  closeSync,
+  fstatSync,
+  ftruncateSync,
+  open,
+  openSync,
+  promises as fsp,
+  read,
+  readSync,
+  watch,
+  write,
+  writeSync,
+  type FSWatcher,
+  type Stats,
+} from 'node:fs';
+import { basename } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { LogLine } from '../../common/states';
 import { formatBytes } from '../../common/format-bytes';
@@ -20,7 +34,7 @@ const ORPHAN_IDLE_MS = 2_000;
 /** Replaced files followed at once at most (the oldest is let go first). */
 const MAX_ORPHANS = 4;
 /**
- * The poll while fs.watch (inotify) follows the file: it reports every append at once, so the
+ * The poll while watch (inotify) follows the file: it reports every append at once, so the
  * poll only backs it up. Polling at pollMs all the time cost an idle supervisor ~5 ms of CPU and
  * 12 wake-ups a second (strace: timer, stat, read every 250 ms).
  */
@@ -52,7 +66,7 @@ export interface LogTailerOptions {
   /** Bytes per read. Default 256 KiB. */
   chunkBytes?: number;
   /**
-   * Poll interval when fs.watch cannot cover the file (no watch, the path gone, a replaced file
+   * Poll interval when watch cannot cover the file (no watch, the path gone, a replaced file
    * still followed). Default 250 ms. With a working watch: at most every WATCHED_POLL_MS.
    */
   pollMs?: number;
@@ -69,13 +83,13 @@ export interface LogTailerLimits {
 
 function readAt(fd: number, buf: Buffer, len: number, pos: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    fs.read(fd, buf, 0, len, pos, (err, n) => (err ? reject(err) : resolve(n)));
+    read(fd, buf, 0, len, pos, (err, n) => (err ? reject(err) : resolve(n)));
   });
 }
 
 function writeAll(fd: number, buf: Buffer, len: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    fs.write(fd, buf, 0, len, null, (err, n) =>
+    write(fd, buf, 0, len, null, (err, n) =>
       err
         ? reject(err)
         : n === len
@@ -89,9 +103,9 @@ function isErrno(err: unknown, code: string): boolean {
   return (err as NodeJS.ErrnoException | null)?.code === code;
 }
 
-async function statOrNull(file: string): Promise<fs.Stats | null> {
+async function statOrNull(file: string): Promise<Stats | null> {
   try {
-    return await fs.promises.stat(file);
+    return await fsp.stat(file);
   } catch (err) {
     if (isErrno(err, 'ENOENT')) return null;
     throw err;
@@ -157,7 +171,7 @@ export class LogTailer {
   private orphans: Source[] = [];
   private seq = 0;
   private historyLastSeq = 0;
-  private watcher: fs.FSWatcher | null = null;
+  private watcher: FSWatcher | null = null;
   private timer: NodeJS.Timeout | null = null;
   /** The read a watch event scheduled (WATCH_COALESCE_MS later); later events join it. */
   private soon: NodeJS.Timeout | null = null;
@@ -228,7 +242,7 @@ export class LogTailer {
     this.state = 'running';
     try {
       const src = await this.open();
-      const size = fs.fstatSync(src.fd).size;
+      const size = fstatSync(src.fd).size;
       const end = this.historyEnd === undefined ? size : Math.min(size, this.historyEnd);
       src.pos = await this.historyStart(src.fd, end);
       this.src = src;
@@ -283,7 +297,7 @@ export class LogTailer {
     this.soon.unref();
   }
 
-  /** Whether fs.watch sees every change that matters: the file at the path, nothing else followed. */
+  /** Whether watch sees every change that matters: the file at the path, nothing else followed. */
   private watched(): boolean {
     return this.watcher !== null && !this.pathMissing && this.orphans.length === 0;
   }
@@ -324,9 +338,9 @@ export class LogTailer {
     // 'a+' creates the file like the supervisor's writer would (0600, append) and gives a
     // read/write fd: reads are positional, and ftruncate needs write access for rotation.
     const fd = await new Promise<number>((resolve, reject) => {
-      fs.open(this.file, 'a+', 0o600, (err, fd) => (err ? reject(err) : resolve(fd)));
+      open(this.file, 'a+', 0o600, (err, fd) => (err ? reject(err) : resolve(fd)));
     });
-    const st = fs.fstatSync(fd);
+    const st = fstatSync(fd);
     return { fd, ino: st.ino, dev: st.dev, pos: 0, partial: null, skipped: 0, grewAt: Date.now() };
   }
 
@@ -334,7 +348,7 @@ export class LogTailer {
     this.watcher?.close();
     this.watcher = null;
     try {
-      const w = fs.watch(this.file, { persistent: false }, () => this.kickSoon());
+      const w = watch(this.file, { persistent: false }, () => this.kickSoon());
       // e.g. inotify limits or the file vanishing: the poll keeps us going.
       w.on('error', () => {
         w.close();
@@ -431,7 +445,7 @@ export class LogTailer {
 
   /** Reads and emits chunk by chunk until a read returns nothing (or `until`), yielding between chunks. */
   private async readToEof(src: Source, allowRotate: boolean, until?: number): Promise<void> {
-    const size = fs.fstatSync(src.fd).size;
+    const size = fstatSync(src.fd).size;
     if (size < src.pos) {
       // Truncated by someone else. The writer's O_APPEND fd now writes from 0. Lines
       // written between their truncate and our next look past our old offset are skipped:
@@ -452,7 +466,7 @@ export class LogTailer {
       this.consume(src, this.buf.subarray(0, n));
       // Checked per chunk, not only at EOF: a writer that never pauses would otherwise
       // keep us from ever reaching EOF and the file would grow without bound.
-      if (allowRotate && this.mayRotate(src, fs.fstatSync(src.fd).size)) await this.rotate(src);
+      if (allowRotate && this.mayRotate(src, fstatSync(src.fd).size)) await this.rotate(src);
       // A flood must not starve the engine's timers (health checks, restart policy).
       await yieldToLoop();
     }
@@ -496,10 +510,10 @@ export class LogTailer {
       } else {
         // The whole file fits the cap: the kernel copies it (fast). The writer only appends,
         // so the copy is a prefix of the file and its size says where the chase starts.
-        await fs.promises.copyFile(this.file, tmp);
-        end = (await fs.promises.stat(tmp)).size;
+        await fsp.copyFile(this.file, tmp);
+        end = (await fsp.stat(tmp)).size;
       }
-      const tmpFd = fs.openSync(tmp, from > 0 ? 'w' : 'a', 0o600);
+      const tmpFd = openSync(tmp, from > 0 ? 'w' : 'a', 0o600);
       try {
         // A range (the newest part of a file over the cap), asynchronously: the engine keeps running.
         while (from > 0 && end < st.size) {
@@ -510,22 +524,22 @@ export class LogTailer {
         }
         // The chase: synchronous, so nothing runs between the last EOF read and ftruncate.
         for (;;) {
-          const n = fs.readSync(src.fd, this.buf, 0, this.chunkBytes, end);
+          const n = readSync(src.fd, this.buf, 0, this.chunkBytes, end);
           if (n === 0) {
-            fs.ftruncateSync(src.fd, 0);
+            ftruncateSync(src.fd, 0);
             break;
           }
-          fs.writeSync(tmpFd, this.buf, 0, n);
+          writeSync(tmpFd, this.buf, 0, n);
           end += n;
           if (end - st.size > copyCap) {
             throw new Error(`log writer outpaced rotation of ${this.file}; will retry`);
           }
         }
       } finally {
-        fs.closeSync(tmpFd);
+        closeSync(tmpFd);
       }
     } catch (err) {
-      await fs.promises.rm(tmp, { force: true }).catch(() => {});
+      await fsp.rm(tmp, { force: true }).catch(() => {});
       this.rotateBlockedUntil = Date.now() + ROTATE_RETRY_MS;
       this.onError(err as Error);
       return;
@@ -534,7 +548,7 @@ export class LogTailer {
     // Truncated: from here on the copy is the only home of [from, end).
     let at = src.pos;
     src.pos = 0;
-    const name = path.basename(this.file);
+    const name = basename(this.file);
     if (at < from) {
       this.finishLine(src);
       this.emitNotice(
@@ -547,7 +561,7 @@ export class LogTailer {
       );
     }
     try {
-      const tmpFd = fs.openSync(tmp, 'r');
+      const tmpFd = openSync(tmp, 'r');
       try {
         while (at < end && this.state === 'running') {
           const n = await readAt(tmpFd, this.buf, Math.min(this.chunkBytes, end - at), at - from);
@@ -557,7 +571,7 @@ export class LogTailer {
           await yieldToLoop();
         }
       } finally {
-        fs.closeSync(tmpFd);
+        closeSync(tmpFd);
       }
     } catch (err) {
       this.onError(err as Error);
@@ -565,19 +579,19 @@ export class LogTailer {
 
     try {
       if (this.rotateKeep === 0) {
-        await fs.promises.rm(tmp, { force: true });
+        await fsp.rm(tmp, { force: true });
         return;
       }
       // file.N-1 → file.N … file.1 → file.2 (the old file.N is overwritten: dropped), then
       // the fresh copy becomes file.1.
       for (let i = this.rotateKeep - 1; i >= 1; i--) {
         try {
-          await fs.promises.rename(`${this.file}.${i}`, `${this.file}.${i + 1}`);
+          await fsp.rename(`${this.file}.${i}`, `${this.file}.${i + 1}`);
         } catch (err) {
           if (!isErrno(err, 'ENOENT')) throw err;
         }
       }
-      await fs.promises.rename(tmp, `${this.file}.1`);
+      await fsp.rename(tmp, `${this.file}.1`);
     } catch (err) {
       this.onError(err as Error);
     }
@@ -732,24 +746,24 @@ export class LogTailer {
  */
 async function heldElsewhere(fd: number): Promise<boolean> {
   let target: string;
-  let own: fs.Stats;
+  let own: Stats;
   try {
-    target = await fs.promises.readlink(`/proc/self/fd/${fd}`);
-    own = fs.fstatSync(fd);
+    target = await fsp.readlink(`/proc/self/fd/${fd}`);
+    own = fstatSync(fd);
   } catch {
     return false;
   }
   const self = String(process.pid);
-  const pids = await fs.promises.readdir('/proc').catch(() => [] as string[]);
+  const pids = await fsp.readdir('/proc').catch(() => [] as string[]);
   for (const pid of pids) {
     if (!/^\d+$/.test(pid)) continue;
     const dir = `/proc/${pid}/fd`;
-    const fds = await fs.promises.readdir(dir).catch(() => [] as string[]);
+    const fds = await fsp.readdir(dir).catch(() => [] as string[]);
     for (const n of fds) {
       if (pid === self && n === String(fd)) continue;
-      const link = await fs.promises.readlink(`${dir}/${n}`).catch(() => '');
+      const link = await fsp.readlink(`${dir}/${n}`).catch(() => '');
       if (link !== target) continue;
-      const st = await fs.promises.stat(`${dir}/${n}`).catch(() => null);
+      const st = await fsp.stat(`${dir}/${n}`).catch(() => null);
       if (st && st.ino === own.ino && st.dev === own.dev) return true;
     }
   }
@@ -758,7 +772,7 @@ async function heldElsewhere(fd: number): Promise<boolean> {
 
 function closeFd(fd: number): void {
   try {
-    fs.closeSync(fd);
+    closeSync(fd);
   } catch {
     // Already closed: nothing to release.
   }
