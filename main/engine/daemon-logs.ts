@@ -19,6 +19,7 @@ export class DaemonLogs {
   private file: string | null = null;
   private settings: Settings;
   private readonly watchers = new Set<(lines: LogLine[]) => void>();
+  private watching = true;
 
   constructor(
     settings: Settings,
@@ -56,8 +57,15 @@ export class DaemonLogs {
     });
     this.tailer = t;
     this.file = file;
+    t.setWatching(this.watching);
     await t.start();
     return historyEnd === undefined ? this.ring.lastSeq : t.historySeq;
+  }
+
+  /** While a containerd boots: poll its log instead of waking on every line (LogTailer.setWatching). */
+  setWatching(on: boolean): void {
+    this.watching = on;
+    this.tailer?.setWatching(on);
   }
 
   /** Log settings apply at once (ring size in lines and bytes, rotation, line cap). */

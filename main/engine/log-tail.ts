@@ -175,6 +175,8 @@ export class LogTailer {
   private timer: NodeJS.Timeout | null = null;
   /** The read a watch event scheduled (WATCH_COALESCE_MS later); later events join it. */
   private soon: NodeJS.Timeout | null = null;
+  /** setWatching(false): no fs.watch, polling at pollMs, until setWatching(true). */
+  private quiet = false;
   /** The last pass found no file at the path (a new one there would not wake the watch). */
   private pathMissing = false;
   /** The scheduled poll is the rare one (WATCHED_POLL_MS). */
@@ -282,6 +284,28 @@ export class LogTailer {
     return this.pumping;
   }
 
+  /**
+   * false: stop following appends through fs.watch and poll at pollMs instead; true: watch again
+   * (reading what came meanwhile at once). While containerd boots it writes its log a line at a
+   * time, and every inotify event wakes this process; on 2 cores those wake-ups slowed its boot
+   * (issue 8), while nobody needs the boot lines before it answers or exits (configError flushes).
+   */
+  setWatching(on: boolean): void {
+    if (this.quiet === !on) return;
+    this.quiet = !on;
+    if (this.state !== 'running') return;
+    if (on) {
+      this.watch();
+      this.kick();
+    } else {
+      if (this.soon) clearTimeout(this.soon);
+      this.soon = null;
+      this.watcher?.close();
+      this.watcher = null;
+    }
+    this.schedulePoll();
+  }
+
   private kick(): void {
     this.flush().catch((err: unknown) => this.onError(err as Error));
   }
@@ -347,6 +371,7 @@ export class LogTailer {
   private watch(): void {
     this.watcher?.close();
     this.watcher = null;
+    if (this.quiet) return;
     try {
       const w = watch(this.file, { persistent: false }, () => this.kickSoon());
       // e.g. inotify limits or the file vanishing: the poll keeps us going.

@@ -304,6 +304,8 @@ export class Supervisor implements Engine {
       if (head && fits) {
         this.book.binary = head.binary;
         // containerd has been writing since the spawn: its lines so far are this run's, not history.
+        // Read by polling until the start-up probe ends (probeStartup), not on every boot line.
+        this.logs.setWatching(false);
         try {
           this.runStartSeq = await this.logs.follow(layout.logFile, head.logOffset);
         } catch (err) {
@@ -339,10 +341,14 @@ export class Supervisor implements Engine {
       if (!this.current(run)) return;
 
       this.runStartSeq = this.logs.lastSeq;
+      this.logs.setWatching(false);
       const d = await this.launcher.spawn(layout, binary, configFile);
       await this.tookOver(d, run, layout, binary, performance.now());
     } catch (err) {
       this.dispatch({ type: 'launch-failed', run, ...describeLaunchError(err) });
+    } finally {
+      // The start-up probe is over (or never began): follow the log live again.
+      this.logs.setWatching(true);
     }
   }
 

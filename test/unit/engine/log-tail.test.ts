@@ -502,6 +502,39 @@ describe('LogTailer', () => {
     }
   });
 
+  it('setWatching(false) stops waking on appends until setWatching(true), which reads them at once', async () => {
+    // While containerd boots, every inotify event woke the supervisor (issue 8); the lines wait.
+    const { tailer, lines } = tail({ pollMs: 60_000 });
+    await tailer.start();
+    tailer.setWatching(false);
+    const fd = writer();
+    for (let i = 1; i <= 5; i++) fs.writeSync(fd, logLine(i));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines).toEqual([]);
+    const t0 = performance.now();
+    tailer.setWatching(true);
+    await waitFor(() => lines.length === 5, 5000);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expectConsecutive(lines);
+    // Watching again: a later append is read without a poll (pollMs is a minute).
+    fs.writeSync(fd, logLine(6));
+    await waitFor(() => lines.length === 6, 5000);
+  });
+
+  it('a tailer made quiet before start() reads history and nothing live until watched', async () => {
+    fs.writeFileSync(file, logLine(1), { mode: 0o600 });
+    const { tailer, lines } = tail({ pollMs: 60_000 });
+    tailer.setWatching(false);
+    await tailer.start();
+    expect(lines.map((l) => l.msg)).toEqual(['line 1']);
+    fs.writeSync(writer(), logLine(2));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(lines).toHaveLength(1);
+    // flush() still reads on demand (the supervisor does before looking for config errors).
+    await tailer.flush();
+    expect(lines.map((l) => l.msg)).toEqual(['line 1', 'line 2']);
+  });
+
   it('polls at pollMs again once the path is gone: a new file there would not wake the watch', async () => {
     const { tailer, lines } = tail({ pollMs: 10 });
     await tailer.start();
