@@ -98,10 +98,15 @@ export class DaemonLogs {
     });
   }
 
+  /** Reads what the log holds so far (a read error is the tailer's onError, not the caller's). */
+  async flush(): Promise<void> {
+    await this.tailer?.flush().catch(() => undefined);
+  }
+
   /** containerd's own words if a run that never became healthy rejected its config. */
   async configError(sinceSeq: number): Promise<string | null> {
     if (!this.tailer) return null;
-    await this.tailer.flush().catch(() => undefined);
+    await this.flush();
     const { lines } = this.ring.query({ sinceSeq, limit: 200 });
     const hit = lines.find((l) => CONFIG_ERROR.test(l.raw));
     return hit ? hit.msg : null;

@@ -265,10 +265,7 @@ export class LogTailer {
     this.state = 'stopped';
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.soon) clearTimeout(this.soon);
-    this.soon = null;
-    this.watcher?.close();
-    this.watcher = null;
+    this.unwatch();
     // Passes check the state between chunks, so this waits for at most one chunk.
     await this.pumping?.catch(() => {});
     for (const s of [this.src, ...this.orphans]) if (s) closeFd(s.fd);
@@ -298,12 +295,17 @@ export class LogTailer {
       this.watch();
       this.kick();
     } else {
-      if (this.soon) clearTimeout(this.soon);
-      this.soon = null;
-      this.watcher?.close();
-      this.watcher = null;
+      this.unwatch();
     }
     this.schedulePoll();
+  }
+
+  /** Closes the watch and drops the read a watch event scheduled. */
+  private unwatch(): void {
+    if (this.soon) clearTimeout(this.soon);
+    this.soon = null;
+    this.watcher?.close();
+    this.watcher = null;
   }
 
   private kick(): void {

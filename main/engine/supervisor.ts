@@ -292,6 +292,9 @@ export class Supervisor implements Engine {
   }
 
   private async runLaunch(run: number, mayAdopt: boolean): Promise<void> {
+    // containerd's log is read by polling, not on every line, until this launch is over (its
+    // start-up probe done, adopted, failed or cancelled): see LogTailer.setWatching.
+    this.logs.setWatching(false);
     try {
       await this.fileOps;
       const layout = resolveLayout(this.settings, this.env);
@@ -304,8 +307,6 @@ export class Supervisor implements Engine {
       if (head && fits) {
         this.book.binary = head.binary;
         // containerd has been writing since the spawn: its lines so far are this run's, not history.
-        // Read by polling until the start-up probe ends (probeStartup), not on every boot line.
-        this.logs.setWatching(false);
         try {
           this.runStartSeq = await this.logs.follow(layout.logFile, head.logOffset);
         } catch (err) {
@@ -341,13 +342,11 @@ export class Supervisor implements Engine {
       if (!this.current(run)) return;
 
       this.runStartSeq = this.logs.lastSeq;
-      this.logs.setWatching(false);
       const d = await this.launcher.spawn(layout, binary, configFile);
       await this.tookOver(d, run, layout, binary, performance.now());
     } catch (err) {
       this.dispatch({ type: 'launch-failed', run, ...describeLaunchError(err) });
     } finally {
-      // The start-up probe is over (or never began): follow the log live again.
       this.logs.setWatching(true);
     }
   }
@@ -431,6 +430,10 @@ export class Supervisor implements Engine {
     const known = this.book.knownVersion();
     // The first start learns the version before announcing `running` (one event, complete).
     if (!known) await this.fetchVersion(binary, VERSION_WAIT_MS);
+    // The boot lines were only polled for while it booted: they come before `running`, as they
+    // would had they been followed live.
+    this.logs.setWatching(true);
+    await this.logs.flush();
     if ((await recorded) !== null || !stillOurs()) return;
     this.recordStartup(r.latencyMs);
     this.dispatch({ type: 'serving', run, now });

@@ -52,9 +52,10 @@ const MAX_HEADER_BLOCK = 32 * 1024;
 /** Decoded headers of one block (HPACK's accounting); advertised as SETTINGS_MAX_HEADER_LIST_SIZE. */
 const MAX_HEADER_LIST = 16 * 1024;
 const DEFAULT_WINDOW = 65_535;
+/** Flow-control windows and stream ids are 31-bit. */
+const MAX_31_BIT = 2 ** 31 - 1;
 /** Bytes we let wait in the socket's write buffer before giving up on the peer. */
 const MAX_UNSENT = 256 * 1024;
-const MAX_WINDOW = 2 ** 31 - 1;
 
 /** What a stream reports: header blocks, data, and (once) its end. */
 export interface StreamEvents {
@@ -189,7 +190,7 @@ export class H2Connection {
     if (block.length > MAX_FRAME) throw new H2ConnectionError('request headers too large');
     const id = this.nextId;
     this.nextId += 2;
-    if (id > MAX_WINDOW) {
+    if (id > MAX_31_BIT) {
       // Stream ids ran out (2^30 requests): this connection is done, the next one starts over.
       this.gone(new H2ConnectionError('stream ids exhausted'));
       throw this.goneReason!;
@@ -431,7 +432,7 @@ export class H2Connection {
       const id = payload.readUInt16BE(at);
       const value = payload.readUInt32BE(at + 2);
       if (id === SETTINGS_INITIAL_WINDOW_SIZE) {
-        if (value > MAX_WINDOW)
+        if (value > MAX_31_BIT)
           throw new H2ConnectionError('initial window too large', H2_ERROR.FLOW_CONTROL_ERROR);
         // The change applies to every open stream's window (RFC 9113 §6.9.2).
         const delta = value - this.peerInitialWindow;
@@ -468,7 +469,7 @@ export class H2Connection {
     if (stream === 0) {
       if (inc === 0) throw new H2ConnectionError('WINDOW_UPDATE of 0', H2_ERROR.PROTOCOL_ERROR);
       this.sendWindow += inc;
-      if (this.sendWindow > MAX_WINDOW)
+      if (this.sendWindow > MAX_31_BIT)
         throw new H2ConnectionError('window over 2^31-1', H2_ERROR.FLOW_CONTROL_ERROR);
       for (const s of [...this.streams.values()]) this.flushBody(s);
       return;
@@ -476,7 +477,7 @@ export class H2Connection {
     this.checkStreamId(stream, 'WINDOW_UPDATE');
     const s = this.streams.get(stream);
     if (!s) return;
-    if (inc === 0 || s.sendWindow + inc > MAX_WINDOW) {
+    if (inc === 0 || s.sendWindow + inc > MAX_31_BIT) {
       // A stream error: reset that stream alone.
       this.send(frame(RST_STREAM, 0, stream, u32(H2_ERROR.FLOW_CONTROL_ERROR)));
       this.finish(s, H2_ERROR.FLOW_CONTROL_ERROR);
