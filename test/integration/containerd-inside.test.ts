@@ -1,10 +1,21 @@
 // The containerd API client against real containerd: lists match ctr, sizes, plugins, events, actions.
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { ContainerdEvent } from '../../common/containerd';
 import { InsideError } from '../../main/containerd/errors';
 import { alive, requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrList, ctrTasks } from '../helpers/oci-image';
+
+/** Whether process `pid` has a handler for SIGTERM (SigCgt in /proc/PID/status: signal 15, bit 14). */
+function catchesSigterm(pid: number): boolean {
+  try {
+    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m !== null && (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n;
+  } catch {
+    return false;
+  }
+}
 
 const have = requireContainerd();
 const can = canRunContainers();
@@ -166,6 +177,10 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
       '-c',
       "trap 'exit 3' TERM; while true; do sleep 1; done",
     ]);
+    // `ctr run -d` returns once the task starts, maybe before sh has run `trap`; until then sh,
+    // the container's pid 1, ignores SIGTERM and the stop would end in SIGKILL after the grace.
+    const pid = ctrTasks(socket, 'default').get('polite')!.pid;
+    await until(() => catchesSigterm(pid), 5000, 'the TERM trap installed');
     const r = await inside.handlers['task:stop']({
       namespace: 'default',
       id: 'polite',
