@@ -3,11 +3,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareConfig } from '../main/engine/config';
-import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import { CDESK, cdesk as runCdesk, ensureBuilt, startServe } from '../test/helpers/serve';
 import { median, type Row } from './row';
-import { CONTAINERD, settingsIn } from './temp';
+import { CONTAINERD, servingAt, settingsIn } from './temp';
 
 const CTR = '/usr/bin/ctr';
 
@@ -76,7 +75,7 @@ export interface LaunchSample {
 
 /** Probe `socket` from outside every 2 ms until SERVING; ms since `t0`. */
 async function servingAfter(t0: number, socket: string, what: string): Promise<number> {
-  const r = await waitForServing(socket, { budgetMs: 60_000, intervalMs: 2 });
+  const r = await servingAt(socket, { budgetMs: 60_000, intervalMs: 2 });
   if (!r.ok) throw new Error(`${what}: not SERVING (${r.reason})`);
   return performance.now() - t0;
 }
@@ -126,10 +125,11 @@ export async function launchRun(cdeskBin = CDESK, env = process.env): Promise<La
     });
     try {
       const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk run');
-      if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise((r) => (timer = setTimeout(r, 10_000)));
       await Promise.race([announced, exited, late]).finally(() => clearTimeout(timer));
+      // The spawn is announced once the engine is loaded, which may be after containerd serves.
+      if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
       if (runningAt === null)
         throw new Error('cdesk run did not announce running within 10 s of containerd SERVING');
       return { spawnedMs: spawnedAt - wall0, servingMs, announcedMs: runningAt - wall0 };

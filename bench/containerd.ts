@@ -10,7 +10,6 @@ import { startControlServer } from '../main/control-socket/control-server';
 import { createService } from '../main/service/service';
 import { createSettingsStore } from '../main/service/settings-store';
 import { createInside } from '../main/containerd/index';
-import { loadApi } from '../main/shared/proto';
 import { Supervisor } from '../main/engine/supervisor';
 import { buildBusyboxImage, importImage, removeAllContainers } from '../test/helpers/oci-image';
 import type { Row } from './row';
@@ -213,15 +212,6 @@ export async function benchPs(
 /** All containerd-API rows for BENCHMARKS.md. CDESK_BENCH_PS_COUNT (default 200; 1000 takes ~1 min to create). */
 export async function benchContainerdRows(): Promise<Row[]> {
   const rows: Row[] = [];
-  const api = await loadApi();
-  rows.push({
-    metric:
-      'containerd API definitions: load grpc-js + proto-loader + 15 protos (first use, off the start-up path)',
-    ours: ms(api.loadMs),
-    reference: '',
-    ratio: '',
-  });
-
   const lat = await benchEventLatency(20);
   rows.push({
     metric:

@@ -5,11 +5,10 @@ import { performance } from 'node:perf_hooks';
 import { defaultSettings, type Settings } from '../common/settings';
 import type { EngineEvent, StateEvent } from '../common/states';
 import { prepareConfig } from '../main/engine/config';
-import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import { Supervisor } from '../main/engine/supervisor';
 import { type Row, median } from './row';
-import { CONTAINERD, settingsIn, withDir } from './temp';
+import { CONTAINERD, servingAt, settingsIn, withDir } from './temp';
 
 function nextRunning(engine: Supervisor, timeoutMs = 30_000): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -109,7 +108,7 @@ export async function benchBareRespawn(n: number): Promise<number[]> {
     const { path } = await prepareConfig(layout, settingsIn(dir));
     const out: number[] = [];
     let child = spawn(CONTAINERD, ['--config', path], { stdio: 'ignore' });
-    await waitForServing(layout.socket, { budgetMs: 30_000, intervalMs: 2 });
+    await servingAt(layout.socket, { budgetMs: 30_000, intervalMs: 2 });
     for (let i = 0; i < n; i++) {
       await pause(300);
       const exited = new Promise((r) => child.once('exit', r));
@@ -118,7 +117,7 @@ export async function benchBareRespawn(n: number): Promise<number[]> {
       await exited;
       child = spawn(CONTAINERD, ['--config', path], { stdio: 'ignore' });
       const alive = () => child.exitCode === null;
-      const r = await waitForServing(layout.socket, {
+      const r = await servingAt(layout.socket, {
         budgetMs: 30_000,
         intervalMs: 2,
         isAlive: alive,

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { connect } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
+import { DaemonChannel } from '../main/shared/daemon-channel';
 
 const [mode = '', socket = '', config = '', healthModule = '../main/engine/health'] =
   process.argv.slice(2);
@@ -58,13 +59,14 @@ async function main(): Promise<void> {
     mode === 'probe'
       ? ((await import(healthModule)) as typeof import('../main/engine/health'))
       : null;
+  const channel = health ? new DaemonChannel(socket) : null;
   const t0 = performance.now();
   const child = spawn('/usr/bin/containerd', ['--config', config], { stdio: 'ignore' });
   const exited = new Promise((r) => child.once('exit', r));
   let attempts = 0;
   try {
     if (health) {
-      const r = await health.waitForServing(socket, {
+      const r = await health.waitForServing(channel!, {
         budgetMs: 60_000,
         intervalMs: 2,
         isAlive: () => child.exitCode === null,
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
     const ms = performance.now() - t0;
     process.stdout.write(`${JSON.stringify({ ms, attempts })}\n`);
   } finally {
+    channel?.close();
     child.kill('SIGKILL');
     await exited;
   }

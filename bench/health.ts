@@ -1,6 +1,6 @@
-// Health probe benchmarks: spawn → SERVING in a fresh Node (our HTTP/2 client, shared/h2c.ts, loaded
-// while containerd boots) against grpc-js alone and against containerd's own boot; warm liveness
-// check latency.
+// Health probe benchmarks: spawn → SERVING in a fresh Node (the daemon channel on grpc-js with the
+// generated health types) against grpc-js alone with raw bytes and against containerd's own boot;
+// warm liveness check latency.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
 import { prepareConfig } from '../main/engine/config';
-import { HealthClient, waitForServing } from '../main/engine/health';
+import { checkHealth } from '../main/engine/health';
+import { DaemonChannel } from '../main/shared/daemon-channel';
 import { resolveLayout } from '../main/engine/paths';
 import type { Row } from './row';
-import { CONTAINERD, settingsIn } from './temp';
+import { CONTAINERD, servingAt, settingsIn } from './temp';
 
 const PROBE = join(import.meta.dirname, 'health-probe.ts');
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -54,12 +55,12 @@ export async function timeFreshProbe(
   }
 }
 
-/** Warm Check round trips on one channel: our HTTP/2 client vs grpc-js with raw bytes. */
+/** Warm Check round trips on one channel: ours (generated types) vs grpc-js with raw bytes. */
 async function benchLiveness(n: number): Promise<{ ours: number[]; raw: number[] }> {
   const d = await freshDaemonDir();
   const child = spawn(CONTAINERD, ['--config', d.config], { stdio: 'ignore' });
   const exited = new Promise((r) => child.once('exit', r));
-  const ours = new HealthClient(d.socket);
+  const ours = new DaemonChannel(d.socket);
   const g = createRequire(import.meta.url)('@grpc/grpc-js') as typeof grpc;
   const raw = new g.Client(`unix://${d.socket}`, g.credentials.createInsecure(), {
     'grpc.use_local_subchannel_pool': 1,
@@ -78,13 +79,13 @@ async function benchLiveness(n: number): Promise<{ ours: number[]; raw: number[]
       );
     });
   try {
-    const up = await waitForServing(d.socket, { budgetMs: 60_000, intervalMs: 2 });
+    const up = await servingAt(d.socket, { budgetMs: 60_000, intervalMs: 2 });
     if (!up.ok) throw new Error(`liveness bench: containerd not SERVING (${up.reason})`);
     const out = { ours: [] as number[], raw: [] as number[] };
-    await ours.check(3000);
+    await checkHealth(ours, 3000);
     await rawCheck();
     for (let i = 0; i < n; i++) {
-      const r = await ours.check(3000);
+      const r = await checkHealth(ours, 3000);
       if (r.result !== 'SERVING') throw new Error(`liveness bench: ${r.result} ${r.detail ?? ''}`);
       out.ours.push(r.latencyMs);
       out.raw.push(await rawCheck());
@@ -112,7 +113,7 @@ export async function benchHealthRows(n = 7): Promise<Row[]> {
   const live = await benchLiveness(200);
   return [
     {
-      metric: `health: containerd spawn → SERVING in a fresh Node (median of ${n}; our HTTP/2 health client, h2c.ts: no node:http2)`,
+      metric: `health: containerd spawn → SERVING in a fresh Node (median of ${n}; the daemon channel: grpc-js + generated types)`,
       ours: ms(median(probe)),
       reference: `grpc-js alone, raw Check ${ms(median(raw))}; socket accepts ${ms(median(floor))}`,
       ratio: `${(median(probe) / median(raw)).toFixed(2)}× raw, ${(median(probe) / median(floor)).toFixed(2)}× containerd's boot`,

@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { defaultSettings } from '../common/settings';
 import type { StateEvent } from '../common/states';
 import { prepareConfig } from '../main/engine/config';
-import { waitForServing } from '../main/engine/health';
+import { servingAt } from './temp';
 import { resolveLayout } from '../main/engine/paths';
 import { CDESK } from '../test/helpers/serve';
 import { type Row, median } from './row';
@@ -57,7 +57,7 @@ async function killAndTime(socket: string, configFile: string): Promise<number> 
   while (performance.now() - t0 < 120_000) {
     const now = socketId(socket);
     if (now !== null && now !== before) {
-      const r = await waitForServing(socket, { budgetMs: 5000, intervalMs: 2 });
+      const r = await servingAt(socket, { budgetMs: 5000, intervalMs: 2 });
       if (r.ok) return performance.now() - t0;
     } else {
       await pause(2);
@@ -119,7 +119,7 @@ async function startPm2(dir: string): Promise<Supervised> {
   const env = { ...process.env, PM2_HOME: join(dir, 'pm2') };
   const pm2 = (...args: string[]) => run(PM2, args, { env, cwd: dir });
   await pm2('start', '/usr/bin/containerd', '--name', 'containerd', '--', '--config', configFile);
-  const r = await waitForServing(layout.socket, { budgetMs: 60_000, intervalMs: 2 });
+  const r = await servingAt(layout.socket, { budgetMs: 60_000, intervalMs: 2 });
   if (!r.ok) {
     await pm2('kill').catch(() => undefined);
     throw new Error(`containerd under PM2 not SERVING: ${r.reason}`);

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSettings, type Settings } from '../common/settings';
+import { waitForServing } from '../main/engine/health';
+import { DaemonChannel } from '../main/shared/daemon-channel';
 
 export const CONTAINERD = '/usr/bin/containerd';
 
@@ -23,5 +25,18 @@ export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
     return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** waitForServing on a channel of its own, closed afterwards (the bench probes from outside the engine). */
+export async function servingAt(
+  socket: string,
+  opts: Parameters<typeof waitForServing>[1],
+): ReturnType<typeof waitForServing> {
+  const channel = new DaemonChannel(socket);
+  try {
+    return await waitForServing(channel, opts);
+  } finally {
+    channel.close();
   }
 }

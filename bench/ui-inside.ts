@@ -20,12 +20,15 @@
 // this machine); each frame also checks that the rendered rows cover the table's visible part,
 // and CDP's Performance metrics say where the renderer's main thread went.
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
-import * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
+import {
+  ContainersService,
+  CreateContainerRequest,
+  DeleteContainerRequest,
+} from '../main/shared/api/services/containers/v1/containers';
+import { DaemonChannel } from '../main/shared/daemon-channel';
 import type { Browser, Page } from 'playwright-core';
 import WebSocket from 'ws';
 import type { ContainerdEvent } from '../common/containerd';
@@ -189,56 +192,18 @@ function ctrEvents(socket: string) {
   return { seen, stop: () => child.kill() };
 }
 
-// containerd's Containers service, Create and Delete only (the app's protos/ read, they never create).
-const CONTAINERS_PROTO = `syntax = "proto3";
-package containerd.services.containers.v1;
-import "google/protobuf/any.proto";
-import "google/protobuf/empty.proto";
-service Containers {
-  rpc Create(CreateContainerRequest) returns (CreateContainerResponse);
-  rpc Delete(DeleteContainerRequest) returns (google.protobuf.Empty);
-}
-message Runtime { string name = 1; google.protobuf.Any options = 2; }
-message Container {
-  string id = 1; map<string, string> labels = 2; string image = 3; Runtime runtime = 4;
-  google.protobuf.Any spec = 5; string snapshotter = 6; string snapshot_key = 7;
-}
-message CreateContainerRequest { Container container = 1; }
-message CreateContainerResponse { Container container = 1; }
-message DeleteContainerRequest { string id = 1; }
-`;
-
 /**
  * Containers through containerd's API, `parallel` calls at a time: each a copy of `model` (a
  * container `ctr c create` made, so the list carries the same ~3 KB spec per row) without its
  * snapshot. `ctr c create` costs a Go process and a snapshot each: ~50 ms of CPU per container,
  * minutes for 1,000 on two shared cores.
  */
-async function apiContainers(socket: string, dir: string, model: string) {
-  const file = join(dir, 'containers.proto');
-  writeFileSync(file, CONTAINERS_PROTO);
-  const def = loadSync(file, { keepCase: true, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as {
-    containerd: { services: { containers: { v1: { Containers: grpc.ServiceClientConstructor } } } };
-  };
-  const client = new pkg.containerd.services.containers.v1.Containers(
-    `unix://${socket}`,
-    grpc.credentials.createInsecure(),
-  ) as unknown as Record<
-    'Create' | 'Delete',
-    (req: object, md: grpc.Metadata, cb: (e: grpc.ServiceError | null) => void) => void
-  > & { close(): void };
+async function apiContainers(socket: string, model: string) {
+  const channel = new DaemonChannel(socket);
   const info = JSON.parse(
     (await run(CTR, ['-a', socket, '-n', NS, 'containers', 'info', model])).stdout,
   ) as { Image: string; Runtime: { Name: string }; Spec: { linux?: { cgroupsPath?: string } } };
-  const md = new grpc.Metadata();
-  md.set('containerd-namespace', NS);
-  const one = (method: 'Create' | 'Delete', req: object) =>
-    new Promise<void>((resolve, reject) =>
-      client[method](req, md, (e) =>
-        e ? reject(new Error(`Containers/${method}: ${e.message}`)) : resolve(),
-      ),
-    );
+  const opts = { namespace: NS, timeoutMs: 30_000 };
   const each = async (ids: string[], fn: (id: string) => Promise<void>, parallel = 16) => {
     let next = 0;
     const worker = async () => {
@@ -251,7 +216,7 @@ async function apiContainers(socket: string, dir: string, model: string) {
       each(ids, (id) => {
         const spec = { ...info.Spec };
         if (spec.linux) spec.linux = { ...spec.linux, cgroupsPath: `/${NS}/${id}` };
-        return one('Create', {
+        const req = CreateContainerRequest.create({
           container: {
             id,
             image: info.Image,
@@ -262,9 +227,16 @@ async function apiContainers(socket: string, dir: string, model: string) {
             },
           },
         });
+        return channel.unary(ContainersService.create, req, opts).then(() => undefined);
       }),
-    remove: (ids: string[]) => each(ids, (id) => one('Delete', { id }).catch(() => undefined)),
-    close: () => client.close(),
+    remove: (ids: string[]) =>
+      each(ids, (id) =>
+        channel.unary(ContainersService.delete, DeleteContainerRequest.create({ id }), opts).then(
+          () => undefined,
+          () => undefined,
+        ),
+      ),
+    close: () => channel.close(),
   };
 }
 
@@ -680,7 +652,7 @@ export async function benchUiInside(): Promise<Row[]> {
     const small = Math.min(20, many);
     await createMany(socket, img.name, ids.slice(0, small));
     const smallPaint = await firstPaint(browser, serve.info.url, small, 3);
-    api = await apiContainers(socket, imgDir, ids[0]!);
+    api = await apiContainers(socket, ids[0]!);
     const t0 = now();
     await api.create(ids.slice(small));
     const createSec = (now() - t0) / 1000;

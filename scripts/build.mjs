@@ -1,6 +1,6 @@
 // Builds the Node entries (CLI, Electron main, preload) with esbuild; the renderer is built by Vite.
 // `node scripts/build.mjs --cli-only DIR`: only the CLI, into DIR, plus DIR/cli.meta.json (tests).
-import { cpSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -19,24 +19,26 @@ const common = {
   sourcemap: true,
   logLevel: 'warning',
 };
-const nodeExternal = [
-  'electron',
-  '@grpc/grpc-js',
-  '@grpc/proto-loader',
-  '@iarna/toml',
-  'electron-log',
-  'zod',
-  'ws',
-];
-// Bundled into the CLI, as is protobufjs (never external): grpc-js + protobufjs load ~25 ms faster
-// from esbuild chunks than as their ~100 small CommonJS files, and they load while containerd boots
-// (the health probe). The Electron main keeps every package external (`packages: 'external'`).
-const cliBundled = new Set(['zod', '@grpc/grpc-js', '@grpc/proto-loader']);
+const nodeExternal = ['electron', '@grpc/grpc-js', '@iarna/toml', 'electron-log', 'zod', 'ws'];
+// Bundled into the CLI, as is @bufbuild/protobuf (the generated types' wire reader, never external):
+// grpc-js loads faster from one bundle than as its ~100 small CommonJS files, and in `cdesk run` it
+// loads while containerd boots (the health probe). The Electron main keeps every package external
+// (`packages: 'external'`).
+const cliBundled = new Set(['zod', '@grpc/grpc-js']);
 // TOML's writer (config.ts imports only @iarna/toml/stringify.js) is bundled into both CLI builds:
 // `run` renders the config before it spawns containerd, and resolving the package from node_modules
 // cost ~2 ms there. Its parser stays in node_modules, required only for an overrides file.
-const cliExternal = nodeExternal.filter((p) => !cliBundled.has(p) && p !== '@iarna/toml');
-const runExternal = nodeExternal.filter((p) => p !== '@iarna/toml');
+// grpc-js requires proto-loader (and through it protobufjs, ~700 KB) only inside its channelz and
+// admin services, which we never start: left to node_modules, that code is never even parsed.
+const grpcUnused = ['@grpc/proto-loader'];
+const cliExternal = [
+  ...nodeExternal.filter((p) => !cliBundled.has(p) && p !== '@iarna/toml'),
+  ...grpcUnused,
+];
+const runExternal = [
+  ...nodeExternal.filter((p) => p !== '@iarna/toml' && p !== '@grpc/grpc-js'),
+  ...grpcUnused,
+];
 
 // Bundled CommonJS keeps its `require('fs')`, `require('http2')`…: esbuild's ESM output turns them
 // into calls of a shim that throws "Dynamic require … is not supported" unless a real `require`
@@ -68,11 +70,11 @@ const zodEnglishOnly = {
 // CLI: split so each command's `import('./cmd-x')` is its own chunk and `cdesk status` loads only
 // what status needs (no zod, gRPC or TOML; issue 9). cli.js stays the entry bin/cdesk.cjs imports;
 // chunks sit next to it, not in a subfolder, so `import.meta.url` still means dist/ in every
-// module (cmd-serve finds dist/renderer and the containerd client dist/protos that way).
+// module (cmd-serve finds dist/renderer that way).
 // zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
 // modules. `cdesk run` checks its flags without zod (common/settings-check.ts), so it loads zod only
-// after containerd is spawned (issue 8). grpc-js, proto-loader and protobufjs are bundled too, in
-// chunks only `import()` reaches (main/shared/proto.ts).
+// after containerd is spawned. grpc-js and the generated API types are bundled too, in chunks only
+// the commands that talk gRPC reach.
 const cliBuild = build({
   ...common,
   entryPoints: { cli: 'main/cli/main.ts' },
@@ -140,6 +142,5 @@ for (const name of readdirSync(outdir)) {
   if (Date.now() - statSync(file).mtimeMs > STALE_CHUNK_MS) rmSync(file);
 }
 
-// containerd's API definitions, read at run time from next to the bundles (main/containerd/proto.ts).
+// Left by builds from before the API types were generated: nothing reads .proto files at run time.
 rmSync(path.join(outdir, 'protos'), { recursive: true, force: true });
-cpSync('main/shared/protos', path.join(outdir, 'protos'), { recursive: true });

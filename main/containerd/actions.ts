@@ -1,9 +1,21 @@
 // Changing state inside containerd: stop/kill a task, delete a container (safely), remove an image (when unused).
 import { constants } from 'node:os';
 import type { InsideCommandResults } from '../../common/containerd-commands';
+import {
+  DeleteContainerRequest,
+  ContainersService,
+} from '../shared/api/services/containers/v1/containers';
+import { DeleteImageRequest, ImagesService } from '../shared/api/services/images/v1/images';
+import {
+  DeleteTaskRequest,
+  GetRequest,
+  KillRequest,
+  TasksService,
+  WaitRequest,
+} from '../shared/api/services/tasks/v1/tasks';
+import { Status, type Process } from '../shared/api/types/task/task';
 import type { ContainerdClient } from './client';
 import { InsideError } from './errors';
-import type { WireProcess } from './wire';
 
 const DEFAULT_GRACE_MS = 10_000;
 /** After SIGKILL a task ends within milliseconds unless its shim is stuck. */
@@ -24,15 +36,12 @@ async function getTask(
   c: ContainerdClient,
   namespace: string,
   id: string,
-): Promise<WireProcess | null> {
+): Promise<Process | null> {
   try {
-    const r = await c.call<{ process: WireProcess }>(
-      'Tasks',
-      'Get',
-      { container_id: id },
-      { namespace },
-    );
-    return r.process;
+    const r = await c.call(TasksService.get, GetRequest.create({ container_id: id }), {
+      namespace,
+    });
+    return r.process ?? null;
   } catch (err) {
     if (err instanceof InsideError && err.code === 'not-found') return null;
     throw err;
@@ -47,7 +56,9 @@ async function killQuiet(
   signal: number,
 ): Promise<void> {
   try {
-    await c.call('Tasks', 'Kill', { container_id: id, signal, all: false }, { namespace });
+    await c.call(TasksService.kill, KillRequest.create({ container_id: id, signal }), {
+      namespace,
+    });
   } catch (err) {
     if (!(
       err instanceof InsideError &&
@@ -65,12 +76,10 @@ function waitExit(
   ms: number,
 ): Promise<number | null> {
   return c
-    .call<{ exit_status: number }>(
-      'Tasks',
-      'Wait',
-      { container_id: id },
-      { namespace, timeoutMs: ms },
-    )
+    .call(TasksService.wait, WaitRequest.create({ container_id: id }), {
+      namespace,
+      timeoutMs: ms,
+    })
     .then((r) => r.exit_status)
     .catch((err: unknown) => {
       if (err instanceof InsideError && err.code === 'containerd-timeout') return null;
@@ -98,7 +107,7 @@ export async function stopTask(
 ): Promise<InsideCommandResults['task:stop']> {
   const t = await getTask(c, namespace, id);
   if (!t) throw noTask(namespace, id);
-  if (t.status === 'STOPPED') return { id, exitStatus: t.exit_status, killed: false };
+  if (t.status === Status.STOPPED) return { id, exitStatus: t.exit_status, killed: false };
   const graceful = waitExit(c, namespace, id, Math.max(graceMs, 1));
   await killQuiet(c, namespace, id, signalNumber('SIGTERM'));
   const status = await graceful;
@@ -124,9 +133,8 @@ export async function killTask(
 ): Promise<InsideCommandResults['task:kill']> {
   try {
     await c.call(
-      'Tasks',
-      'Kill',
-      { container_id: id, signal: signalNumber(signal), all: false },
+      TasksService.kill,
+      KillRequest.create({ container_id: id, signal: signalNumber(signal) }),
       { namespace },
     );
   } catch (err) {
@@ -136,7 +144,7 @@ export async function killTask(
   return { id };
 }
 
-const LIVE = new Set(['RUNNING', 'PAUSED', 'PAUSING']);
+const LIVE = new Set([Status.RUNNING, Status.PAUSED, Status.PAUSING]);
 
 /**
  * Containers/Delete does not check for a running task (it would leave an orphan nobody can
@@ -148,9 +156,9 @@ export async function deleteContainer(
   id: string,
 ): Promise<InsideCommandResults['container:delete']> {
   const t = await getTask(c, namespace, id);
-  if (t && (LIVE.has(t.status) || (t.status === 'UNKNOWN' && !t.pid))) {
+  if (t && (LIVE.has(t.status) || (t.status === Status.UNKNOWN && !t.pid))) {
     const what =
-      t.status === 'UNKNOWN'
+      t.status === Status.UNKNOWN
         ? 'a task that is not responding'
         : `a ${t.status.toLowerCase()} task (pid ${t.pid})`;
     throw new InsideError(
@@ -160,18 +168,20 @@ export async function deleteContainer(
     );
   }
   if (t) {
-    if (t.status !== 'STOPPED') {
+    if (t.status !== Status.STOPPED) {
       const waited = waitExit(c, namespace, id, KILL_WAIT_MS);
       await killQuiet(c, namespace, id, signalNumber('SIGKILL'));
       await waited;
     }
     try {
-      await c.call('Tasks', 'Delete', { container_id: id }, { namespace });
+      await c.call(TasksService.delete, DeleteTaskRequest.create({ container_id: id }), {
+        namespace,
+      });
     } catch (err) {
       if (!(err instanceof InsideError && err.code === 'not-found')) throw err;
     }
   }
-  await c.call('Containers', 'Delete', { id }, { namespace });
+  await c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
   return { id };
 }
 
@@ -191,6 +201,6 @@ export async function deleteImage(
       'Delete those containers first (cdesk rm ID), then remove the image.',
     );
   }
-  await c.call('Images', 'Delete', { name, sync: false }, { namespace });
+  await c.call(ImagesService.delete, DeleteImageRequest.create({ name }), { namespace });
   return { name };
 }

@@ -2,7 +2,7 @@
 import type { ServiceError } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../common/errors';
 import { AppError } from '../shared/app-error';
-import { GRPC } from '../shared/grpc-status';
+import { status as GRPC } from '@grpc/grpc-js';
 
 /** An error from (or about) containerd's API; `grpcCode` is the status when containerd answered one. */
 export class InsideError extends AppError {

@@ -1,8 +1,12 @@
 // containerd's event stream: subscribe (and know when it is live), type envelopes, batch them, keep a recent ring.
 import type { ContainerdEvent } from '../../common/containerd';
+import {
+  EventsService,
+  PublishRequest,
+  SubscribeRequest,
+} from '../shared/api/services/events/v1/events';
 import type { ContainerdClient, StreamHandle } from './client';
 import { SUBSCRIBED_TOPIC, toContainerdEvent } from './map';
-import type { WireEnvelope } from './wire';
 
 /** How long to wait for our own marker event before treating the subscription as live anyway. */
 const MARKER_WAIT_MS = 2_000;
@@ -38,9 +42,9 @@ export class EventFeed {
     const marker = `${process.pid}-${gen}-${Date.now()}`;
     let markerSeen: () => void = () => undefined;
     const seen = new Promise<void>((resolve) => (markerSeen = resolve));
-    const h = await c.stream<WireEnvelope>('Events', 'Subscribe', { filters: [] }, (env) => {
+    const h = c.stream(EventsService.subscribe, SubscribeRequest.create(), (env) => {
       if (env.topic === SUBSCRIBED_TOPIC) {
-        if (env.event?.type_url === marker || env.event?.['@type'] === marker) markerSeen();
+        if (env.event?.type_url === marker) markerSeen();
         return;
       }
       this.push(toContainerdEvent(env));
@@ -62,9 +66,11 @@ export class EventFeed {
     while (!live && gen === this.gen && Date.now() < deadline) {
       await c
         .call(
-          'Events',
-          'Publish',
-          { topic: SUBSCRIBED_TOPIC, event: { type_url: marker, value: Buffer.alloc(0) } },
+          EventsService.publish,
+          PublishRequest.create({
+            topic: SUBSCRIBED_TOPIC,
+            event: { type_url: marker, value: Buffer.alloc(0) },
+          }),
           { namespace: 'default', timeoutMs: MARKER_WAIT_MS },
         )
         .catch(() => undefined);

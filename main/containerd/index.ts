@@ -105,12 +105,11 @@ export function createInside(opts: InsideOptions): Inside {
     emit({ event: 'inside:status', payload: { inside: status, problems } });
   };
 
-  const clientFor = (): ContainerdClient => {
-    const socket = engine.status().paths.socket;
-    if (!client || client.socket !== socket) {
-      client?.close();
-      client = new ContainerdClient(socket);
-    }
+  /** Calls go over the daemon's own channel, which the engine replaces for every new daemon. */
+  const clientFor = (state: DaemonState): ContainerdClient => {
+    const channel = engine.channel();
+    if (!channel) throw notRunning(state);
+    if (client?.channel !== channel) client = new ContainerdClient(channel);
     return client;
   };
 
@@ -124,7 +123,7 @@ export function createInside(opts: InsideOptions): Inside {
       );
     const st = engine.status().state;
     if (!REACHABLE.has(st)) throw notRunning(st);
-    return clientFor();
+    return clientFor(st);
   };
 
   // ---- summary (counts for status, the stop notice) ------------------------------------------
@@ -208,8 +207,6 @@ export function createInside(opts: InsideOptions): Inside {
     } catch {
       return;
     }
-    // A fresh channel: the old one may sit in grpc-js's reconnect backoff after a respawn.
-    c.reset();
     setStatus({
       state: 'connecting',
       listedAt: status.listedAt,
@@ -360,7 +357,7 @@ export function createInside(opts: InsideOptions): Inside {
       if (summaryTimer) clearTimeout(summaryTimer);
       if (retryTimer) clearTimeout(retryTimer);
       feed.dispose();
-      client?.close();
+      client = null;
       listeners.clear();
     },
   };

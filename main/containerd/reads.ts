@@ -7,21 +7,36 @@ import type {
   PluginInfo,
   SnapshotterUsage,
 } from '../../common/containerd';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import {
+  ContainersService,
+  ListContainersRequest,
+  type Container,
+} from '../shared/api/services/containers/v1/containers';
+import { ReadContentRequest, ContentService } from '../shared/api/services/content/v1/content';
+import { ImagesService, ListImagesRequest } from '../shared/api/services/images/v1/images';
+import {
+  IntrospectionService,
+  PluginsRequest,
+} from '../shared/api/services/introspection/v1/introspection';
+import {
+  ListNamespacesRequest,
+  NamespacesService,
+  type Namespace,
+} from '../shared/api/services/namespaces/v1/namespace';
+import {
+  ListSnapshotsRequest,
+  SnapshotsService,
+  UsageRequest,
+} from '../shared/api/services/snapshots/v1/snapshots';
+import { ListTasksRequest, TasksService } from '../shared/api/services/tasks/v1/tasks';
+import { VersionService } from '../shared/api/services/version/v1/version';
+import { Empty } from '../shared/api/google/protobuf/empty';
 import type { ContainerdClient } from './client';
-import { GRPC } from '../shared/grpc-status';
 import { InsideError } from './errors';
 import { imageSize } from './image-size';
-import { joinContainers, toPluginInfo } from './map';
+import { joinContainers, toMs, toPluginInfo } from './map';
 import { mapLimit } from './map-limit';
-import {
-  toMs,
-  type WireContainer,
-  type WireImage,
-  type WireNamespace,
-  type WirePlugin,
-  type WireProcess,
-  type WireSnapshotInfo,
-} from './wire';
 
 /**
  * Tasks/List waits ~2 s per hung shim before giving up on it (UNKNOWN, pid 0); the deadline
@@ -31,8 +46,8 @@ const TASKS_TIMEOUT_MS = 8_000;
 /** A manifest or index bigger than this is not an image we can size (real ones are a few KB). */
 const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 
-export async function listNamespaceNames(c: ContainerdClient): Promise<WireNamespace[]> {
-  const r = await c.call<{ namespaces: WireNamespace[] }>('Namespaces', 'List', {});
+export async function listNamespaceNames(c: ContainerdClient): Promise<Namespace[]> {
+  const r = await c.call(NamespacesService.list, ListNamespacesRequest.create());
   return r.namespaces.sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -40,27 +55,17 @@ export async function listNamespaceNames(c: ContainerdClient): Promise<WireNames
  * Containers/List in one message (~3 KB a container, the OCI spec being most of it); past
  * containerd's 16 MiB message limit, fall back to ListStream (one message per container).
  */
-async function listContainerMessages(
-  c: ContainerdClient,
-  namespace: string,
-): Promise<WireContainer[]> {
+async function listContainerMessages(c: ContainerdClient, namespace: string): Promise<Container[]> {
   try {
-    const r = await c.call<{ containers: WireContainer[] }>(
-      'Containers',
-      'List',
-      {},
-      { namespace },
-    );
+    const r = await c.call(ContainersService.list, ListContainersRequest.create(), { namespace });
     return r.containers;
   } catch (err) {
-    if (!(err instanceof InsideError && err.grpcCode === GRPC.RESOURCE_EXHAUSTED)) throw err;
-    const msgs = await c.collect<{ container: WireContainer }>(
-      'Containers',
-      'ListStream',
-      {},
-      { namespace, timeoutMs: 30_000 },
-    );
-    return msgs.map((m) => m.container);
+    if (!(err instanceof InsideError && err.grpcCode === grpcStatus.RESOURCE_EXHAUSTED)) throw err;
+    const msgs = await c.collect(ContainersService.listStream, ListContainersRequest.create(), {
+      namespace,
+      timeoutMs: 30_000,
+    });
+    return msgs.flatMap((m) => (m.container ? [m.container] : []));
   }
 }
 
@@ -69,7 +74,7 @@ export async function listNamespaces(c: ContainerdClient): Promise<NamespaceInfo
   return mapLimit(names, 4, async (n) => {
     const [cs, is] = await Promise.all([
       listContainerMessages(c, n.name),
-      c.call<{ images: WireImage[] }>('Images', 'List', {}, { namespace: n.name }),
+      c.call(ImagesService.list, ListImagesRequest.create(), { namespace: n.name }),
     ]);
     return {
       name: n.name,
@@ -86,12 +91,10 @@ export async function listContainers(
 ): Promise<ContainerInfo[]> {
   const [cs, ts] = await Promise.all([
     listContainerMessages(c, namespace),
-    c.call<{ tasks: WireProcess[] }>(
-      'Tasks',
-      'List',
-      {},
-      { namespace, timeoutMs: TASKS_TIMEOUT_MS },
-    ),
+    c.call(TasksService.list, ListTasksRequest.create(), {
+      namespace,
+      timeoutMs: TASKS_TIMEOUT_MS,
+    }),
   ]);
   return joinContainers(namespace, cs, ts.tasks);
 }
@@ -103,12 +106,11 @@ async function readBlob(
   digest: string,
   max = MAX_MANIFEST_BYTES,
 ): Promise<Buffer> {
-  const parts: Buffer[] = [];
+  const parts: Uint8Array[] = [];
   let total = 0;
-  const h = await c.stream<{ data: Buffer }>(
-    'Content',
-    'Read',
-    { digest, offset: 0, size: 0 },
+  const h = c.stream(
+    ContentService.read,
+    ReadContentRequest.create({ digest }),
     (m) => {
       total += m.data.length;
       if (total > max) throw new Error(`blob ${digest} is larger than ${max} bytes`);
@@ -135,7 +137,7 @@ export async function imageUsers(
 
 export async function listImages(c: ContainerdClient, namespace: string): Promise<ImageInfo[]> {
   const [is, cs] = await Promise.all([
-    c.call<{ images: WireImage[] }>('Images', 'List', {}, { namespace }),
+    c.call(ImagesService.list, ListImagesRequest.create(), { namespace }),
     listContainerMessages(c, namespace),
   ]);
   const usedBy = new Map<string, string[]>();
@@ -165,12 +167,12 @@ export async function listImages(c: ContainerdClient, namespace: string): Promis
 }
 
 export async function listPlugins(c: ContainerdClient): Promise<PluginInfo[]> {
-  const r = await c.call<{ plugins: WirePlugin[] }>('Introspection', 'Plugins', { filters: [] });
+  const r = await c.call(IntrospectionService.plugins, PluginsRequest.create());
   return r.plugins.map(toPluginInfo);
 }
 
 export async function serverVersion(c: ContainerdClient): Promise<ContainerdVersion> {
-  const r = await c.call<ContainerdVersion>('Version', 'Version', {});
+  const r = await c.call(VersionService.version, Empty.create());
   return { version: r.version, revision: r.revision };
 }
 
@@ -182,10 +184,9 @@ export async function snapshotUsage(
 ): Promise<SnapshotterUsage[]> {
   return mapLimit(snapshotters, 2, async (snapshotter) => {
     try {
-      const pages = await c.collect<{ info: WireSnapshotInfo[] }>(
-        'Snapshots',
-        'List',
-        { snapshotter, filters: [] },
+      const pages = await c.collect(
+        SnapshotsService.list,
+        ListSnapshotsRequest.create({ snapshotter }),
         { namespace, timeoutMs: 10_000 },
       );
       const keys = pages.flatMap((p) => p.info.map((i) => i.name));
@@ -193,11 +194,12 @@ export async function snapshotUsage(
       let inodes = 0;
       await mapLimit(keys, 16, async (key) => {
         try {
-          const u = await c.call<{ size: string; inodes: string }>(
-            'Snapshots',
-            'Usage',
-            { snapshotter, key },
-            { namespace },
+          const u = await c.call(
+            SnapshotsService.usage,
+            UsageRequest.create({ snapshotter, key }),
+            {
+              namespace,
+            },
           );
           bytes += Number(u.size);
           inodes += Number(u.inodes);

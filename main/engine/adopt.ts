@@ -1,6 +1,7 @@
 // Adopting a containerd an earlier supervisor left running: only one provably ours (pidfile
 // identity) that answers health. Apart from launch.ts so the head start, which never adopts, does
-// not load the health client before it spawns (issue 8).
+// not load the gRPC client before it spawns.
+import { DaemonChannel } from '../shared/daemon-channel';
 import { adoptDaemon, exitedWithin, type DaemonHandle } from './daemon-process';
 import { waitForServing } from './health';
 import type { Layout } from './paths';
@@ -20,7 +21,7 @@ export async function adoptFromPidfile(
   binary: string,
   configFile: string,
   current: () => boolean,
-): Promise<{ daemon: DaemonHandle; latencyMs: number } | null> {
+): Promise<{ daemon: DaemonHandle; latencyMs: number; channel: DaemonChannel } | null> {
   const entry = await readPidfile(layout.pidFile);
   if (entry === null) return null;
   if (entry === 'corrupt') {
@@ -33,12 +34,14 @@ export async function adoptFromPidfile(
     return null;
   }
   const d = adoptDaemon(entry);
-  const r = await waitForServing(layout.socket, {
+  const channel = new DaemonChannel(layout.socket);
+  const r = await waitForServing(channel, {
     budgetMs: ADOPT_HEALTH_BUDGET_MS,
     intervalMs: 10,
     isAlive: () => !d.hasExited(),
   });
-  if (r.ok) return { daemon: d, latencyMs: r.latencyMs };
+  if (r.ok) return { daemon: d, latencyMs: r.latencyMs, channel };
+  channel.close();
   if (!current()) {
     d.detach();
     return null;

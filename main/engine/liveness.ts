@@ -1,7 +1,8 @@
-// Liveness probing of the running daemon: one health channel and at most one pending check.
+// Liveness probing of the running daemon on its channel: at most one pending check.
 import { performance } from 'node:perf_hooks';
 import type { HealthResult } from '../../common/states';
-import { HealthClient } from './health';
+import type { DaemonChannel } from '../shared/daemon-channel';
+import { checkHealth, daemonVersion } from './health';
 
 export interface CheckResult {
   ok: boolean;
@@ -13,14 +14,14 @@ export interface CheckResult {
 }
 
 export class Liveness {
-  private client: HealthClient | null = null;
+  private channel: DaemonChannel | null = null;
   private timer: NodeJS.Timeout | null = null;
   private generation = 0;
 
-  /** Use a channel to `socket` (a new one after every respawn: no inherited backoff). */
-  open(socket: string): void {
+  /** Check the daemon behind `channel` (the supervisor makes a new one for every daemon). */
+  open(channel: DaemonChannel): void {
     this.close();
-    this.client = new HealthClient(socket);
+    this.channel = channel;
   }
 
   /** Run one check after `delayMs`; a later schedule() or cancel() replaces it. */
@@ -29,10 +30,10 @@ export class Liveness {
     const gen = ++this.generation;
     this.timer = setTimeout(() => {
       this.timer = null;
-      const client = this.client;
-      if (!client) return;
-      void client.check(timeoutMs).then((r) => {
-        if (gen !== this.generation || this.client !== client) return;
+      const channel = this.channel;
+      if (!channel) return;
+      void checkHealth(channel, timeoutMs).then((r) => {
+        if (gen !== this.generation || this.channel !== channel) return;
         const ok = r.result === 'SERVING';
         onResult({ ok, ...r, now: performance.now() });
       });
@@ -41,9 +42,9 @@ export class Liveness {
 
   /** containerd's version over the same channel; null on failure or timeout. */
   async version(timeoutMs: number): Promise<{ version: string; revision: string } | null> {
-    const client = this.client;
-    if (!client) return null;
-    return client.version(timeoutMs).catch(() => null);
+    const channel = this.channel;
+    if (!channel) return null;
+    return daemonVersion(channel, timeoutMs).catch(() => null);
   }
 
   cancel(): void {
@@ -52,10 +53,9 @@ export class Liveness {
     this.timer = null;
   }
 
-  /** Cancel the pending check and close the channel (in-flight calls settle as cancelled). */
+  /** Cancel the pending check and forget the channel (its owner closes it). */
   close(): void {
     this.cancel();
-    this.client?.close();
-    this.client = null;
+    this.channel = null;
   }
 }

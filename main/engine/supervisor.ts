@@ -11,6 +11,7 @@ import { EngineError } from './errors';
 import type { HeadStart } from './head-start';
 import { adoptFromPidfile } from './adopt';
 import { waitForServing } from './health';
+import { DaemonChannel } from '../shared/daemon-channel';
 import { renderConfigFor } from './config';
 import { Launcher } from './launch';
 import { initialLife, reduce, type Effect, type LifeEvent, type LifeState } from './lifecycle';
@@ -52,6 +53,8 @@ export class Supervisor implements Engine {
   private readonly logs: DaemonLogs;
   private readonly book = new StatusBook();
   private readonly liveness = new Liveness();
+  /** The current daemon's gRPC connection: health, version and the containerd API share it. */
+  private daemonChannel: DaemonChannel | null = null;
 
   private life: LifeState = initialLife();
   private queue: LifeEvent[] | null = null;
@@ -88,6 +91,10 @@ export class Supervisor implements Engine {
 
   status(): DaemonStatus {
     return this.book.snapshot(this.life, this.layout);
+  }
+
+  channel(): DaemonChannel | null {
+    return this.daemonChannel;
   }
 
   onEvent(fn: (e: EngineEvent) => void): () => void {
@@ -150,7 +157,7 @@ export class Supervisor implements Engine {
     this.head = null;
     if (unused) await this.abandon(unused.daemon);
     this.cancelTimers();
-    this.liveness.close();
+    this.dropChannel();
     await this.logs.stop();
     await this.launcher.release();
   }
@@ -229,7 +236,7 @@ export class Supervisor implements Engine {
         return;
       }
       case 'stop-checks':
-        this.liveness.close();
+        this.dropChannel();
         this.startupAbort?.abort();
         return;
       case 'schedule-respawn': {
@@ -260,7 +267,7 @@ export class Supervisor implements Engine {
         const d = this.daemon;
         this.daemon = null;
         d?.detach();
-        this.liveness.close();
+        this.dropChannel();
         this.startupAbort?.abort();
         return;
       }
@@ -326,10 +333,10 @@ export class Supervisor implements Engine {
         mayAdopt && (await adoptFromPidfile(layout, binary, configFile, () => this.current(run)));
       if (adopted) {
         const d = adopted.daemon;
-        this.liveness.open(layout.socket);
+        this.useChannel(adopted.channel);
         if (!this.book.knownVersion()) await this.fetchVersion(binary, VERSION_WAIT_MS);
         if (!this.current(run)) {
-          this.liveness.close();
+          this.dropChannel();
           await this.abandon(d);
           return;
         }
@@ -411,13 +418,15 @@ export class Supervisor implements Engine {
     const ac = new AbortController();
     this.startupAbort = ac;
     const h = this.settings.health;
-    const r = await waitForServing(layout.socket, {
+    const channel = new DaemonChannel(layout.socket);
+    const r = await waitForServing(channel, {
       budgetMs: h.startupBudgetMs,
       intervalMs: h.startupProbeIntervalMs,
       signal: ac.signal,
       isAlive: () => !d.hasExited(),
     });
     const stillOurs = () => this.daemon === d && !ac.signal.aborted && this.life.run === run;
+    if (!stillOurs() || !r.ok) channel.close();
     if (!stillOurs()) return;
     if (!r.ok) {
       if (r.reason === 'timeout') {
@@ -426,7 +435,7 @@ export class Supervisor implements Engine {
       return; // 'exited' comes through onExit
     }
     const now = performance.now();
-    this.liveness.open(layout.socket);
+    this.useChannel(channel);
     const known = this.book.knownVersion();
     // The first start learns the version before announcing `running` (one event, complete).
     if (!known) await this.fetchVersion(binary, VERSION_WAIT_MS);
@@ -438,6 +447,20 @@ export class Supervisor implements Engine {
     this.recordStartup(r.latencyMs);
     this.dispatch({ type: 'serving', run, now });
     if (known) void this.fetchVersion(binary, 2000);
+  }
+
+  /** The daemon's connection from now on (one per daemon: a respawn gets a new one). */
+  private useChannel(channel: DaemonChannel): void {
+    if (this.daemonChannel !== channel) this.daemonChannel?.close();
+    this.daemonChannel = channel;
+    this.liveness.open(channel);
+  }
+
+  /** The daemon is gone or going: no more checks, and calls still in flight end. */
+  private dropChannel(): void {
+    this.liveness.close();
+    this.daemonChannel?.close();
+    this.daemonChannel = null;
   }
 
   private async fetchVersion(binary: string, timeoutMs: number): Promise<void> {
@@ -485,7 +508,7 @@ export class Supervisor implements Engine {
     this.daemon = null;
     const now = performance.now();
     this.book.lastExit = exit;
-    this.liveness.close();
+    this.dropChannel();
     this.startupAbort?.abort();
     const neverHealthy = this.life.healthyAt === null && this.life.run === run && this.life.wanted;
     const configError = neverHealthy ? await this.logs.configError(this.runStartSeq) : null;

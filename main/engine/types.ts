@@ -2,6 +2,7 @@
 import type { CommandResults } from '../../common/contract';
 import type { Settings } from '../../common/settings';
 import type { DaemonStatus, EngineEvent, LogLevel, LogLine } from '../../common/states';
+import type { DaemonChannel } from '../shared/daemon-channel';
 
 export interface LogQuery {
   sinceSeq?: number;
@@ -23,6 +24,11 @@ export interface LogPage {
 /** The supervisor engine as the rest of the app sees it. */
 export interface Engine {
   status(): DaemonStatus;
+  /**
+   * The running daemon's gRPC connection (health, version and the containerd API share it; a
+   * respawned daemon gets a new one); null while no daemon answers.
+   */
+  channel(): DaemonChannel | null;
   /**
    * Take the state directory's lock now (idempotent). Throws an EngineError ('busy') naming the
    * other owner's pid and what to do. A process without the lock never touches the dir's files.

@@ -1,6 +1,5 @@
-// The CLI bundles grpc-js, proto-loader and protobufjs (scripts/build.mjs): chunks only import()
-// reaches, a real `require` atop every chunk, and the definitions load from the built CLI.
-// `cdesk run` needs none of them: its probes speak HTTP/2 themselves.
+// The CLI bundles grpc-js and the generated API types (scripts/build.mjs): chunks only the gRPC
+// commands reach, a real `require` atop every chunk, and no .proto file or proto-loader at run time.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,9 +10,10 @@ import { cdesk, startServe } from '../helpers/serve';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const RECORDER = join(ROOT, 'test', 'unit', 'build', 'record-modules.mjs');
-/** Sources of the bundled gRPC packages (and long, which protobufjs and proto-loader require). */
-const GRPC_SOURCE = /node_modules\/(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs|long)\//;
-const GRPC_IMPORT = /^(@grpc\/|protobufjs(\/|$)|long$)/;
+/** Sources of the bundled gRPC packages: grpc-js and the generated types' wire reader. */
+const GRPC_SOURCE = /node_modules\/(@grpc\/grpc-js|@bufbuild\/protobuf)\//;
+/** What grpc-js requires only for services we never start; it must never load. */
+const UNUSED_SOURCE = /node_modules\/(@grpc\/proto-loader|protobufjs|long)\//;
 const BANNER =
   /^import \{ createRequire as __cdeskCreateRequire \} from 'node:module'; const require = __cdeskCreateRequire\(import\.meta\.url\);\n/;
 const have = requireContainerd();
@@ -76,30 +76,28 @@ afterAll(() => {
 });
 
 describe('CLI bundle with gRPC', () => {
-  it('bundles grpc-js, proto-loader and protobufjs: nothing imports them from node_modules', () => {
+  it('bundles grpc-js and the wire reader, and leaves out proto-loader and protobufjs', () => {
     const sources = Object.values(outputs).flatMap((o) => Object.keys(o.inputs));
-    for (const pkg of ['@grpc/grpc-js', '@grpc/proto-loader', 'protobufjs'])
+    for (const pkg of ['@grpc/grpc-js', '@bufbuild/protobuf'])
       expect(sources.some((s) => s.includes(`node_modules/${pkg}/`))).toBe(true);
+    expect(sources.filter((s) => UNUSED_SOURCE.test(s))).toEqual([]);
+    expect(sources.filter((s) => s.endsWith('.proto'))).toEqual([]);
     for (const [file, o] of Object.entries(outputs)) {
-      const external = o.imports.filter((i) => i.external && GRPC_IMPORT.test(i.path));
+      const external = o.imports.filter(
+        (i) => i.external && /^(@grpc\/grpc-js|@bufbuild\/)/.test(i.path),
+      );
       expect(external, file).toEqual([]);
     }
   });
 
-  it('reaches them only through import(): never from cli.js, `status` or `run` before the spawn', () => {
+  it('keeps them out of what cli.js and `status` load', () => {
     const grpc = grpcChunks();
     expect(grpc.size).toBeGreaterThan(0);
-    for (const entry of ['main/cli/main.ts', 'main/cli/cmd-status.ts', 'main/cli/cmd-run.ts']) {
+    for (const entry of ['main/cli/main.ts', 'main/cli/cmd-status.ts']) {
       expect(
         staticClosure(outputOf(entry)).filter((c) => grpc.has(c)),
         entry,
       ).toEqual([]);
-    }
-    // Only gRPC chunks import gRPC chunks statically: everything else loads them with import().
-    for (const [file, o] of Object.entries(outputs)) {
-      if (grpc.has(file)) continue;
-      const statically = o.imports.filter((i) => i.kind === 'import-statement' && grpc.has(i.path));
-      expect(statically, file).toEqual([]);
     }
   });
 
@@ -114,7 +112,7 @@ describe('CLI bundle with gRPC', () => {
   });
 
   it.skipIf(!have)(
-    "loads containerd's API definitions (proto-loader reads the .proto files) from the bundle alone",
+    "talks to containerd's API from the bundle alone (no gRPC package file, no proto-loader)",
     async () => {
       const record = join(dir, 'loaded-serve.txt');
       const serve = await startServe({
@@ -133,7 +131,7 @@ describe('CLI bundle with gRPC', () => {
         const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
         const grpc = [...grpcChunks()].map((f) => f.split('/').pop()!);
         expect(loaded.some((l) => grpc.some((g) => l.endsWith(`/${g}`)))).toBe(true);
-        expect(loaded.filter((l) => GRPC_SOURCE.test(l))).toEqual([]);
+        expect(loaded.filter((l) => GRPC_SOURCE.test(l) || UNUSED_SOURCE.test(l))).toEqual([]);
       } finally {
         serve.cleanup();
       }
@@ -141,7 +139,7 @@ describe('CLI bundle with gRPC', () => {
   );
 
   it.skipIf(!have)(
-    '`cdesk run` (its CommonJS file) gets containerd running without loading gRPC at all',
+    '`cdesk run` (its CommonJS file, grpc-js inside) gets containerd running from that file alone',
     async () => {
       const t = tempDir();
       const record = join(t.dir, 'loaded.txt');
@@ -176,11 +174,9 @@ describe('CLI bundle with gRPC', () => {
         child.kill('SIGTERM');
         expect(await exit).toBe(0);
         const loaded = readFileSync(record, 'utf8').split('\n').filter(Boolean);
-        // The health and version probes speak HTTP/2 themselves (shared/grpc-unary.ts): neither
-        // a gRPC chunk nor a gRPC package file: the one file (TOML's writer is bundled into it).
-        const grpc = [...grpcChunks()].map((f) => f.split('/').pop()!);
-        expect(loaded.filter((l) => grpc.some((g) => l.endsWith(`/${g}`)))).toEqual([]);
-        expect(loaded.filter((l) => GRPC_SOURCE.test(l))).toEqual([]);
+        // grpc-js, the generated types and TOML's writer are bundled into the one file: no
+        // chunk of the ES module CLI and no package file from node_modules.
+        expect(loaded.filter((l) => l.includes('node_modules/'))).toEqual([]);
         expect(loaded.some((l) => l.endsWith('/cli-run.cjs'))).toBe(true);
         expect(loaded.filter((l) => l.includes('/cli-') && !l.endsWith('/cli-run.cjs'))).toEqual(
           [],

@@ -4,7 +4,8 @@ import { mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HealthClient, waitForServing } from '../../main/engine/health';
+import { checkHealth, daemonVersion, waitForServing } from '../../main/engine/health';
+import { DaemonChannel } from '../../main/shared/daemon-channel';
 import { requireContainerd } from '../helpers/engine';
 
 const CONTAINERD = '/usr/bin/containerd';
@@ -60,11 +61,13 @@ describe('health against real containerd', () => {
   });
 
   it.skipIf(!present)('waitForServing reports SERVING soon after spawn', async () => {
-    const res = await waitForServing(socket, {
+    const channel = new DaemonChannel(socket);
+    const res = await waitForServing(channel, {
       budgetMs: 30_000,
       intervalMs: 10,
       isAlive: () => alive,
     });
+    channel.close();
     const log = () => readFileSync(join(dir, 'containerd.log'), 'utf8').slice(-4000);
     expect(res.ok, `containerd did not become healthy:\n${log()}`).toBe(true);
     if (res.ok) {
@@ -76,11 +79,11 @@ describe('health against real containerd', () => {
   });
 
   it.skipIf(!present)('check answers SERVING and version names 1.x', async () => {
-    const client = new HealthClient(socket);
+    const client = new DaemonChannel(socket);
     try {
-      const res = await client.check(3000);
+      const res = await checkHealth(client, 3000);
       expect(res.result).toBe('SERVING');
-      const v = await client.version(3000);
+      const v = await daemonVersion(client, 3000);
       expect(v.version.startsWith('1.')).toBe(true);
       expect(v.revision.length).toBeGreaterThan(0);
     } finally {
@@ -89,11 +92,11 @@ describe('health against real containerd', () => {
   });
 
   it.skipIf(!present)('check turns UNAVAILABLE once containerd is killed', async () => {
-    const client = new HealthClient(socket);
+    const client = new DaemonChannel(socket);
     try {
       child?.kill('SIGKILL');
       await exited;
-      const res = await client.check(3000);
+      const res = await checkHealth(client, 3000);
       expect(res.result).toBe('UNAVAILABLE');
     } finally {
       client.close();

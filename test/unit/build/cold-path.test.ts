@@ -3,6 +3,7 @@
 // head start only once containerd is spawned.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { isBuiltin } from 'node:module';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -113,17 +114,31 @@ describe('CLI bundle', () => {
     const out = Object.entries(runMeta.outputs).filter(([f]) => f.endsWith('.cjs'));
     expect(out.map(([, o]) => o.entryPoint)).toEqual(['main/cli/run-entry.ts']);
     const [, bundle] = out[0]!;
-    for (const i of bundle.imports) expect(i.path, i.kind).toMatch(/^node:/);
+    // Node's own modules only (grpc-js, bundled, names them without the node: prefix), and the
+    // proto-loader that grpc-js requires only for channelz, which is never started.
+    for (const i of bundle.imports)
+      expect(isBuiltin(i.path) || i.path === '@grpc/proto-loader', `${i.kind} ${i.path}`).toBe(
+        true,
+      );
     // require() only: one import() would start Node's ES module loader after all.
     expect(bundle.imports.filter((i) => i.kind !== 'require-call')).toEqual([]);
-    // No npm package inside but TOML's writer, bundled (config.ts renders before the spawn); the
-    // parser is required from node_modules only for an overrides file. The health probe speaks
-    // HTTP/2 itself (no grpc-js, protobufjs or ws).
-    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('node_modules/'))).toEqual([
-      'node_modules/@iarna/toml/stringify.js',
+    // npm packages inside: TOML's writer (config.ts renders before the spawn; the parser is
+    // required from node_modules only for an overrides file), and grpc-js with the generated
+    // types' wire reader for the health probe. No proto-loader, protobufjs or ws.
+    const packages = new Set(
+      Object.keys(runMeta.inputs)
+        .map((s) => /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(s)?.[1])
+        .filter(Boolean),
+    );
+    expect([...packages].sort()).toEqual([
+      '@bufbuild/protobuf',
+      '@grpc/grpc-js',
+      '@iarna/toml',
+      '@js-sdsl/ordered-map',
     ]);
+    expect(Object.keys(runMeta.inputs)).toContain('node_modules/@iarna/toml/stringify.js');
     expect(Object.keys(runMeta.inputs)).toContain('main/engine/supervisor.ts');
-    expect(Object.keys(runMeta.inputs)).toContain('main/shared/grpc-unary.ts');
+    expect(Object.keys(runMeta.inputs)).toContain('main/shared/daemon-channel.ts');
     expect(Object.keys(runMeta.inputs).filter((s) => s.startsWith('main/headless/'))).toEqual([]);
   });
 
@@ -144,11 +159,12 @@ describe('CLI bundle', () => {
     expect(inits[0]).toMatch(/Promise\.resolve\(\)\.then\(\(\) => \(init_supervisor\d*\(\)/);
   });
 
-  it('loads no health client, node:fs/promises or node:perf_hooks before the spawn', () => {
+  it('loads no gRPC, node:fs/promises or node:perf_hooks before the spawn', () => {
     const first = runStaticSources('main/cli/run-entry.ts');
     // Adoption (which probes health) lives in adopt.ts, reached from the Supervisor only.
     expect(first).not.toContain('main/engine/health.ts');
-    expect(first).not.toContain('main/shared/grpc-unary.ts');
+    expect(first).not.toContain('main/shared/daemon-channel.ts');
+    expect(first.filter((s) => s.includes('node_modules/@grpc/'))).toEqual([]);
     expect(first).toContain('main/shared/fs-async.ts');
     const builtins = new Set(
       first

@@ -3,42 +3,26 @@ import { describe, expect, it } from 'vitest';
 import {
   joinContainers,
   toContainerdEvent,
+  toMs,
   toPluginInfo,
   toTaskInfo,
 } from '../../../main/containerd/map';
-import {
-  toMs,
-  type WireContainer,
-  type WirePlugin,
-  type WireProcess,
-} from '../../../main/containerd/wire';
+import { ContainerCreate } from '../../../main/shared/api/events/container';
+import { ImageDelete } from '../../../main/shared/api/events/image';
+import { TaskDelete, TaskExit } from '../../../main/shared/api/events/task';
+import { Container } from '../../../main/shared/api/services/containers/v1/containers';
+import { Plugin } from '../../../main/shared/api/services/introspection/v1/introspection';
+import { Process, Status } from '../../../main/shared/api/types/task/task';
 
 const GO_ZERO = { seconds: '-62135596800', nanos: 0 };
 const T = { seconds: '1700000000', nanos: 250_000_000 };
 
-function proc(p: Partial<WireProcess>): WireProcess {
-  return {
-    container_id: '',
-    id: 'c1',
-    pid: 42,
-    status: 'RUNNING',
-    exit_status: 0,
-    exited_at: GO_ZERO,
-    ...p,
-  };
+function proc(p: Parameters<typeof Process.create>[0]): Process {
+  return Process.create({ id: 'c1', pid: 42, status: Status.RUNNING, exited_at: GO_ZERO, ...p });
 }
 
-function plugin(p: Partial<WirePlugin>): WirePlugin {
-  return {
-    type: 'io.containerd.snapshotter.v1',
-    id: 'x',
-    requires: [],
-    platforms: [],
-    exports: {},
-    capabilities: [],
-    init_err: null,
-    ...p,
-  };
+function plugin(p: Parameters<typeof Plugin.create>[0]): Plugin {
+  return Plugin.create({ type: 'io.containerd.snapshotter.v1', id: 'x', ...p });
 }
 
 describe('toMs', () => {
@@ -61,7 +45,7 @@ describe('toTaskInfo', () => {
   });
 
   it('a stopped task carries its exit status and time', () => {
-    expect(toTaskInfo(proc({ status: 'STOPPED', exit_status: 137, exited_at: T }))).toEqual({
+    expect(toTaskInfo(proc({ status: Status.STOPPED, exit_status: 137, exited_at: T }))).toEqual({
       pid: 42,
       status: 'stopped',
       exitStatus: 137,
@@ -70,23 +54,23 @@ describe('toTaskInfo', () => {
   });
 
   it('UNKNOWN with pid 0 (the shim timed out on list) is not-responding; UNKNOWN with a pid stays unknown', () => {
-    expect(toTaskInfo(proc({ status: 'UNKNOWN', pid: 0 })).status).toBe('not-responding');
-    expect(toTaskInfo(proc({ status: 'UNKNOWN', pid: 7 })).status).toBe('unknown');
+    expect(toTaskInfo(proc({ status: Status.UNKNOWN, pid: 0 })).status).toBe('not-responding');
+    expect(toTaskInfo(proc({ status: Status.UNKNOWN, pid: 7 })).status).toBe('unknown');
   });
 });
 
 describe('joinContainers', () => {
   it('joins tasks by id (Tasks/List leaves container_id empty) and sorts by id', () => {
-    const c = (id: string): WireContainer => ({
-      id,
-      labels: {},
-      image: 'img',
-      runtime: { name: 'io.containerd.runc.v2' },
-      snapshotter: 'overlayfs',
-      snapshot_key: id,
-      created_at: T,
-      updated_at: T,
-    });
+    const c = (id: string): Container =>
+      Container.create({
+        id,
+        image: 'img',
+        runtime: { name: 'io.containerd.runc.v2' },
+        snapshotter: 'overlayfs',
+        snapshot_key: id,
+        created_at: T,
+        updated_at: T,
+      });
     const out = joinContainers('ns', [c('b'), c('a')], [proc({ id: 'b', container_id: '' })]);
     expect(out.map((x) => [x.id, x.task?.pid ?? null])).toEqual([
       ['a', null],
@@ -135,23 +119,23 @@ describe('toPluginInfo', () => {
 });
 
 describe('toContainerdEvent', () => {
-  const env = (topic: string, event: Record<string, unknown>) => ({
+  /** An envelope as containerd sends it: the payload encoded in an Any. */
+  const env = (topic: string, type_url: string, value: Uint8Array) => ({
     timestamp: T,
     namespace: 'default',
     topic,
-    event,
+    event: { type_url, value: Buffer.from(value) },
   });
 
   it('reads a task exit: container, pid, exit status and time', () => {
     const e = toContainerdEvent(
-      env('/tasks/exit', {
-        '@type': 'type.googleapis.com/containerd.events.TaskExit',
-        container_id: 'c1',
-        id: 'c1',
-        pid: 9,
-        exit_status: 137,
-        exited_at: T,
-      }),
+      env(
+        '/tasks/exit',
+        'type.googleapis.com/containerd.events.TaskExit',
+        TaskExit.encode(
+          TaskExit.create({ container_id: 'c1', id: 'c1', pid: 9, exit_status: 137, exited_at: T }),
+        ).finish(),
+      ),
     );
     expect(e).toEqual({
       at: 1_700_000_000_250,
@@ -168,19 +152,20 @@ describe('toContainerdEvent', () => {
   it('container events name the container by id; image events name the image', () => {
     expect(
       toContainerdEvent(
-        env('/containers/create', {
-          '@type': 'containerd.events.ContainerCreate',
-          id: 'c2',
-          image: 'busybox',
-        }),
+        env(
+          '/containers/create',
+          'containerd.events.ContainerCreate',
+          ContainerCreate.encode(ContainerCreate.create({ id: 'c2', image: 'busybox' })).finish(),
+        ),
       ),
     ).toMatchObject({ containerId: 'c2', image: 'busybox' });
     expect(
       toContainerdEvent(
-        env('/images/delete', {
-          '@type': 'type.googleapis.com/containerd.services.images.v1.ImageDelete',
-          name: 'docker.io/x:1',
-        }),
+        env(
+          '/images/delete',
+          'type.googleapis.com/containerd.services.images.v1.ImageDelete',
+          ImageDelete.encode(ImageDelete.create({ name: 'docker.io/x:1' })).finish(),
+        ),
       ),
     ).toMatchObject({
       type: 'containerd.services.images.v1.ImageDelete',
@@ -190,27 +175,43 @@ describe('toContainerdEvent', () => {
 
   it('TaskDelete uses container_id (its id is the exec, empty for the task)', () => {
     const e = toContainerdEvent(
-      env('/tasks/delete', {
-        '@type': 'containerd.events.TaskDelete',
-        container_id: 'c3',
-        id: '',
-        pid: 5,
-        exit_status: 0,
-        exited_at: T,
-      }),
+      env(
+        '/tasks/delete',
+        'containerd.events.TaskDelete',
+        TaskDelete.encode(
+          TaskDelete.create({ container_id: 'c3', id: '', pid: 5, exit_status: 0, exited_at: T }),
+        ).finish(),
+      ),
     );
     expect(e).toMatchObject({ containerId: 'c3', pid: 5, exitStatus: 0 });
   });
 
-  it('an undecodable payload keeps its type_url as the type', () => {
-    const e = toContainerdEvent(
-      env('/custom/thing', { type_url: 'example.com/acme.Thing', value: Buffer.alloc(0) }),
-    );
+  it('a payload of a type we do not know keeps its type_url as the type', () => {
+    const e = toContainerdEvent(env('/custom/thing', 'example.com/acme.Thing', new Uint8Array(0)));
     expect(e).toEqual({
       at: 1_700_000_000_250,
       namespace: 'default',
       topic: '/custom/thing',
       type: 'acme.Thing',
+    });
+  });
+});
+
+describe('toContainerdEvent, malformed payloads', () => {
+  it('a known type whose bytes do not decode gives the envelope without fields', () => {
+    const e = toContainerdEvent({
+      timestamp: T,
+      namespace: 'default',
+      topic: '/tasks/exit',
+      // field 1 (container_id) as a length-delimited string longer than the bytes that follow.
+      event: { type_url: 'containerd.events.TaskExit', value: Buffer.from([0x0a, 0x40, 0x61]) },
+    });
+    expect(e).toEqual({
+      at: 1_700_000_000_250,
+      namespace: 'default',
+      topic: '/tasks/exit',
+      type: 'containerd.events.TaskExit',
+      exitStatus: 0,
     });
   });
 });

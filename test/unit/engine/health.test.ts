@@ -1,16 +1,9 @@
-// Health client and startup probe against the fake daemon, one fault at a time.
+// Health and version checks and the startup probe against the fake daemon, one fault at a time.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  decodeHealthResponse,
-  decodeVersionResponse,
-  HEALTH_CHECK_PATH,
-  HealthClient,
-  healthResultOf,
-  VERSION_PATH,
-  waitForServing,
-} from '../../../main/engine/health';
+import { checkHealth, daemonVersion, waitForServing } from '../../../main/engine/health';
+import { DaemonChannel } from '../../../main/shared/daemon-channel';
 import { spawnFake, writeMinimalConfig } from '../../helpers/fake-daemon';
 
 let dir = '';
@@ -48,53 +41,16 @@ async function startFake(env: Record<string, string> = {}, waitServing = true) {
   return fake;
 }
 
-function client(): HealthClient {
-  const c = new HealthClient(socket);
+function client(): DaemonChannel {
+  const c = new DaemonChannel(socket);
   cleanups.push(() => c.close());
   return c;
 }
 
-describe('health and version messages', () => {
-  it('are the gRPC paths containerd serves', () => {
-    expect(HEALTH_CHECK_PATH).toBe('/grpc.health.v1.Health/Check');
-    expect(VERSION_PATH).toBe('/containerd.services.version.v1.Version/Version');
-  });
-
-  it('decode the wire format (field numbers as in grpc and containerd)', () => {
-    expect(decodeHealthResponse(Buffer.from([0x08, 1]))).toEqual({ status: 1 });
-    expect(decodeHealthResponse(Buffer.from([0x08, 2]))).toEqual({ status: 2 });
-    // Absent field: protobuf's default, 0 (UNKNOWN).
-    expect(decodeHealthResponse(Buffer.alloc(0))).toEqual({ status: 0 });
-    // field 5 varint 7, field 1 = SERVING, field 6 string "hi": unknown fields are skipped.
-    const withUnknown = Buffer.from([0x28, 7, 0x08, 1, 0x32, 2, 0x68, 0x69]);
-    expect(decodeHealthResponse(withUnknown)).toEqual({ status: 1 });
-    const version = Buffer.from([0x0a, 3, 0x31, 0x2e, 0x36, 0x12, 2, 0x61, 0x62]);
-    expect(decodeVersionResponse(version)).toEqual({ version: '1.6', revision: 'ab' });
-    expect(decodeVersionResponse(Buffer.alloc(0))).toEqual({ version: '', revision: '' });
-  });
-
-  it('refuse malformed replies with a reason', () => {
-    // status sent as a string; version sent as a number; a length past the end.
-    expect(() => decodeHealthResponse(Buffer.from([0x0a, 1, 0x31]))).toThrow(/status/);
-    expect(() => decodeVersionResponse(Buffer.from([0x08, 1]))).toThrow(/field 1/);
-    expect(() => decodeVersionResponse(Buffer.from([0x0a, 9, 0x31]))).toThrow(/past the message/);
-  });
-
-  it('map statuses to results, naming an unknown one', () => {
-    const status = (bytes: number[]) => decodeHealthResponse(Buffer.from(bytes)).status;
-    expect(healthResultOf(status([0x08, 1]))).toEqual({ result: 'SERVING' });
-    expect(healthResultOf(status([0x08, 3]))).toEqual({ result: 'SERVICE_UNKNOWN' });
-    expect(healthResultOf(status([0x08, 0xac, 0x02]))).toEqual({
-      result: 'UNKNOWN',
-      detail: 'unexpected health status 300',
-    });
-  });
-});
-
-describe('HealthClient.check', () => {
+describe('checkHealth', () => {
   it('reports SERVING with a latency', async () => {
     await startFake();
-    const res = await client().check(2000);
+    const res = await checkHealth(client(), 2000);
     expect(res.result).toBe('SERVING');
     expect(res.latencyMs).toBeGreaterThan(0);
     expect(res.latencyMs).toBeLessThan(2000);
@@ -102,31 +58,31 @@ describe('HealthClient.check', () => {
 
   it('reports NOT_SERVING', async () => {
     await startFake({ FAKE_STATUS: 'NOT_SERVING' });
-    expect((await client().check(2000)).result).toBe('NOT_SERVING');
+    expect((await checkHealth(client(), 2000)).result).toBe('NOT_SERVING');
   });
 
   it('reports UNKNOWN', async () => {
     await startFake({ FAKE_STATUS: 'UNKNOWN' });
-    expect((await client().check(2000)).result).toBe('UNKNOWN');
+    expect((await checkHealth(client(), 2000)).result).toBe('UNKNOWN');
   });
 
   it('reports UNIMPLEMENTED when the health service is missing', async () => {
     await startFake({ FAKE_UNIMPLEMENTED: '1' });
-    const res = await client().check(2000);
+    const res = await checkHealth(client(), 2000);
     expect(res.result).toBe('UNIMPLEMENTED');
     expect(res.detail).toBeTruthy();
   });
 
   it('reports TIMEOUT when the answer is slower than the deadline', async () => {
     await startFake({ FAKE_HEALTH_DELAY_MS: '1000' });
-    const res = await client().check(100);
+    const res = await checkHealth(client(), 100);
     expect(res.result).toBe('TIMEOUT');
     expect(res.latencyMs).toBeGreaterThanOrEqual(90);
     expect(res.latencyMs).toBeLessThan(900);
   });
 
   it('reports UNAVAILABLE at once when nothing listens', async () => {
-    const res = await client().check(2000);
+    const res = await checkHealth(client(), 2000);
     expect(res.result).toBe('UNAVAILABLE');
     expect(res.latencyMs).toBeLessThan(1000);
     expect(res.detail).toBeTruthy();
@@ -137,57 +93,61 @@ describe('HealthClient.check', () => {
     writeFileSync(control, JSON.stringify({ status: 'SERVING' }));
     await startFake({ FAKE_CONTROL_FILE: control });
     const c = client();
-    expect((await c.check(2000)).result).toBe('SERVING');
+    expect((await checkHealth(c, 2000)).result).toBe('SERVING');
     writeFileSync(control, JSON.stringify({ status: 'NOT_SERVING' }));
-    expect((await c.check(2000)).result).toBe('NOT_SERVING');
+    expect((await checkHealth(c, 2000)).result).toBe('NOT_SERVING');
     writeFileSync(control, JSON.stringify({ healthDelayMs: 1000 }));
-    expect((await c.check(100)).result).toBe('TIMEOUT');
+    expect((await checkHealth(c, 100)).result).toBe('TIMEOUT');
   });
 
   it('reconnects promptly after the daemon restarts', async () => {
     const first = await startFake();
     const c = client();
-    expect((await c.check(2000)).result).toBe('SERVING');
+    expect((await checkHealth(c, 2000)).result).toBe('SERVING');
     first.child.kill('SIGKILL');
     await first.exited;
-    expect((await c.check(500)).result).toBe('UNAVAILABLE');
+    expect((await checkHealth(c, 500)).result).toBe('UNAVAILABLE');
     await startFake();
     // The small reconnect backoff means the same client sees the new daemon within ~0.5 s.
     const until = performance.now() + 2000;
-    let res = await c.check(500);
+    let res = await checkHealth(c, 500);
     while (res.result !== 'SERVING' && performance.now() < until) {
       await new Promise((r) => setTimeout(r, 20));
-      res = await c.check(500);
+      res = await checkHealth(c, 500);
     }
     expect(res.result).toBe('SERVING');
   });
 
   it('never throws, even after close', async () => {
-    const c = new HealthClient(socket);
+    const c = new DaemonChannel(socket);
     c.close();
-    const res = await c.check(100);
+    const res = await checkHealth(c, 100);
     expect(res.result).toBe('ERROR');
   });
 
   it('cancels a call that has not reached the daemon yet', async () => {
     await startFake();
     const c = client();
-    const pending = c.check(2000);
-    c.cancelPending();
+    const ac = new AbortController();
+    const pending = checkHealth(c, 2000, ac.signal);
+    ac.abort();
     const res = await pending;
     expect(res.result).toBe('ERROR');
-    expect(res.detail).toMatch(/cancelled/);
+    expect(res.detail).toMatch(/cancelled/i);
     // The channel stays usable after a cancel.
-    expect((await c.check(2000)).result).toBe('SERVING');
+    expect((await checkHealth(c, 2000)).result).toBe('SERVING');
   });
 
   it('reads the version', async () => {
     await startFake();
-    expect(await client().version(2000)).toEqual({ version: '1.6.99-fake', revision: 'fake0000' });
+    expect(await daemonVersion(client(), 2000)).toEqual({
+      version: '1.6.99-fake',
+      revision: 'fake0000',
+    });
   });
 
   it('rejects version() when nothing listens', async () => {
-    await expect(client().version(500)).rejects.toMatchObject({ code: 14 });
+    await expect(daemonVersion(client(), 500)).rejects.toMatchObject({ code: 14 });
   });
 });
 
@@ -195,7 +155,7 @@ describe('waitForServing', () => {
   it('succeeds for a slow start within the budget', async () => {
     const started = performance.now();
     const fake = await startFake({ FAKE_START_DELAY_MS: '300' }, false);
-    const res = await waitForServing(socket, {
+    const res = await waitForServing(client(), {
       budgetMs: 10_000,
       intervalMs: 5,
       isAlive: () => fake.child.exitCode === null,
@@ -211,7 +171,7 @@ describe('waitForServing', () => {
     // A regular file where the socket goes: exists, but nothing accepts on it.
     writeFileSync(socket, '');
     const fake = await startFake({ FAKE_START_DELAY_MS: '150' }, false);
-    const res = await waitForServing(socket, {
+    const res = await waitForServing(client(), {
       budgetMs: 10_000,
       intervalMs: 5,
       isAlive: () => fake.child.exitCode === null,
@@ -222,7 +182,7 @@ describe('waitForServing', () => {
   it("returns 'timeout' when the budget runs out", async () => {
     await startFake({ FAKE_STATUS: 'NOT_SERVING' });
     const started = performance.now();
-    const res = await waitForServing(socket, { budgetMs: 400, intervalMs: 10 });
+    const res = await waitForServing(client(), { budgetMs: 400, intervalMs: 10 });
     const took = performance.now() - started;
     // The last call, cut short by the budget, must not hide the daemon's real answer.
     expect(res).toMatchObject({ ok: false, reason: 'timeout', last: 'NOT_SERVING' });
@@ -233,12 +193,12 @@ describe('waitForServing', () => {
 
   it("returns 'timeout' with last TIMEOUT when health never answers", async () => {
     await startFake({ FAKE_HEALTH_DELAY_MS: '5000' });
-    const res = await waitForServing(socket, { budgetMs: 300, intervalMs: 10 });
+    const res = await waitForServing(client(), { budgetMs: 300, intervalMs: 10 });
     expect(res).toEqual({ ok: false, reason: 'timeout', last: 'TIMEOUT', attempts: 1 });
   });
 
   it("returns 'timeout' with no result when the socket never appears", async () => {
-    const res = await waitForServing(socket, { budgetMs: 100, intervalMs: 10 });
+    const res = await waitForServing(client(), { budgetMs: 100, intervalMs: 10 });
     expect(res).toEqual({ ok: false, reason: 'timeout', last: null, attempts: 0 });
   });
 
@@ -248,7 +208,7 @@ describe('waitForServing', () => {
       false,
     );
     const started = performance.now();
-    const res = await waitForServing(socket, {
+    const res = await waitForServing(client(), {
       budgetMs: 10_000,
       intervalMs: 5,
       isAlive: () => fake.child.exitCode === null,
@@ -264,7 +224,7 @@ describe('waitForServing', () => {
     let alive = true;
     setTimeout(() => (alive = false), 150);
     const started = performance.now();
-    const res = await waitForServing(socket, {
+    const res = await waitForServing(client(), {
       budgetMs: 10_000,
       intervalMs: 5,
       isAlive: () => alive,
@@ -277,7 +237,7 @@ describe('waitForServing', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 100);
     const started = performance.now();
-    const res = await waitForServing(socket, {
+    const res = await waitForServing(client(), {
       budgetMs: 10_000,
       intervalMs: 20,
       signal: ac.signal,
@@ -291,7 +251,7 @@ describe('waitForServing', () => {
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 150);
     const started = performance.now();
-    const res = await waitForServing(socket, {
+    const res = await waitForServing(client(), {
       budgetMs: 10_000,
       intervalMs: 5,
       signal: ac.signal,
@@ -301,7 +261,7 @@ describe('waitForServing', () => {
   });
 
   it("returns 'aborted' at once for an already aborted signal", async () => {
-    const res = await waitForServing(socket, {
+    const res = await waitForServing(client(), {
       budgetMs: 10_000,
       intervalMs: 5,
       signal: AbortSignal.abort(),

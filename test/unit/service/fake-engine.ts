@@ -10,6 +10,7 @@ import type {
 } from '../../../common/states';
 import { levelAtLeast } from '../../../common/log-levels';
 import type { Engine, LogPage, LogQuery } from '../../../main/engine/types';
+import { DaemonChannel } from '../../../main/shared/daemon-channel';
 
 export function status(
   state: DaemonState = 'stopped',
@@ -83,6 +84,17 @@ export class FakeEngine implements Engine {
 
   status(): DaemonStatus {
     return this.current;
+  }
+  private daemonChannel: DaemonChannel | null = null;
+  /** A channel to the status's socket while the state says containerd answers, as the Supervisor's. */
+  channel(): DaemonChannel | null {
+    const { state, paths } = this.status();
+    const up = state === 'running' || state === 'unhealthy';
+    if (!up || this.daemonChannel?.socket !== paths.socket) {
+      this.daemonChannel?.close();
+      this.daemonChannel = up ? new DaemonChannel(paths.socket) : null;
+    }
+    return this.daemonChannel;
   }
   start(): Promise<DaemonStatus> {
     this.calls.push('start');
