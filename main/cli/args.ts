@@ -1,4 +1,10 @@
 // A small strict argv parser: known flags only, clear errors naming the flag and the fix.
+import {
+  durationHint,
+  formatDuration,
+  parseDuration,
+  type DurationUnit,
+} from '../../common/duration';
 import { editDistance } from '../../common/edit-distance';
 
 export class UsageError extends Error {
@@ -93,4 +99,27 @@ export function intFlag(
     );
   }
   return n;
+}
+
+/**
+ * Parse a flag as a duration in [minMs, maxMs] (ms); a bare number is `bare` ("--timeout 30" is
+ * seconds, as it always was). The error names the flag, the forms it takes and the range.
+ */
+export function durationFlag(
+  flags: Parsed['flags'],
+  name: string,
+  bare: DurationUnit,
+  minMs: number,
+  maxMs: number,
+): number | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  const got = typeof v === 'string' ? parseDuration(v, { bare }) : { error: durationHint(bare) };
+  if ('error' in got) throw new UsageError(`--${name} ${got.error} (got ${String(v)})`);
+  if (got.value < minMs || got.value > maxMs) {
+    throw new UsageError(
+      `--${name} must be from ${formatDuration(minMs)} to ${formatDuration(maxMs)} (got ${String(v)})`,
+    );
+  }
+  return got.value;
 }

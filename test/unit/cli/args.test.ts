@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intFlag, parseArgs, UsageError } from '../../../main/cli/args';
+import { durationFlag, intFlag, parseArgs, UsageError } from '../../../main/cli/args';
 
 const spec = {
   json: { type: 'boolean' as const },
@@ -68,5 +68,23 @@ describe('intFlag', () => {
     );
     expect(() => intFlag({ n: '0' }, 'n', 1, 100)).toThrow(UsageError);
     expect(() => intFlag({ n: 'x' }, 'n', 1, 100)).toThrow(/got x/);
+  });
+});
+
+describe('durationFlag', () => {
+  it('reads every duration form; a bare number keeps the unit the flag always had', () => {
+    expect(durationFlag({ t: '90s' }, 't', 's', 0, 3_600_000)).toBe(90_000);
+    expect(durationFlag({ t: '500ms' }, 't', 's', 0, 3_600_000)).toBe(500);
+    expect(durationFlag({ t: '30' }, 't', 's', 0, 3_600_000)).toBe(30_000);
+    expect(durationFlag({}, 't', 's', 0, 3_600_000)).toBeUndefined();
+  });
+
+  it('names the flag, the forms it takes and the range', () => {
+    expect(() => durationFlag({ t: 'soon' }, 't', 's', 0, 120_000)).toThrow(
+      '--t must be a duration like 500ms, 30s, 2m, 1h, 1d or 1h30m (a bare number is seconds) (got soon)',
+    );
+    expect(() => durationFlag({ t: '3m' }, 't', 's', 0, 120_000)).toThrow(
+      '--t must be from 0ms to 2m (got 3m)',
+    );
   });
 });
