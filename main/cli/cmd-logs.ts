@@ -62,11 +62,11 @@ export async function run(
   const p = parseCommand(
     argv,
     {
-      follow: { type: 'boolean', alias: 'f' },
+      follow: { type: 'boolean', short: 'f' },
       since: { type: 'string' },
       level: { type: 'string' },
       grep: { type: 'string' },
-      lines: { type: 'string', alias: 'n' },
+      lines: { type: 'string', short: 'n' },
     },
     USAGE,
     io,

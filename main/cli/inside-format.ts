@@ -13,7 +13,7 @@ import { formatElapsed } from './format-status';
 import { formatBytes as bytes } from '../../common/format-bytes';
 
 export const NAMESPACE_FLAG: Record<string, FlagSpec> = {
-  namespace: { type: 'string', alias: 'n' },
+  namespace: { type: 'string', short: 'n' },
 };
 export const NAMESPACE_HELP = '  -n, --namespace NS  containerd namespace (default: default)\n';
 

@@ -3,9 +3,9 @@ import { durationFlag, intFlag, parseArgs, UsageError } from '../../../main/cli/
 
 const spec = {
   json: { type: 'boolean' as const },
-  follow: { type: 'boolean' as const, alias: 'f' },
+  follow: { type: 'boolean' as const, short: 'f' },
   since: { type: 'string' as const },
-  lines: { type: 'string' as const, alias: 'n' },
+  lines: { type: 'string' as const, short: 'n' },
 };
 
 describe('parseArgs', () => {
@@ -27,6 +27,24 @@ describe('parseArgs', () => {
       '-5',
     ]);
     expect(parseArgs(['--lines', '-2'], spec).flags.lines).toBe('-2');
+  });
+
+  it('reads -0.5 as one value, whatever node:util makes of its characters', () => {
+    expect(parseArgs(['set', 'k', '-0.5'], spec).positionals).toEqual(['set', 'k', '-0.5']);
+    expect(parseArgs(['--lines=-2'], spec).flags.lines).toBe('-2');
+  });
+
+  it('reads short groups and a short option with its value attached', () => {
+    expect(parseArgs(['-fn3'], spec).flags).toEqual({ follow: true, lines: '3' });
+    expect(parseArgs(['-n', '3', '-f'], spec).flags).toEqual({ follow: true, lines: '3' });
+  });
+
+  it('lets a later flag win, as shells and aliases expect', () => {
+    expect(parseArgs(['--since', '5m', '--since=1h'], spec).flags.since).toBe('1h');
+  });
+
+  it('knows no option from the object prototype', () => {
+    expect(() => parseArgs(['--constructor'], spec)).toThrow(/unknown option --constructor/);
   });
 
   it('treats a lone - as a positional', () => {
