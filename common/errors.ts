@@ -28,6 +28,8 @@ export const ERROR_CODES = [
   'control-dir-unsafe',
   'control-path-taken',
   'control-path-too-long',
+  /** The CLI and the running app are from builds that speak different control protocols. */
+  'protocol-mismatch',
   'control-in-use',
   // Headless mode.
   'port-in-use',

@@ -4,6 +4,10 @@
 //   client → server  {"id": 1, "cmd": "daemon:status", "payload": {}}
 //   server → client  {"id": 1, "result": {"ok": true, "value": …} | {"ok": false, "error": {code, message, hint}}}
 //   server → client  {"event": "logs:lines", "payload": {…}}
+//
+// The control socket opens with a hello each way before any request:
+//   client → server  {"hello": {"protocol": 1}}
+//   server → client  {"hello": {"protocol": 1}}   (or an id-null protocol-mismatch error, then close)
 import type { AnyEvent, CommandName, ContractError, Result } from './contract';
 import { isErrorCode, type ErrorCode } from './errors';
 import type { FieldError } from './settings';
@@ -31,6 +35,44 @@ export const IPC_EVENT_CHANNEL = 'cdesk:event';
 export const IPC_COMMANDS_CHANNEL = 'cdesk:commands';
 export function ipcChannel(name: CommandName): string {
   return `cdesk:cmd:${name}`;
+}
+
+/**
+ * The control protocol's version. Bump it when a frame or a command changes in a way the other
+ * side would misread, so a cdesk from another build is told so instead of failing oddly.
+ */
+export const PROTOCOL_VERSION = 1;
+
+/** The first frame each side sends on the control socket. */
+export function helloFrame(protocol: number = PROTOCOL_VERSION): string {
+  return JSON.stringify({ hello: { protocol } });
+}
+
+/** The version a first frame announces; 0 when it is no hello (a build from before versions). */
+export function helloVersion(text: string): number {
+  try {
+    const v: unknown = (JSON.parse(text) as { hello?: { protocol?: unknown } } | null)?.hello
+      ?.protocol;
+    return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * "this cdesk (protocol 1) cannot talk to the running app (protocol 2): …". `code` is
+ * 'bad-request' only for clients from before versions, which drop error codes they do not know.
+ */
+export function protocolMismatch(
+  cdesk: number,
+  app: number,
+  code: 'protocol-mismatch' | 'bad-request' = 'protocol-mismatch',
+): ContractError {
+  return rpcError(
+    code,
+    `this cdesk (protocol ${cdesk}) cannot talk to the running app (protocol ${app}): restart it or use the matching cdesk`,
+    'Quit the running app and start it again so it runs the same build as this cdesk, or run the cdesk that came with the running app.',
+  );
 }
 
 /** Largest request (a socket line or a WebSocket message); requests are a few hundred bytes. */
@@ -266,4 +308,20 @@ export function parseMessage(text: string): RpcMessage | null {
   // Events come from the app we connected to and carry its own types.
   if (typeof m.event === 'string') return { event: m.event, payload: m.payload } as AnyEvent;
   return null;
+}
+
+/**
+ * The client's reading of the server's first frame: its hello with our version, or why not. An app
+ * from before versions answers our hello as a request without an id (protocol 0).
+ */
+export function checkHelloAnswer(text: string): { ok: true } | { ok: false; error: ContractError } {
+  const v = helloVersion(text);
+  if (v === PROTOCOL_VERSION) return { ok: true };
+  if (v > 0) return { ok: false, error: protocolMismatch(PROTOCOL_VERSION, v) };
+  const m = parseMessage(text);
+  // The server refused our hello and worded why (it knows its own version).
+  if (m && 'result' in m && !m.result.ok && m.result.error.code === 'protocol-mismatch') {
+    return { ok: false, error: m.result.error };
+  }
+  return { ok: false, error: protocolMismatch(PROTOCOL_VERSION, 0) };
 }

@@ -1,4 +1,5 @@
 // Units of numeric settings: stored as ms / bytes / fractions, shown and typed as s, MiB, %.
+import { formatDuration, parseDuration, type DurationUnit } from './duration';
 
 /** What a numeric setting is stored in. */
 export type StoredUnit = 'ms' | 'bytes' | 'ratio' | 'count';
@@ -43,18 +44,17 @@ export function fromShown(
 ): { value: number } | { error: string } {
   const t = text.trim();
   if (t === '') return { error: 'enter a number' };
+  // A duration field takes the one grammar too ("1d", "500ms"); a bare number is the shown unit.
+  if (stored === 'ms' && (shown === 's' || shown === 'ms')) {
+    return parseDuration(t, { bare: shown satisfies DurationUnit });
+  }
   const n = Number(t);
   if (!Number.isFinite(n)) return { error: 'must be a number' };
   const v =
     stored === 'ratio' ? Number((n * FACTOR[shown]).toPrecision(12)) : snap(n * FACTOR[shown]);
   if (stored !== 'ratio' && !Number.isInteger(v)) {
     return {
-      error:
-        stored === 'ms'
-          ? 'must be whole milliseconds (at most 3 decimals in seconds)'
-          : stored === 'bytes'
-            ? 'must be whole bytes'
-            : 'must be a whole number',
+      error: stored === 'bytes' ? 'must be whole bytes' : 'must be a whole number',
     };
   }
   return { value: v };
@@ -64,15 +64,12 @@ const KiB = 1 << 10;
 const MiB = 1 << 20;
 const GiB = 1 << 30;
 
-/** A stored amount in words a person reads: "500 ms", "30 s", "2 min", "10 MiB", "20 %", "5". */
+/** A stored amount as a person reads it: "500ms", "30s", "1m 30s", "10 MiB", "20 %", "5". */
 export function formatAmount(value: number, stored: StoredUnit): string {
   const num = (n: number) => String(Number(n.toPrecision(6)));
   switch (stored) {
     case 'ms':
-      if (value < 1000) return `${num(value)} ms`;
-      if (value < 120_000 || value % 60_000 !== 0) return `${num(value / 1000)} s`;
-      if (value < 7_200_000 || value % 3_600_000 !== 0) return `${num(value / 60_000)} min`;
-      return `${num(value / 3_600_000)} h`;
+      return formatDuration(value);
     case 'bytes':
       if (value >= GiB && value % GiB === 0) return `${value / GiB} GiB`;
       if (value >= MiB) return `${num(value / MiB)} MiB`;
@@ -85,12 +82,11 @@ export function formatAmount(value: number, stored: StoredUnit): string {
   }
 }
 
-/** Compact form for flags and --help ("500ms", "30s", "10MiB"): what parseAmount reads back. */
+/** One word for flags and --help ("500ms", "1m30s", "10MiB"): what parseAmount reads back. */
 export function formatAmountShort(value: number, stored: StoredUnit): string {
-  return formatAmount(value, stored).replace(' ', '');
+  return formatAmount(value, stored).replace(/ /g, '');
 }
 
-const DURATION: Record<string, number> = { ms: 1, s: 1000, m: 60_000, min: 60_000, h: 3_600_000 };
 const SIZE: Record<string, number> = {
   b: 1,
   bytes: 1,
@@ -107,35 +103,28 @@ const SIZE: Record<string, number> = {
 
 /**
  * Text typed in a terminal (flags, `cdesk settings set`) to the stored value. A bare number is
- * the stored unit (ms, bytes), so old scripts keep working; a suffix says otherwise: 500ms,
- * 30s, 2m, 1h; 512KiB, 10MiB, 1GiB; 20% for a ratio.
+ * the stored unit (ms, bytes), so old scripts keep working; a suffix says otherwise: durations as
+ * common/duration.ts reads them (500ms, 30s, 2m, 1h, 1d); 512KiB, 10MiB, 1GiB; 20% for a ratio.
  */
 export function parseAmount(
   text: string,
   stored: StoredUnit,
 ): { value: number } | { error: string } {
+  if (stored === 'ms') return parseDuration(text);
   const m = /^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z%]*)\s*$/.exec(text);
   const hint =
-    stored === 'ms'
-      ? 'a duration like 500ms, 30s or 2m (a bare number is milliseconds)'
-      : stored === 'bytes'
-        ? 'a size like 512KiB or 10MiB (a bare number is bytes)'
-        : stored === 'ratio'
-          ? 'a fraction like 0.2 or a percentage like 20%'
-          : 'a whole number';
+    stored === 'bytes'
+      ? 'a size like 512KiB or 10MiB (a bare number is bytes)'
+      : stored === 'ratio'
+        ? 'a fraction like 0.2 or a percentage like 20%'
+        : 'a whole number';
   if (!m) return { error: `must be ${hint}` };
   const n = Number(m[1]);
   const suffix = m[2]!.toLowerCase();
   let factor: number | undefined = 1;
   if (suffix) {
     factor =
-      stored === 'ms'
-        ? DURATION[suffix]
-        : stored === 'bytes'
-          ? SIZE[suffix]
-          : stored === 'ratio' && suffix === '%'
-            ? 0.01
-            : undefined;
+      stored === 'bytes' ? SIZE[suffix] : stored === 'ratio' && suffix === '%' ? 0.01 : undefined;
   }
   if (factor === undefined) return { error: `must be ${hint}` };
   const v = stored === 'ratio' ? Number((n * factor).toPrecision(12)) : snap(n * factor);

@@ -1,4 +1,12 @@
-// A small strict argv parser: known flags only, clear errors naming the flag and the fix.
+// argv parsing on node:util's parseArgs, strict in our own words: known flags only, errors naming
+// the flag and the fix ("did you mean --backoff-max?"), negative numbers read as values.
+import { parseArgs as tokenize } from 'node:util';
+import {
+  durationHint,
+  formatDuration,
+  parseDuration,
+  type DurationUnit,
+} from '../../common/duration';
 import { editDistance } from '../../common/edit-distance';
 
 export class UsageError extends Error {
@@ -11,10 +19,12 @@ export class UsageError extends Error {
 /** `-5`, `-0.5`: values, not options (no option of ours is a digit). */
 const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
 
+/** One option, in node:util parseArgs' own terms. */
 export interface FlagSpec {
-  /** 'string' takes a value (`--x V` or `--x=V`), 'boolean' takes none. */
+  /** 'string' takes a value (`--x V`, `--x=V`, `-x V`), 'boolean' takes none. */
   type: 'string' | 'boolean';
-  alias?: string;
+  /** A one-letter form (`-f`). */
+  short?: string;
 }
 
 export interface Parsed {
@@ -34,45 +44,51 @@ function unknownOption(arg: string, rawName: string, spec: Record<string, FlagSp
   return `unknown option ${arg}${known ? ` (known: ${known})` : ''}`;
 }
 
-/** Parse argv against a spec; unknown flags and missing values throw UsageError. */
+/**
+ * Parse argv against a spec; unknown flags, missing values and values on booleans throw
+ * UsageError. node:util tokenizes (`--x=V`, `-abc` groups, `--`); the checks are ours, made over
+ * its tokens in non-strict mode, because its strict errors name neither the nearest flag nor
+ * take `--lines -2` or `settings set KEY -5`.
+ */
 export function parseArgs(argv: string[], spec: Record<string, FlagSpec>): Parsed {
+  const { tokens } = tokenize({
+    args: argv,
+    options: spec,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   const flags: Parsed['flags'] = {};
   const positionals: string[] = [];
-  const byAlias = new Map<string, string>();
-  for (const [name, s] of Object.entries(spec)) if (s.alias) byAlias.set(s.alias, name);
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('-') || arg === '-' || NEGATIVE_NUMBER.test(arg)) {
-      positionals.push(arg);
+  let negativeAt = -1;
+  for (const t of tokens) {
+    if (t.kind === 'option-terminator') continue;
+    if (t.kind === 'positional') {
+      positionals.push(t.value);
       continue;
     }
-    const eq = arg.indexOf('=');
-    const rawName = arg.startsWith('--') ? arg.slice(2, eq === -1 ? undefined : eq) : arg.slice(1);
-    const name = arg.startsWith('--') ? rawName : byAlias.get(rawName);
-    const s = name !== undefined ? spec[name] : undefined;
-    if (!name || !s) throw new UsageError(unknownOption(arg, rawName, spec));
+    const arg = argv[t.index]!;
+    // "-0.5" arrives as the short options 0, . and 5 (one token each, one index): one value.
+    if (NEGATIVE_NUMBER.test(arg)) {
+      if (t.index !== negativeAt) positionals.push(arg);
+      negativeAt = t.index;
+      continue;
+    }
+    const s = Object.hasOwn(spec, t.name) ? spec[t.name] : undefined;
+    if (!s) throw new UsageError(unknownOption(t.rawName, t.rawName.replace(/^--?/, ''), spec));
     if (s.type === 'boolean') {
-      if (eq !== -1) throw new UsageError(`option --${name} takes no value`);
-      flags[name] = true;
+      if (t.value !== undefined) throw new UsageError(`option --${t.name} takes no value`);
+      flags[t.name] = true;
       continue;
     }
-    let value: string | undefined;
-    if (eq !== -1 && arg.startsWith('--')) value = arg.slice(eq + 1);
-    else {
-      value = argv[i + 1];
-      if (
-        value === undefined ||
-        (value.startsWith('-') && value !== '-' && !NEGATIVE_NUMBER.test(value))
-      ) {
-        throw new UsageError(`option --${name} needs a value`);
-      }
-      i++;
+    // Non-strict tokenizing takes the next word whatever it is: `--since --json` lacks a value.
+    const taken = !t.inlineValue && t.value !== undefined;
+    const looksLikeOption =
+      taken && t.value!.startsWith('-') && t.value !== '-' && !NEGATIVE_NUMBER.test(t.value!);
+    if (t.value === undefined || looksLikeOption) {
+      throw new UsageError(`option --${t.name} needs a value`);
     }
-    flags[name] = value;
+    flags[t.name] = t.value;
   }
   return { flags, positionals };
 }
@@ -93,4 +109,27 @@ export function intFlag(
     );
   }
   return n;
+}
+
+/**
+ * Parse a flag as a duration in [minMs, maxMs] (ms); a bare number is `bare` ("--timeout 30" is
+ * seconds, as it always was). The error names the flag, the forms it takes and the range.
+ */
+export function durationFlag(
+  flags: Parsed['flags'],
+  name: string,
+  bare: DurationUnit,
+  minMs: number,
+  maxMs: number,
+): number | undefined {
+  const v = flags[name];
+  if (v === undefined) return undefined;
+  const got = typeof v === 'string' ? parseDuration(v, { bare }) : { error: durationHint(bare) };
+  if ('error' in got) throw new UsageError(`--${name} ${got.error} (got ${String(v)})`);
+  if (got.value < minMs || got.value > maxMs) {
+    throw new UsageError(
+      `--${name} must be from ${formatDuration(minMs)} to ${formatDuration(maxMs)} (got ${String(v)})`,
+    );
+  }
+  return got.value;
 }

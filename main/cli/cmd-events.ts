@@ -16,7 +16,7 @@ time, namespace, topic and the ids involved. The app re-subscribes after every c
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
   const p = parseCommand(
     argv,
-    { ...NAMESPACE_FLAG, 'all-namespaces': { type: 'boolean', alias: 'A' } },
+    { ...NAMESPACE_FLAG, 'all-namespaces': { type: 'boolean', short: 'A' } },
     USAGE,
     io,
   );

@@ -11,7 +11,7 @@ const USAGE = `usage: cdesk logs [-f] [--since TIME] [--level LEVEL] [--grep TEX
 
 Print containerd's recent log lines (from the app's in-memory buffer, oldest first).
   -f, --follow     keep printing new lines until Ctrl-C
-  --since TIME     only lines since TIME: an ISO date or a relative time like 30s, 5m, 2h, 1d
+  --since TIME     only lines since TIME: an ISO date or a time ago like 500ms, 30s, 5m, 2h, 1d
   --level LEVEL    only LEVEL and worse: ${LEVEL_FLAG_CHOICES}
   --grep TEXT      only lines whose text or message contains TEXT (case-insensitive)
   -n, --lines N    at most the newest N lines before following
@@ -62,11 +62,11 @@ export async function run(
   const p = parseCommand(
     argv,
     {
-      follow: { type: 'boolean', alias: 'f' },
+      follow: { type: 'boolean', short: 'f' },
       since: { type: 'string' },
       level: { type: 'string' },
       grep: { type: 'string' },
-      lines: { type: 'string', alias: 'n' },
+      lines: { type: 'string', short: 'n' },
     },
     USAGE,
     io,

@@ -14,7 +14,7 @@ ${NAMESPACE_HELP}  -a, --all           every container, also stopped ones and th
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
   const p = parseCommand(
     argv,
-    { ...NAMESPACE_FLAG, all: { type: 'boolean', alias: 'a' } },
+    { ...NAMESPACE_FLAG, all: { type: 'boolean', short: 'a' } },
     USAGE,
     io,
   );

@@ -41,7 +41,7 @@ const SPEC: Record<string, FlagSpec> = {
   json: { type: 'boolean' },
   logs: { type: 'boolean' },
   'keep-running': { type: 'boolean' },
-  help: { type: 'boolean', alias: 'h' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 export async function run(argv: string[]): Promise<number> {

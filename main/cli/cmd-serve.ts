@@ -55,7 +55,7 @@ const SPEC: Record<string, FlagSpec> = {
   control: { type: 'string' },
   'no-autostart': { type: 'boolean' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', alias: 'h' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 /** Session-only settings from the options that were given (parsed and checked by the settings table). */

@@ -1,18 +1,19 @@
 // `cdesk start [--wait]`: start (or adopt) containerd; --wait follows progress until it runs or fails.
 import type { DaemonStatus } from '../../common/states';
-import { intFlag, UsageError } from './args';
+import { formatCountdown, formatDuration } from '../../common/duration';
+import { durationFlag, UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { reportStatus } from './daemon-action';
 import { formatStatus } from './format-status';
 
-const USAGE = `usage: cdesk start [--wait [--timeout SECONDS]] [--json]
+const USAGE = `usage: cdesk start [--wait [--timeout DURATION]] [--json]
 
 Start containerd (or adopt one already running). Exits 0 when it is running, 1 when it failed.
   --wait           keep waiting through starting/backoff until running or failed (progress on stderr)
-  --timeout S      give up waiting after S seconds (default 120; exit 1)
+  --timeout D      give up waiting after D: 90s, 5m (a bare number is seconds; default 2m; exit 1)
 `;
 
-const DEFAULT_TIMEOUT_S = 120;
+const DEFAULT_TIMEOUT_MS = 120_000;
 
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
   const p = parseCommand(
@@ -23,8 +24,8 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   );
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  const timeoutS = intFlag(p.flags, 'timeout', 1, 86_400);
-  if (timeoutS !== undefined && !p.flags.wait)
+  const timeoutMs = durationFlag(p.flags, 'timeout', 's', 1000, 86_400_000);
+  if (timeoutMs !== undefined && !p.flags.wait)
     throw new UsageError('--timeout only makes sense with --wait');
   if (!p.flags.wait) {
     return withClient('start', p.flags, io, async (c) => {
@@ -38,7 +39,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       );
     });
   }
-  const deadlineMs = (timeoutS ?? DEFAULT_TIMEOUT_S) * 1000;
+  const deadlineMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
   return withClient('start', p.flags, io, async (c) => {
     let settle!: (s: DaemonStatus | 'timeout') => void;
     const settled = new Promise<DaemonStatus | 'timeout'>((resolve) => (settle = resolve));
@@ -52,7 +53,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       const t = e.payload.transition;
       if (t)
         io.err(
-          `${t.state}: ${t.reason}${t.retryInMs ? ` (retry in ${Math.round(t.retryInMs)} ms)` : ''}\n`,
+          `${t.state}: ${t.reason}${t.retryInMs ? ` (retry in ${formatCountdown(t.retryInMs)})` : ''}\n`,
         );
       if (answered && isFinal(e.payload.status)) settle(e.payload.status);
     });
@@ -70,7 +71,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       const final = await settled;
       if (final === 'timeout') {
         const s = await c.invoke('daemon:status', {});
-        io.err(`cdesk start: containerd is not running after ${deadlineMs / 1000} s\n`);
+        io.err(`cdesk start: containerd is not running after ${formatDuration(deadlineMs)}\n`);
         if (s.ok) io.err(formatStatus(s.value));
         if (p.flags.json && s.ok) io.out(`${JSON.stringify(s.value, null, 2)}\n`);
         return EXIT.failed;

@@ -1,14 +1,15 @@
 // `cdesk stop-task ID`: stop a container's task (SIGTERM, grace, SIGKILL), or send one signal with --signal.
 import { TASK_SIGNALS, type TaskSignal } from '../../common/containerd';
-import { intFlag, UsageError } from './args';
+import { durationFlag, UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, onePositional } from './inside-format';
 
-const USAGE = `usage: cdesk stop-task ID [-n NS] [--grace S] [--signal SIG] [--json]
+const USAGE = `usage: cdesk stop-task ID [-n NS] [--grace DURATION] [--signal SIG] [--json]
 
-Stop the task of container ID: SIGTERM, up to --grace seconds for it to exit, then SIGKILL.
+Stop the task of container ID: SIGTERM, up to --grace for it to exit, then SIGKILL.
 Prints the exit status. With --signal, send that one signal and return at once.
-${NAMESPACE_HELP}  --grace S           seconds to wait after SIGTERM (default: the stopGraceMs setting)
+${NAMESPACE_HELP}  --grace D           wait after SIGTERM: 10s, 500ms, 2m (a bare number is seconds; at most 2m;
+                      default: the stopGraceMs setting)
   --signal SIG        only send SIG (${TASK_SIGNALS.join(', ')})
 `;
 
@@ -22,7 +23,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (!p) return EXIT.ok;
   const id = onePositional(p, 'container ID (cdesk ps lists them)');
   const namespace = namespaceFlag(p.flags);
-  const grace = intFlag(p.flags, 'grace', 0, 120);
+  const graceMs = durationFlag(p.flags, 'grace', 's', 0, 120_000);
   let signal: TaskSignal | undefined;
   if (typeof p.flags.signal === 'string') {
     const s = p.flags.signal.toUpperCase();
@@ -31,7 +32,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       throw new UsageError(
         `--signal must be one of ${TASK_SIGNALS.join(', ')} (got ${p.flags.signal})`,
       );
-    if (grace !== undefined) throw new UsageError('--grace applies to a stop, not to --signal');
+    if (graceMs !== undefined) throw new UsageError('--grace applies to a stop, not to --signal');
     signal = name;
   }
   return withClient('stop-task', p.flags, io, async (c) => {
@@ -44,7 +45,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     const r = await c.invoke('task:stop', {
       namespace,
       id,
-      ...(grace !== undefined ? { graceMs: grace * 1000 } : {}),
+      ...(graceMs !== undefined ? { graceMs } : {}),
     });
     if (!r.ok) return reportFailure('stop-task', r.error, p.flags, io);
     const v = r.value;

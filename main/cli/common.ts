@@ -35,7 +35,7 @@ export function processIo(): CliIo {
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
   control: { type: 'string' },
   json: { type: 'boolean' },
-  help: { type: 'boolean', alias: 'h' },
+  help: { type: 'boolean', short: 'h' },
 };
 
 const COMMON_HELP = `  --control PATH   the app's control socket (default: $XDG_RUNTIME_DIR/containerd-desktop/control.sock)

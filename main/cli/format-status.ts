@@ -1,19 +1,15 @@
 // Human-readable daemon status for the terminal (status, start, stop, restart share it).
+import { ELAPSED, formatCountdown, formatDuration } from '../../common/duration';
 import type { DaemonStatus, ExitInfo } from '../../common/states';
 
 /** 3725000 → "1h 2m 5s"; under a second → "0s". */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  const d = Math.floor(s / 86400);
-  const h = Math.floor((s % 86400) / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const parts = [d && `${d}d`, h && `${h}h`, m && `${m}m`, `${s % 60}s`].filter(Boolean);
-  return (d ? parts.slice(0, 3) : parts).join(' ');
+export function formatElapsed(ms: number): string {
+  return formatDuration(ms, ELAPSED);
 }
 
 export function formatExit(e: ExitInfo, now: number): string {
   const how = e.signal ? `signal ${e.signal}` : `code ${e.code ?? '?'}`;
-  return `${how}, ${formatDuration(now - e.at)} ago`;
+  return `${how}, ${formatElapsed(now - e.at)} ago`;
 }
 
 /** One line: "containerd is running (pid 1234)". */
@@ -24,17 +20,17 @@ export function statusLine(s: DaemonStatus): string {
 export function formatStatus(s: DaemonStatus, now = Date.now()): string {
   const rows: [string, string][] = [['state', `${s.state}${s.reason ? ` — ${s.reason}` : ''}`]];
   rows.push(['pid', s.pid ? `${s.pid}${s.adopted ? ' (adopted)' : ''}` : '-']);
-  rows.push(['uptime', s.runningSince ? formatDuration(now - s.runningSince) : '-']);
+  rows.push(['uptime', s.runningSince ? formatElapsed(now - s.runningSince) : '-']);
   rows.push(['restarts', String(s.restarts)]);
   rows.push(['last exit', s.lastExit ? formatExit(s.lastExit, now) : '-']);
   const h = s.lastHealth;
   rows.push([
     'health',
-    h ? `${h.result} in ${h.latencyMs.toFixed(1)} ms, ${formatDuration(now - h.at)} ago` : '-',
+    h ? `${h.result} in ${h.latencyMs.toFixed(1)} ms, ${formatElapsed(now - h.at)} ago` : '-',
   ]);
   rows.push(['version', s.version ? `${s.version.version} (${s.version.revision})` : '-']);
   if (s.state === 'backoff' && s.retryInMs !== null)
-    rows.push(['retry in', formatDuration(s.retryInMs)]);
+    rows.push(['retry in', formatCountdown(s.retryInMs)]);
   if (s.containers !== undefined)
     rows.push([
       'containers',

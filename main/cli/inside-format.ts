@@ -9,11 +9,11 @@ import type {
 } from '../../common/containerd';
 import { namespaceName } from '../../common/containerd-commands';
 import { UsageError, type FlagSpec, type Parsed } from './args';
-import { formatDuration } from './format-status';
+import { formatElapsed } from './format-status';
 import { formatBytes as bytes } from '../../common/format-bytes';
 
 export const NAMESPACE_FLAG: Record<string, FlagSpec> = {
-  namespace: { type: 'string', alias: 'n' },
+  namespace: { type: 'string', short: 'n' },
 };
 export const NAMESPACE_HELP = '  -n, --namespace NS  containerd namespace (default: default)\n';
 
@@ -50,7 +50,7 @@ export function formatBytes(n: number | null): string {
   return n === null ? '-' : bytes(n);
 }
 
-const ago = (at: number, now: number) => (at ? `${formatDuration(now - at)} ago` : '-');
+const ago = (at: number, now: number) => (at ? `${formatElapsed(now - at)} ago` : '-');
 
 function taskText(c: ContainerInfo, now: number): string {
   const t = c.task;

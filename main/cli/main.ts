@@ -1,4 +1,5 @@
 // cdesk: dispatches a subcommand; each lives in its own module exporting `run(argv)`.
+import { editDistance } from '../../common/edit-distance';
 import { runCommand, type CommandModule } from './command';
 
 type Command = { summary: string; load: () => Promise<CommandModule> };
@@ -60,6 +61,15 @@ function usage(): string {
   return `usage: cdesk <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`cdesk <command> --help\` for a command's options.\n`;
 }
 
+/** "; did you mean status?" for a typo of a command, else nothing. */
+function nearestCommand(name: string): string {
+  const scored = Object.keys(commands).map((c) => ({ c, d: editDistance(name.toLowerCase(), c) }));
+  const best = scored.sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(1, Math.floor(name.length / 3))
+    ? `; did you mean ${best.c}?`
+    : '';
+}
+
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -68,7 +78,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const cmd = commands[name];
   if (!cmd) {
-    process.stderr.write(`cdesk: unknown command "${name}"\n\n${usage()}`);
+    process.stderr.write(`cdesk: unknown command "${name}"${nearestCommand(name)}\n\n${usage()}`);
     return 2;
   }
   return runCommand(name, cmd.load, rest);

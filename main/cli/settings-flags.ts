@@ -1,5 +1,6 @@
 // `run` / `serve` options for settings, derived from the settings table: spec, --help lines, flags → settings.
 import { resolve } from 'node:path';
+import { DURATION_FORMS } from '../../common/duration';
 import type { Settings, SettingsPatch } from '../../common/settings';
 import { settingsWith } from '../../common/settings-check';
 import { setPath, type Plain } from '../../common/settings-paths';
@@ -53,8 +54,7 @@ export function settingFlagLines(): Array<[string, string]> {
 }
 
 /** How the option values read; printed under the options in --help. */
-export const SETTING_FLAG_NOTE =
-  'DURATION: 500ms, 30s, 2m (a bare number is milliseconds); relative paths are from here.';
+export const SETTING_FLAG_NOTE = `DURATION: ${DURATION_FORMS} (a bare number is milliseconds); relative paths are from here.`;
 
 /** Each given option's row and value, parsed from its text; errors name the option. */
 function flagValues(flags: Flags, cwd: string): Array<[FlagRow, unknown]> {

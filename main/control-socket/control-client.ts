@@ -1,7 +1,14 @@
 // Client side of the control socket: the contract's ContractClient over NDJSON, as the CLI uses it.
 import net from 'node:net';
 import type { AnyEvent, ContractClient } from '../../common/contract';
-import { disconnectedError, MAX_REPLY_BYTES, SUBSCRIBE, transportFailure } from '../../common/rpc';
+import {
+  checkHelloAnswer,
+  disconnectedError,
+  helloFrame,
+  MAX_REPLY_BYTES,
+  SUBSCRIBE,
+  transportFailure,
+} from '../../common/rpc';
 import { asResult, RpcCalls } from '../../common/rpc-client';
 import { AppError } from '../shared/app-error';
 import { checkControlPeer } from './control-paths';
@@ -42,23 +49,55 @@ function connectError(path: string, err: NodeJS.ErrnoException): AppError {
 }
 
 /**
- * Connect to the app's control socket. A missing or dead socket is AppError 'no-app'; a socket in a
- * folder others can write to, or bound by another user, is refused before anything is sent.
+ * Connect to the app's control socket and exchange hellos. A missing or dead socket is AppError
+ * 'no-app'; an app speaking another protocol version is 'protocol-mismatch'; a socket in a folder
+ * others can write to, or bound by another user, is refused before anything is sent.
  */
 export async function connectControl(path: string): Promise<ControlClient> {
   const unsafe = await checkControlPeer(path);
   if (unsafe) throw unsafe;
   return new Promise((resolve, reject) => {
     const sock = net.connect(path);
-    sock.once('error', (err: NodeJS.ErrnoException) => reject(connectError(path, err)));
-    sock.once('connect', () => {
+    let onLine = (line: string) => {
+      const answer = checkHelloAnswer(line);
+      if (!answer.ok) {
+        sock.destroy();
+        const e = answer.error;
+        return reject(new AppError(e.code, e.message, e.hint));
+      }
       sock.removeAllListeners('error');
-      resolve(client(sock, path));
-    });
+      sock.removeAllListeners('close');
+      const c = client(sock, path);
+      onLine = c.onLine;
+      resolve(c.client);
+    };
+    // The server caps replies at MAX_REPLY_BYTES; anything longer is not a line we can use.
+    sock.on(
+      'data',
+      lineSplitter(
+        (line) => onLine(line),
+        () => sock.destroy(),
+        2 * MAX_REPLY_BYTES,
+      ),
+    );
+    sock.on('error', (err: NodeJS.ErrnoException) => reject(connectError(path, err)));
+    sock.once('close', () =>
+      reject(
+        new AppError(
+          'disconnected',
+          `the app at ${path} closed the connection before saying which protocol it speaks`,
+          LOST_HINT,
+        ),
+      ),
+    );
+    sock.once('connect', () => sock.write(`${helloFrame()}\n`));
   });
 }
 
-function client(sock: net.Socket, path: string): ControlClient {
+function client(
+  sock: net.Socket,
+  path: string,
+): { client: ControlClient; onLine: (line: string) => void } {
   const calls = new RpcCalls();
   const eventFns = new Set<(e: AnyEvent) => void>();
   const closeFns: ((err: AppError) => void)[] = [];
@@ -68,11 +107,6 @@ function client(sock: net.Socket, path: string): ControlClient {
     const e = calls.receive(line);
     if (e) for (const fn of [...eventFns]) fn(e);
   };
-  // The server caps replies at MAX_REPLY_BYTES; anything longer is not a line we can use.
-  sock.on(
-    'data',
-    lineSplitter(onLine, () => sock.destroy(), 2 * MAX_REPLY_BYTES),
-  );
   sock.on('error', () => undefined);
   sock.on('close', () => {
     closed = true;
@@ -109,7 +143,7 @@ function client(sock: net.Socket, path: string): ControlClient {
     return () => eventFns.delete(onEvent);
   };
 
-  return {
+  const c: ControlClient = {
     invoke: (name, payload) => asResult(name, payload, send(name, payload)),
     // ContractClient's fire-and-forget form; the CLI uses events() to know it is subscribed.
     subscribe(listener) {
@@ -124,4 +158,5 @@ function client(sock: net.Socket, path: string): ControlClient {
       sock.destroy();
     },
   };
+  return { client: c, onLine };
 }

@@ -1,4 +1,5 @@
-// The control socket (unix, 0600) the CLI talks to: NDJSON requests to the service, pushed events.
+// The control socket (unix, 0600) the CLI talks to: a hello each way, then NDJSON requests to the
+// service and pushed events.
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
@@ -8,9 +9,13 @@ import type { AnyEvent } from '../../common/contract';
 import {
   encodeEvent,
   encodeReply,
+  helloFrame,
+  helloVersion,
   MAX_EVENT_BYTES,
   MAX_REPLY_BYTES,
   parseRequest,
+  PROTOCOL_VERSION,
+  protocolMismatch,
   rpcError,
   SUBSCRIBE,
   UNSUBSCRIBE,
@@ -169,6 +174,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   function serve(sock: net.Socket): void {
     conns.add(sock);
     let subscribed: ((text: string) => void) | null = null;
+    let greeted = false;
     // Never throws: a failed write only ends this connection.
     const send = (text: string) => {
       if (sock.destroyed || !sock.writable) return;
@@ -196,6 +202,23 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     };
     const onLine = (line: string) => {
       if (line.trim() === '') return;
+      if (!greeted) {
+        const theirs = helloVersion(line);
+        if (theirs === PROTOCOL_VERSION) {
+          greeted = true;
+          return send(helloFrame());
+        }
+        // id null: a client from before versions fails every pending call with it and prints it.
+        const code = theirs === 0 ? 'bad-request' : 'protocol-mismatch';
+        send(
+          encodeReply(null, '(hello)', {
+            ok: false,
+            error: protocolMismatch(theirs, PROTOCOL_VERSION, code),
+          }),
+        );
+        sock.end();
+        return;
+      }
       const parsed = parseRequest(line);
       if (!parsed.ok) return send(encodeReply(parsed.reply.id, '(request)', parsed.reply.result));
       const { id, cmd, payload } = parsed.req;

@@ -1,4 +1,5 @@
 // Which daemon transitions deserve a desktop notification: unhealthy, crash loops and failure, grouped per outage.
+import { formatCountdown } from '../../common/duration';
 import type { StateEvent } from '../../common/states';
 
 export interface NotificationSpec {
@@ -32,7 +33,7 @@ function exitText(t: StateEvent): string {
 
 function nextStep(t: StateEvent): string {
   if (t.state === 'backoff' && t.retryInMs !== undefined) {
-    return `; restarting in ${Math.max(1, Math.round(t.retryInMs / 1000))}s`;
+    return `; restarting in ${formatCountdown(t.retryInMs)}`;
   }
   if (t.state === 'starting' || t.state === 'backoff') return '; restarting';
   return '';

@@ -1,5 +1,6 @@
 // The tray's menu, tooltip and icon as plain data: decided here, rendered by tray.ts (the "are you sure?" text is common/confirm.ts).
 import { canControl } from '../../common/controls';
+import { formatCountdown, formatDuration } from '../../common/duration';
 import type { DaemonState, DaemonStatus } from '../../common/states';
 
 export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-logs' | 'quit';
@@ -19,22 +20,15 @@ const LABEL: Record<DaemonState, string> = {
   failed: 'Failed',
 };
 
-/** "5s", "4m", "2h 5m", "3d 4h": short enough for a menu line. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m`;
-  const h = Math.floor(m / 60);
-  if (h < 24) return `${h}h ${m % 60}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
+/** "5s", "4m 10s", "2h 5m", "3d 4h": two units, short enough for a menu line. */
+export function formatUptime(ms: number): string {
+  return formatDuration(ms, { smallest: 's', parts: 2 });
 }
 
 /** Seconds to the respawn, counted from the transition (the same number the window shows). */
 function retryText(status: DaemonStatus, now: number): string | null {
   if (status.state !== 'backoff' || status.retryInMs === null) return null;
-  const s = Math.max(0, Math.ceil((status.since + status.retryInMs - now) / 1000));
-  return `retry in ${s}s`;
+  return `retry in ${formatCountdown(status.since + status.retryInMs - now)}`;
 }
 
 /** The state line: "Running · up 2h 5m", "Backing off · retry in 3s", "Failed". */
@@ -44,7 +38,7 @@ export function stateLine(status: DaemonStatus, now: number): string {
     (status.state === 'running' || status.state === 'unhealthy') &&
     status.runningSince !== null
   ) {
-    details.push(`up ${formatDuration(now - status.runningSince)}`);
+    details.push(`up ${formatUptime(now - status.runningSince)}`);
   }
   const retry = retryText(status, now);
   if (retry) details.push(retry);

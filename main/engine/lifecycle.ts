@@ -1,13 +1,14 @@
 // The daemon lifecycle as a pure reducer: (state, event) → (state, effects). No timers, processes or files.
+import { formatDuration } from '../../common/duration';
 import type { Settings } from '../../common/settings';
 import type { DaemonState, ExitInfo, HealthResult } from '../../common/states';
 import {
   decideAfterExit,
   describeExit,
   freshMemory,
-  humanDuration,
   livenessStep,
   nextCheckDelay,
+  REASON_DURATION,
   type PolicyMemory,
 } from './policy';
 
@@ -211,8 +212,8 @@ function afterExit(
     e.random,
   );
   if (dec.action === 'fail') {
-    const mins = Math.round(settings.restart.breakerWindowMs / 60000);
-    const reason = `${what}; ${dec.failuresInWindow} failed starts within ${mins} min, giving up`;
+    const within = formatDuration(settings.restart.breakerWindowMs, REASON_DURATION);
+    const reason = `${what}; ${dec.failuresInWindow} failed starts within ${within}, giving up`;
     const hint =
       'read the log for why containerd exits, fix the cause, then press Start to try again';
     return {
@@ -227,7 +228,7 @@ function afterExit(
   }
   // A hang was already waited out by the liveness checks: respawn without more delay.
   const delay = hung ? 0 : dec.delayMs;
-  const next = delay ? `respawning in ${humanDuration(delay)}` : 'respawning now';
+  const next = delay ? `respawning in ${formatDuration(delay, REASON_DURATION)}` : 'respawning now';
   const reason = dec.flapping && !hung ? `${what}; ${dec.flapping}` : `${what}; ${next}`;
   const state = to(s, 'backoff', reason, hung ? 'hung' : 'exited', {
     ...base,

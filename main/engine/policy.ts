@@ -1,4 +1,5 @@
 // Pure restart-policy decisions: what follows an exit, how long to back off, when to give up.
+import { formatDuration, type DurationStyle } from '../../common/duration';
 import type { HealthSettings, RestartSettings } from '../../common/settings';
 
 /** What the policy remembers between runs (monotonic ms). */
@@ -57,13 +58,8 @@ export function startSucceeded(s: RestartSettings, run: RunSummary): boolean {
   return run.healthyForMs !== null && run.uptimeMs >= s.minUptimeMs;
 }
 
-/** "0.5 s", "45 s", "3 min", "2 h": a duration as people say it. */
-export function humanDuration(ms: number): string {
-  if (ms < 9_950) return `${Math.max(0, Math.round(ms / 100) / 10)} s`;
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 3_600_000) return `${Math.round(ms / 60_000)} min`;
-  return `${Math.round(ms / 3_600_000)} h`;
-}
+/** Durations in reasons: two units are enough to read ("500ms", "1s 234ms", "3m 2s"). */
+export const REASON_DURATION: DurationStyle = { parts: 2 };
 
 /**
  * Decide what follows an unplanned exit (or a hang kill), as DESIGN.md "Restart policy" says:
@@ -110,7 +106,7 @@ export function decideAfterExit(
   }
   const delayMs = backoffDelay(s, base.attempt, random);
   const memory = { ...base, quickExits, streak, attempt: base.attempt + 1 };
-  const flapping = `crashed ${streak.count} times in ${humanDuration(now - streak.since)}; next try in ${humanDuration(delayMs)}`;
+  const flapping = `crashed ${streak.count} times in ${formatDuration(now - streak.since, REASON_DURATION)}; next try in ${formatDuration(delayMs, REASON_DURATION)}`;
   return { action: 'respawn', delayMs, memory, failedStart: false, flapping };
 }
 

@@ -1,5 +1,7 @@
 // The contract over WebSocket frames (the one envelope of common/rpc.ts): requests to
-// service.handle, every service event to every client, each frame bounded in bytes.
+// service.handle, every service event to every client, each frame bounded in bytes. No protocol
+// hello here, unlike the control socket: the page is served by this same process, and its token
+// is fresh at each start, so a page from another build cannot reach this socket.
 import type { RawData, WebSocket } from 'ws';
 import {
   encodeEvent,

@@ -1,17 +1,10 @@
 // Small formatting helpers for durations, times and exits.
+import { ELAPSED, formatDuration as formatWith } from '../../common/duration';
 import type { ExitInfo } from '../../common/states';
 
-/** 3723000 → "1h 2m 3s"; under a minute → "42s". */
+/** Uptimes and ages, as the CLI and tray write them: 3723000 → "1h 2m 3s"; under a minute → "42s". */
 export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const d = Math.floor(total / 86400);
-  const h = Math.floor((total % 86400) / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  if (d) return `${d}d ${h}h ${m}m`;
-  if (h) return `${h}h ${m}m ${s}s`;
-  if (m) return `${m}m ${s}s`;
-  return `${s}s`;
+  return formatWith(ms, ELAPSED);
 }
 
 function pad(n: number, w = 2): string {

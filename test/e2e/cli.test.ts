@@ -218,6 +218,16 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect((await c('status', 'extra')).code).toBe(2);
     expect((await c('start', '--timeout', '5')).code).toBe(2);
     expect((await cdesk(['frobnicate'])).code).toBe(2);
+    const typo = await cdesk(['stauts']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(
+      /^cdesk: unknown command "stauts"; did you mean status\?\n\nusage:/,
+    );
+    const flag = await c('logs', '--sinse', '5m');
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toBe(
+      'cdesk logs: unknown option --sinse; did you mean --since?\nRun `cdesk logs --help` for usage.\n',
+    );
     expect((await cdesk(['serve', '--port', 'abc'])).code).toBe(2);
     expect((await cdesk(['serve', '--port', '70000'])).code).toBe(2);
     expect((await cdesk(['serve', '--log-level', 'loud'])).code).toBe(2);

@@ -114,7 +114,7 @@ describe.skipIf(!have)('engine with real containerd', () => {
     process.kill(s.pid!, 'SIGKILL');
     const e = (await backoff) as { retryInMs: number; reason: string };
     expect(e.retryInMs).toBe(500);
-    expect(e.reason).toMatch(/killed by SIGKILL; respawning in 0.5 s/);
+    expect(e.reason).toMatch(/killed by SIGKILL; respawning in 500ms/);
     await waitForState(engine, 'running');
   });
 

@@ -106,7 +106,7 @@ describe('SettingsForm', () => {
     await replace('field-health.livenessFailures', '');
     await replace('field-restart.backoffInitialMs', '0.0001');
     await userEvent.click(screen.getByTestId('settings-save'));
-    expect(screen.getByTestId('error-stopGraceMs').textContent).toBe('must be at most 2 min');
+    expect(screen.getByTestId('error-stopGraceMs').textContent).toBe('must be at most 2m');
     expect(screen.getByTestId('error-health.livenessFailures').textContent).toBe('enter a number');
     expect(screen.getByTestId('error-restart.backoffInitialMs').textContent).toMatch(
       /whole milliseconds/,

@@ -50,9 +50,9 @@ describe('deriveTruth', () => {
   it('counts the retry down from the transition, rounding up to whole seconds', () => {
     const status = makeStatus('backoff', { since: NOW - 1200, retryInMs: 4000 });
     expect(retryAt(status)).toBe(NOW + 2800);
-    expect(countdownText(NOW + 2800, NOW)).toBe('3 s');
-    expect(countdownText(NOW + 2800, NOW + 5000)).toBe('0 s');
-    expect(deriveTruth(state({ status }), NOW).reason).toMatch(/^retry in 3 s · /);
+    expect(countdownText(NOW + 2800, NOW)).toBe('3s');
+    expect(countdownText(NOW + 2800, NOW + 5000)).toBe('0s');
+    expect(deriveTruth(state({ status }), NOW).reason).toMatch(/^retry in 3s · /);
   });
 
   it('puts the fix of a failure in its reason', () => {

@@ -1,5 +1,6 @@
 // What the window may claim about containerd right now: one pure function every surface reads.
 // It never says more than we know: a failed check beats a stale "running", a lost app is Unknown.
+import { formatCountdown } from '../../../common/duration';
 import type { DaemonStatus, HealthEvent } from '../../../common/states';
 import type { StoreState } from './store';
 
@@ -82,15 +83,14 @@ export function clockHM(epochMs: number): string {
   return `${String(t.getHours()).padStart(2, '0')}:${String(t.getMinutes()).padStart(2, '0')}`;
 }
 
-/** Seconds until the respawn, the one number every surface shows ("3 s"); null when not backing off. */
+/** When the respawn is due, the one moment every surface counts down to ("3s"); null when not backing off. */
 export function retryAt(status: DaemonStatus | null): number | null {
   if (!status || status.state !== 'backoff' || status.retryInMs == null) return null;
   return status.since + status.retryInMs;
 }
 
 export function countdownText(at: number, now: number): string {
-  const s = Math.max(0, Math.ceil((at - now) / 1000));
-  return `${s} s`;
+  return formatCountdown(at - now);
 }
 
 /**

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { intFlag, parseArgs, UsageError } from '../../../main/cli/args';
+import { durationFlag, intFlag, parseArgs, UsageError } from '../../../main/cli/args';
 
 const spec = {
   json: { type: 'boolean' as const },
-  follow: { type: 'boolean' as const, alias: 'f' },
+  follow: { type: 'boolean' as const, short: 'f' },
   since: { type: 'string' as const },
-  lines: { type: 'string' as const, alias: 'n' },
+  lines: { type: 'string' as const, short: 'n' },
 };
 
 describe('parseArgs', () => {
@@ -27,6 +27,24 @@ describe('parseArgs', () => {
       '-5',
     ]);
     expect(parseArgs(['--lines', '-2'], spec).flags.lines).toBe('-2');
+  });
+
+  it('reads -0.5 as one value, whatever node:util makes of its characters', () => {
+    expect(parseArgs(['set', 'k', '-0.5'], spec).positionals).toEqual(['set', 'k', '-0.5']);
+    expect(parseArgs(['--lines=-2'], spec).flags.lines).toBe('-2');
+  });
+
+  it('reads short groups and a short option with its value attached', () => {
+    expect(parseArgs(['-fn3'], spec).flags).toEqual({ follow: true, lines: '3' });
+    expect(parseArgs(['-n', '3', '-f'], spec).flags).toEqual({ follow: true, lines: '3' });
+  });
+
+  it('lets a later flag win, as shells and aliases expect', () => {
+    expect(parseArgs(['--since', '5m', '--since=1h'], spec).flags.since).toBe('1h');
+  });
+
+  it('knows no option from the object prototype', () => {
+    expect(() => parseArgs(['--constructor'], spec)).toThrow(/unknown option --constructor/);
   });
 
   it('treats a lone - as a positional', () => {
@@ -68,5 +86,23 @@ describe('intFlag', () => {
     );
     expect(() => intFlag({ n: '0' }, 'n', 1, 100)).toThrow(UsageError);
     expect(() => intFlag({ n: 'x' }, 'n', 1, 100)).toThrow(/got x/);
+  });
+});
+
+describe('durationFlag', () => {
+  it('reads every duration form; a bare number keeps the unit the flag always had', () => {
+    expect(durationFlag({ t: '90s' }, 't', 's', 0, 3_600_000)).toBe(90_000);
+    expect(durationFlag({ t: '500ms' }, 't', 's', 0, 3_600_000)).toBe(500);
+    expect(durationFlag({ t: '30' }, 't', 's', 0, 3_600_000)).toBe(30_000);
+    expect(durationFlag({}, 't', 's', 0, 3_600_000)).toBeUndefined();
+  });
+
+  it('names the flag, the forms it takes and the range', () => {
+    expect(() => durationFlag({ t: 'soon' }, 't', 's', 0, 120_000)).toThrow(
+      '--t must be a duration like 500ms, 30s, 2m, 1h, 1d or 1h30m (a bare number is seconds) (got soon)',
+    );
+    expect(() => durationFlag({ t: '3m' }, 't', 's', 0, 120_000)).toThrow(
+      '--t must be from 0ms to 2m (got 3m)',
+    );
   });
 });

@@ -26,7 +26,7 @@ describe('cdesk settings', () => {
     const o = io();
     expect(await cmd(['get'], o)).toBe(0);
     for (const r of SETTING_ROWS) expect(o.stdout).toContain(`\n${r.key} = `);
-    expect(o.stdout).toContain('restart.backoffMaxMs = 30000  # 30 s');
+    expect(o.stdout).toContain('restart.backoffMaxMs = 30000  # 30s');
     expect(o.stdout).toContain('logRingBytes = 33554432  # 32 MiB');
   });
 
@@ -58,7 +58,7 @@ describe('cdesk settings', () => {
   it('a value of the wrong type is a usage error naming the key and the form it takes', async () => {
     await expect(cmd(['set', 'restart.backoffMaxMs', 'soon'])).rejects.toThrow(UsageError);
     await expect(cmd(['set', 'restart.backoffMaxMs', 'soon'])).rejects.toThrow(
-      /restart\.backoffMaxMs must be a duration like 500ms, 30s or 2m .*\(got soon\)/,
+      /restart\.backoffMaxMs must be a duration like 500ms, 30s, 2m, 1h, 1d or 1h30m .*\(got soon\)/,
     );
     await expect(cmd(['set', 'autoStart', 'maybe'])).rejects.toThrow(
       /autoStart must be true or false/,
@@ -69,7 +69,7 @@ describe('cdesk settings', () => {
   it('a value out of range exits 1 with the field, the bound in its unit and a hint', async () => {
     const o = io();
     expect(await cmd(['set', 'stopGraceMs', '5min'], o)).toBe(1);
-    expect(o.stderr).toContain('stopGraceMs must be at most 2 min');
+    expect(o.stderr).toContain('stopGraceMs must be at most 2m');
     expect(o.stderr).toMatch(/hint:/);
     await expect(fsp.stat(file)).rejects.toThrow();
   });

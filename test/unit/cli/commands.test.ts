@@ -114,7 +114,7 @@ describe('start / stop / restart', () => {
     engine.onStart = async () => engine.transition('backoff');
     const o = io();
     expect(await start(['--control', sock, '--wait', '--timeout', '1'], o)).toBe(1);
-    expect(o.stderr).toMatch(/not running after 1 s/);
+    expect(o.stderr).toMatch(/not running after 1s/);
   });
 
   it('--timeout needs --wait', async () => {
@@ -154,9 +154,27 @@ describe('logs', () => {
     expect(Date.now() - 5 * 60_000 - q.sinceTime).toBeGreaterThanOrEqual(0);
   });
 
+  it('reads --since in the one duration grammar, milliseconds to days', async () => {
+    const before = Date.now();
+    for (const [since, ms] of [
+      ['500ms', 500],
+      ['1h30m', 5_400_000],
+      ['1d', 86_400_000],
+    ] as const) {
+      engine.calls.length = 0;
+      expect(await logs(['--control', sock, '--since', since], io())).toBe(0);
+      const q = JSON.parse(engine.calls[0]!.slice('readLogs '.length));
+      expect(q.sinceTime).toBeLessThanOrEqual(Date.now() - ms);
+      expect(q.sinceTime).toBeGreaterThanOrEqual(before - ms);
+    }
+  });
+
   it('rejects a bad --since or --level naming the accepted forms', async () => {
+    await expect(logs(['--control', sock, '--since', '5'], io())).rejects.toThrow(
+      /time ago with a unit/,
+    );
     await expect(logs(['--control', sock, '--since', 'yesterday'], io())).rejects.toThrow(
-      /ISO date .* 30s, 5m/,
+      /ISO date .* 500ms, 30s, 2m, 1h, 1d/,
     );
     await expect(logs(['--control', sock, '--level', 'loud'], io())).rejects.toThrow(
       /--level must be one of/,

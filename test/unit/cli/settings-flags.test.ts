@@ -45,6 +45,7 @@ describe('settings options', () => {
   it('take units; a bare number is the stored unit', () => {
     const s = settingsFromFlags({
       'backoff-max': '2m',
+      'flap-window': '1d',
       'backoff-initial': '250',
       'min-uptime': '1.5s',
       'flap-exits': '4',
@@ -53,6 +54,7 @@ describe('settings options', () => {
     });
     expect(s.restart).toMatchObject({
       backoffMaxMs: 120_000,
+      flapWindowMs: 86_400_000,
       backoffInitialMs: 250,
       minUptimeMs: 1500,
       flapExits: 4,
@@ -73,10 +75,10 @@ describe('settings options', () => {
       '--liveness-failures must be a whole number (got x)',
     );
     expect(() => settingsFromFlags({ 'backoff-max': '0' })).toThrow(
-      '--backoff-max must be at least 1 ms (got 0)',
+      '--backoff-max must be at least 1ms (got 0)',
     );
     expect(() => settingsFromFlags({ 'backoff-max': 'soon' })).toThrow(
-      /--backoff-max must be a duration like 500ms, 30s/,
+      '--backoff-max must be a duration like 500ms, 30s, 2m, 1h, 1d or 1h30m (a bare number is milliseconds) (got soon)',
     );
     expect(() => settingsFromFlags({ cri: 'maybe' })).toThrow(
       '--cri must be one of: off, on (got maybe)',

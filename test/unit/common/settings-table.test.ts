@@ -125,7 +125,7 @@ describe('parseSettings', () => {
     expect(r.ok).toBe(false);
     if (r.ok) return;
     const byField = Object.fromEntries(r.errors.map((e) => [e.field, e.message]));
-    expect(byField['restart.backoffInitialMs']).toBe('must be at least 1 ms');
+    expect(byField['restart.backoffInitialMs']).toBe('must be at least 1ms');
     expect(byField.logRingBytes).toBe('must be at most 512 MiB');
     expect(byField['health.livenessFailures']).toBe('must be at least 1');
   });
@@ -167,7 +167,7 @@ describe('parseSettingsLenient (a settings file)', () => {
     expect(r.value.rootDir).toBe('/srv/c');
     expect(r.errors.map((e) => e.field)).toEqual(['logLevel', 'stopGraceMs']);
     expect(r.errors[0]!.message).toMatch(/must be one of: .*; using the default, info/);
-    expect(r.errors[1]!.message).toBe('must be at least 0 ms; using the default, 10 s');
+    expect(r.errors[1]!.message).toBe('must be at least 0ms; using the default, 10s');
   });
 
   it('a group that is not an object falls back to its defaults; other keys apply', () => {
@@ -240,6 +240,12 @@ describe('units', () => {
       error: expect.stringMatching(/whole milliseconds/),
     });
     expect(fromShown('', 's', 'ms')).toEqual({ error: 'enter a number' });
+    // A duration field reads the same forms as the CLI; a bare number stays the shown unit.
+    expect(fromShown('1d', 's', 'ms')).toEqual({ value: 86_400_000 });
+    expect(fromShown('500ms', 's', 'ms')).toEqual({ value: 500 });
+    expect(fromShown('soon', 's', 'ms')).toEqual({
+      error: expect.stringMatching(/a bare number is seconds/),
+    });
   });
 
   it('read terminal amounts: a bare number is the stored unit, a suffix says otherwise', () => {
@@ -247,6 +253,8 @@ describe('units', () => {
     expect(parseAmount('30s', 'ms')).toEqual({ value: 30_000 });
     expect(parseAmount('2m', 'ms')).toEqual({ value: 120_000 });
     expect(parseAmount('1.5s', 'ms')).toEqual({ value: 1500 });
+    expect(parseAmount('1d', 'ms')).toEqual({ value: 86_400_000 });
+    expect(parseAmount('5min', 'ms')).toEqual({ value: 300_000 });
     expect(parseAmount('10MiB', 'bytes')).toEqual({ value: 10 << 20 });
     expect(parseAmount('20%', 'ratio')).toEqual({ value: 0.2 });
     expect(parseAmount('-5', 'ms')).toEqual({ value: -5 });
@@ -256,9 +264,10 @@ describe('units', () => {
   });
 
   it('format amounts for people', () => {
-    expect(formatAmount(500, 'ms')).toBe('500 ms');
-    expect(formatAmount(30_000, 'ms')).toBe('30 s');
-    expect(formatAmount(300_000, 'ms')).toBe('5 min');
+    expect(formatAmount(500, 'ms')).toBe('500ms');
+    expect(formatAmount(30_000, 'ms')).toBe('30s');
+    expect(formatAmount(90_000, 'ms')).toBe('1m 30s');
+    expect(formatAmount(86_400_000, 'ms')).toBe('1d');
     expect(formatAmount(16 << 10, 'bytes')).toBe('16 KiB');
     expect(formatAmount(1 << 30, 'bytes')).toBe('1 GiB');
     expect(formatAmount(0.2, 'ratio')).toBe('20 %');

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../../common/contract';
+import { helloFrame, PROTOCOL_VERSION } from '../../../common/rpc';
 import { connectControl } from '../../../main/control-socket/control-client';
 import {
   startControlServer,
@@ -26,7 +27,7 @@ async function start(p = sock): Promise<ControlServer> {
   return s;
 }
 
-/** A raw NDJSON connection: send lines, read parsed lines. */
+/** A raw NDJSON connection that has said hello: send lines, read parsed lines (after the hello). */
 async function raw(p = sock) {
   const c = net.connect(p);
   await new Promise((r, j) => c.once('connect', r).once('error', j));
@@ -52,6 +53,9 @@ async function raw(p = sock) {
     }
     return got[n - 1] as Record<string, unknown>;
   };
+  c.write(`${helloFrame()}\n`);
+  expect(await next(1)).toEqual({ hello: { protocol: PROTOCOL_VERSION } });
+  got.shift();
   return { c, got, next, send: (s: string) => c.write(s), isClosed: () => closed };
 }
 

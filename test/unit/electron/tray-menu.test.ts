@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DAEMON_STATES, type DaemonState } from '../../../common/states';
 import { confirmFor } from '../../../common/confirm';
 import {
-  formatDuration,
+  formatUptime,
   stateLine,
   trayIconFor,
   trayMenuTemplate,
@@ -150,23 +150,24 @@ describe('confirmFor', () => {
   });
 });
 
-describe('formatDuration', () => {
+describe('formatUptime', () => {
   it.each([
     [0, '0s'],
     [59_999, '59s'],
     [60_000, '1m'],
-    [3_600_000 + 5 * 60_000, '1h 5m'],
+    [4 * 60_000 + 10_500, '4m 10s'],
+    [3_600_000 + 5 * 60_000 + 59_000, '1h 5m'],
     [26 * 3_600_000, '1d 2h'],
     [-5, '0s'],
   ])('%d ms → %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
+    expect(formatUptime(ms)).toBe(text);
   });
 });
 
 describe('trayTooltip', () => {
   it('names the app and the state with uptime', () => {
     const s = statusOf('running', { pid: 7, runningSince: NOW - 2 * 3_600_000 });
-    expect(trayTooltip(s, NOW)).toBe('Containerd Desktop\ncontainerd: Running · up 2h 0m');
+    expect(trayTooltip(s, NOW)).toBe('Containerd Desktop\ncontainerd: Running · up 2h');
   });
 
   it('adds the reason when the daemon needs attention', () => {

@@ -306,6 +306,7 @@ describe('lifecycle: stories', () => {
     const step = drive(evs);
     expect(step.state).toMatchObject({ phase: 'failed', code: 'crash-loop', wanted: false });
     expect(step.state.hint).toMatch(/press Start/);
+    expect(step.state.reason).toMatch(/; 5 failed starts within 5m, giving up$/);
     expect(step.effects.some((e) => e.kind === 'schedule-respawn')).toBe(false);
   });
 
@@ -324,7 +325,7 @@ describe('lifecycle: stories', () => {
     const step = drive(evs.slice(0, -1));
     expect(step.state.phase).toBe('backoff');
     expect(step.state.reason).toMatch(
-      /^containerd exited with code 1; crashed 12 times in \d+ s; next try in [\d.]+ s$/,
+      /^containerd exited with code 1; crashed 12 times in \d+s( \d+ms)?; next try in \d+(ms|s( \d+ms)?)$/,
     );
   });
 

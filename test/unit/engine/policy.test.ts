@@ -1,14 +1,15 @@
 // Specification of the restart policy: successful vs failed starts, flapping, backoff, breaker, liveness.
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../../../common/duration';
 import { defaultSettings } from '../../../common/settings';
 import {
   backoffDelay,
   decideAfterExit,
   describeExit,
   freshMemory,
-  humanDuration,
   livenessStep,
   nextCheckDelay,
+  REASON_DURATION,
   startSucceeded,
   type ExitDecision,
   type PolicyMemory,
@@ -83,7 +84,7 @@ describe('decideAfterExit: successful runs', () => {
     const ds = replay(Array.from({ length: 19 }, (_, i) => [10_000 * i, 5000]));
     const last = ds.at(-1)!;
     expect(last.action === 'respawn' && last.flapping).toBe(
-      'crashed 19 times in 3 min; next try in 30 s',
+      'crashed 19 times in 3m; next try in 30s',
     );
     const first = ds[0]!;
     expect(first.action === 'respawn' && first.flapping).toBe(null);
@@ -198,12 +199,8 @@ describe('wording', () => {
     expect(describeExit(null, 'SIGKILL')).toBe('killed by SIGKILL');
     expect(describeExit(1, null)).toBe('exited with code 1');
     expect(describeExit(null, null)).toMatch(/unknown/);
-    expect([500, 1234, 30_000, 180_000, 7_200_000].map(humanDuration)).toEqual([
-      '0.5 s',
-      '1.2 s',
-      '30 s',
-      '3 min',
-      '2 h',
-    ]);
+    expect(
+      [500, 1234, 30_000, 182_500, 7_200_000].map((ms) => formatDuration(ms, REASON_DURATION)),
+    ).toEqual(['500ms', '1s 234ms', '30s', '3m 2s', '2h']);
   });
 });
