@@ -1,32 +1,16 @@
 // What runs inside the supervised containerd, for the service: command handlers, live events, status and a summary.
-import type {
-  ContainerInfo,
-  ContainerdEvent,
-  InsideStatus,
-  PluginInfo,
-  Problem,
-} from '../../common/containerd';
-import type { InsideEvent, InsideHandlers, InsideProvider, InsideSummary } from './provider';
+import type { ContainerdEvent, InsideStatus, PluginInfo, Problem } from '../../common/containerd';
+import type { InsideEvent, InsideProvider } from './provider';
 import type { DaemonState } from '../../common/states';
-import { isLiveTask } from '../../common/containerd';
 import type { Engine } from '../engine/types';
-import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import { ContainerdClient } from './client';
+import { ContainerCounts } from './counts';
 import { InsideError, notRunning } from './errors';
 import { EventFeed } from './event-feed';
-import { mapLimit } from './map-limit';
-import { lostExits, runningTasks, taskKey, type SeenTask } from './lost-exits';
+import { createHandlers } from './handlers';
+import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
-import {
-  imageUsers,
-  listContainers,
-  listImages,
-  listNamespaceNames,
-  listNamespaces,
-  listPlugins,
-  serverVersion,
-  snapshotUsage,
-} from './reads';
+import { listPlugins } from './reads';
 
 export { ContainerdClient } from './client';
 export { InsideError } from './errors';
@@ -54,20 +38,10 @@ export interface InsideOptions {
   recentLimit?: number;
 }
 
-/**
- * Event-driven recounts wait this long: a recount lists every container (~3 KB each on the wire),
- * so a burst of events (a script creating 1,000 containers) costs one list a second, not one each.
- */
-const SUMMARY_DELAY_MS = 1_000;
 /** How long a stop waits for a fresh container count before using the last one. */
 const NOTICE_WAIT_MS = 1_500;
-
-function notice(running: number): string | null {
-  if (running === 0) return null;
-  return running === 1
-    ? '1 container keeps running; it cannot be managed until containerd is back'
-    : `${running} containers keep running; they cannot be managed until containerd is back`;
-}
+/** After a failed connect, try again this soon (while the engine says containerd runs). */
+const RETRY_MS = 500;
 
 /** States in which containerd's API may answer. */
 const REACHABLE: ReadonlySet<DaemonState> = new Set(['running', 'unhealthy']);
@@ -95,9 +69,6 @@ export function createInside(opts: InsideOptions): Inside {
   };
   let problems: Problem[] = [];
   let plugins: PluginInfo[] | null = null;
-  let containers: InsideSummary['containers'] = null;
-  /** Survives a disconnect: containers keep running while containerd is down. */
-  let lastRunning = 0;
   let disposed = false;
 
   const setStatus = (next: InsideStatus) => {
@@ -126,40 +97,11 @@ export function createInside(opts: InsideOptions): Inside {
     return clientFor(st);
   };
 
-  // ---- summary (counts for status, the stop notice) ------------------------------------------
-  let summaryTimer: NodeJS.Timeout | null = null;
-  let summaryGen = 0;
-  /** Running tasks at the last count; compared after an outage to find exits whose event was lost. */
-  let lastTasks = new Map<string, SeenTask>();
-  let beforeOutage: Map<string, SeenTask> | null = null;
-  /** Task exits (ns/id/pid) seen since the outage began, and the ones we synthesized. */
-  let exitsSeen = new Set<string>();
-  const synthesized = new Set<string>();
-
-  async function refreshSummary(): Promise<ContainerInfo[]> {
-    const gen = ++summaryGen;
-    const c = ready();
-    const names = await listNamespaceNames(c);
-    const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
-    const running = all.filter((x) => isLiveTask(x.task?.status)).length;
-    if (gen === summaryGen) {
-      const changed = containers?.running !== running || containers?.total !== all.length;
-      containers = { running, total: all.length };
-      // Surfaces show the counts from the status: tell them when the counts move.
-      if (changed) emit({ event: 'inside:status', payload: { inside: status, problems } });
-      lastRunning = running;
-      lastTasks = runningTasks(all);
-    }
-    return all;
-  }
-  const scheduleSummary = () => {
-    if (summaryTimer || disposed) return;
-    summaryTimer = setTimeout(() => {
-      summaryTimer = null;
-      refreshSummary().catch(() => undefined);
-    }, SUMMARY_DELAY_MS);
-    summaryTimer.unref?.();
-  };
+  const counts = new ContainerCounts({
+    ready,
+    onChange: () => emit({ event: 'inside:status', payload: { inside: status, problems } }),
+  });
+  const outage = new OutageExits();
 
   const feed = new EventFeed({
     batchMs: opts.batchMs ?? 16,
@@ -167,13 +109,10 @@ export function createInside(opts: InsideOptions): Inside {
     onBatch: (events: ContainerdEvent[]) =>
       emit({ event: 'containerd:events', payload: { events } }),
     onEvent: (e) => {
-      if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) scheduleSummary();
-      if (e.topic === '/tasks/exit' && e.containerId && e.pid) {
-        const key = taskKey(e.namespace, e.containerId, e.pid);
-        exitsSeen.add(key);
-        // The shim re-delivered an exit we already reported from the re-list: drop the duplicate.
-        if (synthesized.delete(key)) return false;
-      }
+      if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) counts.schedule();
+      // The shim re-delivered an exit we already reported from the re-list: drop the duplicate.
+      if (e.topic === '/tasks/exit' && e.containerId && e.pid)
+        return outage.exitArrived(e.namespace, e.containerId, e.pid);
       return true;
     },
   });
@@ -216,7 +155,7 @@ export function createInside(opts: InsideOptions): Inside {
       await feed.subscribe(c, () => {
         // The stream ended (containerd died or restarted): reconnect if it is still meant to run.
         if (gen !== connectGen || disposed) return;
-        outageBegins();
+        outage.begin(counts.tasks);
         setStatus({
           state: 'connecting',
           listedAt: status.listedAt,
@@ -226,14 +165,9 @@ export function createInside(opts: InsideOptions): Inside {
       });
       if (gen !== connectGen) return;
       await refreshPlugins(c);
-      const all = await refreshSummary();
+      const all = await counts.refresh();
       if (gen !== connectGen) return;
-      if (beforeOutage) {
-        const lost = lostExits(beforeOutage, all, exitsSeen, Date.now());
-        for (const e of lost) synthesized.add(taskKey(e.namespace, e.containerId!, e.pid!));
-        feed.inject(lost);
-        beforeOutage = null;
-      }
+      feed.inject(outage.end(all, Date.now()));
       setStatus({ state: 'connected', listedAt: Date.now(), message: null });
     } catch (err) {
       if (gen !== connectGen || disposed) return;
@@ -253,22 +187,15 @@ export function createInside(opts: InsideOptions): Inside {
     retryTimer = setTimeout(() => {
       retryTimer = null;
       if (gen === connectGen && REACHABLE.has(engine.status().state)) void connect();
-    }, 500);
+    }, RETRY_MS);
     retryTimer.unref?.();
-  }
-
-  /** Remember what ran when containerd went away (once per outage, however many steps it takes). */
-  function outageBegins() {
-    if (beforeOutage) return;
-    beforeOutage = lastTasks;
-    exitsSeen = new Set();
   }
 
   function disconnect(state: DaemonState, reason: string) {
     connectGen++;
-    outageBegins();
+    outage.begin(counts.tasks);
     feed.unsubscribe();
-    containers = null;
+    counts.unreachable();
     const transient = state === 'starting' || state === 'backoff' || state === 'unhealthy';
     setStatus({
       state: transient ? 'connecting' : 'unavailable',
@@ -286,50 +213,15 @@ export function createInside(opts: InsideOptions): Inside {
   });
   if (REACHABLE.has(engine.status().state)) void connect();
 
-  // ---- command handlers ------------------------------------------------------------------------
-  const afterChange = <T>(p: Promise<T>): Promise<T> => p.finally(scheduleSummary);
-
-  const handlers: InsideHandlers = {
-    'namespaces:list': async () => ({ namespaces: await listNamespaces(ready()) }),
-    'containers:list': async ({ namespace }) => ({
-      namespace,
-      containers: await listContainers(ready(), namespace),
-    }),
-    'images:list': async ({ namespace }) => {
-      const c = ready();
-      const [images, ps] = await Promise.all([
-        listImages(c, namespace),
-        plugins ? Promise.resolve(plugins) : listPlugins(c),
-      ]);
-      const snapshotters = ps
-        .filter((p) => p.type === 'io.containerd.snapshotter.v1' && p.status === 'ok')
-        .map((p) => p.id);
-      return {
-        namespace,
-        images,
-        totalSize: images.reduce((n, i) => n + (i.size ?? 0), 0),
-        snapshotters: await snapshotUsage(c, namespace, snapshotters),
-      };
-    },
-    'plugins:list': async () => {
-      const c = ready();
-      await refreshPlugins(c);
-      const version = await serverVersion(c).catch(() => null);
-      return { plugins: plugins ?? [], problems, version };
-    },
-    'events:recent': async ({ namespace, limit }) => ({
-      events: feed.recent(namespace, limit ?? 200),
-    }),
-    'task:stop': ({ namespace, id, graceMs }) =>
-      afterChange(stopTask(ready(), namespace, id, graceMs ?? settings().stopGraceMs)),
-    'task:kill': ({ namespace, id, signal }) =>
-      afterChange(killTask(ready(), namespace, id, signal)),
-    'container:delete': ({ namespace, id }) => afterChange(deleteContainer(ready(), namespace, id)),
-    'image:delete': async ({ namespace, name }) => {
-      const c = ready();
-      return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));
-    },
-  };
+  const handlers = createHandlers({
+    ready,
+    plugins: () => plugins,
+    refreshPlugins,
+    problems: () => problems,
+    feed,
+    stopGraceMs: () => settings().stopGraceMs,
+    changed: () => counts.schedule(),
+  });
 
   return {
     handlers,
@@ -338,23 +230,23 @@ export function createInside(opts: InsideOptions): Inside {
       return () => listeners.delete(fn);
     },
     status: () => status,
-    summary: () => ({ problems, containers, inside: status }),
-    cachedStopNotice: () => notice(containers?.running ?? lastRunning),
+    summary: () => ({ problems, containers: counts.counts, inside: status }),
+    cachedStopNotice: () => counts.notice(),
     async stopNotice() {
       // A fresh count when containerd answers quickly; else the last one (tasks outlive containerd).
       if (REACHABLE.has(engine.status().state)) {
         await Promise.race([
-          refreshSummary().catch(() => undefined),
+          counts.refresh().catch(() => undefined),
           new Promise((resolve) => setTimeout(resolve, NOTICE_WAIT_MS).unref?.()),
         ]);
       }
-      return notice(containers?.running ?? lastRunning);
+      return counts.notice();
     },
     dispose() {
       disposed = true;
       connectGen++;
       offEngine();
-      if (summaryTimer) clearTimeout(summaryTimer);
+      counts.dispose();
       if (retryTimer) clearTimeout(retryTimer);
       feed.dispose();
       client = null;

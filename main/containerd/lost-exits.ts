@@ -54,3 +54,36 @@ export function lostExits(
   }
   return out;
 }
+
+/**
+ * The exits of one outage: what ran when containerd went away, the exits seen since, and the ones
+ * synthesized after the re-list (so a shim's late re-delivery of the same exit is dropped).
+ */
+export class OutageExits {
+  private before: Map<string, SeenTask> | null = null;
+  private seen = new Set<string>();
+  private readonly synthesized = new Set<string>();
+
+  /** containerd went away with `running` tasks; later steps of the same outage change nothing. */
+  begin(running: Map<string, SeenTask>): void {
+    if (this.before) return;
+    this.before = running;
+    this.seen = new Set();
+  }
+
+  /** A /tasks/exit from the stream; false when it repeats one already synthesized. */
+  exitArrived(namespace: string, containerId: string, pid: number): boolean {
+    const key = taskKey(namespace, containerId, pid);
+    this.seen.add(key);
+    return !this.synthesized.delete(key);
+  }
+
+  /** After the re-list that ends an outage: the exits whose event never came. */
+  end(after: ContainerInfo[], now: number): ContainerdEvent[] {
+    if (!this.before) return [];
+    const lost = lostExits(this.before, after, this.seen, now);
+    for (const e of lost) this.synthesized.add(taskKey(e.namespace, e.containerId!, e.pid!));
+    this.before = null;
+    return lost;
+  }
+}

@@ -1,7 +1,7 @@
 // Exits lost while containerd was down are found by comparing the task lists before and after.
 import { describe, expect, it } from 'vitest';
 import type { ContainerInfo, TaskInfo } from '../../../common/containerd';
-import { lostExits, runningTasks, taskKey } from '../../../main/containerd/lost-exits';
+import { lostExits, OutageExits, runningTasks, taskKey } from '../../../main/containerd/lost-exits';
 
 const c = (id: string, task: TaskInfo | null, namespace = 'default'): ContainerInfo => ({
   namespace,
@@ -72,5 +72,21 @@ describe('lostExits', () => {
       ['a', 10, 9999, undefined],
       ['b', 11, 9999, undefined],
     ]);
+  });
+});
+
+describe('OutageExits', () => {
+  it('reports an exit lost in the outage once, and drops the shim re-delivering it later', () => {
+    const book = new OutageExits();
+    book.begin(runningTasks([c('a', running(10)), c('b', running(11))]));
+    // A later step of the same outage does not replace what ran when it began.
+    book.begin(new Map());
+    expect(book.exitArrived('default', 'b', 11)).toBe(true);
+    const lost = book.end([c('a', stopped(10, 137, 5_000)), c('b', stopped(11, 0, 4_000))], 9_000);
+    expect(lost.map((e) => [e.containerId, e.exitStatus])).toEqual([['a', 137]]);
+    expect(book.exitArrived('default', 'a', 10)).toBe(false);
+    // Only once: a second copy of the same exit is a new event again.
+    expect(book.exitArrived('default', 'a', 10)).toBe(true);
+    expect(book.end([], 10_000)).toEqual([]);
   });
 });

@@ -1,0 +1,77 @@
+// The inside-containerd commands: one handler each, over the client and what the connection knows.
+import type { PluginInfo, Problem } from '../../common/containerd';
+import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
+import type { ContainerdClient } from './client';
+import type { EventFeed } from './event-feed';
+import type { InsideHandlers } from './provider';
+import {
+  imageUsers,
+  listContainers,
+  listImages,
+  listNamespaces,
+  listPlugins,
+  serverVersion,
+  snapshotUsage,
+} from './reads';
+
+export interface HandlerDeps {
+  /** The client when containerd may answer; throws a clear error otherwise. */
+  ready(): ContainerdClient;
+  /** Plugins as last listed (null before the first list). */
+  plugins(): PluginInfo[] | null;
+  /** List plugins again and re-derive the problems. */
+  refreshPlugins(c: ContainerdClient): Promise<void>;
+  problems(): Problem[];
+  feed: EventFeed;
+  /** task:stop's default grace. */
+  stopGraceMs(): number | undefined;
+  /** An action that changes containers: the counts are re-read after it settles. */
+  changed(): void;
+}
+
+export function createHandlers(d: HandlerDeps): InsideHandlers {
+  const afterChange = <T>(p: Promise<T>): Promise<T> => p.finally(() => d.changed());
+  return {
+    'namespaces:list': async () => ({ namespaces: await listNamespaces(d.ready()) }),
+    'containers:list': async ({ namespace }) => ({
+      namespace,
+      containers: await listContainers(d.ready(), namespace),
+    }),
+    'images:list': async ({ namespace }) => {
+      const c = d.ready();
+      const known = d.plugins();
+      const [images, ps] = await Promise.all([
+        listImages(c, namespace),
+        known ? Promise.resolve(known) : listPlugins(c),
+      ]);
+      const snapshotters = ps
+        .filter((p) => p.type === 'io.containerd.snapshotter.v1' && p.status === 'ok')
+        .map((p) => p.id);
+      return {
+        namespace,
+        images,
+        totalSize: images.reduce((n, i) => n + (i.size ?? 0), 0),
+        snapshotters: await snapshotUsage(c, namespace, snapshotters),
+      };
+    },
+    'plugins:list': async () => {
+      const c = d.ready();
+      await d.refreshPlugins(c);
+      const version = await serverVersion(c).catch(() => null);
+      return { plugins: d.plugins() ?? [], problems: d.problems(), version };
+    },
+    'events:recent': async ({ namespace, limit }) => ({
+      events: d.feed.recent(namespace, limit ?? 200),
+    }),
+    'task:stop': ({ namespace, id, graceMs }) =>
+      afterChange(stopTask(d.ready(), namespace, id, graceMs ?? d.stopGraceMs())),
+    'task:kill': ({ namespace, id, signal }) =>
+      afterChange(killTask(d.ready(), namespace, id, signal)),
+    'container:delete': ({ namespace, id }) =>
+      afterChange(deleteContainer(d.ready(), namespace, id)),
+    'image:delete': async ({ namespace, name }) => {
+      const c = d.ready();
+      return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));
+    },
+  };
+}
