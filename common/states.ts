@@ -2,7 +2,11 @@
 import type { Problem } from './containerd';
 import type { LogLevel } from './log-levels';
 
-/** Every state the supervised daemon can be in (see DESIGN.md "States"). */
+/**
+ * Every state the supervised daemon can be in: stopped; starting (spawned or adopted, waiting for
+ * the first healthy check); running; unhealthy (alive, checks failing); backoff (exited, waiting to
+ * respawn); stopping; failed (needs the user: crash loop, missing binary, rejected config).
+ */
 export const DAEMON_STATES = [
   'stopped',
   'starting',

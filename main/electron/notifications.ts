@@ -41,7 +41,7 @@ function nextStep(t: StateEvent): string {
 
 /**
  * The notification (if any) for one transition, and the memory for the next one.
- * Only what needs the user is announced (UI.md "Notify on Unhealthy / Failed only, grouped"):
+ * Only what needs the user is announced, grouped per outage:
  * containerd not answering its health checks, crashing in a loop (backing off), or failed —
  * once per outage, then "running again" when a notified outage ends. A single crash that is
  * respawned at once is handled, not announced.

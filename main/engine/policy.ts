@@ -62,7 +62,7 @@ export function startSucceeded(s: RestartSettings, run: RunSummary): boolean {
 export const REASON_DURATION: DurationStyle = { parts: 2 };
 
 /**
- * Decide what follows an unplanned exit (or a hang kill), as DESIGN.md "Restart policy" says:
+ * Decide what follows an unplanned exit (or a hang kill):
  * - a failed start (never SERVING, or dead within minUptimeMs) counts toward the breaker
  *   (breakerMaxFailures within breakerWindowMs → fail) and backs off exponentially;
  * - a successful run is respawned at once, unless more than flapExits such runs ended within
