@@ -126,12 +126,14 @@ export async function launchRun(cdeskBin = CDESK, env = process.env): Promise<La
     });
     try {
       const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk run');
-      if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
+      // The head start's containerd may answer before the engine has loaded and printed its
+      // first event: both events are awaited after SERVING.
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise((r) => (timer = setTimeout(r, 10_000)));
       await Promise.race([announced, exited, late]).finally(() => clearTimeout(timer));
       if (runningAt === null)
         throw new Error('cdesk run did not announce running within 10 s of containerd SERVING');
+      if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
       return { spawnedMs: spawnedAt - wall0, servingMs, announcedMs: runningAt - wall0 };
     } finally {
       child.kill('SIGTERM');
