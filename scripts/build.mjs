@@ -32,11 +32,10 @@ const nodeExternal = [
 // from esbuild chunks than as their ~100 small CommonJS files, and they load while containerd boots
 // (the health probe). The Electron main keeps every package external (`packages: 'external'`).
 const cliBundled = new Set(['zod', '@grpc/grpc-js', '@grpc/proto-loader']);
-// TOML's writer (config.ts imports only @iarna/toml/stringify.js) is bundled into both CLI builds:
-// `run` renders the config before it spawns containerd, and resolving the package from node_modules
-// cost ~2 ms there. Its parser stays in node_modules, required only for an overrides file.
+// TOML is bundled into both CLI builds too: `run` renders the config before it spawns containerd.
 const cliExternal = nodeExternal.filter((p) => !cliBundled.has(p) && p !== '@iarna/toml');
-const runExternal = nodeExternal.filter((p) => p !== '@iarna/toml');
+// `run` checks its options with the zod settings schema before the spawn: zod is bundled there as well.
+const runExternal = nodeExternal.filter((p) => p !== '@iarna/toml' && p !== 'zod');
 
 // Bundled CommonJS keeps its `require('fs')`, `require('http2')`…: esbuild's ESM output turns them
 // into calls of a shim that throws "Dynamic require … is not supported" unless a real `require`
@@ -66,13 +65,12 @@ const zodEnglishOnly = {
 };
 
 // CLI: split so each command's `import('./cmd-x')` is its own chunk and `cdesk status` loads only
-// what status needs (no zod, gRPC or TOML; issue 9). cli.js stays the entry bin/cdesk.cjs imports;
+// what status needs (no zod, gRPC or TOML). cli.js stays the entry bin/cdesk.cjs imports;
 // chunks sit next to it, not in a subfolder, so `import.meta.url` still means dist/ in every
 // module (cmd-serve finds dist/renderer and the containerd client dist/protos that way).
 // zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
-// modules. `cdesk run` checks its flags without zod (common/settings-check.ts), so it loads zod only
-// after containerd is spawned (issue 8). grpc-js, proto-loader and protobufjs are bundled too, in
-// chunks only `import()` reaches (main/shared/proto.ts).
+// modules. grpc-js, proto-loader and protobufjs are bundled too, in chunks only `import()` reaches
+// (main/shared/proto.ts).
 const cliBuild = build({
   ...common,
   entryPoints: { cli: 'main/cli/main.ts' },
@@ -89,7 +87,7 @@ const cliBuild = build({
 
 // `cdesk run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.cjs): a
 // CommonJS entry spares Node's ES module loader and its per-module round trips before containerd
-// is spawned (issue 8). The same sources; nothing in it comes from the packages kept external (cold-path test).
+// is spawned. The same sources; nothing in it comes from the packages kept external (cold-path test).
 // import.meta.url (config.ts's createRequire) becomes the bundle's own file URL.
 const runBuild = build({
   ...common,
@@ -100,6 +98,7 @@ const runBuild = build({
   external: runExternal,
   define: { 'import.meta.url': '__cdeskModuleUrl' },
   banner: { js: "const __cdeskModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [zodEnglishOnly],
   metafile: true,
 });
 

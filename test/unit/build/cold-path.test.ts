@@ -116,12 +116,17 @@ describe('CLI bundle', () => {
     for (const i of bundle.imports) expect(i.path, i.kind).toMatch(/^node:/);
     // require() only: one import() would start Node's ES module loader after all.
     expect(bundle.imports.filter((i) => i.kind !== 'require-call')).toEqual([]);
-    // No npm package inside but TOML's writer, bundled (config.ts renders before the spawn); the
-    // parser is required from node_modules only for an overrides file. The health probe speaks
-    // HTTP/2 itself (no grpc-js, protobufjs or ws).
-    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('node_modules/'))).toEqual([
-      'node_modules/@iarna/toml/stringify.js',
-    ]);
+    // No npm package inside but TOML (config.ts renders before the spawn) and zod (the options'
+    // check), bundled. The health probe speaks HTTP/2 itself (no grpc-js, protobufjs or ws).
+    const packages = Object.keys(runMeta.inputs)
+      .filter((s) => s.startsWith('node_modules/'))
+      .map((s) =>
+        s
+          .split('/')
+          .slice(1, s.startsWith('node_modules/@') ? 3 : 2)
+          .join('/'),
+      );
+    expect([...new Set(packages)].sort()).toEqual(['@iarna/toml', 'zod']);
     expect(Object.keys(runMeta.inputs)).toContain('main/engine/supervisor.ts');
     expect(Object.keys(runMeta.inputs)).toContain('main/shared/grpc-unary.ts');
     expect(Object.keys(runMeta.inputs).filter((s) => s.startsWith('main/headless/'))).toEqual([]);
@@ -162,31 +167,28 @@ describe('CLI bundle', () => {
       expect(builtins).not.toContain(later);
   });
 
-  it('bundles zod (one chunk, not its ~100 ES modules), and `run` has none of it', () => {
+  it('bundles zod (one chunk, not its ~100 ES modules), and into `run` too', () => {
     for (const [file, o] of Object.entries(meta.outputs)) {
       const zod = o.imports.filter((i) => i.path === 'zod' || i.path.startsWith('zod/'));
       expect(zod, file).toEqual([]);
     }
-    // Plain checks from the settings table (settings-check.ts) instead: ~40 ms less before the spawn.
-    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('zod'))).toEqual([]);
+    // `run` checks its options with the settings schema (common/settings.ts) before the spawn.
+    expect(Object.keys(runMeta.inputs)).toContain('common/settings.ts');
+    expect(Object.keys(runMeta.inputs).some((s) => s.startsWith('node_modules/zod/'))).toBe(true);
     const serve = staticClosure(outputOf('main/cli/cmd-serve.ts'));
     expect(serve.sources.some((s) => s.includes('node_modules/zod/'))).toBe(true);
   });
 
-  it('lets `run` check its options without the zod settings schema (plain table checks)', () => {
-    const run = runStaticSources('main/cli/run-entry.ts');
-    // settings.ts builds the zod settings schema; settings-check.ts checks rows with plain code.
-    expect(run).toContain('common/settings-check.ts');
-    expect(Object.keys(runMeta.inputs)).not.toContain('common/settings.ts');
-  });
-
   it("bundles only zod's English messages (its default), no other locale", () => {
-    const sources = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    const sources = [
+      ...Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs)),
+      ...Object.keys(runMeta.inputs),
+    ];
     const locales = sources.filter((s) => /node_modules\/zod\/v4\/locales\/[^/]+\.js$/.test(s));
     // zod's locales/index.js is replaced by a stub (its own namespace) exporting only `en`.
-    expect(locales.filter((s) => s.startsWith('zod-locales:')).length).toBe(1);
+    expect(locales.filter((s) => s.startsWith('zod-locales:')).length).toBe(2);
     const real = locales.filter((s) => !s.startsWith('zod-locales:'));
-    expect(real.map((s) => s.split('/').pop())).toEqual(['en.js']);
+    expect(real.map((s) => s.split('/').pop())).toEqual(['en.js', 'en.js']);
     // Nothing may ask for another language: the stub only exports `en`.
     const users = ['common', 'main'].flatMap((top) =>
       readdirSync(join(ROOT, top), { recursive: true, encoding: 'utf8' })
