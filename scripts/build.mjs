@@ -88,7 +88,6 @@ const cliBuild = build({
 // `cdesk run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.cjs): a
 // CommonJS entry spares Node's ES module loader and its per-module round trips before containerd
 // is spawned. The same sources; nothing in it comes from the packages kept external (cold-path test).
-// import.meta.url (config.ts's createRequire) becomes the bundle's own file URL.
 const runBuild = build({
   ...common,
   entryPoints: { 'cli-run': 'main/cli/run-entry.ts' },
@@ -96,8 +95,6 @@ const runBuild = build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   external: runExternal,
-  define: { 'import.meta.url': '__cdeskModuleUrl' },
-  banner: { js: "const __cdeskModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
   plugins: [zodEnglishOnly],
   metafile: true,
 });

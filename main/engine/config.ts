@@ -1,8 +1,6 @@
 // Builds, renders and atomically writes the containerd config (v2 TOML) the engine runs with.
-import { chmod, mkdir, readFile } from '../shared/fs-async';
-import { createRequire } from 'node:module';
-import type { parse as ParseToml } from '@iarna/toml';
-import stringifyToml from '@iarna/toml/stringify.js';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { parse as parseToml, stringify as stringifyToml } from '@iarna/toml';
 import type { Settings } from '../../common/settings';
 import { EngineError } from './errors';
 import { checkSocketPath, type Layout } from './paths';
@@ -10,15 +8,6 @@ import { GRPC_MAX_MESSAGE } from '../shared/limits';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 
 type Table = Record<string, unknown>;
-
-// This module runs before containerd is spawned (issue 8 cold path). Only the writer half of
-// @iarna/toml is imported (the CLI bundles it: ~2 ms less than resolving and loading it from
-// node_modules); the parser is required where first used, only when there is an overrides file.
-let requireHere: NodeJS.Require | null = null;
-const parseToml = (text: string): ReturnType<typeof ParseToml> =>
-  ((requireHere ??= createRequire(import.meta.url))('@iarna/toml/parse.js') as typeof ParseToml)(
-    text,
-  );
 
 const CRI_PLUGIN = 'io.containerd.grpc.v1.cri';
 
