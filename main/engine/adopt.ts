@@ -1,6 +1,6 @@
 // Adopting a containerd an earlier supervisor left running: only one provably ours (pidfile
 // identity) that answers health. Apart from launch.ts so the head start, which never adopts, does
-// not load the health client before it spawns (issue 8).
+// not load the health client before it spawns.
 import { adoptDaemon, exitedWithin, type DaemonHandle } from './daemon-process';
 import { waitForServing } from './health';
 import type { Layout } from './paths';
