@@ -2,12 +2,11 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareConfig } from '../main/engine/config';
 import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import { CDESK, cdesk as runCdesk, ensureBuilt, startServe } from '../test/helpers/serve';
 import { median, type Row } from './row';
-import { CONTAINERD, settingsIn } from './temp';
+import { CONTAINERD, settingsIn, writeConfigFor } from './temp';
 
 const CTR = '/usr/bin/ctr';
 
@@ -157,7 +156,7 @@ export async function launchAlone(viaNode?: NodeJS.ProcessEnv): Promise<number> 
   try {
     const s = settingsIn(dir);
     const layout = resolveLayout(s);
-    const { path } = await prepareConfig(layout, s);
+    const path = await writeConfigFor(layout, s);
     const t0 = performance.now();
     const child = viaNode
       ? spawn(process.execPath, ['-e', NODE_FIRST, CONTAINERD, path], {

@@ -4,12 +4,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { defaultSettings, type Settings } from '../common/settings';
 import type { EngineEvent, StateEvent } from '../common/states';
-import { prepareConfig } from '../main/engine/config';
 import { waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import { Supervisor } from '../main/engine/supervisor';
 import { type Row, median } from './row';
-import { CONTAINERD, settingsIn, withDir } from './temp';
+import { CONTAINERD, settingsIn, withDir, writeConfigFor } from './temp';
 
 function nextRunning(engine: Supervisor, timeoutMs = 30_000): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -106,7 +105,7 @@ export async function benchHangRecovery(
 export async function benchBareRespawn(n: number): Promise<number[]> {
   return withDir(async (dir) => {
     const layout = resolveLayout({ rootDir: join(dir, 'root'), stateDir: join(dir, 'state') });
-    const { path } = await prepareConfig(layout, settingsIn(dir));
+    const path = await writeConfigFor(layout, settingsIn(dir));
     const out: number[] = [];
     let child = spawn(CONTAINERD, ['--config', path], { stdio: 'ignore' });
     await waitForServing(layout.socket, { budgetMs: 30_000, intervalMs: 2 });

@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
-import { prepareConfig } from '../main/engine/config';
 import { HealthClient, waitForServing } from '../main/engine/health';
 import { resolveLayout } from '../main/engine/paths';
 import type { Row } from './row';
-import { CONTAINERD, settingsIn } from './temp';
+import { CONTAINERD, settingsIn, writeConfigFor } from './temp';
 
 const PROBE = join(import.meta.dirname, 'health-probe.ts');
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -28,8 +27,8 @@ async function freshDaemonDir(): Promise<{ dir: string; socket: string; config: 
   const dir = mkdtempSync(join(tmpdir(), 'cdh-'));
   const s = settingsIn(dir);
   const layout = resolveLayout(s);
-  const { path } = await prepareConfig(layout, s);
-  return { dir, socket: layout.socket, config: path };
+  const config = await writeConfigFor(layout, s);
+  return { dir, socket: layout.socket, config };
 }
 
 /**

@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultSettings, type Settings } from '../common/settings';
+import { Launcher } from '../main/engine/launch';
+import type { Layout } from '../main/engine/paths';
 
 export const CONTAINERD = '/usr/bin/containerd';
 
@@ -23,5 +25,18 @@ export async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
     return await fn(dir);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * containerd's config for `layout`, written the way the engine writes it (Launcher.prepare: lock,
+ * directories, config); the lock is released again, so the bench may run containerd on its own.
+ */
+export async function writeConfigFor(layout: Layout, s: Settings): Promise<string> {
+  const launcher = new Launcher({ appDir: '/', env: process.env });
+  try {
+    return (await launcher.prepare(layout, s)).configFile;
+  } finally {
+    await launcher.release();
   }
 }

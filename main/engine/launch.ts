@@ -4,13 +4,12 @@ import { lstat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Settings } from '../../common/settings';
 import { resolveContainerdBinary } from './binary';
-import { ensureDirs, renderConfigFor } from './config';
+import { ensureDirs, writeConfigFile } from './config';
 import { spawnDaemon, type DaemonHandle } from './daemon-process';
 import { EngineError } from './errors';
 import { checkSocketPath, type Layout } from './paths';
 import { socketAnswers } from '../shared/socket-probe';
 import { removePidfile, writePidfile } from './pidfile';
-import { writeFileAtomic } from '../shared/write-file-atomic';
 import { acquireSupervisorLock } from './supervisor-lock';
 
 /** Everything a launch needs from disk; the state-dir lock is taken once and held until release(). */
@@ -47,16 +46,14 @@ export class Launcher {
   async prepare(layout: Layout, s: Settings): Promise<{ binary: string; configFile: string }> {
     // The lock before any write: another supervisor's files must stay untouched.
     await this.claim(layout);
-    const [binary, toml] = await Promise.all([
+    const [binary] = await Promise.all([
       resolveContainerdBinary({
         setting: s.containerdPath,
         pathEnv: this.opts.env.PATH,
         appDir: this.opts.appDir,
       }),
-      renderConfigFor(layout, s),
+      writeConfigFile(layout, s),
     ]);
-    // Rebuilt on every launch: no fsync before the spawn (readers still never see half a file).
-    await writeFileAtomic(layout.configFile, toml, 0o600, { durable: false });
     return { binary, configFile: layout.configFile };
   }
 
