@@ -2,11 +2,10 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareConfig } from '../main/engine/config';
 import { resolveLayout } from '../main/engine/paths';
 import { CDESK, cdesk as runCdesk, ensureBuilt, startServe } from '../test/helpers/serve';
 import { median, type Row } from './row';
-import { CONTAINERD, servingAt, settingsIn } from './temp';
+import { CONTAINERD, servingAt, settingsIn, writeConfigFor } from './temp';
 
 const CTR = '/usr/bin/ctr';
 
@@ -125,10 +124,11 @@ export async function launchRun(cdeskBin = CDESK, env = process.env): Promise<La
     });
     try {
       const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk run');
+      // The head start's containerd may answer before the engine has loaded and printed its
+      // first event: both events are awaited after SERVING.
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise((r) => (timer = setTimeout(r, 10_000)));
       await Promise.race([announced, exited, late]).finally(() => clearTimeout(timer));
-      // The spawn is announced once the engine is loaded, which may be after containerd serves.
       if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
       if (runningAt === null)
         throw new Error('cdesk run did not announce running within 10 s of containerd SERVING');
@@ -155,7 +155,7 @@ export async function launchAlone(viaNode?: NodeJS.ProcessEnv): Promise<number> 
   try {
     const s = settingsIn(dir);
     const layout = resolveLayout(s);
-    const { path } = await prepareConfig(layout, s);
+    const path = await writeConfigFor(layout, s);
     const t0 = performance.now();
     const child = viaNode
       ? spawn(process.execPath, ['-e', NODE_FIRST, CONTAINERD, path], {

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { defaultSettings, type Settings } from '../common/settings';
 import type { EngineEvent, StateEvent } from '../common/states';
-import { prepareConfig } from '../main/engine/config';
 import { resolveLayout } from '../main/engine/paths';
 import { Supervisor } from '../main/engine/supervisor';
 import { type Row, median } from './row';
-import { CONTAINERD, servingAt, settingsIn, withDir } from './temp';
+import { CONTAINERD, servingAt, settingsIn, withDir, writeConfigFor } from './temp';
 
 function nextRunning(engine: Supervisor, timeoutMs = 30_000): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -105,7 +104,7 @@ export async function benchHangRecovery(
 export async function benchBareRespawn(n: number): Promise<number[]> {
   return withDir(async (dir) => {
     const layout = resolveLayout({ rootDir: join(dir, 'root'), stateDir: join(dir, 'state') });
-    const { path } = await prepareConfig(layout, settingsIn(dir));
+    const path = await writeConfigFor(layout, settingsIn(dir));
     const out: number[] = [];
     let child = spawn(CONTAINERD, ['--config', path], { stdio: 'ignore' });
     await servingAt(layout.socket, { budgetMs: 30_000, intervalMs: 2 });

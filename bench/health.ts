@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
-import { prepareConfig } from '../main/engine/config';
 import { checkHealth } from '../main/engine/health';
 import { DaemonChannel } from '../main/shared/daemon-channel';
 import { resolveLayout } from '../main/engine/paths';
 import type { Row } from './row';
-import { CONTAINERD, servingAt, settingsIn } from './temp';
+import { CONTAINERD, servingAt, settingsIn, writeConfigFor } from './temp';
 
 const PROBE = join(import.meta.dirname, 'health-probe.ts');
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -29,8 +28,8 @@ async function freshDaemonDir(): Promise<{ dir: string; socket: string; config: 
   const dir = mkdtempSync(join(tmpdir(), 'cdh-'));
   const s = settingsIn(dir);
   const layout = resolveLayout(s);
-  const { path } = await prepareConfig(layout, s);
-  return { dir, socket: layout.socket, config: path };
+  const config = await writeConfigFor(layout, s);
+  return { dir, socket: layout.socket, config };
 }
 
 /**

@@ -7,11 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { defaultSettings } from '../common/settings';
 import type { StateEvent } from '../common/states';
-import { prepareConfig } from '../main/engine/config';
-import { servingAt } from './temp';
 import { resolveLayout } from '../main/engine/paths';
 import { CDESK } from '../test/helpers/serve';
 import { type Row, median } from './row';
+import { servingAt, writeConfigFor } from './temp';
 
 const ROOT = join(import.meta.dirname, '..');
 const PM2 = join(ROOT, 'node_modules', '.bin', 'pm2');
@@ -115,7 +114,7 @@ function collectStates(child: ChildProcess, events: StateEvent[]): void {
 /** PM2 (node_modules/.bin/pm2, PM2_HOME in the temp dir, autorestart) keeping a containerd. */
 async function startPm2(dir: string): Promise<Supervised> {
   const layout = resolveLayout({ rootDir: join(dir, 'r'), stateDir: join(dir, 's') });
-  const { path: configFile } = await prepareConfig(layout, defaultSettings());
+  const configFile = await writeConfigFor(layout, defaultSettings());
   const env = { ...process.env, PM2_HOME: join(dir, 'pm2') };
   const pm2 = (...args: string[]) => run(PM2, args, { env, cwd: dir });
   await pm2('start', '/usr/bin/containerd', '--name', 'containerd', '--', '--config', configFile);

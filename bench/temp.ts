@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { defaultSettings, type Settings } from '../common/settings';
 import { waitForServing } from '../main/engine/health';
 import { DaemonChannel } from '../main/shared/daemon-channel';
+import { Launcher } from '../main/engine/launch';
+import type { Layout } from '../main/engine/paths';
 
 export const CONTAINERD = '/usr/bin/containerd';
 
@@ -38,5 +40,18 @@ export async function servingAt(
     return await waitForServing(channel, opts);
   } finally {
     channel.close();
+  }
+}
+
+/**
+ * containerd's config for `layout`, written the way the engine writes it (Launcher.prepare: lock,
+ * directories, config); the lock is released again, so the bench may run containerd on its own.
+ */
+export async function writeConfigFor(layout: Layout, s: Settings): Promise<string> {
+  const launcher = new Launcher({ appDir: '/', env: process.env });
+  try {
+    return (await launcher.prepare(layout, s)).configFile;
+  } finally {
+    await launcher.release();
   }
 }

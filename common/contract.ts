@@ -109,16 +109,6 @@ export interface EventPayloads extends InsideEventPayloads {
   'settings:changed': SettingsView;
 }
 export type EventName = keyof EventPayloads;
-// A record, not a list: `satisfies` makes the compiler check it names every event exactly once.
-const EVENTS = {
-  'daemon:state': true,
-  'health:sample': true,
-  'logs:lines': true,
-  'settings:changed': true,
-  'containerd:events': true,
-  'inside:status': true,
-} as const satisfies Record<EventName, true>;
-export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 export type AnyEvent = { [E in EventName]: { event: E; payload: EventPayloads[E] } }[EventName];
 

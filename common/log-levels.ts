@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from './log-level-names';
 
-// The plain parts live in log-level-names.ts, so code on `cdesk run`'s cold path (the engine's
-// log parser, the settings table) needs no zod before containerd is spawned (issue 8).
+// The plain parts live in log-level-names.ts: the engine's log parser and the log filter need
+// only those.
 export * from './log-level-names';
 
 /** Runtime schema for a level (the contract's logs:read `level`). */

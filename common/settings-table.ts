@@ -1,7 +1,7 @@
 // Every setting described once: schema, default, label, help, unit, group, CLI flag, when it applies.
 // The settings schema, defaults, validation, the settings form, `run`/`serve` flags and their --help,
 // and `cdesk settings` keys all derive from this table: adding a setting is one row here.
-import type { z } from 'zod';
+import { z } from 'zod';
 import { CONTAINERD_LOG_LEVELS } from './log-level-names';
 import type { ShownUnit, StoredUnit } from './settings-units';
 
@@ -49,49 +49,27 @@ export interface SettingRow<S extends z.ZodType = z.ZodType> {
 
 type Meta = Omit<SettingRow, 'schema' | 'default' | 'input' | 'unit' | 'options' | 'range'>;
 
-type Zod = typeof z;
-let zod: Zod | null = null;
-
-/**
- * Hands the table zod, so rows can build their schemas. settings.ts does it when it loads; the
- * table itself imports zod only as types, so `cdesk run`, which checks its options with the plain
- * row data (settings-check.ts), loads no zod at all before it spawns containerd (issue 8).
- */
-export function provideZod(z: Zod): void {
-  zod = z;
-}
-
-/**
- * A row whose schema is built on first use, with the zod settings.ts provided. The getter is
- * enumerable: `{ ...row }` still copies it.
- */
-function lazyRow<S extends z.ZodType, R extends object>(
-  make: (z: Zod) => S,
+/** A row: its schema and its plain data (the form and the CLI read the data, zod checks values). */
+function row<S extends z.ZodType, R extends object>(
+  schema: S,
   rest: R,
 ): R & { readonly schema: S } {
-  let schema: S | undefined;
-  return Object.defineProperty(rest, 'schema', {
-    get: () => {
-      if (!zod) throw new Error('a settings schema was used before common/settings.ts loaded');
-      return (schema ??= make(zod));
-    },
-    enumerable: true,
-  }) as R & { readonly schema: S };
+  return { schema, ...rest };
 }
 
-const int = (z: Zod, min: number, max: number) => z.number().int().min(min).max(max);
-const absPath = (z: Zod) =>
+/** What a relative path is told. */
+const ABSOLUTE_PATH_MESSAGE = 'must be an absolute path (starting with /)';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const absPath = () =>
   z
     .string()
     .min(1)
     .refine((p) => p.startsWith('/'), { message: ABSOLUTE_PATH_MESSAGE });
 
-/** What a relative or empty path is told (zod's refine and the plain check say the same). */
-export const ABSOLUTE_PATH_MESSAGE = 'must be an absolute path (starting with /)';
-
 const whole =
   (unit: 'ms' | 'bytes' | 'count') => (min: number, max: number, def: number, meta: Meta) =>
-    lazyRow((z) => int(z, min, max), {
+    row(int(min, max), {
       default: def,
       input: 'number',
       unit,
@@ -102,7 +80,7 @@ const duration = whole('ms');
 const size = whole('bytes');
 const count = whole('count');
 const ratio = (def: number, meta: Meta) =>
-  lazyRow((z) => z.number().min(0).max(1), {
+  row(z.number().min(0).max(1), {
     default: def,
     input: 'number',
     unit: 'ratio',
@@ -110,11 +88,11 @@ const ratio = (def: number, meta: Meta) =>
     ...meta,
   } as const);
 const path = (meta: Meta) =>
-  lazyRow((z) => absPath(z).nullable(), { default: null, input: 'path', ...meta } as const);
+  row(absPath().nullable(), { default: null, input: 'path', ...meta } as const);
 const toggle = (def: boolean, meta: Meta) =>
-  lazyRow((z) => z.boolean(), { default: def, input: 'bool', ...meta } as const);
+  row(z.boolean(), { default: def, input: 'bool', ...meta } as const);
 const list = (meta: Meta) =>
-  lazyRow((z) => z.array(z.string().min(1)), {
+  row(z.array(z.string().min(1)), {
     default: [] as string[],
     input: 'list',
     ...meta,
@@ -124,7 +102,7 @@ function choice<const T extends readonly [string, ...string[]]>(
   def: T[number],
   meta: Meta,
 ) {
-  return lazyRow((z) => z.enum(options), {
+  return row(z.enum(options), {
     default: def,
     input: 'select',
     options,
@@ -382,9 +360,7 @@ export type ValueOf<T> = {
 };
 
 export function isRow(v: SettingRow | SettingsTable): v is SettingRow {
-  // Not `v.schema instanceof …`: that would build the row's lazy schema. A group's `input`, if it
-  // had one, would be a row, never a string.
-  return typeof v.input === 'string';
+  return v.schema instanceof z.ZodType;
 }
 
 /** A row with its dotted key. */
@@ -392,15 +368,7 @@ export type KeyedRow = SettingRow & { readonly key: string };
 
 function keyedRows(t: SettingsTable, prefix = ''): KeyedRow[] {
   return Object.entries(t).flatMap(([k, v]) =>
-    isRow(v)
-      ? // Copy the descriptors, not the values: the schema stays lazy.
-        [
-          Object.defineProperties(
-            { key: `${prefix}${k}` },
-            Object.getOwnPropertyDescriptors(v),
-          ) as KeyedRow,
-        ]
-      : keyedRows(v, `${prefix}${k}.`),
+    isRow(v) ? [{ ...v, key: `${prefix}${k}` }] : keyedRows(v, `${prefix}${k}.`),
   );
 }
 

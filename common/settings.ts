@@ -1,6 +1,5 @@
 // User settings: the schema, defaults and validation, all derived from the one table (settings-table.ts).
 import { z } from 'zod';
-import { tableDefaults } from './settings-check';
 import { describeFieldError, unknownSettingKeys, type FieldError } from './settings-keys';
 import { deletePath, getPath, isPlain, setPath, type Plain } from './settings-paths';
 import {
@@ -12,7 +11,6 @@ import {
   settingRow,
   type SettingRow,
   type SettingsTable,
-  provideZod,
   type TableSettings,
 } from './settings-table';
 import { formatSettingValue } from './settings-text';
@@ -24,9 +22,6 @@ export { describeFieldError, type FieldError } from './settings-keys';
 export type Settings = TableSettings;
 export type RestartSettings = Settings['restart'];
 export type HealthSettings = Settings['health'];
-
-// The table builds each row's schema on first use, with this zod (it imports zod only as types).
-provideZod(z);
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends Plain ? DeepPartial<T[K]> : T[K] };
 /** Some settings, nested like Settings (what settings:set and session overrides carry). */
@@ -47,15 +42,12 @@ function objectSchema(t: SettingsTable): z.ZodType {
   return z.object(shape).strict();
 }
 
-/**
- * The whole settings object; unknown keys are errors (strict). Built on first parse, not at load:
- * `cdesk run` never parses settings with zod before it spawns containerd (issue 8).
- */
-export const settingsSchema = z.lazy(() => objectSchema(SETTINGS_TABLE)) as z.ZodType<Settings>;
+/** The whole settings object; unknown keys are errors (strict). */
+export const settingsSchema = objectSchema(SETTINGS_TABLE) as z.ZodType<Settings>;
 
-/** The defaults, fully filled in (from the table; no schema is built). */
+/** The defaults, fully filled in. */
 export function defaultSettings(): Settings {
-  return tableDefaults();
+  return settingsSchema.parse({});
 }
 
 /** Say what a value must be, in the words (and units) a settings form shows next to the field. */

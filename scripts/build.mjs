@@ -25,9 +25,7 @@ const nodeExternal = ['electron', '@grpc/grpc-js', '@iarna/toml', 'electron-log'
 // loads while containerd boots (the health probe). The Electron main keeps every package external
 // (`packages: 'external'`).
 const cliBundled = new Set(['zod', '@grpc/grpc-js']);
-// TOML's writer (config.ts imports only @iarna/toml/stringify.js) is bundled into both CLI builds:
-// `run` renders the config before it spawns containerd, and resolving the package from node_modules
-// cost ~2 ms there. Its parser stays in node_modules, required only for an overrides file.
+// TOML is bundled into both CLI builds too: `run` renders the config before it spawns containerd.
 // grpc-js requires proto-loader (and through it protobufjs, ~700 KB) only inside its channelz and
 // admin services, which we never start: left to node_modules, that code is never even parsed.
 const grpcUnused = ['@grpc/proto-loader'];
@@ -35,8 +33,9 @@ const cliExternal = [
   ...nodeExternal.filter((p) => !cliBundled.has(p) && p !== '@iarna/toml'),
   ...grpcUnused,
 ];
+// `run` checks its options with the zod settings schema before the spawn: zod is bundled there as well.
 const runExternal = [
-  ...nodeExternal.filter((p) => p !== '@iarna/toml' && p !== '@grpc/grpc-js'),
+  ...nodeExternal.filter((p) => p !== '@iarna/toml' && p !== 'zod' && p !== '@grpc/grpc-js'),
   ...grpcUnused,
 ];
 
@@ -68,13 +67,12 @@ const zodEnglishOnly = {
 };
 
 // CLI: split so each command's `import('./cmd-x')` is its own chunk and `cdesk status` loads only
-// what status needs (no zod, gRPC or TOML; issue 9). cli.js stays the entry bin/cdesk.cjs imports;
+// what status needs (no zod, gRPC or TOML). cli.js stays the entry bin/cdesk.cjs imports;
 // chunks sit next to it, not in a subfolder, so `import.meta.url` still means dist/ in every
 // module (cmd-serve finds dist/renderer that way).
 // zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
-// modules. `cdesk run` checks its flags without zod (common/settings-check.ts), so it loads zod only
-// after containerd is spawned. grpc-js and the generated API types are bundled too, in chunks only
-// the commands that talk gRPC reach.
+// modules. grpc-js and the generated API types are bundled too, in chunks only the commands that
+// talk gRPC reach.
 const cliBuild = build({
   ...common,
   entryPoints: { cli: 'main/cli/main.ts' },
@@ -91,8 +89,7 @@ const cliBuild = build({
 
 // `cdesk run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.cjs): a
 // CommonJS entry spares Node's ES module loader and its per-module round trips before containerd
-// is spawned (issue 8). The same sources; nothing in it comes from the packages kept external (cold-path test).
-// import.meta.url (config.ts's createRequire) becomes the bundle's own file URL.
+// is spawned. The same sources; nothing in it comes from the packages kept external (cold-path test).
 const runBuild = build({
   ...common,
   entryPoints: { 'cli-run': 'main/cli/run-entry.ts' },
@@ -100,8 +97,7 @@ const runBuild = build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   external: runExternal,
-  define: { 'import.meta.url': '__cdeskModuleUrl' },
-  banner: { js: "const __cdeskModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [zodEnglishOnly],
   metafile: true,
 });
 

@@ -14,7 +14,7 @@ import {
 } from './settings-flags';
 
 // The settings options and their defaults come from the settings table (common/settings-table.ts).
-// Built only for --help: a plain run spends nothing on it before it spawns containerd (issue 8).
+// Built only for --help: a plain run spends nothing on it before it spawns containerd.
 const help = () => `usage: cdesk run [options]
 
 Runs the supervisor in the foreground: starts (or adopts) containerd, keeps it alive,
@@ -47,7 +47,7 @@ const SPEC: Record<string, FlagSpec> = {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseForeground(argv, SPEC, help);
   if (!parsed) return 0;
-  // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision (issue 7). SIGHUP is
+  // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision. SIGHUP is
   // ignored from here; the streams are guarded once containerd is spawned, before any write.
   const guard = guardForeground('cdesk run', { streamsLater: true });
   const { flags } = parsed;
@@ -70,7 +70,7 @@ export async function run(argv: string[]): Promise<number> {
   process.on('SIGTERM', onProcessSignal);
 
   // The state dir's lock before anything else (a second supervisor must touch nothing), then
-  // containerd at once: the rest of the engine loads while it boots (issue 8).
+  // containerd at once: the rest of the engine loads while it boots.
   let head: HeadStart;
   try {
     head = await headStart({ settings });

@@ -10,7 +10,7 @@ export function parseForeground(
 ): Parsed | null {
   const parsed = parseArgs(argv, spec);
   if (parsed.flags.help) {
-    // A function: the text is built only when asked for (`cdesk run` starts faster, issue 8).
+    // A function: the text is built only when asked for (`cdesk run` spends nothing on it).
     process.stdout.write(typeof help === 'function' ? help() : help);
     return null;
   }
@@ -20,17 +20,9 @@ export function parseForeground(
   return parsed;
 }
 
-const pad = (n: number, width: number): string => String(n).padStart(width, '0');
-
-/**
- * HH:MM:SS.mmm (UTC) for a line a person reads in a terminal. Plain arithmetic: the first
- * Date#toISOString() costs ~1 ms, paid by `cdesk run`'s first line while containerd boots.
- */
+/** HH:MM:SS.mmm (UTC) for a line a person reads in a terminal. */
 export function clockTime(at: number): string {
-  const day = 86_400_000;
-  const ms = ((Math.floor(at) % day) + day) % day;
-  const s = Math.floor(ms / 1000);
-  return `${pad(Math.floor(s / 3600), 2)}:${pad(Math.floor(s / 60) % 60, 2)}:${pad(s % 60, 2)}.${pad(ms % 1000, 3)}`;
+  return new Date(at).toISOString().slice(11, 23);
 }
 
 /** One human-readable line per state change, with the hint on its own line when there is one. */
@@ -68,14 +60,14 @@ export interface ForegroundGuardOptions {
   proc?: Pick<NodeJS.Process, 'on' | 'off'>;
   /**
    * Ignore SIGHUP at once but leave stdout/stderr to `guardStreams()`: Node creates
-   * process.stdout/stderr on first touch (~1.3 ms), which `cdesk run` spends after it has
-   * spawned containerd, not before (issue 8).
+   * process.stdout/stderr on first touch, which `cdesk run` does after it has spawned
+   * containerd, not before.
    */
   streamsLater?: boolean;
 }
 
 /**
- * Makes the foreground supervisor outlive its terminal (issue 7): a write error on stdout or
+ * Makes the foreground supervisor outlive its terminal: a write error on stdout or
  * stderr (EPIPE when the reader of a pipe exits, EIO when the terminal is gone) marks that
  * stream closed and later writes to it are dropped, instead of an unhandled 'error' event
  * killing the process and leaving containerd unsupervised; SIGHUP (terminal closed) is

@@ -1,6 +1,6 @@
 // `cdesk run` as its own CommonJS bundle (dist/cli-run.cjs, which bin/cdesk.cjs requires): the one
 // command whose start-up delays containerd. One CommonJS file spares Node's ES module loader and its
-// per-module round trips before the spawn, ~10–15 ms of a launch (issue 8); the code is the same
+// per-module round trips before the spawn, ~10–15 ms of a launch; the code is the same
 // cmd-run.ts every other build uses.
 import * as cmdRun from './cmd-run';
 import { runCommand } from './command';

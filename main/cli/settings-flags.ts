@@ -1,8 +1,7 @@
 // `run` / `serve` options for settings, derived from the settings table: spec, --help lines, flags → settings.
 import { resolve } from 'node:path';
 import { DURATION_FORMS } from '../../common/duration';
-import type { Settings, SettingsPatch } from '../../common/settings';
-import { settingsWith } from '../../common/settings-check';
+import { parseSettings, type Settings, type SettingsPatch } from '../../common/settings';
 import { setPath, type Plain } from '../../common/settings-paths';
 import { SETTING_ROWS, settingRow, type KeyedRow } from '../../common/settings-table';
 import { formatSettingFlagValue, parseSettingText } from '../../common/settings-text';
@@ -72,28 +71,22 @@ function flagValues(flags: Flags, cwd: string): Array<[FlagRow, unknown]> {
   return out;
 }
 
-/**
- * The defaults with the options on top, checked by the table's rows and rules without zod (no
- * schema to build before `cdesk run` spawns containerd; the same messages as parseSettings).
- */
-function checkedFlags(
-  flags: Flags,
-  cwd: string,
-): { values: Array<[FlagRow, unknown]>; settings: Settings } {
-  const values = flagValues(flags, cwd);
-  const r = settingsWith(values);
-  if (r.ok) return { values, settings: r.value };
-  const flag = settingRow(r.error.field)?.flag?.name;
+/** The defaults with the options on top, checked by the settings schema; errors name the option. */
+function checkedFlags(flags: Flags, cwd: string): { patch: Plain; settings: Settings } {
+  const patch: Plain = {};
+  for (const [r, v] of flagValues(flags, cwd)) setPath(patch, r.key, v);
+  const r = parseSettings(patch);
+  if (r.ok) return { patch, settings: r.value };
+  const { field, message } = r.errors[0]!;
+  const flag = settingRow(field)?.flag?.name;
   const raw = flag !== undefined ? flags[flag] : undefined;
   const got = typeof raw === 'string' ? ` (got ${raw})` : '';
-  throw new UsageError(`${flag ? `--${flag}` : r.error.field} ${r.error.message}${got}`);
+  throw new UsageError(`${flag ? `--${flag}` : field} ${message}${got}`);
 }
 
 /** The settings the given options set, each parsed and checked by its row; errors name the option. */
 export function settingsPatchFromFlags(flags: Flags, cwd = process.cwd()): SettingsPatch {
-  const patch: Plain = {};
-  for (const [r, v] of checkedFlags(flags, cwd).values) setPath(patch, r.key, v);
-  return patch as SettingsPatch;
+  return checkedFlags(flags, cwd).patch as SettingsPatch;
 }
 
 /** The defaults with the given options on top, validated (`cdesk run` takes no settings file). */

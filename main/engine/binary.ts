@@ -1,6 +1,6 @@
 // Finds the containerd executable: the setting, else PATH, else next to the app.
 import { constants as fsc } from 'node:fs';
-import { access, realpath, stat } from '../shared/fs-async';
+import { access, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { EngineError } from './errors';
 

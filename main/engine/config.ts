@@ -1,24 +1,13 @@
 // Builds, renders and atomically writes the containerd config (v2 TOML) the engine runs with.
-import { chmod, mkdir, readFile } from '../shared/fs-async';
-import { createRequire } from 'node:module';
-import type { parse as ParseToml } from '@iarna/toml';
-import stringifyToml from '@iarna/toml/stringify.js';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { parse as parseToml, stringify as stringifyToml } from '@iarna/toml';
 import type { Settings } from '../../common/settings';
 import { EngineError } from './errors';
-import { checkSocketPath, type Layout } from './paths';
+import type { Layout } from './paths';
 import { GRPC_MAX_MESSAGE } from '../shared/limits';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 
 type Table = Record<string, unknown>;
-
-// This module runs before containerd is spawned (issue 8 cold path). Only the writer half of
-// @iarna/toml is imported (the CLI bundles it: ~2 ms less than resolving and loading it from
-// node_modules); the parser is required where first used, only when there is an overrides file.
-let requireHere: NodeJS.Require | null = null;
-const parseToml = (text: string): ReturnType<typeof ParseToml> =>
-  ((requireHere ??= createRequire(import.meta.url))('@iarna/toml/parse.js') as typeof ParseToml)(
-    text,
-  );
 
 const CRI_PLUGIN = 'io.containerd.grpc.v1.cri';
 
@@ -204,18 +193,16 @@ export async function renderConfigFor(
 }
 
 /**
- * Directories and a durable config file for `layout`, without the engine's lock (tests, bench).
- * The engine's own launch (launch.ts Launcher) takes the lock first and skips the fsyncs.
+ * Renders the config for `layout` and writes it (0600), returning its text; the directories must
+ * exist (ensureDirs). Rebuilt on every launch, so without fsync: a spawn need not wait for the
+ * disk, and readers still never see half a file.
  */
-export async function prepareConfig(
+export async function writeConfigFile(
   layout: Layout,
   s: Settings,
   ids: { uid: number; gid: number } = currentIds(),
-): Promise<{ path: string; toml: string }> {
-  checkSocketPath(layout.socket);
-  checkSocketPath(layout.debugSocket);
-  await ensureDirs(layout);
+): Promise<string> {
   const toml = await renderConfigFor(layout, s, ids);
-  await writeFileAtomic(layout.configFile, toml, 0o600);
-  return { path: layout.configFile, toml };
+  await writeFileAtomic(layout.configFile, toml, 0o600, { durable: false });
+  return toml;
 }

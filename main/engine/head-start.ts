@@ -1,6 +1,6 @@
-// `cdesk run`'s head start: containerd spawned before the rest of the engine is even loaded (issue 8).
+// `cdesk run`'s head start: containerd spawned before the rest of the engine is even loaded.
 import { dirname } from 'node:path';
-import { stat } from '../shared/fs-async';
+import { stat } from 'node:fs/promises';
 import type { Settings } from '../../common/settings';
 import type { DaemonHandle } from './daemon-process';
 import { Launcher } from './launch';

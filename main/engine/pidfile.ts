@@ -1,5 +1,6 @@
 // The pidfile: who the running containerd is, so a later launch can adopt it or clean up safely.
-import { readFile, rm } from '../shared/fs-async';
+import { readFile, rm } from 'node:fs/promises';
+import { z } from 'zod';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import { EngineError } from './errors';
 import { linuxProc, type ProcReader } from './proc';
@@ -14,21 +15,14 @@ export interface PidfileEntry {
   writtenAt: number;
 }
 
-const isText = (v: unknown): v is string => typeof v === 'string' && v !== '';
-
-/**
- * The entry in `json` (only its known fields), or null when it is not one of ours. Plain checks,
- * not zod: the pidfile is read before containerd is spawned, on `cdesk run`'s cold path (issue 8).
- */
-function pidfileEntryOf(json: unknown): PidfileEntry | null {
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) return null;
-  const { pid, startTime, exe, configPath, writtenAt } = json as Record<string, unknown>;
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return null;
-  if (!isText(startTime) || !/^\d+$/.test(startTime)) return null;
-  if (!isText(exe) || !isText(configPath)) return null;
-  if (typeof writtenAt !== 'number' || !Number.isFinite(writtenAt)) return null;
-  return { pid, startTime, exe, configPath, writtenAt };
-}
+/** What a pidfile of ours holds; other keys are dropped. */
+const pidfileSchema = z.object({
+  pid: z.number().int().positive(),
+  startTime: z.string().regex(/^\d+$/),
+  exe: z.string().min(1),
+  configPath: z.string().min(1),
+  writtenAt: z.number(),
+});
 
 /** Write the pidfile as JSON, atomically, readable only by us. */
 export async function writePidfile(file: string, entry: PidfileEntry): Promise<void> {
@@ -56,7 +50,8 @@ export async function readPidfile(file: string): Promise<PidfileEntry | null | '
   } catch {
     return 'corrupt';
   }
-  return pidfileEntryOf(json) ?? 'corrupt';
+  const entry = pidfileSchema.safeParse(json);
+  return entry.success ? entry.data : 'corrupt';
 }
 
 /** Remove the pidfile; already gone is fine. */

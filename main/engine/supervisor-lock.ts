@@ -1,5 +1,5 @@
 // One supervisor per state dir: a lock file naming the owning process, stale when it is gone.
-import { close, open, readFile, rename, unlink, writeFile } from '../shared/fs-async';
+import { open, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { EngineError } from './errors';
 import { readStartTime } from './proc';
@@ -35,11 +35,11 @@ export async function acquireSupervisorLock(file: string): Promise<() => Promise
   const body = JSON.stringify(me);
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      const fd = await open(file, 'wx', 0o600);
+      const handle = await open(file, 'wx', 0o600);
       try {
-        await writeFile(fd, body);
+        await handle.writeFile(body);
       } finally {
-        await close(fd);
+        await handle.close();
       }
       return release(file, me);
     } catch (err) {

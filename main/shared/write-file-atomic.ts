@@ -1,12 +1,12 @@
 // Atomic file replacement (temp file + fsync + rename): readers never see a partial file; fsyncs optional.
-import { close, fchmod, fsync, open, rename, rm, writeFile } from './fs-async';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 export interface WriteOptions {
   /**
    * false: skip both fsyncs (file and directory). Readers still see the old or the new content,
    * never a partial one, but after a power cut the file may be the old one or empty. For files
-   * rebuilt on every launch (containerd's config), where two fsyncs only delay the spawn (issue 8).
+   * rebuilt on every launch (containerd's config), where two fsyncs only delay the spawn.
    */
   durable?: boolean;
 }
@@ -24,23 +24,22 @@ export async function writeFileAtomic(
   const dir = dirname(file);
   const tmp = join(
     dir,
-    // No node:crypto here: loading it costs ~7 ms before containerd's spawn (issue 8).
     `.${basename(file)}.${process.pid}.${++tmpSeq}.${Date.now().toString(36)}.tmp`,
   );
-  let fd: number | undefined;
+  let handle: FileHandle | undefined;
   try {
     // 'wx': never follow or reuse something already at the temp name.
-    fd = await open(tmp, 'wx', mode);
-    await writeFile(fd, data, 'utf8');
-    if (durable) await fsync(fd);
+    handle = await open(tmp, 'wx', mode);
+    await handle.writeFile(data, 'utf8');
+    if (durable) await handle.sync();
     // chmod explicitly: the open() mode is filtered by the umask.
-    await fchmod(fd, mode);
-    const done = fd;
-    fd = undefined;
-    await close(done);
+    await handle.chmod(mode);
+    const done = handle;
+    handle = undefined;
+    await done.close();
     await rename(tmp, file);
   } catch (err) {
-    if (fd !== undefined) await close(fd).catch(() => undefined);
+    if (handle !== undefined) await handle.close().catch(() => undefined);
     await rm(tmp, { force: true }).catch(() => undefined);
     throw err;
   }
@@ -49,9 +48,9 @@ export async function writeFileAtomic(
   try {
     const d = await open(dir, 'r');
     try {
-      await fsync(d);
+      await d.sync();
     } finally {
-      await close(d);
+      await d.close();
     }
   } catch {
     // ignored: the data is written; only durability across a power cut is weaker

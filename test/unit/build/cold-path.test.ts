@@ -1,5 +1,5 @@
-// The CLI bundles' shape (issues 8 and 9): one chunk per command, `status` and `--help` load no npm
-// package; `cdesk run` is one CommonJS file that loads no npm package, and the engine beyond the
+// The CLI bundles' shape: one chunk per command, `status` and `--help` load no npm package;
+// `cdesk run` is one CommonJS file that loads nothing from node_modules, and the engine beyond the
 // head start only once containerd is spawned.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -122,9 +122,9 @@ describe('CLI bundle', () => {
       );
     // require() only: one import() would start Node's ES module loader after all.
     expect(bundle.imports.filter((i) => i.kind !== 'require-call')).toEqual([]);
-    // npm packages inside: TOML's writer (config.ts renders before the spawn; the parser is
-    // required from node_modules only for an overrides file), and grpc-js with the generated
-    // types' wire reader for the health probe. No proto-loader, protobufjs or ws.
+    // npm packages inside: TOML (config.ts renders before the spawn), zod (the options' check),
+    // and grpc-js with the generated types' wire reader for the health probe. No proto-loader,
+    // protobufjs or ws.
     const packages = new Set(
       Object.keys(runMeta.inputs)
         .map((s) => /node_modules\/((@[^/]+\/)?[^/]+)\//.exec(s)?.[1])
@@ -135,8 +135,8 @@ describe('CLI bundle', () => {
       '@grpc/grpc-js',
       '@iarna/toml',
       '@js-sdsl/ordered-map',
+      'zod',
     ]);
-    expect(Object.keys(runMeta.inputs)).toContain('node_modules/@iarna/toml/stringify.js');
     expect(Object.keys(runMeta.inputs)).toContain('main/engine/supervisor.ts');
     expect(Object.keys(runMeta.inputs)).toContain('main/shared/daemon-channel.ts');
     expect(Object.keys(runMeta.inputs).filter((s) => s.startsWith('main/headless/'))).toEqual([]);
@@ -159,50 +159,36 @@ describe('CLI bundle', () => {
     expect(inits[0]).toMatch(/Promise\.resolve\(\)\.then\(\(\) => \(init_supervisor\d*\(\)/);
   });
 
-  it('loads no gRPC, node:fs/promises or node:perf_hooks before the spawn', () => {
+  it('loads no health client before the spawn (adoption, which probes, comes later)', () => {
     const first = runStaticSources('main/cli/run-entry.ts');
-    // Adoption (which probes health) lives in adopt.ts, reached from the Supervisor only.
+    expect(first).not.toContain('main/engine/adopt.ts');
     expect(first).not.toContain('main/engine/health.ts');
     expect(first).not.toContain('main/shared/daemon-channel.ts');
     expect(first.filter((s) => s.includes('node_modules/@grpc/'))).toEqual([]);
-    expect(first).toContain('main/shared/fs-async.ts');
-    const builtins = new Set(
-      first
-        .flatMap((f) =>
-          runMeta.inputs[f]!.imports.filter((i) => i.external && i.path.startsWith('node:')),
-        )
-        .map((i) => i.path),
-    );
-    expect(builtins).toContain('node:child_process');
-    for (const later of ['node:fs/promises', 'node:perf_hooks', 'node:http2'])
-      expect(builtins).not.toContain(later);
   });
 
-  it('bundles zod (one chunk, not its ~100 ES modules), and `run` has none of it', () => {
+  it('bundles zod (one chunk, not its ~100 ES modules), and into `run` too', () => {
     for (const [file, o] of Object.entries(meta.outputs)) {
       const zod = o.imports.filter((i) => i.path === 'zod' || i.path.startsWith('zod/'));
       expect(zod, file).toEqual([]);
     }
-    // Plain checks from the settings table (settings-check.ts) instead: ~40 ms less before the spawn.
-    expect(Object.keys(runMeta.inputs).filter((s) => s.includes('zod'))).toEqual([]);
+    // `run` checks its options with the settings schema (common/settings.ts) before the spawn.
+    expect(Object.keys(runMeta.inputs)).toContain('common/settings.ts');
+    expect(Object.keys(runMeta.inputs).some((s) => s.startsWith('node_modules/zod/'))).toBe(true);
     const serve = staticClosure(outputOf('main/cli/cmd-serve.ts'));
     expect(serve.sources.some((s) => s.includes('node_modules/zod/'))).toBe(true);
   });
 
-  it('lets `run` check its options without the zod settings schema (plain table checks)', () => {
-    const run = runStaticSources('main/cli/run-entry.ts');
-    // settings.ts builds the zod settings schema; settings-check.ts checks rows with plain code.
-    expect(run).toContain('common/settings-check.ts');
-    expect(Object.keys(runMeta.inputs)).not.toContain('common/settings.ts');
-  });
-
   it("bundles only zod's English messages (its default), no other locale", () => {
-    const sources = Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs));
+    const sources = [
+      ...Object.values(meta.outputs).flatMap((o) => Object.keys(o.inputs)),
+      ...Object.keys(runMeta.inputs),
+    ];
     const locales = sources.filter((s) => /node_modules\/zod\/v4\/locales\/[^/]+\.js$/.test(s));
     // zod's locales/index.js is replaced by a stub (its own namespace) exporting only `en`.
-    expect(locales.filter((s) => s.startsWith('zod-locales:')).length).toBe(1);
+    expect(locales.filter((s) => s.startsWith('zod-locales:')).length).toBe(2);
     const real = locales.filter((s) => !s.startsWith('zod-locales:'));
-    expect(real.map((s) => s.split('/').pop())).toEqual(['en.js']);
+    expect(real.map((s) => s.split('/').pop())).toEqual(['en.js', 'en.js']);
     // Nothing may ask for another language: the stub only exports `en`.
     const users = ['common', 'main'].flatMap((top) =>
       readdirSync(join(ROOT, top), { recursive: true, encoding: 'utf8' })
@@ -256,7 +242,7 @@ describe('CLI processes', () => {
     expect(r.loaded.some((l) => l.includes('node_modules/ws/'))).toBe(true);
   });
 
-  it('`cdesk run --help` loads its one file and no npm package (TOML loads on use)', async () => {
+  it('`cdesk run --help` loads its one file and nothing from node_modules', async () => {
     // bin/cdesk.cjs requires cli-run.cjs for `run`; the ES module CLI is not loaded at all.
     const r = await runRecorded(['run', '--help'], 'cli-run.cjs');
     expect(r.code).toBe(0);

@@ -87,11 +87,10 @@ describe('guardForeground', () => {
 });
 
 describe('clockTime', () => {
-  it('is the UTC time of day, HH:MM:SS.mmm, as toISOString gives it', () => {
-    const samples = [0, 1, 999, 1000, 59_999, 3_599_999, 86_399_999, 86_400_000, Date.now()];
-    for (let i = 0; i < 200; i++) samples.push(Math.floor(Math.random() * 4e12));
-    for (const at of samples)
-      expect(clockTime(at), String(at)).toBe(new Date(at).toISOString().slice(11, 23));
+  it('is the UTC time of day, HH:MM:SS.mmm', () => {
+    expect(clockTime(0)).toBe('00:00:00.000');
+    expect(clockTime(3_599_999)).toBe('00:59:59.999');
+    expect(clockTime(86_400_000 + 13 * 3_600_000 + 5 * 60_000 + 7_042)).toBe('13:05:07.042');
     // Before 1970 too (a clock set wrong), and a fractional time is cut to its millisecond.
     expect(clockTime(-1)).toBe('23:59:59.999');
     expect(clockTime(1234.9)).toBe('00:00:01.234');

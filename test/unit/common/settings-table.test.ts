@@ -39,6 +39,22 @@ describe('the table', () => {
     for (const rule of SETTINGS_RULES) expect(rule.holds(defaultSettings())).toBe(true);
   });
 
+  it("every number row's range (what the form shows) is the range its schema enforces", () => {
+    const numbers = SETTING_ROWS.filter((r) => r.input === 'number');
+    expect(numbers.length).toBeGreaterThan(10);
+    for (const r of numbers) {
+      const { min, max, int } = r.range!;
+      const ok = (v: number) => r.schema.safeParse(v).success;
+      expect([ok(min), ok(max), ok(min - 1), ok(max + 1)], r.key).toEqual([
+        true,
+        true,
+        false,
+        false,
+      ]);
+      expect(ok(Math.floor((min + max) / 2) + 0.5), r.key).toBe(!int);
+    }
+  });
+
   it('every row has a label, help, a known group, and numbers have a unit', () => {
     const groups = new Set<string>(SETTINGS_GROUPS.map((g) => g.id));
     for (const r of SETTING_ROWS) {

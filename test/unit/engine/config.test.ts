@@ -10,8 +10,8 @@ import {
   buildConfig,
   ensureDirs,
   loadOverrides,
-  prepareConfig,
   renderConfigToml,
+  writeConfigFile,
 } from '../../../main/engine/config';
 import { writeFileAtomic } from '../../../main/shared/write-file-atomic';
 import { EngineError } from '../../../main/engine/errors';
@@ -258,33 +258,45 @@ describe('ensureDirs', () => {
   });
 });
 
-describe('prepareConfig', () => {
-  it('writes the config 0600 in a 0700 state dir and returns its text', async () => {
+/** Directories and config for `l`, as a launch writes them. */
+async function writeConfigIn(l: Layout, s: Settings, ids: { uid: number; gid: number }) {
+  await ensureDirs(l);
+  return writeConfigFile(l, s, ids);
+}
+
+describe('writeConfigFile', () => {
+  it('writes the config 0600 and returns its text', async () => {
     const l = layoutIn(tmp());
-    const r = await prepareConfig(l, settings(), USER);
-    expect(r.path).toBe(l.configFile);
-    expect(fs.readFileSync(l.configFile, 'utf8')).toBe(r.toml);
+    const toml = await writeConfigIn(l, settings(), USER);
+    expect(fs.readFileSync(l.configFile, 'utf8')).toBe(toml);
     expect(mode(l.configFile)).toBe(0o600);
-    expect(mode(l.stateDir)).toBe(0o700);
-    expect(parseToml(r.toml)).toMatchObject({ grpc: { address: l.socket, uid: 1000 } });
+    expect(parseToml(toml)).toMatchObject({ grpc: { address: l.socket, uid: 1000 } });
+  });
+
+  it('replaces an older config whole', async () => {
+    const l = layoutIn(tmp());
+    await writeConfigIn(l, settings({ logLevel: 'debug' }), USER);
+    const toml = await writeConfigFile(l, settings({ logLevel: 'warn' }), USER);
+    expect(fs.readFileSync(l.configFile, 'utf8')).toBe(toml);
+    expect(parseToml(toml)).toMatchObject({ debug: { level: 'warn' } });
   });
 
   it('applies the overrides file from settings', async () => {
     const d = tmp();
     const f = path.join(d, 'over.toml');
     fs.writeFileSync(f, '[debug]\nlevel = "trace"\n');
-    const r = await prepareConfig(layoutIn(d), settings({ overridesFile: f }), ROOT);
-    expect(parseToml(r.toml)).toMatchObject({ debug: { level: 'trace' } });
+    const toml = await writeConfigIn(layoutIn(d), settings({ overridesFile: f }), ROOT);
+    expect(parseToml(toml)).toMatchObject({ debug: { level: 'trace' } });
   });
 
-  it('rejects a too-long socket path before touching the disk', async () => {
+  it('writes nothing when the overrides file is bad', async () => {
     const d = tmp();
-    const state = path.join(d, 'x'.repeat(120));
-    const l = resolveLayout({ rootDir: path.join(d, 'root'), stateDir: state });
-    const e = await engineErrorAsync(prepareConfig(l, settings(), ROOT));
-    expect(e.code).toBe('socket-path-too-long');
-    expect(fs.existsSync(state)).toBe(false);
-    expect(fs.existsSync(path.join(d, 'root'))).toBe(false);
+    const l = layoutIn(d);
+    const f = path.join(d, 'over.toml');
+    fs.writeFileSync(f, 'root = "/elsewhere"\n');
+    const e = await engineErrorAsync(writeConfigIn(l, settings({ overridesFile: f }), ROOT));
+    expect(e.code).toBe('overrides-invalid');
+    expect(fs.existsSync(l.configFile)).toBe(false);
   });
 });
 
@@ -300,7 +312,8 @@ describe('real containerd', () => {
   it.skipIf(!haveContainerd && !requireContainerd)('accepts the generated config', async () => {
     expect(haveContainerd, `CDESK_REQUIRE_CONTAINERD=1 but ${CONTAINERD} is missing`).toBe(true);
     const l = layoutIn(tmp());
-    const { path: file } = await prepareConfig(l, settings({ logLevel: 'debug' }), USER);
+    await writeConfigIn(l, settings({ logLevel: 'debug' }), USER);
+    const file = l.configFile;
     const dump = execFileSync(CONTAINERD, ['--config', file, 'config', 'dump'], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -327,7 +340,8 @@ describe('real containerd', () => {
       const d = tmp();
       fs.chownSync(d, nobody, nobody);
       const l = layoutIn(d);
-      const { path: file } = await prepareConfig(l, settings(), { uid: nobody, gid: nobody });
+      await writeConfigIn(l, settings(), { uid: nobody, gid: nobody });
+      const file = l.configFile;
       for (const p of [l.rootDir, l.daemonRoot, l.stateDir, l.daemonState, file]) {
         fs.chownSync(p, nobody, nobody);
       }
