@@ -185,11 +185,14 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
 
   it('stop-task on a process that handles SIGTERM returns its own exit status, no SIGKILL', async () => {
     const { inside, socket, img } = await fixture();
+    // runc keeps its state (/run/containerd/runc/NAMESPACE/ID) and the cgroup (/NAMESPACE/ID)
+    // machine-wide, not under this containerd: a fixed id collides with a concurrent run elsewhere.
+    const id = `polite-${process.pid}`;
     ctr(socket, 'default', [
       'run',
       '-d',
       img.name,
-      'polite',
+      id,
       '/bin/sh',
       '-c',
       "trap 'exit 3' TERM; while true; do sleep 1; done",
@@ -197,14 +200,14 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
     // `ctr run -d` returns once runc has started the task, maybe before its init has even
     // exec'd sh; until sh has run `trap`, it is the container's pid 1 with no handler, so the
     // kernel drops SIGTERM and the stop would end in SIGKILL after the grace.
-    const pid = ctrTasks(socket, 'default').get('polite')!.pid;
+    const pid = ctrTasks(socket, 'default').get(id)!.pid;
     await until(() => shellTrapsSigterm(pid), 5000, 'the TERM trap installed');
     const r = await inside.handlers['task:stop']({
       namespace: 'default',
-      id: 'polite',
+      id,
       graceMs: 20_000,
     });
-    expect(r).toEqual({ id: 'polite', exitStatus: 3, killed: false });
+    expect(r).toEqual({ id, exitStatus: 3, killed: false });
   });
 
   it('refuses rm of a running container with a hint, deletes it once stopped; rmi waits for its users', async () => {
