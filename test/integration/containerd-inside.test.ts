@@ -7,11 +7,28 @@ import { alive, requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrList, ctrTasks } from '../helpers/oci-image';
 
-/** Whether process `pid` has a handler for SIGTERM (SigCgt in /proc/PID/status: signal 15, bit 14). */
-function catchesSigterm(pid: number): boolean {
+/**
+ * Whether the polite container's shell has run its `trap … TERM`: the task pid is already `sh`,
+ * has SIGTERM in SigCgt (/proc/PID/status; signal 15 is bit 14) and has forked its first `sleep`,
+ * which the script reaches only after the trap. SigCgt alone misleads: until runc's init execs
+ * the command (on a busy machine that can lag `ctr run -d` returning), the task pid is
+ * `runc:[2:INIT]`, a Go program whose runtime catches every signal, and a SIGTERM sent then
+ * survives the exec with its action reset to the default, which the kernel discards for a pid
+ * namespace's init. The name alone is not enough either: exec renames the process just before it
+ * resets the handlers.
+ */
+function shellTrapsSigterm(pid: number): boolean {
   try {
-    const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m !== null && (BigInt(`0x${m[1]}`) & (1n << 14n)) !== 0n;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const name = /^Name:\s*(.*)$/m.exec(status)?.[1];
+    const caught = /^SigCgt:\s*([0-9a-f]+)$/m.exec(status)?.[1];
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
+    return (
+      name === 'sh' &&
+      caught !== undefined &&
+      (BigInt(`0x${caught}`) & (1n << 14n)) !== 0n &&
+      children !== ''
+    );
   } catch {
     return false;
   }
@@ -168,25 +185,29 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
 
   it('stop-task on a process that handles SIGTERM returns its own exit status, no SIGKILL', async () => {
     const { inside, socket, img } = await fixture();
+    // runc keeps its state (/run/containerd/runc/NAMESPACE/ID) and the cgroup (/NAMESPACE/ID)
+    // machine-wide, not under this containerd: a fixed id collides with a concurrent run elsewhere.
+    const id = `polite-${process.pid}`;
     ctr(socket, 'default', [
       'run',
       '-d',
       img.name,
-      'polite',
+      id,
       '/bin/sh',
       '-c',
       "trap 'exit 3' TERM; while true; do sleep 1; done",
     ]);
-    // `ctr run -d` returns once the task starts, maybe before sh has run `trap`; until then sh,
-    // the container's pid 1, ignores SIGTERM and the stop would end in SIGKILL after the grace.
-    const pid = ctrTasks(socket, 'default').get('polite')!.pid;
-    await until(() => catchesSigterm(pid), 5000, 'the TERM trap installed');
+    // `ctr run -d` returns once runc has started the task, maybe before its init has even
+    // exec'd sh; until sh has run `trap`, it is the container's pid 1 with no handler, so the
+    // kernel drops SIGTERM and the stop would end in SIGKILL after the grace.
+    const pid = ctrTasks(socket, 'default').get(id)!.pid;
+    await until(() => shellTrapsSigterm(pid), 5000, 'the TERM trap installed');
     const r = await inside.handlers['task:stop']({
       namespace: 'default',
-      id: 'polite',
+      id,
       graceMs: 20_000,
     });
-    expect(r).toEqual({ id: 'polite', exitStatus: 3, killed: false });
+    expect(r).toEqual({ id, exitStatus: 3, killed: false });
   });
 
   it('refuses rm of a running container with a hint, deletes it once stopped; rmi waits for its users', async () => {
