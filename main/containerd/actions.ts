@@ -90,6 +90,20 @@ function waitExit(
     });
 }
 
+/**
+ * The kill's outcome, then the wait's (started first, so no exit is missed). When the kill fails
+ * the wait no longer matters: its own failure must not surface later as an unhandled rejection.
+ */
+async function afterKill<T>(waiting: Promise<T>, kill: Promise<void>): Promise<T> {
+  try {
+    await kill;
+  } catch (err) {
+    waiting.catch(() => undefined);
+    throw err;
+  }
+  return waiting;
+}
+
 function noTask(namespace: string, id: string): InsideError {
   return new InsideError(
     'not-found',
@@ -108,13 +122,15 @@ export async function stopTask(
   const t = await getTask(c, namespace, id);
   if (!t) throw noTask(namespace, id);
   if (t.status === Status.STOPPED) return { id, exitStatus: t.exit_status, killed: false };
-  const graceful = waitExit(c, namespace, id, Math.max(graceMs, 1));
-  await killQuiet(c, namespace, id, signalNumber('SIGTERM'));
-  const status = await graceful;
+  const status = await afterKill(
+    waitExit(c, namespace, id, Math.max(graceMs, 1)),
+    killQuiet(c, namespace, id, signalNumber('SIGTERM')),
+  );
   if (status !== null) return { id, exitStatus: status, killed: false };
-  const forced = waitExit(c, namespace, id, KILL_WAIT_MS);
-  await killQuiet(c, namespace, id, signalNumber('SIGKILL'));
-  const after = await forced;
+  const after = await afterKill(
+    waitExit(c, namespace, id, KILL_WAIT_MS),
+    killQuiet(c, namespace, id, signalNumber('SIGKILL')),
+  );
   if (after === null) {
     throw new InsideError(
       'containerd-timeout',
@@ -169,9 +185,10 @@ export async function deleteContainer(
   }
   if (t) {
     if (t.status !== Status.STOPPED) {
-      const waited = waitExit(c, namespace, id, KILL_WAIT_MS);
-      await killQuiet(c, namespace, id, signalNumber('SIGKILL'));
-      await waited;
+      await afterKill(
+        waitExit(c, namespace, id, KILL_WAIT_MS),
+        killQuiet(c, namespace, id, signalNumber('SIGKILL')),
+      );
     }
     try {
       await c.call(TasksService.delete, DeleteTaskRequest.create({ container_id: id }), {
