@@ -1,5 +1,5 @@
 // Commands and events about what runs inside containerd: schemas and result types, spread into the contract.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   TASK_SIGNALS,
   type ContainerInfo,

@@ -1,5 +1,5 @@
 // The one command/event contract: names, payload schemas and result types for every transport.
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   insideCommandSchemas,
   type InsideCommandResults,

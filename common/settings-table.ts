@@ -1,7 +1,7 @@
 // Every setting described once: schema, default, label, help, unit, group, CLI flag, when it applies.
 // The settings schema, defaults, validation, the settings form, `run`/`serve` flags and their --help,
 // and `cdesk settings` keys all derive from this table: adding a setting is one row here.
-import { z } from 'zod';
+import * as z from 'zod';
 import { CONTAINERD_LOG_LEVELS } from './log-level-names';
 import type { ShownUnit, StoredUnit } from './settings-units';
 

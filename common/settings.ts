@@ -1,5 +1,5 @@
 // User settings: the schema, defaults and validation, all derived from the one table (settings-table.ts).
-import { z } from 'zod';
+import * as z from 'zod';
 import { describeFieldError, unknownSettingKeys, type FieldError } from './settings-keys';
 import { deletePath, getPath, isPlain, setPath, type Plain } from './settings-paths';
 import {

@@ -20,10 +20,9 @@ const common = {
   logLevel: 'warning',
 };
 const nodeExternal = ['electron', '@grpc/grpc-js', '@iarna/toml', 'electron-log', 'zod', 'ws'];
-// Bundled into the CLI, as is @bufbuild/protobuf (the generated types' wire reader, never external):
-// grpc-js loads faster from one bundle than as its ~100 small CommonJS files, and in `cdesk run` it
-// loads while containerd boots (the health probe). The Electron main keeps every package external
-// (`packages: 'external'`).
+// Bundled into the ES module CLI, as is @bufbuild/protobuf (the generated types' wire reader, never
+// external): zod and grpc-js load faster from one chunk than as their ~100 small files each. The
+// Electron main keeps every package external (`packages: 'external'`).
 const cliBundled = new Set(['zod', '@grpc/grpc-js']);
 // TOML is bundled into both CLI builds too: `run` renders the config before it spawns containerd.
 // grpc-js requires proto-loader (and through it protobufjs, ~700 KB) only inside its channelz and
@@ -33,9 +32,11 @@ const cliExternal = [
   ...nodeExternal.filter((p) => !cliBundled.has(p) && p !== '@iarna/toml'),
   ...grpcUnused,
 ];
-// `run` checks its options with the zod settings schema before the spawn: zod is bundled there as well.
+// `run` checks its options with the zod settings schema before the spawn: zod is bundled there as
+// well. grpc-js is not: its ~600 KB would be compiled before the spawn although only the Supervisor,
+// loaded once containerd is spawned, needs it (measured: ~45 ms of CPU before the spawn).
 const runExternal = [
-  ...nodeExternal.filter((p) => p !== '@iarna/toml' && p !== 'zod' && p !== '@grpc/grpc-js'),
+  ...nodeExternal.filter((p) => p !== '@iarna/toml' && p !== 'zod'),
   ...grpcUnused,
 ];
 
@@ -48,23 +49,6 @@ const cliRequire =
 // A CLI chunk no build wrote for this long is stale; younger ones may still be imported lazily by
 // a `cdesk` process started from the previous build (e.g. `serve` loading a module minutes later).
 const STALE_CHUNK_MS = 60 * 60 * 1000;
-
-// zod's `z.locales` (~250 KB of 40+ languages, a third of zod) is never used here; zod's own default is
-// English, imported directly by its schemas. The CLI bundles zod with `locales` reduced to `en`.
-const zodEnglishOnly = {
-  name: 'zod-english-only',
-  setup(b) {
-    b.onResolve({ filter: /\/locales\/index\.js$/ }, (args) =>
-      args.importer.includes('/node_modules/zod/')
-        ? { path: path.join(args.resolveDir, args.path), namespace: 'zod-locales' }
-        : undefined,
-    );
-    b.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
-      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
-      resolveDir: path.dirname(args.path),
-    }));
-  },
-};
 
 // CLI: split so each command's `import('./cmd-x')` is its own chunk and `cdesk status` loads only
 // what status needs (no zod, gRPC or TOML). cli.js stays the entry bin/cdesk.cjs imports;
@@ -83,7 +67,6 @@ const cliBuild = build({
   format: 'esm',
   external: cliExternal,
   banner: { js: cliRequire },
-  plugins: [zodEnglishOnly],
   metafile: true,
 });
 
@@ -97,7 +80,6 @@ const runBuild = build({
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
   external: runExternal,
-  plugins: [zodEnglishOnly],
   metafile: true,
 });
 

@@ -1,6 +1,6 @@
 // The pidfile: who the running containerd is, so a later launch can adopt it or clean up safely.
 import { readFile, rm } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import { EngineError } from './errors';
 import { linuxProc, type ProcReader } from './proc';
