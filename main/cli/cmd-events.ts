@@ -1,7 +1,7 @@
 // `cdesk events`: containerd's events as they happen (like `ctr events`), until Ctrl-C.
 import type { ContainerdEvent } from '../../common/containerd';
 import { UsageError } from './args';
-import { EXIT, parseCommand, processIo, withClient, type CliIo } from './common';
+import { EXIT, parseCommand, processIo, untilStopped, withClient, type CliIo } from './common';
 import { formatEvent, NAMESPACE_FLAG, namespaceFlag } from './inside-format';
 
 const USAGE = `usage: cdesk events [-n NS | --all-namespaces] [--json]
@@ -47,14 +47,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
           );
       });
       try {
-        return await new Promise<number>((resolve) => {
-          if (io.signal.aborted) return resolve(EXIT.ok);
-          io.signal.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
-          c.onClose((err) => {
-            io.err(`cdesk events: ${err.message}\n  hint: ${err.hint}\n`);
-            resolve(EXIT.failed);
-          });
-        });
+        return await untilStopped('events', c, io);
       } finally {
         off();
       }

@@ -4,7 +4,15 @@ import type { CommandPayload, ContractError } from '../../common/contract';
 import type { LogLine } from '../../common/states';
 import type { ControlClient } from '../control-socket/control-client';
 import { intFlag, UsageError } from './args';
-import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
+import {
+  EXIT,
+  parseCommand,
+  processIo,
+  reportFailure,
+  untilStopped,
+  withClient,
+  type CliIo,
+} from './common';
 import { LEVEL_FLAG_CHOICES, parseLevel, parseSince } from './log-filter';
 
 const USAGE = `usage: cdesk logs [-f] [--since TIME] [--level LEVEL] [--grep TEXT] [-n LINES] [--json]
@@ -151,14 +159,7 @@ export async function run(
           const backlog = held ?? [];
           held = null;
           live(backlog);
-          return await new Promise<number>((resolve) => {
-            if (io.signal.aborted) return resolve(EXIT.ok);
-            io.signal.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
-            c.onClose((err) => {
-              io.err(`cdesk logs: ${err.message}\n  hint: ${err.hint}\n`);
-              resolve(EXIT.failed);
-            });
-          });
+          return await untilStopped('logs', c, io);
         } finally {
           off?.();
         }

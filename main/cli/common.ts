@@ -104,6 +104,23 @@ export async function withClient(
   }
 }
 
+/**
+ * For followers (`events`, `logs -f`): resolves 0 on Ctrl-C and 1, with the reason, when the app
+ * ends the connection. Closing our own end after Ctrl-C fires onClose too; that close is ours,
+ * not the app quitting, so it says nothing.
+ */
+export function untilStopped(name: string, client: ControlClient, io: CliIo): Promise<number> {
+  return new Promise<number>((resolve) => {
+    if (io.signal.aborted) return resolve(EXIT.ok);
+    io.signal.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
+    client.onClose((err) => {
+      if (io.signal.aborted) return;
+      io.err(`cdesk ${name}: ${err.message}\n  hint: ${err.hint}\n`);
+      resolve(EXIT.failed);
+    });
+  });
+}
+
 /** Print a failed result (JSON to stdout with --json, always the message to stderr) and return 1. */
 export function reportFailure(
   name: string,

@@ -46,12 +46,14 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect(s.paths.log).toBe(serve.logFile);
   });
 
-  it('logs -f follows new lines while the daemon starts; start --wait exits 0 when running', async () => {
+  it('logs -f follows new lines while the daemon starts and ends quietly on Ctrl-C; start --wait exits 0 when running', async () => {
     const follower = spawn(process.execPath, [CDESK, 'logs', '-f', '--control', serve.control], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     follower.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    follower.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => follower.once('exit', (code) => r(code)));
     await new Promise((r) => setTimeout(r, 300));
     expect(out).toBe('');
@@ -71,6 +73,8 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     await waitFor(() => out.includes('cli follow marker'), 10_000, 'followed marker line');
     follower.kill('SIGINT');
     expect(await exited).toBe(0);
+    // A user's Ctrl-C is no alarm: nothing about the connection or the app quitting.
+    expect(err).toBe('');
   });
 
   it('logs: prints the buffer; --level and --json filter and shape it', async () => {
