@@ -38,12 +38,23 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const COMMON_HELP = `  --control PATH   the app's control socket (default: $XDG_RUNTIME_DIR/containerd-desktop/control.sock)
-  --json           machine-readable output
-  -h, --help       show this help
+/** Each common option's help line, keyed by the long form a command's own usage might document. */
+const COMMON_HELP: [flag: string, line: string][] = [
+  [
+    '--control',
+    "  --control PATH   the app's control socket (default: $XDG_RUNTIME_DIR/containerd-desktop/control.sock)",
+  ],
+  ['--json', '  --json           machine-readable output'],
+  ['--help', '  -h, --help       show this help'],
+];
+const EXIT_HELP = 'exit codes: 0 ok, 1 the action failed, 2 usage error, 3 no running app\n';
 
-exit codes: 0 ok, 1 the action failed, 2 usage error, 3 no running app
-`;
+/** The usage, then the common options it does not already describe in its own words. */
+export function helpText(usage: string): string {
+  const described = (flag: string) => new RegExp(`^ +(-\\w, )?${flag}\\b`, 'm').test(usage);
+  const common = COMMON_HELP.filter(([flag]) => !described(flag)).map(([, line]) => `${line}\n`);
+  return `${usage.trimEnd()}\n${common.join('')}\n${EXIT_HELP}`;
+}
 
 /** Parse argv with the common flags; prints help and returns `null` for --help. */
 export function parseCommand(
@@ -54,7 +65,7 @@ export function parseCommand(
 ): Parsed | null {
   const parsed = parseArgs(argv, { ...COMMON_FLAGS, ...spec });
   if (parsed.flags.help) {
-    io.out(`${usage.trimEnd()}\n${COMMON_HELP}`);
+    io.out(helpText(usage));
     return null;
   }
   return parsed;

@@ -2,51 +2,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerdEvent } from '../../../common/containerd';
 import { run as events } from '../../../main/cli/cmd-events';
-import type { InsideEvent, InsideProvider } from '../../../main/containerd/provider';
 import { captureIo as io, startControlHarness, type ControlHarness } from '../../helpers/cli-io';
+import { fakeInside, type FakeInside } from '../../helpers/fake-inside';
 import { FakeEngine } from '../service/fake-engine';
-
-/** An inside provider whose recent-events ring and live events the test controls. */
-function scriptedInside() {
-  const recent: ContainerdEvent[] = [];
-  const fns = new Set<(e: InsideEvent) => void>();
-  const fail = async (): Promise<never> => {
-    throw new Error('not used by cdesk events');
-  };
-  const inside: InsideProvider = {
-    handlers: {
-      'namespaces:list': fail,
-      'containers:list': fail,
-      'images:list': fail,
-      'plugins:list': fail,
-      'events:recent': async ({ namespace, limit }) => ({
-        events: recent
-          .filter((e) => !namespace || e.namespace === namespace)
-          .slice(-(limit ?? 200)),
-      }),
-      'task:stop': fail,
-      'task:kill': fail,
-      'container:delete': fail,
-      'image:delete': fail,
-    },
-    onEvent(fn) {
-      fns.add(fn);
-      return () => fns.delete(fn);
-    },
-    summary: () => ({
-      problems: [],
-      containers: null,
-      inside: { state: 'connected', listedAt: 1, message: null },
-    }),
-    stopNotice: async () => null,
-  };
-  /** As containerd's feed does: into the ring, then out to subscribers. */
-  const emit = (...es: ContainerdEvent[]) => {
-    recent.push(...es);
-    for (const fn of fns) fn({ event: 'containerd:events', payload: { events: es } });
-  };
-  return { inside, recent, emit };
-}
 
 const ev = (topic: string, containerId: string, at = Date.now(), namespace = 'default') =>
   ({ at, namespace, topic, type: 'x', containerId }) as ContainerdEvent;
@@ -56,10 +14,10 @@ const aTurnLater = () => new Promise((r) => setTimeout(r, 50));
 
 let h: ControlHarness;
 let sock: string;
-let script: ReturnType<typeof scriptedInside>;
+let script: FakeInside;
 
 beforeEach(async () => {
-  script = scriptedInside();
+  script = fakeInside();
   h = await startControlHarness({
     prefix: 'cdesk-ev-',
     engine: new FakeEngine(),

@@ -46,6 +46,38 @@ describe('every command', () => {
     }
   });
 
+  it("--help lists each option once: the command's own words, then the common ones it lacks", async () => {
+    const modules = await Promise.all(
+      [
+        'status',
+        'start',
+        'stop',
+        'restart',
+        'logs',
+        'config',
+        'settings',
+        'ps',
+        'images',
+        'plugins',
+        'events',
+        'env',
+        'stop-task',
+        'rm',
+        'rmi',
+      ].map(async (name) => ({ name, mod: await import(`../../../main/cli/cmd-${name}`) })),
+    );
+    for (const { name, mod } of modules) {
+      const o = io();
+      expect(await (mod as { run: typeof status }).run(['--help'], o), name).toBe(0);
+      const listed = [...o.stdout.matchAll(/^ +(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
+      expect(
+        listed.filter((f, i) => listed.indexOf(f) !== i),
+        `${name}: listed twice`,
+      ).toEqual([]);
+      expect(listed, name).toEqual(expect.arrayContaining(['--control', '--json', '--help']));
+    }
+  });
+
   it('throws UsageError (exit 2 in main) on unknown flags and stray arguments', async () => {
     await expect(status(['--control', sock, '--bogus'], io())).rejects.toThrow(UsageError);
     await expect(stop(['--control', sock, 'now'], io())).rejects.toThrow(UsageError);
