@@ -1,5 +1,5 @@
 // Every cdesk command end to end against a running `cdesk serve` with real containerd.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   appendFileSync,
   chmodSync,
@@ -99,6 +99,46 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     const after = JSON.parse(r.stdout) as DaemonStatus;
     expect(after.state).toBe('running');
     expect(after.pid).not.toBe(before.pid);
+  });
+
+  it('events: "watching" once subscribed, Ctrl-C ends quietly, --since replays the ring', async () => {
+    const follow = (...args: string[]) => {
+      const child = spawn(
+        process.execPath,
+        [CDESK, 'events', '-A', '--json', ...args, '--control', serve.control],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const got = { out: '', err: '' };
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (got.out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (got.err += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      return { child, got, exited };
+    };
+    const topics = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { topic: string }).topic);
+    const socket = (await status()).paths.socket;
+    const ns = `cli-events-${process.pid}`;
+
+    const live = follow();
+    await waitFor(() => /watching all namespaces/.test(live.got.err), 15_000, 'the watching line');
+    execFileSync('ctr', ['-a', socket, 'namespaces', 'create', ns]);
+    await waitFor(() => live.got.out.includes('/namespaces/create'), 15_000, 'the event');
+    live.child.kill('SIGINT');
+    expect(await live.exited).toBe(0);
+    // The watching line, and nothing after it: Ctrl-C is not an alarm.
+    expect(live.got.err).toMatch(/^cdesk events: watching all namespaces;[^\n]*\n$/);
+    expect(topics(live.got.out)).toContain('/namespaces/create');
+
+    const replay = follow('--since', '10m');
+    await waitFor(() => /watching all namespaces after/.test(replay.got.err), 15_000, 'replay');
+    replay.child.kill('SIGINT');
+    expect(await replay.exited).toBe(0);
+    expect(topics(replay.got.out)).toContain('/namespaces/create');
+    execFileSync('ctr', ['-a', socket, 'namespaces', 'remove', ns]);
   });
 
   it('config: the TOML containerd runs with (text and --json)', async () => {

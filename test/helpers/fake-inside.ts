@@ -11,6 +11,10 @@ export interface FakeInside {
   recent: ContainerdEvent[];
   /** As containerd's feed does: into the ring, then out to subscribers. */
   emit(...events: ContainerdEvent[]): void;
+  /** Out to subscribers only (the feed sends its batches a moment after they enter the ring). */
+  send(...events: ContainerdEvent[]): void;
+  /** Runs as events:recent is asked, before it answers. */
+  onRecent: () => void;
 }
 
 export function fakeInside(): FakeInside {
@@ -23,8 +27,12 @@ export function fakeInside(): FakeInside {
     recent: [],
     emit(...events) {
       f.recent.push(...events);
+      f.send(...events);
+    },
+    send(...events) {
       for (const fn of fns) fn({ event: 'containerd:events', payload: { events } });
     },
+    onRecent: () => undefined,
     inside: {
       handlers: {
         'namespaces:list': unused,
@@ -34,11 +42,14 @@ export function fakeInside(): FakeInside {
         }),
         'images:list': unused,
         'plugins:list': unused,
-        'events:recent': async ({ namespace, limit }) => ({
-          events: f.recent
-            .filter((e) => !namespace || e.namespace === namespace)
-            .slice(-(limit ?? 200)),
-        }),
+        'events:recent': async ({ namespace, limit }) => {
+          f.onRecent();
+          return {
+            events: f.recent
+              .filter((e) => !namespace || e.namespace === namespace)
+              .slice(-(limit ?? 200)),
+          };
+        },
         'task:stop': unused,
         'task:kill': unused,
         'container:delete': unused,
