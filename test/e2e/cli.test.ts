@@ -296,6 +296,30 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect(existsSync(`${serve.dir}/c2.sock`)).toBe(false);
   });
 
+  it('serve: CDESK_PORT sets the port when --port is absent; a bad one exits 2 naming it', async () => {
+    const elsewhere = (n: number) => [
+      'serve',
+      '--no-autostart',
+      '--state',
+      `${serve.dir}/s-env${n}`,
+      '--control',
+      `${serve.dir}/c-env${n}.sock`,
+      '--settings',
+      `${serve.dir}/settings-env${n}.json`,
+    ];
+    // The variable is used: it names serve's own port, so this second serve finds it taken.
+    const taken = await cdesk(elsewhere(1), 30_000, {
+      ...process.env,
+      CDESK_PORT: String(serve.info.port),
+    });
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`port ${serve.info.port}`);
+    const bad = await cdesk(elsewhere(2), 30_000, { ...process.env, CDESK_PORT: 'http' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^cdesk serve: CDESK_PORT must be a whole number from 0 to 65535/);
+    expect(existsSync(`${serve.dir}/c-env2.sock`)).toBe(false);
+  });
+
   it('serve: a control socket in use is refused (exit 1)', async () => {
     const r = await cdesk([
       'serve',
