@@ -3,18 +3,28 @@ import { compileLogFilter, lineCost, type LogFilter } from '../../common/log-fil
 import type { CommandPayload, ContractError } from '../../common/contract';
 import type { LogLine } from '../../common/states';
 import type { ControlClient } from '../control-socket/control-client';
-import { intFlag, UsageError } from './args';
-import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
+import { UsageError, type Parsed } from './args';
+import {
+  EXIT,
+  parseCommand,
+  processIo,
+  reportFailure,
+  untilStopped,
+  withClient,
+  type CliIo,
+} from './common';
 import { LEVEL_FLAG_CHOICES, parseLevel, parseSince } from './log-filter';
 
-const USAGE = `usage: cdesk logs [-f] [--since TIME] [--level LEVEL] [--grep TEXT] [-n LINES] [--json]
+const USAGE = `usage: cdesk logs [-f] [--tail N] [--since TIME] [--level LEVEL] [--grep TEXT] [--json]
 
 Print containerd's recent log lines (from the app's in-memory buffer, oldest first).
   -f, --follow     keep printing new lines until Ctrl-C
+  -n, --tail N     only the newest N lines (all: every line, the default; 0: none, e.g. with -f
+                   to see only new lines). -n here is docker logs' -n, not a namespace:
+                   containerd's log covers every namespace. --lines N is an older name
   --since TIME     only lines since TIME: an ISO date or a time ago like 500ms, 30s, 5m, 2h, 1d
   --level LEVEL    only LEVEL and worse: ${LEVEL_FLAG_CHOICES}
   --grep TEXT      only lines whose text or message contains TEXT (case-insensitive)
-  -n, --lines N    at most the newest N lines before following
   --json           one JSON object per line (seq, time, level, msg, fields, raw)
 
 On a terminal, control characters and escape sequences in log lines are shown escaped
@@ -66,7 +76,8 @@ export async function run(
       since: { type: 'string' },
       level: { type: 'string' },
       grep: { type: 'string' },
-      lines: { type: 'string', short: 'n' },
+      tail: { type: 'string', short: 'n' },
+      lines: { type: 'string' },
     },
     USAGE,
     io,
@@ -81,7 +92,7 @@ export async function run(
       throw new UsageError('--grep TEXT may be at most 1000 characters');
     filter.text = p.flags.grep;
   }
-  const limit = intFlag(p.flags, 'lines', 1, 100_000);
+  const tail = tailFlag(p.flags);
   const tty = opts.tty ?? process.stdout.isTTY === true;
   const pageBytes = opts.pageBytes ?? PAGE_BYTES;
   const format = p.flags.json
@@ -134,7 +145,13 @@ export async function run(
             })
           : null;
         try {
-          let r = await printBacklog(c, { ...base, ...(limit ? { limit } : {}) }, pageBytes, print);
+          // --tail 0 prints no backlog; one line is still read, for where following starts.
+          let r = await printBacklog(
+            c,
+            { ...base, ...(tail !== null ? { limit: Math.max(1, tail) } : {}) },
+            pageBytes,
+            tail === 0 ? () => undefined : print,
+          );
           if (!r.ok) return reportFailure('logs', r.error, p.flags, io);
           if (!off) return EXIT.ok;
           while (overflow) {
@@ -151,14 +168,7 @@ export async function run(
           const backlog = held ?? [];
           held = null;
           live(backlog);
-          return await new Promise<number>((resolve) => {
-            if (io.signal.aborted) return resolve(EXIT.ok);
-            io.signal.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
-            c.onClose((err) => {
-              io.err(`cdesk logs: ${err.message}\n  hint: ${err.hint}\n`);
-              resolve(EXIT.failed);
-            });
-          });
+          return await untilStopped('logs', c, io);
         } finally {
           off?.();
         }
@@ -168,6 +178,27 @@ export async function run(
   } finally {
     process.stdout.off('error', onStdoutError);
   }
+}
+
+/** The most lines one logs:read may ask for. */
+const MAX_TAIL = 100_000;
+
+/**
+ * --tail N (or -n, or the older --lines): how many of the newest lines to print, null for all.
+ * Bad values name the flag and say what -n means here, since everywhere else it is a namespace.
+ */
+export function tailFlag(flags: Parsed['flags']): number | null {
+  if (flags.tail !== undefined && flags.lines !== undefined)
+    throw new UsageError('--lines is an older name of --tail; give one of them');
+  const name = flags.lines !== undefined ? 'lines' : 'tail';
+  const v = flags[name];
+  if (v === undefined || v === 'all') return null;
+  const n = typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
+  if (Number.isSafeInteger(n) && n <= MAX_TAIL) return n;
+  throw new UsageError(
+    `--${name} must be a number of lines from 0 to ${MAX_TAIL}, or all (got ${String(v)}); ` +
+      `on logs, -n is --tail as in docker logs, not a namespace (containerd's log covers every namespace)`,
+  );
 }
 
 type BacklogResult = { ok: true; lastSeq: number } | { ok: false; error: ContractError };

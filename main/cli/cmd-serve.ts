@@ -6,7 +6,7 @@ import { AppError, toContractError } from '../shared/app-error';
 import { createAppHost, type AppHost } from '../host/host';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
 import { removeTokenFile, tokenFilePath, writeTokenFile } from '../headless/token-file';
-import { intFlag, type FlagSpec } from './args';
+import { intFlag, UsageError, type FlagSpec, type Parsed } from './args';
 import { clockTime, formatStateLine, guardForeground, parseForeground } from './foreground';
 import { formatError } from './common';
 import {
@@ -16,6 +16,9 @@ import {
   settingFlagLines,
   settingsPatchFromFlags,
 } from './settings-flags';
+
+/** The port's environment variable, for setups that cannot pass flags (`npm start`, a unit file). */
+export const PORT_ENV = 'CDESK_PORT';
 
 const HELP = `usage: cdesk serve [options]
 
@@ -31,7 +34,10 @@ Ctrl-C (SIGINT) or SIGTERM quits; containerd is stopped unless the onQuit settin
 
 options:
 ${formatOptions([
-  ['--port N', `port on 127.0.0.1 (default ${DEFAULT_PORT}; 0 picks a free one)`],
+  [
+    '--port N',
+    `port on 127.0.0.1 (default $${PORT_ENV}, else ${DEFAULT_PORT}; 0 picks a free one)`,
+  ],
   ['--settings FILE', 'settings file (default $XDG_CONFIG_HOME/containerd-desktop/settings.json)'],
   ['--control PATH', 'control socket (default $XDG_RUNTIME_DIR/containerd-desktop/control.sock)'],
   ['--no-autostart', 'do not start containerd now, even if the autoStart setting is on'],
@@ -43,6 +49,9 @@ ${formatOptions([
 settings (this session only, over the settings file; never saved):
 ${formatOptions(settingFlagLines())}
   ${SETTING_FLAG_NOTE}
+
+environment:
+  ${PORT_ENV}=N      the port when --port is not given (\`${PORT_ENV}=8080 npm start\` works too)
 
 exit codes: 0 quit on request, 1 could not start (port or control socket in use, renderer not
 built…), 2 bad usage.
@@ -57,6 +66,22 @@ const SPEC: Record<string, FlagSpec> = {
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
+
+/**
+ * The port: --port, else $CDESK_PORT (empty counts as unset), else the default. A bad value names
+ * where it came from, since a stale variable is easy to forget.
+ */
+export function servePort(flags: Parsed['flags'], env: NodeJS.ProcessEnv): number {
+  const fromFlag = intFlag(flags, 'port', 0, 65_535);
+  if (fromFlag !== undefined) return fromFlag;
+  const v = env[PORT_ENV]?.trim();
+  if (!v) return DEFAULT_PORT;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (n <= 65_535) return n;
+  throw new UsageError(
+    `${PORT_ENV} must be a whole number from 0 to 65535 (got "${v}"): fix it, unset it (unset ${PORT_ENV}) or pass --port N`,
+  );
+}
 
 /** Session-only settings from the options that were given (parsed and checked by the settings table). */
 export function overridesFromFlags(flags: Record<string, string | boolean | undefined>) {
@@ -99,7 +124,7 @@ export async function run(argv: string[]): Promise<number> {
   // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision (issue 7).
   guardForeground('cdesk serve');
   const { flags } = parsed;
-  const port = intFlag(flags, 'port', 0, 65_535) ?? DEFAULT_PORT;
+  const port = servePort(flags, process.env);
   const overrides = overridesFromFlags(flags);
   const json = flags.json === true;
   const fail = (err: unknown) => {

@@ -38,12 +38,23 @@ export const COMMON_FLAGS: Record<string, FlagSpec> = {
   help: { type: 'boolean', short: 'h' },
 };
 
-const COMMON_HELP = `  --control PATH   the app's control socket (default: $XDG_RUNTIME_DIR/containerd-desktop/control.sock)
-  --json           machine-readable output
-  -h, --help       show this help
+/** Each common option's help line, keyed by the long form a command's own usage might document. */
+const COMMON_HELP: [flag: string, line: string][] = [
+  [
+    '--control',
+    "  --control PATH   the app's control socket (default: $XDG_RUNTIME_DIR/containerd-desktop/control.sock)",
+  ],
+  ['--json', '  --json           machine-readable output'],
+  ['--help', '  -h, --help       show this help'],
+];
+const EXIT_HELP = 'exit codes: 0 ok, 1 the action failed, 2 usage error, 3 no running app\n';
 
-exit codes: 0 ok, 1 the action failed, 2 usage error, 3 no running app
-`;
+/** The usage, then the common options it does not already describe in its own words. */
+export function helpText(usage: string): string {
+  const described = (flag: string) => new RegExp(`^ +(-\\w, )?${flag}\\b`, 'm').test(usage);
+  const common = COMMON_HELP.filter(([flag]) => !described(flag)).map(([, line]) => `${line}\n`);
+  return `${usage.trimEnd()}\n${common.join('')}\n${EXIT_HELP}`;
+}
 
 /** Parse argv with the common flags; prints help and returns `null` for --help. */
 export function parseCommand(
@@ -54,7 +65,7 @@ export function parseCommand(
 ): Parsed | null {
   const parsed = parseArgs(argv, { ...COMMON_FLAGS, ...spec });
   if (parsed.flags.help) {
-    io.out(`${usage.trimEnd()}\n${COMMON_HELP}`);
+    io.out(helpText(usage));
     return null;
   }
   return parsed;
@@ -102,6 +113,23 @@ export async function withClient(
     io.signal.removeEventListener('abort', onAbort);
     client.close();
   }
+}
+
+/**
+ * For followers (`events`, `logs -f`): resolves 0 on Ctrl-C and 1, with the reason, when the app
+ * ends the connection. Closing our own end after Ctrl-C fires onClose too; that close is ours,
+ * not the app quitting, so it says nothing.
+ */
+export function untilStopped(name: string, client: ControlClient, io: CliIo): Promise<number> {
+  return new Promise<number>((resolve) => {
+    if (io.signal.aborted) return resolve(EXIT.ok);
+    io.signal.addEventListener('abort', () => resolve(EXIT.ok), { once: true });
+    client.onClose((err) => {
+      if (io.signal.aborted) return;
+      io.err(`cdesk ${name}: ${err.message}\n  hint: ${err.hint}\n`);
+      resolve(EXIT.failed);
+    });
+  });
 }
 
 /** Print a failed result (JSON to stdout with --json, always the message to stderr) and return 1. */

@@ -68,7 +68,8 @@ export function formatContainers(cs: ContainerInfo[], now = Date.now()): string 
       c.id,
       c.image || '-',
       taskText(c, now),
-      c.task?.pid ? String(c.task.pid) : '-',
+      // An exited task's pid names no process any more (and may be reused): none to show.
+      c.task?.pid && c.task.status !== 'stopped' ? String(c.task.pid) : '-',
       ago(c.createdAt, now),
     ]),
   );

@@ -37,7 +37,10 @@ const commands: Record<string, Command> = {
     summary: "containerd's plugins, the problems that matter first",
     load: () => import('./cmd-plugins'),
   },
-  events: { summary: "follow containerd's events (-n NS)", load: () => import('./cmd-events') },
+  events: {
+    summary: "follow containerd's events (-n NS; --since 5m: the recent ones first)",
+    load: () => import('./cmd-events'),
+  },
   env: {
     summary: 'print CONTAINERD_ADDRESS and ctr / nerdctl lines for the supervised socket',
     load: () => import('./cmd-env'),

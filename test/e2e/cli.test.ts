@@ -1,5 +1,5 @@
 // Every cdesk command end to end against a running `cdesk serve` with real containerd.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   appendFileSync,
   chmodSync,
@@ -46,12 +46,14 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect(s.paths.log).toBe(serve.logFile);
   });
 
-  it('logs -f follows new lines while the daemon starts; start --wait exits 0 when running', async () => {
+  it('logs -f follows new lines while the daemon starts and ends quietly on Ctrl-C; start --wait exits 0 when running', async () => {
     const follower = spawn(process.execPath, [CDESK, 'logs', '-f', '--control', serve.control], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
+    let err = '';
     follower.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    follower.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     const exited = new Promise<number | null>((r) => follower.once('exit', (code) => r(code)));
     await new Promise((r) => setTimeout(r, 300));
     expect(out).toBe('');
@@ -71,6 +73,8 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     await waitFor(() => out.includes('cli follow marker'), 10_000, 'followed marker line');
     follower.kill('SIGINT');
     expect(await exited).toBe(0);
+    // A user's Ctrl-C is no alarm: nothing about the connection or the app quitting.
+    expect(err).toBe('');
   });
 
   it('logs: prints the buffer; --level and --json filter and shape it', async () => {
@@ -95,6 +99,46 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     const after = JSON.parse(r.stdout) as DaemonStatus;
     expect(after.state).toBe('running');
     expect(after.pid).not.toBe(before.pid);
+  });
+
+  it('events: "watching" once subscribed, Ctrl-C ends quietly, --since replays the ring', async () => {
+    const follow = (...args: string[]) => {
+      const child = spawn(
+        process.execPath,
+        [CDESK, 'events', '-A', '--json', ...args, '--control', serve.control],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      const got = { out: '', err: '' };
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (got.out += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (got.err += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+      return { child, got, exited };
+    };
+    const topics = (out: string) =>
+      out
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (JSON.parse(l) as { topic: string }).topic);
+    const socket = (await status()).paths.socket;
+    const ns = `cli-events-${process.pid}`;
+
+    const live = follow();
+    await waitFor(() => /watching all namespaces/.test(live.got.err), 15_000, 'the watching line');
+    execFileSync('ctr', ['-a', socket, 'namespaces', 'create', ns]);
+    await waitFor(() => live.got.out.includes('/namespaces/create'), 15_000, 'the event');
+    live.child.kill('SIGINT');
+    expect(await live.exited).toBe(0);
+    // The watching line, and nothing after it: Ctrl-C is not an alarm.
+    expect(live.got.err).toMatch(/^cdesk events: watching all namespaces;[^\n]*\n$/);
+    expect(topics(live.got.out)).toContain('/namespaces/create');
+
+    const replay = follow('--since', '10m');
+    await waitFor(() => /watching all namespaces after/.test(replay.got.err), 15_000, 'replay');
+    replay.child.kill('SIGINT');
+    expect(await replay.exited).toBe(0);
+    expect(topics(replay.got.out)).toContain('/namespaces/create');
+    execFileSync('ctr', ['-a', socket, 'namespaces', 'remove', ns]);
   });
 
   it('config: the TOML containerd runs with (text and --json)', async () => {
@@ -250,6 +294,30 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect(r.stderr).toContain(`port ${serve.info.port}`);
     expect(r.stderr).toContain('--port');
     expect(existsSync(`${serve.dir}/c2.sock`)).toBe(false);
+  });
+
+  it('serve: CDESK_PORT sets the port when --port is absent; a bad one exits 2 naming it', async () => {
+    const elsewhere = (n: number) => [
+      'serve',
+      '--no-autostart',
+      '--state',
+      `${serve.dir}/s-env${n}`,
+      '--control',
+      `${serve.dir}/c-env${n}.sock`,
+      '--settings',
+      `${serve.dir}/settings-env${n}.json`,
+    ];
+    // The variable is used: it names serve's own port, so this second serve finds it taken.
+    const taken = await cdesk(elsewhere(1), 30_000, {
+      ...process.env,
+      CDESK_PORT: String(serve.info.port),
+    });
+    expect(taken.code).toBe(1);
+    expect(taken.stderr).toContain(`port ${serve.info.port}`);
+    const bad = await cdesk(elsewhere(2), 30_000, { ...process.env, CDESK_PORT: 'http' });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^cdesk serve: CDESK_PORT must be a whole number from 0 to 65535/);
+    expect(existsSync(`${serve.dir}/c-env2.sock`)).toBe(false);
   });
 
   it('serve: a control socket in use is refused (exit 1)', async () => {

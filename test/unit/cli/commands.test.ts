@@ -46,6 +46,38 @@ describe('every command', () => {
     }
   });
 
+  it("--help lists each option once: the command's own words, then the common ones it lacks", async () => {
+    const modules = await Promise.all(
+      [
+        'status',
+        'start',
+        'stop',
+        'restart',
+        'logs',
+        'config',
+        'settings',
+        'ps',
+        'images',
+        'plugins',
+        'events',
+        'env',
+        'stop-task',
+        'rm',
+        'rmi',
+      ].map(async (name) => ({ name, mod: await import(`../../../main/cli/cmd-${name}`) })),
+    );
+    for (const { name, mod } of modules) {
+      const o = io();
+      expect(await (mod as { run: typeof status }).run(['--help'], o), name).toBe(0);
+      const listed = [...o.stdout.matchAll(/^ +(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]);
+      expect(
+        listed.filter((f, i) => listed.indexOf(f) !== i),
+        `${name}: listed twice`,
+      ).toEqual([]);
+      expect(listed, name).toEqual(expect.arrayContaining(['--control', '--json', '--help']));
+    }
+  });
+
   it('throws UsageError (exit 2 in main) on unknown flags and stray arguments', async () => {
     await expect(status(['--control', sock, '--bogus'], io())).rejects.toThrow(UsageError);
     await expect(stop(['--control', sock, 'now'], io())).rejects.toThrow(UsageError);
@@ -154,6 +186,49 @@ describe('logs', () => {
     expect(Date.now() - 5 * 60_000 - q.sinceTime).toBeGreaterThanOrEqual(0);
   });
 
+  it('--tail N (as docker logs), -n and the older --lines all ask for the newest N lines', async () => {
+    for (const flag of ['--tail', '-n', '--lines']) {
+      engine.calls.length = 0;
+      const o = io();
+      expect(await logs(['--control', sock, flag, '2'], o), flag).toBe(0);
+      expect(JSON.parse(engine.calls[0]!.slice('readLogs '.length)), flag).toMatchObject({
+        limit: 2,
+      });
+      expect(o.stdout.trim().split('\n'), flag).toEqual([
+        'level=warn msg="line 2"',
+        'level=info msg="line 3"',
+      ]);
+    }
+    const all = io();
+    expect(await logs(['--control', sock, '--tail', 'all'], all)).toBe(0);
+    expect(all.stdout.trim().split('\n')).toHaveLength(3);
+  });
+
+  it('--tail 0 -f prints only lines that arrive after it started', async () => {
+    const o = io();
+    const done = logs(['--control', sock, '-f', '--tail', '0'], o);
+    // Sent until the follower has subscribed and prints it.
+    await expect
+      .poll(() => {
+        engine.emit({ type: 'log', lines: [line(4, 'warn', 'fresh')] });
+        return o.stdout;
+      })
+      .toContain('fresh');
+    o.abort();
+    expect(await done).toBe(0);
+    expect(o.stdout).toBe('level=warn msg="fresh"\n');
+  });
+
+  it('a bad --tail or -n names the flag and says -n counts lines here, not a namespace', async () => {
+    await expect(logs(['--control', sock, '-n', 'default'], io())).rejects.toThrow(
+      /--tail must be a number of lines from 0 to 100000, or all \(got default\); on logs, -n is --tail as in docker logs/,
+    );
+    await expect(logs(['--control', sock, '--tail', '-1'], io())).rejects.toThrow(UsageError);
+    await expect(logs(['--control', sock, '--tail', '1', '--lines', '1'], io())).rejects.toThrow(
+      /give one of them/,
+    );
+  });
+
   it('reads --since in the one duration grammar, milliseconds to days', async () => {
     const before = Date.now();
     for (const [since, ms] of [
@@ -192,7 +267,7 @@ describe('logs', () => {
     ).toEqual([1, 2, 3]);
   });
 
-  it('-f prints the backlog, then new matching lines once each, and stops on Ctrl-C', async () => {
+  it('-f prints the backlog, then new matching lines once each, and stops quietly on Ctrl-C', async () => {
     const o = io();
     const done = logs(['--control', sock, '-f', '--level', 'warn'], o);
     await expect.poll(() => o.stdout).toContain('line 2');
@@ -205,6 +280,9 @@ describe('logs', () => {
       'level=warn msg="line 2"',
       'level=error msg="line 5"',
     ]);
+    // Closing our end after Ctrl-C is no news: nothing about the app quitting, not even later.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(o.stderr).toBe('');
   });
 
   it('-f exits 1 when the app goes away', async () => {
