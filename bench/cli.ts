@@ -1,4 +1,4 @@
-// CLI cold-path benchmarks (issues 8 and 9): `cdesk status` beside `node -e 0` and `ctr version`, and `cdesk run` launch → containerd spawned / SERVING beside containerd alone.
+// CLI cold-path benchmarks: `cdesk status` beside `node -e 0` and `ctr version`, and `cdesk run` launch → containerd spawned / SERVING beside containerd alone.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -236,7 +236,7 @@ function launchRow(launch: LaunchSamples, note: string): Row {
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-/** Rows for the bench table: CLI start-up (issue 9) and `cdesk run`'s cold path (issue 8). */
+/** Rows for the bench table: CLI start-up and `cdesk run`'s cold path. */
 export async function benchCliRows(n = 10): Promise<Row[]> {
   const st = await benchStatus(n);
   const node = median(st.node);

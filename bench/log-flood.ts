@@ -1,4 +1,4 @@
-// Log flood benchmark (issue 7): 300 MB of 64k-character and non-UTF-8 lines appended to containerd.log while `cdesk serve` supervises real containerd; peak RSS, lines/s and CLI latency during the flood.
+// Log flood benchmark: 300 MB of 64k-character and non-UTF-8 lines appended to containerd.log while `cdesk serve` supervises real containerd; peak RSS, lines/s and CLI latency during the flood.
 import { defaultSettings } from '../common/settings';
 import { floodServe } from '../test/helpers/log-flood';
 import { cdesk, ensureBuilt, startServe } from '../test/helpers/serve';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // cdesk: the command-line entry; the code is built into dist/ by `npm ci` (prepare) or `npm run build`.
 // `cdesk run` is one CommonJS file (dist/cli-run.cjs) loaded with require(): containerd waits for
-// it, and this way Node starts no ES module loader before the spawn (issue 8). Every other command
+// it, and this way Node starts no ES module loader before the spawn. Every other command
 // is the ES module CLI (dist/cli.js), split so each loads only what it needs.
 'use strict';
 const { existsSync } = require('node:fs');

@@ -89,7 +89,7 @@ export function overridesFromFlags(flags: Record<string, string | boolean | unde
 }
 
 /**
- * Log uncaught errors and keep going: the supervisor must outlive any one failing surface (issue 7).
+ * Log uncaught errors and keep going: the supervisor must outlive any one failing surface.
  * A closed stdout (`cdesk serve --json | head -1`) only stops the printing.
  */
 function keepSupervising(): void {
@@ -121,7 +121,7 @@ export function rendererDir(): string {
 export async function run(argv: string[]): Promise<number> {
   const parsed = parseForeground(argv, SPEC, HELP);
   if (!parsed) return 0;
-  // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision (issue 7).
+  // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision.
   guardForeground('cdesk serve');
   const { flags } = parsed;
   const port = servePort(flags, process.env);
@@ -158,7 +158,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // Start containerd now, alongside the HTTP server and the token file (the state dir is already
-  // ours): its boot is the longest step, so nothing else waits in front of it (issue 8). State
+  // ours): its boot is the longest step, so nothing else waits in front of it. State
   // events are held until the address line is printed, which stays the first line out.
   type StateEvent = Extract<EngineEvent, { type: 'state' }>;
   const early: StateEvent[] = [];

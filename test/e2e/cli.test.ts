@@ -153,7 +153,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     );
   });
 
-  it('a flood of long and non-UTF-8 log lines: serve keeps answering and cdesk logs reads past it (issue 7 bugs 1, 2)', async () => {
+  it('a flood of long and non-UTF-8 log lines: serve keeps answering and cdesk logs reads past it', async () => {
     // Its own instance, with rotation out of the way: this is about replies, not about following
     // a rotated file.
     const s2 = await startServe({
@@ -335,7 +335,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect(r.stderr).toMatch(/in use/);
   });
 
-  it('serve: a second supervisor on the same state dir fails cleanly and leaves the token alone (issue 7 bug 3)', async () => {
+  it('serve: a second supervisor on the same state dir fails cleanly and leaves the token alone', async () => {
     const before = readFileSync(serve.info.tokenFile, 'utf8');
     const other = `${serve.dir}/c4.sock`;
     const r = await cdesk([
@@ -360,7 +360,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect((await c('status')).code).toBe(0);
   });
 
-  it('serve: an unusable XDG_RUNTIME_DIR is an error naming the folder and the fix, no stack trace (issue 7 bug 6)', async () => {
+  it('serve: an unusable XDG_RUNTIME_DIR is an error naming the folder and the fix, no stack trace', async () => {
     // As root nothing is unwritable; a file where the folder should be fails the same way.
     const file = `${serve.dir}/not-a-dir`;
     writeFileSync(file, '');
@@ -387,7 +387,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it('serve: a control folder other users can write to is refused (issue 7)', async () => {
+  it('serve: a control folder other users can write to is refused', async () => {
     const shared = `${serve.dir}/shared`;
     mkdirSync(shared);
     chmodSync(shared, 0o777);
@@ -409,7 +409,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect(existsSync(`${shared}/c.sock`)).toBe(false);
   });
 
-  it('serve: a closed stdout (serve --json | head -1) does not stop supervision (issue 7 bug 4)', async () => {
+  it('serve: a closed stdout (serve --json | head -1) does not stop supervision', async () => {
     const s2 = await startServe({ prefix: '/tmp/cdp-' });
     try {
       // The reader went away, as `| head -1` does after the first line.

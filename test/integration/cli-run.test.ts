@@ -70,7 +70,7 @@ describe.skipIf(!have)('cdesk run', () => {
     cleanups.push(t.cleanup);
     const config = join(t.dir, 's', 'containerd.toml');
     const r = cdeskRun(['--state', join(t.dir, 's'), '--root', join(t.dir, 'r')]);
-    // containerd is spawned before the Supervisor module loads (the head start, issue 8): signal
+    // containerd is spawned before the Supervisor module loads (the head start): signal
     // as soon as it exists, before `run` has announced anything.
     await until(() => pidsWithArg(config).length === 1, 20_000, 'containerd spawned');
     const [pid] = pidsWithArg(config);

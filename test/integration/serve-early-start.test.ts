@@ -1,4 +1,4 @@
-// `cdesk serve` starts containerd alongside its HTTP server (issue 8): the address line stays first, and a failed start-up stops the daemon it started.
+// `cdesk serve` starts containerd alongside its HTTP server: the address line stays first, and a failed start-up stops the daemon it started.
 import { spawn } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';

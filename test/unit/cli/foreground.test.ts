@@ -1,5 +1,5 @@
-// guardForeground (issue 7): a closed stdout/stderr or terminal never ends a foreground supervisor.
-// `streamsLater` (issue 8): SIGHUP is ignored at once, the streams are guarded when asked (or by
+// guardForeground: a closed stdout/stderr or terminal never ends a foreground supervisor.
+// `streamsLater`: SIGHUP is ignored at once, the streams are guarded when asked (or by
 // the first SIGHUP), so `cdesk run` creates process.stdout/stderr only after the spawn.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';

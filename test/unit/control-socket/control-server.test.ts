@@ -222,7 +222,7 @@ describe('control server', () => {
   });
 });
 
-describe('control server: every request gets one bounded answer (issue 7)', () => {
+describe('control server: every request gets one bounded answer', () => {
   const bigLines = (n: number, bytes: number) =>
     Array.from({ length: n }, (_, i) => ({ ...line(i + 1), raw: 'x'.repeat(bytes) }));
 
@@ -304,7 +304,7 @@ describe('control server: every request gets one bounded answer (issue 7)', () =
   });
 });
 
-describe('control socket folder (issue 7: refuse what ssh-agent and tmux refuse)', () => {
+describe('control socket folder (refuse what ssh-agent and tmux refuse)', () => {
   it('refuses a world-writable folder, naming it and the fix', async () => {
     const shared = path.join(dir, 'shared');
     await fsp.mkdir(shared);

@@ -482,7 +482,7 @@ describe('LogTailer', () => {
 
   it('reads a burst of single-line appends in a few passes, every line in order', async () => {
     // containerd writes its boot log a line at a time; one pass per line cost ~10 ms of CPU
-    // while it booted (issue 8). Watch events within WATCH_COALESCE_MS share one pass.
+    // while it booted. Watch events within WATCH_COALESCE_MS share one pass.
     const { tailer, lines } = tail();
     await tailer.start();
     const stat = vi.spyOn(fs.promises, 'stat');
@@ -503,7 +503,7 @@ describe('LogTailer', () => {
   });
 
   it('setWatching(false) stops waking on appends until setWatching(true), which reads them at once', async () => {
-    // While containerd boots, every inotify event woke the supervisor (issue 8); the lines wait.
+    // While containerd boots, every inotify event woke the supervisor; the lines wait.
     const { tailer, lines } = tail({ pollMs: 60_000 });
     await tailer.start();
     tailer.setWatching(false);
