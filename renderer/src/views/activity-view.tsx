@@ -3,7 +3,7 @@ import { useMemo, useState, type ReactNode } from 'react';
 import type { ContainerdEvent } from '../../../common/containerd';
 import { formatClock } from '../format';
 import { useInside } from '../store/inside-context';
-import { MAX_EVENTS } from '../store/inside-store';
+import { MAX_EVENTS } from '../store/inside-state';
 import { CopyCommand, ctrPrefix } from './copy-command';
 import { SearchBox } from './search-box';
 import { DaemonStopped, NoMatch, Reconnecting } from './view-states';

@@ -2,7 +2,7 @@
 import { memo } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
 import type { LastExit } from '../store/inside-reduce';
-import type { RowAction } from '../store/inside-store';
+import type { RowAction } from '../store/inside-state';
 import { containerActions, containerAge, containerChip, shortId } from './inside-format';
 
 export interface ContainerRowProps {

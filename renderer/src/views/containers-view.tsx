@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import type { ContainerInfo } from '../../../common/containerd';
 import { useNow } from '../hooks';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-store';
+import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-state';
 import { ConfirmDialog } from './confirm-dialog';
 import { ContainerCells, containerName } from './container-cells';
 import { CopyCommand, ctrPrefix } from './copy-command';
@@ -106,8 +106,8 @@ export function ContainersView(props: { viewportHeight?: number }) {
 
   const onAction = useCallback(
     (action: RowAction, c: ContainerInfo) => {
-      if (action === 'stop') void store.stop(c.namespace, c.id);
-      else if (action === 'kill') void store.kill(c.namespace, c.id);
+      if (action === 'stop') void store.actions.stop(c.namespace, c.id);
+      else if (action === 'kill') void store.actions.kill(c.namespace, c.id);
       else setConfirm({ ids: [c.id], skipped: [] });
     },
     [store],
@@ -116,7 +116,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const bulkStop = () => {
     for (const id of selected) {
       const c = byId.get(id);
-      if (c && containerActions(c).stop) void store.stop(c.namespace, c.id);
+      if (c && containerActions(c).stop) void store.actions.stop(c.namespace, c.id);
     }
   };
   const bulkDelete = () => {
@@ -128,7 +128,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
   };
   const doDelete = (p: Pending) => {
     setConfirm(null);
-    for (const id of p.ids) void store.deleteContainer(namespace, id);
+    for (const id of p.ids) void store.actions.deleteContainer(namespace, id);
     setSelected((prev) => new Set([...prev].filter((id) => !p.ids.includes(id))));
   };
 
@@ -144,7 +144,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
             {e.action} {c.id} failed:
           </strong>{' '}
           {e.error.message} <span className="muted">{e.error.hint}</span>{' '}
-          <button type="button" className="link" onClick={() => store.dismissError(key)}>
+          <button type="button" className="link" onClick={() => store.actions.dismissError(key)}>
             Dismiss
           </button>
         </div>
