@@ -1,18 +1,29 @@
 // The Containers page: namespace, filter and search over a live, virtualised table with row and bulk actions.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
-import { useNow } from '../hooks';
+import { useNow } from '../components/hooks';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-state';
-import { ConfirmDialog } from './confirm-dialog';
+import { ConfirmDialog } from '../components/confirm-dialog';
 import { ContainerCells, containerName } from './container-cells';
-import { CopyCommand, ctrPrefix } from './copy-command';
-import { compareContainers, containerActions, isRunning, plural } from './inside-format';
-import { ElsewhereHint, NamespacePicker } from './namespace-picker';
-import { sameOrder, stableOrder } from './use-slash-focus';
-import { SearchBox } from './search-box';
-import { DaemonStopped, ErrorLine, NoMatch, Reconnecting, SkeletonRows } from './view-states';
-import { VirtualTable, type Column } from './virtual-table';
+import { CopyCommand, ctrPrefix } from '../components/copy-command';
+import {
+  compareContainers,
+  containerActions,
+  isRunning,
+  plural,
+} from '../components/inside-format';
+import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
+import { sameOrder, stableOrder } from '../components/use-slash-focus';
+import { SearchBox } from '../components/search-box';
+import {
+  DaemonStopped,
+  ErrorLine,
+  NoMatch,
+  Reconnecting,
+  SkeletonRows,
+} from '../components/view-states';
+import { VirtualTable, type Column } from '../components/virtual-table';
 
 type Filter = 'all' | 'running' | 'stopped';
 

@@ -3,13 +3,19 @@ import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, isDaemonDown, rowKey } from '../store/inside-state';
-import { ConfirmDialog } from './confirm-dialog';
-import { CopyCommand, ctrPrefix } from './copy-command';
-import { formatBytes, plural, shortDigest, splitImageName } from './inside-format';
-import { ElsewhereHint, NamespacePicker } from './namespace-picker';
-import { SearchBox } from './search-box';
-import { DaemonStopped, ErrorLine, NoMatch, Reconnecting, SkeletonRows } from './view-states';
-import { VirtualTable, type Column } from './virtual-table';
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { CopyCommand, ctrPrefix } from '../components/copy-command';
+import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
+import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
+import { SearchBox } from '../components/search-box';
+import {
+  DaemonStopped,
+  ErrorLine,
+  NoMatch,
+  Reconnecting,
+  SkeletonRows,
+} from '../components/view-states';
+import { VirtualTable, type Column } from '../components/virtual-table';
 
 const COLUMNS: readonly Column[] = [
   { key: 'repo', label: 'Repository' },

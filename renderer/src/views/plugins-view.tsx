@@ -4,9 +4,9 @@ import type { ContractError } from '../../../common/contract';
 import type { PluginInfo, PluginStatus, Problem } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, isDaemonDown } from '../store/inside-state';
-import { CopyCommand } from './copy-command';
-import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from './view-states';
-import { VirtualTable, type Column } from './virtual-table';
+import { CopyCommand } from '../components/copy-command';
+import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from '../components/view-states';
+import { VirtualTable, type Column } from '../components/virtual-table';
 
 type Filter = 'all' | PluginStatus;
 

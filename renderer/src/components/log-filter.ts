@@ -1,7 +1,7 @@
 // The log view's use of the one log filter (common/log-filter.ts): level choice + search text, plus list windowing.
-import { filterLogLines, type LogFilter } from '../../common/log-filter';
-import { LEVEL_FILTERS, type LevelFilter } from '../../common/log-levels';
-import type { LogLine } from '../../common/states';
+import { filterLogLines, type LogFilter } from '../../../common/log-filter';
+import { LEVEL_FILTERS, type LevelFilter } from '../../../common/log-levels';
+import type { LogLine } from '../../../common/states';
 
 export { LEVEL_FILTERS, type LevelFilter };
 

@@ -1,10 +1,15 @@
 // The live log viewer: fills the page, virtualised rows with run-boundary markers, level filter,
 // search, follow/pause, keyboard selection, and copy/export of exactly what is shown.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { IncrementalFilter, LEVEL_FILTERS, visibleRange, type LevelFilter } from '../log-filter';
-import { useClientHeight } from '../hooks';
+import {
+  IncrementalFilter,
+  LEVEL_FILTERS,
+  visibleRange,
+  type LevelFilter,
+} from '../components/log-filter';
+import { useClientHeight } from '../components/hooks';
 import { useDispatcher, useStore } from '../store/context';
-import { copyText, downloadText, exportFileName, linesToText } from './log-actions';
+import { copyText, downloadText, exportFileName, linesToText } from '../components/log-actions';
 import {
   insertionIndex,
   itemAt,
@@ -12,8 +17,8 @@ import {
   rowOfLine,
   runMarkers,
   StartLineScanner,
-} from './log-markers';
-import { LogRow } from './log-row';
+} from '../components/log-markers';
+import { LogRow } from '../components/log-row';
 
 export const ROW_HEIGHT = 20;
 export const OVERSCAN = 20;

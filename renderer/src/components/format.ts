@@ -1,5 +1,5 @@
 // Small formatting helpers for durations, times and exits.
-import type { ExitInfo } from '../../common/states';
+import type { ExitInfo } from '../../../common/states';
 
 /** 3723000 → "1h 2m 3s"; under a minute → "42s". */
 export function formatDuration(ms: number): string {

@@ -7,8 +7,7 @@ import {
   type KeyboardEvent,
   type ReactNode,
 } from 'react';
-import { useClientHeight } from '../hooks';
-import './views.css';
+import { useClientHeight } from './hooks';
 
 export const ROW_HEIGHT = 36;
 /** The error line under a row ("Stop failed: …"). */
