@@ -5,6 +5,7 @@ import { InsideProvider } from '../../renderer/src/store/inside-context';
 import { initialInsideState } from '../../renderer/src/store/inside-state';
 import { InsideStore } from '../../renderer/src/store/inside-store';
 import { FakeInsideClient } from './fake-inside-client';
+import './jsdom-scroll';
 
 export async function renderInside(
   ui: ReactElement,

@@ -1,5 +1,6 @@
-// A real <table> that renders only the rows in view: sticky header, fixed column widths, roving row focus.
+// A real <table> that renders only the rows in view (useVirtualRows): sticky header, fixed column widths, roving row focus.
 import {
+  useCallback,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -7,16 +8,19 @@ import {
   type KeyboardEvent,
   type ReactNode,
 } from 'react';
-import { useClientHeight } from './hooks';
+import { useVirtualRows } from './virtual-rows';
 
 export const ROW_HEIGHT = 36;
 /** The error line under a row ("Stop failed: …"). */
 export const EXTRA_HEIGHT = 34;
 /**
  * Rows rendered beyond each edge of the viewport. A fast wheel scroll moves 360–720 px in one
- * slow frame (bench/ui-inside.ts counted blank rows with 10), so keep ~25 rows (900 px) ready.
+ * slow frame (bench/ui-inside.ts counted blank rows with 10), so keep ~20 rows (720 px) ready;
+ * blocks (BLOCK) add up to one more block on each side.
  */
-export const OVERSCAN = 25;
+export const OVERSCAN = 20;
+/** Rows are added and dropped 16 at a time, so most scroll events change no row at all. */
+export const BLOCK = 16;
 /** Used when the viewport cannot be measured (hidden page, jsdom). */
 export const DEFAULT_VIEWPORT_HEIGHT = 480;
 
@@ -51,76 +55,65 @@ export interface VirtualTableProps<T> {
   testId?: string;
 }
 
-/** First index whose bottom edge is below y (offsets[i] is row i's top; offsets[n] the total). */
-function indexAt(offsets: readonly number[], y: number): number {
-  let lo = 0;
-  let hi = offsets.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[mid + 1]! <= y) lo = mid + 1;
-    else hi = mid;
-  }
-  return Math.min(lo, Math.max(0, offsets.length - 2));
-}
-
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const { items, itemKey, extra } = props;
   const viewport = useRef<HTMLDivElement>(null);
-  const measured = useClientHeight(viewport);
-  const [scrollTop, setScrollTop] = useState(0);
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const focusPending = useRef(false);
 
   const extras = useMemo(() => items.map((t) => (extra ? extra(t) : null)), [items, extra]);
-  const offsets = useMemo(() => {
-    const o = new Array<number>(items.length + 1);
-    o[0] = 0;
-    for (let i = 0; i < items.length; i++)
-      o[i + 1] = o[i]! + ROW_HEIGHT + (extras[i] !== null ? EXTRA_HEIGHT : 0);
-    return o;
-  }, [items, extras]);
-
-  const total = offsets[items.length]!;
-  const viewportHeight = measured || props.viewportHeight || DEFAULT_VIEWPORT_HEIGHT;
-  const top = Math.min(scrollTop, Math.max(0, total - viewportHeight));
-  const first = items.length ? indexAt(offsets, top) : 0;
-  const last = items.length ? indexAt(offsets, top + viewportHeight) : -1;
-  const start = Math.max(0, first - OVERSCAN);
-  const end = Math.min(items.length, last + 1 + OVERSCAN);
-
-  const activeIndex = activeKey === null ? -1 : items.findIndex((t) => itemKey(t) === activeKey);
-  // The row that takes Tab into the table: the active one, else the first.
-  const tabIndexOf = (i: number) => (i === (activeIndex >= 0 ? activeIndex : 0) ? 0 : -1);
+  const rowHeight = useCallback(
+    (i: number) => ROW_HEIGHT + (extras[i] !== null ? EXTRA_HEIGHT : 0),
+    [extras],
+  );
+  const rowKey = useCallback((i: number) => itemKey(items[i]!), [items, itemKey]);
+  const activeIndex = useMemo(
+    () => (activeKey === null ? -1 : items.findIndex((t) => itemKey(t) === activeKey)),
+    [activeKey, items, itemKey],
+  );
+  const fallbackHeight = props.viewportHeight || DEFAULT_VIEWPORT_HEIGHT;
+  const {
+    virtualizer,
+    items: shown,
+    before,
+    after,
+  } = useVirtualRows({
+    count: items.length,
+    scrollRef: viewport,
+    rowHeight,
+    rowKey,
+    overscan: OVERSCAN,
+    block: BLOCK,
+    fallbackHeight,
+    headerHeight: ROW_HEIGHT,
+    // The focused row stays in the DOM when the wheel scrolls it away, so it keeps the focus.
+    keep: activeIndex >= 0 ? activeIndex : undefined,
+  });
 
   const moveTo = (i: number) => {
     if (!items.length) return;
     const to = Math.max(0, Math.min(items.length - 1, i));
-    const el = viewport.current;
-    if (el) {
-      // Keep the row inside the viewport, below the sticky header.
-      const head = ROW_HEIGHT;
-      const rowTop = offsets[to]!;
-      const rowBottom = offsets[to]! + ROW_HEIGHT;
-      if (rowTop < el.scrollTop) el.scrollTop = rowTop;
-      else if (rowBottom + head > el.scrollTop + viewportHeight)
-        el.scrollTop = rowBottom + head - viewportHeight;
-      setScrollTop(el.scrollTop);
-    }
+    virtualizer.scrollToIndex(to, { align: 'auto' });
     focusPending.current = true;
     setActiveKey(itemKey(items[to]!));
   };
 
+  // Focus the row a key moved to once it is rendered (a long jump renders it after the scroll).
   useLayoutEffect(() => {
     if (!focusPending.current || activeKey === null) return;
-    focusPending.current = false;
     const rows = viewport.current?.querySelectorAll<HTMLElement>('tr[data-key]') ?? [];
-    for (const row of rows) if (row.dataset.key === activeKey) row.focus();
+    for (const row of rows)
+      if (row.dataset.key === activeKey) {
+        focusPending.current = false;
+        row.focus();
+      }
   });
 
   const onKeyDown = (e: KeyboardEvent<HTMLTableRowElement>, i: number, item: T) => {
     // Keys typed into a control inside the row belong to that control.
     if (e.target !== e.currentTarget) return;
-    const page = Math.max(1, Math.floor(viewportHeight / ROW_HEIGHT) - 1);
+    const height = virtualizer.scrollRect?.height || fallbackHeight;
+    const page = Math.max(1, Math.floor(height / ROW_HEIGHT) - 1);
     const moves: Record<string, number> = {
       ArrowDown: i + 1,
       ArrowUp: i - 1,
@@ -137,37 +130,68 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
       props.onToggle(item);
     }
   };
+  // Rows are memoised below; their handlers reach the current render through this.
+  const handlers = useRef({ onKeyDown, setActiveKey });
+  handlers.current = { onKeyDown, setActiveKey };
 
-  const rows: ReactNode[] = [];
-  for (let i = start; i < end; i++) {
-    const item = items[i]!;
-    const key = itemKey(item);
-    const sel = props.selected?.(item) ?? false;
-    rows.push(
-      <tr
-        key={key}
-        data-key={key}
-        data-testid={props.testId ? `${props.testId}-row` : undefined}
-        aria-rowindex={i + 2}
-        aria-selected={props.selected ? sel : undefined}
-        tabIndex={tabIndexOf(i)}
-        className={`vt-row${sel ? ' iv-selected' : ''}${key === activeKey ? ' iv-active' : ''} ${props.rowClass?.(item) ?? ''}`}
-        onKeyDown={(e) => onKeyDown(e, i, item)}
-        onFocus={(e) => {
-          if (e.target === e.currentTarget) setActiveKey(key);
-        }}
-      >
-        {props.cells(item, i)}
-      </tr>,
-    );
-    const x = extras[i];
-    if (x !== null && x !== undefined)
-      rows.push(
-        <tr key={`${key}\u0000extra`} className="vt-extra" aria-rowindex={i + 2}>
-          <td colSpan={props.columns.length}>{x}</td>
+  const { cells, selected, rowClass, testId, columns } = props;
+  // Scrolling within a block re-renders this component but not its rows: the same elements
+  // come back, and React skips them.
+  const rows = useMemo(() => {
+    const out: ReactNode[] = [];
+    if (before > 0) out.push(<Spacer key="\u0000before" height={before} />);
+    let prevEnd = shown[0]?.start ?? 0;
+    for (const v of shown) {
+      // A kept row far from the block leaves a gap to fill.
+      if (v.start > prevEnd)
+        out.push(<Spacer key={`\u0000gap${v.index}`} height={v.start - prevEnd} />);
+      prevEnd = v.end;
+      const i = v.index;
+      const item = items[i]!;
+      const key = itemKey(item);
+      const sel = selected?.(item) ?? false;
+      out.push(
+        <tr
+          key={key}
+          data-key={key}
+          data-testid={testId ? `${testId}-row` : undefined}
+          aria-rowindex={i + 2}
+          aria-selected={selected ? sel : undefined}
+          tabIndex={i === (activeIndex >= 0 ? activeIndex : 0) ? 0 : -1}
+          className={`vt-row${sel ? ' iv-selected' : ''}${key === activeKey ? ' iv-active' : ''} ${rowClass?.(item) ?? ''}`}
+          onKeyDown={(e) => handlers.current.onKeyDown(e, i, item)}
+          onFocus={(e) => {
+            if (e.target === e.currentTarget) handlers.current.setActiveKey(key);
+          }}
+        >
+          {cells(item, i)}
         </tr>,
       );
-  }
+      const x = extras[i];
+      if (x !== null && x !== undefined)
+        out.push(
+          <tr key={`${key}\u0000extra`} className="vt-extra" aria-rowindex={i + 2}>
+            <td colSpan={columns.length}>{x}</td>
+          </tr>,
+        );
+    }
+    if (after > 0) out.push(<Spacer key="\u0000after" height={after} />);
+    return out;
+  }, [
+    shown,
+    before,
+    after,
+    items,
+    itemKey,
+    extras,
+    cells,
+    selected,
+    rowClass,
+    testId,
+    columns,
+    activeKey,
+    activeIndex,
+  ]);
 
   return (
     <div
@@ -175,7 +199,6 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
       className={`vt-viewport${props.stale ? ' iv-stale' : ''}`}
       data-testid={props.testId}
       aria-busy={props.stale || undefined}
-      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
       onPointerEnter={() => props.onPointerInside?.(true)}
       onPointerLeave={() => props.onPointerInside?.(false)}
     >
@@ -200,20 +223,13 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
             ))}
           </tr>
         </thead>
-        <tbody>
-          {start > 0 && (
-            <tr className="vt-spacer" aria-hidden="true" style={{ height: offsets[start] }} />
-          )}
-          {rows}
-          {end < items.length && (
-            <tr
-              className="vt-spacer"
-              aria-hidden="true"
-              style={{ height: total - offsets[end]! }}
-            />
-          )}
-        </tbody>
+        <tbody>{rows}</tbody>
       </table>
     </div>
   );
+}
+
+/** Stands in for rows not rendered, so the scrollbar and the rendered rows sit where they belong. */
+function Spacer(props: { height: number }) {
+  return <tr className="vt-spacer" aria-hidden="true" style={{ height: props.height }} />;
 }
