@@ -13,7 +13,12 @@ export interface VirtualRowsOptions {
   scrollRef: RefObject<HTMLElement | null>;
   /** Each row's height in px, known up front (CSS fixes it), so nothing is measured; a new function means new heights. */
   rowHeight: (index: number) => number;
-  rowKey: (index: number) => string | number;
+  /**
+   * A stable key per row, when rows can move between indexes while the viewer reads (a table
+   * re-sorted or filtered). Without one, rows are keyed by index: cheaper for long append-only
+   * lists, whose sizes are then rebuilt only when the count changes.
+   */
+  rowKey?: (index: number) => string | number;
   /** Rows rendered beyond each edge of the viewport. */
   overscan: number;
   /**
@@ -72,7 +77,7 @@ export function useVirtualRows(o: VirtualRowsOptions): VirtualRows {
   const { rowKey, rowHeight } = o;
   // The virtualiser re-reads sizes only when getItemKey changes: a new rowHeight (heights
   // changed, e.g. a row grew an error line) must give a new getItemKey.
-  const getItemKey = useCallback((i: number) => rowKey(i), [rowKey, rowHeight]);
+  const getItemKey = useCallback((i: number) => (rowKey ? rowKey(i) : i), [rowKey, rowHeight]);
   const virtualizer = useVirtualizer<HTMLElement, Element>({
     count: o.count,
     getScrollElement: () => o.scrollRef.current,

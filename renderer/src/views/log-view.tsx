@@ -63,19 +63,12 @@ export function LogView(props: { viewportHeight?: number }) {
   const count = shown.length + placed.length;
   const fallbackHeight = props.viewportHeight || DEFAULT_VIEWPORT_HEIGHT;
   const rowHeight = useCallback(() => ROW_HEIGHT, []);
-  // Lines by seq, markers by their own key: a row keeps its key as lines arrive and drop.
-  const rowKey = useCallback(
-    (v: number) => {
-      const it = itemAt(v, placed);
-      return it.kind === 'marker' ? `m:${it.marker.key}` : (shown[it.index]?.seq ?? v);
-    },
-    [shown, placed],
-  );
+  // Rows by index (no rowKey): with 100k lines arriving in batches, the virtualiser's sizes are
+  // rebuilt only when the count changes, and every row is one height anyway.
   const { virtualizer, items, before } = useVirtualRows({
     count,
     scrollRef: viewport,
     rowHeight,
-    rowKey,
     overscan: OVERSCAN,
     block: BLOCK,
     fallbackHeight,
