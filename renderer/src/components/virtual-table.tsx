@@ -15,10 +15,10 @@ export const ROW_HEIGHT = 36;
 export const EXTRA_HEIGHT = 34;
 /**
  * Rows rendered beyond each edge of the viewport. A fast wheel scroll moves 360–720 px in one
- * slow frame (bench/ui-inside.ts counted blank rows with 10), so keep ~20 rows (720 px) ready;
- * blocks (BLOCK) add up to one more block on each side.
+ * slow frame (bench/ui-inside.ts counted blank rows with 10), so keep 12 rows (432 px) ready;
+ * the blocks (BLOCK) add half a block more on average, so ~720 px on each side.
  */
-export const OVERSCAN = 20;
+export const OVERSCAN = 12;
 /** Rows are added and dropped 16 at a time, so most scroll events change no row at all. */
 export const BLOCK = 16;
 /** Used when the viewport cannot be measured (hidden page, jsdom). */
