@@ -78,10 +78,13 @@ export function LogView(props: { viewportHeight?: number }) {
   const maxScroll = Math.max(0, total - viewportHeight);
   const activeLine = active !== null ? shown[active] : undefined;
 
-  // While following, stay pinned to the newest line.
+  // While following, stay pinned to the newest line. A plain write, not scrollToEnd: during a
+  // flood that would start a scroll command (and its frame loop) for every batch; the
+  // virtualiser hears the scroll event before the next paint either way.
   useLayoutEffect(() => {
-    if (follow && count) virtualizer.scrollToEnd();
-  }, [follow, count, version, virtualizer]);
+    const el = viewport.current;
+    if (follow && el && el.scrollTop !== maxScroll) el.scrollTop = maxScroll;
+  }, [follow, maxScroll, version]);
 
   const scrollToRow = useCallback(
     (row: number) => virtualizer.scrollToIndex(row, { align: 'auto' }),
