@@ -17,30 +17,66 @@ const ROOMS = {
   electron: ['host', 'service', 'shared'],
 };
 
-function roomRules() {
-  const all = Object.keys(ROOMS);
+/**
+ * The renderer's rooms (renderer/src/), lowest first: transport reaches the app, store holds state,
+ * components are the pieces pages are built from (widgets, hooks, formatters, the virtualised
+ * list), views are the sidebar's pages. The files directly in renderer/src/ (app, main) are the
+ * shell and may import any room; no room imports the shell.
+ */
+const RENDERER_ROOMS = {
+  transport: [],
+  store: ['transport'],
+  components: ['store'],
+  views: ['components', 'store'],
+};
+
+/** Renderer code sees the DOM and the contract only. */
+const rendererPatterns = [...nodeBuiltins, 'electron', '**/main/**', '**/preload/**'].map((p) => ({
+  group: [p],
+  message: 'the renderer sees the DOM and common/ only',
+}));
+
+/** One lint block per room: importing any room not listed in `rooms[room]` is an error. */
+function roomRules(rooms, base, extraPatterns) {
+  const all = Object.keys(rooms);
   return all.map((room) => {
-    const banned = all.filter((r) => r !== room && !ROOMS[room].includes(r));
+    const banned = all.filter((r) => r !== room && !rooms[room].includes(r));
     const patterns = [
       ...banned.map((r) => ({
-        group: [`**/${r}/**`, `../${r}/*`],
-        message: `main/${room} may import only ${ROOMS[room].join(', ') || 'common/ and Node'} (see ROOMS in eslint.config.js)`,
+        group: [`**/${r}/**`, `../${r}/*`, `../${r}`],
+        message: `${base}/${room} may import only ${rooms[room].join(', ') || 'common/ and Node'} (see ${base === 'main' ? 'ROOMS' : 'RENDERER_ROOMS'} in eslint.config.js)`,
       })),
-      {
-        group: ['**/renderer/**', '**/preload/**'],
-        message: 'main/ never imports the renderer or preload',
-      },
+      ...extraPatterns(room),
     ];
-    if (room !== 'electron')
-      patterns.push({ group: ['electron'], message: 'only main/electron imports Electron' });
     return {
-      files: [`main/${room}/**/*.ts`],
+      files: [`${base}/${room}/**/*.{ts,tsx}`],
       rules: { 'no-restricted-imports': ['error', { patterns }] },
     };
   });
 }
 
-export { ROOMS };
+const mainRoomRules = () =>
+  roomRules(ROOMS, 'main', (room) => [
+    {
+      group: ['**/renderer/**', '**/preload/**'],
+      message: 'main/ never imports the renderer or preload',
+    },
+    ...(room === 'electron'
+      ? []
+      : [{ group: ['electron'], message: 'only main/electron imports Electron' }]),
+  ]);
+
+// A room's block replaces the renderer-wide one for its files, so it repeats those patterns.
+const rendererRoomRules = () =>
+  roomRules(RENDERER_ROOMS, 'renderer/src', () => [
+    ...rendererPatterns,
+    {
+      group: ['../app', '../main', '../zod-jitless'],
+      message: 'renderer/src/ itself is the shell: no room imports it',
+    },
+  ]);
+
+export { ROOMS, RENDERER_ROOMS };
 
 export default tseslint.config(
   // main/shared/api is generated (npm run proto:gen) and checked by its staleness test instead.
@@ -90,17 +126,14 @@ export default tseslint.config(
   },
   // The rooms of main/, lowest first: a room imports only rooms below it (and common/). Electron
   // only in main/electron; nothing in main/ reaches into the renderer.
-  ...roomRules(),
+  ...mainRoomRules(),
   {
     // The renderer sees the DOM and the contract only.
     files: ['renderer/**/*.{ts,tsx}'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [...nodeBuiltins, 'electron', '**/main/**', '**/preload/**'] },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { patterns: rendererPatterns }] },
   },
+  // The renderer's rooms, lowest first (after the block above, which they extend).
+  ...rendererRoomRules(),
   {
     // Raw ipcMain/ipcRenderer only inside the typed wrappers.
     files: ['main/electron/**/*.ts', 'preload/**/*.ts'],

@@ -2,16 +2,22 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ContractClient } from '../../common/contract';
 import { DiskTile } from './components/disk-tile';
-import { LogView } from './components/log-view';
-import { SettingsForm } from './components/settings-form';
 import { Sidebar } from './components/sidebar';
-import { StatusPanel } from './components/status-panel';
 import { TopStrip } from './components/top-strip';
 import { AppProvider, useDispatcher, useStore } from './store/context';
 import { Dispatcher } from './store/dispatcher';
 import { PAGES, pageFromHash, type PageId } from './store/pages';
 import { createStore, initialState } from './store/store';
-import { ActivityView, ContainersView, ImagesView, InsideProvider, PluginsView } from './views';
+import { InsideProvider } from './store/inside-context';
+import {
+  ActivityView,
+  ContainersView,
+  ImagesView,
+  LogView,
+  PluginsView,
+  SettingsForm,
+  StatusPanel,
+} from './views';
 
 /** The settings form (SETTINGS' module) carries the config preview inside it. */
 function SettingsPage() {

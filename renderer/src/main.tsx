@@ -5,6 +5,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app';
 import { pickTransport } from './transport/pick-transport';
+// Global stylesheets, in cascade order: the inside pages' tables and chips, then the app's.
+import './views.css';
 import './styles.css';
 
 const root = document.getElementById('root');

@@ -1,5 +1,15 @@
-// A fake client for the inside views: answers inside commands from stubs, records calls, pushes containerd events.
-import type { ContractError, Result } from '../../common/contract';
+// A fake ContractClient for the inside views: answers inside commands from stubs, records calls, pushes containerd events.
+import type {
+  AnyEvent,
+  CommandName,
+  CommandPayload,
+  CommandResults,
+  ContractClient,
+  ContractError,
+  EventName,
+  EventPayloads,
+  Result,
+} from '../../common/contract';
 import type {
   ContainerInfo,
   ContainerdEvent,
@@ -10,18 +20,20 @@ import type {
   TaskStatus,
 } from '../../common/containerd';
 import type { DaemonState, DaemonStatus } from '../../common/states';
-import type { LooseClient, LooseEvent } from '../../renderer/src/store/inside-client';
+import type { ConnectionState } from '../../renderer/src/transport/connection';
 import { makeStatus } from './fake-client';
 
-type Handler = (payload: Record<string, unknown>) => Result<unknown> | Promise<Result<unknown>>;
+type Handler<C extends CommandName> = (
+  payload: CommandPayload<C>,
+) => Result<CommandResults[C]> | Promise<Result<CommandResults[C]>>;
 
 export const SOCKET = '/run/cdesk/containerd.sock';
 
-export class FakeInsideClient implements LooseClient {
-  readonly calls: { name: string; payload: Record<string, unknown> }[] = [];
-  private readonly handlers = new Map<string, Handler>();
-  private readonly listeners = new Set<(e: LooseEvent) => void>();
-  private readonly linkListeners = new Set<(s: 'connecting' | 'open' | 'closed') => void>();
+export class FakeInsideClient implements ContractClient {
+  readonly calls: { name: CommandName; payload: unknown }[] = [];
+  private readonly handlers = new Map<CommandName, Handler<CommandName>>();
+  private readonly listeners = new Set<(e: AnyEvent) => void>();
+  private readonly linkListeners = new Set<(s: ConnectionState) => void>();
   /** containers per namespace: what containers:list answers. */
   containers = new Map<string, ContainerInfo[]>();
   images = new Map<string, ImageInfo[]>();
@@ -46,13 +58,10 @@ export class FakeInsideClient implements LooseClient {
     );
     this.on('containers:list', (p) =>
       // A copy, as a real transport would deliver: tests mutate their lists afterwards.
-      ok({
-        namespace: p.namespace,
-        containers: [...(this.containers.get(String(p.namespace)) ?? [])],
-      }),
+      ok({ namespace: p.namespace, containers: [...(this.containers.get(p.namespace) ?? [])] }),
     );
     this.on('images:list', (p) => {
-      const images = [...(this.images.get(String(p.namespace)) ?? [])];
+      const images = [...(this.images.get(p.namespace) ?? [])];
       return ok({
         namespace: p.namespace,
         images,
@@ -73,41 +82,52 @@ export class FakeInsideClient implements LooseClient {
   }
 
   /** Answer `name` with `h` (replaces the default). */
-  on(name: string, h: Handler): this {
-    this.handlers.set(name, h);
+  on<C extends CommandName>(name: C, h: Handler<C>): this {
+    this.handlers.set(name, h as unknown as Handler<CommandName>);
     return this;
   }
 
-  callsTo(name: string): Record<string, unknown>[] {
-    return this.calls.filter((c) => c.name === name).map((c) => c.payload);
+  /** The current answer for `name`, to wrap in a test's own. */
+  handler<C extends CommandName>(name: C): Handler<C> {
+    const h = this.handlers.get(name);
+    if (!h) throw new Error(`${name} has no handler`);
+    return h as unknown as Handler<C>;
   }
 
-  async invoke(name: string, payload: unknown): Promise<Result<unknown>> {
-    const p = (payload ?? {}) as Record<string, unknown>;
-    this.calls.push({ name, payload: p });
-    const h = this.handlers.get(name);
+  callsTo<C extends CommandName>(name: C): CommandPayload<C>[] {
+    return this.calls.filter((c) => c.name === name).map((c) => c.payload as CommandPayload<C>);
+  }
+
+  async invoke<C extends CommandName>(
+    name: C,
+    payload: CommandPayload<C>,
+  ): Promise<Result<CommandResults[C]>> {
+    this.calls.push({ name, payload });
+    const h = this.handlers.get(name) as Handler<C> | undefined;
     if (!h)
       return fail({ code: 'unknown-command', message: `${name} not stubbed`, hint: 'stub it' });
-    return h(p);
+    return h(payload);
   }
 
-  subscribe(listener: (e: LooseEvent) => void): () => void {
+  subscribe(listener: (e: AnyEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** Like the WebSocket client: report the link to the app dropping and coming back. */
-  onConnection(listener: (s: 'connecting' | 'open' | 'closed') => void): () => void {
+  onConnection(listener: (s: ConnectionState) => void): () => void {
     this.linkListeners.add(listener);
     return () => this.linkListeners.delete(listener);
   }
 
-  link(state: 'connecting' | 'open' | 'closed'): void {
+  link(state: ConnectionState): void {
     for (const l of [...this.linkListeners]) l(state);
   }
 
-  push(event: string, payload: unknown): void {
-    for (const l of [...this.listeners]) l({ event, payload });
+  push<E extends EventName>(event: E, payload: EventPayloads[E]): void {
+    // The one cast: TypeScript cannot correlate a generic name with its member of the AnyEvent union.
+    const e = { event, payload } as AnyEvent;
+    for (const l of [...this.listeners]) l(e);
   }
 
   events(...events: ContainerdEvent[]): void {

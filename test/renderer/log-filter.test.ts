@@ -1,7 +1,7 @@
 // The incremental filter returns what filterLines would, while testing only appended lines.
 import { describe, expect, it } from 'vitest';
 import type { LogLevel, LogLine } from '../../common/states';
-import { filterLines, IncrementalFilter } from '../../renderer/src/log-filter';
+import { filterLines, IncrementalFilter } from '../../renderer/src/components/log-filter';
 
 const line = (seq: number, level: LogLevel, msg: string): LogLine => ({
   seq,

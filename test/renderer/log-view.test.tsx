@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { LogView } from '../../renderer/src/components/log-view';
+import { LogView } from '../../renderer/src/views/log-view';
 import { FakeClient, makeLines, ok } from './fake-client';
 import { renderWithStore } from './render';
 

@@ -5,6 +5,7 @@ import { AppProvider } from '../../renderer/src/store/context';
 import { Dispatcher } from '../../renderer/src/store/dispatcher';
 import { createStore, initialState } from '../../renderer/src/store/store';
 import { FakeClient } from './fake-client';
+import './jsdom-scroll';
 
 export async function renderWithStore(ui: ReactElement, client = new FakeClient()) {
   const store = createStore(initialState());

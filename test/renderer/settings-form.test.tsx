@@ -4,7 +4,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SETTING_ROWS, SETTINGS_GROUPS } from '../../common/settings-table';
 import { ALL_FIELDS, fieldLabel } from '../../renderer/src/components/settings-fields';
-import { SettingsForm } from '../../renderer/src/components/settings-form';
+import { SettingsForm } from '../../renderer/src/views/settings-form';
 import { fail, FakeClient, makeStatus, ok, settingsView } from './fake-client';
 import { renderWithStore } from './render';
 

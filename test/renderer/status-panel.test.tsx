@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DAEMON_STATES, type HealthEvent } from '../../common/states';
 import { Controls } from '../../renderer/src/components/controls';
 import { StateBadge } from '../../renderer/src/components/state-badge';
-import { StatusPanel } from '../../renderer/src/components/status-panel';
+import { StatusPanel } from '../../renderer/src/views/status-panel';
 import { TopStrip } from '../../renderer/src/components/top-strip';
 import { FakeClient, makeStatus, ok, sample, settingsView } from './fake-client';
 import { renderWithStore } from './render';

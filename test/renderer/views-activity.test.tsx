@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ActivityView } from '../../renderer/src/views';
-import { MAX_EVENTS } from '../../renderer/src/store/inside-store';
+import { MAX_EVENTS } from '../../renderer/src/store/inside-state';
 import { ev, FakeInsideClient } from './fake-inside-client';
 import { renderInside } from './views-render';
 

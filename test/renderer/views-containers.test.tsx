@@ -2,7 +2,7 @@
 import { act, cleanup, fireEvent, screen, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ContainersView } from '../../renderer/src/views';
-import { NAMESPACE_KEY } from '../../renderer/src/store/inside-store';
+import { NAMESPACE_KEY } from '../../renderer/src/store/inside-state';
 import {
   ev,
   fail,
@@ -259,7 +259,7 @@ describe('ContainersView', () => {
     const c = client3();
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const list = c['handlers'].get('containers:list')!;
+    const list = c.handler('containers:list');
     c.on('containers:list', async (p) => {
       await gate;
       return list(p);

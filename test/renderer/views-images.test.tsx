@@ -168,7 +168,7 @@ describe('ImagesView', () => {
   it('a failed list shows the error and Retry', async () => {
     const c = client();
     let fails = true;
-    const list = c['handlers'].get('images:list')!;
+    const list = c.handler('images:list');
     c.on('images:list', (p) =>
       fails
         ? fail({

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { PluginInfo, Problem } from '../../common/containerd';
 import { PluginsView } from '../../renderer/src/views';
 import { settingsCommands } from '../../renderer/src/views/plugins-view';
+import { settingsView } from './fake-client';
 import { fail, FakeInsideClient, ok } from './fake-inside-client';
 import { renderInside, settle } from './views-render';
 
@@ -74,7 +75,7 @@ describe('PluginsView', () => {
 
   it('shows problems on top; the fix calls settings:set with its patch and offers a restart', async () => {
     const c = client();
-    c.on('settings:set', () => ok({}));
+    c.on('settings:set', () => ok(settingsView()));
     c.on('daemon:restart', () => ok(c.status));
     await renderInside(<PluginsView />, c);
     const problem = screen.getByTestId('problem');

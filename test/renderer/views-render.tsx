@@ -2,8 +2,10 @@
 import { act, render } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { InsideProvider } from '../../renderer/src/store/inside-context';
-import { InsideStore, initialInsideState } from '../../renderer/src/store/inside-store';
+import { initialInsideState } from '../../renderer/src/store/inside-state';
+import { InsideStore } from '../../renderer/src/store/inside-store';
 import { FakeInsideClient } from './fake-inside-client';
+import './jsdom-scroll';
 
 export async function renderInside(
   ui: ReactElement,

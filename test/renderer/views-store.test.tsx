@@ -5,7 +5,9 @@ import {
   applyContainerEvent,
   applyNamespaceEvent,
 } from '../../renderer/src/store/inside-reduce';
-import { InsideStore, initialInsideState, rowKey } from '../../renderer/src/store/inside-store';
+import { initialInsideState, rowKey } from '../../renderer/src/store/inside-state';
+import { applyInsideEvents } from '../../renderer/src/store/inside-events';
+import { InsideStore } from '../../renderer/src/store/inside-store';
 import { ev, FakeInsideClient, makeContainer } from './fake-inside-client';
 
 const flush = () => new Promise((r) => setTimeout(r, 0));
@@ -106,5 +108,32 @@ describe('InsideStore', () => {
     await flush();
     expect(s.getState().containers.value!.map((x) => x.id)).toEqual(['fast']);
     stop();
+  });
+});
+
+describe('applyInsideEvents', () => {
+  const loaded = () => {
+    const s = initialInsideState('default');
+    return { ...s, containers: { ...s.containers, value: [makeContainer('web', 'running')] } };
+  };
+
+  it('applies known rows in place and asks for a re-list only for what it cannot apply', () => {
+    const r = applyInsideEvents(loaded(), [ev('/tasks/paused', 'web')], 5);
+    expect(r.patch.containers!.value![0]!.task!.status).toBe('paused');
+    expect(r.relist).toEqual({ containers: false, images: false, namespaces: false });
+    const ghost = applyInsideEvents(loaded(), [ev('/tasks/start', 'ghost')], 5);
+    expect(ghost.relist.containers).toBe(true);
+  });
+
+  it('highlights a container created live, and leaves lists of other namespaces alone', () => {
+    const r = applyInsideEvents(loaded(), [ev('/containers/create', 'new')], 42);
+    expect(r.patch.fresh!.get(rowKey('default', 'new'))).toBe(42);
+    const other = applyInsideEvents(
+      loaded(),
+      [ev('/tasks/paused', 'web', { namespace: 'k8s.io' })],
+      5,
+    );
+    expect(other.patch.containers).toBeUndefined();
+    expect(other.patch.events).toHaveLength(1);
   });
 });

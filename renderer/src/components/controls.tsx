@@ -4,7 +4,7 @@ import { confirmFor, type ConfirmSpec } from '../../../common/confirm';
 import { canControl, type ControlAction } from '../../../common/controls';
 import { useDispatcher, useStore } from '../store/context';
 import type { ControlCommand } from '../store/store';
-import { ConfirmDialog } from '../views/confirm-dialog';
+import { ConfirmDialog } from './confirm-dialog';
 
 export const BUTTONS: { cmd: ControlCommand; label: string; busy: string; testId: string }[] = [
   { cmd: 'daemon:start', label: 'Start', busy: 'Starting…', testId: 'btn-start' },

@@ -1,8 +1,8 @@
 // The Status page's disk tile: bytes in snapshots and images of the selected namespace, from the inside store.
 import { useEffect } from 'react';
 import { useDispatcher } from '../store/context';
-import { useInside, useInsideStore } from '../views';
-import { formatBytes } from '../views/inside-format';
+import { useInside, useInsideStore } from '../store/inside-context';
+import { formatBytes } from './inside-format';
 
 export function DiskTile(props: { stale: boolean }) {
   const inside = useInsideStore();

@@ -1,7 +1,7 @@
 // Health-check latency over time as an inline SVG drawn at its real pixel size (text never squashed):
 // a time axis, a robust scale, failures and off-scale checks as marks in a lane on top, restarts dashed.
 import { useEffect, useRef, useState } from 'react';
-import { useTruth } from '../hooks';
+import { useTruth } from './hooks';
 import { useStore } from '../store/context';
 import { chartModel, formatMs, LANE_Y } from './chart-model';
 

@@ -2,7 +2,7 @@
 // Starts come from containerd's own "starting containerd" line (so history has them too), with the
 // pid taken from the state events; exits come from the state events.
 import type { LogLine, StateEvent } from '../../../common/states';
-import { formatExit } from '../format';
+import { formatExit } from './format';
 
 export interface LogMarker {
   key: string;

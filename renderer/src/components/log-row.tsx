@@ -1,7 +1,7 @@
 // One fixed-height log row, coloured by level; `active` is the keyboard cursor.
 import { memo } from 'react';
 import type { LogLine } from '../../../common/states';
-import { formatClock } from '../format';
+import { formatClock } from './format';
 
 export const LogRow = memo(function LogRow(props: {
   line: LogLine;

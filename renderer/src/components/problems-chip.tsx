@@ -1,5 +1,5 @@
 // "2 problems" next to a green badge: an amber link to the Plugins page, where each has its fix.
-import { useTruth } from '../hooks';
+import { useTruth } from './hooks';
 import { useDispatcher } from '../store/context';
 
 export function ProblemsChip() {

@@ -1,6 +1,6 @@
 // The left sidebar (an icon rail when narrow): one tab per page, counts beside Containers and Plugins.
 import { useRef, type KeyboardEvent } from 'react';
-import { useTruth } from '../hooks';
+import { useTruth } from './hooks';
 import { useDispatcher, useStore } from '../store/context';
 import { PAGES, type PageId } from '../store/pages';
 import { NavIcon } from './nav-icons';

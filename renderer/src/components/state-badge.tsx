@@ -1,5 +1,5 @@
 // The state badge and its one-line reason (full text on hover); announced politely on change.
-import { useTruth } from '../hooks';
+import { useTruth } from './hooks';
 import { useStore } from '../store/context';
 
 export function StateBadge() {

@@ -2,8 +2,8 @@
 // clock, so they freeze at "last seen" when the app is unreachable.
 import type { ReactNode } from 'react';
 import type { HealthEvent } from '../../../common/states';
-import { formatDuration, formatExit } from '../format';
-import { useTruth } from '../hooks';
+import { formatDuration, formatExit } from './format';
+import { useTruth } from './hooks';
 import { useDispatcher, useStore } from '../store/context';
 import { countdownText, failingCheck } from '../store/truth';
 import { formatMs, quantile } from './chart-model';

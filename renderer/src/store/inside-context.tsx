@@ -8,19 +8,19 @@ import {
   type ReactNode,
 } from 'react';
 import type { ContractClient } from '../../../common/contract';
-import { looseClient, type LooseClient } from './inside-client';
-import { InsideStore, type InsideState } from './inside-store';
+import type { InsideState } from './inside-state';
+import { InsideStore } from './inside-store';
 
 const InsideContext = createContext<InsideStore | null>(null);
 
 /** Provides one InsideStore over the client and starts it (subscribe + first loads) while mounted. */
 export function InsideProvider(props: {
-  client: ContractClient | LooseClient;
+  client: ContractClient;
   store?: InsideStore;
   children: ReactNode;
 }) {
   const store = useMemo(
-    () => props.store ?? new InsideStore(looseClient(props.client)),
+    () => props.store ?? new InsideStore(props.client),
     [props.client, props.store],
   );
   useEffect(() => store.start(), [store]);

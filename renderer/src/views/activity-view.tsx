@@ -1,13 +1,13 @@
 // The Activity page: containerd's live event feed, newest first, filterable, held still under the pointer.
 import { useMemo, useState, type ReactNode } from 'react';
 import type { ContainerdEvent } from '../../../common/containerd';
-import { formatClock } from '../format';
+import { formatClock } from '../components/format';
 import { useInside } from '../store/inside-context';
-import { MAX_EVENTS } from '../store/inside-store';
-import { CopyCommand, ctrPrefix } from './copy-command';
-import { SearchBox } from './search-box';
-import { DaemonStopped, NoMatch, Reconnecting } from './view-states';
-import { VirtualTable, type Column } from './virtual-table';
+import { MAX_EVENTS } from '../store/inside-state';
+import { CopyCommand, ctrPrefix } from '../components/copy-command';
+import { SearchBox } from '../components/search-box';
+import { DaemonStopped, NoMatch, Reconnecting } from '../components/view-states';
+import { VirtualTable, type Column } from '../components/virtual-table';
 
 type Kind = 'all' | 'tasks' | 'containers' | 'images' | 'snapshot' | 'other';
 const KINDS: [Kind, string][] = [

@@ -2,8 +2,13 @@
 import { memo } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
 import type { LastExit } from '../store/inside-reduce';
-import type { RowAction } from '../store/inside-store';
-import { containerActions, containerAge, containerChip, shortId } from './inside-format';
+import type { RowAction } from '../store/inside-state';
+import {
+  containerActions,
+  containerAge,
+  containerChip,
+  shortId,
+} from '../components/inside-format';
 
 export interface ContainerRowProps {
   c: ContainerInfo;

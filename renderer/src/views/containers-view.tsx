@@ -1,18 +1,29 @@
 // The Containers page: namespace, filter and search over a live, virtualised table with row and bulk actions.
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
-import { useNow } from '../hooks';
+import { useNow } from '../components/hooks';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-store';
-import { ConfirmDialog } from './confirm-dialog';
+import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-state';
+import { ConfirmDialog } from '../components/confirm-dialog';
 import { ContainerCells, containerName } from './container-cells';
-import { CopyCommand, ctrPrefix } from './copy-command';
-import { compareContainers, containerActions, isRunning, plural } from './inside-format';
-import { ElsewhereHint, NamespacePicker } from './namespace-picker';
-import { sameOrder, stableOrder } from './use-slash-focus';
-import { SearchBox } from './search-box';
-import { DaemonStopped, ErrorLine, NoMatch, Reconnecting, SkeletonRows } from './view-states';
-import { VirtualTable, type Column } from './virtual-table';
+import { CopyCommand, ctrPrefix } from '../components/copy-command';
+import {
+  compareContainers,
+  containerActions,
+  isRunning,
+  plural,
+} from '../components/inside-format';
+import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
+import { sameOrder, stableOrder } from '../components/use-slash-focus';
+import { SearchBox } from '../components/search-box';
+import {
+  DaemonStopped,
+  ErrorLine,
+  NoMatch,
+  Reconnecting,
+  SkeletonRows,
+} from '../components/view-states';
+import { VirtualTable, type Column } from '../components/virtual-table';
 
 type Filter = 'all' | 'running' | 'stopped';
 
@@ -106,8 +117,8 @@ export function ContainersView(props: { viewportHeight?: number }) {
 
   const onAction = useCallback(
     (action: RowAction, c: ContainerInfo) => {
-      if (action === 'stop') void store.stop(c.namespace, c.id);
-      else if (action === 'kill') void store.kill(c.namespace, c.id);
+      if (action === 'stop') void store.actions.stop(c.namespace, c.id);
+      else if (action === 'kill') void store.actions.kill(c.namespace, c.id);
       else setConfirm({ ids: [c.id], skipped: [] });
     },
     [store],
@@ -116,7 +127,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const bulkStop = () => {
     for (const id of selected) {
       const c = byId.get(id);
-      if (c && containerActions(c).stop) void store.stop(c.namespace, c.id);
+      if (c && containerActions(c).stop) void store.actions.stop(c.namespace, c.id);
     }
   };
   const bulkDelete = () => {
@@ -128,7 +139,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
   };
   const doDelete = (p: Pending) => {
     setConfirm(null);
-    for (const id of p.ids) void store.deleteContainer(namespace, id);
+    for (const id of p.ids) void store.actions.deleteContainer(namespace, id);
     setSelected((prev) => new Set([...prev].filter((id) => !p.ids.includes(id))));
   };
 
@@ -144,7 +155,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
             {e.action} {c.id} failed:
           </strong>{' '}
           {e.error.message} <span className="muted">{e.error.hint}</span>{' '}
-          <button type="button" className="link" onClick={() => store.dismissError(key)}>
+          <button type="button" className="link" onClick={() => store.actions.dismissError(key)}>
             Dismiss
           </button>
         </div>

@@ -2,14 +2,20 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown, rowKey } from '../store/inside-store';
-import { ConfirmDialog } from './confirm-dialog';
-import { CopyCommand, ctrPrefix } from './copy-command';
-import { formatBytes, plural, shortDigest, splitImageName } from './inside-format';
-import { ElsewhereHint, NamespacePicker } from './namespace-picker';
-import { SearchBox } from './search-box';
-import { DaemonStopped, ErrorLine, NoMatch, Reconnecting, SkeletonRows } from './view-states';
-import { VirtualTable, type Column } from './virtual-table';
+import { isConnected, isDaemonDown, rowKey } from '../store/inside-state';
+import { ConfirmDialog } from '../components/confirm-dialog';
+import { CopyCommand, ctrPrefix } from '../components/copy-command';
+import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
+import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
+import { SearchBox } from '../components/search-box';
+import {
+  DaemonStopped,
+  ErrorLine,
+  NoMatch,
+  Reconnecting,
+  SkeletonRows,
+} from '../components/view-states';
+import { VirtualTable, type Column } from '../components/virtual-table';
 
 const COLUMNS: readonly Column[] = [
   { key: 'repo', label: 'Repository' },
@@ -59,7 +65,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
 
   const onDelete = useCallback(
     (img: ImageInfo) => {
-      store.dismissError(rowKey(img.namespace, img.name));
+      store.actions.dismissError(rowKey(img.namespace, img.name));
       if (img.usedBy.length) {
         setExplained((prev) => new Set(prev).add(img.name));
         return;
@@ -89,7 +95,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
             type="button"
             className="link"
             onClick={() => {
-              store.dismissError(key);
+              store.actions.dismissError(key);
               setExplained((prev) => new Set([...prev].filter((n) => n !== img.name)));
             }}
           >
@@ -210,7 +216,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
           onConfirm={() => {
             const img = confirm;
             setConfirm(null);
-            void store.deleteImage(img.namespace, img.name);
+            void store.actions.deleteImage(img.namespace, img.name);
           }}
         >
           <p>

@@ -1,8 +1,9 @@
-// The inside views WINDOW mounts in its sidebar pages, the provider they need, and counts for the sidebar.
+// The pages the window mounts in its sidebar, and counts for the sidebar.
 export { ContainersView } from './containers-view';
 export { ImagesView } from './images-view';
 export { PluginsView } from './plugins-view';
 export { ActivityView } from './activity-view';
-export { InsideProvider, useInside, useInsideStore } from '../store/inside-context';
-export { InsideStore } from '../store/inside-store';
+export { LogView } from './log-view';
+export { SettingsForm } from './settings-form';
+export { StatusPanel } from './status-panel';
 export { useInsideSummary, type InsideSummary } from './inside-summary';

@@ -3,10 +3,10 @@ import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import type { PluginInfo, PluginStatus, Problem } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown } from '../store/inside-store';
-import { CopyCommand } from './copy-command';
-import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from './view-states';
-import { VirtualTable, type Column } from './virtual-table';
+import { isConnected, isDaemonDown } from '../store/inside-state';
+import { CopyCommand } from '../components/copy-command';
+import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from '../components/view-states';
+import { VirtualTable, type Column } from '../components/virtual-table';
 
 type Filter = 'all' | PluginStatus;
 
@@ -46,12 +46,12 @@ function ProblemItem(props: { problem: Problem; frozen: boolean }) {
   const apply = async () => {
     if (state.kind === 'busy') return;
     setState({ kind: 'busy' });
-    const r = await store.applyFix(problem);
+    const r = await store.actions.applyFix(problem);
     setState(r.ok ? { kind: 'done' } : { kind: 'error', error: r.error });
   };
   const doRestart = async () => {
     setRestart('busy');
-    const r = await store.restartDaemon();
+    const r = await store.actions.restartDaemon();
     setRestart(r.ok ? 'done' : r.error);
   };
   return (

@@ -15,7 +15,7 @@ import { CONTAINERD_LOG_LEVELS as FROM_SETTINGS, parseSettings } from '../../../
 import type { LogLevel, LogLine } from '../../../common/states';
 import { parseLevel } from '../../../main/cli/log-filter';
 import { LogRing } from '../../../main/engine/log-ring';
-import { filterLines } from '../../../renderer/src/log-filter';
+import { filterLines } from '../../../renderer/src/components/log-filter';
 
 const lines: LogLine[] = [
   {

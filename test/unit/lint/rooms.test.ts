@@ -1,4 +1,4 @@
-// The import direction of main/'s rooms is enforced by lint: a wrong-direction import fails, a right one passes.
+// The import direction of main/'s and the renderer's rooms is enforced by lint: a wrong-direction import fails, a right one passes.
 import { ESLint } from 'eslint';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -48,5 +48,42 @@ describe('room import direction (eslint.config.js ROOMS)', () => {
       },
     );
     expect(r!.messages.some((m) => m.ruleId === 'no-restricted-imports')).toBe(true);
+  });
+});
+
+describe('renderer room import direction (eslint.config.js RENDERER_ROOMS)', () => {
+  it.each([
+    [
+      'renderer/src/components/probe.tsx',
+      '../views/containers-view',
+      'components may import only store',
+    ],
+    ['renderer/src/components/probe.tsx', '../views', 'components may import only store'],
+    ['renderer/src/store/probe.ts', '../components/hooks', 'store may import only transport'],
+    ['renderer/src/store/probe.ts', '../views/log-view', 'store may import only transport'],
+    ['renderer/src/transport/probe.ts', '../store/store', 'transport may import only common/'],
+    [
+      'renderer/src/components/probe.tsx',
+      '../transport/ws-client',
+      'components may import only store',
+    ],
+    ['renderer/src/views/probe.tsx', '../app', 'no room imports it'],
+    ['renderer/src/views/probe.tsx', 'electron', 'the renderer sees the DOM and common/ only'],
+    ['renderer/src/store/probe.ts', 'node:fs', 'the renderer sees the DOM and common/ only'],
+  ])('%s importing %s fails', async (file, spec, message) => {
+    const errors = await importErrors(file, spec);
+    expect(errors.join('\n')).toContain(message);
+  });
+
+  it.each([
+    ['renderer/src/views/probe.tsx', '../components/virtual-table'],
+    ['renderer/src/views/probe.tsx', '../store/inside-context'],
+    ['renderer/src/views/probe.tsx', './containers-view'],
+    ['renderer/src/components/probe.tsx', '../store/context'],
+    ['renderer/src/store/probe.ts', '../transport/connection'],
+    ['renderer/src/probe.tsx', './views'],
+    ['renderer/src/probe.tsx', './transport/pick-transport'],
+  ])('%s importing %s passes', async (file, spec) => {
+    expect(await importErrors(file, spec)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 // Formatting for the inside views: status chips, short ids and digests, image names, sizes, ages.
 import type { ContainerInfo } from '../../../common/containerd';
 import type { LastExit } from '../store/inside-reduce';
-import { formatDuration } from '../format';
+import { formatDuration } from './format';
 import { formatBytes as bytes } from '../../../common/format-bytes';
 
 /** exited-ok: exit status 0, which is not an alarm. */

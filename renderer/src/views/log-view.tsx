@@ -1,10 +1,9 @@
 // The live log viewer: fills the page, virtualised rows with run-boundary markers, level filter,
 // search, follow/pause, keyboard selection, and copy/export of exactly what is shown.
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { IncrementalFilter, LEVEL_FILTERS, visibleRange, type LevelFilter } from '../log-filter';
-import { useClientHeight } from '../hooks';
+import { IncrementalFilter, LEVEL_FILTERS, type LevelFilter } from '../components/log-filter';
 import { useDispatcher, useStore } from '../store/context';
-import { copyText, downloadText, exportFileName, linesToText } from './log-actions';
+import { copyText, downloadText, exportFileName, linesToText } from '../components/log-actions';
 import {
   insertionIndex,
   itemAt,
@@ -12,11 +11,14 @@ import {
   rowOfLine,
   runMarkers,
   StartLineScanner,
-} from './log-markers';
-import { LogRow } from './log-row';
+} from '../components/log-markers';
+import { LogRow } from '../components/log-row';
+import { useVirtualRows } from '../components/virtual-rows';
 
 export const ROW_HEIGHT = 20;
 export const OVERSCAN = 20;
+/** Rows are added and dropped this many at a time (see useVirtualRows). */
+export const BLOCK = 16;
 /** Used when the viewport cannot be measured (hidden page, jsdom). */
 export const DEFAULT_VIEWPORT_HEIGHT = 400;
 
@@ -41,14 +43,12 @@ export function LogView(props: { viewportHeight?: number }) {
   const [level, setLevel] = useState<LevelFilter>('all');
   const [text, setText] = useState('');
   const [follow, setFollow] = useState(true);
-  const [scrollTop, setScrollTop] = useState(0);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [anchor, setAnchor] = useState<number | null>(null);
   /** Index into `shown` of the keyboard cursor. */
   const [active, setActive] = useState<number | null>(null);
   const [notice, setNotice] = useState('');
   const viewport = useRef<HTMLDivElement>(null);
-  const measured = useClientHeight(viewport);
 
   // `version` is the dependency that matters: the buffer is mutated in place.
   const filter = useRef(new IncrementalFilter());
@@ -61,30 +61,34 @@ export function LogView(props: { viewportHeight?: number }) {
   const markers = useMemo(() => runMarkers(starts, transitions), [starts, transitions]);
   const placed = useMemo(() => placeMarkers(shown, markers), [shown, markers]);
   const count = shown.length + placed.length;
+  const fallbackHeight = props.viewportHeight || DEFAULT_VIEWPORT_HEIGHT;
+  const rowHeight = useCallback(() => ROW_HEIGHT, []);
+  // Rows by index (no rowKey): with 100k lines arriving in batches, the virtualiser's sizes are
+  // rebuilt only when the count changes, and every row is one height anyway.
+  const { virtualizer, items, before } = useVirtualRows({
+    count,
+    scrollRef: viewport,
+    rowHeight,
+    overscan: OVERSCAN,
+    block: BLOCK,
+    fallbackHeight,
+  });
   const total = count * ROW_HEIGHT;
-  const viewportHeight = measured || props.viewportHeight || DEFAULT_VIEWPORT_HEIGHT;
+  const viewportHeight = virtualizer.scrollRect?.height || fallbackHeight;
   const maxScroll = Math.max(0, total - viewportHeight);
   const activeLine = active !== null ? shown[active] : undefined;
 
-  // While following, stay pinned to the newest line.
+  // While following, stay pinned to the newest line. A plain write, not scrollToEnd: during a
+  // flood that would start a scroll command (and its frame loop) for every batch; the
+  // virtualiser hears the scroll event before the next paint either way.
   useLayoutEffect(() => {
-    if (!follow) return;
-    setScrollTop(maxScroll);
-    if (viewport.current) viewport.current.scrollTop = maxScroll;
+    const el = viewport.current;
+    if (follow && el && el.scrollTop !== maxScroll) el.scrollTop = maxScroll;
   }, [follow, maxScroll, version]);
 
   const scrollToRow = useCallback(
-    (row: number) => {
-      const el = viewport.current;
-      const top = row * ROW_HEIGHT;
-      let next = el ? el.scrollTop : scrollTop;
-      if (top < next) next = top;
-      else if (top + ROW_HEIGHT > next + viewportHeight) next = top + ROW_HEIGHT - viewportHeight;
-      else return;
-      setScrollTop(next);
-      if (el) el.scrollTop = next;
-    },
-    [scrollTop, viewportHeight],
+    (row: number) => virtualizer.scrollToIndex(row, { align: 'auto' }),
+    [virtualizer],
   );
 
   // Activity's "show logs": jump to the first line at or after that moment.
@@ -99,7 +103,6 @@ export function LogView(props: { viewportHeight?: number }) {
 
   const onScroll = (e: React.UIEvent<HTMLDivElement>) => {
     const top = e.currentTarget.scrollTop;
-    setScrollTop(top);
     const atBottom = top >= maxScroll - ROW_HEIGHT;
     // Scrolling up pauses following; scrolling back to the end resumes it.
     if (follow && !atBottom) setFollow(false);
@@ -209,42 +212,36 @@ export function LogView(props: { viewportHeight?: number }) {
     if (handled) e.preventDefault();
   };
 
-  const { start, end } = visibleRange({
-    count,
-    rowHeight: ROW_HEIGHT,
-    scrollTop: Math.min(scrollTop, maxScroll),
-    viewportHeight,
-    overscan: OVERSCAN,
-  });
-  const rows = [];
-  for (let v = start; v < end; v++) {
-    const it = itemAt(v, placed);
-    if (it.kind === 'marker') {
-      rows.push(
-        <div
-          key={it.marker.key}
-          className={`log-marker ${it.marker.kind}`}
-          data-testid="log-marker"
-          role="separator"
-          aria-label={it.marker.text.replace(/—/g, '').trim()}
-        >
-          {it.marker.text}
-        </div>,
-      );
-      continue;
-    }
-    const l = shown[it.index];
-    if (!l) continue;
-    rows.push(
-      <LogRow
-        key={l.seq}
-        line={l}
-        selected={selected.has(l.seq)}
-        active={it.index === active}
-        onSelect={onSelect}
-      />,
-    );
-  }
+  // Scrolling within a block re-renders this component but not its rows.
+  const rows = useMemo(
+    () =>
+      items.map((v) => {
+        const it = itemAt(v.index, placed);
+        if (it.kind === 'marker')
+          return (
+            <div
+              key={it.marker.key}
+              className={`log-marker ${it.marker.kind}`}
+              data-testid="log-marker"
+              role="separator"
+              aria-label={it.marker.text.replace(/—/g, '').trim()}
+            >
+              {it.marker.text}
+            </div>
+          );
+        const l = shown[it.index]!;
+        return (
+          <LogRow
+            key={l.seq}
+            line={l}
+            selected={selected.has(l.seq)}
+            active={it.index === active}
+            onSelect={onSelect}
+          />
+        );
+      }),
+    [items, placed, shown, selected, active, onSelect],
+  );
 
   const loading = version === 0;
   return (
@@ -329,7 +326,7 @@ export function LogView(props: { viewportHeight?: number }) {
           <LogSkeleton />
         ) : (
           <div className="log-spacer" style={{ height: total }}>
-            <div className="log-rows" style={{ transform: `translateY(${start * ROW_HEIGHT}px)` }}>
+            <div className="log-rows" style={{ transform: `translateY(${before}px)` }}>
               {rows}
             </div>
           </div>

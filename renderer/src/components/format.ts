@@ -1,6 +1,6 @@
 // Small formatting helpers for durations, times and exits.
-import { ELAPSED, formatDuration as formatWith } from '../../common/duration';
-import type { ExitInfo } from '../../common/states';
+import { ELAPSED, formatDuration as formatWith } from '../../../common/duration';
+import type { ExitInfo } from '../../../common/states';
 
 /** Uptimes and ages, as the CLI and tray write them: 3723000 → "1h 2m 3s"; under a minute → "42s". */
 export function formatDuration(ms: number): string {

@@ -1,12 +1,12 @@
 // The Status page: failed hint, tiles, problems, health chart, "use from a terminal" and the folded paths.
 import type { ReactNode } from 'react';
-import { formatDateTime } from '../format';
+import { formatDateTime } from '../components/format';
 import { useStore } from '../store/context';
-import { CopyButton } from './copy-button';
-import { HealthChart } from './health-chart';
-import { ProblemList } from './problem-list';
-import { StatusTiles } from './status-tiles';
-import { TerminalBox } from './terminal-box';
+import { CopyButton } from '../components/copy-button';
+import { HealthChart } from '../components/health-chart';
+import { ProblemList } from '../components/problem-list';
+import { StatusTiles } from '../components/status-tiles';
+import { TerminalBox } from '../components/terminal-box';
 
 function PathRow(props: { label: string; value: string; testId?: string }) {
   return (

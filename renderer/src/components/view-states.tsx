@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown } from '../store/inside-store';
+import { isConnected, isDaemonDown } from '../store/inside-state';
 
 /** "containerd is stopped · Start" when the daemon is stopped or failed; null otherwise. */
 export function DaemonStopped(props: { note?: string }) {
@@ -20,7 +20,7 @@ export function DaemonStopped(props: { note?: string }) {
       </p>
       {daemon?.hint && <p className="muted">{daemon.hint}</p>}
       {props.note && <p className="muted">{props.note}</p>}
-      <button type="button" onClick={() => void store.startDaemon()} aria-busy={starting}>
+      <button type="button" onClick={() => void store.actions.startDaemon()} aria-busy={starting}>
         {starting ? 'Starting…' : 'Start'}
       </button>
       {error && <ErrorLine error={error} />}

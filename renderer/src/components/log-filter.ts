@@ -1,7 +1,7 @@
-// The log view's use of the one log filter (common/log-filter.ts): level choice + search text, plus list windowing.
-import { filterLogLines, type LogFilter } from '../../common/log-filter';
-import { LEVEL_FILTERS, type LevelFilter } from '../../common/log-levels';
-import type { LogLine } from '../../common/states';
+// The log view's use of the one log filter (common/log-filter.ts): level choice + search text.
+import { filterLogLines, type LogFilter } from '../../../common/log-filter';
+import { LEVEL_FILTERS, type LevelFilter } from '../../../common/log-levels';
+import type { LogLine } from '../../../common/states';
 
 export { LEVEL_FILTERS, type LevelFilter };
 
@@ -16,22 +16,6 @@ export function filterLines(
   text: string,
 ): readonly LogLine[] {
   return filterLogLines(lines, toFilter(level, text));
-}
-
-/** The visible range of a fixed-row-height list, with overscan rows on both sides. */
-export function visibleRange(opts: {
-  count: number;
-  rowHeight: number;
-  scrollTop: number;
-  viewportHeight: number;
-  overscan: number;
-}): { start: number; end: number } {
-  const { count, rowHeight, scrollTop, viewportHeight, overscan } = opts;
-  const first = Math.floor(Math.max(0, scrollTop) / rowHeight);
-  const visible = Math.ceil(viewportHeight / rowHeight) + 1;
-  const start = Math.max(0, Math.min(first - overscan, count));
-  const end = Math.min(count, first + visible + overscan);
-  return { start, end: Math.max(start, end) };
 }
 
 /**

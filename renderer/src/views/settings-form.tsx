@@ -4,7 +4,7 @@ import type { ContractError } from '../../../common/contract';
 import type { FieldError } from '../../../common/settings';
 import { settingRow } from '../../../common/settings-table';
 import { useDispatcher, useStore } from '../store/context';
-import { ConfigPreview } from './config-preview';
+import { ConfigPreview } from '../components/config-preview';
 import {
   changedKeys,
   diffSettings,
@@ -12,10 +12,10 @@ import {
   toDraft,
   validateDraft,
   type Draft,
-} from './settings-draft';
-import { SettingsField } from './settings-field';
-import { SettingsSaveBar } from './settings-save-bar';
-import { ALL_FIELDS, FORM_GROUPS } from './settings-fields';
+} from '../components/settings-draft';
+import { SettingsField } from '../components/settings-field';
+import { SettingsSaveBar } from '../components/settings-save-bar';
+import { ALL_FIELDS, FORM_GROUPS } from '../components/settings-fields';
 import './settings-form.css';
 
 function toErrorMap(errors: FieldError[]): Record<string, string> {

@@ -1,8 +1,8 @@
 // Shared hooks: a ticking clock, an element's measured height, and the truth model (badge state) for the current store.
 import { useEffect, useState } from 'react';
-import { useStore } from './store/context';
-import type { StoreState } from './store/store';
-import { deriveTruth, type Truth } from './store/truth';
+import { useStore } from '../store/context';
+import type { StoreState } from '../store/store';
+import { deriveTruth, type Truth } from '../store/truth';
 
 /** The current time, refreshed every `intervalMs` while `active`. */
 export function useNow(intervalMs = 1000, active = true): number {

@@ -1,6 +1,6 @@
 // A command to run in a terminal, with a Copy button that says whether it worked.
 import { useState } from 'react';
-import { copyText } from '../components/log-actions';
+import { copyText } from './log-actions';
 
 export function CopyCommand(props: { command: string; label?: string }) {
   const [note, setNote] = useState('');

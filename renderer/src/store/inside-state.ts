@@ -1,0 +1,136 @@
+// The shape of the inside store's state, its starting value, and what the views may conclude from it.
+import type { ContractClient, ContractError } from '../../../common/contract';
+import type {
+  ContainerInfo,
+  ContainerdEvent,
+  InsideStatus,
+  NamespaceInfo,
+  Problem,
+} from '../../../common/containerd';
+import type { InsideCommandResults } from '../../../common/containerd-commands';
+import type { DaemonStatus } from '../../../common/states';
+import type { ConnectionState } from '../transport/connection';
+import type { LastExit } from './inside-reduce';
+
+/** The Activity feed keeps this many events (oldest dropped). */
+export const MAX_EVENTS = 2000;
+/** How long a row that appeared live stays highlighted. */
+export const FRESH_MS = 2500;
+export const NAMESPACE_KEY = 'cdesk.inside.namespace';
+
+export type RowAction = 'stop' | 'kill' | 'delete';
+export type ImagesResult = InsideCommandResults['images:list'];
+export type PluginsResult = InsideCommandResults['plugins:list'];
+/** The lists a view can ask for. */
+export type ListPart = 'containers' | 'images' | 'plugins';
+
+export interface Loadable<T> {
+  value: T | null;
+  error: ContractError | null;
+  loading: boolean;
+  /** Namespace the value belongs to ('' for plugins). */
+  namespace: string;
+}
+
+export interface InsideState {
+  /** The window's link to the app (WebSocket in headless mode); 'closed' freezes everything. */
+  link: ConnectionState;
+  daemon: DaemonStatus | null;
+  /** null until the first inside:status event: then only list results tell us. */
+  inside: InsideStatus | null;
+  problems: Problem[];
+  namespace: string;
+  namespaces: NamespaceInfo[] | null;
+  containers: Loadable<ContainerInfo[]>;
+  images: Loadable<ImagesResult>;
+  plugins: Loadable<PluginsResult>;
+  /** ns/id → epoch ms a task was seen starting (uptime). */
+  startedAt: ReadonlyMap<string, number>;
+  /** ns/id → how it exited, kept after its task is deleted. */
+  lastExit: ReadonlyMap<string, LastExit>;
+  /** ns/id → when it appeared live (highlight). */
+  fresh: ReadonlyMap<string, number>;
+  /** Activity feed, oldest first. */
+  events: readonly ContainerdEvent[];
+  /** ns/id (or ns/image name) → the action in flight. */
+  busy: ReadonlyMap<string, RowAction>;
+  /** ns/id (or ns/image name) → the last failed action and its error, shown next to the row. */
+  rowErrors: ReadonlyMap<string, { action: string; error: ContractError }>;
+  /** A failed daemon start from an empty state. */
+  startError: ContractError | null;
+  starting: boolean;
+}
+
+/** What the loaders and actions share with the store: the client, the state, and the one way to change it. */
+export interface InsideCore {
+  readonly client: ContractClient;
+  getState(): InsideState;
+  /** Apply a patch (an empty one changes nothing and notifies no one). */
+  set(fn: (s: InsideState) => Partial<InsideState>): void;
+}
+
+export const emptyLoadable = <T>(namespace = ''): Loadable<T> => ({
+  value: null,
+  error: null,
+  loading: false,
+  namespace,
+});
+
+export const rowKey = (namespace: string, id: string) => `${namespace}/${id}`;
+
+function rememberedNamespace(): string {
+  try {
+    return globalThis.localStorage?.getItem(NAMESPACE_KEY) || 'default';
+  } catch {
+    return 'default';
+  }
+}
+
+/** A copy of the map with k set to v, or removed when v is undefined. */
+export function withEntry<K, V>(m: ReadonlyMap<K, V>, k: K, v: V | undefined): Map<K, V> {
+  const next = new Map(m);
+  if (v === undefined) next.delete(k);
+  else next.set(k, v);
+  return next;
+}
+
+export function initialInsideState(namespace = rememberedNamespace()): InsideState {
+  return {
+    link: 'open',
+    daemon: null,
+    inside: null,
+    problems: [],
+    namespace,
+    namespaces: null,
+    containers: emptyLoadable(namespace),
+    images: emptyLoadable(namespace),
+    plugins: emptyLoadable(),
+    startedAt: new Map(),
+    lastExit: new Map(),
+    fresh: new Map(),
+    events: [],
+    busy: new Map(),
+    rowErrors: new Map(),
+    startError: null,
+    starting: false,
+  };
+}
+
+export function isLive(d: DaemonStatus): boolean {
+  return d.state === 'running' || d.state === 'unhealthy';
+}
+
+/** containerd's API is reachable, as far as we know. */
+export function isConnected(s: InsideState): boolean {
+  if (s.link === 'closed') return false;
+  if (s.inside) return s.inside.state === 'connected';
+  if (s.daemon) return isLive(s.daemon);
+  return true;
+}
+
+/** containerd is down on purpose or for good: show "containerd is stopped · Start". */
+export function isDaemonDown(s: InsideState): boolean {
+  // Over a dropped link the last daemon state is old news: say nothing about it.
+  if (s.link === 'closed') return false;
+  return s.daemon?.state === 'stopped' || s.daemon?.state === 'failed';
+}
