@@ -6,4 +6,3 @@ export { ActivityView } from './activity-view';
 export { LogView } from './log-view';
 export { SettingsForm } from './settings-form';
 export { StatusPanel } from './status-panel';
-export { useInsideSummary, type InsideSummary } from './inside-summary';
