@@ -8,6 +8,7 @@ import {
   close as closeCb,
   fchmod as fchmodCb,
   fsync as fsyncCb,
+  link as linkCb,
   lstat as lstatCb,
   mkdir as mkdirCb,
   open as openCb,
@@ -26,6 +27,7 @@ export const chmod = promisify(chmodCb);
 export const close = promisify(closeCb);
 export const fchmod = promisify(fchmodCb);
 export const fsync = promisify(fsyncCb);
+export const link = promisify(linkCb);
 export const lstat = promisify(lstatCb);
 export const mkdir = promisify(mkdirCb);
 export const open = promisify(openCb);
