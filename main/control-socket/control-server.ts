@@ -27,6 +27,7 @@ import { ensureControlDir } from './control-paths';
 import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
 import type { Service } from '../service/service';
 import { MAX_SOCKET_PATH } from '../shared/limits';
+import { createRequestQueue } from '../shared/request-queue';
 import { socketAnswers } from '../shared/socket-probe';
 
 export interface ControlServerOptions {
@@ -200,8 +201,66 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         offEvents = null;
       }
     };
+    // The peer has read what it was sent, or the connection is gone: only then is its next
+    // request worth computing (a reply can be 8 MiB).
+    const drained = () =>
+      sock.destroyed || !sock.writableNeedDrain
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const done = () => {
+              sock.off('drain', done);
+              sock.off('close', done);
+              resolve();
+            };
+            sock.on('drain', done);
+            sock.on('close', done);
+          });
+    const answer = async (line: string) => {
+      if (sock.destroyed) return;
+      const parsed = parseRequest(line);
+      if (!parsed.ok) {
+        send(encodeReply(parsed.reply.id, '(request)', parsed.reply.result));
+        return drained();
+      }
+      const { id, cmd, payload } = parsed.req;
+      if (cmd === SUBSCRIBE) {
+        if (!subscribed) {
+          subscribed = send;
+          subscribers.add(send);
+          offEvents ??= service.subscribe(onEvent);
+        }
+        reply(id, cmd, { ok: true, value: { subscribed: true } });
+      } else if (cmd === UNSUBSCRIBE) {
+        unsubscribe();
+        reply(id, cmd, { ok: true, value: { subscribed: false } });
+      } else {
+        const result = await answerOnce(
+          () => service.handle(cmd, payload),
+          (err) => logError('control request failed', err),
+        );
+        if (sock.destroyed) return;
+        reply(id, cmd, result);
+      }
+      return drained();
+    };
+    const requests = createRequestQueue({
+      answer,
+      onOverflow: (why) => {
+        reply(null, '(request)', {
+          ok: false,
+          error: rpcError(
+            'bad-request',
+            `${why}; connection closed`,
+            'Read the replies before sending more requests, then reconnect.',
+          ),
+        });
+        // A peer that is not reading would keep a half-closed connection and its queue forever.
+        if (sock.writableNeedDrain) sock.destroy();
+        else sock.destroySoon();
+      },
+    });
     const onLine = (line: string) => {
-      if (line.trim() === '') return;
+      if (line.trim() === '' || sock.destroyed) return;
       if (!greeted) {
         const theirs = helloVersion(line);
         if (theirs === PROTOCOL_VERSION) {
@@ -219,25 +278,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         sock.end();
         return;
       }
-      const parsed = parseRequest(line);
-      if (!parsed.ok) return send(encodeReply(parsed.reply.id, '(request)', parsed.reply.result));
-      const { id, cmd, payload } = parsed.req;
-      if (cmd === SUBSCRIBE) {
-        if (!subscribed) {
-          subscribed = send;
-          subscribers.add(send);
-          offEvents ??= service.subscribe(onEvent);
-        }
-        return reply(id, cmd, { ok: true, value: { subscribed: true } });
-      }
-      if (cmd === UNSUBSCRIBE) {
-        unsubscribe();
-        return reply(id, cmd, { ok: true, value: { subscribed: false } });
-      }
-      void answerOnce(
-        () => service.handle(cmd, payload),
-        (err) => logError('control request failed', err),
-      ).then((result) => reply(id, cmd, result));
+      requests.push(line);
     };
     const onOverflow = () => {
       reply(null, '(request)', {
@@ -253,6 +294,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     sock.on('data', lineSplitter(onLine, onOverflow, maxLine));
     sock.on('error', () => undefined);
     sock.on('close', () => {
+      requests.clear();
       unsubscribe();
       conns.delete(sock);
     });

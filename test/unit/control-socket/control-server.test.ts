@@ -258,6 +258,26 @@ describe('control server: every request gets one bounded answer (issue 7)', () =
     r.c.destroy();
   });
 
+  it('closes a connection that pipelines reads it never reads, and others are answered at once', async () => {
+    await start();
+    engine.logs = bigLines(400, 10_000); // each read below answers about 4 MB
+    const greedy = await raw();
+    greedy.c.pause();
+    const read = '{"id":1,"cmd":"logs:read","payload":{"maxBytes":4194304,"limit":1000}}\n';
+    greedy.send(read.repeat(1000));
+    await new Promise((r) => setTimeout(r, 200));
+    const c = await connectControl(sock);
+    const t0 = Date.now();
+    expect((await c.invoke('daemon:status', {})).ok).toBe(true);
+    const took = Date.now() - t0;
+    c.close();
+    // The greedy connection got a few replies computed, not a thousand, and was closed.
+    expect(engine.calls.filter((x) => x.startsWith('readLogs')).length).toBeLessThan(40);
+    greedy.c.resume();
+    await expect.poll(() => greedy.isClosed(), { timeout: 10_000 }).toBe(true);
+    expect(took).toBeLessThan(2000);
+  });
+
   it('answers even when the service throws (a bug there must not leave a caller waiting)', async () => {
     const broken: Service = {
       ...service,

@@ -168,6 +168,34 @@ describe('the contract over WebSocket', () => {
     w.close();
   });
 
+  it('closes a socket that pipelines reads it never reads, and another page is answered at once', async () => {
+    engine.logs = Array.from({ length: 400 }, (_, i) => ({
+      ...line(i + 1),
+      raw: 'x'.repeat(10_000),
+    }));
+    const s = await serve();
+    const greedy = await ws(s.port);
+    let greedyClosed = false;
+    greedy.on('close', () => (greedyClosed = true));
+    greedy.pause();
+    const read = JSON.stringify({ id: 1, cmd: 'logs:read', payload: { maxBytes: 4194304 } });
+    for (let i = 0; i < 500; i++) greedy.send(read);
+    await new Promise((r) => setTimeout(r, 200));
+    const w = await ws(s.port);
+    const got = frames(w);
+    const t0 = Date.now();
+    w.send(JSON.stringify({ id: 2, cmd: 'daemon:status', payload: {} }));
+    await expect.poll(() => got.length, { timeout: 60_000 }).toBe(1);
+    const took = Date.now() - t0;
+    expect(got[0]).toMatchObject({ id: 2, result: { ok: true } });
+    // The greedy socket got a few replies computed, not five hundred, and was closed.
+    expect(engine.calls.filter((x) => x.startsWith('readLogs')).length).toBeLessThan(40);
+    greedy.resume();
+    await expect.poll(() => greedyClosed, { timeout: 10_000 }).toBe(true);
+    expect(took).toBeLessThan(2000);
+    w.close();
+  });
+
   it('answers a bad frame with bad-request under its id', async () => {
     const s = await serve();
     const w = await ws(s.port);
