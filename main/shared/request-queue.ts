@@ -14,6 +14,8 @@ export interface RequestQueueOptions {
   answer: (text: string) => Promise<void>;
   /** The backlog went over its bound: the caller closes the connection. */
   onOverflow: (why: string) => void;
+  /** Called each time the last waiting request has been answered. */
+  onIdle?: () => void;
   maxPending?: number;
   maxPendingBytes?: number;
 }
@@ -22,6 +24,8 @@ export interface RequestQueue {
   push(text: string): void;
   /** Drop what waits (the connection closed). */
   clear(): void;
+  /** Nothing is being answered or waits. */
+  readonly idle: boolean;
 }
 
 export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
@@ -42,6 +46,7 @@ export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
       await new Promise((r) => setImmediate(r));
     }
     busy = false;
+    if (!closed) opts.onIdle?.();
   }
 
   return {
@@ -63,6 +68,9 @@ export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
     clear() {
       closed = true;
       waiting.length = 0;
+    },
+    get idle() {
+      return !busy && waiting.length === 0;
     },
   };
 }
