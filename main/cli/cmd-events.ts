@@ -2,7 +2,18 @@
 import type { ContainerdEvent } from '../../common/containerd';
 import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, withClient, type CliIo } from './common';
-import { formatEvent, NAMESPACE_FLAG, namespaceFlag } from './inside-format';
+import {
+  formatEvent,
+  NAMESPACE_FLAG,
+  namespaceFlag,
+  type InsideOutputOptions,
+} from './inside-format';
+import {
+  escapeForTerminal,
+  escapeJsonForTerminal,
+  escapeStringsForTerminal,
+  stdoutIsTerminal,
+} from './terminal-text';
 
 const USAGE = `usage: cdesk events [-n NS | --all-namespaces] [--json]
 
@@ -13,7 +24,11 @@ time, namespace, topic and the ids involved. The app re-subscribes after every c
   --json                 one JSON object per line (at, namespace, topic, type, containerId, pid…)
 `;
 
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function run(
+  argv: string[],
+  io: CliIo = processIo(),
+  opts: InsideOutputOptions = {},
+): Promise<number> {
   const p = parseCommand(
     argv,
     { ...NAMESPACE_FLAG, 'all-namespaces': { type: 'boolean', short: 'A' } },
@@ -25,10 +40,15 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (p.flags['all-namespaces'] && p.flags.namespace !== undefined)
     throw new UsageError('use either --namespace or --all-namespaces');
   const namespace = p.flags['all-namespaces'] ? null : namespaceFlag(p.flags);
+  const tty = stdoutIsTerminal(opts.tty);
+  const line = (e: ContainerdEvent) => {
+    if (!p.flags.json) return formatEvent(tty ? escapeStringsForTerminal(e) : e);
+    const json = JSON.stringify(e);
+    return `${tty ? escapeJsonForTerminal(json) : json}\n`;
+  };
   const print = (events: ContainerdEvent[]) => {
     const mine = namespace === null ? events : events.filter((e) => e.namespace === namespace);
-    if (mine.length)
-      io.out(mine.map((e) => (p.flags.json ? `${JSON.stringify(e)}\n` : formatEvent(e))).join(''));
+    if (mine.length) io.out(mine.map(line).join(''));
   };
   return withClient(
     'events',
@@ -43,7 +63,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
           e.payload.inside.state !== 'connected'
         )
           io.err(
-            `cdesk events: ${e.payload.inside.message ?? 'containerd unreachable'}; waiting for it to come back\n`,
+            `cdesk events: ${escapeForTerminal(e.payload.inside.message ?? 'containerd unreachable')}; waiting for it to come back\n`,
           );
       });
       try {
