@@ -1,5 +1,5 @@
 // Builds, renders and atomically writes the containerd config (v2 TOML) the engine runs with.
-import { chmod, mkdir, readFile } from '../shared/fs-async';
+import { chmod, makeDirs, readFile } from '../shared/fs-async';
 import { createRequire } from 'node:module';
 import type { parse as ParseToml } from '@iarna/toml';
 import stringifyToml from '@iarna/toml/stringify.js';
@@ -159,7 +159,7 @@ export async function loadOverrides(
 async function mkdirMode(dir: string, mode: number, forceMode: boolean): Promise<void> {
   try {
     // A file (or anything but a directory) at `dir` or above it fails here: EEXIST / ENOTDIR.
-    await mkdir(dir, { recursive: true, mode });
+    await makeDirs(dir, mode);
     if (forceMode) await chmod(dir, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -168,7 +168,9 @@ async function mkdirMode(dir: string, mode: number, forceMode: boolean): Promise
       `Cannot create or use the directory ${dir}: ${code} (${(err as Error).message}).`,
       code === 'EACCES' || code === 'EPERM'
         ? `Make ${dir} (and its parents) owned and writable by you, or choose another directory with the rootDir/stateDir setting (--root/--state).`
-        : `Remove whatever is in the way at ${dir}, or choose another directory with the rootDir/stateDir setting (--root/--state).`,
+        : code === 'ENOENT' || code === 'EROFS'
+          ? `${dir} cannot be made there (a read-only or virtual filesystem such as /proc or /sys): choose another directory with the rootDir/stateDir setting (--root/--state).`
+          : `Remove whatever is in the way at ${dir}, or choose another directory with the rootDir/stateDir setting (--root/--state).`,
       { cause: err },
     );
   }

@@ -2,6 +2,7 @@
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { makeDirs } from '../shared/fs-async';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import type { ContractError, Result, SettingsView } from '../../common/contract';
 import {
@@ -63,7 +64,7 @@ function invalid(errors: FieldError[], what: string): ContractError {
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await makeDirs(path.dirname(file), 0o700);
   await writeFileAtomic(file, text, 0o600);
 }
 

@@ -20,6 +20,7 @@ import {
   unlink as unlinkCb,
   writeFile as writeFileCb,
 } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 export const access = promisify(accessCb);
@@ -38,3 +39,39 @@ export const rm = promisify(rmCb);
 export const stat = promisify(statCb);
 export const unlink = promisify(unlinkCb);
 export const writeFile = promisify(writeFileCb);
+
+const errnoError = (code: string, message: string) =>
+  Object.assign(new Error(`${code}: ${message}`), { code });
+
+/**
+ * mkdir -p, one component at a time. Node 20's recursive mkdir never returns under /proc or /sys
+ * (it retries a parent that exists but takes no new entries); here that is an ENOENT at once.
+ * Resolves to the first directory it created, like mkdir's recursive mode.
+ */
+export async function makeDirs(dir: string, mode: number): Promise<string | undefined> {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  for (let d = target; ; d = dirname(d)) {
+    try {
+      const st = await stat(d);
+      if (d === target && !st.isDirectory())
+        throw errnoError('EEXIST', `file already exists, mkdir '${d}'`);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(d) === d) throw err;
+      missing.push(d);
+    }
+  }
+  let first: string | undefined;
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d, { mode });
+      first ??= d;
+    } catch (err) {
+      // Another process made it meanwhile: fine, as long as it is a directory.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || !(await stat(d)).isDirectory())
+        throw err;
+    }
+  }
+  return first;
+}
