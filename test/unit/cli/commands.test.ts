@@ -154,6 +154,15 @@ describe('logs', () => {
     expect(Date.now() - 5 * 60_000 - q.sinceTime).toBeGreaterThanOrEqual(0);
   });
 
+  it('refuses a --since before 1970 as a usage error, asking the app nothing', async () => {
+    for (const since of ['99999999d', '1969-12-31']) {
+      const err = await logs(['--control', sock, '--since', since], io()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toMatch(new RegExp(`--since ${since} is before 1970`));
+    }
+    expect(engine.calls).toEqual([]);
+  });
+
   it('reads --since in the one duration grammar, milliseconds to days', async () => {
     const before = Date.now();
     for (const [since, ms] of [
