@@ -136,21 +136,31 @@ export function createInside(opts: InsideOptions): Inside {
   let exitsSeen = new Set<string>();
   const synthesized = new Set<string>();
 
+  /** One set per list in flight: the exits seen meanwhile, which that list may still show running. */
+  const exitedWhileListing = new Set<Set<string>>();
+
   async function refreshSummary(): Promise<ContainerInfo[]> {
     const gen = ++summaryGen;
     const c = ready();
-    const names = await listNamespaceNames(c);
-    const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
-    const running = all.filter((x) => isLiveTask(x.task?.status)).length;
-    if (gen === summaryGen) {
-      const changed = containers?.running !== running || containers?.total !== all.length;
-      containers = { running, total: all.length };
-      // Surfaces show the counts from the status: tell them when the counts move.
-      if (changed) emit({ event: 'inside:status', payload: { inside: status, problems } });
-      lastRunning = running;
-      lastTasks = runningTasks(all);
+    const exited = new Set<string>();
+    exitedWhileListing.add(exited);
+    try {
+      const names = await listNamespaceNames(c);
+      const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
+      const running = all.filter((x) => isLiveTask(x.task?.status)).length;
+      if (gen === summaryGen) {
+        const changed = containers?.running !== running || containers?.total !== all.length;
+        containers = { running, total: all.length };
+        // Surfaces show the counts from the status: tell them when the counts move.
+        if (changed) emit({ event: 'inside:status', payload: { inside: status, problems } });
+        lastRunning = running;
+        lastTasks = runningTasks(all);
+        for (const key of exited) lastTasks.delete(key);
+      }
+      return all;
+    } finally {
+      exitedWhileListing.delete(exited);
     }
-    return all;
   }
   const scheduleSummary = () => {
     if (summaryTimer || disposed) return;
@@ -171,6 +181,10 @@ export function createInside(opts: InsideOptions): Inside {
       if (e.topic === '/tasks/exit' && e.containerId && e.pid) {
         const key = taskKey(e.namespace, e.containerId, e.pid);
         exitsSeen.add(key);
+        // Reported: no longer a running task an outage could lose the exit of. A hung containerd
+        // can deliver it just before it is killed, when the last count still shows the task.
+        lastTasks.delete(key);
+        for (const set of exitedWhileListing) set.add(key);
         // The shim re-delivered an exit we already reported from the re-list: drop the duplicate.
         if (synthesized.delete(key)) return false;
       }
