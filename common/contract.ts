@@ -15,6 +15,15 @@ export type { ErrorCode } from './errors';
 /** Runtime schema of an error code (for replies read off a wire). */
 export const errorCodeSchema = z.enum(ERROR_CODES);
 
+/**
+ * A settings patch, passed on as sent: z.record would silently drop a "__proto__" key, leaving an
+ * empty patch that "succeeds"; the store refuses every key that is not a setting, that one too.
+ */
+const settingsPatchSchema = z.custom<Record<string, unknown>>(
+  (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
+  { message: 'expected an object of settings' },
+);
+
 /** An error as it crosses any transport: what failed, and what to do about it. */
 export interface ContractError {
   code: ErrorCode;
@@ -52,7 +61,7 @@ export const commandSchemas = {
   'health:history': empty,
   'settings:get': empty,
   /** A partial settings object; nested groups (restart, health) may be partial too. */
-  'settings:set': z.object({ patch: z.record(z.string(), z.unknown()) }).strict(),
+  'settings:set': z.object({ patch: settingsPatchSchema }).strict(),
   'config:preview': empty,
   'app:info': empty,
   'diagnostics:collect': empty,

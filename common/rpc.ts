@@ -319,8 +319,15 @@ export function checkHelloAnswer(text: string): { ok: true } | { ok: false; erro
   if (v === PROTOCOL_VERSION) return { ok: true };
   if (v > 0) return { ok: false, error: protocolMismatch(PROTOCOL_VERSION, v) };
   const m = parseMessage(text);
-  // The server refused our hello and worded why (it knows its own version).
-  if (m && 'result' in m && !m.result.ok && m.result.error.code === 'protocol-mismatch') {
+  // The server refused our hello and worded why (it knows its own version, or it has too many
+  // connections); an app from before versions never answers a hello with either code.
+  const refusal = m && 'result' in m && !m.result.ok ? m.result.error.code : null;
+  if (
+    m &&
+    'result' in m &&
+    !m.result.ok &&
+    (refusal === 'protocol-mismatch' || refusal === 'busy')
+  ) {
     return { ok: false, error: m.result.error };
   }
   return { ok: false, error: protocolMismatch(PROTOCOL_VERSION, 0) };

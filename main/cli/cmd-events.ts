@@ -11,8 +11,19 @@ import {
   withClient,
   type CliIo,
 } from './common';
-import { formatEvent, NAMESPACE_FLAG, namespaceFlag } from './inside-format';
+import {
+  formatEvent,
+  NAMESPACE_FLAG,
+  namespaceFlag,
+  type InsideOutputOptions,
+} from './inside-format';
 import { parseSince } from './log-filter';
+import {
+  escapeForTerminal,
+  escapeJsonForTerminal,
+  escapeStringsForTerminal,
+  stdoutIsTerminal,
+} from './terminal-text';
 
 /** The app's recent-events ring holds this many; events:recent answers at most as many. */
 const RECENT_MAX = 1000;
@@ -31,7 +42,11 @@ Once subscribed, a "watching" line goes to stderr: events from then on are not m
 
 const key = (e: ContainerdEvent) => JSON.stringify(e);
 
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function run(
+  argv: string[],
+  io: CliIo = processIo(),
+  opts: InsideOutputOptions = {},
+): Promise<number> {
   const p = parseCommand(
     argv,
     {
@@ -50,11 +65,15 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   const since = typeof p.flags.since === 'string' ? parseSince(p.flags.since) : null;
   const mine = (events: ContainerdEvent[]) =>
     namespace === null ? events : events.filter((e) => e.namespace === namespace);
+  // containerd's data reaches a terminal escaped: an image name must not move the cursor.
+  const tty = stdoutIsTerminal(opts.tty);
+  const line = (e: ContainerdEvent) => {
+    if (!p.flags.json) return formatEvent(tty ? escapeStringsForTerminal(e) : e);
+    const json = JSON.stringify(e);
+    return `${tty ? escapeJsonForTerminal(json) : json}\n`;
+  };
   const print = (events: ContainerdEvent[]) => {
-    if (events.length)
-      io.out(
-        events.map((e) => (p.flags.json ? `${JSON.stringify(e)}\n` : formatEvent(e))).join(''),
-      );
+    if (events.length) io.out(events.map(line).join(''));
   };
   const where = namespace === null ? 'all namespaces' : `namespace ${namespace}`;
   return withClient(
@@ -77,7 +96,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
           e.payload.inside.state !== 'connected'
         )
           io.err(
-            `cdesk events: ${e.payload.inside.message ?? 'containerd unreachable'}; waiting for it to come back\n`,
+            `cdesk events: ${escapeForTerminal(e.payload.inside.message ?? 'containerd unreachable')}; waiting for it to come back\n`,
           );
       });
       try {

@@ -1,7 +1,14 @@
 // `cdesk images`: images of a namespace with their size (as ctr counts it) and the containers using them.
 import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
-import { formatImages, NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
+import {
+  formatImages,
+  NAMESPACE_FLAG,
+  NAMESPACE_HELP,
+  namespaceFlag,
+  type InsideOutputOptions,
+} from './inside-format';
+import { escapeJsonForTerminal, escapeStringsForTerminal, stdoutIsTerminal } from './terminal-text';
 
 const USAGE = `usage: cdesk images [-n NS] [--json]
 
@@ -9,7 +16,12 @@ List images in a namespace: reference, digest, size for this host's platform (ma
 layers, as \`ctr images ls\` shows it), age and the containers using each; then snapshot disk usage.
 ${NAMESPACE_HELP}`;
 
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function run(
+  argv: string[],
+  io: CliIo = processIo(),
+  opts: InsideOutputOptions = {},
+): Promise<number> {
+  const tty = stdoutIsTerminal(opts.tty);
   const p = parseCommand(argv, NAMESPACE_FLAG, USAGE, io);
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
@@ -17,9 +29,13 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   return withClient('images', p.flags, io, async (c) => {
     const r = await c.invoke('images:list', { namespace });
     if (!r.ok) return reportFailure('images', r.error, p.flags, io);
-    const v = r.value;
-    if (p.flags.json) io.out(`${JSON.stringify(v, null, 2)}\n`);
-    else if (!v.images.length)
+    if (p.flags.json) {
+      const json = JSON.stringify(r.value, null, 2);
+      io.out(`${tty ? escapeJsonForTerminal(json) : json}\n`);
+      return EXIT.ok;
+    }
+    const v = tty ? escapeStringsForTerminal(r.value) : r.value;
+    if (!v.images.length)
       io.out(
         `No images in namespace ${namespace}. Import one with: ctr -n ${namespace} images import FILE.tar (see cdesk env).\n`,
       );

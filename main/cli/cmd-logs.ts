@@ -14,6 +14,9 @@ import {
   type CliIo,
 } from './common';
 import { LEVEL_FLAG_CHOICES, parseLevel, parseSince } from './log-filter';
+import { escapeForTerminal, escapeJsonForTerminal } from './terminal-text';
+
+export { escapeForTerminal } from './terminal-text';
 
 const USAGE = `usage: cdesk logs [-f] [--tail N] [--since TIME] [--level LEVEL] [--grep TEXT] [--json]
 
@@ -37,25 +40,6 @@ export const PAGE_BYTES = 1024 * 1024;
 const ALL_LINES = 100_000;
 /** Live lines held while the backlog prints, at most (then the backlog is re-read from the ring). */
 const HELD_BYTES = 8 << 20;
-
-/** C0/C1 controls (tab kept), DEL, and bidi overrides that could disguise a line on a terminal. */
-// eslint-disable-next-line no-control-regex
-const UNSAFE_TEXT = /[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-/** What JSON.stringify leaves raw but a terminal may still act on. */
-const UNSAFE_JSON = /[\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
-
-const hex = (c: string, w: number) => c.charCodeAt(0).toString(16).padStart(w, '0');
-
-/** A log line made safe for a terminal: escapes instead of control bytes. */
-export function escapeForTerminal(text: string): string {
-  return text.replace(UNSAFE_TEXT, (c) =>
-    c.charCodeAt(0) <= 0xff ? `\\x${hex(c, 2)}` : `\\u${hex(c, 4)}`,
-  );
-}
-
-function escapeJsonForTerminal(json: string): string {
-  return json.replace(UNSAFE_JSON, (c) => `\\u${hex(c, 4)}`);
-}
 
 export interface LogsOptions {
   /** Escape control characters (stdout is a terminal). Default: process.stdout.isTTY. */

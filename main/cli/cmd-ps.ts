@@ -2,7 +2,14 @@
 import { isLiveTask } from '../../common/containerd';
 import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
-import { formatContainers, NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
+import {
+  formatContainers,
+  NAMESPACE_FLAG,
+  NAMESPACE_HELP,
+  namespaceFlag,
+  type InsideOutputOptions,
+} from './inside-format';
+import { escapeJsonForTerminal, escapeStringsForTerminal, stdoutIsTerminal } from './terminal-text';
 
 const USAGE = `usage: cdesk ps [-n NS] [-a] [--json]
 
@@ -11,7 +18,12 @@ the running app. Without -a, only containers whose task runs (or is paused / not
 ${NAMESPACE_HELP}  -a, --all           every container, also stopped ones and those without a task
 `;
 
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
+export async function run(
+  argv: string[],
+  io: CliIo = processIo(),
+  opts: InsideOutputOptions = {},
+): Promise<number> {
+  const tty = stdoutIsTerminal(opts.tty);
   const p = parseCommand(
     argv,
     { ...NAMESPACE_FLAG, all: { type: 'boolean', short: 'a' } },
@@ -27,14 +39,16 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     const shown = p.flags.all
       ? r.value.containers
       : r.value.containers.filter((x) => isLiveTask(x.task?.status));
-    if (p.flags.json) io.out(`${JSON.stringify({ namespace, containers: shown }, null, 2)}\n`);
-    else if (!shown.length)
+    if (p.flags.json) {
+      const json = JSON.stringify({ namespace, containers: shown }, null, 2);
+      io.out(`${tty ? escapeJsonForTerminal(json) : json}\n`);
+    } else if (!shown.length)
       io.out(
         r.value.containers.length
           ? `No running containers in namespace ${namespace} (${r.value.containers.length} stopped or created: cdesk ps -a).\n`
           : `No containers in namespace ${namespace}. Run one with: ctr -n ${namespace} run -d IMAGE ID (see cdesk env).\n`,
       );
-    else io.out(formatContainers(shown));
+    else io.out(formatContainers(tty ? escapeStringsForTerminal(shown) : shown));
     return EXIT.ok;
   });
 }

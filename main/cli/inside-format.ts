@@ -12,6 +12,11 @@ import { UsageError, type FlagSpec, type Parsed } from './args';
 import { formatElapsed } from './format-status';
 import { formatBytes as bytes } from '../../common/format-bytes';
 
+export interface InsideOutputOptions {
+  /** Escape control characters in containerd's data (stdout is a terminal). Default: process.stdout.isTTY. */
+  tty?: boolean;
+}
+
 export const NAMESPACE_FLAG: Record<string, FlagSpec> = {
   namespace: { type: 'string', short: 'n' },
 };

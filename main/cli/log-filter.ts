@@ -9,9 +9,14 @@ import { UsageError } from './args';
  */
 export function parseSince(value: string, now = Date.now()): number {
   const t = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
-  if (!Number.isNaN(t)) return t;
-  const rel = parseDuration(value, { bare: null });
-  if ('value' in rel && rel.value >= 0) return now - rel.value;
+  const rel = Number.isNaN(t) ? parseDuration(value, { bare: null }) : null;
+  const at = !Number.isNaN(t) ? t : rel && 'value' in rel && rel.value >= 0 ? now - rel.value : NaN;
+  // Log times are epoch ms: a moment before 1970 is no filter the app can take.
+  if (at < 0)
+    throw new UsageError(
+      `--since ${value} is before 1970-01-01; give a shorter time ago (like 30d) or a later ISO date`,
+    );
+  if (!Number.isNaN(at)) return at;
   throw new UsageError(
     `--since must be an ISO date (2024-05-01 or 2024-05-01T10:00:00Z) or a time ago with a unit, like ${DURATION_FORMS} (got "${value}")`,
   );

@@ -4,6 +4,7 @@ import type { InsideCommandResults } from '../../common/containerd-commands';
 import {
   DeleteContainerRequest,
   ContainersService,
+  GetContainerRequest,
 } from '../shared/api/services/containers/v1/containers';
 import { DeleteImageRequest, ImagesService } from '../shared/api/services/images/v1/images';
 import {
@@ -104,7 +105,21 @@ async function afterKill<T>(waiting: Promise<T>, kill: Promise<void>): Promise<T
   return waiting;
 }
 
-function noTask(namespace: string, id: string): InsideError {
+/** The task is not there: say whether the container is, since that is usually the mistake. */
+async function noTask(c: ContainerdClient, namespace: string, id: string): Promise<InsideError> {
+  const exists = await c
+    .call(ContainersService.get, GetContainerRequest.create({ id }), { namespace })
+    .then(
+      () => true,
+      (err: unknown) => !(err instanceof InsideError && err.code === 'not-found'),
+    );
+  if (!exists) {
+    return new InsideError(
+      'not-found',
+      `there is no container ${id} in namespace ${namespace}`,
+      `Check the id and the namespace: cdesk ps -a -n ${namespace} lists its containers; pass -n NS for another namespace.`,
+    );
+  }
   return new InsideError(
     'not-found',
     `container ${id} has no task in namespace ${namespace}`,
@@ -120,7 +135,7 @@ export async function stopTask(
   graceMs = DEFAULT_GRACE_MS,
 ): Promise<InsideCommandResults['task:stop']> {
   const t = await getTask(c, namespace, id);
-  if (!t) throw noTask(namespace, id);
+  if (!t) throw await noTask(c, namespace, id);
   if (t.status === Status.STOPPED) return { id, exitStatus: t.exit_status, killed: false };
   const status = await afterKill(
     waitExit(c, namespace, id, Math.max(graceMs, 1)),
@@ -154,7 +169,8 @@ export async function killTask(
       { namespace },
     );
   } catch (err) {
-    if (err instanceof InsideError && err.code === 'not-found') throw noTask(namespace, id);
+    if (err instanceof InsideError && err.code === 'not-found')
+      throw await noTask(c, namespace, id);
     throw err;
   }
   return { id };

@@ -1,7 +1,7 @@
 // Container counts for daemon:status and the stop notice: re-counted after changes, at most once a second.
 import { isLiveTask, type ContainerInfo } from '../../common/containerd';
 import type { ContainerdClient } from './client';
-import { runningTasks, type SeenTask } from './lost-exits';
+import { runningTasks, taskKey, type SeenTask } from './lost-exits';
 import { mapLimit } from './map-limit';
 import { listContainers, listNamespaceNames } from './reads';
 
@@ -21,6 +21,8 @@ export class ContainerCounts {
   private timer: NodeJS.Timeout | null = null;
   private gen = 0;
   private disposed = false;
+  /** One set per list in flight: the exits seen meanwhile, which that list may still show running. */
+  private readonly exitedWhileListing = new Set<Set<string>>();
 
   constructor(
     private readonly o: {
@@ -35,17 +37,31 @@ export class ContainerCounts {
   async refresh(): Promise<ContainerInfo[]> {
     const gen = ++this.gen;
     const c = this.o.ready();
-    const names = await listNamespaceNames(c);
-    const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
-    const running = all.filter((x) => isLiveTask(x.task?.status)).length;
-    if (gen === this.gen) {
-      const changed = this.counts?.running !== running || this.counts?.total !== all.length;
-      this.counts = { running, total: all.length };
-      if (changed) this.o.onChange();
-      this.lastRunning = running;
-      this.tasks = runningTasks(all);
+    const exited = new Set<string>();
+    this.exitedWhileListing.add(exited);
+    try {
+      const names = await listNamespaceNames(c);
+      const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
+      const running = all.filter((x) => isLiveTask(x.task?.status)).length;
+      if (gen === this.gen) {
+        const changed = this.counts?.running !== running || this.counts?.total !== all.length;
+        this.counts = { running, total: all.length };
+        if (changed) this.o.onChange();
+        this.lastRunning = running;
+        this.tasks = runningTasks(all);
+        for (const key of exited) this.tasks.delete(key);
+      }
+      return all;
+    } finally {
+      this.exitedWhileListing.delete(exited);
     }
-    return all;
+  }
+
+  /** A task's exit was reported: it is not running, whatever a count in flight still says. */
+  exited(namespace: string, id: string, pid: number): void {
+    const key = taskKey(namespace, id, pid);
+    this.tasks.delete(key);
+    for (const set of this.exitedWhileListing) set.add(key);
   }
 
   /** Count again soon (after an event or an action); a burst makes one count. */

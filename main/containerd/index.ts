@@ -110,9 +110,13 @@ export function createInside(opts: InsideOptions): Inside {
       emit({ event: 'containerd:events', payload: { events } }),
     onEvent: (e) => {
       if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) counts.schedule();
-      // The shim re-delivered an exit we already reported from the re-list: drop the duplicate.
-      if (e.topic === '/tasks/exit' && e.containerId && e.pid)
+      if (e.topic === '/tasks/exit' && e.containerId && e.pid) {
+        // Reported: no longer a running task an outage could lose the exit of. A hung containerd
+        // can deliver it just before it is killed, when the last count still shows the task.
+        counts.exited(e.namespace, e.containerId, e.pid);
+        // The shim re-delivered an exit we already reported from the re-list: drop the duplicate.
         return outage.exitArrived(e.namespace, e.containerId, e.pid);
+      }
       return true;
     },
   });

@@ -27,6 +27,7 @@ import { ensureControlDir } from './control-paths';
 import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
 import type { Service } from '../service/service';
 import { MAX_SOCKET_PATH } from '../shared/limits';
+import { createRequestQueue } from '../shared/request-queue';
 import { socketAnswers } from '../shared/socket-probe';
 
 export interface ControlServerOptions {
@@ -42,6 +43,12 @@ export interface ControlServerOptions {
    * without end. Checked before each write, so one reply (≤ maxReplyBytes) never trips it.
    */
   maxQueuedBytes?: number;
+  /** Connections open at once; one more is refused (each may hold a partial line and a backlog). */
+  maxConnections?: number;
+  /** The hello, and each request once begun, must arrive whole within this (ms). */
+  lineTimeoutMs?: number;
+  /** A connection with nothing in flight and no subscription is closed after this (ms). */
+  idleTimeoutMs?: number;
   logError?: (message: string, err: unknown) => void;
 }
 
@@ -50,6 +57,11 @@ export interface ControlServer {
   /** Stop listening, drop clients, and remove the socket file if it is still ours. */
   close(): Promise<void>;
 }
+
+/** Defaults of the per-connection bounds above. */
+export const MAX_CONTROL_CONNECTIONS = 64;
+export const CONTROL_LINE_TIMEOUT_MS = 10_000;
+export const CONTROL_IDLE_TIMEOUT_MS = 5 * 60_000;
 
 const IN_USE_HINT =
   'Another Containerd Desktop is running and owns this socket: use it (cdesk status), quit it, or pass another --control path.';
@@ -122,6 +134,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const maxReply = opts.maxReplyBytes ?? MAX_REPLY_BYTES;
   const maxEvent = opts.maxEventBytes ?? MAX_EVENT_BYTES;
   const maxQueued = opts.maxQueuedBytes ?? 2 * MAX_REPLY_BYTES;
+  const maxConns = opts.maxConnections ?? MAX_CONTROL_CONNECTIONS;
+  const lineTimeout = opts.lineTimeoutMs ?? CONTROL_LINE_TIMEOUT_MS;
+  const idleTimeout = opts.idleTimeoutMs ?? CONTROL_IDLE_TIMEOUT_MS;
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
   // The temporary name is as long as the folder plus 14 bytes; both must fit.
   if (
@@ -172,6 +187,22 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   };
 
   function serve(sock: net.Socket): void {
+    sock.on('error', () => undefined);
+    if (conns.size >= maxConns) {
+      // Told as the answer to its hello, so cdesk prints it.
+      sock.end(
+        `${encodeReply(null, '(hello)', {
+          ok: false,
+          error: rpcError(
+            'busy',
+            `the app already has ${maxConns} control connections open; this one is closed`,
+            'Stop other cdesk commands that follow (cdesk logs -f, cdesk events), then try again.',
+          ),
+        })}\n`,
+      );
+      setTimeout(() => sock.destroy(), 1000).unref();
+      return;
+    }
     conns.add(sock);
     let subscribed: ((text: string) => void) | null = null;
     let greeted = false;
@@ -200,8 +231,73 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         offEvents = null;
       }
     };
+    // The peer has read what it was sent, or the connection is gone: only then is its next
+    // request worth computing (a reply can be 8 MiB).
+    // Waiting for the peer to read a reply: as idle as waiting for nothing (it holds the reply).
+    let stalled = false;
+    const drained = () =>
+      sock.destroyed || !sock.writableNeedDrain
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            stalled = true;
+            refreshTimer();
+            const done = () => {
+              sock.off('drain', done);
+              sock.off('close', done);
+              stalled = false;
+              refreshTimer();
+              resolve();
+            };
+            sock.on('drain', done);
+            sock.on('close', done);
+          });
+    const answer = async (line: string) => {
+      if (sock.destroyed) return;
+      const parsed = parseRequest(line);
+      if (!parsed.ok) {
+        send(encodeReply(parsed.reply.id, '(request)', parsed.reply.result));
+        return drained();
+      }
+      const { id, cmd, payload } = parsed.req;
+      if (cmd === SUBSCRIBE) {
+        if (!subscribed) {
+          subscribed = send;
+          subscribers.add(send);
+          offEvents ??= service.subscribe(onEvent);
+        }
+        reply(id, cmd, { ok: true, value: { subscribed: true } });
+      } else if (cmd === UNSUBSCRIBE) {
+        unsubscribe();
+        reply(id, cmd, { ok: true, value: { subscribed: false } });
+      } else {
+        const result = await answerOnce(
+          () => service.handle(cmd, payload),
+          (err) => logError('control request failed', err),
+        );
+        if (sock.destroyed) return;
+        reply(id, cmd, result);
+      }
+      return drained();
+    };
+    const requests = createRequestQueue({
+      answer,
+      onIdle: () => refreshTimer(),
+      onOverflow: (why) => {
+        reply(null, '(request)', {
+          ok: false,
+          error: rpcError(
+            'bad-request',
+            `${why}; connection closed`,
+            'Read the replies before sending more requests, then reconnect.',
+          ),
+        });
+        // A peer that is not reading would keep a half-closed connection and its queue forever.
+        if (sock.writableNeedDrain) sock.destroy();
+        else sock.destroySoon();
+      },
+    });
     const onLine = (line: string) => {
-      if (line.trim() === '') return;
+      if (line.trim() === '' || sock.destroyed || !sock.writable) return;
       if (!greeted) {
         const theirs = helloVersion(line);
         if (theirs === PROTOCOL_VERSION) {
@@ -219,25 +315,53 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         sock.end();
         return;
       }
-      const parsed = parseRequest(line);
-      if (!parsed.ok) return send(encodeReply(parsed.reply.id, '(request)', parsed.reply.result));
-      const { id, cmd, payload } = parsed.req;
-      if (cmd === SUBSCRIBE) {
-        if (!subscribed) {
-          subscribed = send;
-          subscribers.add(send);
-          offEvents ??= service.subscribe(onEvent);
-        }
-        return reply(id, cmd, { ok: true, value: { subscribed: true } });
-      }
-      if (cmd === UNSUBSCRIBE) {
-        unsubscribe();
-        return reply(id, cmd, { ok: true, value: { subscribed: false } });
-      }
-      void answerOnce(
-        () => service.handle(cmd, payload),
-        (err) => logError('control request failed', err),
-      ).then((result) => reply(id, cmd, result));
+      requests.push(line);
+    };
+    // Memory held per connection is bounded in bytes, and time bounds how long it is held: a
+    // line (or the hello) must arrive whole soon after it begins, and a connection that waits for
+    // nothing is closed. A subscriber may be quiet for hours.
+    let partial = false;
+    let lineDone = false;
+    let timer: NodeJS.Timeout | null = null;
+    let timerKind: 'line' | 'idle' | null = null;
+    const clearTimer = () => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      timerKind = null;
+    };
+    const refreshTimer = () => {
+      if (sock.destroyed || !sock.writable) return clearTimer();
+      const want =
+        !greeted || partial
+          ? 'line'
+          : subscribed || (!requests.idle && !stalled)
+            ? null
+            : ('idle' as const);
+      const restart = want === 'line' && lineDone;
+      lineDone = false;
+      if (want === timerKind && !restart) return;
+      clearTimer();
+      if (!want) return;
+      timerKind = want;
+      timer = setTimeout(
+        () => {
+          // A peer that stopped reading would never let end() finish.
+          if (want === 'idle') return void (sock.writableNeedDrain ? sock.destroy() : sock.end());
+          reply(null, '(request)', {
+            ok: false,
+            error: rpcError(
+              'bad-request',
+              `no complete ${greeted ? 'request' : 'hello'} line within ${lineTimeout} ms; connection closed`,
+              'Send each request as one whole JSON line, then reconnect.',
+            ),
+          });
+          // end() lets the reply out before the close; a peer that never reads is cut a little later.
+          sock.end();
+          setTimeout(() => sock.destroy(), 1000).unref();
+        },
+        want === 'line' ? lineTimeout : idleTimeout,
+      );
+      timer.unref();
     };
     const onOverflow = () => {
       reply(null, '(request)', {
@@ -250,9 +374,23 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       });
       sock.destroySoon();
     };
-    sock.on('data', lineSplitter(onLine, onOverflow, maxLine));
-    sock.on('error', () => undefined);
+    const split = lineSplitter(
+      (line) => {
+        lineDone = true;
+        onLine(line);
+      },
+      onOverflow,
+      maxLine,
+    );
+    sock.on('data', (chunk: Buffer) => {
+      split(chunk);
+      if (chunk.length > 0) partial = chunk[chunk.length - 1] !== 10;
+      refreshTimer();
+    });
+    refreshTimer();
     sock.on('close', () => {
+      clearTimer();
+      requests.clear();
       unsubscribe();
       conns.delete(sock);
     });

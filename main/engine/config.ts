@@ -1,6 +1,7 @@
 // Builds, renders and atomically writes the containerd config (v2 TOML) the engine runs with.
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, readFile } from 'node:fs/promises';
 import { parse as parseToml, stringify as stringifyToml } from '@iarna/toml';
+import { makeDirs } from '../shared/make-dirs';
 import type { Settings } from '../../common/settings';
 import { EngineError } from './errors';
 import type { Layout } from './paths';
@@ -148,7 +149,7 @@ export async function loadOverrides(
 async function mkdirMode(dir: string, mode: number, forceMode: boolean): Promise<void> {
   try {
     // A file (or anything but a directory) at `dir` or above it fails here: EEXIST / ENOTDIR.
-    await mkdir(dir, { recursive: true, mode });
+    await makeDirs(dir, mode);
     if (forceMode) await chmod(dir, mode);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'error';
@@ -157,7 +158,9 @@ async function mkdirMode(dir: string, mode: number, forceMode: boolean): Promise
       `Cannot create or use the directory ${dir}: ${code} (${(err as Error).message}).`,
       code === 'EACCES' || code === 'EPERM'
         ? `Make ${dir} (and its parents) owned and writable by you, or choose another directory with the rootDir/stateDir setting (--root/--state).`
-        : `Remove whatever is in the way at ${dir}, or choose another directory with the rootDir/stateDir setting (--root/--state).`,
+        : code === 'ENOENT' || code === 'EROFS'
+          ? `${dir} cannot be made there (a read-only or virtual filesystem such as /proc or /sys): choose another directory with the rootDir/stateDir setting (--root/--state).`
+          : `Remove whatever is in the way at ${dir}, or choose another directory with the rootDir/stateDir setting (--root/--state).`,
       { cause: err },
     );
   }

@@ -33,8 +33,8 @@ export const DEFAULT_PORT = 47474;
 export const MAX_WS_MESSAGE = MAX_REQUEST_BYTES;
 /**
  * Connections that are not an authenticated WebSocket (page and asset loads, anything unknown) open
- * at once; more are closed on arrival, so local processes cannot take every file descriptor.
- * A browser uses about six per origin.
+ * at once, so local processes cannot take every file descriptor: one more closes the oldest that
+ * has no request being answered. A browser uses about six per origin.
  */
 export const MAX_PRE_AUTH_CONNECTIONS = 32;
 /** Such a connection idle this long (no bytes either way) is closed; so is one still sending headers. */
@@ -185,10 +185,30 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
 
   /** Sockets not (yet) an authenticated WebSocket: capped in number, closed when idle. */
   const preAuth = new Set<Duplex>();
+  /** Those with a request being answered (a page or asset on its way). */
+  const answering = new WeakSet<Duplex>();
+  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    answering.add(req.socket);
+    res.once('close', () => answering.delete(req.socket));
+  });
   server.on('connection', (sock: Socket) => {
     if (preAuth.size >= maxPreAuth) {
-      sock.destroy();
-      return;
+      // Full: the oldest connection with no request being answered makes room (the set keeps
+      // arrival order). First come, first served would let anyone who holds 32 idle connections
+      // keep the owner, who has the token, out; this way a newcomer always gets in.
+      let victim: Duplex | undefined;
+      for (const s of preAuth) {
+        if (!answering.has(s)) {
+          victim = s;
+          break;
+        }
+      }
+      if (!victim) {
+        sock.destroy();
+        return;
+      }
+      preAuth.delete(victim);
+      victim.destroy();
     }
     preAuth.add(sock);
     sock.setTimeout(idleMs, () => sock.destroy());

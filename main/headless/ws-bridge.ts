@@ -15,6 +15,7 @@ import {
 import type { Result } from '../../common/contract';
 import { answerOnce } from '../shared/app-error';
 import type { Service } from '../service/service';
+import { createRequestQueue } from '../shared/request-queue';
 
 export interface WsBridgeOptions {
   service: Service;
@@ -46,19 +47,22 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
   const sockets = new Set<WebSocket>();
 
-  // Never throws: a failed send only ends that socket.
-  const sendRaw = (ws: WebSocket, text: string) => {
-    if (ws.readyState !== OPEN) return;
+  // Never throws: a failed send only ends that socket. True when the frame was queued (then
+  // `written` runs once it is written out or the socket fails).
+  const sendRaw = (ws: WebSocket, text: string, written?: () => void): boolean => {
+    if (ws.readyState !== OPEN) return false;
     if (ws.bufferedAmount > maxQueued) {
       // A page that stopped reading (frozen tab) must not grow our memory; it reconnects and re-reads.
       ws.terminate();
-      return;
+      return false;
     }
     try {
-      ws.send(text);
+      ws.send(text, written && (() => written()));
+      return true;
     } catch (err) {
       logError('websocket send failed', err);
       ws.terminate();
+      return false;
     }
   };
 
@@ -80,6 +84,43 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       reply(id, '(request)', result);
       if (++bad > maxBad) ws.close(1008, 'too many bad requests');
     };
+    // Resolves once the page has taken what it was sent (or is gone): only then is its next
+    // request worth computing (a reply can be 8 MiB).
+    const replyTaken = (id: RequestId, cmd: string, result: Result<unknown>) =>
+      new Promise<void>((resolve) => {
+        const done = () => {
+          ws.off('close', done);
+          resolve();
+        };
+        ws.once('close', done);
+        if (!sendRaw(ws, encodeReply(id, cmd, result, maxReply), done)) done();
+      });
+    const answer = async (text: string) => {
+      if (ws.readyState !== OPEN) return;
+      const parsed = parseRequest(text);
+      if (!parsed.ok) return refuse(parsed.reply.id, parsed.reply.result);
+      const { id, cmd, payload } = parsed.req;
+      const result = await answerOnce(
+        () => service.handle(cmd, payload),
+        (err) => logError('websocket request failed', err),
+      );
+      return replyTaken(id, cmd, result);
+    };
+    const requests = createRequestQueue({
+      answer,
+      onOverflow: (why) => {
+        reply(null, '(request)', {
+          ok: false,
+          error: rpcError(
+            'bad-request',
+            `${why}; connection closed`,
+            'Wait for the replies before sending more requests, then reconnect.',
+          ),
+        });
+        // A page that is not reading would keep the connection and its queue: no closing handshake.
+        ws.terminate();
+      },
+    });
 
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (isBinary)
@@ -91,16 +132,13 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
             'send one JSON text frame per request: {"id":1,"cmd":"daemon:status","payload":{}}',
           ),
         });
-      const parsed = parseRequest(data.toString());
-      if (!parsed.ok) return refuse(parsed.reply.id, parsed.reply.result);
-      const { id, cmd, payload } = parsed.req;
-      void answerOnce(
-        () => service.handle(cmd, payload),
-        (err) => logError('websocket request failed', err),
-      ).then((result) => reply(id, cmd, result));
+      requests.push(data.toString());
     });
     ws.on('error', () => undefined);
-    ws.on('close', () => sockets.delete(ws));
+    ws.on('close', () => {
+      requests.clear();
+      sockets.delete(ws);
+    });
   }
 
   return {

@@ -1,7 +1,9 @@
 // User settings persisted as JSON (XDG config dir): load with clear warnings, validated patches, atomic writes.
+import { constants as fsConstants, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { makeDirs } from '../shared/make-dirs';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import type { ContractError, Result, SettingsView } from '../../common/contract';
 import {
@@ -53,6 +55,58 @@ export function defaultSettingsFile(
   return path.join(base, APP_DIR, 'settings.json');
 }
 
+/** A settings file is a few KiB; anything bigger is not one (a symlink to a log, /dev/zero…). */
+export const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
+
+/** What kind of thing is there, for the message when it is not a regular file. */
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/**
+ * The settings file's text, read only if it is a regular file of at most MAX_SETTINGS_FILE_BYTES:
+ * opened non-blocking (a FIFO there would otherwise hang the start), then checked by fstat, and
+ * never read past the bound (a file may grow while it is read).
+ */
+async function readSettingsFile(
+  file: string,
+): Promise<{ text: string } | { problem: string } | { missing: true }> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(file, fsConstants.O_RDONLY | fsConstants.O_NONBLOCK | fsConstants.O_NOCTTY);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { missing: true };
+    return { problem: `could not be read (${code ?? String(err)})` };
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) return { problem: `is ${kindOf(st)}, not a regular file` };
+    if (st.size > MAX_SETTINGS_FILE_BYTES)
+      return {
+        problem: `is ${st.size} bytes; a settings file is at most ${MAX_SETTINGS_FILE_BYTES}`,
+      };
+    const buf = Buffer.alloc(MAX_SETTINGS_FILE_BYTES + 1);
+    let got = 0;
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
+      if (bytesRead === 0) break;
+      got += bytesRead;
+      if (got > MAX_SETTINGS_FILE_BYTES)
+        return { problem: `grew past ${MAX_SETTINGS_FILE_BYTES} bytes while it was read` };
+    }
+    return { text: buf.subarray(0, got).toString('utf8') };
+  } catch (err) {
+    return { problem: `could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
 function invalid(errors: FieldError[], what: string): ContractError {
   return {
     code: 'invalid-settings',
@@ -63,7 +117,7 @@ function invalid(errors: FieldError[], what: string): ContractError {
 }
 
 async function writeAtomic(file: string, text: string): Promise<void> {
-  await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await makeDirs(path.dirname(file), 0o700);
   await writeFileAtomic(file, text, 0o600);
 }
 
@@ -109,13 +163,9 @@ export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsSt
           `(it is left as is; ${backupNote}).`,
       );
     };
-    let text: string | null = null;
-    try {
-      text = await fsp.readFile(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT') useDefaults(`could not be read (${code ?? String(err)})`);
-    }
+    const read = await readSettingsFile(file);
+    if ('problem' in read) useDefaults(read.problem);
+    const text = 'text' in read ? read.text : null;
     let next = defaultSettings();
     if (text !== null) {
       let json: unknown;
@@ -167,7 +217,9 @@ export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsSt
       };
     }
     try {
-      if (badFileOnDisk) {
+      // Only a regular file of sane size is worth a copy (copying a FIFO would wait forever).
+      const st = badFileOnDisk ? await fsp.stat(file).catch(() => null) : null;
+      if (st?.isFile() && st.size <= MAX_SETTINGS_FILE_BYTES) {
         await fsp.copyFile(file, `${file}.invalid-${Date.now()}`).catch(() => undefined);
       }
       await writeAtomic(file, `${JSON.stringify(nextSaved.value, null, 2)}\n`);

@@ -250,6 +250,21 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
     expect(missing.code).toBe('not-found');
   });
 
+  it('stop-task names a missing container as missing, and a container without a task as such', async () => {
+    const { inside, socket, img } = await fixture();
+    const ghost = await rejection(
+      inside.handlers['task:stop']({ namespace: 'default', id: 'ghost' }),
+    );
+    expect(ghost.code).toBe('not-found');
+    expect(ghost.message).toBe('there is no container ghost in namespace default');
+    expect(ghost.hint).toMatch(/-n NS/);
+    ctr(socket, 'default', ['containers', 'create', img.name, 'idle']);
+    const idle = await rejection(
+      inside.handlers['task:stop']({ namespace: 'default', id: 'idle' }),
+    );
+    expect(idle.message).toBe('container idle has no task in namespace default');
+  });
+
   it('answers with a clear error while containerd is not running', async () => {
     const f = await fixture();
     await f.engine.stop();

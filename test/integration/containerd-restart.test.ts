@@ -97,7 +97,7 @@ describe.skipIf(!have || !can.ok)(
     it('a task that exits while containerd is down is reported once, and the list shows it stopped', async () => {
       const f = await fixture();
       const { inside, engine, socket, img } = f;
-      ctr(socket, 'default', ['run', '-d', img.name, 'brief', '/bin/sleep', '2']);
+      ctr(socket, 'default', ['run', '-d', img.name, 'brief', '/bin/sleep', '3']);
       const pid = taskPid(f, 'brief');
       await until(() => inside.summary().containers?.running === 1, 5000, 'count');
       const exits: ContainerdEvent[] = [];
@@ -120,6 +120,49 @@ describe.skipIf(!have || !can.ok)(
       expect(exits[0]).toMatchObject({ namespace: 'default', pid, exitStatus: 0 });
       const { containers } = await inside.handlers['containers:list']({ namespace: 'default' });
       expect(containers[0]!.task).toMatchObject({ pid, status: 'stopped', exitStatus: 0 });
+    });
+
+    it('a task that exits while containerd hangs is reported once after the hang restart', async () => {
+      // A hang of a few seconds: the task exits during it, and the hung containerd delivers that
+      // exit around the stack dump, just before it is killed and before any re-count.
+      const f = await fixture((s) => {
+        s.hangPolicy = 'restart';
+        s.health.livenessIntervalMs = 1000;
+        s.health.livenessTimeoutMs = 1000;
+        s.health.livenessRecheckMs = 1000;
+        s.health.livenessFailures = 3;
+        s.hangDumpWaitMs = 1000;
+      });
+      const { inside, engine, socket, img } = f;
+      ctr(socket, 'default', ['run', '-d', img.name, 'brief', '/bin/sleep', '3']);
+      const pid = taskPid(f, 'brief');
+      await until(() => inside.summary().containers?.running === 1, 5000, 'count');
+      const exits: ContainerdEvent[] = [];
+      inside.onEvent((e) => {
+        if (e.event === 'containerd:events')
+          exits.push(
+            ...e.payload.events.filter(
+              (x) => x.topic === '/tasks/exit' && x.containerId === 'brief',
+            ),
+          );
+      });
+      const daemon = engine.status().pid!;
+      process.kill(daemon, 'SIGSTOP');
+      cleanups.push(() => {
+        try {
+          process.kill(daemon, 'SIGCONT');
+        } catch {
+          // already gone
+        }
+      });
+      await until(() => !alive(pid), 10_000, 'the task to exit while containerd hangs');
+      await until(() => engine.status().pid !== daemon, 30_000, 'the hang restart');
+      await until(() => inside.status().state === 'connected', 15_000, 'reconnected');
+      await until(() => exits.length > 0, 15_000, 'the exit reported');
+      // The shim re-delivers an exit a few seconds after containerd is back: give it time to show.
+      await new Promise((r) => setTimeout(r, 8000));
+      expect(exits, JSON.stringify(exits)).toHaveLength(1);
+      expect(exits[0]).toMatchObject({ namespace: 'default', pid });
     });
 
     it('containers survive stop and start, and restart, of containerd (same task pid); stop says so', async () => {

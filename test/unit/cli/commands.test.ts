@@ -186,6 +186,15 @@ describe('logs', () => {
     expect(Date.now() - 5 * 60_000 - q.sinceTime).toBeGreaterThanOrEqual(0);
   });
 
+  it('refuses a --since before 1970 as a usage error, asking the app nothing', async () => {
+    for (const since of ['99999999d', '1969-12-31']) {
+      const err = await logs(['--control', sock, '--since', since], io()).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as Error).message).toMatch(new RegExp(`--since ${since} is before 1970`));
+    }
+    expect(engine.calls).toEqual([]);
+  });
+
   it('--tail N (as docker logs), -n and the older --lines all ask for the newest N lines', async () => {
     for (const flag of ['--tail', '-n', '--lines']) {
       engine.calls.length = 0;

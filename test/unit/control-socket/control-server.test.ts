@@ -222,6 +222,99 @@ describe('control server', () => {
   });
 });
 
+describe('control server: connections are bounded in number and in time', () => {
+  const closedSoon = async (r: { isClosed: () => boolean }) =>
+    expect.poll(() => r.isClosed(), { timeout: 10_000 }).toBe(true);
+
+  it('refuses a connection over the cap, saying why, and serves again once one closes', async () => {
+    servers.push(
+      await startControlServer({ path: sock, service, maxConnections: 3, logError: () => {} }),
+    );
+    const held = [await raw(), await raw(), await raw()];
+    const err = await connectControl(sock).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'busy', message: expect.stringContaining('3 control') });
+    held[0]!.c.destroy();
+    await closedSoon(held[0]!);
+    await expect
+      .poll(async () => {
+        const c = await connectControl(sock).catch(() => null);
+        c?.close();
+        return c !== null;
+      })
+      .toBe(true);
+    for (const h of held) h.c.destroy();
+  });
+
+  it('closes a connection that holds a partial line or never says hello, however it trickles', async () => {
+    servers.push(
+      await startControlServer({ path: sock, service, lineTimeoutMs: 300, logError: () => {} }),
+    );
+    const partial = await raw();
+    partial.send('{"id":1,"cmd":"daemon:');
+    const trickle = setInterval(() => partial.send('x'), 100);
+    const mute = net.connect(sock);
+    let muteClosed = false;
+    mute.on('error', () => undefined).on('close', () => (muteClosed = true));
+    mute.resume();
+    try {
+      await closedSoon(partial);
+      expect(partial.got).toMatchObject([
+        {
+          id: null,
+          result: {
+            ok: false,
+            error: { message: expect.stringMatching(/no complete request line/) },
+          },
+        },
+      ]);
+      await expect.poll(() => muteClosed, { timeout: 10_000 }).toBe(true);
+    } finally {
+      clearInterval(trickle);
+      mute.destroy();
+    }
+  });
+
+  it('closes a connection idle between requests, never a quiet subscriber', async () => {
+    servers.push(
+      await startControlServer({
+        path: sock,
+        service,
+        idleTimeoutMs: 300,
+        lineTimeoutMs: 300,
+        logError: () => {},
+      }),
+    );
+    const idle = await raw();
+    const subscriber = await raw();
+    subscriber.send('{"id":1,"cmd":"events:subscribe"}\n');
+    await subscriber.next(1);
+    idle.send('{"id":1,"cmd":"daemon:status","payload":{}}\n');
+    await idle.next(1);
+    await closedSoon(idle);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(subscriber.isClosed()).toBe(false);
+    subscriber.c.destroy();
+  });
+
+  it('closes a connection that never reads its reply after the idle timeout, freeing it', async () => {
+    servers.push(
+      await startControlServer({ path: sock, service, idleTimeoutMs: 300, logError: () => {} }),
+    );
+    engine.logs = Array.from({ length: 400 }, (_, i) => ({
+      ...line(i + 1),
+      raw: 'x'.repeat(10_000),
+    }));
+    const stalled = await raw();
+    stalled.c.pause();
+    stalled.send('{"id":1,"cmd":"logs:read","payload":{"maxBytes":4194304,"limit":1000}}\n');
+    await new Promise((r) => setTimeout(r, 3000));
+    stalled.c.resume();
+    await closedSoon(stalled);
+    // Cut while it held the reply: what was still queued for it is gone, not delivered late.
+    expect(stalled.got).toEqual([]);
+  });
+});
+
 describe('control server: every request gets one bounded answer', () => {
   const bigLines = (n: number, bytes: number) =>
     Array.from({ length: n }, (_, i) => ({ ...line(i + 1), raw: 'x'.repeat(bytes) }));
@@ -256,6 +349,26 @@ describe('control server: every request gets one bounded answer', () => {
     expect(reply).toMatchObject({ id: 1, result: { ok: true } });
     expect((reply.result as { value: { lines: unknown[] } }).value.lines).toHaveLength(90);
     r.c.destroy();
+  });
+
+  it('closes a connection that pipelines reads it never reads, and others are answered at once', async () => {
+    await start();
+    engine.logs = bigLines(400, 10_000); // each read below answers about 4 MB
+    const greedy = await raw();
+    greedy.c.pause();
+    const read = '{"id":1,"cmd":"logs:read","payload":{"maxBytes":4194304,"limit":1000}}\n';
+    greedy.send(read.repeat(1000));
+    await new Promise((r) => setTimeout(r, 200));
+    const c = await connectControl(sock);
+    const t0 = Date.now();
+    expect((await c.invoke('daemon:status', {})).ok).toBe(true);
+    const took = Date.now() - t0;
+    c.close();
+    // The greedy connection got a few replies computed, not a thousand, and was closed.
+    expect(engine.calls.filter((x) => x.startsWith('readLogs')).length).toBeLessThan(40);
+    greedy.c.resume();
+    await expect.poll(() => greedy.isClosed(), { timeout: 10_000 }).toBe(true);
+    expect(took).toBeLessThan(2000);
   });
 
   it('answers even when the service throws (a bug there must not leave a caller waiting)', async () => {

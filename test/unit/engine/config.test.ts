@@ -246,6 +246,19 @@ describe('ensureDirs', () => {
     expect(e.hint).toMatch(/stateDir/);
   });
 
+  it('fails at once, naming the dir, where no directory can be made (/proc)', async () => {
+    const l = resolveLayout({ rootDir: path.join(tmp(), 'root'), stateDir: '/proc/cdesk-x/s' });
+    const e = await Promise.race([
+      engineErrorAsync(ensureDirs(l)),
+      new Promise<never>((_, j) =>
+        setTimeout(() => j(new Error('still creating after 10 s')), 10_000),
+      ),
+    ]);
+    expect(e.code).toBe('state-dir');
+    expect(e.message).toContain('/proc/cdesk-x');
+    expect(e.hint).toMatch(/choose another directory/);
+  });
+
   it('reports a file where a directory should be, and leaves the file alone', async () => {
     const d = tmp();
     const l = resolveLayout({ rootDir: path.join(d, 'root'), stateDir: path.join(d, 's') });

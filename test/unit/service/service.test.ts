@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +98,19 @@ describe('commands', () => {
     expect(engine.applied).toEqual([]);
     expect(store.get().stopGraceMs).toBe(10_000);
     expect(events).toEqual([]);
+  });
+
+  it('settings:set refuses a __proto__ key like any unknown key and writes nothing', async () => {
+    // As every transport delivers it: parsed from JSON, so "__proto__" is an own key.
+    const payload: unknown = JSON.parse('{"patch":{"__proto__":{"stopGraceMs":1}}}');
+    const r = await service.handle('settings:set', payload);
+    expect(r).toMatchObject({
+      ok: false,
+      error: { code: 'invalid-settings', fields: [{ field: '__proto__' }] },
+    });
+    expect(engine.applied).toEqual([]);
+    expect(events).toEqual([]);
+    expect(existsSync(path.join(dir, 'settings.json'))).toBe(false);
   });
 
   it('returns an EngineError as data with its code and hint', async () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -257,5 +258,46 @@ describe('overrides (CLI flags)', () => {
     });
     const onDisk = JSON.parse(await fsp.readFile(file, 'utf8'));
     expect(onDisk.restart).toMatchObject({ flapExits: 9, backoffMaxMs: 50_000, minUptimeMs: 1000 });
+  });
+});
+
+describe('what is read as the settings file', () => {
+  const loadWithin = async (ms: number) => {
+    const store = createSettingsStore({ file });
+    const r = await Promise.race([
+      store.load(),
+      new Promise<never>((_, j) => setTimeout(() => j(new Error(`load took over ${ms} ms`)), ms)),
+    ]);
+    return { store, warnings: r.warnings };
+  };
+
+  it('refuses a FIFO without waiting on it, uses the defaults, and saves past it', async () => {
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    execFileSync('mkfifo', [file]);
+    const { store, warnings } = await loadWithin(5000);
+    expect(warnings).toEqual([
+      expect.stringMatching(/settings\.json is a FIFO, not a regular file/),
+    ]);
+    expect(store.get()).toEqual(defaultSettings());
+    const saved = await Promise.race([
+      store.set({ stopGraceMs: 5000 }),
+      new Promise<never>((_, j) => setTimeout(() => j(new Error('save hung')), 5000)),
+    ]);
+    expect(saved.ok).toBe(true);
+    expect((await fsp.stat(file)).isFile()).toBe(true);
+  });
+
+  it('refuses a symlink to a device and a file over 1 MiB, reading neither', async () => {
+    await fsp.mkdir(path.dirname(file), { recursive: true });
+    await fsp.symlink('/dev/zero', file);
+    const zero = await loadWithin(5000);
+    expect(zero.warnings).toEqual([expect.stringMatching(/is a device, not a regular file/)]);
+    await fsp.rm(file);
+    await fsp.writeFile(file, `{"logLevel":"debug"${' '.repeat(2 * 1024 * 1024)}}`);
+    const big = await loadWithin(5000);
+    expect(big.warnings).toEqual([
+      expect.stringMatching(/is \d+ bytes; a settings file is at most 1048576/),
+    ]);
+    expect(big.store.get().logLevel).toBe(defaultSettings().logLevel);
   });
 });

@@ -1,0 +1,76 @@
+// One connection's requests, answered one at a time in arrival order, with a bounded backlog: a
+// client that pipelines (and perhaps never reads) gets its turn, never everyone else's.
+
+/** Requests a connection may have waiting behind the one being answered. */
+export const MAX_PENDING_REQUESTS = 32;
+/** Bytes of request text a connection may have waiting. */
+export const MAX_PENDING_REQUEST_BYTES = 2 * 1024 * 1024;
+
+export interface RequestQueueOptions {
+  /**
+   * Answer one request; resolves once the reply is handed to the transport and the peer has taken
+   * what it was sent before (so a peer that does not read gets no further replies computed).
+   */
+  answer: (text: string) => Promise<void>;
+  /** The backlog went over its bound: the caller closes the connection. */
+  onOverflow: (why: string) => void;
+  /** Called each time the last waiting request has been answered. */
+  onIdle?: () => void;
+  maxPending?: number;
+  maxPendingBytes?: number;
+}
+
+export interface RequestQueue {
+  push(text: string): void;
+  /** Drop what waits (the connection closed). */
+  clear(): void;
+  /** Nothing is being answered or waits. */
+  readonly idle: boolean;
+}
+
+export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
+  const maxPending = opts.maxPending ?? MAX_PENDING_REQUESTS;
+  const maxBytes = opts.maxPendingBytes ?? MAX_PENDING_REQUEST_BYTES;
+  const waiting: string[] = [];
+  let bytes = 0;
+  let busy = false;
+  let closed = false;
+
+  async function drain(): Promise<void> {
+    busy = true;
+    while (!closed && waiting.length > 0) {
+      const text = waiting.shift()!;
+      bytes -= Buffer.byteLength(text);
+      await opts.answer(text).catch(() => undefined);
+      // Let other connections' requests and timers run between two of this one's.
+      await new Promise((r) => setImmediate(r));
+    }
+    busy = false;
+    if (!closed) opts.onIdle?.();
+  }
+
+  return {
+    push(text) {
+      if (closed) return;
+      const size = Buffer.byteLength(text);
+      if (waiting.length >= maxPending || bytes + size > maxBytes) {
+        closed = true;
+        waiting.length = 0;
+        opts.onOverflow(
+          `more than ${maxPending} requests or ${maxBytes} bytes of requests waiting on one connection`,
+        );
+        return;
+      }
+      waiting.push(text);
+      bytes += size;
+      if (!busy) void drain();
+    },
+    clear() {
+      closed = true;
+      waiting.length = 0;
+    },
+    get idle() {
+      return !busy && waiting.length === 0;
+    },
+  };
+}
