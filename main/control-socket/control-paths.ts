@@ -5,6 +5,7 @@ import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from '../shared/app-error';
+import { makeDirs } from '../shared/make-dirs';
 import { APP_DIR, xdgDir } from '../shared/xdg';
 
 const SOCKET = 'control.sock';
@@ -65,7 +66,8 @@ export async function ensureControlDir(socketPath: string): Promise<void> {
   const dir = path.dirname(socketPath);
   let created: string | undefined;
   try {
-    created = await fsp.mkdir(dir, { recursive: true, mode: 0o700 });
+    // One level at a time: Node 20's recursive mkdir never returns under /proc or /sys.
+    created = await makeDirs(dir, 0o700);
     // mkdir's mode is filtered by the umask; make sure the folder we just made is exactly 0700.
     if (created !== undefined) await fsp.chmod(dir, 0o700);
   } catch (err) {

@@ -35,6 +35,12 @@ describe('ensureControlDir', () => {
     expect((await fsp.stat(path.dirname(sock))).mode & 0o777).toBe(0o700);
     await fsp.rm(base, { recursive: true, force: true });
   });
+
+  it('fails at once, naming the folder, where no folder can be made (/proc)', async () => {
+    // Node 20's recursive mkdir loops forever here; the test's own timeout would end it.
+    const err = await ensureControlDir('/proc/cdesk-no-such/control.sock').catch((e: unknown) => e);
+    expect((err as Error).message).toContain('/proc/cdesk-no-such');
+  }, 10_000);
 });
 
 describe('unsafeFolderReason (the folder rule ssh-agent and tmux apply)', () => {
