@@ -114,10 +114,12 @@ describe('CLI bundle', () => {
     const out = Object.entries(runMeta.outputs).filter(([f]) => f.endsWith('.cjs'));
     expect(out.map(([, o]) => o.entryPoint)).toEqual(['main/cli/run-entry.ts']);
     const [, bundle] = out[0]!;
-    // Node's own modules, and grpc-js: required from node_modules when the Supervisor loads, after
-    // the spawn (cold-path: its ~600 KB compiled before the spawn cost more than its ~100 files after).
+    // Node's own modules, and grpc-js from its own file beside it (cli-run-grpc.cjs), required
+    // when the Supervisor loads, after the spawn.
     for (const i of bundle.imports)
-      expect(isBuiltin(i.path) || i.path === '@grpc/grpc-js', `${i.kind} ${i.path}`).toBe(true);
+      expect(isBuiltin(i.path) || i.path === './cli-run-grpc.cjs', `${i.kind} ${i.path}`).toBe(
+        true,
+      );
     // require() only: one import() would start Node's ES module loader after all.
     expect(bundle.imports.filter((i) => i.kind !== 'require-call')).toEqual([]);
     // npm packages inside: TOML (config.ts renders before the spawn), zod (the options' check),
