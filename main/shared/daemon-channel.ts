@@ -90,10 +90,22 @@ export class DaemonChannel {
     return this.client;
   }
 
-  private static metadata(namespace: string | undefined): Metadata {
+  /** What every grpc-js call takes first: path, codecs, request, namespace header, deadline. */
+  private static callArgs<Req, Res>(
+    method: UnaryMethod<Req, Res> | ServerStreamMethod<Req, Res>,
+    request: Req,
+    o: ChannelCallOptions,
+  ) {
     const md = new Metadata();
-    if (namespace) md.set('containerd-namespace', namespace);
-    return md;
+    if (o.namespace) md.set('containerd-namespace', o.namespace);
+    return [
+      method.path,
+      (v: Req) => method.requestSerialize(v),
+      (b: Buffer) => method.responseDeserialize(b),
+      request,
+      md,
+      o.timeoutMs === undefined ? {} : { deadline: Date.now() + o.timeoutMs },
+    ] as const;
   }
 
   /** One unary call; rejects with the call's ServiceError (code, details). */
@@ -106,12 +118,7 @@ export class DaemonChannel {
     if (o.signal?.aborted) return Promise.reject(closedError(method.path));
     return new Promise<Res>((resolve, reject) => {
       const call = this.connection().makeUnaryRequest(
-        method.path,
-        (v: Req) => method.requestSerialize(v),
-        (b: Buffer) => method.responseDeserialize(b),
-        request,
-        DaemonChannel.metadata(o.namespace),
-        o.timeoutMs === undefined ? {} : { deadline: Date.now() + o.timeoutMs },
+        ...DaemonChannel.callArgs(method, request, o),
         (err, res) => {
           this.calls.delete(call);
           o.signal?.removeEventListener('abort', onAbort);
@@ -138,12 +145,7 @@ export class DaemonChannel {
     if (this.closed)
       return { cancel: () => undefined, done: Promise.reject(closedError(method.path)) };
     const call = this.connection().makeServerStreamRequest(
-      method.path,
-      (v: Req) => method.requestSerialize(v),
-      (b: Buffer) => method.responseDeserialize(b),
-      request,
-      DaemonChannel.metadata(o.namespace),
-      o.timeoutMs === undefined ? {} : { deadline: Date.now() + o.timeoutMs },
+      ...DaemonChannel.callArgs(method, request, o),
     );
     let cancelled = false;
     const cancel = () => {
