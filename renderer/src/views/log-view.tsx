@@ -19,6 +19,12 @@ export const ROW_HEIGHT = 20;
 export const OVERSCAN = 20;
 /** Rows are added and dropped this many at a time (see useVirtualRows). */
 export const BLOCK = 16;
+/**
+ * The virtualiser is told the row count in steps of this many. It recomputes every row's offset
+ * (a key and a size lookup each) whenever the count changes: during a flood that was once per
+ * batch, up to the buffer's 100,000 lines each time. Rows past the real count render nothing.
+ */
+export const COUNT_STEP = 16_384;
 /** Used when the viewport cannot be measured (hidden page, jsdom). */
 export const DEFAULT_VIEWPORT_HEIGHT = 400;
 
@@ -66,7 +72,7 @@ export function LogView(props: { viewportHeight?: number }) {
   // Rows by index (no rowKey): with 100k lines arriving in batches, the virtualiser's sizes are
   // rebuilt only when the count changes, and every row is one height anyway.
   const { virtualizer, items, before } = useVirtualRows({
-    count,
+    count: Math.ceil(count / COUNT_STEP) * COUNT_STEP,
     scrollRef: viewport,
     rowHeight,
     overscan: OVERSCAN,
@@ -215,7 +221,8 @@ export function LogView(props: { viewportHeight?: number }) {
   // Scrolling within a block re-renders this component but not its rows.
   const rows = useMemo(
     () =>
-      items.map((v) => {
+      items.flatMap((v) => {
+        if (v.index >= count) return [];
         const it = itemAt(v.index, placed);
         if (it.kind === 'marker')
           return (
@@ -240,7 +247,7 @@ export function LogView(props: { viewportHeight?: number }) {
           />
         );
       }),
-    [items, placed, shown, selected, active, onSelect],
+    [items, count, placed, shown, selected, active, onSelect],
   );
 
   const loading = version === 0;
