@@ -76,10 +76,6 @@ export class DaemonChannel {
     this.socket = socket;
   }
 
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
   private connection(): Client {
     // `unix:///abs`: a bare path would be taken as a DNS name, `unix://x` as a relative path.
     this.client ??= new Client(
