@@ -1,8 +1,8 @@
 // Errors from containerd's API as app errors with a code and a next step (they cross every transport as data).
-import type { ServiceError } from '@grpc/grpc-js';
+import { status as GRPC } from '@grpc/grpc-js';
 import type { ErrorCode } from '../../common/errors';
 import { AppError } from '../shared/app-error';
-import { status as GRPC } from '@grpc/grpc-js';
+import { isServiceError } from '../shared/daemon-channel';
 
 /** An error from (or about) containerd's API; `grpcCode` is the status when containerd answered one. */
 export class InsideError extends AppError {
@@ -25,10 +25,6 @@ export function notRunning(state: string): InsideError {
     `containerd is not running (state: ${state})`,
     'Start it (cdesk start, or Start in the window), then try again.',
   );
-}
-
-function isServiceError(err: unknown): err is ServiceError {
-  return typeof err === 'object' && err !== null && typeof (err as ServiceError).code === 'number';
 }
 
 /** A failed call as an InsideError saying what to do: not running, hung, not found, permission. */

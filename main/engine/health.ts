@@ -3,7 +3,7 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
+import { status as grpcStatus } from '@grpc/grpc-js';
 import type { HealthResult } from '../../common/states';
 import {
   HealthCheckRequest,
@@ -12,7 +12,7 @@ import {
 } from '../shared/api/grpc/health/v1/health';
 import { VersionService } from '../shared/api/services/version/v1/version';
 import { Empty } from '../shared/api/google/protobuf/empty';
-import type { DaemonChannel } from '../shared/daemon-channel';
+import { isServiceError, type DaemonChannel } from '../shared/daemon-channel';
 import { socketAnswers } from '../shared/socket-probe';
 
 /** Deadline of one startup Check; a healthy containerd answers in milliseconds. */
@@ -30,10 +30,6 @@ function resultForStatus(code: number): HealthResult {
     default:
       return 'ERROR';
   }
-}
-
-function isServiceError(err: unknown): err is ServiceError {
-  return typeof err === 'object' && err !== null && typeof (err as ServiceError).code === 'number';
 }
 
 export interface HealthCheckResult {

@@ -53,6 +53,11 @@ const CHANNEL_OPTIONS: ChannelOptions = {
   'grpc.enable_channelz': 0,
 };
 
+/** A failed call's error as grpc-js gives it (a code and details), as opposed to any other throw. */
+export function isServiceError(err: unknown): err is ServiceError {
+  return typeof err === 'object' && err !== null && typeof (err as ServiceError).code === 'number';
+}
+
 /** The error a call on a closed channel fails with (shaped like grpc-js's own). */
 function closedError(path: string): ServiceError {
   return Object.assign(new Error(`${path}: the connection to containerd was closed`), {
