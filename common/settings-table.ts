@@ -1,7 +1,8 @@
 // Every setting described once: schema, default, label, help, unit, group, CLI flag, when it applies.
 // The settings schema, defaults, validation, the settings form, `run`/`serve` flags and their --help,
 // and `cdesk settings` keys all derive from this table: adding a setting is one row here.
-import * as z from 'zod';
+// Rows are plain data (no zod here): common/settings.ts builds each row's schema from its kind,
+// range and options when something is validated, so reading the defaults costs no schema.
 import { CONTAINERD_LOG_LEVELS } from './log-level-names';
 import type { ShownUnit, StoredUnit } from './settings-units';
 
@@ -24,10 +25,10 @@ export const SETTINGS_GROUPS = [
 ] as const;
 export type SettingsGroupId = (typeof SETTINGS_GROUPS)[number]['id'];
 
-export interface SettingRow<S extends z.ZodType = z.ZodType> {
-  /** The value's schema (range, type); the default is added from `default`. */
-  readonly schema: S;
-  readonly default: z.output<S>;
+export interface SettingRow<V = unknown> {
+  /** The value when the settings file does not set it. */
+  readonly default: V;
+  /** How the form edits it, and so the value's kind (settings.ts builds its schema from this). */
   readonly input: SettingInput;
   /** Short name (form label, CLI --help). */
   readonly label: string;
@@ -47,67 +48,37 @@ export interface SettingRow<S extends z.ZodType = z.ZodType> {
   readonly flag?: { readonly name: string; readonly arg?: string };
 }
 
-type Meta = Omit<SettingRow, 'schema' | 'default' | 'input' | 'unit' | 'options' | 'range'>;
-
-/** A row: its schema and its plain data (the form and the CLI read the data, zod checks values). */
-function row<S extends z.ZodType, R extends object>(
-  schema: S,
-  rest: R,
-): R & { readonly schema: S } {
-  return { schema, ...rest };
-}
-
-/** What a relative path is told. */
-const ABSOLUTE_PATH_MESSAGE = 'must be an absolute path (starting with /)';
-
-const int = (min: number, max: number) => z.number().int().min(min).max(max);
-const absPath = () =>
-  z
-    .string()
-    .min(1)
-    .refine((p) => p.startsWith('/'), { message: ABSOLUTE_PATH_MESSAGE });
+type Meta = Omit<SettingRow, 'default' | 'input' | 'unit' | 'options' | 'range'>;
 
 const whole =
   (unit: 'ms' | 'bytes' | 'count') => (min: number, max: number, def: number, meta: Meta) =>
-    row(int(min, max), {
+    ({
       default: def,
       input: 'number',
       unit,
       range: { min, max, int: true },
       ...meta,
-    } as const);
+    }) as const;
 const duration = whole('ms');
 const size = whole('bytes');
 const count = whole('count');
 const ratio = (def: number, meta: Meta) =>
-  row(z.number().min(0).max(1), {
+  ({
     default: def,
     input: 'number',
     unit: 'ratio',
     range: { min: 0, max: 1, int: false },
     ...meta,
-  } as const);
-const path = (meta: Meta) =>
-  row(absPath().nullable(), { default: null, input: 'path', ...meta } as const);
-const toggle = (def: boolean, meta: Meta) =>
-  row(z.boolean(), { default: def, input: 'bool', ...meta } as const);
-const list = (meta: Meta) =>
-  row(z.array(z.string().min(1)), {
-    default: [] as string[],
-    input: 'list',
-    ...meta,
-  } as const);
+  }) as const;
+const path = (meta: Meta) => ({ default: null as string | null, input: 'path', ...meta }) as const;
+const toggle = (def: boolean, meta: Meta) => ({ default: def, input: 'bool', ...meta }) as const;
+const list = (meta: Meta) => ({ default: [] as string[], input: 'list', ...meta }) as const;
 function choice<const T extends readonly [string, ...string[]]>(
   options: T,
   def: T[number],
   meta: Meta,
 ) {
-  return row(z.enum(options), {
-    default: def,
-    input: 'select',
-    options,
-    ...meta,
-  } as const);
+  return { default: def, input: 'select', options, ...meta } as const;
 }
 
 const MiB = 1 << 20;
@@ -354,13 +325,13 @@ export interface SettingsTable {
 
 /** The settings object a table describes (nested like the table). */
 export type ValueOf<T> = {
-  -readonly [K in keyof T]: T[K] extends { readonly schema: infer S extends z.ZodType }
-    ? z.output<S>
+  -readonly [K in keyof T]: T[K] extends { readonly input: SettingInput; readonly default: infer D }
+    ? D
     : ValueOf<T[K]>;
 };
 
 export function isRow(v: SettingRow | SettingsTable): v is SettingRow {
-  return v.schema instanceof z.ZodType;
+  return typeof v.input === 'string';
 }
 
 /** A row with its dotted key. */
@@ -389,6 +360,20 @@ export const SETTING_GROUP_KEYS: readonly string[] = [
 
 /** The settings object the table describes. */
 export type TableSettings = ValueOf<typeof SETTINGS_TABLE>;
+
+function tableDefaults(t: SettingsTable): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(t).map(([k, v]) => [
+      k,
+      isRow(v) ? structuredClone(v.default) : tableDefaults(v),
+    ]),
+  );
+}
+
+/** The defaults, fully filled in (a new object each time: nothing shares a default array). */
+export function defaultSettings(): TableSettings {
+  return tableDefaults(SETTINGS_TABLE as SettingsTable) as TableSettings;
+}
 
 /** Rules across settings; each names the field a form shows the message next to. */
 export const SETTINGS_RULES: ReadonlyArray<{

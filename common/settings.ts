@@ -3,12 +3,14 @@ import * as z from 'zod';
 import { describeFieldError, unknownSettingKeys, type FieldError } from './settings-keys';
 import { deletePath, getPath, isPlain, setPath, type Plain } from './settings-paths';
 import {
+  defaultSettings,
   isRow,
   SETTING_GROUP_KEYS,
   SETTING_ROWS,
   SETTINGS_RULES,
   SETTINGS_TABLE,
   settingRow,
+  type KeyedRow,
   type SettingRow,
   type SettingsTable,
   type TableSettings,
@@ -16,7 +18,7 @@ import {
 import { formatSettingValue } from './settings-text';
 import { formatAmount } from './settings-units';
 
-export { CONTAINERD_LOG_LEVELS } from './settings-table';
+export { CONTAINERD_LOG_LEVELS, defaultSettings } from './settings-table';
 export { describeFieldError, type FieldError } from './settings-keys';
 
 export type Settings = TableSettings;
@@ -27,13 +29,47 @@ type DeepPartial<T> = { [K in keyof T]?: T[K] extends Plain ? DeepPartial<T[K]> 
 /** Some settings, nested like Settings (what settings:set and session overrides carry). */
 export type SettingsPatch = DeepPartial<Settings>;
 
+/** What a relative path is told. */
+const ABSOLUTE_PATH_MESSAGE = 'must be an absolute path (starting with /)';
+
+/** A row's value schema, from its kind, range and options. */
+function buildRowSchema(r: SettingRow): z.ZodType {
+  switch (r.input) {
+    case 'number': {
+      const { min, max, int } = r.range!;
+      return (int ? z.number().int() : z.number()).min(min).max(max);
+    }
+    case 'path':
+      return z
+        .string()
+        .min(1)
+        .refine((p) => p.startsWith('/'), { message: ABSOLUTE_PATH_MESSAGE })
+        .nullable();
+    case 'bool':
+      return z.boolean();
+    case 'list':
+      return z.array(z.string().min(1));
+    case 'select':
+      return z.enum(r.options as [string, ...string[]]);
+  }
+}
+
+const rowSchemas = new WeakMap<SettingRow, z.ZodType>();
+
+/** The schema that checks one setting's value (built on first use, then kept). */
+export function rowSchema(r: SettingRow): z.ZodType {
+  let s = rowSchemas.get(r);
+  if (!s) rowSchemas.set(r, (s = buildRowSchema(r)));
+  return s;
+}
+
 function objectSchema(t: SettingsTable): z.ZodType {
   const shape: Record<string, z.ZodType> = {};
   for (const [k, v] of Object.entries(t)) {
     if (isRow(v)) {
       const d = v.default;
       // A function, so no two parses share a default array.
-      shape[k] = (v.schema as z.ZodType<unknown>).default(() => structuredClone(d));
+      shape[k] = rowSchema(v).default(() => structuredClone(d));
     } else {
       const sub = objectSchema(v);
       shape[k] = sub.default(() => sub.parse({}));
@@ -42,12 +78,11 @@ function objectSchema(t: SettingsTable): z.ZodType {
   return z.object(shape).strict();
 }
 
-/** The whole settings object; unknown keys are errors (strict). */
-export const settingsSchema = objectSchema(SETTINGS_TABLE) as z.ZodType<Settings>;
+let whole: z.ZodType<Settings> | null = null;
 
-/** The defaults, fully filled in. */
-export function defaultSettings(): Settings {
-  return settingsSchema.parse({});
+/** The whole settings object's schema; unknown keys are errors (strict). Built on first use. */
+export function settingsSchema(): z.ZodType<Settings> {
+  return (whole ??= objectSchema(SETTINGS_TABLE) as z.ZodType<Settings>);
 }
 
 /** Say what a value must be, in the words (and units) a settings form shows next to the field. */
@@ -71,11 +106,13 @@ function humanMessage(i: z.core.$ZodIssue, row: SettingRow | undefined): string 
   }
 }
 
-function issueErrors(error: z.ZodError): FieldError[] {
+/** Each issue at its dotted field; `at` is where the checked value sits in the settings. */
+function issueErrors(error: z.ZodError, at: string[] = []): FieldError[] {
   return error.issues.flatMap((i) => {
     // Unknown keys are reported by unknownSettingKeys, once, with the nearest valid key.
     if (i.code === 'unrecognized_keys') return [];
-    const field = i.path.length ? i.path.map(String).join('.') : '(settings)';
+    const path = [...at, ...i.path.map(String)];
+    const field = path.length ? path.join('.') : '(settings)';
     return [{ field, message: humanMessage(i, settingRow(field)) }];
   });
 }
@@ -94,7 +131,7 @@ export function parseSettings(input: unknown): Parsed {
   if (!isPlain(input))
     return { ok: false, errors: [{ field: '(settings)', message: 'must be an object' }] };
   const errors = unknownSettingKeys(input);
-  const r = settingsSchema.safeParse(input);
+  const r = settingsSchema().safeParse(input);
   if (!r.success) {
     const issues = issueErrors(r.error);
     // Never "invalid" without saying why, whatever the schema found.
@@ -105,6 +142,27 @@ export function parseSettings(input: unknown): Parsed {
   if (errors.length) return { ok: false, errors };
   const broken = ruleErrors(r.data!);
   return broken.length ? { ok: false, errors: broken } : { ok: true, value: r.data! };
+}
+
+/**
+ * The defaults with some settings set by key (command-line options): each value checked by its
+ * own row's schema, then the rules across settings. The same verdicts as parseSettings on the
+ * nested patch, without building the whole object's schema (`cdesk run` does this before it
+ * spawns containerd).
+ */
+export function settingsWith(values: ReadonlyArray<readonly [KeyedRow, unknown]>): Parsed {
+  const value = defaultSettings() as unknown as Plain;
+  const errors: FieldError[] = [];
+  for (const [row, v] of values) {
+    const r = rowSchema(row).safeParse(v);
+    if (r.success) setPath(value, row.key, r.data);
+    else errors.push(...issueErrors(r.error, [row.key]));
+  }
+  if (errors.length) return { ok: false, errors };
+  const broken = ruleErrors(value as unknown as Settings);
+  return broken.length
+    ? { ok: false, errors: broken }
+    : { ok: true, value: value as unknown as Settings };
 }
 
 /**
@@ -129,7 +187,7 @@ export function parseSettingsLenient(input: unknown): { value: Settings; errors:
   for (const row of SETTING_ROWS) {
     const got = getPath(input, row.key);
     if (!got.found) continue;
-    const r = row.schema.safeParse(got.value);
+    const r = rowSchema(row).safeParse(got.value);
     if (r.success) setPath(clean, row.key, r.data);
     else {
       const message = humanMessage(r.error.issues[0]!, row);
@@ -141,16 +199,16 @@ export function parseSettingsLenient(input: unknown): { value: Settings; errors:
   }
   // Rules across keys: the named key falls back to its default; if that is not enough, the
   // keys it is compared with do too (the defaults always satisfy every rule).
-  let value = settingsSchema.parse(clean);
+  let value = settingsSchema().parse(clean);
   for (const rule of SETTINGS_RULES) {
     if (rule.holds(value)) continue;
     const resets = [rule.field];
     deletePath(clean, rule.field);
-    value = settingsSchema.parse(clean);
+    value = settingsSchema().parse(clean);
     if (!rule.holds(value)) {
       for (const k of rule.involves) deletePath(clean, k);
       resets.push(...rule.involves);
-      value = settingsSchema.parse(clean);
+      value = settingsSchema().parse(clean);
     }
     errors.push({
       field: rule.field,

@@ -1,7 +1,7 @@
 // `run` / `serve` options for settings, derived from the settings table: spec, --help lines, flags → settings.
 import { resolve } from 'node:path';
 import { DURATION_FORMS } from '../../common/duration';
-import { parseSettings, type Settings, type SettingsPatch } from '../../common/settings';
+import { settingsWith, type Settings, type SettingsPatch } from '../../common/settings';
 import { setPath, type Plain } from '../../common/settings-paths';
 import { SETTING_ROWS, settingRow, type KeyedRow } from '../../common/settings-table';
 import { formatSettingFlagValue, parseSettingText } from '../../common/settings-text';
@@ -73,10 +73,13 @@ function flagValues(flags: Flags, cwd: string): Array<[FlagRow, unknown]> {
 
 /** The defaults with the options on top, checked by the settings schema; errors name the option. */
 function checkedFlags(flags: Flags, cwd: string): { patch: Plain; settings: Settings } {
-  const patch: Plain = {};
-  for (const [r, v] of flagValues(flags, cwd)) setPath(patch, r.key, v);
-  const r = parseSettings(patch);
-  if (r.ok) return { patch, settings: r.value };
+  const values = flagValues(flags, cwd);
+  const r = settingsWith(values);
+  if (r.ok) {
+    const patch: Plain = {};
+    for (const [row, v] of values) setPath(patch, row.key, v);
+    return { patch, settings: r.value };
+  }
   const { field, message } = r.errors[0]!;
   const flag = settingRow(field)?.flag?.name;
   const raw = flag !== undefined ? flags[flag] : undefined;

@@ -4,7 +4,9 @@ import {
   defaultSettings,
   parseSettings,
   parseSettingsLenient,
+  rowSchema,
   settingsSchema,
+  settingsWith,
 } from '../../../common/settings';
 import { nearestSettingKey, unknownSettingKeys } from '../../../common/settings-keys';
 import {
@@ -35,8 +37,13 @@ describe('the table', () => {
   });
 
   it("every row's default passes its own schema and every rule holds for the defaults", () => {
-    for (const r of SETTING_ROWS) expect(r.schema.safeParse(r.default).success, r.key).toBe(true);
+    for (const r of SETTING_ROWS)
+      expect(rowSchema(r).safeParse(r.default).success, r.key).toBe(true);
     for (const rule of SETTINGS_RULES) expect(rule.holds(defaultSettings())).toBe(true);
+  });
+
+  it('the defaults read from the table are what the schema fills in for an empty object', () => {
+    expect(settingsSchema().parse({})).toEqual(defaultSettings());
   });
 
   it("every number row's range (what the form shows) is the range its schema enforces", () => {
@@ -44,7 +51,7 @@ describe('the table', () => {
     expect(numbers.length).toBeGreaterThan(10);
     for (const r of numbers) {
       const { min, max, int } = r.range!;
-      const ok = (v: number) => r.schema.safeParse(v).success;
+      const ok = (v: number) => rowSchema(r).safeParse(v).success;
       expect([ok(min), ok(max), ok(min - 1), ok(max + 1)], r.key).toEqual([
         true,
         true,
@@ -153,10 +160,53 @@ describe('parseSettings', () => {
   });
 
   it('the schema is strict and fills defaults for a partial input', () => {
-    expect(settingsSchema.safeParse({ nope: 1 }).success).toBe(false);
-    const s = settingsSchema.parse({ restart: { backoffMaxMs: 9000 } });
+    expect(settingsSchema().safeParse({ nope: 1 }).success).toBe(false);
+    const s = settingsSchema().parse({ restart: { backoffMaxMs: 9000 } });
     expect(s.restart.backoffMaxMs).toBe(9000);
     expect(s.restart.backoffInitialMs).toBe(500);
+  });
+});
+
+describe('settingsWith (command-line options)', () => {
+  it('gives the same verdict and value as parseSettings on the nested patch, for every row', () => {
+    const tries: unknown[] = [
+      0,
+      1,
+      -1,
+      0.5,
+      1e12,
+      'x',
+      '/abs',
+      'rel',
+      '',
+      null,
+      true,
+      [],
+      ['a'],
+      [''],
+    ];
+    for (const row of SETTING_ROWS) {
+      // An option always carries a value (undefined would mean "the default" to the schema).
+      const own = [row.default, row.options?.[1], row.range?.max].filter((v) => v !== undefined);
+      for (const v of [...tries, ...own]) {
+        const a = settingsWith([[row, v]]);
+        const b = parseSettings(patchFromPath(row.key, v));
+        expect(a, `${row.key} = ${JSON.stringify(v)}`).toEqual(b);
+      }
+    }
+  });
+
+  it('checks the rules across the given options', () => {
+    const init = settingRow('restart.backoffInitialMs')!;
+    const max = settingRow('restart.backoffMaxMs')!;
+    const r = settingsWith([
+      [init, 10_000],
+      [max, 1_000],
+    ]);
+    expect(r).toEqual(
+      parseSettings({ restart: { backoffInitialMs: 10_000, backoffMaxMs: 1_000 } }),
+    );
+    expect(r.ok).toBe(false);
   });
 });
 
