@@ -1,7 +1,8 @@
 // `cdesk ps`: containers of a namespace joined with their tasks (running ones, or all with -a).
 import { isLiveTask } from '../../common/containerd';
+import type { CommandResults } from '../../common/contract';
 import { UsageError } from './args';
-import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
+import { EXIT, parseCommand, printReply, processIo, type CliIo } from './common';
 import {
   formatContainers,
   NAMESPACE_FLAG,
@@ -9,7 +10,7 @@ import {
   namespaceFlag,
   type InsideOutputOptions,
 } from './inside-format';
-import { escapeJsonForTerminal, escapeStringsForTerminal, stdoutIsTerminal } from './terminal-text';
+import { stdoutIsTerminal } from './terminal-text';
 
 const USAGE = `usage: cdesk ps [-n NS] [-a] [--json]
 
@@ -33,22 +34,23 @@ export async function run(
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   const namespace = namespaceFlag(p.flags);
-  return withClient('ps', p.flags, io, async (c) => {
-    const r = await c.invoke('containers:list', { namespace });
-    if (!r.ok) return reportFailure('ps', r.error, p.flags, io);
-    const shown = p.flags.all
-      ? r.value.containers
-      : r.value.containers.filter((x) => isLiveTask(x.task?.status));
-    if (p.flags.json) {
-      const json = JSON.stringify({ namespace, containers: shown }, null, 2);
-      io.out(`${tty ? escapeJsonForTerminal(json) : json}\n`);
-    } else if (!shown.length)
-      io.out(
-        r.value.containers.length
-          ? `No running containers in namespace ${namespace} (${r.value.containers.length} stopped or created: cdesk ps -a).\n`
-          : `No containers in namespace ${namespace}. Run one with: ctr -n ${namespace} run -d IMAGE ID (see cdesk env).\n`,
-      );
-    else io.out(formatContainers(tty ? escapeStringsForTerminal(shown) : shown));
-    return EXIT.ok;
-  });
+  const shown = (v: CommandResults['containers:list']) =>
+    p.flags.all ? v.containers : v.containers.filter((x) => isLiveTask(x.task?.status));
+  return printReply(
+    'ps',
+    p,
+    io,
+    tty,
+    { command: 'containers:list', payload: { namespace } },
+    {
+      json: (v) => ({ namespace, containers: shown(v) }),
+      text: (v) => {
+        const rows = shown(v);
+        if (rows.length) return formatContainers(rows);
+        return v.containers.length
+          ? `No running containers in namespace ${namespace} (${v.containers.length} stopped or created: cdesk ps -a).\n`
+          : `No containers in namespace ${namespace}. Run one with: ctr -n ${namespace} run -d IMAGE ID (see cdesk env).\n`;
+      },
+    },
+  );
 }

@@ -1,9 +1,15 @@
 // Shared CLI plumbing: exit codes, --control/--json/--help, connecting to the app, printing errors.
-import type { ContractError } from '../../common/contract';
+import type {
+  CommandName,
+  CommandPayload,
+  CommandResults,
+  ContractError,
+} from '../../common/contract';
 import { AppError } from '../shared/app-error';
 import { connectControl, type ControlClient } from '../control-socket/control-client';
 import { defaultControlPath } from '../control-socket/control-paths';
 import { parseArgs, type FlagSpec, type Parsed } from './args';
+import { escapeJsonForTerminal, escapeStringsForTerminal } from './terminal-text';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, noApp: 3, interrupted: 130 } as const;
@@ -142,4 +148,27 @@ export function reportFailure(
   if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
   io.err(formatError(`cdesk ${name}`, e));
   return EXIT.failed;
+}
+
+/**
+ * One request, one printed answer (`ps`, `images`, `plugins`): with --json, `json(value)` as JSON;
+ * otherwise `text(value)`. On a terminal, containerd's strings are escaped first either way.
+ */
+export function printReply<C extends CommandName, J = CommandResults[C]>(
+  name: string,
+  p: Parsed,
+  io: CliIo,
+  tty: boolean,
+  request: { command: C; payload: CommandPayload<C> },
+  show: { json?: (v: CommandResults[C]) => J; text: (v: CommandResults[C]) => string },
+): Promise<number> {
+  return withClient(name, p.flags, io, async (c) => {
+    const r = await c.invoke(request.command, request.payload);
+    if (!r.ok) return reportFailure(name, r.error, p.flags, io);
+    if (p.flags.json) {
+      const json = JSON.stringify(show.json ? show.json(r.value) : r.value, null, 2);
+      io.out(`${tty ? escapeJsonForTerminal(json) : json}\n`);
+    } else io.out(show.text(tty ? escapeStringsForTerminal(r.value) : r.value));
+    return EXIT.ok;
+  });
 }
