@@ -261,15 +261,15 @@ export function encodeEventFrames(
   onDrop: (why: string) => void = () => undefined,
 ): EventFrame[] {
   const list = listOf(e);
-  const whole = stringifyOrNull({ event: e.event, payload: e.payload });
-  if (whole !== null && fitsBytes(whole, maxBytes)) {
-    const n = list?.items.length ?? 0;
-    return [{ text: whole, items: n, first: n ? 0 : -1, last: n - 1 }];
-  }
   if (!list) {
+    const whole = stringifyOrNull({ event: e.event, payload: e.payload });
+    if (whole !== null && fitsBytes(whole, maxBytes))
+      return [{ text: whole, items: 0, first: -1, last: -1 }];
     onDrop(`event ${e.event} is over ${maxBytes} bytes`);
     return [];
   }
+  // Item by item, never the whole list at once: a flood's batch would be one string of several
+  // MiB (garbage only a full collection frees) before it is split anyway.
   const frames: EventFrame[] = [];
   const envelope = (items: string[]) =>
     `{"event":${JSON.stringify(e.event)},"payload":{${JSON.stringify(list.key)}:[${items.join(',')}]}}`;
