@@ -296,7 +296,7 @@ describe('engine faults (fake daemon)', () => {
       s.restart.breakerMaxFailures = 2;
       s.restart.backoffInitialMs = 50;
     });
-    mkdirSync(join(settings.stateDir, 'containerd.sock'), { recursive: true });
+    mkdirSync(join(t.dir, 'state', 'containerd.sock'), { recursive: true });
     const engine = new Supervisor({ settings });
     cleanups.push(() => engine.shutdown({ leaveRunning: false }));
     const failed = waitForState(engine, 'failed', 60_000);
