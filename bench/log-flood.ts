@@ -1,6 +1,6 @@
 // Log flood benchmark: 300 MB of 64k-character and non-UTF-8 lines appended to containerd.log while `cdesk serve` supervises real containerd; peak RSS, lines/s and CLI latency during the flood.
 import { defaultSettings } from '../common/settings';
-import { floodServe } from '../test/helpers/log-flood';
+import { floodServe, type FloodOptions } from '../test/helpers/log-flood';
 import { cdesk, ensureBuilt, startServe } from '../test/helpers/serve';
 import type { Row } from './row';
 
@@ -9,23 +9,37 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
 /**
- * Runs one flood against a fresh `cdesk serve` (default settings: ring 20,000 lines / 32 MiB,
+ * Runs the floods against a fresh `cdesk serve` each (default settings: ring 20,000 lines / 32 MiB,
  * lines cut at 16 KiB, rotation 10 MiB × 5). Reference for RSS: the documented bound
  * (baseline + 4 × logRingBytes + 64 MiB); for latency: the same command before the flood.
+ * The first writes as fast as it can (rotation skips most of it); the second is paced so the
+ * reader keeps up and the ring fills, with NUL bytes, escapes and two 20 MB lines, while
+ * `cdesk logs -f` follows.
  */
 export async function benchLogFlood(totalBytes = 300 * MiB): Promise<Row[]> {
+  return [
+    ...(await oneFlood(totalBytes, {}, '64k-char + non-UTF-8 lines')),
+    ...(await oneFlood(
+      totalBytes,
+      { hostile: true, bytesPerSec: 40 * MiB, follow: true },
+      'paced 40 MiB/s; + NUL, escapes, two 20 MB lines; logs -f following',
+    )),
+  ];
+}
+
+async function oneFlood(totalBytes: number, opts: FloodOptions, what: string): Promise<Row[]> {
   ensureBuilt();
   const serve = await startServe({ prefix: '/tmp/cdb-' });
   try {
     const started = await cdesk(['start', '--wait', '--control', serve.control]);
     if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
-    const r = await floodServe(serve, { totalBytes });
+    const r = await floodServe(serve, { totalBytes, ...opts });
     const bound = r.baselineRssMiB + (4 * defaultSettings().logRingBytes) / MiB + 64;
     const st = median(r.statusMs);
     const small = median(r.smallLogsMs);
     const rows: Row[] = [
       {
-        metric: `log flood ${(r.bytesWritten / MiB).toFixed(0)} MiB (64k-char + non-UTF-8 lines): peak RSS of serve`,
+        metric: `log flood ${(r.bytesWritten / MiB).toFixed(0)} MiB (${what}): peak RSS of serve`,
         ours: `${r.peakRssMiB.toFixed(0)} MiB (baseline ${r.baselineRssMiB.toFixed(0)})`,
         reference: `bound ${bound.toFixed(0)} MiB`,
         ratio: `${(r.peakRssMiB / bound).toFixed(2)}× of bound`,
@@ -61,6 +75,13 @@ export async function benchLogFlood(totalBytes = 300 * MiB): Promise<Row[]> {
         ratio: r.failures.length ? `failures: ${r.failures.join(', ')}` : 'no failures',
       },
     ];
+    if (r.follower)
+      rows.push({
+        metric: 'log flood: `cdesk logs -f` following through it',
+        ours: `${r.follower.alive ? 'still following' : 'ENDED'}, ${(r.follower.bytes / MiB).toFixed(1)} MiB printed, ${r.follower.droppedMarkers} drop markers`,
+        reference: 'follows to the last line',
+        ratio: r.follower.sawLast ? 'reached the last line' : 'did NOT reach the last line',
+      });
     return rows;
   } finally {
     await serve.stop();

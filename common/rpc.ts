@@ -239,47 +239,75 @@ function stringifyOrNull(v: unknown): string | null {
   }
 }
 
+/** One encoded event frame; a frame of a list event says which items (indices) it carries. */
+export interface EventFrame {
+  text: string;
+  /** Items of the list carried (0 for an event that is one object). */
+  items: number;
+  /** Index of the first and last item carried (-1 when none). */
+  first: number;
+  last: number;
+}
+
 /**
  * Encode an event as one or more frames of at most `maxBytes` each. List events are split into
  * several frames; a single list item (one log line) too large for a frame is dropped and reported
  * through `onDrop` (the log ring truncates long lines first, so this is a last line of defence).
  * Never throws.
  */
+export function encodeEventFrames(
+  e: AnyEvent,
+  maxBytes: number = MAX_EVENT_BYTES,
+  onDrop: (why: string) => void = () => undefined,
+): EventFrame[] {
+  const list = listOf(e);
+  if (!list) {
+    const whole = stringifyOrNull({ event: e.event, payload: e.payload });
+    if (whole !== null && fitsBytes(whole, maxBytes))
+      return [{ text: whole, items: 0, first: -1, last: -1 }];
+    onDrop(`event ${e.event} is over ${maxBytes} bytes`);
+    return [];
+  }
+  // Item by item, never the whole list at once: a flood's batch would be one string of several
+  // MiB (garbage only a full collection frees) before it is split anyway.
+  const frames: EventFrame[] = [];
+  const envelope = (items: string[]) =>
+    `{"event":${JSON.stringify(e.event)},"payload":{${JSON.stringify(list.key)}:[${items.join(',')}]}}`;
+  const overhead = utf8Length(envelope([]));
+  let batch: string[] = [];
+  let first = -1;
+  let last = -1;
+  let size = overhead;
+  const cut = () => {
+    frames.push({ text: envelope(batch), items: batch.length, first, last });
+    batch = [];
+    first = -1;
+    size = overhead;
+  };
+  list.items.forEach((item, i) => {
+    const text = stringifyOrNull(item);
+    const bytes = text === null ? Infinity : utf8Length(text) + 1;
+    if (text === null || overhead + bytes > maxBytes) {
+      onDrop(`one ${e.event} item is over ${maxBytes} bytes`);
+      return;
+    }
+    if (size + bytes > maxBytes) cut();
+    batch.push(text);
+    if (first < 0) first = i;
+    last = i;
+    size += bytes;
+  });
+  if (batch.length) cut();
+  return frames;
+}
+
+/** The frames' text alone (see encodeEventFrames). */
 export function encodeEvent(
   e: AnyEvent,
   maxBytes: number = MAX_EVENT_BYTES,
   onDrop: (why: string) => void = () => undefined,
 ): string[] {
-  const whole = stringifyOrNull({ event: e.event, payload: e.payload });
-  if (whole !== null && fitsBytes(whole, maxBytes)) return [whole];
-  const list = listOf(e);
-  if (!list) {
-    onDrop(`event ${e.event} is over ${maxBytes} bytes`);
-    return [];
-  }
-  const frames: string[] = [];
-  const envelope = (items: string[]) =>
-    `{"event":${JSON.stringify(e.event)},"payload":{${JSON.stringify(list.key)}:[${items.join(',')}]}}`;
-  const overhead = utf8Length(envelope([]));
-  let batch: string[] = [];
-  let size = overhead;
-  for (const item of list.items) {
-    const text = stringifyOrNull(item);
-    const bytes = text === null ? Infinity : utf8Length(text) + 1;
-    if (text === null || overhead + bytes > maxBytes) {
-      onDrop(`one ${e.event} item is over ${maxBytes} bytes`);
-      continue;
-    }
-    if (size + bytes > maxBytes) {
-      frames.push(envelope(batch));
-      batch = [];
-      size = overhead;
-    }
-    batch.push(text);
-    size += bytes;
-  }
-  if (batch.length) frames.push(envelope(batch));
-  return frames;
+  return encodeEventFrames(e, maxBytes, onDrop).map((f) => f.text);
 }
 
 function isResult(v: unknown): v is Result<unknown> {

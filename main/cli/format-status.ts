@@ -1,6 +1,7 @@
 // Human-readable daemon status for the terminal (status, start, stop, restart share it).
 import { ELAPSED, formatCountdown, formatDuration } from '../../common/duration';
 import type { DaemonStatus, ExitInfo } from '../../common/states';
+import { claimedState } from '../../common/status-claim';
 
 /** 3725000 → "1h 2m 5s"; under a second → "0s". */
 export function formatElapsed(ms: number): string {
@@ -12,13 +13,17 @@ export function formatExit(e: ExitInfo, now: number): string {
   return `${how}, ${formatElapsed(now - e.at)} ago`;
 }
 
-/** One line: "containerd is running (pid 1234)". */
+/** One line: "containerd is running (pid 1234)" (unhealthy once its newest check failed, as the window says). */
 export function statusLine(s: DaemonStatus): string {
-  return `containerd is ${s.state}${s.pid ? ` (pid ${s.pid}${s.adopted ? ', adopted' : ''})` : ''}`;
+  return `containerd is ${claimedState(s).state}${s.pid ? ` (pid ${s.pid}${s.adopted ? ', adopted' : ''})` : ''}`;
 }
 
 export function formatStatus(s: DaemonStatus, now = Date.now()): string {
-  const rows: [string, string][] = [['state', `${s.state}${s.reason ? ` — ${s.reason}` : ''}`]];
+  // The window's badge reads the same: a failed newest check is "unhealthy", whatever the engine says.
+  const claim = claimedState(s);
+  const rows: [string, string][] = [
+    ['state', `${claim.state}${claim.reason ? ` — ${claim.reason}` : ''}`],
+  ];
   rows.push(['pid', s.pid ? `${s.pid}${s.adopted ? ' (adopted)' : ''}` : '-']);
   rows.push(['uptime', s.runningSince ? formatElapsed(now - s.runningSince) : '-']);
   rows.push(['restarts', String(s.restarts)]);

@@ -48,6 +48,14 @@ function unsafe(dir: string, why: string): AppError {
   );
 }
 
+function symlink(dir: string): AppError {
+  return new AppError(
+    'control-dir-unsafe',
+    `refusing the control socket folder ${dir}: it is a symbolic link, which is never followed there`,
+    `Remove the link (\`rm ${dir}\`) so the app makes a private folder, or pass --control with a path in a private folder.`,
+  );
+}
+
 function unwritable(dir: string, err: NodeJS.ErrnoException): AppError {
   return new AppError(
     'control-dir',
@@ -58,9 +66,10 @@ function unwritable(dir: string, err: NodeJS.ErrnoException): AppError {
 }
 
 /**
- * Create the socket's folder 0700 and check it is safe. A folder we create is private; our own
- * default folder is tightened if something loosened it; any other folder that others can write to,
- * or that another user owns, is refused with a clear error.
+ * Create the socket's folder 0700 and check it is safe. A folder we create is private; a folder that
+ * is a symbolic link (another user may plant one in a shared runtime folder), that others can write
+ * to, or that another user owns is refused with a clear error, never changed: a chmod there would
+ * follow the link, or fix a folder someone else may already have used.
  */
 export async function ensureControlDir(socketPath: string): Promise<void> {
   const dir = path.dirname(socketPath);
@@ -73,12 +82,9 @@ export async function ensureControlDir(socketPath: string): Promise<void> {
   } catch (err) {
     throw unwritable(dir, err as NodeJS.ErrnoException);
   }
-  let st = await fsp.stat(dir);
+  const st = await fsp.lstat(dir);
+  if (st.isSymbolicLink()) throw symlink(dir);
   if (!st.isDirectory()) throw unsafe(dir, 'it is not a folder');
-  if (path.basename(dir) === APP_DIR && st.uid === myUid() && (st.mode & 0o077) !== 0) {
-    await fsp.chmod(dir, 0o700);
-    st = await fsp.stat(dir);
-  }
   const why = unsafeFolderReason(st);
   if (why) throw unsafe(dir, why);
   try {
@@ -106,8 +112,9 @@ export async function checkControlPeer(socketPath: string): Promise<AppError | n
       "Run cdesk as the user who runs the app, or pass --control with your own instance's socket.",
     );
   const dir = path.dirname(socketPath);
-  const dirSt = await fsp.stat(dir).catch(() => null);
+  const dirSt = await fsp.lstat(dir).catch(() => null);
   if (!dirSt) return null;
+  if (dirSt.isSymbolicLink()) return symlink(dir);
   const why = (dirSt.mode & 0o1000) !== 0 ? null : unsafeFolderReason(dirSt);
   return why ? unsafe(dir, why) : null;
 }

@@ -7,7 +7,6 @@ import net from 'node:net';
 import nodePath from 'node:path';
 import type { AnyEvent } from '../../common/contract';
 import {
-  encodeEvent,
   encodeReply,
   helloFrame,
   helloVersion,
@@ -27,6 +26,13 @@ import { ensureControlDir } from './control-paths';
 import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
 import type { Service } from '../service/service';
 import { MAX_SOCKET_PATH } from '../shared/limits';
+import {
+  createEventOutbox,
+  MAX_OUTBOX_BYTES,
+  outFrames,
+  type EventOutbox,
+  type OutFrame,
+} from '../shared/event-outbox';
 import { createRequestQueue } from '../shared/request-queue';
 import { socketAnswers } from '../shared/socket-probe';
 
@@ -39,8 +45,8 @@ export interface ControlServerOptions {
   /** Largest event line; log batches are split to fit (default MAX_EVENT_BYTES). */
   maxEventBytes?: number;
   /**
-   * A client this far behind (bytes it has not read yet) is disconnected rather than buffered
-   * without end. Checked before each write, so one reply (≤ maxReplyBytes) never trips it.
+   * Event bytes a subscriber may have waiting (default 8 MiB); past it the oldest log lines are
+   * dropped and one marker line says so. A follower is never disconnected for being slow.
    */
   maxQueuedBytes?: number;
   /** Connections open at once; one more is refused (each may hold a partial line and a backlog). */
@@ -133,7 +139,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const maxReply = opts.maxReplyBytes ?? MAX_REPLY_BYTES;
   const maxEvent = opts.maxEventBytes ?? MAX_EVENT_BYTES;
-  const maxQueued = opts.maxQueuedBytes ?? 2 * MAX_REPLY_BYTES;
+  const maxQueued = opts.maxQueuedBytes ?? MAX_OUTBOX_BYTES;
   const maxConns = opts.maxConnections ?? MAX_CONTROL_CONNECTIONS;
   const lineTimeout = opts.lineTimeoutMs ?? CONTROL_LINE_TIMEOUT_MS;
   const idleTimeout = opts.idleTimeoutMs ?? CONTROL_IDLE_TIMEOUT_MS;
@@ -177,13 +183,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   server.on('error', (err) => logError('control socket error', err));
 
   /** Connections that asked for events; each event is encoded once for all of them. */
-  const subscribers = new Set<(text: string) => void>();
+  const subscribers = new Set<EventOutbox>();
   let offEvents: (() => void) | null = null;
   const onEvent = (e: AnyEvent) => {
-    const frames = encodeEvent(e, maxEvent, (why) =>
+    const frames: OutFrame[] = outFrames(e, maxEvent, (why) =>
       logError('control socket event dropped', new Error(why)),
     );
-    for (const send of [...subscribers]) for (const f of frames) send(f);
+    for (const outbox of [...subscribers]) outbox.push(frames);
   };
 
   function serve(sock: net.Socket): void {
@@ -204,18 +210,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       return;
     }
     conns.add(sock);
-    let subscribed: ((text: string) => void) | null = null;
+    let subscribed: EventOutbox | null = null;
     let greeted = false;
     // Never throws: a failed write only ends this connection.
-    const send = (text: string) => {
+    // Replies are bounded without a check here: one at a time, the next only once this is read.
+    const send = (text: string, written?: () => void) => {
       if (sock.destroyed || !sock.writable) return;
-      if (sock.writableLength > maxQueued) {
-        // It has not read what we sent long ago (a stopped `cdesk logs -f | less`).
-        sock.destroy();
-        return;
-      }
       try {
-        sock.write(`${text}\n`);
+        sock.write(`${text}\n`, written);
       } catch (err) {
         logError('control socket write failed', err);
         sock.destroy();
@@ -224,7 +226,10 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     const reply = (id: RequestId | null, cmd: string, result: RpcResponse['result']) =>
       send(encodeReply(id, cmd, result, maxReply));
     const unsubscribe = () => {
-      if (subscribed) subscribers.delete(subscribed);
+      if (subscribed) {
+        subscribers.delete(subscribed);
+        subscribed.dispose();
+      }
       subscribed = null;
       if (subscribers.size === 0 && offEvents) {
         offEvents();
@@ -261,8 +266,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const { id, cmd, payload } = parsed.req;
       if (cmd === SUBSCRIBE) {
         if (!subscribed) {
-          subscribed = send;
-          subscribers.add(send);
+          // Events wait here, not in the socket, so a slow follower loses old lines, not memory.
+          subscribed = createEventOutbox({
+            write: (text, written) => send(text, written),
+            buffered: () => sock.writableLength,
+            maxQueuedBytes: maxQueued,
+            maxEventBytes: maxEvent,
+          });
+          subscribers.add(subscribed);
           offEvents ??= service.subscribe(onEvent);
         }
         reply(id, cmd, { ok: true, value: { subscribed: true } });
@@ -382,6 +393,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       onOverflow,
       maxLine,
     );
+    sock.on('drain', () => subscribed?.pump());
     sock.on('data', (chunk: Buffer) => {
       split(chunk);
       if (chunk.length > 0) partial = chunk[chunk.length - 1] !== 10;

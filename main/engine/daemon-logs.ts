@@ -112,6 +112,25 @@ export class DaemonLogs {
     return hit ? hit.msg : null;
   }
 
+  /**
+   * containerd's own last word before it exited: its `containerd: …` line (how it reports the
+   * error it exits with, e.g. "failed to get listener for main endpoint: is a directory"), else
+   * its last fatal, panic or error line since `sinceSeq`. Cut to a few hundred characters.
+   */
+  async exitError(sinceSeq: number): Promise<string | null> {
+    if (!this.tailer) return null;
+    await this.flush();
+    const { lines } = this.ring.query({ sinceSeq, limit: 200 });
+    const last = (test: (l: LogLine) => boolean) => lines.findLast(test) ?? null;
+    const hit =
+      last((l) => l.raw.startsWith('containerd: ')) ??
+      last((l) => l.level === 'fatal' || l.level === 'panic') ??
+      last((l) => l.level === 'error');
+    if (!hit) return null;
+    const text = hit.level === 'unknown' ? hit.raw.replace(/^containerd: /, '') : hit.msg;
+    return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+  }
+
   /** One page: the newest `limit` matches, cut to `maxBytes`; nextSeq continues a cut page. */
   read(q: LogQuery): LogPage {
     const page = this.ring.query({

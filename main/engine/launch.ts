@@ -83,7 +83,7 @@ export class Launcher {
       throw new EngineError(
         'pidfile-write',
         `could not write the pidfile ${layout.pidFile}: ${(err as Error).message}`,
-        'check that the state directory is writable and has free space, then press Start',
+        'check that the state directory is writable and has free space, then start containerd again',
       );
     }
   }

@@ -68,6 +68,8 @@ export type LifeEvent =
       exit: ExitInfo;
       /** containerd's own words when it rejected its config (only looked for before SERVING). */
       configError: string | null;
+      /** containerd's last error line, for a start that never answered (null: none, or answered). */
+      lastError?: string | null;
       /** In [0,1): the jitter draw, so the reducer stays deterministic. */
       random: number;
     }
@@ -192,7 +194,7 @@ function afterExit(
   const effects: Effect[] = [{ kind: 'stop-checks' }, { kind: 'remove-pidfile' }];
   const keepPidfile: Effect[] = [{ kind: 'stop-checks' }];
   if (e.configError) {
-    const hint = `fix the overrides file (${settings.overridesFile ?? 'none set'}) or the settings, then press Start`;
+    const hint = `fix the overrides file (${settings.overridesFile ?? 'none set'}) or the settings, then start containerd again`;
     const reason = `containerd rejected its configuration: ${e.configError}`;
     return {
       state: to(s, 'failed', reason, 'config-invalid', { ...base, wanted: false, hint }),
@@ -204,7 +206,9 @@ function afterExit(
   const healthyForMs = s.healthyAt === null ? null : Math.max(0, until - s.healthyAt);
   const uptimeMs = Math.max(0, until - (s.startedAt ?? until));
   const hung = s.kill?.cause === 'hang';
-  const what = s.kill?.why ?? `containerd ${describeExit(e.exit.code, e.exit.signal)}`;
+  const what =
+    s.kill?.why ??
+    `containerd ${describeExit(e.exit.code, e.exit.signal)}${e.lastError ? ` (${e.lastError})` : ''}`;
   const dec = decideAfterExit(
     settings.restart,
     s.memory,
@@ -215,7 +219,7 @@ function afterExit(
     const within = formatDuration(settings.restart.breakerWindowMs, REASON_DURATION);
     const reason = `${what}; ${dec.failuresInWindow} failed starts within ${within}, giving up`;
     const hint =
-      'read the log for why containerd exits, fix the cause, then press Start to try again';
+      'read the log for why containerd exits (`cdesk logs`, or the Logs page), fix the cause, then start containerd again';
     return {
       state: to(s, 'failed', reason, 'crash-loop', {
         ...base,

@@ -512,7 +512,18 @@ export class Supervisor implements Engine {
     this.startupAbort?.abort();
     const neverHealthy = this.life.healthyAt === null && this.life.run === run && this.life.wanted;
     const configError = neverHealthy ? await this.logs.configError(this.runStartSeq) : null;
-    this.dispatch({ type: 'exited', run, now, exit, configError, random: this.random() });
+    // A start that never answered: containerd's own last error says why better than an exit code.
+    const lastError =
+      neverHealthy && !configError ? await this.logs.exitError(this.runStartSeq) : null;
+    this.dispatch({
+      type: 'exited',
+      run,
+      now,
+      exit,
+      configError,
+      lastError,
+      random: this.random(),
+    });
   }
 
   private async cleanup(run: number): Promise<void> {
@@ -576,6 +587,6 @@ function describeLaunchError(err: unknown): { code: string; message: string; hin
   return {
     code: 'internal',
     message: `could not start containerd: ${e.message}`,
-    hint: 'see the app log for details, then press Start',
+    hint: 'see the app log for details, then start containerd again',
   };
 }

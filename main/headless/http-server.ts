@@ -54,6 +54,8 @@ export interface HttpServerOptions {
   /** Reply and event caps (defaults MAX_REPLY_BYTES, MAX_EVENT_BYTES; tests use small values). */
   maxReplyBytes?: number;
   maxEventBytes?: number;
+  /** Event bytes a page may have waiting before its oldest log lines are dropped (default 8 MiB). */
+  maxQueuedBytes?: number;
   logError?: (message: string, err: unknown) => void;
 }
 
@@ -120,6 +122,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     logError,
     maxReplyBytes: opts.maxReplyBytes,
     maxEventBytes: opts.maxEventBytes,
+    maxQueuedBytes: opts.maxQueuedBytes,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_WS_MESSAGE });
 

@@ -4,7 +4,6 @@
 // is fresh at each start, so a page from another build cannot reach this socket.
 import type { RawData, WebSocket } from 'ws';
 import {
-  encodeEvent,
   encodeReply,
   MAX_EVENT_BYTES,
   MAX_REPLY_BYTES,
@@ -15,11 +14,20 @@ import {
 import type { Result } from '../../common/contract';
 import { answerOnce } from '../shared/app-error';
 import type { Service } from '../service/service';
+import {
+  createEventOutbox,
+  MAX_OUTBOX_BYTES,
+  outFrames,
+  type EventOutbox,
+} from '../shared/event-outbox';
 import { createRequestQueue } from '../shared/request-queue';
 
 export interface WsBridgeOptions {
   service: Service;
-  /** A client this far behind (bytes queued) is dropped rather than buffered without end. */
+  /**
+   * Event bytes a page may have waiting (default 8 MiB); past it the oldest log lines are dropped
+   * with one marker line. A page is never disconnected for being slow.
+   */
   maxQueuedBytes?: number;
   /** Bad frames (not JSON, no id…) a client may send before it is disconnected. */
   maxBadFrames?: number;
@@ -42,20 +50,17 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   const { service } = opts;
   const maxReply = opts.maxReplyBytes ?? MAX_REPLY_BYTES;
   const maxEvent = opts.maxEventBytes ?? MAX_EVENT_BYTES;
-  const maxQueued = opts.maxQueuedBytes ?? 2 * MAX_REPLY_BYTES;
+  const maxQueued = opts.maxQueuedBytes ?? MAX_OUTBOX_BYTES;
   const maxBad = opts.maxBadFrames ?? 100;
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
-  const sockets = new Set<WebSocket>();
+  /** Each open socket and the events waiting for it. */
+  const sockets = new Map<WebSocket, EventOutbox>();
 
   // Never throws: a failed send only ends that socket. True when the frame was queued (then
-  // `written` runs once it is written out or the socket fails).
+  // `written` runs once it is written out or the socket fails). Replies go one at a time (the next
+  // only once this one is written) and events wait in the socket's outbox, so nothing here grows.
   const sendRaw = (ws: WebSocket, text: string, written?: () => void): boolean => {
     if (ws.readyState !== OPEN) return false;
-    if (ws.bufferedAmount > maxQueued) {
-      // A page that stopped reading (frozen tab) must not grow our memory; it reconnects and re-reads.
-      ws.terminate();
-      return false;
-    }
     try {
       ws.send(text, written && (() => written()));
       return true;
@@ -69,14 +74,20 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   // One subscription for all clients: each event is serialised once (split to fit a frame).
   const off = service.subscribe((e) => {
     if (sockets.size === 0) return;
-    const frames = encodeEvent(e, maxEvent, (why) =>
+    const frames = outFrames(e, maxEvent, (why) =>
       logError('websocket event dropped', new Error(why)),
     );
-    for (const ws of sockets) for (const f of frames) sendRaw(ws, f);
+    for (const outbox of sockets.values()) outbox.push(frames);
   });
 
   function accept(ws: WebSocket): void {
-    sockets.add(ws);
+    const outbox = createEventOutbox({
+      write: (text, written) => void sendRaw(ws, text, written),
+      buffered: () => ws.bufferedAmount,
+      maxQueuedBytes: maxQueued,
+      maxEventBytes: maxEvent,
+    });
+    sockets.set(ws, outbox);
     let bad = 0;
     const reply = (id: RequestId | null, cmd: string, result: Result<unknown>) =>
       sendRaw(ws, encodeReply(id, cmd, result, maxReply));
@@ -90,6 +101,7 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
       new Promise<void>((resolve) => {
         const done = () => {
           ws.off('close', done);
+          outbox.pump();
           resolve();
         };
         ws.once('close', done);
@@ -137,6 +149,7 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     ws.on('error', () => undefined);
     ws.on('close', () => {
       requests.clear();
+      outbox.dispose();
       sockets.delete(ws);
     });
   }
@@ -148,7 +161,10 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     },
     close() {
       off();
-      for (const ws of sockets) ws.close(1001, 'server shutting down');
+      for (const [ws, outbox] of sockets) {
+        outbox.dispose();
+        ws.close(1001, 'server shutting down');
+      }
       sockets.clear();
     },
   };

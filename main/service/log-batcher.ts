@@ -1,6 +1,7 @@
 // Coalesces log lines into events: at most one batch per interval, batches and backlog bounded by lines AND bytes, drops announced by a marker line.
 import { lineCost } from '../../common/log-filter';
 import type { LogLine } from '../../common/states';
+import { droppedLinesMarker } from '../shared/event-outbox';
 
 export interface LogBatcherOptions {
   /** Minimum time between two batches; 1000/60 ms keeps it at most 60 batches a second. */
@@ -30,21 +31,15 @@ interface Gap {
   toSeq: number;
 }
 
-/**
- * The marker that stands where dropped lines were. It takes the last dropped line's seq, so it
- * sorts in place and is never mistaken for an older line; the lines themselves are still in
- * the engine's ring (logs:read with sinceSeq < fromSeq), as the message says.
- */
+/** The marker where the lines were; they are still in the engine's ring (logs:read with sinceSeq). */
 function gapMarker(g: Gap, at: number): LogLine {
-  const text = `[cdesk] ${g.count} log line${g.count === 1 ? '' : 's'} (seq ${g.fromSeq}–${g.toSeq}) dropped from the live stream: they came faster than they could be sent; \`cdesk logs\` still reads them while the engine's buffer holds them`;
-  return {
-    seq: g.toSeq,
-    time: at,
-    level: 'warn',
-    msg: text,
-    fields: { dropped: String(g.count), fromSeq: String(g.fromSeq), toSeq: String(g.toSeq) },
-    raw: text,
-  };
+  return droppedLinesMarker(
+    g.count,
+    g.fromSeq,
+    g.toSeq,
+    'they came faster than they could be sent',
+    at,
+  );
 }
 
 export function createLogBatcher(

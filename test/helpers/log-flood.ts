@@ -8,6 +8,15 @@ export interface FloodOptions {
   totalBytes?: number;
   /** Characters of each long line (default 64 Ki). */
   lineChars?: number;
+  /**
+   * Also short lines with NUL bytes and escapes (quotes, backslashes, ESC sequences) and, at a
+   * third and two thirds of the way, one 20 MB line of text and one of bytes that are not UTF-8.
+   */
+  hostile?: boolean;
+  /** Writer's pace in bytes per second (default: as fast as it can, so rotation skips most). */
+  bytesPerSec?: number;
+  /** Run `cdesk logs -f --tail 0` through the flood and report whether it followed to the end. */
+  follow?: boolean;
 }
 
 export interface FloodResult {
@@ -35,6 +44,8 @@ export interface FloodResult {
   failures: string[];
   /** Lines the ring shows after the flood, as `cdesk logs --json` prints them. */
   tail: { level: string; raw: string }[];
+  /** With `follow`: the follower was still running at the end, what it printed, and its marker lines. */
+  follower?: { alive: boolean; bytes: number; droppedMarkers: number; sawLast: boolean };
 }
 
 const MiB = 1024 * 1024;
@@ -42,7 +53,7 @@ const MiB = 1024 * 1024;
 // Long logrus lines, long lines of bytes that are not UTF-8, and a short line, repeated.
 const WRITER = String.raw`
 const fs = require('node:fs');
-const [file, total, chars] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
+const [file, total, chars, hostile, rate] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3]), process.argv[4] === '1', Number(process.argv[5])];
 const long = Buffer.from('time="2026-11-30T08:00:00.000000000Z" level=error msg="' + 'x'.repeat(chars - 60) + '"\n');
 const bad = Buffer.alloc(chars);
 for (let i = 0; i < chars - 1; i++) bad[i] = [0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82][i % 6];
@@ -50,8 +61,20 @@ bad[chars - 1] = 10;
 const short = Buffer.from('time="2026-11-30T08:00:00.000000000Z" level=info msg="flood marker"\n');
 const parts = [];
 let size = 0;
-while (size < 4 * 1024 * 1024) { parts.push(long, bad, short); size += long.length + bad.length + short.length; }
+const nul = Buffer.from('time="2026-11-30T08:00:00.000000000Z" level=warn msg="nul \u0000 in \u0000\u0000 the middle"\n');
+const esc = Buffer.from('time="2026-11-30T08:00:00.000000000Z" level=info msg="a \\"quoted\\" \\\\ path \x1b[31mred\x1b[0m \x1b]0;title\x07 \\n end" key="v\\"al"\n');
+while (size < 4 * 1024 * 1024) {
+  const set = hostile ? [long, nul, bad, esc, short, esc, nul] : [long, bad, short];
+  for (const b of set) { parts.push(b); size += b.length; }
+}
 const block = Buffer.concat(parts);
+const huge = (text) => {
+  const b = Buffer.alloc(20 * 1024 * 1024, text ? 0x79 : 0xff);
+  if (text) b.write('time="2026-11-30T08:00:00.000000000Z" level=error msg="');
+  b[b.length - 1] = 10;
+  return b;
+};
+const hugeAt = hostile ? [Math.floor(total / 3), Math.floor((2 * total) / 3)] : [];
 const fd = fs.openSync(file, 'a', 0o600);
 let written = 0;
 const t0 = process.hrtime.bigint();
@@ -61,9 +84,12 @@ const step = () => {
     process.stdout.write(JSON.stringify({ written, seconds: Number(process.hrtime.bigint() - t0) / 1e9 }) + '\n');
     return;
   }
-  fs.writeSync(fd, block);
-  written += block.length;
-  setImmediate(step);
+  const b = hugeAt.length && written >= hugeAt[0] ? (hugeAt.shift(), huge(hugeAt.length === 1)) : block;
+  fs.writeSync(fd, b);
+  written += b.length;
+  // Paced: wait until the time this many bytes are due at the given rate.
+  const due = rate > 0 ? (written / rate) * 1000 - Number(process.hrtime.bigint() - t0) / 1e6 : 0;
+  if (due > 0) setTimeout(step, due); else setImmediate(step);
 };
 step();
 `;
@@ -136,9 +162,20 @@ export async function floodServe(s: Serve, opts: FloodOptions = {}): Promise<Flo
   const sampler = setInterval(() => (peakRssMiB = Math.max(peakRssMiB, rssMiB(pid))), 25);
 
   const t0 = performance.now();
-  const writer = spawn(process.execPath, ['-e', WRITER, s.logFile, String(total), String(chars)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const follower = opts.follow ? followLogs(s) : null;
+  const writer = spawn(
+    process.execPath,
+    [
+      '-e',
+      WRITER,
+      s.logFile,
+      String(total),
+      String(chars),
+      opts.hostile ? '1' : '0',
+      String(opts.bytesPerSec ?? 0),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   let out = '';
   writer.stdout.on('data', (d: Buffer) => (out += d.toString()));
   let writing = true;
@@ -188,6 +225,7 @@ export async function floodServe(s: Serve, opts: FloodOptions = {}): Promise<Flo
   clearInterval(sampler);
   peakRssMiB = Math.max(peakRssMiB, rssMiB(pid));
   const tailOut = await cdesk(['logs', '-n', '6', '--json', '--control', s.control]);
+  const followed = follower ? await follower.finish(seq) : undefined;
   const tail = tailOut.stdout
     .trim()
     .split('\n')
@@ -209,5 +247,42 @@ export async function floodServe(s: Serve, opts: FloodOptions = {}): Promise<Flo
     logsBytes,
     failures,
     tail,
+    ...(followed ? { follower: followed } : {}),
+  };
+}
+
+/** `cdesk logs -f --tail 0 --json`, counting what it prints; finish() says whether it followed to `lastSeq`. */
+function followLogs(s: Serve) {
+  const child = spawn(
+    process.execPath,
+    [CDESK, 'logs', '-f', '--tail', '0', '--json', '--control', s.control],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  let bytes = 0;
+  let droppedMarkers = 0;
+  let maxSeq = 0;
+  let rest = '';
+  let alive = true;
+  child.on('exit', () => (alive = false));
+  child.stdout.on('data', (d: Buffer) => {
+    bytes += d.length;
+    const text = rest + d.toString('utf8');
+    const lines = text.split('\n');
+    rest = lines.pop() ?? '';
+    for (const l of lines) {
+      const m = /^\{"seq":(\d+)/.exec(l);
+      if (m) maxSeq = Math.max(maxSeq, Number(m[1]));
+      if (l.includes('"dropped":')) droppedMarkers++;
+    }
+  });
+  return {
+    async finish(lastSeq: number) {
+      const t0 = performance.now();
+      while (alive && maxSeq < lastSeq && performance.now() - t0 < 30_000)
+        await new Promise((r) => setTimeout(r, 50));
+      const result = { alive, bytes, droppedMarkers, sawLast: maxSeq >= lastSeq };
+      child.kill('SIGTERM');
+      return result;
+    },
   };
 }

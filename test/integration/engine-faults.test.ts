@@ -1,5 +1,5 @@
 // The engine against the fake daemon, for faults real containerd cannot show on demand.
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
@@ -288,6 +288,26 @@ describe('engine faults (fake daemon)', () => {
     expect(s.state).toBe('failed');
     expect(s.code).toBe('socket-path-too-long');
   });
+
+  it("a directory at the socket path ends failed with containerd's own words (real containerd)", async () => {
+    const t = tempDir();
+    cleanups.push(t.cleanup);
+    const settings = testSettings(t.dir, (s) => {
+      s.restart.breakerMaxFailures = 2;
+      s.restart.backoffInitialMs = 50;
+    });
+    mkdirSync(join(t.dir, 'state', 'containerd.sock'), { recursive: true });
+    const engine = new Supervisor({ settings });
+    cleanups.push(() => engine.shutdown({ leaveRunning: false }));
+    const failed = waitForState(engine, 'failed', 60_000);
+    await engine.start();
+    await failed;
+    const s = engine.status();
+    expect(s.reason).toMatch(/exited with code 1 \(failed to get listener .*is a directory\)/);
+    // The engine's hint serves every surface: no window button named in a terminal.
+    expect(s.hint).not.toMatch(/press Start/);
+    expect(s.hint).toMatch(/start containerd again/);
+  }, 90_000);
 
   it('a config containerd rejects goes straight to failed (real containerd)', async () => {
     const t = tempDir();

@@ -1,7 +1,10 @@
 // What the window may claim about containerd right now: one pure function every surface reads.
 // It never says more than we know: a failed check beats a stale "running", a lost app is Unknown.
 import { formatCountdown } from '../../../common/duration';
-import type { DaemonStatus, HealthEvent } from '../../../common/states';
+import type { DaemonStatus } from '../../../common/states';
+import { claimedState } from '../../../common/status-claim';
+
+export { failingCheck } from '../../../common/status-claim';
 import type { StoreState } from './store';
 
 export type TruthKind =
@@ -93,27 +96,6 @@ export function countdownText(at: number, now: number): string {
   return formatCountdown(at - now);
 }
 
-/**
- * The newest liveness check, if it failed after the daemon last became running: the engine only
- * changes state after N failures, but the first failure already means "not known to be healthy".
- */
-export function failingCheck(
-  status: DaemonStatus,
-  health: readonly HealthEvent[],
-): { failures: number; result: string; at: number } | null {
-  const last = health[health.length - 1];
-  const lh = status.lastHealth;
-  const newest =
-    last && (!lh || last.at >= lh.at)
-      ? { ok: last.ok, at: last.at, result: last.result, failures: last.failures }
-      : lh
-        ? { ok: lh.ok, at: lh.at, result: lh.result, failures: lh.ok ? 0 : 1 }
-        : null;
-  if (!newest || newest.ok) return null;
-  if (status.runningSince != null && newest.at < status.runningSince) return null;
-  return { failures: Math.max(1, newest.failures), result: newest.result, at: newest.at };
-}
-
 function isRestart(s: StoreState): boolean {
   const t = s.transitions[s.transitions.length - 1];
   return !!t && t.state === 'starting' && t.prev !== 'stopped' && t.prev !== 'failed';
@@ -138,10 +120,9 @@ export function deriveTruth(s: StoreState, now: number): Truth {
   }
   switch (status.state) {
     case 'running': {
-      const f = failingCheck(status, s.health);
+      const of = s.settings?.settings.health.livenessFailures ?? 3;
+      const { failing: f, reason } = claimedState(status, s.health, of);
       if (f) {
-        const of = s.settings?.settings.health.livenessFailures ?? 3;
-        const reason = `health check failed ${Math.min(f.failures, of)} of ${of} (${f.result})`;
         return make(
           'unhealthy',
           reason,

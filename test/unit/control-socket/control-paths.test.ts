@@ -25,14 +25,35 @@ describe('defaultControlPath', () => {
 });
 
 describe('ensureControlDir', () => {
-  it('creates the folder 0700 and tightens our own default folder', async () => {
+  it('creates the folder 0700; a world-writable default folder is refused, not changed', async () => {
     const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-paths-'));
     const sock = path.join(base, 'containerd-desktop', 'control.sock');
     await ensureControlDir(sock);
     expect((await fsp.stat(path.dirname(sock))).mode & 0o777).toBe(0o700);
-    await fsp.chmod(path.dirname(sock), 0o755);
-    await ensureControlDir(sock);
-    expect((await fsp.stat(path.dirname(sock))).mode & 0o777).toBe(0o700);
+    await fsp.chmod(path.dirname(sock), 0o777);
+    await expect(ensureControlDir(sock)).rejects.toMatchObject({
+      code: 'control-dir-unsafe',
+      hint: expect.stringContaining(`chmod 700 ${path.dirname(sock)}`),
+    });
+    expect((await fsp.stat(path.dirname(sock))).mode & 0o777).toBe(0o777);
+    await fsp.rm(base, { recursive: true, force: true });
+  });
+
+  it('never follows a symbolic link planted at the folder: refused, the target untouched', async () => {
+    const base = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-paths-'));
+    await fsp.chmod(base, 0o1777); // a shared runtime folder: sticky, anyone may create entries
+    const target = path.join(base, 'elsewhere');
+    await fsp.mkdir(target, { mode: 0o755 });
+    await fsp.chmod(target, 0o755);
+    const sock = path.join(base, 'containerd-desktop', 'control.sock');
+    await fsp.symlink(target, path.dirname(sock));
+    await expect(ensureControlDir(sock)).rejects.toMatchObject({
+      code: 'control-dir-unsafe',
+      message: expect.stringContaining('symbolic link'),
+      hint: expect.stringContaining(`rm ${path.dirname(sock)}`),
+    });
+    expect((await fsp.stat(target)).mode & 0o777).toBe(0o755);
+    expect(await fsp.readdir(target)).toEqual([]);
     await fsp.rm(base, { recursive: true, force: true });
   });
 

@@ -371,6 +371,30 @@ describe('control server: every request gets one bounded answer', () => {
     expect(took).toBeLessThan(2000);
   });
 
+  it('keeps a follower that reads slower than a flood: the oldest lines go, one marker says how many', async () => {
+    servers.push(await startControlServer({ path: sock, service, maxQueuedBytes: 256 * 1024 }));
+    const r = await raw();
+    r.send('{"id":1,"cmd":"events:subscribe"}\n');
+    await r.next(1);
+    r.c.pause();
+    engine.emit({ type: 'log', lines: bigLines(400, 10_000) }); // 4 MB, far past the 256 KiB bound
+    await new Promise((res) => setTimeout(res, 500));
+    r.c.resume();
+    type Line = { seq: number; level: string; fields: Record<string, string> };
+    const lines = () =>
+      r.got.slice(1).flatMap((m) => (m as { payload: { lines: Line[] } }).payload.lines);
+    await expect.poll(() => lines().at(-1)?.seq, { timeout: 10_000 }).toBe(400);
+    expect(r.isClosed()).toBe(false);
+    const markers = lines().filter((l) => l.fields.dropped !== undefined);
+    expect(markers.length).toBeGreaterThan(0);
+    expect(markers[0]).toMatchObject({ level: 'warn' });
+    const kept = lines().filter((l) => l.fields.dropped === undefined);
+    const dropped = markers.reduce((n, m) => n + Number(m.fields.dropped), 0);
+    expect(kept.length + dropped).toBe(400);
+    expect(kept.map((l) => l.seq)).toEqual([...kept.map((l) => l.seq)].sort((a, b) => a - b));
+    r.c.destroy();
+  });
+
   it('answers even when the service throws (a bug there must not leave a caller waiting)', async () => {
     const broken: Service = {
       ...service,

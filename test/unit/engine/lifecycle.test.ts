@@ -305,7 +305,7 @@ describe('lifecycle: stories', () => {
     }
     const step = drive(evs);
     expect(step.state).toMatchObject({ phase: 'failed', code: 'crash-loop', wanted: false });
-    expect(step.state.hint).toMatch(/press Start/);
+    expect(step.state.hint).toMatch(/start containerd again/);
     expect(step.state.reason).toMatch(/; 5 failed starts within 5m, giving up$/);
     expect(step.effects.some((e) => e.kind === 'schedule-respawn')).toBe(false);
   });

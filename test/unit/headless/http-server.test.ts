@@ -181,6 +181,32 @@ describe('the contract over WebSocket', () => {
     w.close();
   });
 
+  it('keeps a page that reads slower than a flood: the oldest lines go, one marker says how many', async () => {
+    const s = await serve();
+    const w = await ws(s.port);
+    let closed = false;
+    w.on('close', () => (closed = true));
+    const got = frames(w);
+    w.pause();
+    // 25 MB of lines, well past the 8 MiB a page may have waiting.
+    const lines = Array.from({ length: 250 }, (_, i) => ({
+      ...line(i + 1),
+      raw: 'z'.repeat(100_000),
+    }));
+    engine.emit({ type: 'log', lines });
+    await new Promise((r) => setTimeout(r, 1000));
+    w.resume();
+    type Line = { seq: number; fields: Record<string, string> };
+    const seen = () => got.flatMap((m) => (m.payload as { lines: Line[] }).lines);
+    await expect.poll(() => seen().at(-1)?.seq, { timeout: 15_000 }).toBe(250);
+    expect(closed).toBe(false);
+    const markers = seen().filter((l) => l.fields.dropped !== undefined);
+    const dropped = markers.reduce((n, m) => n + Number(m.fields.dropped), 0);
+    expect(dropped).toBeGreaterThan(0);
+    expect(seen().length - markers.length + dropped).toBe(250);
+    w.close();
+  });
+
   it('closes a socket that pipelines reads it never reads, and another page is answered at once', async () => {
     engine.logs = Array.from({ length: 400 }, (_, i) => ({
       ...line(i + 1),
