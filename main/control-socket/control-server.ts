@@ -33,7 +33,7 @@ import {
   type EventOutbox,
   type OutFrame,
 } from '../shared/event-outbox';
-import { createRequestQueue } from '../shared/request-queue';
+import { createRequestQueue, overflowFailure } from '../shared/request-queue';
 import { socketAnswers } from '../shared/socket-probe';
 
 export interface ControlServerOptions {
@@ -294,14 +294,11 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       answer,
       onIdle: () => refreshTimer(),
       onOverflow: (why) => {
-        reply(null, '(request)', {
-          ok: false,
-          error: rpcError(
-            'bad-request',
-            `${why}; connection closed`,
-            'Read the replies before sending more requests, then reconnect.',
-          ),
-        });
+        reply(
+          null,
+          '(request)',
+          overflowFailure(why, 'Read the replies before sending more requests, then reconnect.'),
+        );
         // A peer that is not reading would keep a half-closed connection and its queue forever.
         if (sock.writableNeedDrain) sock.destroy();
         else sock.destroySoon();

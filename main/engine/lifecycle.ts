@@ -278,6 +278,13 @@ function onCheck(s: LifeState, e: Extract<LifeEvent, { type: 'check' }>, setting
 
 const stale = (s: LifeState, run: number) => run !== s.run;
 
+/** Healthy at last (served, or adopted): liveness checks start one interval from now. */
+const firstLivenessCheck = (s: LifeState, settings: Settings): Effect => ({
+  kind: 'schedule-check',
+  run: s.run,
+  delayMs: settings.health.livenessIntervalMs,
+});
+
 /** The lifecycle: every decision about the daemon, as data. */
 export function reduce(s: LifeState, e: LifeEvent, settings: Settings): Step {
   const none: Step = { state: s, effects: [] };
@@ -332,13 +339,7 @@ export function reduce(s: LifeState, e: LifeEvent, settings: Settings): Step {
           healthyAt: e.now,
           lastOkAt: e.now,
         }),
-        effects: [
-          {
-            kind: 'schedule-check',
-            run: s.run,
-            delayMs: settings.health.livenessIntervalMs,
-          },
-        ],
+        effects: [firstLivenessCheck(s, settings)],
       };
 
     case 'launch-failed':
@@ -355,13 +356,7 @@ export function reduce(s: LifeState, e: LifeEvent, settings: Settings): Step {
           healthyAt: e.now,
           lastOkAt: e.now,
         }),
-        effects: [
-          {
-            kind: 'schedule-check',
-            run: s.run,
-            delayMs: settings.health.livenessIntervalMs,
-          },
-        ],
+        effects: [firstLivenessCheck(s, settings)],
       };
 
     case 'startup-timeout':

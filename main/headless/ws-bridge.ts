@@ -20,7 +20,7 @@ import {
   outFrames,
   type EventOutbox,
 } from '../shared/event-outbox';
-import { createRequestQueue } from '../shared/request-queue';
+import { createRequestQueue, overflowFailure } from '../shared/request-queue';
 
 export interface WsBridgeOptions {
   service: Service;
@@ -121,14 +121,14 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     const requests = createRequestQueue({
       answer,
       onOverflow: (why) => {
-        reply(null, '(request)', {
-          ok: false,
-          error: rpcError(
-            'bad-request',
-            `${why}; connection closed`,
+        reply(
+          null,
+          '(request)',
+          overflowFailure(
+            why,
             'Wait for the replies before sending more requests, then reconnect.',
           ),
-        });
+        );
         // A page that is not reading would keep the connection and its queue: no closing handshake.
         ws.terminate();
       },

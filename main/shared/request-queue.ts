@@ -1,6 +1,14 @@
 // One connection's requests, answered one at a time in arrival order, with a bounded backlog: a
 // client that pipelines (and perhaps never reads) gets its turn, never everyone else's.
 
+import type { Result } from '../../common/contract';
+import { failure } from '../../common/rpc';
+
+/** The last answer a connection gets when its backlog overflowed: why, and what to do instead. */
+export function overflowFailure(why: string, hint: string): Result<never> {
+  return failure('bad-request', `${why}; connection closed`, hint);
+}
+
 /** Requests a connection may have waiting behind the one being answered. */
 export const MAX_PENDING_REQUESTS = 32;
 /** Bytes of request text a connection may have waiting. */
