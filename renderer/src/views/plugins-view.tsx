@@ -210,7 +210,7 @@ export function PluginsView(props: { viewportHeight?: number }) {
       <Reconnecting />
       {problems.length > 0 && (
         <section aria-label="Problems">
-          <ul className="iv-problem-list" data-testid="problems">
+          <ul className="problem-list" data-testid="problems">
             {problems.map((p) => (
               <ProblemItem key={p.id} problem={p} frozen={!connected} />
             ))}
