@@ -40,6 +40,14 @@ function checkOverrides(overrides: Table): void {
   if ('grpc' in overrides) {
     if (!isTable(overrides.grpc)) refuse('grpc', 'it must be a table ([grpc]).');
     else if ('address' in overrides.grpc) refuse('grpc.address', 'the engine probes this socket.');
+    else if (overrides.grpc.tcp_address !== undefined && overrides.grpc.tcp_address !== '')
+      // Whoever can write settings (or holds the headless token) could otherwise open root's
+      // containerd to the network at the next start.
+      throw new EngineError(
+        'overrides-invalid',
+        "The overrides file sets `grpc.tcp_address`: containerd's API on TCP has no authentication, so anyone who reaches that port controls containerd (as root).",
+        'Remove `tcp_address` from the overrides file. To reach this containerd from another machine, forward its socket over SSH (`ssh -L /tmp/c.sock:SOCKET host`).',
+      );
   }
 }
 

@@ -142,6 +142,19 @@ describe('buildConfig', () => {
     expect(e.hint).toMatch(/rootDir\/stateDir/);
   });
 
+  it("refuses opening containerd's API on TCP (no authentication there), and says what instead", () => {
+    const e = engineError(() =>
+      buildConfig(fixed, settings(), ROOT, { grpc: { tcp_address: '0.0.0.0:10010' } }),
+    );
+    expect(e.code).toBe('overrides-invalid');
+    expect(e.message).toContain('grpc.tcp_address');
+    expect(e.hint).toMatch(/Remove `tcp_address`.*SSH/);
+    // An empty address (containerd's own default: no TCP listener) is fine.
+    expect(buildConfig(fixed, settings(), ROOT, { grpc: { tcp_address: '' } }).grpc).toMatchObject({
+      tcp_address: '',
+    });
+  });
+
   it('refuses a version other than 2', () => {
     const e = engineError(() => buildConfig(fixed, settings(), ROOT, { version: 1 }));
     expect(e.code).toBe('overrides-invalid');
