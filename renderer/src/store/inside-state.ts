@@ -9,7 +9,7 @@ import type {
 } from '../../../common/containerd';
 import type { InsideCommandResults } from '../../../common/containerd-commands';
 import type { DaemonStatus } from '../../../common/states';
-import type { ConnectionState } from '../transport/connection';
+import { linkDown, type ConnectionState } from '../transport/connection';
 import type { LastExit } from './inside-reduce';
 
 /** The Activity feed keeps this many events (oldest dropped). */
@@ -120,9 +120,14 @@ export function isLive(d: DaemonStatus): boolean {
   return d.state === 'running' || d.state === 'unhealthy';
 }
 
+/** The window's link to the app is down (dropped, or our token refused). */
+export function isLinkDown(s: InsideState): boolean {
+  return linkDown(s.link);
+}
+
 /** containerd's API is reachable, as far as we know. */
 export function isConnected(s: InsideState): boolean {
-  if (s.link === 'closed') return false;
+  if (linkDown(s.link)) return false;
   if (s.inside) return s.inside.state === 'connected';
   if (s.daemon) return isLive(s.daemon);
   return true;
@@ -131,6 +136,6 @@ export function isConnected(s: InsideState): boolean {
 /** containerd is down on purpose or for good: show "containerd is stopped · Start". */
 export function isDaemonDown(s: InsideState): boolean {
   // Over a dropped link the last daemon state is old news: say nothing about it.
-  if (s.link === 'closed') return false;
+  if (linkDown(s.link)) return false;
   return s.daemon?.state === 'stopped' || s.daemon?.state === 'failed';
 }
