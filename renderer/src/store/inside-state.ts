@@ -120,6 +120,13 @@ export function isLive(d: DaemonStatus): boolean {
   return d.state === 'running' || d.state === 'unhealthy';
 }
 
+/** Running and total of a container list: the one count the sidebar and the page's filter show. */
+export function listCounts(list: readonly ContainerInfo[]): { running: number; total: number } {
+  let running = 0;
+  for (const c of list) if (c.task?.status === 'running') running++;
+  return { running, total: list.length };
+}
+
 /** The window's link to the app is down (dropped, or our token refused). */
 export function isLinkDown(s: InsideState): boolean {
   return linkDown(s.link);

@@ -3,7 +3,13 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import type { ContainerInfo } from '../../../common/containerd';
 import { useNow } from '../components/hooks';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-state';
+import {
+  isConnected,
+  isDaemonDown,
+  listCounts,
+  rowKey,
+  type RowAction,
+} from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { ContainerCells, containerName } from './container-cells';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
@@ -96,7 +102,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
     () => order.map((id) => byId.get(id)!).filter((c) => matches(c, filter, needle)),
     [order, byId, filter, needle],
   );
-  const running = list.filter(isRunning).length;
+  const { running } = listCounts(list);
 
   // Forget selections of containers that are gone.
   useEffect(() => {
