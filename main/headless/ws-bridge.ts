@@ -108,6 +108,8 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     };
     const requests = createRequestQueue({
       answer,
+      // A Stop waiting out its grace must not hold up the page's Kill, lists or log reads.
+      concurrency: 4,
       onOverflow: (why) => {
         reply(null, '(request)', {
           ok: false,

@@ -114,4 +114,45 @@ describe.skipIf(!ready)('container actions (cdesk serve + containerd + Chromium)
       ctr(socket, 'default', ['containers', 'rm', id]);
     expect(await page.evaluate(() => window.__noReload)).toBe(1);
   });
+
+  it('Stop on a task that ignores SIGTERM: Kill stays available, buttons keep their place, the outcome says how it ended', async () => {
+    // sleep as PID 1 ignores SIGTERM: only the grace's SIGKILL (or Kill) ends it.
+    ctr(socket, 'default', ['run', '-d', img.name, 'tough', '/bin/sleep', '1000']);
+    ctr(socket, 'default', ['run', '-d', img.name, 'tough2', '/bin/sleep', '1000']);
+    await expect.poll(() => chip('tough').textContent(), { timeout: 15_000 }).toMatch(/Running/);
+    await expect.poll(() => chip('tough2').textContent(), { timeout: 15_000 }).toMatch(/Running/);
+    const before = await button('tough', 'Delete').boundingBox();
+    const stopBefore = await button('tough', 'Stop').boundingBox();
+    await button('tough', 'Stop').click();
+    await expect.poll(() => chip('tough').textContent()).toMatch(/Stopping…/);
+    expect(await button('tough', 'Stop').getAttribute('aria-busy')).toBe('true');
+    expect(await button('tough', 'Kill').isEnabled()).toBe(true);
+    // No layout shift: the busy Stop is as wide as before, Delete has not moved.
+    expect(await button('tough', 'Stop').boundingBox()).toEqual(stopBefore);
+    expect(await button('tough', 'Delete').boundingBox()).toEqual(before);
+    await shots('inside-stopping');
+
+    // The other one: Stop, then Kill (asked first), and it ends at once.
+    await button('tough2', 'Stop').click();
+    await expect.poll(() => chip('tough2').textContent()).toMatch(/Stopping…/);
+    await button('tough2', 'Kill').click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.textContent()).toContain('Kill container tough2?');
+    await page.screenshot({ path: join(SHOTS, 'inside-kill-confirm-1280-light.png') });
+    await dialog.getByRole('button', { name: 'Kill container' }).click();
+    const note2 = row('tough2').locator('xpath=following-sibling::*[1]');
+    await expect
+      .poll(() => note2.textContent(), { timeout: 8_000 })
+      .toMatch(/killed by you while stopping \(exit 137\)/);
+    expect(await chip('tough2').textContent()).toMatch(/Exited \(137\)/);
+
+    // The first waits out the grace, then says so.
+    const note = row('tough').locator('xpath=following-sibling::*[1]');
+    await expect
+      .poll(() => note.textContent(), { timeout: 30_000 })
+      .toMatch(/killed after the 10 s grace: it ignored SIGTERM \(exit 137\)/);
+    expect(await chip('tough').textContent()).toMatch(/Exited \(137\)/);
+    expect(ctrTasks(socket, 'default').get('tough')?.status).toBe('stopped');
+    await shots('inside-stop-outcome');
+  }, 60_000);
 });

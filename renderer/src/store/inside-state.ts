@@ -56,6 +56,8 @@ export interface InsideState {
   busy: ReadonlyMap<string, RowAction>;
   /** ns/id (or ns/image name) → the last failed action and its error, shown next to the row. */
   rowErrors: ReadonlyMap<string, { action: string; error: ContractError }>;
+  /** ns/id → how its last stop ended ("killed after the 10 s grace"), until it runs again. */
+  outcomes: ReadonlyMap<string, string>;
   /** A failed daemon start from an empty state. */
   startError: ContractError | null;
   starting: boolean;
@@ -106,6 +108,7 @@ export function initialInsideState(namespace = rememberedNamespace()): InsideSta
     images: emptyLoadable(namespace),
     plugins: emptyLoadable(),
     startedAt: new Map(),
+    outcomes: new Map(),
     lastExit: new Map(),
     fresh: new Map(),
     events: [],
