@@ -71,7 +71,8 @@ export interface InsideCommandResults {
   };
   'plugins:list': { plugins: PluginInfo[]; problems: Problem[]; version: ContainerdVersion | null };
   'events:recent': { events: ContainerdEvent[] };
-  'task:stop': { id: string; exitStatus: number | null; killed: boolean };
+  /** `killed`: SIGKILL after `graceMs` of ignored SIGTERM (so the page can say how it ended). */
+  'task:stop': { id: string; exitStatus: number | null; killed: boolean; graceMs?: number };
   'task:kill': { id: string };
   'container:delete': { id: string };
   'image:delete': { name: string };

@@ -40,6 +40,8 @@ export interface TaskInfo {
   exitStatus: number | null;
   /** Epoch ms, null until exited. */
   exitedAt: number | null;
+  /** Epoch ms the task's process started (from /proc), when it runs and that is readable. */
+  startedAt?: number;
 }
 
 export interface ContainerInfo {

@@ -5,7 +5,7 @@ import type { EngineEvent } from '../../common/states';
 import { AppError, toContractError } from '../shared/app-error';
 import { createAppHost, type AppHost } from '../host/host';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
-import { removeTokenFile, tokenFilePath, writeTokenFile } from '../headless/token-file';
+import { readKeptToken, tokenFilePath, writeTokenFile } from '../headless/token-file';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args';
 import { clockTime, formatStateLine, guardForeground, parseForeground } from './foreground';
 import { formatError } from './common';
@@ -24,11 +24,12 @@ const HELP = `usage: cdesk serve [options]
 
 Headless mode: supervises containerd like the desktop app (same settings, same control socket
 for the other cdesk commands) and serves the app's window to a browser on 127.0.0.1 only.
-The first line printed is the address to open; it carries a fresh access token:
+The first line printed is the address to open; it carries an access token:
 
   Containerd Desktop (headless) at http://127.0.0.1:${DEFAULT_PORT}/?token=…
 
-The token is also written to <state dir>/serve.token (mode 0600) and changes on every start.
+The token is also kept in <state dir>/serve.token (mode 0600). A restart reuses that file's
+token, so an open tab reconnects by itself; --new-token (or deleting the file) makes a fresh one.
 Ctrl-C (SIGINT) or SIGTERM quits; containerd is stopped unless the onQuit setting is
 "leave-running".
 
@@ -41,6 +42,7 @@ ${formatOptions([
   ['--settings FILE', 'settings file (default $XDG_CONFIG_HOME/containerd-desktop/settings.json)'],
   ['--control PATH', 'control socket (default $XDG_RUNTIME_DIR/containerd-desktop/control.sock)'],
   ['--no-autostart', 'do not start containerd now, even if the autoStart setting is on'],
+  ['--new-token', 'a fresh access token instead of the one in <state dir>/serve.token'],
   ['--json', 'first line: {"url","port","token","tokenFile","controlSocket","pid"};'],
   ['', 'then one JSON object per state change'],
   ['-h, --help', 'this help'],
@@ -63,6 +65,7 @@ const SPEC: Record<string, FlagSpec> = {
   settings: { type: 'string' },
   control: { type: 'string' },
   'no-autostart': { type: 'boolean' },
+  'new-token': { type: 'boolean' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -180,14 +183,23 @@ export async function run(argv: string[]): Promise<number> {
     await host.dispose({ leaveRunning: host.engine.status().adopted });
   };
 
+  const tokenFile = tokenFilePath(host.engine.status().paths.state);
+  // The same token across restarts: a tab left open on the old server keeps working.
+  const kept = flags['new-token'] === true ? null : await readKeptToken(tokenFile);
+  if (kept && kept.token === null && kept.why)
+    process.stderr.write(`cdesk serve: not reusing the old token: ${kept.why}; made a new one\n`);
   let server: HttpServer;
   try {
-    server = await startHttpServer({ service: host.service, staticDir: rendererDir(), port });
+    server = await startHttpServer({
+      service: host.service,
+      staticDir: rendererDir(),
+      port,
+      token: kept?.token ?? undefined,
+    });
   } catch (err) {
     await abandon();
     return fail(err);
   }
-  const tokenFile = tokenFilePath(host.engine.status().paths.state);
   try {
     await writeTokenFile(tokenFile, server.token);
   } catch (err) {
@@ -236,8 +248,7 @@ export async function run(argv: string[]): Promise<number> {
       if (notice && !json) process.stdout.write(`  ${notice}\n`);
       void (async () => {
         let code = 0;
-        // While we still hold the state dir's lock: the token file is ours to remove.
-        await removeTokenFile(tokenFile, server.token).catch(() => undefined);
+        // The token file stays: the next start reuses it, so open tabs reconnect.
         try {
           await server.close();
           await host.dispose({ leaveRunning });

@@ -141,7 +141,7 @@ export async function stopTask(
     waitExit(c, namespace, id, Math.max(graceMs, 1)),
     killQuiet(c, namespace, id, signalNumber('SIGTERM')),
   );
-  if (status !== null) return { id, exitStatus: status, killed: false };
+  if (status !== null) return { id, exitStatus: status, killed: false, graceMs };
   const after = await afterKill(
     waitExit(c, namespace, id, KILL_WAIT_MS),
     killQuiet(c, namespace, id, signalNumber('SIGKILL')),
@@ -153,7 +153,7 @@ export async function stopTask(
       "Its shim may be hung; check containerd's log (cdesk logs --level warn).",
     );
   }
-  return { id, exitStatus: after, killed: true };
+  return { id, exitStatus: after, killed: true, graceMs };
 }
 
 export async function killTask(

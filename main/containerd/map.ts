@@ -44,17 +44,24 @@ const TASK_STATUS: Record<Status, TaskStatus> = {
   [Status.UNRECOGNIZED]: 'unknown',
 };
 
-export function toTaskInfo(p: Process): TaskInfo {
+/** When a live task's process started (epoch ms), or null; injectable for tests. */
+export type StartedAtReader = (pid: number) => number | null;
+
+export function toTaskInfo(p: Process, startedAt: StartedAtReader = () => null): TaskInfo {
   // A hung shim makes Tasks/List give up on that task after ~2 s: UNKNOWN with pid 0.
   const status: TaskStatus =
     p.status === Status.UNKNOWN && !p.pid ? 'not-responding' : TASK_STATUS[p.status];
   const exitedAt = toMs(p.exited_at);
-  return {
+  const info: TaskInfo = {
     pid: p.pid,
     status,
     exitStatus: status === 'stopped' ? p.exit_status : null,
     exitedAt: status === 'stopped' ? exitedAt : null,
   };
+  const live = status === 'running' || status === 'paused' || status === 'pausing';
+  const started = live && p.pid > 0 ? startedAt(p.pid) : null;
+  if (started !== null) info.startedAt = started;
+  return info;
 }
 
 /** Containers joined with their tasks (Tasks/List names a task by `id`; its container_id is empty). */
@@ -62,6 +69,7 @@ export function joinContainers(
   namespace: string,
   containers: Container[],
   tasks: Process[],
+  startedAt?: StartedAtReader,
 ): ContainerInfo[] {
   const byId = new Map(tasks.map((t) => [t.id || t.container_id, t]));
   return containers
@@ -77,7 +85,7 @@ export function joinContainers(
         snapshotKey: c.snapshot_key,
         createdAt: toMs(c.created_at) ?? 0,
         updatedAt: toMs(c.updated_at) ?? 0,
-        task: t ? toTaskInfo(t) : null,
+        task: t ? toTaskInfo(t, startedAt) : null,
       };
     })
     .sort((a, b) => a.id.localeCompare(b.id));

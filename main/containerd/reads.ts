@@ -35,6 +35,7 @@ import { Empty } from '../shared/api/google/protobuf/empty';
 import type { ContainerdClient } from './client';
 import { InsideError } from './errors';
 import { imageSize } from './image-size';
+import { readStartedAt } from '../engine/proc';
 import { joinContainers, toMs, toPluginInfo } from './map';
 import { mapLimit } from './map-limit';
 
@@ -96,7 +97,8 @@ export async function listContainers(
       timeoutMs: TASKS_TIMEOUT_MS,
     }),
   ]);
-  return joinContainers(namespace, cs, ts.tasks);
+  // containerd's Tasks API has no start time; the task's process (on this host) does.
+  return joinContainers(namespace, cs, ts.tasks, readStartedAt);
 }
 
 /** Read a whole blob from the content store, refusing more than `max` bytes. */

@@ -79,3 +79,33 @@ export function readCmdline(pid: number): string[] | null {
 
 /** The real /proc. */
 export const linuxProc: ProcReader = { isAlive, readStartTime, readExe, readCmdline, readState };
+
+/** USER_HZ: /proc reports times in these ticks, 100 on every Linux architecture we run on. */
+const USER_HZ = 100;
+let bootTimeMs: number | null | undefined;
+
+/**
+ * The boot time (epoch ms) from /proc/uptime (to 10 ms; /proc/stat's btime is whole seconds);
+ * null when unreadable. Read once: the wall clock may be stepped later, uptime is not.
+ */
+function bootTime(): number | null {
+  if (bootTimeMs !== undefined) return bootTimeMs;
+  try {
+    const up = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
+    bootTimeMs = Number.isFinite(up) ? Date.now() - up * 1000 : null;
+  } catch {
+    bootTimeMs = null;
+  }
+  return bootTimeMs;
+}
+
+/**
+ * When the process started (epoch ms, to 10 ms): boot time plus its start ticks. What uptime counts
+ * from, whoever started it (a daemon adopted from an earlier app, a container's task).
+ */
+export function readStartedAt(pid: number): number | null {
+  const ticks = readStartTime(pid);
+  const boot = bootTime();
+  if (ticks === null || boot === null || !/^\d+$/.test(ticks)) return null;
+  return boot + (Number(ticks) * 1000) / USER_HZ;
+}

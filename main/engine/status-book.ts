@@ -1,5 +1,6 @@
 // Status bookkeeping: health history, restart times and causes, version, last exit; builds DaemonStatus.
 import type { DaemonStatus, ExitInfo, HealthEvent } from '../../common/states';
+import type { History } from './history-file';
 import type { LifeState, RestartCause } from './lifecycle';
 import type { Layout } from './paths';
 
@@ -41,6 +42,29 @@ export class StatusBook {
     this.restarts++;
     this.restartsAt.push({ at, cause });
     while (this.restartsAt.length > HEALTH_HISTORY) this.restartsAt.shift();
+  }
+
+  /** What outlives the app (history-file.ts): restart times and causes, health samples. */
+  history(): History {
+    return { restarts: [...this.restartsAt], samples: [...this.samples] };
+  }
+
+  /** Put a previous app's history before ours (the counter since this app started stays ours). */
+  restore(h: History): void {
+    const firstOwn = this.samples[0]?.at ?? Infinity;
+    this.samples.unshift(...h.samples.filter((e) => e.at < firstOwn));
+    while (this.samples.length > HEALTH_HISTORY) this.samples.shift();
+    const firstRestart = this.restartsAt[0]?.at ?? Infinity;
+    this.restartsAt.unshift(...h.restarts.filter((r) => r.at < firstRestart));
+    while (this.restartsAt.length > HEALTH_HISTORY) this.restartsAt.shift();
+    const last = this.samples[this.samples.length - 1];
+    if (!this.lastHealth && last)
+      this.lastHealth = {
+        at: last.at,
+        ok: last.ok,
+        result: last.result,
+        latencyMs: last.latencyMs,
+      };
   }
 
   restartTimes(): number[] {

@@ -10,6 +10,8 @@ import { killHung, terminate, type DaemonHandle } from './daemon-process';
 import { EngineError } from './errors';
 import type { HeadStart } from './head-start';
 import { adoptFromPidfile } from './adopt';
+import { historyFilePath, readHistory, writeHistory } from './history-file';
+import { readStartedAt } from './proc';
 import { waitForServing } from './health';
 import { DaemonChannel } from '../shared/daemon-channel';
 import { renderConfigFor } from './config';
@@ -42,6 +44,9 @@ const DUMP_END = /END goroutine stack dump/;
 /** How long a first start waits for containerd's version before announcing `running`. */
 const VERSION_WAIT_MS = 500;
 
+/** Health samples reach the history file at most this often (a restart is written within 0.5 s). */
+const HISTORY_WRITE_MS = 5000;
+
 export class Supervisor implements Engine {
   private settings: Settings;
   private layout: Layout;
@@ -68,6 +73,11 @@ export class Supervisor implements Engine {
   private detaching = false;
   /** A head start's containerd, until the first launch takes it over (or discards it). */
   private head: HeadStart | null;
+  /** The previous app's history is read once, at the first launch. */
+  private historyLoaded = false;
+  /** The history file's next write (one at a time, at most every HISTORY_WRITE_MS). */
+  private historyTimer: NodeJS.Timeout | null = null;
+  private historyWrites: Promise<void> = Promise.resolve();
 
   constructor(opts: SupervisorOptions) {
     this.settings = opts.settings;
@@ -158,6 +168,8 @@ export class Supervisor implements Engine {
     if (unused) await this.abandon(unused.daemon);
     this.cancelTimers();
     this.dropChannel();
+    // While we still hold the state dir: the history is ours to write.
+    await this.flushHistory();
     await this.logs.stop();
     await this.launcher.release();
   }
@@ -192,7 +204,11 @@ export class Supervisor implements Engine {
     const s = this.life;
     const at = Date.now();
     const live = (p: string) => p === 'running' || p === 'unhealthy';
-    if (live(s.phase) && !live(prev.phase)) this.book.runningSince = at;
+    if (live(s.phase) && !live(prev.phase)) {
+      // An adopted daemon has been up since its process started, not since we found it.
+      const started = s.adopted && s.pid ? readStartedAt(s.pid) : null;
+      this.book.runningSince = started !== null && started <= at ? started : at;
+    }
     this.book.since = at;
     const ev: StateEvent = {
       type: 'state',
@@ -273,6 +289,7 @@ export class Supervisor implements Engine {
       }
       case 'count-restart':
         this.book.countRestart(f.cause);
+        this.saveHistory(500);
         return;
     }
   }
@@ -306,6 +323,7 @@ export class Supervisor implements Engine {
       await this.fileOps;
       const layout = resolveLayout(this.settings, this.env);
       this.layout = layout;
+      await this.loadHistoryOnce(layout);
       // The first launch takes a head start's containerd over, or discards one made for other settings.
       const head = this.head?.spawned ?? null;
       const fits = head !== null && this.fits(head, layout);
@@ -547,6 +565,41 @@ export class Supervisor implements Engine {
   private recordHealth(e: Extract<EngineEvent, { type: 'health' }>): void {
     this.book.recordHealth(e);
     this.emit(e);
+    this.saveHistory(HISTORY_WRITE_MS);
+  }
+
+  private async loadHistoryOnce(layout: Layout): Promise<void> {
+    if (this.historyLoaded) return;
+    this.historyLoaded = true;
+    const h = await readHistory(historyFilePath(layout.stateDir), this.log);
+    if (h) this.book.restore(h);
+  }
+
+  /** Write the history within `delayMs` (an earlier pending write stands). */
+  private saveHistory(delayMs: number): void {
+    if (!this.historyLoaded) return;
+    if (this.historyTimer) {
+      if (delayMs >= HISTORY_WRITE_MS) return;
+      clearTimeout(this.historyTimer);
+    }
+    this.historyTimer = setTimeout(() => void this.flushHistory(), delayMs);
+    this.historyTimer.unref();
+  }
+
+  private flushHistory(): Promise<void> {
+    if (this.historyTimer) clearTimeout(this.historyTimer);
+    this.historyTimer = null;
+    if (!this.historyLoaded) return this.historyWrites;
+    const file = historyFilePath(this.layout.stateDir);
+    const h = this.book.history();
+    this.historyWrites = this.historyWrites
+      .then(() => writeHistory(file, h))
+      .catch((err: unknown) =>
+        this.log(
+          `could not write ${file}: ${(err as Error).message}; restart history stays in memory`,
+        ),
+      );
+    return this.historyWrites;
   }
 
   /** Resolves at the next settled state: running, failed, or stopped with nothing pending. */

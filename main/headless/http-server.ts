@@ -1,10 +1,10 @@
 // Headless mode's server: the built renderer over HTTP and the contract over WebSocket, on 127.0.0.1 only.
 //
 // Access: the page (`/`, `/index.html`) and the WebSocket (`/ws`) need `?token=<token>`; the token is
-// 32 random bytes per start, compared in constant time. The hashed JS/CSS assets are served without
-// it: they are the public app bundle and hold no data. Every request must name this server in its
-// Host header (DNS-rebinding defence) and WebSocket upgrades must come from our own Origin. No
-// CORS headers are ever sent.
+// 32 random bytes (kept across restarts in the token file), compared in constant time. The hashed
+// JS/CSS assets are served without it: they are the public app bundle and hold no data. Every
+// request must name this server in its Host header (DNS-rebinding defence) and WebSocket upgrades
+// must come from our own Origin. No CORS headers are ever sent.
 import * as fsp from 'node:fs/promises';
 import http from 'node:http';
 import type { Socket } from 'node:net';
@@ -46,7 +46,7 @@ export interface HttpServerOptions {
   staticDir: string;
   /** 0 picks a free port. */
   port: number;
-  /** Only for tests: a fixed token instead of a fresh random one. */
+  /** The token to accept (the one a previous start kept on disk); default a fresh random one. */
   token?: string;
   /** Defaults MAX_PRE_AUTH_CONNECTIONS and PRE_AUTH_IDLE_MS (tests use small values). */
   maxPreAuthConnections?: number;

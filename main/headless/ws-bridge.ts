@@ -120,6 +120,8 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
     };
     const requests = createRequestQueue({
       answer,
+      // A Stop waiting out its grace must not hold up the page's Kill, lists or log reads.
+      concurrency: 4,
       onOverflow: (why) => {
         reply(
           null,

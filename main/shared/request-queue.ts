@@ -26,6 +26,12 @@ export interface RequestQueueOptions {
   onIdle?: () => void;
   maxPending?: number;
   maxPendingBytes?: number;
+  /**
+   * Requests answered at once (default 1: strictly one after another). A window needs more: a
+   * container's Stop may wait out a 10 s grace, and the Kill that escalates it (or any list)
+   * must not queue behind it.
+   */
+  concurrency?: number;
 }
 
 export interface RequestQueue {
@@ -39,22 +45,28 @@ export interface RequestQueue {
 export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
   const maxPending = opts.maxPending ?? MAX_PENDING_REQUESTS;
   const maxBytes = opts.maxPendingBytes ?? MAX_PENDING_REQUEST_BYTES;
+  const concurrency = Math.max(1, opts.concurrency ?? 1);
   const waiting: string[] = [];
   let bytes = 0;
-  let busy = false;
+  let running = 0;
   let closed = false;
 
-  async function drain(): Promise<void> {
-    busy = true;
-    while (!closed && waiting.length > 0) {
+  function pump(): void {
+    while (!closed && running < concurrency && waiting.length > 0) {
       const text = waiting.shift()!;
       bytes -= Buffer.byteLength(text);
-      await opts.answer(text).catch(() => undefined);
-      // Let other connections' requests and timers run between two of this one's.
-      await new Promise((r) => setImmediate(r));
+      running++;
+      void opts
+        .answer(text)
+        .catch(() => undefined)
+        // Let other connections' requests and timers run between two of this one's.
+        .then(() => new Promise((r) => setImmediate(r)))
+        .then(() => {
+          running--;
+          if (!closed && running === 0 && waiting.length === 0) opts.onIdle?.();
+          pump();
+        });
     }
-    busy = false;
-    if (!closed) opts.onIdle?.();
   }
 
   return {
@@ -71,14 +83,14 @@ export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
       }
       waiting.push(text);
       bytes += size;
-      if (!busy) void drain();
+      pump();
     },
     clear() {
       closed = true;
       waiting.length = 0;
     },
     get idle() {
-      return !busy && waiting.length === 0;
+      return running === 0 && waiting.length === 0;
     },
   };
 }

@@ -2,6 +2,7 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ContractClient } from '../../common/contract';
 import { DiskTile } from './components/disk-tile';
+import { LinkRefused } from './components/link-refused';
 import { Sidebar } from './components/sidebar';
 import { TopStrip } from './components/top-strip';
 import { AppProvider, useDispatcher, useStore } from './store/context';
@@ -95,6 +96,7 @@ function Shell() {
         <Sidebar />
         <div className="main-col">
           <TopStrip />
+          <LinkRefused />
           <main className="content">
             <Pages />
           </main>

@@ -76,11 +76,15 @@ export interface StartServeOptions {
   entry?: string[];
   /** The server's environment (default: this process's). */
   env?: NodeJS.ProcessEnv;
+  /** Reuse this folder (a previous serve's `dir`: same state dir, settings, token file). */
+  dir?: string;
+  /** The port (default 0: a free one). */
+  port?: number;
 }
 
 /** `cdesk serve --port 0 --json --no-autostart` in a short temp dir; resolves once it printed its URL. */
 export async function startServe(opts: StartServeOptions = {}): Promise<Serve> {
-  const dir = mkdtempSync(opts.prefix ?? '/tmp/cds-');
+  const dir = opts.dir ?? mkdtempSync(opts.prefix ?? '/tmp/cds-');
   const control = join(dir, 'control.sock');
   const settingsFile = join(dir, 'settings.json');
   if (opts.settings) writeFileSync(settingsFile, JSON.stringify(opts.settings));
@@ -91,7 +95,7 @@ export async function startServe(opts: StartServeOptions = {}): Promise<Serve> {
       ...(opts.entry ?? [CDESK]),
       'serve',
       '--port',
-      '0',
+      String(opts.port ?? 0),
       '--json',
       '--no-autostart',
       '--state',

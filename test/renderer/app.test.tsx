@@ -7,6 +7,7 @@ import { pageCount } from '../../renderer/src/components/sidebar';
 import { pickTransport } from '../../renderer/src/transport/pick-transport';
 import { WsClient } from '../../renderer/src/transport/ws-client';
 import { FakeClient, makeStatus, ok } from './fake-client';
+import { makeContainer } from './fake-inside-client';
 
 afterEach(() => {
   cleanup();
@@ -72,15 +73,22 @@ describe('App', () => {
 
   it('shows counts beside Containers and Plugins', async () => {
     const problem = { id: 'p', severity: 'warning' as const, message: 'm', hint: 'h' };
-    await renderApp(
-      new FakeClient(
-        makeStatus('running', {
-          containers: { running: 3, total: 7 },
-          problems: [problem, { ...problem, id: 'q' }],
-        }),
-      ),
+    const client = new FakeClient(
+      makeStatus('running', {
+        // The status's all-namespace count is not what the sidebar shows: the page's list is.
+        containers: { running: 9, total: 9 },
+        problems: [problem, { ...problem, id: 'q' }],
+      }),
     );
-    expect(screen.getByTestId('count-containers').textContent).toContain('3/7');
+    const list = ['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((id, i) =>
+      makeContainer(id, i < 3 ? 'running' : 'stopped'),
+    );
+    client.stub('containers:list', ok({ namespace: 'default', containers: list }));
+    await renderApp(client);
+    expect((await screen.findByTestId('count-containers')).textContent).toContain('3/7');
+    expect(screen.getByTestId('count-containers').textContent).toContain(
+      '3 running of 7 containers in default',
+    );
     expect(screen.getByTestId('count-plugins').textContent).toContain('⚠ 2');
     // The count describes the tab; the tab's name stays the page's name.
     expect(screen.getByRole('tab', { name: 'Plugins' }).getAttribute('aria-describedby')).toBe(

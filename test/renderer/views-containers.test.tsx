@@ -159,6 +159,12 @@ describe('ContainersView', () => {
     await renderInside(<ContainersView />, c);
     fireEvent.click(button('web', 'Kill'));
     await settle();
+    // Kill asks first, as Delete does, naming the container.
+    const dialog = screen.getByRole('dialog');
+    expect(dialog.textContent).toContain('Kill container web?');
+    expect(c.callsTo('task:kill')).toEqual([]);
+    fireEvent.click(within(dialog).getByRole('button', { name: 'Kill container' }));
+    await settle();
     expect(c.callsTo('task:kill')).toEqual([
       { namespace: 'default', id: 'web', signal: 'SIGKILL' },
     ]);

@@ -93,6 +93,36 @@ describe('WsClient', () => {
   });
 });
 
+describe('WsClient refused', () => {
+  it('a socket that never opens while the server refuses the token: refused, kept across retries', async () => {
+    vi.useFakeTimers();
+    const sockets: FakeSocket[] = [];
+    let answer: 'ok' | 'refused' | 'unreachable' = 'refused';
+    const client = new WsClient('ws://127.0.0.1:1/ws?token=t', {
+      socketFactory: (u) => {
+        const s = new FakeSocket(u);
+        sockets.push(s);
+        return s;
+      },
+      initialBackoffMs: 100,
+      checkAccess: () => Promise.resolve(answer),
+    });
+    const states: string[] = [];
+    client.onConnection((c) => states.push(c));
+    sockets.at(-1)!.drop();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(states.at(-1)).toBe('refused');
+    await vi.advanceTimersByTimeAsync(150);
+    expect(sockets.length).toBe(2);
+    expect(states.at(-1)).toBe('refused');
+    // The server takes the token again (restarted with the kept token file): open.
+    answer = 'ok';
+    sockets.at(-1)!.open();
+    expect(states.at(-1)).toBe('open');
+    client.close();
+  });
+});
+
 describe('token', () => {
   it('reads ?token= first, then #token=', () => {
     expect(tokenFromLocation({ search: '?token=abc', hash: '' })).toBe('abc');

@@ -108,6 +108,8 @@ export function containerAge(
 ): { text: string; title: string } {
   const s = c.task?.status;
   if (s === 'running' || s === 'paused' || s === 'pausing') {
+    // The process's own start time beats when the window happened to see it start.
+    startedAt = c.task?.startedAt ?? startedAt;
     if (startedAt !== undefined)
       return {
         text: `up ${formatDuration(now - startedAt)}`,

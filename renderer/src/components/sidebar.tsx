@@ -1,21 +1,24 @@
 // The left sidebar (an icon rail when narrow): one tab per page, counts beside Containers and Plugins.
-import { useRef, type KeyboardEvent } from 'react';
+import { useEffect, useRef, type KeyboardEvent } from 'react';
 import { useTruth } from './hooks';
 import { useDispatcher, useStore } from '../store/context';
+import { useInside, useInsideStore } from '../store/inside-context';
+import { listCounts } from '../store/inside-state';
 import { PAGES, type PageId } from '../store/pages';
 import { NavIcon } from './nav-icons';
 
 /** The small count beside a page's name, or null. */
 export function pageCount(
   id: PageId,
-  containers: { running: number; total: number } | null | undefined,
+  containers: { running: number; total: number; namespace?: string } | null | undefined,
   problems: number,
 ): { text: string; warn: boolean; title: string } | null {
   if (id === 'containers' && containers) {
+    const where = containers.namespace ? ` in ${containers.namespace}` : '';
     return {
       text: `${containers.running}/${containers.total}`,
       warn: false,
-      title: `${containers.running} running of ${containers.total} containers`,
+      title: `${containers.running} running of ${containers.total} containers${where}`,
     };
   }
   if (id === 'plugins' && problems > 0) {
@@ -31,7 +34,12 @@ export function pageCount(
 export function Sidebar() {
   const dispatcher = useDispatcher();
   const page = useStore((s) => s.page);
-  const containers = useStore((s) => s.status?.containers);
+  // The same list the Containers page shows (its namespace, live from events): never a count that
+  // disagrees with the page's "Running N · Stopped M".
+  const inside = useInsideStore();
+  useEffect(() => inside.want('containers'), [inside]);
+  const list = useInside((s) => (s.containers.namespace === s.namespace ? s.containers : null));
+  const containers = list?.value ? { ...listCounts(list.value), namespace: list.namespace } : null;
   const truth = useTruth();
   const refs = useRef<Partial<Record<PageId, HTMLButtonElement | null>>>({});
   const go = (id: PageId, focus: boolean) => {

@@ -2,7 +2,7 @@
 import type { ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown } from '../store/inside-state';
+import { isConnected, isDaemonDown, isLinkDown } from '../store/inside-state';
 
 /** "containerd is stopped · Start" when the daemon is stopped or failed; null otherwise. */
 export function DaemonStopped(props: { note?: string }) {
@@ -33,7 +33,7 @@ export function Reconnecting() {
   const connected = useInside(isConnected);
   const down = useInside(isDaemonDown);
   const message = useInside((s) => s.inside?.message ?? null);
-  const linkDown = useInside((s) => s.link === 'closed');
+  const linkDown = useInside(isLinkDown);
   if (connected || (down && !linkDown)) return null;
   return (
     <p className="iv-reconnecting" role="status" data-testid="reconnecting">

@@ -8,7 +8,7 @@ import type {
   Result,
   SettingsView,
 } from '../../../common/contract';
-import { isConnectionAware } from '../transport/connection';
+import { isConnectionAware, linkDown } from '../transport/connection';
 import type { PageId } from './pages';
 import type { ControlCommand, Store } from './store';
 
@@ -43,7 +43,7 @@ export class Dispatcher {
           // The moment we stop hearing from the app is its "last seen"; reconnect attempts keep it.
           lastSeenAt: c === 'open' ? null : (s.lastSeenAt ?? (s.status ? Date.now() : null)),
         }));
-        if (c === 'closed') wasClosed = true;
+        if (linkDown(c)) wasClosed = true;
         if (c === 'open' && wasClosed) {
           // Events were missed while away: start over from a fresh snapshot.
           wasClosed = false;

@@ -5,6 +5,24 @@ import type { DaemonStatus } from '../../../common/states';
 import { call } from './inside-call';
 import { rowKey, withEntry, type InsideCore, type RowAction } from './inside-state';
 
+/** How a stop ended, in words: "killed after the 10 s grace (it ignored SIGTERM)". */
+export function stopOutcome(
+  r: { exitStatus: number | null; killed: boolean; graceMs?: number },
+  killedByUser: boolean,
+): string {
+  const code = r.exitStatus === null ? '' : ` (exit ${r.exitStatus})`;
+  if (r.killed) {
+    const grace = r.graceMs !== undefined ? `the ${formatGrace(r.graceMs)} grace` : 'the grace';
+    return `killed after ${grace}: it ignored SIGTERM${code}`;
+  }
+  if (killedByUser) return `killed by you while stopping${code}`;
+  return `stopped by SIGTERM${code}`;
+}
+
+function formatGrace(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
 export class InsideActions {
   constructor(private readonly core: InsideCore) {}
 
@@ -29,16 +47,38 @@ export class InsideActions {
     return r;
   }
 
+  /** Rows whose Kill came while their Stop still waited out the grace. */
+  private readonly killedWhileStopping = new Set<string>();
+
   stop(namespace: string, id: string) {
-    return this.act(rowKey(namespace, id), 'stop', 'Stop', async () => {
+    const key = rowKey(namespace, id);
+    this.killedWhileStopping.delete(key);
+    this.core.set((s) => ({ outcomes: withEntry(s.outcomes, key, undefined) }));
+    return this.act(key, 'stop', 'Stop', async () => {
       const r = await call(this.core.client, 'task:stop', { namespace, id });
-      if (r.ok) this.markExited(namespace, id, r.value.exitStatus);
+      if (r.ok) {
+        this.markExited(namespace, id, r.value.exitStatus);
+        const how = stopOutcome(r.value, this.killedWhileStopping.delete(key));
+        this.core.set((s) => ({ outcomes: withEntry(s.outcomes, key, how) }));
+      }
       return r;
     });
   }
 
+  /** SIGKILL; while a Stop waits out its grace this escalates it (the Stop keeps its busy mark). */
   kill(namespace: string, id: string) {
-    return this.act(rowKey(namespace, id), 'kill', 'Kill', () =>
+    const key = rowKey(namespace, id);
+    if (this.core.getState().busy.get(key) === 'stop') {
+      this.killedWhileStopping.add(key);
+      return call(this.core.client, 'task:kill', { namespace, id, signal: 'SIGKILL' }).then((r) => {
+        if (!r.ok) {
+          this.killedWhileStopping.delete(key);
+          this.refuse(key, 'Kill', r.error);
+        }
+        return r;
+      });
+    }
+    return this.act(key, 'kill', 'Kill', () =>
       call(this.core.client, 'task:kill', { namespace, id, signal: 'SIGKILL' }),
     );
   }

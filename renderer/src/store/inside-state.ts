@@ -9,7 +9,7 @@ import type {
 } from '../../../common/containerd';
 import type { InsideCommandResults } from '../../../common/containerd-commands';
 import type { DaemonStatus } from '../../../common/states';
-import type { ConnectionState } from '../transport/connection';
+import { linkDown, type ConnectionState } from '../transport/connection';
 import type { LastExit } from './inside-reduce';
 
 /** The Activity feed keeps this many events (oldest dropped). */
@@ -56,6 +56,8 @@ export interface InsideState {
   busy: ReadonlyMap<string, RowAction>;
   /** ns/id (or ns/image name) → the last failed action and its error, shown next to the row. */
   rowErrors: ReadonlyMap<string, { action: string; error: ContractError }>;
+  /** ns/id → how its last stop ended ("killed after the 10 s grace"), until it runs again. */
+  outcomes: ReadonlyMap<string, string>;
   /** A failed daemon start from an empty state. */
   startError: ContractError | null;
   starting: boolean;
@@ -106,6 +108,7 @@ export function initialInsideState(namespace = rememberedNamespace()): InsideSta
     images: emptyLoadable(namespace),
     plugins: emptyLoadable(),
     startedAt: new Map(),
+    outcomes: new Map(),
     lastExit: new Map(),
     fresh: new Map(),
     events: [],
@@ -120,9 +123,21 @@ export function isLive(d: DaemonStatus): boolean {
   return d.state === 'running' || d.state === 'unhealthy';
 }
 
+/** Running and total of a container list: the one count the sidebar and the page's filter show. */
+export function listCounts(list: readonly ContainerInfo[]): { running: number; total: number } {
+  let running = 0;
+  for (const c of list) if (c.task?.status === 'running') running++;
+  return { running, total: list.length };
+}
+
+/** The window's link to the app is down (dropped, or our token refused). */
+export function isLinkDown(s: InsideState): boolean {
+  return linkDown(s.link);
+}
+
 /** containerd's API is reachable, as far as we know. */
 export function isConnected(s: InsideState): boolean {
-  if (s.link === 'closed') return false;
+  if (linkDown(s.link)) return false;
   if (s.inside) return s.inside.state === 'connected';
   if (s.daemon) return isLive(s.daemon);
   return true;
@@ -131,6 +146,6 @@ export function isConnected(s: InsideState): boolean {
 /** containerd is down on purpose or for good: show "containerd is stopped · Start". */
 export function isDaemonDown(s: InsideState): boolean {
   // Over a dropped link the last daemon state is old news: say nothing about it.
-  if (s.link === 'closed') return false;
+  if (linkDown(s.link)) return false;
   return s.daemon?.state === 'stopped' || s.daemon?.state === 'failed';
 }

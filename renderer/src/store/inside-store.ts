@@ -1,7 +1,7 @@
 // The store for what runs inside containerd: holds the state, feeds it the app's events, and re-lists what they leave stale.
 import type { ContainerdEvent } from '../../../common/containerd';
 import type { AnyEvent, ContractClient } from '../../../common/contract';
-import { isConnectionAware } from '../transport/connection';
+import { isConnectionAware, linkDown } from '../transport/connection';
 import { InsideActions } from './inside-actions';
 import { applyInsideEvents } from './inside-events';
 import { InsideLoaders, type LoadKey } from './inside-loaders';
@@ -73,10 +73,13 @@ export class InsideStore {
   /** Over a link that can drop (WebSocket): freeze while it is down, start over when it is back. */
   private watchLink(): () => void {
     if (!isConnectionAware(this.client)) return () => {};
+    let lost = false;
     return this.client.onConnection((link) => {
-      const was = this.state.link;
-      this.set(() => ({ link }));
-      if (link === 'open' && was === 'closed') {
+      if (linkDown(link)) lost = true;
+      // Retries after a drop pass through 'connecting': the link stays down until it opens.
+      this.set(() => ({ link: lost && link === 'connecting' ? this.state.link : link }));
+      if (link === 'open' && lost) {
+        lost = false;
         // Events were missed while away.
         this.reloadAll();
         void this.load.recentEvents();

@@ -101,10 +101,22 @@ function isRestart(s: StoreState): boolean {
   return !!t && t.state === 'starting' && t.prev !== 'stopped' && t.prev !== 'failed';
 }
 
+/** What a refused page says: its token is no longer the server's, and where the new one is. */
+export function refusedText(stateDir: string | null): { reason: string; detail: string } {
+  const file = stateDir ? `${stateDir}/serve.token` : 'STATE/serve.token';
+  const reason = "this page's link is no longer valid — open the new URL printed by `cdesk serve`";
+  const detail = `${reason}. Its token is also in ${file} (open http://127.0.0.1:PORT/?token=<that token>). The app restarted with a new token, so this tab cannot reconnect.`;
+  return { reason, detail };
+}
+
 export function deriveTruth(s: StoreState, now: number): Truth {
   const status = s.status;
   const problems = status?.problems?.length ?? 0;
   const base = { problems, retryAt: retryAt(status) };
+  if (s.connection === 'refused') {
+    const { reason, detail } = refusedText(status?.paths.state ?? null);
+    return make('unknown', reason, detail, s.lastSeenAt ?? now, false, base);
+  }
   if (!status) {
     const reason =
       s.connection === 'closed'

@@ -2,7 +2,13 @@
 import type { ContractClient, ContractError } from '../../../common/contract';
 import { disconnectedError as rpcDisconnected } from '../../../common/rpc';
 
-export type ConnectionState = 'connecting' | 'open' | 'closed';
+/** `refused`: the server is up but turned our token away (it restarted with a new one). */
+export type ConnectionState = 'connecting' | 'open' | 'closed' | 'refused';
+
+/** The link is down for now (dropped, or refused until the page gets a valid link). */
+export function linkDown(s: ConnectionState): boolean {
+  return s === 'closed' || s === 'refused';
+}
 
 /** A client that reports its connection state (optional extension of ContractClient). */
 export interface ConnectionAware {

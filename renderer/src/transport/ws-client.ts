@@ -21,6 +21,11 @@ export interface WsClientOptions {
   /** First reconnect delay; doubles per failed attempt up to maxBackoffMs (±20 % jitter). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Asked after a connection fails before opening: a browser hides the upgrade's HTTP status, so
+   * this tells a refused token (`refused`) from a server that is away (anything else).
+   */
+  checkAccess?: () => Promise<'ok' | 'refused' | 'unreachable'>;
 }
 
 const OPEN = 1;
@@ -39,6 +44,7 @@ export class WsClient implements ContractClient, ConnectionAware {
   private readonly factory: SocketFactory;
   private readonly initialBackoffMs: number;
   private readonly maxBackoffMs: number;
+  private readonly checkAccess: WsClientOptions['checkAccess'];
 
   constructor(
     private readonly url: string,
@@ -47,6 +53,7 @@ export class WsClient implements ContractClient, ConnectionAware {
     this.factory = opts.socketFactory ?? ((u) => new WebSocket(u));
     this.initialBackoffMs = opts.initialBackoffMs ?? 250;
     this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
+    this.checkAccess = opts.checkAccess;
     this.connect();
   }
 
@@ -89,7 +96,8 @@ export class WsClient implements ContractClient, ConnectionAware {
 
   private connect(): void {
     this.reconnectTimer = null;
-    this.setState('connecting');
+    // A refused page stays refused while it retries, so the message does not flicker.
+    if (this.state !== 'refused') this.setState('connecting');
     let s: SocketLike;
     try {
       s = this.factory(this.url);
@@ -98,7 +106,9 @@ export class WsClient implements ContractClient, ConnectionAware {
       return;
     }
     this.socket = s;
+    let opened = false;
     s.onopen = () => {
+      opened = true;
       this.attempt = 0;
       this.setState('open');
       for (const frame of this.unsent.values()) s.send(frame);
@@ -112,12 +122,25 @@ export class WsClient implements ContractClient, ConnectionAware {
       if (this.socket !== s) return;
       this.socket = null;
       this.onDrop(`socket closed, code ${ev.code}${ev.reason ? `: ${ev.reason}` : ''}`);
+      if (!opened) this.askWhyRefused();
     };
+  }
+
+  private askWhyRefused(): void {
+    const check = this.checkAccess;
+    if (!check) return;
+    void check()
+      .catch(() => 'unreachable' as const)
+      .then((answer) => {
+        if (this.disposed || this.state === 'open') return;
+        if (answer === 'refused') this.setState('refused');
+        else if (this.state === 'refused') this.setState('closed');
+      });
   }
 
   private onDrop(detail: string): void {
     this.failAll(detail);
-    this.setState('closed');
+    if (this.state !== 'refused') this.setState('closed');
     if (this.disposed) return;
     const base = Math.min(this.initialBackoffMs * 2 ** this.attempt, this.maxBackoffMs);
     this.attempt++;

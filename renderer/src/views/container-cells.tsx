@@ -46,35 +46,40 @@ function ActionButton(props: {
   label: string;
   enabled: boolean;
   busy: RowAction | undefined;
+  /** Kill while a Stop waits out its grace: it escalates instead of waiting. */
+  escalates?: boolean;
   onClick: () => void;
 }) {
   const mine = props.busy === props.action;
+  const free = !props.busy || !!props.escalates;
   return (
     <button
       type="button"
       className={`iv-row-action${props.action === 'delete' ? ' iv-danger' : ''}`}
       // A busy button keeps focus and its name; it just ignores clicks until the action ends.
-      disabled={!mine && (!props.enabled || !!props.busy)}
+      disabled={!mine && (!props.enabled || !free)}
       aria-busy={mine || undefined}
       aria-label={props.label}
       onClick={() => {
-        if (!props.busy) props.onClick();
+        if (!mine && free) props.onClick();
       }}
     >
-      {mine ? (
-        <>
-          <span className="spinner" aria-hidden="true" /> {BUSY_LABEL[props.action]}
-        </>
-      ) : (
-        props.label
-      )}
+      {/* The spinner has a slot of its own, so a busy button is exactly as wide as an idle one. */}
+      <span className="iv-spin-slot" aria-hidden="true">
+        {mine && <span className="spinner" />}
+      </span>
+      {props.label}
+      {mine && <span className="sr-only"> {BUSY_LABEL[props.action]}</span>}
     </button>
   );
 }
 
 export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps) {
   const { c } = p;
-  const chip = containerChip(c, p.lastExit);
+  const stopping = p.busy === 'stop' && c.task?.status !== 'stopped';
+  const chip = stopping
+    ? { kind: 'paused', icon: '↓', text: 'Stopping…' }
+    : containerChip(c, p.lastExit);
   const age = containerAge(c, p.now, p.startedAt, p.lastExit);
   const can = containerActions(c);
   const name = containerName(c);
@@ -115,6 +120,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
               label={label}
               enabled={can[action] && !p.frozen}
               busy={p.busy}
+              escalates={action === 'kill' && stopping}
               onClick={() => p.onAction(action, c)}
             />
           ))}

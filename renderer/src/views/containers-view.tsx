@@ -3,7 +3,13 @@ import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } fro
 import type { ContainerInfo } from '../../../common/containerd';
 import { useNow } from '../components/hooks';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown, rowKey, type RowAction } from '../store/inside-state';
+import {
+  isConnected,
+  isDaemonDown,
+  listCounts,
+  rowKey,
+  type RowAction,
+} from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { ContainerCells, containerName } from './container-cells';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
@@ -50,6 +56,8 @@ function matches(c: ContainerInfo, filter: Filter, needle: string): boolean {
 }
 
 interface Pending {
+  /** Delete removes stopped containers; Kill sends SIGKILL to one running task. */
+  kind: 'delete' | 'kill';
   ids: string[];
   skipped: string[];
 }
@@ -63,6 +71,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const fresh = useInside((s) => s.fresh);
   const busy = useInside((s) => s.busy);
   const rowErrors = useInside((s) => s.rowErrors);
+  const outcomes = useInside((s) => s.outcomes);
   const connected = useInside(isConnected);
   const down = useInside(isDaemonDown);
   const socket = useInside((s) => s.daemon?.paths.socket);
@@ -96,7 +105,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
     () => order.map((id) => byId.get(id)!).filter((c) => matches(c, filter, needle)),
     [order, byId, filter, needle],
   );
-  const running = list.filter(isRunning).length;
+  const { running } = listCounts(list);
 
   // Forget selections of containers that are gone.
   useEffect(() => {
@@ -118,8 +127,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const onAction = useCallback(
     (action: RowAction, c: ContainerInfo) => {
       if (action === 'stop') void store.actions.stop(c.namespace, c.id);
-      else if (action === 'kill') void store.actions.kill(c.namespace, c.id);
-      else setConfirm({ ids: [c.id], skipped: [] });
+      else setConfirm({ kind: action, ids: [c.id], skipped: [] });
     },
     [store],
   );
@@ -135,10 +143,14 @@ export function ContainersView(props: { viewportHeight?: number }) {
       (id) => byId.get(id) && containerActions(byId.get(id)!).delete,
     );
     const skipped = [...selected].filter((id) => !ids.includes(id));
-    setConfirm({ ids, skipped });
+    setConfirm({ kind: 'delete', ids, skipped });
   };
-  const doDelete = (p: Pending) => {
+  const doConfirmed = (p: Pending) => {
     setConfirm(null);
+    if (p.kind === 'kill') {
+      for (const id of p.ids) void store.actions.kill(namespace, id);
+      return;
+    }
     for (const id of p.ids) void store.actions.deleteContainer(namespace, id);
     setSelected((prev) => new Set([...prev].filter((id) => !p.ids.includes(id))));
   };
@@ -147,6 +159,13 @@ export function ContainersView(props: { viewportHeight?: number }) {
     (c: ContainerInfo): ReactNode | null => {
       const key = rowKey(c.namespace, c.id);
       const e = rowErrors.get(key);
+      const how = c.task?.status === 'running' ? undefined : outcomes.get(key);
+      if (!e && how)
+        return (
+          <div className="iv-row-note muted" role="status" data-testid="row-outcome">
+            {containerName(c)}: {how}
+          </div>
+        );
       if (!e) return null;
       return (
         <div className="iv-row-error" role="alert" data-testid="row-error">
@@ -161,7 +180,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
         </div>
       );
     },
-    [rowErrors, store],
+    [rowErrors, outcomes, store],
   );
 
   const allShownSelected = shown.length > 0 && shown.every((c) => selected.has(c.id));
@@ -322,7 +341,24 @@ export function ContainersView(props: { viewportHeight?: number }) {
         </div>
       )}
       {body}
-      {confirm && (
+      {confirm?.kind === 'kill' && (
+        <ConfirmDialog
+          title={`Kill container ${confirm.ids[0]}?`}
+          confirmLabel="Kill container"
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => doConfirmed(confirm)}
+        >
+          <p>
+            In namespace <strong>{namespace}</strong>, this sends SIGKILL to the task of{' '}
+            <span className="iv-mono">{confirm.ids[0]}</span>: it ends at once, with no chance to
+            finish its work or clean up.
+            {busy.get(rowKey(namespace, confirm.ids[0]!)) === 'stop'
+              ? ' Its Stop is still waiting for it to exit after SIGTERM.'
+              : ''}
+          </p>
+        </ConfirmDialog>
+      )}
+      {confirm?.kind === 'delete' && (
         <ConfirmDialog
           title={
             confirm.ids.length === 1
@@ -335,7 +371,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
               : `Delete ${plural(confirm.ids.length, 'container')}`
           }
           onCancel={() => setConfirm(null)}
-          onConfirm={() => doDelete(confirm)}
+          onConfirm={() => doConfirmed(confirm)}
         >
           {confirm.ids.length > 0 ? (
             <>
