@@ -10,7 +10,7 @@ import {
   namespaceFlag,
   type InsideOutputOptions,
 } from './inside-format';
-import { stdoutIsTerminal } from './terminal-text';
+import { escapeForTerminal, stdoutIsTerminal } from './terminal-text';
 
 const USAGE = `usage: cdesk ps [-n NS] [-a] [--json]
 
@@ -44,12 +44,20 @@ export async function run(
     { command: 'containers:list', payload: { namespace } },
     {
       json: (v) => ({ namespace, containers: shown(v) }),
-      text: (v) => {
+      text: async (v, client) => {
         const rows = shown(v);
         if (rows.length) return formatContainers(rows);
-        return v.containers.length
-          ? `No running containers in namespace ${namespace} (${v.containers.length} stopped or created: cdesk ps -a).\n`
-          : `No containers in namespace ${namespace}. Run one with: ctr -n ${namespace} run -d IMAGE ID (see cdesk env).\n`;
+        if (v.containers.length)
+          return `No running containers in namespace ${namespace} (${v.containers.length} stopped or created: cdesk ps -a).\n`;
+        // Nothing here: a missing or wrong -n is the usual reason, so say where containers are.
+        const ns = await client.invoke('namespaces:list', {});
+        const elsewhere = ns.ok ? ns.value.namespaces.filter((n) => n.containers > 0) : [];
+        if (elsewhere.length) {
+          const list = elsewhere.map((n) => `${n.name} (${n.containers})`).join(', ');
+          const first = tty ? escapeForTerminal(elsewhere[0]!.name) : elsewhere[0]!.name;
+          return `No containers in namespace ${namespace}; other namespaces have some: ${tty ? escapeForTerminal(list) : list}. Pass -n ${first}.\n`;
+        }
+        return `No containers in namespace ${namespace}. Run one with: ctr -n ${namespace} run -d IMAGE ID (see cdesk env).\n`;
       },
     },
   );

@@ -160,7 +160,11 @@ export function printReply<C extends CommandName, J = CommandResults[C]>(
   io: CliIo,
   tty: boolean,
   request: { command: C; payload: CommandPayload<C> },
-  show: { json?: (v: CommandResults[C]) => J; text: (v: CommandResults[C]) => string },
+  show: {
+    json?: (v: CommandResults[C]) => J;
+    /** May ask the app more (the client is still open), e.g. for a hint. */
+    text: (v: CommandResults[C], client: ControlClient) => string | Promise<string>;
+  },
 ): Promise<number> {
   return withClient(name, p.flags, io, async (c) => {
     const r = await c.invoke(request.command, request.payload);
@@ -168,7 +172,7 @@ export function printReply<C extends CommandName, J = CommandResults[C]>(
     if (p.flags.json) {
       const json = JSON.stringify(show.json ? show.json(r.value) : r.value, null, 2);
       io.out(`${tty ? escapeJsonForTerminal(json) : json}\n`);
-    } else io.out(show.text(tty ? escapeStringsForTerminal(r.value) : r.value));
+    } else io.out(await show.text(tty ? escapeStringsForTerminal(r.value) : r.value, c));
     return EXIT.ok;
   });
 }

@@ -64,6 +64,8 @@ describe.skipIf(!have || !can.ok)(
       const other = io();
       expect(await ps(['-n', 'other', '--control', ctl], other)).toBe(0);
       expect(other.stdout).toMatch(/No containers in namespace other/);
+      // default has two: the hint points there instead of saying how to run one.
+      expect(other.stdout).toContain('other namespaces have some: default (2). Pass -n default.');
       await expect(ps(['-n', 'bad name!', '--control', ctl], io())).rejects.toThrow(UsageError);
     });
 

@@ -263,6 +263,14 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
       inside.handlers['task:stop']({ namespace: 'default', id: 'idle' }),
     );
     expect(idle.message).toBe('container idle has no task in namespace default');
+    // The usual mistake: the container is in another namespace. The hint names it.
+    ctr(socket, 'away', ['images', 'import', img.archive]);
+    ctr(socket, 'away', ['containers', 'create', img.name, 'roamer']);
+    const roamer = await rejection(
+      inside.handlers['task:stop']({ namespace: 'default', id: 'roamer' }),
+    );
+    expect(roamer.message).toBe('there is no container roamer in namespace default');
+    expect(roamer.hint).toBe('A container roamer exists in namespace away: pass -n away.');
   });
 
   it('answers with a clear error while containerd is not running', async () => {
