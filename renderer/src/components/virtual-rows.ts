@@ -33,6 +33,13 @@ export interface VirtualRowsOptions {
   headerHeight?: number;
   /** An index to keep rendered wherever the list is scrolled (the focused row keeps its focus). */
   keep?: number;
+  /**
+   * Re-render synchronously inside the scroll event (the library's default: no blank frame while
+   * a person scrolls). A list that scrolls itself on every update (a log following its tail)
+   * passes false: its own render already shows the new rows, and a second, synchronous one per
+   * update is pure cost.
+   */
+  syncScroll?: boolean;
 }
 
 export interface VirtualRows {
@@ -87,6 +94,7 @@ export function useVirtualRows(o: VirtualRowsOptions): VirtualRows {
     rangeExtractor,
     observeElementRect: observeRect,
     initialRect: { width: 0, height: fallbackHeight },
+    useFlushSync: o.syncScroll ?? true,
     scrollMargin: header,
     // Keyboard moves bring a row into view below the sticky header, not under it.
     scrollPaddingStart: header,

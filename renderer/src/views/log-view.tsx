@@ -78,6 +78,8 @@ export function LogView(props: { viewportHeight?: number }) {
     overscan: OVERSCAN,
     block: BLOCK,
     fallbackHeight,
+    // Following, every batch scrolls the list; the batch's own render is enough.
+    syncScroll: false,
   });
   const total = count * ROW_HEIGHT;
   const viewportHeight = virtualizer.scrollRect?.height || fallbackHeight;
