@@ -12,24 +12,16 @@ import {
   type SnapshotterUsage,
   type ContainerdVersion,
 } from './containerd';
+import {
+  containerCommandSchemas,
+  containerId,
+  imageName,
+  namespaceName,
+  type ContainerCommandResults,
+} from './container-commands';
 
-/** containerd's namespace rule: a DNS-label-like name. */
-export const namespaceName = z
-  .string()
-  .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a containerd namespace name (letters, digits, . _ -), e.g. default',
-  });
-/** Container ids as containerd accepts them. */
-const containerId = z
-  .string()
-  .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a container id (letters, digits, . _ -)',
-  });
-const imageName = z.string().min(1).max(4096);
+export { namespaceName };
+
 const signalName = z.enum(TASK_SIGNALS);
 
 /** Request payload schemas for the inside-containerd commands. */
@@ -57,10 +49,11 @@ export const insideCommandSchemas = {
   'container:delete': z.object({ namespace: namespaceName, id: containerId }).strict(),
   /** Refused while a container uses the image. */
   'image:delete': z.object({ namespace: namespaceName, name: imageName }).strict(),
+  ...containerCommandSchemas,
 } as const;
 
 /** Result types, one per inside-containerd command. */
-export interface InsideCommandResults {
+export interface InsideCommandResults extends ContainerCommandResults {
   'namespaces:list': { namespaces: NamespaceInfo[] };
   'containers:list': { namespace: string; containers: ContainerInfo[] };
   'images:list': {

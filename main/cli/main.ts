@@ -49,6 +49,10 @@ const commands: Record<string, Command> = {
     summary: "stop a container's task (SIGTERM, grace, SIGKILL)",
     load: () => import('./cmd-stop-task'),
   },
+  container: {
+    summary: 'containers, docker style: container run|logs|start|stop|restart|rm|inspect',
+    load: () => import('./cmd-container'),
+  },
   rm: { summary: 'delete a stopped container', load: () => import('./cmd-rm') },
   rmi: { summary: 'remove an image no container uses', load: () => import('./cmd-rmi') },
   serve: {

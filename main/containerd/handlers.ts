@@ -2,6 +2,8 @@
 import type { PluginInfo, Problem } from '../../common/containerd';
 import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import type { ContainerdClient } from './client';
+import { containerLogs, inspectContainer, waitTask } from './container-info';
+import { runContainer, startContainer, type RunContext } from './run';
 import type { EventFeed } from './event-feed';
 import type { InsideHandlers } from './provider';
 import {
@@ -27,6 +29,8 @@ export interface HandlerDeps {
   stopGraceMs(): number | undefined;
   /** An action that changes containers: the counts are re-read after it settles. */
   changed(): void;
+  /** Where containers this app runs keep runc state and logs (from the engine's paths and settings). */
+  runContext(): RunContext;
 }
 
 export function createHandlers(d: HandlerDeps): InsideHandlers {
@@ -69,6 +73,11 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
       afterChange(killTask(d.ready(), namespace, id, signal)),
     'container:delete': ({ namespace, id }) =>
       afterChange(deleteContainer(d.ready(), namespace, id)),
+    'container:run': (p) => afterChange(runContainer(d.ready(), d.runContext(), p)),
+    'container:start': ({ namespace, id }) => afterChange(startContainer(d.ready(), namespace, id)),
+    'task:wait': ({ namespace, id, timeoutMs }) => waitTask(d.ready(), namespace, id, timeoutMs),
+    'container:logs': (p) => containerLogs(d.ready(), p),
+    'container:inspect': ({ namespace, id }) => inspectContainer(d.ready(), namespace, id),
     'image:delete': async ({ namespace, name }) => {
       const c = d.ready();
       return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));
