@@ -10,6 +10,7 @@ import {
   type PluginInfo,
   type Problem,
   type SnapshotterUsage,
+  type TaskStats,
   type ContainerdVersion,
 } from './containerd';
 import {
@@ -45,6 +46,10 @@ export const insideCommandSchemas = {
     })
     .strict(),
   'task:kill': z.object({ namespace: namespaceName, id: containerId, signal: signalName }).strict(),
+  /** Resource use of running tasks: those of `ids`, or every one in the namespace. */
+  'tasks:stats': z
+    .object({ namespace: namespaceName, ids: z.array(containerId).max(1000).optional() })
+    .strict(),
   /** Deletes a stopped task (if any) and the container; refused while the task runs. */
   'container:delete': z.object({ namespace: namespaceName, id: containerId }).strict(),
   /** Refused while a container uses the image. */
@@ -67,6 +72,7 @@ export interface InsideCommandResults extends ContainerCommandResults {
   /** `killed`: SIGKILL after `graceMs` of ignored SIGTERM (so the page can say how it ended). */
   'task:stop': { id: string; exitStatus: number | null; killed: boolean; graceMs?: number };
   'task:kill': { id: string };
+  'tasks:stats': { namespace: string; stats: TaskStats[] };
   'container:delete': { id: string };
   'image:delete': { name: string };
 }

@@ -15,6 +15,7 @@ import {
   serverVersion,
   snapshotUsage,
 } from './reads';
+import { readTaskStats } from './stats';
 
 export interface HandlerDeps {
   /** The client when containerd may answer; throws a clear error otherwise. */
@@ -37,6 +38,10 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
   const afterChange = <T>(p: Promise<T>): Promise<T> => p.finally(() => d.changed());
   return {
     'namespaces:list': async () => ({ namespaces: await listNamespaces(d.ready()) }),
+    'tasks:stats': async ({ namespace, ids }) => ({
+      namespace,
+      stats: await readTaskStats(d.ready(), namespace, ids ?? []),
+    }),
     'containers:list': async ({ namespace }) => ({
       namespace,
       containers: await listContainers(d.ready(), namespace),

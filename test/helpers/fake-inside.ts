@@ -59,6 +59,7 @@ export function fakeInside(): FakeInside {
         'task:wait': unused,
         'container:logs': unused,
         'container:inspect': unused,
+        'tasks:stats': unused,
       },
       onEvent(fn) {
         fns.add(fn);

@@ -81,6 +81,7 @@ beforeEach(async () => {
       'container:inspect': async () => {
         throw new Error('not used here');
       },
+      'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [] }),
     },
     onEvent(fn) {
       emit = fn;

@@ -286,6 +286,7 @@ describe('inside containerd (the `inside` option)', () => {
         'container:inspect': async () => {
           throw new Error('not used here');
         },
+        'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [] }),
       },
       onEvent(fn) {
         emitInside = fn;
@@ -315,6 +316,7 @@ describe('inside containerd (the `inside` option)', () => {
       'task:wait': { namespace: 'default', id: 'c1', timeoutMs: 10 },
       'container:logs': { namespace: 'default', id: 'c1' },
       'container:inspect': { namespace: 'default', id: 'c1' },
+      'tasks:stats': { namespace: 'default' },
     } satisfies Record<InsideCommandName, unknown>;
     for (const [name, payload] of Object.entries(samples)) {
       const r = await service.handle(name, payload);
