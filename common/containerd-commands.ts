@@ -72,7 +72,8 @@ export interface InsideCommandResults extends ContainerCommandResults {
   /** `killed`: SIGKILL after `graceMs` of ignored SIGTERM (so the page can say how it ended). */
   'task:stop': { id: string; exitStatus: number | null; killed: boolean; graceMs?: number };
   'task:kill': { id: string };
-  'tasks:stats': { namespace: string; stats: TaskStats[] };
+  /** `hostMemory`: the machine's memory, what a task without a limit may use (docker's LIMIT). */
+  'tasks:stats': { namespace: string; stats: TaskStats[]; hostMemory: number };
   'container:delete': { id: string };
   'image:delete': { name: string };
 }

@@ -57,6 +57,17 @@ export interface TaskStats {
   blockIo: { read: number; write: number };
 }
 
+/**
+ * CPU use between two samples of one task, in percent of one core (docker's CPU %: 200 % is two
+ * cores busy); null when there is no earlier sample or no time passed.
+ */
+export function cpuPercent(prev: TaskStats | undefined, next: TaskStats): number | null {
+  if (!prev || prev.id !== next.id) return null;
+  const wallNs = (next.at - prev.at) * 1e6;
+  if (wallNs <= 0) return null;
+  return Math.max(0, ((next.cpuNs - prev.cpuNs) / wallNs) * 100);
+}
+
 export interface TaskInfo {
   pid: number;
   status: TaskStatus;

@@ -33,6 +33,10 @@ const commands: Record<string, Command> = {
     load: () => import('./cmd-ps'),
   },
   images: { summary: 'list images with sizes (-n NS)', load: () => import('./cmd-images') },
+  stats: {
+    summary: "running containers' CPU, memory, block I/O, pids (live; --no-stream: once)",
+    load: () => import('./cmd-stats'),
+  },
   plugins: {
     summary: "containerd's plugins, the problems that matter first",
     load: () => import('./cmd-plugins'),

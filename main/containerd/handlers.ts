@@ -1,4 +1,5 @@
 // The inside-containerd commands: one handler each, over the client and what the connection knows.
+import { totalmem } from 'node:os';
 import type { PluginInfo, Problem } from '../../common/containerd';
 import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import type { ContainerdClient } from './client';
@@ -41,6 +42,7 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
     'tasks:stats': async ({ namespace, ids }) => ({
       namespace,
       stats: await readTaskStats(d.ready(), namespace, ids ?? []),
+      hostMemory: totalmem(),
     }),
     'containers:list': async ({ namespace }) => ({
       namespace,

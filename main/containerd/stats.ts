@@ -30,7 +30,7 @@ const limitOf = (v: string | undefined): number | null => {
 /** One task's sample; null when the payload is of neither cgroup version. */
 export function statsFromMetric(m: Metric): TaskStats | null {
   const url = m.data?.type_url ?? '';
-  const bytes = m.data?.value ?? new Uint8Array();
+  const bytes = m.data?.value ?? Buffer.alloc(0);
   const at = toMs(m.timestamp) ?? Date.now();
   if (url.endsWith(V1)) {
     const s = CgroupV1Metrics.decode(bytes);
@@ -94,15 +94,4 @@ export async function readTaskStats(
     timeoutMs: METRICS_TIMEOUT_MS,
   });
   return r.metrics.flatMap((m) => statsFromMetric(m) ?? []);
-}
-
-/**
- * CPU use between two samples of one task, in percent of one core (docker's CPU %: 200 % is two
- * cores busy); null when there is no earlier sample or no time passed.
- */
-export function cpuPercent(prev: TaskStats | undefined, next: TaskStats): number | null {
-  if (!prev || prev.id !== next.id) return null;
-  const wallNs = (next.at - prev.at) * 1e6;
-  if (wallNs <= 0) return null;
-  return Math.max(0, ((next.cpuNs - prev.cpuNs) / wallNs) * 100);
 }

@@ -2,8 +2,9 @@
 // does not, and both use memory.
 import { randomBytes } from 'node:crypto';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { TaskStats } from '../../common/containerd';
-import { cpuPercent } from '../../main/containerd/stats';
+import { cpuPercent, type TaskStats } from '../../common/containerd';
+import { run as stats } from '../../main/cli/cmd-stats';
+import { captureIo as io, startControlHarness } from '../helpers/cli-io';
 import { requireContainerd } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
@@ -53,5 +54,46 @@ describe.skipIf(!have || !can.ok)('tasks:stats', () => {
     expect((await read([idle])).map((s) => s.id)).toEqual([idle]);
     ctr(f.socket, 'default', ['containers', 'create', f.img.name, `stats-none-${tag}`]);
     expect(await read([`stats-none-${tag}`])).toEqual([]);
+  });
+
+  it("cdesk stats --no-stream prints docker's columns; --json a line per container; a name with no task exits 1", async () => {
+    const f = await startInside();
+    fixtures.push(f);
+    const h = await startControlHarness({
+      prefix: 'cd-stats-',
+      engine: f.engine,
+      inside: f.inside,
+    });
+    try {
+      const tag = randomBytes(3).toString('hex');
+      const web = `stats-web-${tag}`;
+      ctr(f.socket, 'default', ['run', '-d', f.img.name, web, 'sleep', '1000']);
+      const t = io();
+      expect(await stats(['--no-stream', '--control', h.sock], t)).toBe(0);
+      expect(t.stdout).toMatch(
+        /^CONTAINER\s+CPU %\s+MEM USAGE \/ LIMIT\s+MEM %\s+BLOCK I\/O\s+PIDS\n/,
+      );
+      expect(t.stdout).toMatch(
+        new RegExp(`${web}\\s+\\d+\\.\\d\\d%\\s+[0-9.]+ [KMG]iB / [0-9.]+ [KMG]iB`),
+      );
+
+      const j = io();
+      expect(await stats(['--no-stream', '--json', '--control', h.sock, web], j)).toBe(0);
+      const rows = j.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ id: web, pids: 1 });
+      expect(rows[0]!.cpuPercent).toBeLessThan(5);
+      expect(rows[0]!.memUsage).toBeGreaterThan(0);
+
+      const e = io();
+      expect(await stats(['--no-stream', '--control', h.sock, web, 'nosuch'], e)).toBe(1);
+      expect(e.stdout).toContain(web);
+      expect(e.stderr).toContain('nosuch has no running task in namespace default');
+    } finally {
+      await h.close();
+    }
   });
 });

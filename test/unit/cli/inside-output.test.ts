@@ -81,7 +81,7 @@ beforeEach(async () => {
       'container:inspect': async () => {
         throw new Error('not used here');
       },
-      'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [] }),
+      'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [], hostMemory: 1 }),
     },
     onEvent(fn) {
       emit = fn;

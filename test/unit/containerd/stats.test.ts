@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { Metrics as V1 } from '../../../main/shared/api/cgroups/v1/metrics';
 import { Metrics as V2 } from '../../../main/shared/api/cgroups/v2/metrics';
-import { cpuPercent, statsFromMetric } from '../../../main/containerd/stats';
+import { cpuPercent } from '../../../common/containerd';
+import { statsFromMetric } from '../../../main/containerd/stats';
 
 const at = { seconds: '1765000000', nanos: 250_000_000 };
 
@@ -29,7 +30,7 @@ describe('statsFromMetric', () => {
     const s = statsFromMetric({
       id: 'web',
       timestamp: at,
-      data: { type_url: 'io.containerd.cgroups.v1.Metrics', value },
+      data: { type_url: 'io.containerd.cgroups.v1.Metrics', value: Buffer.from(value) },
     });
     expect(s).toEqual({
       id: 'web',
@@ -67,7 +68,7 @@ describe('statsFromMetric', () => {
     const s = statsFromMetric({
       id: 'db',
       timestamp: at,
-      data: { type_url: 'io.containerd.cgroups.v2.Metrics', value },
+      data: { type_url: 'io.containerd.cgroups.v2.Metrics', value: Buffer.from(value) },
     });
     expect(s).toEqual({
       id: 'db',
@@ -85,7 +86,7 @@ describe('statsFromMetric', () => {
       statsFromMetric({
         id: 'x',
         timestamp: at,
-        data: { type_url: 'io.containerd.windows.Stats', value: new Uint8Array() },
+        data: { type_url: 'io.containerd.windows.Stats', value: Buffer.alloc(0) },
       }),
     ).toBeNull();
     expect(statsFromMetric({ id: 'x', timestamp: at, data: undefined })).toBeNull();

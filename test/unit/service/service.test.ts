@@ -286,7 +286,7 @@ describe('inside containerd (the `inside` option)', () => {
         'container:inspect': async () => {
           throw new Error('not used here');
         },
-        'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [] }),
+        'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [], hostMemory: 1 }),
       },
       onEvent(fn) {
         emitInside = fn;
