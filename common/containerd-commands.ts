@@ -11,6 +11,8 @@ import {
   type Problem,
   type SnapshotterUsage,
   type ContainerdVersion,
+  type PullProgress,
+  type PullResult,
 } from './containerd';
 
 /** containerd's namespace rule: a DNS-label-like name. */
@@ -31,6 +33,10 @@ const containerId = z
   });
 const imageName = z.string().min(1).max(4096);
 const signalName = z.enum(TASK_SIGNALS);
+/** Chosen by the caller, so it can follow the pull's progress events and cancel it. */
+const pullId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ or -' });
 
 /** Request payload schemas for the inside-containerd commands. */
 export const insideCommandSchemas = {
@@ -57,6 +63,25 @@ export const insideCommandSchemas = {
   'container:delete': z.object({ namespace: namespaceName, id: containerId }).strict(),
   /** Refused while a container uses the image. */
   'image:delete': z.object({ namespace: namespaceName, name: imageName }).strict(),
+  /**
+   * Pull REF from its registry into the namespace, unpacked; progress comes as
+   * image:pull-progress events with this pullId. `auth` is the caller's stored login (the CLI
+   * reads its user's docker config); without it the app reads its own.
+   */
+  'image:pull': z
+    .object({
+      namespace: namespaceName,
+      ref: imageName,
+      platform: z.string().max(100).optional(),
+      pullId,
+      auth: z
+        .object({ username: z.string().min(1).max(1024), password: z.string().max(65_536) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  /** Stop a running pull: downloads stop, its lease goes, no image is created. */
+  'image:pull-cancel': z.object({ pullId }).strict(),
 } as const;
 
 /** Result types, one per inside-containerd command. */
@@ -75,6 +100,8 @@ export interface InsideCommandResults {
   'task:kill': { id: string };
   'container:delete': { id: string };
   'image:delete': { name: string };
+  'image:pull': PullResult;
+  'image:pull-cancel': { pullId: string; cancelled: boolean };
 }
 
 /** Events about what runs inside containerd. */
@@ -83,4 +110,6 @@ export interface InsideEventPayloads {
   'containerd:events': { events: ContainerdEvent[] };
   /** The API connection changed (connected after a respawn, lost on a crash) or problems changed. */
   'inside:status': { inside: InsideStatus; problems: Problem[] };
+  /** A pull's progress, a few times a second while it runs, then its end (done/failed/cancelled). */
+  'image:pull-progress': PullProgress;
 }

@@ -110,6 +110,14 @@ function choice<const T extends readonly [string, ...string[]]>(
   } as const);
 }
 
+/** A registry as image references name it: host or host:port (no scheme, no path). */
+const registryHost = z
+  .string()
+  .max(255)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/, {
+    message: 'must be a registry host or host:port, e.g. registry.lan:5000 (no http://, no path)',
+  });
+
 const MiB = 1 << 20;
 const KiB = 1 << 10;
 
@@ -345,6 +353,14 @@ export const SETTINGS_TABLE = {
     group: 'app',
     applies: 'now',
   }),
+  insecureRegistries: row(z.array(registryHost).max(100), {
+    default: [] as string[],
+    input: 'list',
+    label: 'Insecure registries',
+    help: 'Registries (host or host:port) pulled from over plain HTTP; localhost and 127.0.0.1 always are.',
+    group: 'app',
+    applies: 'now',
+  } as const),
 } as const;
 
 /** A nested table: rows and groups of rows. */

@@ -4,6 +4,7 @@ import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import type { ContainerdClient } from './client';
 import type { EventFeed } from './event-feed';
 import type { InsideHandlers } from './provider';
+import type { Pulls } from './pull/pulls';
 import {
   imageUsers,
   listContainers,
@@ -27,6 +28,7 @@ export interface HandlerDeps {
   stopGraceMs(): number | undefined;
   /** An action that changes containers: the counts are re-read after it settles. */
   changed(): void;
+  pulls: Pulls;
 }
 
 export function createHandlers(d: HandlerDeps): InsideHandlers {
@@ -73,5 +75,7 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
       const c = d.ready();
       return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));
     },
+    'image:pull': (p) => d.pulls.pull(p),
+    'image:pull-cancel': async ({ pullId }) => d.pulls.cancel(pullId),
   };
 }

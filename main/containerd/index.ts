@@ -10,6 +10,7 @@ import { EventFeed } from './event-feed';
 import { createHandlers } from './handlers';
 import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
+import { Pulls } from './pull/pulls';
 import { listPlugins } from './reads';
 
 export { ContainerdClient } from './client';
@@ -28,7 +29,12 @@ export interface Inside extends InsideProvider {
 export interface InsideOptions {
   engine: Engine;
   /** The settings the daemon runs with (cri decides which CRI problems matter; stopGraceMs is task:stop's default). */
-  settings?: () => { cri: 'on' | 'off'; stopGraceMs?: number };
+  settings?: () => {
+    cri: 'on' | 'off';
+    stopGraceMs?: number;
+    /** Registries pulled from over plain HTTP (besides localhost). */
+    insecureRegistries?: readonly string[];
+  };
   cniConfDir?: string;
   /** Where unexpected errors go (defaults to console.error). */
   logError?: (message: string, err: unknown) => void;
@@ -217,7 +223,15 @@ export function createInside(opts: InsideOptions): Inside {
   });
   if (REACHABLE.has(engine.status().state)) void connect();
 
+  const pulls = new Pulls({
+    ready,
+    insecureRegistries: () => settings().insecureRegistries ?? [],
+    onProgress: (p) => emit({ event: 'image:pull-progress', payload: p }),
+    changed: () => undefined,
+  });
+
   const handlers = createHandlers({
+    pulls,
     ready,
     plugins: () => plugins,
     refreshPlugins,
@@ -248,6 +262,7 @@ export function createInside(opts: InsideOptions): Inside {
     },
     dispose() {
       disposed = true;
+      pulls.dispose();
       connectGen++;
       offEngine();
       counts.dispose();

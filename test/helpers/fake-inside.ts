@@ -54,6 +54,8 @@ export function fakeInside(): FakeInside {
         'task:kill': unused,
         'container:delete': unused,
         'image:delete': unused,
+        'image:pull': unused,
+        'image:pull-cancel': unused,
       },
       onEvent(fn) {
         fns.add(fn);

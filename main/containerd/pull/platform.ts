@@ -1,6 +1,6 @@
 // Platforms (`linux/amd64`, `linux/arm64/v8`): parsing `--platform` and picking an index's manifest.
 import { hostPlatform } from '../image-size';
-import { InsideError } from '../errors';
+import { AppError } from '../../shared/app-error';
 
 export interface Platform {
   os: string;
@@ -25,7 +25,7 @@ export function parsePlatform(text: string | undefined): Platform {
   if (!text) return hostPlatform();
   const parts = text.toLowerCase().split('/');
   if (parts.length < 2 || parts.length > 3 || !parts.every((p) => PART.test(p)))
-    throw new InsideError(
+    throw new AppError(
       'bad-payload',
       `platform ${JSON.stringify(text.slice(0, 100))} is not os/architecture[/variant]`,
       'Write it like linux/amd64 or linux/arm64/v8.',
@@ -51,7 +51,7 @@ export function pickManifest(manifests: IndexEntry[], want: Platform, what: stri
   const have = manifests
     .map((d) => (d.platform ? formatPlatform(d.platform as Platform) : null))
     .filter((p): p is string => p !== null && p !== 'unknown/unknown');
-  throw new InsideError(
+  throw new AppError(
     'registry-error',
     `${what} has no image for ${formatPlatform(want)}${have.length ? `; it has ${[...new Set(have)].join(', ')}` : ''}`,
     have.length

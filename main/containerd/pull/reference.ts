@@ -1,5 +1,5 @@
 // Image references as docker normalises them: `alpine` → `docker.io/library/alpine:latest`.
-import { InsideError } from '../errors';
+import { AppError } from '../../shared/app-error';
 
 export interface ImageReference {
   /** The registry as people write it (`docker.io`, `127.0.0.1:5000`). */
@@ -22,8 +22,8 @@ const MAX_NAME = 255;
 
 const EXAMPLES = 'e.g. alpine, alpine:3.20, docker.io/library/alpine:3.20, 127.0.0.1:5000/x/y:tag';
 
-function bad(ref: string, why: string): InsideError {
-  return new InsideError(
+function bad(ref: string, why: string): AppError {
+  return new AppError(
     'bad-reference',
     `invalid image reference ${JSON.stringify(ref.slice(0, 300))}: ${why}`,
     `Write it as [REGISTRY/]NAME[:TAG][@sha256:DIGEST], ${EXAMPLES}.`,

@@ -74,6 +74,10 @@ beforeEach(async () => {
       'task:kill': async (p) => ({ id: p.id }),
       'container:delete': async (p) => ({ id: p.id }),
       'image:delete': async (p) => ({ name: p.name }),
+      'image:pull': async () => {
+        throw new Error('not in this test');
+      },
+      'image:pull-cancel': async (p) => ({ pullId: p.pullId, cancelled: false }),
     },
     onEvent(fn) {
       emit = fn;

@@ -279,6 +279,10 @@ describe('inside containerd (the `inside` option)', () => {
         'task:kill': async (p) => ({ id: p.id }),
         'container:delete': async (p) => ({ id: p.id }),
         'image:delete': async (p) => ({ name: p.name }),
+        'image:pull': async () => {
+          throw new Error('not in this test');
+        },
+        'image:pull-cancel': async (p) => ({ pullId: p.pullId, cancelled: false }),
       },
       onEvent(fn) {
         emitInside = fn;
@@ -303,6 +307,8 @@ describe('inside containerd (the `inside` option)', () => {
       'task:kill': { namespace: 'default', id: 'c1', signal: 'SIGTERM' },
       'container:delete': { namespace: 'default', id: 'c1' },
       'image:delete': { namespace: 'default', name: 'busybox' },
+      'image:pull': { namespace: 'default', ref: 'busybox', pullId: 'p1' },
+      'image:pull-cancel': { pullId: 'p1' },
     } satisfies Record<InsideCommandName, unknown>;
     for (const [name, payload] of Object.entries(samples)) {
       const r = await service.handle(name, payload);
