@@ -163,7 +163,7 @@ export function buildLayoutImage(
   dir: string,
   o: { randomLayers?: number; layerBytes?: number; otherPlatforms?: string[] } = {},
 ): LayoutImage {
-  const bb = buildBusyboxImage(join(dir, 'bb'));
+  buildBusyboxImage(join(dir, 'bb'));
   const layout = join(dir, 'layout');
   mkdirSync(join(layout, 'blobs', 'sha256'), { recursive: true });
   writeFileSync(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));

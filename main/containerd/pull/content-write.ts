@@ -81,7 +81,12 @@ export async function writeBlob(
   let { w, offset } = opened;
   try {
     if (offset > t.size) offset = 0;
-    const { body, resumed } = await source(offset);
+    // A complete ingest (a crash between the last write and the commit): commit it, and let
+    // containerd check the digest; when that fails, start over.
+    const { body, resumed } =
+      offset === t.size && offset > 0
+        ? { body: [] as Uint8Array[], resumed: true }
+        : await source(offset);
     if (offset > 0 && !resumed) {
       // The registry ignored Range: start the ingest over rather than append the whole blob.
       w.cancel();
@@ -110,7 +115,6 @@ export async function writeBlob(
       );
       unacked++;
       pos += data.length;
-      onBytes(pos);
       if (unacked >= IN_FLIGHT) await ack();
     };
     for await (const chunk of body) {
@@ -120,6 +124,7 @@ export async function writeBlob(
       if (pos + pending.length + b.length > t.size)
         throw mismatch(t.digest, `the registry sent more than its ${t.size} bytes`);
       pending = pending.length ? Buffer.concat([pending, b]) : b;
+      onBytes(pos + pending.length);
       while (pending.length >= CHUNK) {
         await flush(pending.subarray(0, CHUNK));
         pending = pending.subarray(CHUNK);

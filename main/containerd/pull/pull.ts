@@ -73,6 +73,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
   });
   const ns = { namespace: o.namespace };
   let lease: string | null = null;
+  /** The first failure of a download: the others then stop as "cancelled", which is not the cause. */
+  let failure: unknown = null;
   try {
     // ---- resolve: the target, and for an index the platform's manifest ----------------------
     const top = await registry.manifest(ref.digest ?? ref.tag ?? 'latest');
@@ -212,6 +214,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         try {
           arrived[i]!.resolve(await putBlob('layer', l.digest!, l.size!, {}));
         } catch (err) {
+          failure ??= err;
           arrived[i]!.reject(err);
           ac.abort();
           return;
@@ -302,7 +305,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
       downloaded: tracker.downloaded,
     };
   } catch (err) {
-    const e = o.signal.aborted ? cancelled() : err;
+    const e = o.signal.aborted ? cancelled() : (failure ?? err);
     if (lease) {
       // sync: collect now, so nothing of this pull stays visible once the error is reported.
       await c

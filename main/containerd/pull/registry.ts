@@ -237,7 +237,7 @@ export class Registry {
         `${what}: ${body.length} bytes, the index said ${expected.size}`,
         'The registry is inconsistent; nothing was kept.',
       );
-    let mediaType = '';
+    let mediaType: string;
     try {
       mediaType = (JSON.parse(body.toString('utf8')) as { mediaType?: string }).mediaType ?? '';
     } catch {
@@ -256,7 +256,12 @@ export class Registry {
   /** A blob, from `offset` when the registry honours Range (then `partial` is true). */
   async blob(digest: string, offset = 0): Promise<{ res: Response; partial: boolean }> {
     const headers: Record<string, string> = offset > 0 ? { range: `bytes=${offset}-` } : {};
-    const res = await this.get(`${this.base}/blobs/${digest}`, headers);
+    let res = await this.get(`${this.base}/blobs/${digest}`, headers);
+    if (res.status === 416 && offset > 0) {
+      // The recorded offset is past what the registry holds: from the start, then.
+      await res.body?.cancel().catch(() => undefined);
+      res = await this.get(`${this.base}/blobs/${digest}`);
+    }
     if (!res.ok) throw await this.httpError(res, `blob ${digest} of ${this.where}`);
     return { res, partial: offset > 0 && res.status === 206 };
   }
