@@ -22,6 +22,7 @@ export class PullTracker {
   private dirty = false;
   private error: PullProgress['error'];
   private downloadedBytes = 0;
+  private finished = false;
 
   constructor(
     private readonly base: { pullId: string; namespace: string; ref: string },
@@ -100,6 +101,7 @@ export class PullTracker {
   }
 
   private changed(): void {
+    if (this.finished) return;
     this.dirty = true;
     this.timer ??= setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref?.();
@@ -113,6 +115,8 @@ export class PullTracker {
 
   /** The last event, at once; no more after it. */
   finish(phase: 'done' | 'failed' | 'cancelled', error?: PullProgress['error']): void {
+    if (this.finished) return;
+    this.finished = true;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.phase = phase;
