@@ -3,6 +3,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -294,4 +295,59 @@ export async function registryManifest(
   if (!res.ok) throw new Error(`manifest ${repo}:${ref}: ${res.status}`);
   const body = Buffer.from(await res.arrayBuffer());
   return { digest: sha(body), body };
+}
+
+/** A proxy in front of the registry that holds blob bodies after their first `holdAfter` bytes until released; it records Range headers. */
+export async function slowProxy(target: string, holdAfter = 64 * 1024) {
+  let hold = true;
+  const waiting = new Set<() => void>();
+  const sockets = new Set<net.Socket>();
+  const ranges: string[] = [];
+  const server = http.createServer((req, res) => {
+    if (req.headers.range) ranges.push(req.headers.range);
+    const up = http.request(
+      {
+        host: '127.0.0.1',
+        port: Number(target.split(':')[1]),
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        if (!/\/blobs\/sha256:/.test(req.url ?? '') || !hold) return void upRes.pipe(res);
+        let sent = 0;
+        upRes.on('data', (chunk: Buffer) => {
+          sent += chunk.length;
+          res.write(chunk);
+          if (sent >= holdAfter && hold) {
+            upRes.pause();
+            waiting.add(() => upRes.resume());
+          }
+        });
+        upRes.on('end', () => res.end());
+      },
+    );
+    req.pipe(up);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    host: `127.0.0.1:${port}`,
+    ranges,
+    release() {
+      hold = false;
+      for (const w of waiting) w();
+      waiting.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
 }

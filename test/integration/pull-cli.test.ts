@@ -1,8 +1,6 @@
 // cdesk pull / login / logout end to end: a real registry on 127.0.0.1 (docker-registry, pushed to
 // with skopeo), the app's service behind a real control socket, and real containerd checked with ctr.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +16,7 @@ import {
   buildLayoutImage,
   canRunRegistry,
   registryManifest,
+  slowProxy,
   startRegistry,
   type LayoutImage,
   type TestRegistry,
@@ -291,58 +290,6 @@ describe.skipIf(!on)('cdesk login / logout and a registry with basic auth', () =
     await expect(login(['127.0.0.1:5000'], o, noTty)).rejects.toThrow(/no terminal/);
   });
 });
-
-/** A proxy in front of the registry that holds blob bodies after their first 64 KiB until released. */
-async function slowProxy(target: string) {
-  let hold = true;
-  const waiting = new Set<() => void>();
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((req, res) => {
-    const up = http.request(
-      {
-        host: '127.0.0.1',
-        port: Number(target.split(':')[1]),
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (upRes) => {
-        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-        if (!/\/blobs\/sha256:/.test(req.url ?? '') || !hold) return void upRes.pipe(res);
-        let sent = 0;
-        upRes.on('data', (chunk: Buffer) => {
-          sent += chunk.length;
-          res.write(chunk);
-          if (sent >= 64 * 1024 && hold) {
-            upRes.pause();
-            waiting.add(() => upRes.resume());
-          }
-        });
-        upRes.on('end', () => res.end());
-      },
-    );
-    req.pipe(up);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    host: `127.0.0.1:${port}`,
-    release() {
-      hold = false;
-      for (const w of waiting) w();
-      waiting.clear();
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 describe.skipIf(!on)('cancel', () => {
   it('Ctrl-C mid-download exits 130, leaves no image; pulling again succeeds', async () => {

@@ -7,13 +7,14 @@ import type { PullProgress } from '../../common/containerd';
 import { ContainerdClient } from '../../main/containerd/client';
 import { pullImage } from '../../main/containerd/pull/pull';
 import { DaemonChannel } from '../../main/shared/daemon-channel';
-import { requireContainerd } from '../helpers/engine';
+import { requireContainerd, until } from '../helpers/engine';
 import { startInside, removeBuiltImage, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
 import {
   buildLayoutImage,
   canRunRegistry,
   registryManifest,
+  slowProxy,
   startRegistry,
   type TestRegistry,
 } from '../helpers/registry';
@@ -73,5 +74,65 @@ describe.skipIf(!have || !can.ok)('pullImage', () => {
     expect(last.phase).toBe('done');
     expect(last.layers).toHaveLength(4);
     expect(last.layers.every((l) => l.status === 'done' && l.current === l.total)).toBe(true);
+  }, 120_000);
+});
+
+describe.skipIf(!have || !can.ok)('pullImage after a crash', () => {
+  it("reuses the blobs written and resumes a partial one from containerd's offset with Range", async () => {
+    const img = buildLayoutImage(join(dir, 'resume'), { randomLayers: 2, layerBytes: 2 << 20 });
+    r.push(img.layout, 'x/resume:v1');
+    // Past the first 1 MiB write, so containerd has recorded an offset.
+    const proxy = await slowProxy(r.host, 1536 * 1024);
+    const n = ns();
+    const ref = `${proxy.host}/x/resume:v1`;
+    const base = {
+      namespace: n,
+      ref,
+      insecureRegistries: [],
+      credentials: null,
+      signal: new AbortController().signal,
+    };
+    try {
+      // The app dies mid-download: its connection to containerd drops and nothing cleans up.
+      const doomed = new ContainerdClient(new DaemonChannel(f.socket));
+      const events: PullProgress[] = [];
+      const first = pullImage(doomed, {
+        ...base,
+        pullId: 'crash',
+        progressIntervalMs: 20,
+        onProgress: (p) => events.push(p),
+      }).catch((err: unknown) => err);
+      await until(
+        () =>
+          events.some((e) =>
+            e.layers.some((l) => l.status === 'downloading' && l.current >= 1536 * 1024),
+          ),
+        30_000,
+        'a layer downloading',
+      );
+      await new Promise((res) => setTimeout(res, 300));
+      doomed.channel.close();
+      // Its downloads end once the registry sends again; they cannot reach containerd any more.
+      const held = ctr(f.socket, n, ['content', 'active']);
+      proxy.release();
+      expect(await first).toBeInstanceOf(Error);
+      expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).not.toBe('');
+      expect(held).toMatch(/layer-sha256:/);
+
+      const seen: PullProgress[] = [];
+      const res = await pullImage(client, {
+        ...base,
+        pullId: 'again',
+        onProgress: (p) => seen.push(p),
+      });
+      expect(res.name).toBe(ref);
+      // The partial layers continued where containerd had stopped: a Range from past 0.
+      expect(proxy.ranges.some((h) => /^bytes=[1-9]\d*-$/.test(h))).toBe(true);
+      expect(res.downloaded).toBeLessThan(img.layers.reduce((a, l) => a + l.size, 0));
+      expect(ctr(f.socket, n, ['run', '--rm', ref, `run-${n}`])).toContain('pulled-ok');
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
   }, 120_000);
 });
