@@ -136,3 +136,32 @@ describe.skipIf(!have || !can.ok)('pullImage after a crash', () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(!have || !can.ok)('pullImage from a stalled registry', () => {
+  it('fails naming the stall, and leaves no image, content or lease', async () => {
+    const img = buildLayoutImage(join(dir, 'stall'), { randomLayers: 1, layerBytes: 1 << 20 });
+    r.push(img.layout, 'x/stall:v1');
+    const proxy = await slowProxy(r.host);
+    const n = ns();
+    try {
+      const err = await pullImage(client, {
+        namespace: n,
+        ref: `${proxy.host}/x/stall:v1`,
+        pullId: 'stall',
+        insecureRegistries: [],
+        credentials: null,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+        stallTimeoutMs: 500,
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'registry-unreachable' });
+      expect((err as Error).message).toMatch(/the registry sent nothing for 1 s/);
+      expect(ctr(f.socket, n, ['images', 'ls', '-q']).trim()).toBe('');
+      expect(ctr(f.socket, n, ['content', 'ls', '-q']).trim()).toBe('');
+      expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
+  }, 60_000);
+});

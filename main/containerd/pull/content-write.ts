@@ -29,6 +29,47 @@ export interface WriteScope {
   namespace: string;
   lease: string;
   signal: AbortSignal;
+  /** A registry that sends nothing for this long has stalled (default 60 s). */
+  stallTimeoutMs?: number;
+}
+
+const STALL_TIMEOUT_MS = 60_000;
+
+/** The body's chunks, failing when none arrives within `ms` (a stalled registry must not hang a pull). */
+async function* stallGuard(
+  body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  ms: number,
+  digest: string,
+): AsyncGenerator<Uint8Array> {
+  const it =
+    Symbol.asyncIterator in body
+      ? body[Symbol.asyncIterator]()
+      : (async function* () {
+          yield* body;
+        })();
+  for (;;) {
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new InsideError(
+              'registry-unreachable',
+              `blob ${digest}: the registry sent nothing for ${Math.round(ms / 1000)} s`,
+              'The registry or the network stalled; pull again to resume.',
+            ),
+          ),
+        ms,
+      );
+    });
+    try {
+      const next = await Promise.race([it.next(), stalled]);
+      if (next.done) return;
+      yield next.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 /** The bytes of a blob from `offset`; `resumed` false means they start at 0 after all. */
@@ -117,7 +158,7 @@ export async function writeBlob(
       pos += data.length;
       if (unacked >= IN_FLIGHT) await ack();
     };
-    for await (const chunk of body) {
+    for await (const chunk of stallGuard(body, s.stallTimeoutMs ?? STALL_TIMEOUT_MS, t.digest)) {
       if (s.signal.aborted) throw cancelled();
       const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       hash?.update(b);

@@ -42,6 +42,8 @@ export interface PullOptions {
   signal: AbortSignal;
   onProgress: (p: PullProgress) => void;
   progressIntervalMs?: number;
+  /** A blob download that receives nothing this long fails (default 60 s). */
+  stallTimeoutMs?: number;
 }
 
 /** localhost, loopback addresses and the insecureRegistries setting speak plain HTTP. */
@@ -119,7 +121,12 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     );
     lease = created.lease?.id ?? null;
     if (!lease) throw new Error('Leases/Create returned no lease');
-    const scope: WriteScope = { namespace: o.namespace, lease, signal: ac.signal };
+    const scope: WriteScope = {
+      namespace: o.namespace,
+      lease,
+      signal: ac.signal,
+      stallTimeoutMs: o.stallTimeoutMs,
+    };
     const callOpts = { namespace: o.namespace, lease, signal: ac.signal };
 
     tracker.blob(config.digest, Number(config.size ?? 0));
