@@ -149,7 +149,9 @@ export async function writeBlob(
       if (!r) throw new Error('containerd ended the write early');
       unacked--;
     };
-    let pending: Buffer = Buffer.alloc(0);
+    // Chunks wait here until a message's worth arrived; joined once per message, not per chunk.
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
     const flush = async (data: Buffer) => {
       await w.send(
         WriteContentRequest.fromPartial({ action: WriteAction.WRITE, offset: String(pos), data }),
@@ -162,16 +164,19 @@ export async function writeBlob(
       if (s.signal.aborted) throw cancelled();
       const b = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
       hash?.update(b);
-      if (pos + pending.length + b.length > t.size)
+      if (pos + pendingBytes + b.length > t.size)
         throw mismatch(t.digest, `the registry sent more than its ${t.size} bytes`);
-      pending = pending.length ? Buffer.concat([pending, b]) : b;
-      onBytes(pos + pending.length);
-      while (pending.length >= CHUNK) {
-        await flush(pending.subarray(0, CHUNK));
-        pending = pending.subarray(CHUNK);
+      pending.push(b);
+      pendingBytes += b.length;
+      onBytes(pos + pendingBytes);
+      if (pendingBytes >= CHUNK) {
+        const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+        pending = [];
+        pendingBytes = 0;
+        for (let at = 0; at < data.length; at += CHUNK) await flush(data.subarray(at, at + CHUNK));
       }
     }
-    if (pending.length) await flush(pending);
+    if (pendingBytes) await flush(Buffer.concat(pending, pendingBytes));
     while (unacked > 0) await ack();
     if (pos !== t.size)
       throw mismatch(t.digest, `the registry sent ${pos} of its ${t.size} bytes (truncated)`);
