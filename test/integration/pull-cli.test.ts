@@ -50,6 +50,8 @@ function io() {
 const images = (n: string) => ctr(f.socket, n, ['images', 'ls', '-q']).split('\n').filter(Boolean);
 const content = (n: string) =>
   ctr(f.socket, n, ['content', 'ls', '-q']).split('\n').filter(Boolean);
+const activeIngests = (n: string) =>
+  ctr(f.socket, n, ['content', 'active']).split('\n').slice(1).filter(Boolean);
 const snapshots = (n: string) =>
   ctr(f.socket, n, ['snapshots', 'ls']).split('\n').slice(1).filter(Boolean);
 
@@ -212,6 +214,7 @@ describe.skipIf(!on)('cdesk pull', () => {
     expect(content(n)).toEqual([]);
     expect(snapshots(n)).toEqual([]);
     expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+    expect(activeIngests(n)).toEqual([]);
   }, 60_000);
 });
 
@@ -310,6 +313,7 @@ describe.skipIf(!on)('cancel', () => {
       expect(o.stderr).toMatch(/cancelled/);
       expect(images(n)).toEqual([]);
       expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+      expect(activeIngests(n)).toEqual([]);
 
       proxy.release();
       const again = io();
