@@ -1,5 +1,7 @@
 // `cdesk login REGISTRY` / `cdesk logout REGISTRY`: credentials in your docker config (auths), as
 // docker, nerdctl, skopeo and podman read them. Local: no app needed.
+import { isInsecure } from '../containerd/pull/pull';
+import { Registry } from '../containerd/pull/registry';
 import { AppError } from '../shared/app-error';
 import { dockerConfigPath, removeCredentials, saveCredentials } from '../shared/docker-config';
 import { UsageError } from './args';
@@ -8,10 +10,12 @@ import { onePositional } from './inside-format';
 
 const LOGIN_USAGE = `usage: cdesk login REGISTRY [-u USER] [--password-stdin]
 
-Store credentials for REGISTRY (host or host:port; docker.io for Docker Hub) in your docker config
-($DOCKER_CONFIG/config.json, else ~/.docker/config.json; mode 0600, other keys kept). cdesk pull,
-docker, nerdctl, skopeo and podman use them. The password is read from stdin (--password-stdin),
-else asked for on the terminal.
+Check credentials with REGISTRY (host or host:port; docker.io for Docker Hub), as docker login
+does, then store them in your docker config ($DOCKER_CONFIG/config.json, else
+~/.docker/config.json; mode 0600, other keys kept). cdesk pull, docker, nerdctl, skopeo and podman
+use them. Refused credentials are not stored; a registry that cannot be reached (e.g. plain HTTP
+on another host) is stored unchecked, with a warning. The password is read from stdin
+(--password-stdin), else asked for on the terminal.
   -u, --username USER   the user name (asked for when missing)
   --password-stdin      read the password from stdin (e.g. echo "$TOKEN" | cdesk login …)
 `;
@@ -113,9 +117,31 @@ export async function run(
   if (!username) throw new UsageError('the user name is empty');
   if (!password) throw new UsageError('the password is empty');
   if (username.includes(':')) throw new UsageError('the user name may not contain ":"');
+  // As docker login: the registry must accept the credentials before they are stored. One it
+  // cannot reach (a plain-HTTP registry only the app's insecureRegistries lists) is stored unchecked.
+  let checked = true;
+  try {
+    await new Registry(
+      { domain: registry, path: '', tag: null, digest: null, name: registry },
+      { insecure: isInsecure(registry, []), credentials: { username, password } },
+    ).ping();
+  } catch (err) {
+    if (err instanceof AppError && err.code === 'registry-unauthorized') {
+      io.err(
+        `cdesk login: ${registry} refused the user name or password; nothing was stored\n  hint: check them and try again\n`,
+      );
+      return EXIT.failed;
+    }
+    if (!(err instanceof AppError) || err.code !== 'registry-unreachable')
+      return fail('login', err, io);
+    io.err(`cdesk login: could not check the login: ${err.message}\n`);
+    checked = false;
+  }
   try {
     const file = await saveCredentials(registry, { username, password }, io.env);
-    io.out(`Login stored for ${registry} in ${file}\n`);
+    io.out(
+      `${checked ? 'Login Succeeded' : 'Login stored (not checked)'}: ${registry} in ${file}\n`,
+    );
     return EXIT.ok;
   } catch (err) {
     return fail('login', err, io);

@@ -1,5 +1,5 @@
-// A pull's progress, and its throttle: an event every `intervalMs` while anything changed (at
-// least 4 a second by default, never more), plus the final one at once.
+// A pull's progress, and its throttle: an event every `intervalMs` from the first change until the
+// end (5 a second by default: at least 4, never more), plus the final one at once.
 import type {
   PullLayerProgress,
   PullLayerStatus,
@@ -19,7 +19,6 @@ export class PullTracker {
   private readonly extra = new Map<string, { current: number; total: number }>();
   private readonly samples: { at: number; bytes: number }[] = [];
   private timer: NodeJS.Timeout | null = null;
-  private dirty = false;
   private error: PullProgress['error'];
   private downloadedBytes = 0;
   private finished = false;
@@ -102,14 +101,12 @@ export class PullTracker {
 
   private changed(): void {
     if (this.finished) return;
-    this.dirty = true;
     this.timer ??= setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref?.();
   }
 
+  /** Every interval while the pull runs, changed or not: a long extraction still shows it is alive. */
   private tick(): void {
-    if (!this.dirty) return;
-    this.dirty = false;
     this.emit(this.snapshot());
   }
 
@@ -121,7 +118,6 @@ export class PullTracker {
     this.timer = null;
     this.phase = phase;
     this.error = error;
-    this.dirty = false;
     this.emit(this.snapshot());
   }
 }

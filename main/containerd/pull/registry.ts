@@ -145,7 +145,8 @@ export class Registry {
       );
     }
     if (params.service) realm.searchParams.set('service', params.service);
-    realm.searchParams.set('scope', params.scope || `repository:${this.ref.path}:pull`);
+    const scope = params.scope || (this.ref.path ? `repository:${this.ref.path}:pull` : '');
+    if (scope) realm.searchParams.set('scope', scope);
     const res = await this.send(realm.toString(), basic ? { authorization: basic } : {});
     if (res.status === 401 || res.status === 403) {
       await res.body?.cancel().catch(() => undefined);
@@ -179,6 +180,13 @@ export class Registry {
       await res.body?.cancel().catch(() => undefined);
       if (attempt > 0 || !(await this.authorize(challenge))) throw this.unauthorized(401, '');
     }
+  }
+
+  /** The registry's API root with our credentials (what `docker login` checks); throws when refused. */
+  async ping(): Promise<void> {
+    const res = await this.get(`${this.o.insecure ? 'http' : 'https'}://${this.host}/v2/`);
+    await res.body?.cancel().catch(() => undefined);
+    if (!res.ok && res.status !== 404) throw await this.httpError(res, `${this.ref.domain} /v2/`);
   }
 
   /** An unusable answer as a clear error (404 → not-found naming the reference). */

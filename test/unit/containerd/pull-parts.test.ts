@@ -126,7 +126,7 @@ describe('isInsecure', () => {
 });
 
 describe('PullTracker', () => {
-  it('emits at most once per interval while bytes flow, then the final event at once', async () => {
+  it('emits once per interval, changed or not, then the final event at once and no more', async () => {
     const seen: PullProgress[] = [];
     const t = new PullTracker({ pullId: 'p', namespace: 'n', ref: 'r' }, (p) => seen.push(p), 20);
     t.layer('sha256:l', 1000);
@@ -137,6 +137,10 @@ describe('PullTracker', () => {
     expect(seen.length).toBeGreaterThanOrEqual(1);
     expect(seen.length).toBeLessThanOrEqual(3);
     expect(seen.at(-1)!.layers[0]).toMatchObject({ current: 1000, total: 1000 });
+    t.status('sha256:l', 'extracting');
+    const before = seen.length;
+    await new Promise((r) => setTimeout(r, 70));
+    expect(seen.length).toBeGreaterThan(before);
     t.status('sha256:l', 'done');
     t.finish('done');
     expect(seen.at(-1)!.phase).toBe('done');
