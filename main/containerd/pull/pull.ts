@@ -22,6 +22,8 @@ import { chainIds } from './unpack';
 
 /** Layers downloaded at once, as containerd does. */
 const PARALLEL_LAYERS = 3;
+/** More layers than overlayfs can mount is not an image (docker stops at 125); it also bounds events. */
+const MAX_LAYERS = 500;
 /** A config blob is small JSON; more is not an image config. */
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 /** Extracting a big layer takes a while; a hung containerd still ends the call. */
@@ -102,6 +104,12 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     };
     const config = m.config;
     const layers = m.layers ?? [];
+    if (layers.length > MAX_LAYERS)
+      throw new InsideError(
+        'registry-error',
+        `${ref.name}: the manifest ${manifest.digest} lists ${layers.length} layers (at most ${MAX_LAYERS})`,
+        'The image is malformed or not meant to run; check how it was built.',
+      );
     if (!config?.digest || layers.some((l) => !l.digest || typeof l.size !== 'number'))
       throw new InsideError(
         'registry-error',
