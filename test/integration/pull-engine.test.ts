@@ -1,5 +1,6 @@
 // The pull engine against a real registry (docker-registry on 127.0.0.1) and real containerd.
 import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -162,6 +163,104 @@ describe.skipIf(!have || !can.ok)('pullImage from a stalled registry', () => {
     } finally {
       proxy.release();
       await proxy.close();
+    }
+  }, 60_000);
+});
+
+/** A bearer-token front for the registry, as Docker Hub works: /v2/ wants a token from /token. */
+async function bearerFront(target: string, user: string, password: string) {
+  const tokenQueries: URLSearchParams[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/token') {
+      tokenQueries.push(url.searchParams);
+      const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      if (req.headers.authorization !== basic) {
+        res.writeHead(401).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ token: 'good-token' }));
+      return;
+    }
+    if (req.headers.authorization !== 'Bearer good-token') {
+      const realm = `http://${req.headers.host}/token`;
+      res.writeHead(401, {
+        'www-authenticate': `Bearer realm="${realm}",service="cdesk-test",scope="repository:x/bearer:pull"`,
+      });
+      res.end();
+      return;
+    }
+    const headers = { ...req.headers };
+    delete headers.authorization;
+    const up = http.request(
+      {
+        host: '127.0.0.1',
+        port: Number(target.split(':')[1]),
+        path: req.url,
+        method: req.method,
+        headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    req.pipe(up);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`,
+    tokenQueries,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe.skipIf(!have || !can.ok)('pullImage with bearer-token auth', () => {
+  it('answers the challenge at the token endpoint with the login, then pulls by digest', async () => {
+    const front = await bearerFront(r.host, 'bob', 'secret');
+    try {
+      r.push(buildLayoutImage(join(dir, 'bearer')).layout, 'x/bearer:v1');
+      const { digest } = await registryManifest(r, 'x/bearer', 'v1');
+      const base = {
+        ref: `${front.host}/x/bearer@${digest}`,
+        pullId: 'bearer',
+        insecureRegistries: [],
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      };
+      const refused = await pullImage(client, {
+        ...base,
+        namespace: ns(),
+        credentials: { username: 'bob', password: 'wrong' },
+      }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'registry-unauthorized' });
+      expect((refused as Error).message).toMatch(/token endpoint/);
+
+      const n = ns();
+      const res = await pullImage(client, {
+        ...base,
+        namespace: n,
+        credentials: { username: 'bob', password: 'secret' },
+      });
+      expect(res).toMatchObject({ name: `${front.host}/x/bearer@${digest}`, digest });
+      const q = front.tokenQueries.at(-1)!;
+      expect(q.get('service')).toBe('cdesk-test');
+      expect(q.get('scope')).toBe('repository:x/bearer:pull');
+      expect(ctr(f.socket, n, ['images', 'ls', '-q']).trim()).toBe(
+        `${front.host}/x/bearer@${digest}`,
+      );
+    } finally {
+      await front.close();
     }
   }, 60_000);
 });
