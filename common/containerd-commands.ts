@@ -12,6 +12,8 @@ import {
   type SnapshotterUsage,
   type TaskStats,
   type ContainerdVersion,
+  type PullProgress,
+  type PullResult,
 } from './containerd';
 import {
   containerCommandSchemas,
@@ -24,6 +26,10 @@ import {
 export { namespaceName };
 
 const signalName = z.enum(TASK_SIGNALS);
+/** Chosen by the caller, so it can follow the pull's progress events and cancel it. */
+const pullId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ or -' });
 
 /** Request payload schemas for the inside-containerd commands. */
 export const insideCommandSchemas = {
@@ -55,6 +61,25 @@ export const insideCommandSchemas = {
   /** Refused while a container uses the image. */
   'image:delete': z.object({ namespace: namespaceName, name: imageName }).strict(),
   ...containerCommandSchemas,
+  /**
+   * Pull REF from its registry into the namespace, unpacked; progress comes as
+   * image:pull-progress events with this pullId. `auth` is the caller's stored login (the CLI
+   * reads its user's docker config); without it the app reads its own.
+   */
+  'image:pull': z
+    .object({
+      namespace: namespaceName,
+      ref: imageName,
+      platform: z.string().max(100).optional(),
+      pullId,
+      auth: z
+        .object({ username: z.string().min(1).max(1024), password: z.string().max(65_536) })
+        .strict()
+        .optional(),
+    })
+    .strict(),
+  /** Stop a running pull: downloads stop, its lease goes, no image is created. */
+  'image:pull-cancel': z.object({ pullId }).strict(),
 } as const;
 
 /** Result types, one per inside-containerd command. */
@@ -76,6 +101,8 @@ export interface InsideCommandResults extends ContainerCommandResults {
   'tasks:stats': { namespace: string; stats: TaskStats[]; hostMemory: number };
   'container:delete': { id: string };
   'image:delete': { name: string };
+  'image:pull': PullResult;
+  'image:pull-cancel': { pullId: string; cancelled: boolean };
 }
 
 /** Events about what runs inside containerd. */
@@ -84,4 +111,6 @@ export interface InsideEventPayloads {
   'containerd:events': { events: ContainerdEvent[] };
   /** The API connection changed (connected after a respawn, lost on a crash) or problems changed. */
   'inside:status': { inside: InsideStatus; problems: Problem[] };
+  /** A pull's progress, a few times a second while it runs, then its end (done/failed/cancelled). */
+  'image:pull-progress': PullProgress;
 }

@@ -177,3 +177,46 @@ export interface InsideStatus {
   listedAt: number | null;
   message: string | null;
 }
+
+/** Where one layer of a pull is: downloading, then extracting into the snapshotter. */
+export type PullLayerStatus = 'waiting' | 'downloading' | 'extracting' | 'done' | 'exists';
+
+export interface PullLayerProgress {
+  digest: string;
+  /** Bytes of the (compressed) blob in the content store so far. */
+  current: number;
+  total: number;
+  status: PullLayerStatus;
+}
+
+export type PullPhase = 'resolving' | 'downloading' | 'unpacking' | 'done' | 'failed' | 'cancelled';
+
+/** A pull's progress (throttled: a few times a second while it runs, and once at the end). */
+export interface PullProgress {
+  pullId: string;
+  namespace: string;
+  /** The normalised reference (docker.io/library/alpine:latest). */
+  ref: string;
+  phase: PullPhase;
+  layers: PullLayerProgress[];
+  /** Bytes of every blob (config, layers) written / to write. */
+  current: number;
+  total: number;
+  /** Download speed over the last seconds (bytes/s). */
+  bytesPerSecond: number;
+  /** Set when phase is failed. */
+  error?: { code: string; message: string; hint: string };
+}
+
+export interface PullResult {
+  namespace: string;
+  /** The image record's name. */
+  name: string;
+  /** The image's target digest, as the registry names it. */
+  digest: string;
+  mediaType: string;
+  /** The platform pulled (os/architecture[/variant]). */
+  platform: string;
+  /** Bytes written this time (blobs already present are not counted). */
+  downloaded: number;
+}

@@ -62,6 +62,19 @@ export const ERROR_CODES = [
   'already-exists',
   'in-use',
   'failed-precondition',
+  // Pulling from a registry.
+  /** The image reference is malformed. */
+  'bad-reference',
+  /** The registry answered 401/403: credentials missing or refused. */
+  'registry-unauthorized',
+  /** The registry could not be reached (connection refused, DNS, TLS). */
+  'registry-unreachable',
+  /** The registry answered something unusable (5xx, a bad manifest, no manifest for the platform). */
+  'registry-error',
+  /** A blob's bytes do not match its digest (or its size). */
+  'digest-mismatch',
+  /** The action was cancelled on request. */
+  'cancelled',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -46,9 +46,19 @@ export interface SettingRow<V = unknown> {
   readonly range?: { readonly min: number; readonly max: number; readonly int: boolean };
   /** `cdesk run` / `cdesk serve` option (without the dashes) and its value's name in --help. */
   readonly flag?: { readonly name: string; readonly arg?: string };
+  /** Lists: what each entry must look like, and how many there may be. */
+  readonly items?: ListItems;
 }
 
-type Meta = Omit<SettingRow, 'default' | 'input' | 'unit' | 'options' | 'range'>;
+/** A list setting's entries: non-empty strings, optionally of a pattern (its message says which). */
+export interface ListItems {
+  readonly maxItems: number;
+  readonly maxLength: number;
+  readonly pattern?: RegExp;
+  readonly message?: string;
+}
+
+type Meta = Omit<SettingRow, 'default' | 'input' | 'unit' | 'options' | 'range' | 'items'>;
 
 const whole =
   (unit: 'ms' | 'bytes' | 'count') => (min: number, max: number, def: number, meta: Meta) =>
@@ -72,7 +82,8 @@ const ratio = (def: number, meta: Meta) =>
   }) as const;
 const path = (meta: Meta) => ({ default: null as string | null, input: 'path', ...meta }) as const;
 const toggle = (def: boolean, meta: Meta) => ({ default: def, input: 'bool', ...meta }) as const;
-const list = (meta: Meta) => ({ default: [] as string[], input: 'list', ...meta }) as const;
+const list = (meta: Meta, items?: ListItems) =>
+  ({ default: [] as string[], input: 'list', ...(items ? { items } : {}), ...meta }) as const;
 function choice<const T extends readonly [string, ...string[]]>(
   options: T,
   def: T[number],
@@ -80,6 +91,14 @@ function choice<const T extends readonly [string, ...string[]]>(
 ) {
   return { default: def, input: 'select', options, ...meta } as const;
 }
+
+/** A registry as image references name it: host or host:port (no scheme, no path). */
+const REGISTRY_HOST: ListItems = {
+  maxItems: 100,
+  maxLength: 255,
+  pattern: /^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/,
+  message: 'must be a registry host or host:port, e.g. registry.lan:5000 (no http://, no path)',
+};
 
 const MiB = 1 << 20;
 const KiB = 1 << 10;
@@ -328,6 +347,15 @@ export const SETTINGS_TABLE = {
     group: 'app',
     applies: 'now',
   }),
+  insecureRegistries: list(
+    {
+      label: 'Insecure registries',
+      help: 'Registries (host or host:port) pulled from over plain HTTP; localhost and 127.0.0.1 always are.',
+      group: 'app',
+      applies: 'now',
+    },
+    REGISTRY_HOST,
+  ),
 } as const;
 
 /** A nested table: rows and groups of rows. */

@@ -47,8 +47,14 @@ function buildRowSchema(r: SettingRow): z.ZodType {
         .nullable();
     case 'bool':
       return z.boolean();
-    case 'list':
-      return z.array(z.string().min(1));
+    case 'list': {
+      const it = r.items;
+      if (!it) return z.array(z.string().min(1));
+      let item = z.string().min(1).max(it.maxLength);
+      if (it.pattern)
+        item = item.regex(it.pattern, it.message ? { message: it.message } : undefined);
+      return z.array(item).max(it.maxItems);
+    }
     case 'select':
       return z.enum(r.options as [string, ...string[]]);
   }

@@ -59,6 +59,15 @@ const commands: Record<string, Command> = {
   },
   rm: { summary: 'delete a stopped container', load: () => import('./cmd-rm') },
   rmi: { summary: 'remove an image no container uses', load: () => import('./cmd-rmi') },
+  pull: {
+    summary: 'pull an image from a registry, with progress (-n NS, --platform P)',
+    load: () => import('./cmd-pull'),
+  },
+  login: {
+    summary: 'store registry credentials in your docker config (no app needed)',
+    load: () => import('./cmd-login'),
+  },
+  logout: { summary: "remove a registry's stored credentials", load: () => import('./cmd-logout') },
   serve: {
     summary:
       'headless mode: supervise containerd and serve the UI on 127.0.0.1 (no display needed)',

@@ -1,6 +1,8 @@
 // containerd's API on the daemon's channel: deadlines, namespace header, errors as InsideError.
 import type {
   DaemonChannel,
+  DuplexHandle,
+  DuplexMethod,
   ServerStreamMethod,
   StreamHandle,
   UnaryMethod,
@@ -16,8 +18,10 @@ export interface CallOptions {
   /** containerd namespace (the `containerd-namespace` header); omit for global services. */
   namespace?: string;
   timeoutMs?: number;
-  /** containerd lease id: objects the call creates are not collected while the lease lives. */
+  /** Lease holding what the call creates (content, snapshots) until the lease is deleted. */
   lease?: string;
+  /** Cancels the call (it then fails with CANCELLED). */
+  signal?: AbortSignal;
 }
 
 /** `/containerd.services.tasks.v1.Tasks/List` → `Tasks/List`, as errors name the call. */
@@ -43,8 +47,9 @@ export class ContainerdClient {
     try {
       return await this.channel.unary(method, request, {
         namespace: o.namespace,
-        timeoutMs,
         lease: o.lease,
+        signal: o.signal,
+        timeoutMs,
       });
     } catch (err) {
       throw fromGrpc(err, callName(method.path), this.socket, timeoutMs);
@@ -63,6 +68,8 @@ export class ContainerdClient {
   ): StreamHandle {
     const h = this.channel.serverStream(method, request, onData, {
       namespace: o.namespace,
+      lease: o.lease,
+      signal: o.signal,
       timeoutMs: o.timeoutMs,
     });
     const what = callName(method.path);
@@ -94,5 +101,23 @@ export class ContainerdClient {
     );
     await h.done;
     return out;
+  }
+
+  /** A bidirectional stream (Content/Write); its errors are mapped like a unary call's. */
+  duplex<Req, Res>(method: DuplexMethod<Req, Res>, o: CallOptions = {}): DuplexHandle<Req, Res> {
+    const what = callName(method.path);
+    const map = (err: unknown) => fromGrpc(err, what, this.socket, o.timeoutMs ?? 0);
+    const h = this.channel.duplex(method, {
+      namespace: o.namespace,
+      lease: o.lease,
+      signal: o.signal,
+      timeoutMs: o.timeoutMs,
+    });
+    return {
+      send: (m) => h.send(m).catch((err: unknown) => Promise.reject(map(err))),
+      next: () => h.next().catch((err: unknown) => Promise.reject(map(err))),
+      end: h.end,
+      cancel: h.cancel,
+    };
   }
 }

@@ -7,6 +7,7 @@ import { containerLogs, inspectContainer, waitTask } from './container-info';
 import { runContainer, startContainer, type RunContext } from './run';
 import type { EventFeed } from './event-feed';
 import type { InsideHandlers } from './provider';
+import type { Pulls } from './pull/pulls';
 import {
   imageUsers,
   listContainers,
@@ -33,6 +34,7 @@ export interface HandlerDeps {
   changed(): void;
   /** Where containers this app runs keep runc state and logs (from the engine's paths and settings). */
   runContext(): RunContext;
+  pulls: Pulls;
 }
 
 export function createHandlers(d: HandlerDeps): InsideHandlers {
@@ -89,5 +91,7 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
       const c = d.ready();
       return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));
     },
+    'image:pull': (p) => d.pulls.pull(p),
+    'image:pull-cancel': async ({ pullId }) => d.pulls.cancel(pullId),
   };
 }

@@ -10,6 +10,7 @@ import { EventFeed } from './event-feed';
 import { createHandlers } from './handlers';
 import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
+import { Pulls } from './pull/pulls';
 import { listPlugins } from './reads';
 import { autoRemoveOnExit, runContextFor } from './run-context';
 
@@ -34,6 +35,8 @@ export interface InsideOptions {
     stopGraceMs?: number;
     containerLogMaxBytes?: number;
     containerLogKeep?: number;
+    /** Registries pulled from over plain HTTP (besides localhost). */
+    insecureRegistries?: readonly string[];
   };
   cniConfDir?: string;
   /** Where unexpected errors go (defaults to console.error). */
@@ -226,7 +229,15 @@ export function createInside(opts: InsideOptions): Inside {
   });
   if (REACHABLE.has(engine.status().state)) void connect();
 
+  const pulls = new Pulls({
+    ready,
+    insecureRegistries: () => settings().insecureRegistries ?? [],
+    onProgress: (p) => emit({ event: 'image:pull-progress', payload: p }),
+    changed: () => undefined,
+  });
+
   const handlers = createHandlers({
+    pulls,
     ready,
     plugins: () => plugins,
     refreshPlugins,
@@ -258,6 +269,7 @@ export function createInside(opts: InsideOptions): Inside {
     },
     dispose() {
       disposed = true;
+      pulls.dispose();
       connectGen++;
       offEngine();
       counts.dispose();

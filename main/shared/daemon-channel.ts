@@ -22,15 +22,24 @@ export interface ServerStreamMethod<Req, Res> {
   responseDeserialize(value: Buffer): Res;
 }
 
+/** A generated bidirectional-streaming method definition (e.g. `ContentService.write`). */
+export interface DuplexMethod<Req, Res> {
+  readonly path: string;
+  readonly requestStream: true;
+  readonly responseStream: true;
+  requestSerialize(value: Req): Buffer;
+  responseDeserialize(value: Buffer): Res;
+}
+
 export interface ChannelCallOptions {
   /** containerd namespace (the `containerd-namespace` header); omit for global services. */
   namespace?: string;
+  /** Lease id (the `containerd-lease` header): what the call creates is held by that lease. */
+  lease?: string;
   /** Deadline of the call (a stream: of the whole stream); none when omitted. */
   timeoutMs?: number;
   /** Cancels the call: it then fails with CANCELLED. */
   signal?: AbortSignal;
-  /** A lease (the `containerd-lease` header): what the call creates is kept from GC while it lives. */
-  lease?: string;
 }
 
 export interface StreamHandle {
@@ -69,6 +78,13 @@ function closedError(path: string): ServiceError {
   });
 }
 
+export interface DuplexHandle<Req, Res> {
+  send(message: Req): Promise<void>;
+  next(): Promise<Res | null>;
+  end(): void;
+  cancel(): void;
+}
+
 /** One connection per daemon; `reset()` redials (no inherited backoff), `close()` ends it for good. */
 export class DaemonChannel {
   readonly socket: string;
@@ -93,15 +109,20 @@ export class DaemonChannel {
     return this.client;
   }
 
+  private static metadata(o: ChannelCallOptions): Metadata {
+    const md = new Metadata();
+    if (o.namespace) md.set('containerd-namespace', o.namespace);
+    if (o.lease) md.set('containerd-lease', o.lease);
+    return md;
+  }
+
   /** What every grpc-js call takes first: path, codecs, request, namespace header, deadline. */
   private static callArgs<Req, Res>(
     method: UnaryMethod<Req, Res> | ServerStreamMethod<Req, Res>,
     request: Req,
     o: ChannelCallOptions,
   ) {
-    const md = new Metadata();
-    if (o.namespace) md.set('containerd-namespace', o.namespace);
-    if (o.lease) md.set('containerd-lease', o.lease);
+    const md = DaemonChannel.metadata(o);
     return [
       method.path,
       (v: Req) => method.requestSerialize(v),
@@ -176,6 +197,80 @@ export class DaemonChannel {
       () => this.calls.delete(call),
     );
     return { cancel, done };
+  }
+
+  /**
+   * A bidirectional stream: `send` writes one message (resolves once grpc-js took it, so a
+   * writer waits for flow control), `next` reads the next answer (null once the server ended),
+   * `end` half-closes. Errors (and `cancel`, the signal) reject the pending and later calls.
+   */
+  duplex<Req, Res>(
+    method: DuplexMethod<Req, Res>,
+    o: ChannelCallOptions = {},
+  ): DuplexHandle<Req, Res> {
+    if (this.closed) throw closedError(method.path);
+    const call = this.connection().makeBidiStreamRequest(
+      method.path,
+      (v: Req) => method.requestSerialize(v),
+      (b: Buffer) => method.responseDeserialize(b),
+      DaemonChannel.metadata(o),
+      o.timeoutMs === undefined ? {} : { deadline: Date.now() + o.timeoutMs },
+    );
+    this.calls.add(call);
+    const queue: Res[] = [];
+    let failure: unknown = null;
+    let ended = false;
+    let waiter: { resolve: (m: Res | null) => void; reject: (e: unknown) => void } | null = null;
+    const settle = () => {
+      if (!waiter) return;
+      const w = waiter;
+      if (queue.length) {
+        waiter = null;
+        w.resolve(queue.shift()!);
+      } else if (failure) {
+        waiter = null;
+        w.reject(failure);
+      } else if (ended) {
+        waiter = null;
+        w.resolve(null);
+      }
+    };
+    const finish = () => this.calls.delete(call);
+    call.on('data', (m: Res) => {
+      queue.push(m);
+      settle();
+    });
+    call.on('error', (err: unknown) => {
+      failure ??= err;
+      finish();
+      settle();
+    });
+    call.on('end', () => {
+      ended = true;
+      finish();
+      settle();
+    });
+    const cancel = () => {
+      failure ??= closedError(method.path);
+      call.cancel();
+      settle();
+    };
+    o.signal?.addEventListener('abort', cancel, { once: true });
+    return {
+      send: (m: Req) =>
+        new Promise<void>((resolve, reject) => {
+          if (failure) return reject(failure);
+          call.write(m, (err?: unknown) => (err ? reject(err) : resolve()));
+        }),
+      next: () =>
+        new Promise<Res | null>((resolve, reject) => {
+          if (waiter) return reject(new Error(`${method.path}: next() while a read is pending`));
+          waiter = { resolve, reject };
+          settle();
+        }),
+      end: () => call.end(),
+      cancel,
+    };
   }
 
   /** Drops the connection (calls in flight fail with CANCELLED); the next call dials afresh. */

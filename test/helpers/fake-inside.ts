@@ -60,6 +60,8 @@ export function fakeInside(): FakeInside {
         'container:logs': unused,
         'container:inspect': unused,
         'tasks:stats': unused,
+        'image:pull': unused,
+        'image:pull-cancel': unused,
       },
       onEvent(fn) {
         fns.add(fn);

@@ -64,6 +64,8 @@ describe('every command', () => {
         'stop-task',
         'rm',
         'rmi',
+        'pull',
+        'login',
       ].map(async (name) => ({ name, mod: await import(`../../../main/cli/cmd-${name}`) })),
     );
     for (const { name, mod } of modules) {

@@ -82,6 +82,10 @@ beforeEach(async () => {
         throw new Error('not used here');
       },
       'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [], hostMemory: 1 }),
+      'image:pull': async () => {
+        throw new Error('not in this test');
+      },
+      'image:pull-cancel': async (p) => ({ pullId: p.pullId, cancelled: false }),
     },
     onEvent(fn) {
       emit = fn;

@@ -287,6 +287,10 @@ describe('inside containerd (the `inside` option)', () => {
           throw new Error('not used here');
         },
         'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [], hostMemory: 1 }),
+        'image:pull': async () => {
+          throw new Error('not in this test');
+        },
+        'image:pull-cancel': async (p) => ({ pullId: p.pullId, cancelled: false }),
       },
       onEvent(fn) {
         emitInside = fn;
@@ -317,6 +321,8 @@ describe('inside containerd (the `inside` option)', () => {
       'container:logs': { namespace: 'default', id: 'c1' },
       'container:inspect': { namespace: 'default', id: 'c1' },
       'tasks:stats': { namespace: 'default' },
+      'image:pull': { namespace: 'default', ref: 'busybox', pullId: 'p1' },
+      'image:pull-cancel': { pullId: 'p1' },
     } satisfies Record<InsideCommandName, unknown>;
     for (const [name, payload] of Object.entries(samples)) {
       const r = await service.handle(name, payload);

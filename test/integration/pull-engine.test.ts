@@ -1,0 +1,266 @@
+// The pull engine against a real registry (docker-registry on 127.0.0.1) and real containerd.
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PullProgress } from '../../common/containerd';
+import { ContainerdClient } from '../../main/containerd/client';
+import { pullImage } from '../../main/containerd/pull/pull';
+import { DaemonChannel } from '../../main/shared/daemon-channel';
+import { requireContainerd, until } from '../helpers/engine';
+import { startInside, removeBuiltImage, type InsideFixture } from '../helpers/inside-fixture';
+import { canRunContainers, ctr } from '../helpers/oci-image';
+import {
+  buildLayoutImage,
+  canRunRegistry,
+  registryManifest,
+  slowProxy,
+  startRegistry,
+  type TestRegistry,
+} from '../helpers/registry';
+
+const have = requireContainerd();
+const can = canRunContainers();
+const reg = canRunRegistry();
+if (have && !can.ok) console.warn(`skipping pull tests: ${can.reason}`);
+if (have && !reg.ok) throw new Error(`pull tests need a registry: ${reg.reason}`);
+
+let f: InsideFixture;
+let r: TestRegistry;
+let client: ContainerdClient;
+let dir: string;
+let uniq = 0;
+const ns = () => `pull-${process.pid}-${++uniq}`;
+
+beforeAll(async () => {
+  if (!have || !can.ok) return;
+  dir = mkdtempSync(join(tmpdir(), 'cd-pull-'));
+  f = await startInside(undefined, { importImage: false });
+  r = await startRegistry();
+  client = new ContainerdClient(new DaemonChannel(f.socket));
+}, 60_000);
+afterAll(async () => {
+  if (!have || !can.ok) return;
+  client.channel.close();
+  await r.stop();
+  await f.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  removeBuiltImage();
+});
+
+describe.skipIf(!have || !can.ok)('pullImage', () => {
+  it('pulls, unpacks and runs a multi-layer image', async () => {
+    const img = buildLayoutImage(join(dir, 'multi'), { randomLayers: 3, layerBytes: 1 << 20 });
+    r.push(img.layout, 'x/multi:v1');
+    const { digest } = await registryManifest(r, 'x/multi', 'v1');
+    const n = ns();
+    const events: PullProgress[] = [];
+    const res = await pullImage(client, {
+      namespace: n,
+      ref: `${r.host}/x/multi:v1`,
+      pullId: 'p1',
+      insecureRegistries: [],
+      credentials: null,
+      signal: new AbortController().signal,
+      onProgress: (p) => events.push(p),
+    });
+    expect(res.digest).toBe(digest);
+    const ls = ctr(f.socket, n, ['images', 'ls']);
+    expect(ls).toContain(`${r.host}/x/multi:v1`);
+    expect(ls).toContain(digest);
+    const out = ctr(f.socket, n, ['run', '--rm', `${r.host}/x/multi:v1`, `run-${n}`]);
+    expect(out).toContain('pulled-ok');
+    const last = events[events.length - 1]!;
+    expect(last.phase).toBe('done');
+    expect(last.layers).toHaveLength(4);
+    expect(last.layers.every((l) => l.status === 'done' && l.current === l.total)).toBe(true);
+  }, 120_000);
+});
+
+describe.skipIf(!have || !can.ok)('pullImage after a crash', () => {
+  it("reuses the blobs written and resumes a partial one from containerd's offset with Range", async () => {
+    const img = buildLayoutImage(join(dir, 'resume'), { randomLayers: 2, layerBytes: 2 << 20 });
+    r.push(img.layout, 'x/resume:v1');
+    // Past the first 1 MiB write, so containerd has recorded an offset.
+    const proxy = await slowProxy(r.host, 1536 * 1024);
+    const n = ns();
+    const ref = `${proxy.host}/x/resume:v1`;
+    const base = {
+      namespace: n,
+      ref,
+      insecureRegistries: [],
+      credentials: null,
+      signal: new AbortController().signal,
+    };
+    try {
+      // The app dies mid-download: its connection to containerd drops and nothing cleans up.
+      const doomed = new ContainerdClient(new DaemonChannel(f.socket));
+      const events: PullProgress[] = [];
+      const first = pullImage(doomed, {
+        ...base,
+        pullId: 'crash',
+        progressIntervalMs: 20,
+        onProgress: (p) => events.push(p),
+      }).catch((err: unknown) => err);
+      await until(
+        () =>
+          events.some((e) =>
+            e.layers.some((l) => l.status === 'downloading' && l.current >= 1536 * 1024),
+          ),
+        30_000,
+        'a layer downloading',
+      );
+      await new Promise((res) => setTimeout(res, 300));
+      doomed.channel.close();
+      // Its downloads end once the registry sends again; they cannot reach containerd any more.
+      const held = ctr(f.socket, n, ['content', 'active']);
+      proxy.release();
+      expect(await first).toBeInstanceOf(Error);
+      expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).not.toBe('');
+      expect(held).toMatch(/layer-sha256:/);
+
+      const seen: PullProgress[] = [];
+      const res = await pullImage(client, {
+        ...base,
+        pullId: 'again',
+        onProgress: (p) => seen.push(p),
+      });
+      expect(res.name).toBe(ref);
+      // The partial layers continued where containerd had stopped: a Range from past 0.
+      expect(proxy.ranges.some((h) => /^bytes=[1-9]\d*-$/.test(h))).toBe(true);
+      expect(res.downloaded).toBeLessThan(img.layers.reduce((a, l) => a + l.size, 0));
+      expect(ctr(f.socket, n, ['run', '--rm', ref, `run-${n}`])).toContain('pulled-ok');
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!have || !can.ok)('pullImage from a stalled registry', () => {
+  it('fails naming the stall, and leaves no image, content or lease', async () => {
+    const img = buildLayoutImage(join(dir, 'stall'), { randomLayers: 1, layerBytes: 1 << 20 });
+    r.push(img.layout, 'x/stall:v1');
+    const proxy = await slowProxy(r.host);
+    const n = ns();
+    try {
+      const err = await pullImage(client, {
+        namespace: n,
+        ref: `${proxy.host}/x/stall:v1`,
+        pullId: 'stall',
+        insecureRegistries: [],
+        credentials: null,
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+        stallTimeoutMs: 500,
+      }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'registry-unreachable' });
+      expect((err as Error).message).toMatch(/the registry sent nothing for 1 s/);
+      expect(ctr(f.socket, n, ['images', 'ls', '-q']).trim()).toBe('');
+      expect(ctr(f.socket, n, ['content', 'ls', '-q']).trim()).toBe('');
+      expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
+  }, 60_000);
+});
+
+/** A bearer-token front for the registry, as Docker Hub works: /v2/ wants a token from /token. */
+async function bearerFront(target: string, user: string, password: string) {
+  const tokenQueries: URLSearchParams[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://x');
+    if (url.pathname === '/token') {
+      tokenQueries.push(url.searchParams);
+      const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+      if (req.headers.authorization !== basic) {
+        res.writeHead(401).end();
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ token: 'good-token' }));
+      return;
+    }
+    if (req.headers.authorization !== 'Bearer good-token') {
+      const realm = `http://${req.headers.host}/token`;
+      res.writeHead(401, {
+        'www-authenticate': `Bearer realm="${realm}",service="cdesk-test",scope="repository:x/bearer:pull"`,
+      });
+      res.end();
+      return;
+    }
+    const headers = { ...req.headers };
+    delete headers.authorization;
+    const up = http.request(
+      {
+        host: '127.0.0.1',
+        port: Number(target.split(':')[1]),
+        path: req.url,
+        method: req.method,
+        headers,
+      },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    req.pipe(up);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    host: `127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}`,
+    tokenQueries,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+describe.skipIf(!have || !can.ok)('pullImage with bearer-token auth', () => {
+  it('answers the challenge at the token endpoint with the login, then pulls by digest', async () => {
+    const front = await bearerFront(r.host, 'bob', 'secret');
+    try {
+      r.push(buildLayoutImage(join(dir, 'bearer')).layout, 'x/bearer:v1');
+      const { digest } = await registryManifest(r, 'x/bearer', 'v1');
+      const base = {
+        ref: `${front.host}/x/bearer@${digest}`,
+        pullId: 'bearer',
+        insecureRegistries: [],
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      };
+      const refused = await pullImage(client, {
+        ...base,
+        namespace: ns(),
+        credentials: { username: 'bob', password: 'wrong' },
+      }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'registry-unauthorized' });
+      expect((refused as Error).message).toMatch(/token endpoint/);
+
+      const n = ns();
+      const res = await pullImage(client, {
+        ...base,
+        namespace: n,
+        credentials: { username: 'bob', password: 'secret' },
+      });
+      expect(res).toMatchObject({ name: `${front.host}/x/bearer@${digest}`, digest });
+      const q = front.tokenQueries.at(-1)!;
+      expect(q.get('service')).toBe('cdesk-test');
+      expect(q.get('scope')).toBe('repository:x/bearer:pull');
+      expect(ctr(f.socket, n, ['images', 'ls', '-q']).trim()).toBe(
+        `${front.host}/x/bearer@${digest}`,
+      );
+    } finally {
+      await front.close();
+    }
+  }, 60_000);
+});
