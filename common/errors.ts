@@ -62,6 +62,9 @@ export const ERROR_CODES = [
   'already-exists',
   'in-use',
   'failed-precondition',
+  // Exec: docker's exit codes 127 and 126 for a command that cannot run.
+  'command-not-found',
+  'command-not-executable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

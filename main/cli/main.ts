@@ -49,6 +49,10 @@ const commands: Record<string, Command> = {
     summary: "stop a container's task (SIGTERM, grace, SIGKILL)",
     load: () => import('./cmd-stop-task'),
   },
+  exec: {
+    summary: 'run a command in a running container (-i stdin, -t terminal, exit code kept)',
+    load: () => import('./cmd-exec'),
+  },
   rm: { summary: 'delete a stopped container', load: () => import('./cmd-rm') },
   rmi: { summary: 'remove an image no container uses', load: () => import('./cmd-rmi') },
   serve: {

@@ -87,7 +87,9 @@ export class ExecCommandError extends InsideError {
     hint: string,
     cause: unknown,
   ) {
-    super('failed-precondition', message, hint, { cause });
+    super(exitCode === 127 ? 'command-not-found' : 'command-not-executable', message, hint, {
+      cause,
+    });
   }
 }
 
@@ -363,15 +365,28 @@ export async function startExec(
     for (const h of holders) h.destroy();
     holders = [];
 
+    // Output may stay open after the exit (a background child holds it): stop waiting for EOF once
+    // nothing arrived for DRAIN_MS while we were reading. A paused reader keeps it waiting (the
+    // client has not caught up yet), so the tail of a slow reader's output is not lost.
+    let lastData = Date.now();
+    let paused = false;
+    for (const { sock } of outputs) sock.on('data', () => (lastData = Date.now()));
+    const quiet = () =>
+      new Promise<void>((resolve) => {
+        const t = setInterval(() => {
+          if (paused) lastData = Date.now();
+          else if (Date.now() - lastData >= DRAIN_MS) {
+            clearInterval(t);
+            resolve();
+          }
+        }, 100);
+        t.unref();
+      });
     let disposed: Promise<void> | null = null;
     let finished = false;
     const ended = waited.then(async (end) => {
       // Output written just before the exit is still in the FIFOs: read it out (bounded wait).
-      if (end.kind === 'exit')
-        await Promise.race([
-          Promise.all(drained),
-          new Promise((r) => setTimeout(r, DRAIN_MS).unref()),
-        ]);
+      if (end.kind === 'exit') await Promise.race([Promise.all(drained), quiet()]);
       finished = true;
       return end;
     });
@@ -410,9 +425,11 @@ export async function startExec(
         );
       },
       pause() {
+        paused = true;
         for (const { sock } of outputs) sock.pause();
       },
       resume() {
+        paused = false;
         for (const { sock } of outputs) sock.resume();
       },
       ended,
