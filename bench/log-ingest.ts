@@ -1,4 +1,5 @@
 // Log ingest benchmark: a separate process floods the log file through an O_APPEND fd while LogTailer + LogRing follow it with the engine's rotation settings.
+import { boundHeapGrowth } from '../main/shared/heap-growth';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -82,6 +83,8 @@ export async function benchLogIngest(opts: {
   lines: number;
   dir: string;
 }): Promise<LogIngestResult> {
+  // The engine's heap as the app's processes run it (cdesk run / serve and the desktop app set it).
+  boundHeapGrowth();
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const file = path.join(opts.dir, 'containerd.log');
   for (const f of [

@@ -10,26 +10,19 @@ import {
   type PluginInfo,
   type Problem,
   type SnapshotterUsage,
+  type TaskStats,
   type ContainerdVersion,
 } from './containerd';
+import {
+  containerCommandSchemas,
+  containerId,
+  imageName,
+  namespaceName,
+  type ContainerCommandResults,
+} from './container-commands';
 
-/** containerd's namespace rule: a DNS-label-like name. */
-export const namespaceName = z
-  .string()
-  .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a containerd namespace name (letters, digits, . _ -), e.g. default',
-  });
-/** Container ids as containerd accepts them. */
-const containerId = z
-  .string()
-  .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a container id (letters, digits, . _ -)',
-  });
-const imageName = z.string().min(1).max(4096);
+export { namespaceName };
+
 const signalName = z.enum(TASK_SIGNALS);
 
 /** Request payload schemas for the inside-containerd commands. */
@@ -53,14 +46,19 @@ export const insideCommandSchemas = {
     })
     .strict(),
   'task:kill': z.object({ namespace: namespaceName, id: containerId, signal: signalName }).strict(),
+  /** Resource use of running tasks: those of `ids`, or every one in the namespace. */
+  'tasks:stats': z
+    .object({ namespace: namespaceName, ids: z.array(containerId).max(1000).optional() })
+    .strict(),
   /** Deletes a stopped task (if any) and the container; refused while the task runs. */
   'container:delete': z.object({ namespace: namespaceName, id: containerId }).strict(),
   /** Refused while a container uses the image. */
   'image:delete': z.object({ namespace: namespaceName, name: imageName }).strict(),
+  ...containerCommandSchemas,
 } as const;
 
 /** Result types, one per inside-containerd command. */
-export interface InsideCommandResults {
+export interface InsideCommandResults extends ContainerCommandResults {
   'namespaces:list': { namespaces: NamespaceInfo[] };
   'containers:list': { namespace: string; containers: ContainerInfo[] };
   'images:list': {
@@ -74,6 +72,8 @@ export interface InsideCommandResults {
   /** `killed`: SIGKILL after `graceMs` of ignored SIGTERM (so the page can say how it ended). */
   'task:stop': { id: string; exitStatus: number | null; killed: boolean; graceMs?: number };
   'task:kill': { id: string };
+  /** `hostMemory`: the machine's memory, what a task without a limit may use (docker's LIMIT). */
+  'tasks:stats': { namespace: string; stats: TaskStats[]; hostMemory: number };
   'container:delete': { id: string };
   'image:delete': { name: string };
 }

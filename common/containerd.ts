@@ -33,6 +33,41 @@ export interface NamespaceInfo {
   images: number;
 }
 
+/**
+ * One running task's resource use at one moment (Tasks/Metrics, either cgroup version). Counters
+ * are cumulative: CPU % comes from two samples (the change in `cpuNs` over the change in `at`).
+ */
+export interface TaskStats {
+  id: string;
+  /** When containerd took the sample, epoch ms. */
+  at: number;
+  cgroup: 'v1' | 'v2';
+  /** CPU time used since the task started, ns. */
+  cpuNs: number;
+  memory: {
+    /** Bytes charged to the cgroup, page cache included. */
+    usage: number;
+    /** Usage without the inactive page cache: docker's "MEM USAGE". */
+    workingSet: number;
+    /** The memory limit; null when there is none. */
+    limit: number | null;
+  };
+  pids: number | null;
+  /** Bytes read from and written to block devices since the task started. */
+  blockIo: { read: number; write: number };
+}
+
+/**
+ * CPU use between two samples of one task, in percent of one core (docker's CPU %: 200 % is two
+ * cores busy); null when there is no earlier sample or no time passed.
+ */
+export function cpuPercent(prev: TaskStats | undefined, next: TaskStats): number | null {
+  if (!prev || prev.id !== next.id) return null;
+  const wallNs = (next.at - prev.at) * 1e6;
+  if (wallNs <= 0) return null;
+  return Math.max(0, ((next.cpuNs - prev.cpuNs) / wallNs) * 100);
+}
+
 export interface TaskInfo {
   pid: number;
   status: TaskStatus;

@@ -260,17 +260,30 @@ export function encodeEventFrames(
   maxBytes: number = MAX_EVENT_BYTES,
   onDrop: (why: string) => void = () => undefined,
 ): EventFrame[] {
+  return [...eventFrames(e, maxBytes, onDrop)];
+}
+
+/**
+ * encodeEventFrames one frame at a time, each as soon as it is cut: a caller that turns every
+ * frame into bytes before taking the next keeps one frame's strings alive, not a whole batch's
+ * (a flood's batch is tens of MiB of JSON; held across young-generation collections it is moved to
+ * the old generation and stays there as garbage until a full collection).
+ */
+export function* eventFrames(
+  e: AnyEvent,
+  maxBytes: number = MAX_EVENT_BYTES,
+  onDrop: (why: string) => void = () => undefined,
+): Generator<EventFrame> {
   const list = listOf(e);
   if (!list) {
     const whole = stringifyOrNull({ event: e.event, payload: e.payload });
     if (whole !== null && fitsBytes(whole, maxBytes))
-      return [{ text: whole, items: 0, first: -1, last: -1 }];
-    onDrop(`event ${e.event} is over ${maxBytes} bytes`);
-    return [];
+      yield { text: whole, items: 0, first: -1, last: -1 };
+    else onDrop(`event ${e.event} is over ${maxBytes} bytes`);
+    return;
   }
   // Item by item, never the whole list at once: a flood's batch would be one string of several
-  // MiB (garbage only a full collection frees) before it is split anyway.
-  const frames: EventFrame[] = [];
+  // MiB before it is split anyway.
   const envelope = (items: string[]) =>
     `{"event":${JSON.stringify(e.event)},"payload":{${JSON.stringify(list.key)}:[${items.join(',')}]}}`;
   const overhead = utf8Length(envelope([]));
@@ -278,27 +291,25 @@ export function encodeEventFrames(
   let first = -1;
   let last = -1;
   let size = overhead;
-  const cut = () => {
-    frames.push({ text: envelope(batch), items: batch.length, first, last });
-    batch = [];
-    first = -1;
-    size = overhead;
-  };
-  list.items.forEach((item, i) => {
-    const text = stringifyOrNull(item);
+  for (let i = 0; i < list.items.length; i++) {
+    const text = stringifyOrNull(list.items[i]);
     const bytes = text === null ? Infinity : utf8Length(text) + 1;
     if (text === null || overhead + bytes > maxBytes) {
       onDrop(`one ${e.event} item is over ${maxBytes} bytes`);
-      return;
+      continue;
     }
-    if (size + bytes > maxBytes) cut();
+    if (size + bytes > maxBytes) {
+      yield { text: envelope(batch), items: batch.length, first, last };
+      batch = [];
+      first = -1;
+      size = overhead;
+    }
     batch.push(text);
     if (first < 0) first = i;
     last = i;
     size += bytes;
-  });
-  if (batch.length) cut();
-  return frames;
+  }
+  if (batch.length) yield { text: envelope(batch), items: batch.length, first, last };
 }
 
 /** The frames' text alone (see encodeEventFrames). */

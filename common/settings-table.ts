@@ -279,6 +279,18 @@ export const SETTINGS_TABLE = {
     group: 'logs',
     applies: 'now',
   }),
+  containerLogMaxBytes: size(4 * KiB, 1 << 30, 10 * MiB, {
+    label: 'Rotate container logs at',
+    help: "A container's output log (cdesk container logs) is rotated when it grows past this size. Applies to containers started afterwards.",
+    group: 'logs',
+    applies: 'now',
+  }),
+  containerLogKeep: count(1, 50, 3, {
+    label: 'Rotated container logs to keep',
+    help: 'Per container; older ones are deleted.',
+    group: 'logs',
+    applies: 'now',
+  }),
   logRingLines: count(100, 200_000, 20_000, {
     label: 'Log lines kept in memory',
     help: 'For the live log view and cdesk logs; older lines stay in the log files.',

@@ -83,6 +83,8 @@ export async function run(argv: string[]): Promise<number> {
   guard.guardStreams();
   let Supervisor: typeof import('../engine/supervisor').Supervisor;
   try {
+    // Loaded once containerd is spawned, like the engine: nothing before the spawn waits for it.
+    (await import('../shared/heap-growth')).boundHeapGrowth();
     ({ Supervisor } = await import('../engine/supervisor'));
   } catch (err) {
     head.spawned?.daemon.signal('SIGKILL');

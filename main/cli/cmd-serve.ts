@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EngineEvent } from '../../common/states';
 import { AppError, toContractError } from '../shared/app-error';
+import { boundHeapGrowth } from '../shared/heap-growth';
 import { createAppHost, type AppHost } from '../host/host';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
 import { readKeptToken, tokenFilePath, writeTokenFile } from '../headless/token-file';
@@ -126,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
   if (!parsed) return 0;
   // A closed stdout/terminal (EPIPE, SIGHUP) must never end supervision.
   guardForeground('cdesk serve');
+  boundHeapGrowth();
   const { flags } = parsed;
   const port = servePort(flags, process.env);
   const overrides = overridesFromFlags(flags);

@@ -33,6 +33,10 @@ const commands: Record<string, Command> = {
     load: () => import('./cmd-ps'),
   },
   images: { summary: 'list images with sizes (-n NS)', load: () => import('./cmd-images') },
+  stats: {
+    summary: "running containers' CPU, memory, block I/O, pids (live; --no-stream: once)",
+    load: () => import('./cmd-stats'),
+  },
   plugins: {
     summary: "containerd's plugins, the problems that matter first",
     load: () => import('./cmd-plugins'),
@@ -52,6 +56,10 @@ const commands: Record<string, Command> = {
   exec: {
     summary: 'run a command in a running container (-i stdin, -t terminal, exit code kept)',
     load: () => import('./cmd-exec'),
+  },
+  container: {
+    summary: 'containers, docker style: container run|logs|start|stop|restart|rm|inspect',
+    load: () => import('./cmd-container'),
   },
   rm: { summary: 'delete a stopped container', load: () => import('./cmd-rm') },
   rmi: { summary: 'remove an image no container uses', load: () => import('./cmd-rmi') },

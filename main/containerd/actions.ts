@@ -1,5 +1,7 @@
 // Changing state inside containerd: stop/kill a task, delete a container (safely), remove an image (when unused).
+import { rm } from 'node:fs/promises';
 import { constants } from 'node:os';
+import { basename, dirname } from 'node:path';
 import type { InsideCommandResults } from '../../common/containerd-commands';
 import {
   DeleteContainerRequest,
@@ -7,6 +9,10 @@ import {
   GetContainerRequest,
 } from '../shared/api/services/containers/v1/containers';
 import { DeleteImageRequest, ImagesService } from '../shared/api/services/images/v1/images';
+import {
+  RemoveSnapshotRequest,
+  SnapshotsService,
+} from '../shared/api/services/snapshots/v1/snapshots';
 import {
   DeleteTaskRequest,
   GetRequest,
@@ -238,8 +244,37 @@ export async function deleteContainer(
       if (!(err instanceof InsideError && err.code === 'not-found')) throw err;
     }
   }
+  const record = await c
+    .call(ContainersService.get, GetContainerRequest.create({ id }), { namespace })
+    .then((r) => r.container)
+    .catch(() => undefined);
   await c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
+  if (record) await removeLeftovers(c, namespace, id, record);
   return { id };
+}
+
+/**
+ * What a deleted container leaves behind: its rootfs snapshot (as ctr's `containers rm` removes
+ * it; GC would, later) and, for ours, the log folder (only the one named after the container).
+ */
+async function removeLeftovers(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  record: { snapshotter: string; snapshot_key: string; labels: Record<string, string> },
+): Promise<void> {
+  if (record.snapshot_key && record.snapshotter) {
+    await c
+      .call(
+        SnapshotsService.remove,
+        RemoveSnapshotRequest.create({ snapshotter: record.snapshotter, key: record.snapshot_key }),
+        { namespace },
+      )
+      .catch(() => undefined);
+  }
+  const log = record.labels['containerd-desktop/log-file'];
+  if (log?.startsWith('/') && basename(log) === `${id}-json.log` && basename(dirname(log)) === id)
+    await rm(dirname(log), { recursive: true, force: true });
 }
 
 /** Images/Delete succeeds even while containers use the image: refuse that here. */

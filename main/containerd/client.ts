@@ -16,6 +16,8 @@ export interface CallOptions {
   /** containerd namespace (the `containerd-namespace` header); omit for global services. */
   namespace?: string;
   timeoutMs?: number;
+  /** containerd lease id: objects the call creates are not collected while the lease lives. */
+  lease?: string;
 }
 
 /** `/containerd.services.tasks.v1.Tasks/List` → `Tasks/List`, as errors name the call. */
@@ -39,7 +41,11 @@ export class ContainerdClient {
   ): Promise<Res> {
     const timeoutMs = o.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     try {
-      return await this.channel.unary(method, request, { namespace: o.namespace, timeoutMs });
+      return await this.channel.unary(method, request, {
+        namespace: o.namespace,
+        timeoutMs,
+        lease: o.lease,
+      });
     } catch (err) {
       throw fromGrpc(err, callName(method.path), this.socket, timeoutMs);
     }

@@ -1,7 +1,10 @@
 // The inside-containerd commands: one handler each, over the client and what the connection knows.
+import { totalmem } from 'node:os';
 import type { PluginInfo, Problem } from '../../common/containerd';
 import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import type { ContainerdClient } from './client';
+import { containerLogs, inspectContainer, waitTask } from './container-info';
+import { runContainer, startContainer, type RunContext } from './run';
 import type { EventFeed } from './event-feed';
 import type { InsideHandlers } from './provider';
 import {
@@ -13,6 +16,7 @@ import {
   serverVersion,
   snapshotUsage,
 } from './reads';
+import { readTaskStats } from './stats';
 
 export interface HandlerDeps {
   /** The client when containerd may answer; throws a clear error otherwise. */
@@ -27,12 +31,19 @@ export interface HandlerDeps {
   stopGraceMs(): number | undefined;
   /** An action that changes containers: the counts are re-read after it settles. */
   changed(): void;
+  /** Where containers this app runs keep runc state and logs (from the engine's paths and settings). */
+  runContext(): RunContext;
 }
 
 export function createHandlers(d: HandlerDeps): InsideHandlers {
   const afterChange = <T>(p: Promise<T>): Promise<T> => p.finally(() => d.changed());
   return {
     'namespaces:list': async () => ({ namespaces: await listNamespaces(d.ready()) }),
+    'tasks:stats': async ({ namespace, ids }) => ({
+      namespace,
+      stats: await readTaskStats(d.ready(), namespace, ids ?? []),
+      hostMemory: totalmem(),
+    }),
     'containers:list': async ({ namespace }) => ({
       namespace,
       containers: await listContainers(d.ready(), namespace),
@@ -69,6 +80,11 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
       afterChange(killTask(d.ready(), namespace, id, signal)),
     'container:delete': ({ namespace, id }) =>
       afterChange(deleteContainer(d.ready(), namespace, id)),
+    'container:run': (p) => afterChange(runContainer(d.ready(), d.runContext(), p)),
+    'container:start': ({ namespace, id }) => afterChange(startContainer(d.ready(), namespace, id)),
+    'task:wait': ({ namespace, id, timeoutMs }) => waitTask(d.ready(), namespace, id, timeoutMs),
+    'container:logs': (p) => containerLogs(d.ready(), p),
+    'container:inspect': ({ namespace, id }) => inspectContainer(d.ready(), namespace, id),
     'image:delete': async ({ namespace, name }) => {
       const c = d.ready();
       return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));

@@ -13,6 +13,7 @@ import { createHandlers } from './handlers';
 import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
 import { listPlugins } from './reads';
+import { autoRemoveOnExit, runContextFor } from './run-context';
 
 export { ContainerdClient } from './client';
 export { InsideError } from './errors';
@@ -30,7 +31,12 @@ export interface Inside extends InsideProvider {
 export interface InsideOptions {
   engine: Engine;
   /** The settings the daemon runs with (cri decides which CRI problems matter; stopGraceMs is task:stop's default). */
-  settings?: () => { cri: 'on' | 'off'; stopGraceMs?: number };
+  settings?: () => {
+    cri: 'on' | 'off';
+    stopGraceMs?: number;
+    containerLogMaxBytes?: number;
+    containerLogKeep?: number;
+  };
   cniConfDir?: string;
   /** Where unexpected errors go (defaults to console.error). */
   logError?: (message: string, err: unknown) => void;
@@ -112,6 +118,9 @@ export function createInside(opts: InsideOptions): Inside {
       emit({ event: 'containerd:events', payload: { events } }),
     onEvent: (e) => {
       if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) counts.schedule();
+      if (e.topic === '/tasks/exit' && e.containerId) {
+        autoRemoveOnExit(ready, e.namespace, e.containerId, logError);
+      }
       if (e.topic === '/tasks/exit' && e.containerId && e.pid) {
         // Reported: no longer a running task an outage could lose the exit of. A hung containerd
         // can deliver it just before it is killed, when the last count still shows the task.
@@ -227,6 +236,7 @@ export function createInside(opts: InsideOptions): Inside {
     feed,
     stopGraceMs: () => settings().stopGraceMs,
     changed: () => counts.schedule(),
+    runContext: () => runContextFor(engine.status().paths, settings()),
   });
 
   return {

@@ -102,7 +102,7 @@ export async function listContainers(
 }
 
 /** Read a whole blob from the content store, refusing more than `max` bytes. */
-async function readBlob(
+export async function readBlob(
   c: ContainerdClient,
   namespace: string,
   digest: string,

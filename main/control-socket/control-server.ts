@@ -277,7 +277,11 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         if (!subscribed) {
           // Events wait here, not in the socket, so a slow follower loses old lines, not memory.
           subscribed = createEventOutbox({
-            write: (text, written) => send(text, written),
+            write: (data, written) => {
+              if (sock.destroyed || !sock.writable) return;
+              sock.write(data);
+              sock.write('\n', written);
+            },
             buffered: () => sock.writableLength,
             maxQueuedBytes: maxQueued,
             maxEventBytes: maxEvent,

@@ -15,6 +15,7 @@ import {
 import type { AnyEvent } from '../../common/contract';
 import type { DaemonStatus } from '../../common/states';
 import { createAppHost } from '../host/host';
+import { boundHeapGrowth } from '../shared/heap-growth';
 import { forwardEvents, registerIpc, removeForeignIpc, senderAllowed } from './ipc';
 import { forwardRendererConsole, initLogging } from './logging';
 import { INITIAL_NOTIFY_MEMORY, notificationFor, type NotifyMemory } from './notifications';
@@ -52,6 +53,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 async function launch(): Promise<void> {
+  boundHeapGrowth();
   const log = initLogging(app.getPath('logs'));
   log.info(
     `Containerd Desktop ${app.getVersion()} (Electron ${process.versions.electron}) starting`,

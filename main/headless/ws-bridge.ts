@@ -61,10 +61,11 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
   // Never throws: a failed send only ends that socket. True when the frame was queued (then
   // `written` runs once it is written out or the socket fails). Replies go one at a time (the next
   // only once this one is written) and events wait in the socket's outbox, so nothing here grows.
-  const sendRaw = (ws: WebSocket, text: string, written?: () => void): boolean => {
+  const sendRaw = (ws: WebSocket, text: string | Buffer, written?: () => void): boolean => {
     if (ws.readyState !== OPEN) return false;
     try {
-      ws.send(text, written && (() => written()));
+      // Text frames always (the page parses JSON), also when the JSON comes as UTF-8 bytes.
+      ws.send(text, { binary: false }, written && (() => written()));
       return true;
     } catch (err) {
       logError('websocket send failed', err);
@@ -84,7 +85,7 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
 
   function accept(ws: WebSocket): void {
     const outbox = createEventOutbox({
-      write: (text, written) => void sendRaw(ws, text, written),
+      write: (data, written) => void sendRaw(ws, data, written),
       buffered: () => ws.bufferedAmount,
       maxQueuedBytes: maxQueued,
       maxEventBytes: maxEvent,

@@ -29,6 +29,8 @@ export interface ChannelCallOptions {
   timeoutMs?: number;
   /** Cancels the call: it then fails with CANCELLED. */
   signal?: AbortSignal;
+  /** A lease (the `containerd-lease` header): what the call creates is kept from GC while it lives. */
+  lease?: string;
 }
 
 export interface StreamHandle {
@@ -99,6 +101,7 @@ export class DaemonChannel {
   ) {
     const md = new Metadata();
     if (o.namespace) md.set('containerd-namespace', o.namespace);
+    if (o.lease) md.set('containerd-lease', o.lease);
     return [
       method.path,
       (v: Req) => method.requestSerialize(v),

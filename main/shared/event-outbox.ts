@@ -1,7 +1,7 @@
 // One connection's pushed events, bounded in bytes: a follower that reads slower than a flood
 // loses the oldest log lines (announced by one marker line), never its connection.
 import type { AnyEvent } from '../../common/contract';
-import { encodeEventFrames, MAX_EVENT_BYTES, utf8Length } from '../../common/rpc';
+import { eventFrames, MAX_EVENT_BYTES } from '../../common/rpc';
 import type { LogLine } from '../../common/states';
 
 /** Event bytes a connection may have waiting behind its transport by default. */
@@ -9,9 +9,15 @@ export const MAX_OUTBOX_BYTES = 8 * 1024 * 1024;
 /** Bytes handed to the transport before the outbox waits for it to write them out. */
 export const OUTBOX_IN_FLIGHT_BYTES = 1024 * 1024;
 
-/** One encoded frame, with what it holds of the log (so dropping it can be announced). */
+/**
+ * One encoded frame, with what it holds of the log (so dropping it can be announced). Its JSON is
+ * kept as UTF-8 bytes: a frame may wait here a while, and a waiting string of up to 1 MiB is moved
+ * to V8's old generation, where it stays as garbage until a full collection (a follower reading a
+ * flood once pushed serve's RSS 100+ MiB over its bound that way). A buffer's bytes live outside
+ * the heap and are reclaimed as they are released.
+ */
 export interface OutFrame {
-  text: string;
+  data: Buffer;
   bytes: number;
   /** Log lines in it (0 for any other event) and their seq range. */
   lines: number;
@@ -19,20 +25,26 @@ export interface OutFrame {
   toSeq: number;
 }
 
-/** Encode an event once for every connection that receives it (see encodeEventFrames). */
+/** Encode an event once for every connection that receives it (see eventFrames). */
 export function outFrames(
   e: AnyEvent,
   maxBytes: number = MAX_EVENT_BYTES,
   onDrop?: (why: string) => void,
 ): OutFrame[] {
   const lines = e.event === 'logs:lines' ? e.payload.lines : null;
-  return encodeEventFrames(e, maxBytes, onDrop).map((f) => ({
-    text: f.text,
-    bytes: utf8Length(f.text),
-    lines: lines ? f.items : 0,
-    fromSeq: lines && f.first >= 0 ? (lines[f.first] as LogLine).seq : 0,
-    toSeq: lines && f.last >= 0 ? (lines[f.last] as LogLine).seq : 0,
-  }));
+  const out: OutFrame[] = [];
+  // Each frame becomes bytes before the next is built: its strings die young (see eventFrames).
+  for (const f of eventFrames(e, maxBytes, onDrop)) {
+    const data = Buffer.from(f.text);
+    out.push({
+      data,
+      bytes: data.length,
+      lines: lines ? f.items : 0,
+      fromSeq: lines && f.first >= 0 ? (lines[f.first] as LogLine).seq : 0,
+      toSeq: lines && f.last >= 0 ? (lines[f.last] as LogLine).seq : 0,
+    });
+  }
+  return out;
 }
 
 /** What was dropped since the last frame that went out. */
@@ -66,8 +78,8 @@ export function droppedLinesMarker(
 }
 
 export interface EventOutboxOptions {
-  /** Hand one frame to the transport; `written` runs once it is written out (or the write failed). */
-  write(text: string, written: () => void): void;
+  /** Hand one frame (its JSON, UTF-8) to the transport; `written` runs once it is written out (or the write failed). */
+  write(data: Buffer, written: () => void): void;
   /** Bytes the transport holds unwritten (replies included). */
   buffered(): number;
   maxQueuedBytes?: number;
@@ -115,7 +127,7 @@ export function createEventOutbox(opts: EventOutboxOptions): EventOutbox {
     }
   }
 
-  function marker(g: Gap): string | null {
+  function marker(g: Gap): Buffer | null {
     const why = 'this client read them slower than they came';
     const other = `${g.events} event${g.events === 1 ? '' : 's'}`;
     const line =
@@ -134,7 +146,7 @@ export function createEventOutbox(opts: EventOutboxOptions): EventOutbox {
         raw: text,
       },
     ];
-    return outFrames({ event: 'logs:lines', payload: { lines } }, maxEvent)[0]?.text ?? null;
+    return outFrames({ event: 'logs:lines', payload: { lines } }, maxEvent)[0]?.data ?? null;
   }
 
   function pump(): void {
@@ -150,17 +162,17 @@ export function createEventOutbox(opts: EventOutboxOptions): EventOutbox {
 
   function pumpLoop(): void {
     while (!disposed && opts.buffered() < inFlight && (gap || head < queue.length)) {
-      let text: string | null;
+      let data: Buffer | null;
       if (gap) {
-        text = marker(gap);
+        data = marker(gap);
         gap = null;
       } else {
         const f = queue[head] as OutFrame;
         queue[head++] = undefined as unknown as OutFrame;
         bytes -= f.bytes;
-        text = f.text;
+        data = f.data;
       }
-      if (text !== null) opts.write(text, pumpSoon);
+      if (data !== null) opts.write(data, pumpSoon);
     }
     if (head >= queue.length) {
       queue = [];

@@ -54,6 +54,12 @@ export function fakeInside(): FakeInside {
         'task:kill': unused,
         'container:delete': unused,
         'image:delete': unused,
+        'container:run': unused,
+        'container:start': unused,
+        'task:wait': unused,
+        'container:logs': unused,
+        'container:inspect': unused,
+        'tasks:stats': unused,
       },
       onEvent(fn) {
         fns.add(fn);

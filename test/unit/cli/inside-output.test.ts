@@ -74,6 +74,14 @@ beforeEach(async () => {
       'task:kill': async (p) => ({ id: p.id }),
       'container:delete': async (p) => ({ id: p.id }),
       'image:delete': async (p) => ({ name: p.name }),
+      'container:run': async (p) => ({ id: p.name ?? 'c1', namespace: p.namespace, pid: 1 }),
+      'container:start': async (p) => ({ id: p.id, pid: 1 }),
+      'task:wait': async (p) => ({ id: p.id, exitStatus: 0 }),
+      'container:logs': async () => ({ source: 'app', lines: [], cursor: '0:0', more: false }),
+      'container:inspect': async () => {
+        throw new Error('not used here');
+      },
+      'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [], hostMemory: 1 }),
     },
     onEvent(fn) {
       emit = fn;

@@ -279,6 +279,14 @@ describe('inside containerd (the `inside` option)', () => {
         'task:kill': async (p) => ({ id: p.id }),
         'container:delete': async (p) => ({ id: p.id }),
         'image:delete': async (p) => ({ name: p.name }),
+        'container:run': async (p) => ({ id: p.name ?? 'c1', namespace: p.namespace, pid: 1 }),
+        'container:start': async (p) => ({ id: p.id, pid: 1 }),
+        'task:wait': async (p) => ({ id: p.id, exitStatus: 0 }),
+        'container:logs': async () => ({ source: 'app', lines: [], cursor: '0:0', more: false }),
+        'container:inspect': async () => {
+          throw new Error('not used here');
+        },
+        'tasks:stats': async (p) => ({ namespace: p.namespace, stats: [], hostMemory: 1 }),
       },
       onEvent(fn) {
         emitInside = fn;
@@ -303,6 +311,12 @@ describe('inside containerd (the `inside` option)', () => {
       'task:kill': { namespace: 'default', id: 'c1', signal: 'SIGTERM' },
       'container:delete': { namespace: 'default', id: 'c1' },
       'image:delete': { namespace: 'default', name: 'busybox' },
+      'container:run': { namespace: 'default', image: 'busybox' },
+      'container:start': { namespace: 'default', id: 'c1' },
+      'task:wait': { namespace: 'default', id: 'c1', timeoutMs: 10 },
+      'container:logs': { namespace: 'default', id: 'c1' },
+      'container:inspect': { namespace: 'default', id: 'c1' },
+      'tasks:stats': { namespace: 'default' },
     } satisfies Record<InsideCommandName, unknown>;
     for (const [name, payload] of Object.entries(samples)) {
       const r = await service.handle(name, payload);

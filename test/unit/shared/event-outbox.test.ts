@@ -19,7 +19,7 @@ function transport() {
   return {
     held,
     out,
-    write: (text: string, written: () => void) => held.push({ text, written }),
+    write: (data: Buffer, written: () => void) => held.push({ text: data.toString(), written }),
     buffered: () => held.reduce((n, h) => n + h.text.length, 0),
     flush() {
       for (const h of held.splice(0)) {

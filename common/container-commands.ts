@@ -1,0 +1,163 @@
+// Commands that make and read containers (run, start, wait, logs, inspect): schemas and result types.
+import * as z from 'zod';
+import type { TaskInfo } from './containerd';
+
+/** containerd's namespace rule: a DNS-label-like name. */
+export const namespaceName = z
+  .string()
+  .min(1)
+  .max(76)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
+    message: 'must be a containerd namespace name (letters, digits, . _ -), e.g. default',
+  });
+
+/** Container ids as containerd accepts them. */
+export const containerId = z
+  .string()
+  .min(1)
+  .max(76)
+  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
+    message: 'must be a container id (letters, digits, . _ -)',
+  });
+
+export const imageName = z.string().min(1).max(4096);
+
+/** An absolute path without NUL (for bind mounts and working dirs). */
+const absPath = z
+  .string()
+  .min(1)
+  .max(4096)
+  .regex(/^\/[^\0]*$/, { message: 'must be an absolute path (starting with /)' });
+
+/** `KEY=VALUE` as docker's `-e` takes it; the key is non-empty and has no '='. */
+export const envEntry = z
+  .string()
+  .max(128 * 1024)
+  .regex(/^[^=\0]+=[^\0]*$/s, { message: 'must be KEY=VALUE' });
+
+/** One bind mount (`-v /host:/ctr[:ro]`). */
+export const bindMount = z
+  .object({ source: absPath, destination: absPath, readonly: z.boolean() })
+  .strict();
+
+export const NETWORK_MODES = ['host', 'none'] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+
+/** Arguments of a command line: bounded in count and size. */
+const argv = z
+  .array(
+    z
+      .string()
+      .max(128 * 1024)
+      .regex(/^[^\0]*$/),
+  )
+  .max(1024);
+
+export const runPayload = z
+  .object({
+    namespace: namespaceName,
+    image: imageName,
+    /** Generated from the image's name when absent. */
+    name: containerId.optional(),
+    /** Replaces the image's Entrypoint (docker's --entrypoint: one program; [] clears it). */
+    entrypoint: argv.optional(),
+    /** Replaces the image's Cmd. */
+    args: argv.optional(),
+    env: z.array(envEntry).max(4096).optional(),
+    workdir: absPath.optional(),
+    /** `uid[:gid]` (numeric). */
+    user: z
+      .string()
+      .regex(/^\d{1,10}(:\d{1,10})?$/, {
+        message: 'must be a numeric uid or uid:gid, e.g. 1000:1000',
+      })
+      .optional(),
+    mounts: z.array(bindMount).max(256).optional(),
+    labels: z
+      .record(z.string().min(1).max(1024), z.string().max(3072))
+      .refine((l) => Object.keys(l).length <= 256, { message: 'at most 256 labels' })
+      .optional(),
+    /** Default: host (the bridge network is not built yet). */
+    net: z.enum(NETWORK_MODES).optional(),
+    /** Remove the container once its task exits (the app does it for a detached one). */
+    rm: z.boolean().optional(),
+  })
+  .strict();
+
+export type RunPayload = z.infer<typeof runPayload>;
+
+/** One line of a container's output. */
+export interface ContainerLogLine {
+  stream: 'stdout' | 'stderr';
+  /** Epoch ms (from the log's RFC 3339 time). */
+  time: number;
+  /** The RFC 3339 time as written (nanoseconds kept for -t). */
+  timestamp: string;
+  /** Without the trailing newline; `partial` when the writer had not ended the line. */
+  text: string;
+  partial?: boolean;
+}
+
+/** Where the lines of container:logs came from. */
+export type LogSource = 'app' | 'nerdctl' | 'cri';
+
+export const LOGS_MAX_BYTES = 4 * 1024 * 1024;
+
+export const containerCommandSchemas = {
+  /** Create a container from a local image and start its task. */
+  'container:run': runPayload,
+  /** Start a stopped (or never started) container's task again. */
+  'container:start': z.object({ namespace: namespaceName, id: containerId }).strict(),
+  /** Wait up to timeoutMs for the task to exit; exitStatus null while it still runs. */
+  'task:wait': z
+    .object({
+      namespace: namespaceName,
+      id: containerId,
+      timeoutMs: z.number().int().min(0).max(60_000),
+    })
+    .strict(),
+  /**
+   * A container's output: the newest `tail` lines (all when absent) since `sinceMs`, or, with
+   * `cursor`, the lines written after the previous page (follow).
+   */
+  'container:logs': z
+    .object({
+      namespace: namespaceName,
+      id: containerId,
+      tail: z.number().int().min(0).max(1_000_000).optional(),
+      sinceMs: z.number().min(0).optional(),
+      cursor: z.string().max(256).optional(),
+      maxBytes: z.number().int().min(1024).max(LOGS_MAX_BYTES).optional(),
+    })
+    .strict(),
+  /** The container record, its OCI spec, runtime options and task. */
+  'container:inspect': z.object({ namespace: namespaceName, id: containerId }).strict(),
+} as const;
+
+export interface ContainerCommandResults {
+  'container:run': { id: string; namespace: string; pid: number };
+  'container:start': { id: string; pid: number };
+  'task:wait': { id: string; exitStatus: number | null };
+  'container:logs': {
+    source: LogSource;
+    lines: ContainerLogLine[];
+    /** Pass back to read what is written next. */
+    cursor: string;
+    /** The page stopped at maxBytes: ask again with the cursor for the rest. */
+    more: boolean;
+  };
+  'container:inspect': {
+    id: string;
+    namespace: string;
+    image: string;
+    labels: Record<string, string>;
+    runtime: { name: string; options: Record<string, unknown> | null };
+    snapshotter: string;
+    snapshotKey: string;
+    createdAt: number | null;
+    updatedAt: number | null;
+    /** The OCI runtime spec as stored (JSON), null when absent or unreadable. */
+    spec: unknown;
+    task: TaskInfo | null;
+  };
+}

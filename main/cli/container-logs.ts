@@ -1,0 +1,109 @@
+// `cdesk container logs`: a container's output (stdout to stdout, stderr to stderr), -f to follow.
+import type { CommandPayload } from '../../common/contract';
+import type { ContainerLogLine } from '../../common/container-commands';
+import type { ControlClient } from '../control-socket/control-client';
+import { intFlag } from './args';
+import { EXIT, parseCommand, reportFailure, untilStopped, withClient, type CliIo } from './common';
+import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, onePositional } from './inside-format';
+import { parseSince } from './log-filter';
+
+export const LOGS_USAGE = `usage: cdesk container logs [-f] [--since TIME] [--tail N] [-t] CONTAINER [-n NS]
+
+Print a container's output: stdout to stdout, stderr to stderr. Kept for containers run with
+cdesk container run (and nerdctl's json-file logs, and CRI logs in k8s.io); containerd keeps none.
+  -f, --follow        keep printing new output until Ctrl-C
+      --since TIME    only output since TIME: an ISO date or a time ago like 30s, 5m, 2h
+      --tail N        only the newest N lines
+  -t, --timestamps    put each line's time first
+${NAMESPACE_HELP}`;
+
+const FOLLOW_MS = 200;
+
+function show(io: CliIo, lines: ContainerLogLine[], timestamps: boolean): void {
+  let out = '';
+  let err = '';
+  for (const l of lines) {
+    const text = `${timestamps ? `${l.timestamp} ` : ''}${l.text}${l.partial ? '' : '\n'}`;
+    if (l.stream === 'stderr') {
+      if (out) io.out(out);
+      out = '';
+      err += text;
+    } else {
+      if (err) io.err(err);
+      err = '';
+      out += text;
+    }
+  }
+  if (out) io.out(out);
+  if (err) io.err(err);
+}
+
+/** One page after `cursor`, printed; ok:false (with the exit code) when the app refused. */
+export async function printNewLines(
+  c: ControlClient,
+  io: CliIo,
+  p: CommandPayload<'container:logs'>,
+  timestamps = false,
+): Promise<{ ok: true; cursor: string; count: number } | { ok: false; code: number }> {
+  let cursor = p.cursor;
+  let count = 0;
+  for (;;) {
+    const r = await c.invoke('container:logs', { ...p, cursor });
+    if (!r.ok) return { ok: false, code: reportFailure('container logs', r.error, {}, io) };
+    show(io, r.value.lines, timestamps);
+    count += r.value.lines.length;
+    cursor = r.value.cursor;
+    if (!r.value.more) return { ok: true, cursor, count };
+  }
+}
+
+export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
+  const p = parseCommand(
+    argv,
+    {
+      ...NAMESPACE_FLAG,
+      follow: { type: 'boolean', short: 'f' },
+      since: { type: 'string' },
+      tail: { type: 'string' },
+      timestamps: { type: 'boolean', short: 't' },
+    },
+    LOGS_USAGE,
+    io,
+  );
+  if (!p) return EXIT.ok;
+  const id = onePositional(p, 'CONTAINER (cdesk ps -a lists them)');
+  const namespace = namespaceFlag(p.flags);
+  const tail = intFlag(p.flags, 'tail', 0, 1_000_000);
+  const sinceMs = typeof p.flags.since === 'string' ? parseSince(p.flags.since) : undefined;
+  const ts = p.flags.timestamps === true;
+  return withClient(
+    'container logs',
+    p.flags,
+    io,
+    async (c) => {
+      const first = await c.invoke('container:logs', {
+        namespace,
+        id,
+        ...(tail !== undefined ? { tail } : {}),
+        ...(sinceMs !== undefined ? { sinceMs } : {}),
+      });
+      if (!first.ok) return reportFailure('container logs', first.error, p.flags, io);
+      show(io, first.value.lines, ts);
+      if (!p.flags.follow) return EXIT.ok;
+      let cursor = first.value.cursor;
+      const stopped = untilStopped('container logs', c, io);
+      let done: number | null = null;
+      void stopped.then((code) => (done = code));
+      while (done === null) {
+        await new Promise((r) => setTimeout(r, FOLLOW_MS));
+        if (done !== null) break;
+        const page = await printNewLines(c, io, { namespace, id, cursor }, ts).catch(() => null);
+        if (!page) break;
+        if (!page.ok) return page.code;
+        cursor = page.cursor;
+      }
+      return stopped;
+    },
+    true,
+  );
+}

@@ -1,0 +1,462 @@
+// Running a container from a local image, as containerd's client does it: image config → OCI spec,
+// snapshot from the chain id, container record with runc options, task with our log writer, start.
+import { randomBytes } from 'node:crypto';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { ContainerCommandResults, RunPayload } from '../../common/container-commands';
+import { runPayload } from '../../common/container-commands';
+import { Any } from '../shared/api/google/protobuf/any';
+import {
+  Container,
+  ContainersService,
+  CreateContainerRequest,
+  DeleteContainerRequest,
+  GetContainerRequest,
+} from '../shared/api/services/containers/v1/containers';
+import { ContentService, InfoRequest } from '../shared/api/services/content/v1/content';
+import { GetImageRequest, ImagesService } from '../shared/api/services/images/v1/images';
+import {
+  CreateRequest,
+  DeleteRequest,
+  LeasesService,
+} from '../shared/api/services/leases/v1/leases';
+import {
+  MountsRequest,
+  PrepareSnapshotRequest,
+  RemoveSnapshotRequest,
+  SnapshotsService,
+  StatSnapshotRequest,
+} from '../shared/api/services/snapshots/v1/snapshots';
+import {
+  CreateTaskRequest,
+  DeleteTaskRequest,
+  GetRequest,
+  StartRequest,
+  TasksService,
+} from '../shared/api/services/tasks/v1/tasks';
+import { Options as RuncOptions } from '../shared/api/types/runc/options/oci';
+import { Status } from '../shared/api/types/task/task';
+import type { ContainerdClient } from './client';
+import { ensureLogger, loggerUri } from './container-logger';
+import { InsideError } from './errors';
+import { hostPlatform } from './image-size';
+import { buildSpec, cgroupParentFor, chainIds, type ImageConfig } from './oci-spec';
+import { readBlob } from './reads';
+
+export const RUNC_RUNTIME = 'io.containerd.runc.v2';
+export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
+export const RUNC_OPTIONS_TYPE_URL = 'containerd.runc.v1.Options';
+
+/** Labels this app puts on the containers it creates. */
+export const LABELS = {
+  /** The json-file log the task's output goes to. */
+  logFile: 'containerd-desktop/log-file',
+  /** The task's stdout/stderr URI (start uses it again; the restart monitor reads restart.loguri). */
+  logUri: 'containerd-desktop/log-uri',
+  /** Remove the container once its task exits. */
+  autoRemove: 'containerd-desktop/auto-remove',
+} as const;
+
+/** Where this app keeps what its containers need, and how their logs rotate. */
+export interface RunContext {
+  /** runc's state root (its `--root`), inside the app's state dir. */
+  runcRoot: string;
+  /** Container log files: LOGDIR/<ns>/<id>/<id>-json.log. */
+  logDir: string;
+  /** The log writer's launcher and program. */
+  binDir: string;
+  /** The app's state dir: names this instance's cgroup parent. */
+  stateDir: string;
+  logMaxBytes: number;
+  logKeep: number;
+}
+
+const INDEX_TYPES = new Set([
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+]);
+
+interface Desc {
+  mediaType?: string;
+  digest: string;
+  platform?: { os?: string; architecture?: string; variant?: string };
+}
+
+/** docker's short names: busybox → docker.io/library/busybox:latest. */
+export function normalizeImageName(name: string): string {
+  let ref = name;
+  const first = ref.split('/')[0]!;
+  const hasDomain =
+    ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+  if (!hasDomain) ref = ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+  const last = ref.slice(ref.lastIndexOf('/') + 1);
+  if (!last.includes(':') && !ref.includes('@')) ref = `${ref}:latest`;
+  return ref;
+}
+
+const isNotFound = (err: unknown) => err instanceof InsideError && err.code === 'not-found';
+
+/** The image record by the name given or docker's long form of it. */
+async function getImage(c: ContainerdClient, namespace: string, name: string) {
+  for (const n of [...new Set([name, normalizeImageName(name)])]) {
+    try {
+      const r = await c.call(ImagesService.get, GetImageRequest.create({ name: n }), { namespace });
+      if (r.image) return r.image;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+  throw new InsideError(
+    'not-found',
+    `image ${name} is not in namespace ${namespace}`,
+    `Pull it first (cdesk pull ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}) or import it; cdesk images -n ${namespace} lists the images there.`,
+  );
+}
+
+/** The host platform's manifest, its config JSON and the config's digest. */
+async function imageConfig(
+  c: ContainerdClient,
+  namespace: string,
+  name: string,
+  target: Desc,
+): Promise<{ config: ImageConfig; diffIds: string[]; configDigest: string }> {
+  let desc = target;
+  const host = hostPlatform();
+  for (let depth = 0; INDEX_TYPES.has(desc.mediaType ?? ''); depth++) {
+    const index = JSON.parse((await readBlob(c, namespace, desc.digest)).toString('utf8')) as {
+      manifests?: Desc[];
+    };
+    const m = (index.manifests ?? []).find(
+      (d) =>
+        !d.platform || (d.platform.os === host.os && d.platform.architecture === host.architecture),
+    );
+    if (!m || depth > 3)
+      throw new InsideError(
+        'not-found',
+        `image ${name} has no ${host.os}/${host.architecture} manifest`,
+        'Use an image built for this machine.',
+      );
+    desc = m;
+  }
+  const manifest = JSON.parse((await readBlob(c, namespace, desc.digest)).toString('utf8')) as {
+    config?: Desc;
+  };
+  if (!manifest.config)
+    throw new InsideError(
+      'containerd-api-error',
+      `image ${name}: its manifest names no config`,
+      'Pull the image again.',
+    );
+  const cfg = JSON.parse(
+    (await readBlob(c, namespace, manifest.config.digest)).toString('utf8'),
+  ) as { config?: ImageConfig; rootfs?: { diff_ids?: string[] } };
+  return {
+    config: cfg.config ?? {},
+    diffIds: cfg.rootfs?.diff_ids ?? [],
+    configDigest: manifest.config.digest,
+  };
+}
+
+/** The snapshotter the image was unpacked for (its config's gc.ref.snapshot label), overlayfs first. */
+async function unpackedFor(
+  c: ContainerdClient,
+  namespace: string,
+  configDigest: string,
+): Promise<string[]> {
+  const r = await c.call(ContentService.info, InfoRequest.create({ digest: configDigest }), {
+    namespace,
+  });
+  const prefix = 'containerd.io/gc.ref.snapshot.';
+  const names = Object.keys(r.info?.labels ?? {})
+    .filter((k) => k.startsWith(prefix))
+    .map((k) => k.slice(prefix.length));
+  return names.sort((a, b) =>
+    a === 'overlayfs' ? -1 : b === 'overlayfs' ? 1 : a.localeCompare(b),
+  );
+}
+
+/** A free id from the image's short name: busybox-3f9a1c. */
+function generatedName(image: string): string {
+  const base = (image.split('@')[0]!.split('/').pop() ?? 'ctr').split(':')[0]!;
+  const clean = base.replace(/[^A-Za-z0-9_.-]/g, '').replace(/^[^A-Za-z0-9]+/, '') || 'ctr';
+  return `${clean.slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+}
+
+async function containerExists(c: ContainerdClient, namespace: string, id: string) {
+  try {
+    await c.call(ContainersService.get, GetContainerRequest.create({ id }), { namespace });
+    return true;
+  } catch (err) {
+    if (isNotFound(err)) return false;
+    throw err;
+  }
+}
+
+/** runc's root for our containers; the shim adds the namespace (ROOT/<ns>/<id>, as /run/containerd/runc). */
+export function runcOptions(ctx: RunContext): Any {
+  return Any.create({
+    type_url: RUNC_OPTIONS_TYPE_URL,
+    value: Buffer.from(RuncOptions.encode(RuncOptions.create({ root: ctx.runcRoot })).finish()),
+  });
+}
+
+/** containerd answers a failed exec with runc's message; say it in one sentence. */
+function taskCreateError(err: unknown, args: string[]): InsideError {
+  const msg = err instanceof Error ? err.message : String(err);
+  if (/executable file not found|no such file or directory|permission denied/i.test(msg)) {
+    const exitCode = /permission denied/i.test(msg) ? 126 : 127;
+    return new InsideError(
+      'failed-precondition',
+      `cannot start ${JSON.stringify(args[0] ?? '')} in the container (exit code ${exitCode}): ${msg.replace(/^.*?: /, '')}`,
+      'Check the command and that the image contains it (the image sets PATH; give an absolute path to be sure).',
+      { cause: err },
+    );
+  }
+  return err instanceof InsideError
+    ? err
+    : new InsideError('containerd-api-error', msg, "See containerd's log (cdesk logs).");
+}
+
+/** Best effort: undo what a failed run created, newest first. */
+async function undo(steps: (() => Promise<unknown>)[]): Promise<void> {
+  for (const s of steps.reverse()) await s().catch(() => undefined);
+}
+
+/** Create the task with our log writer, and start it; returns the pid. */
+async function createAndStart(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  rootfs: CreateTaskRequest['rootfs'],
+  stdio: string,
+  args: string[],
+): Promise<number> {
+  try {
+    await c.call(
+      TasksService.create,
+      CreateTaskRequest.create({ container_id: id, rootfs, stdout: stdio, stderr: stdio }),
+      { namespace, timeoutMs: 30_000 },
+    );
+  } catch (err) {
+    throw taskCreateError(err, args);
+  }
+  try {
+    const r = await c.call(TasksService.start, StartRequest.create({ container_id: id }), {
+      namespace,
+      timeoutMs: 30_000,
+    });
+    return r.pid;
+  } catch (err) {
+    await c
+      .call(TasksService.delete, DeleteTaskRequest.create({ container_id: id }), { namespace })
+      .catch(() => undefined);
+    throw taskCreateError(err, args);
+  }
+}
+
+/** Check what the payload names on this host; throws a bad-payload error naming the field. */
+async function checkHost(mounts: RunPayload['mounts'] & object): Promise<void> {
+  const seen = new Set<string>();
+  for (const m of mounts) {
+    const s = await stat(m.source).catch(() => null);
+    if (!s)
+      throw new InsideError(
+        'bad-payload',
+        `mount source ${m.source} does not exist`,
+        'Create it first, or fix the path (-v /host/path:/container/path[:ro]).',
+      );
+    if (seen.has(m.destination))
+      throw new InsideError(
+        'bad-payload',
+        `two mounts target ${m.destination}`,
+        'Mount one source per container path.',
+      );
+    seen.add(m.destination);
+  }
+}
+
+export async function runContainer(
+  c: ContainerdClient,
+  ctx: RunContext,
+  payload: RunPayload,
+): Promise<ContainerCommandResults['container:run']> {
+  const p = runPayload.parse(payload);
+  const { namespace } = p;
+  const mounts = p.mounts ?? [];
+  await checkHost(mounts);
+  const image = await getImage(c, namespace, p.image);
+  if (!image.target)
+    throw new InsideError(
+      'containerd-api-error',
+      `image ${p.image} has no target`,
+      'Pull it again.',
+    );
+  const { config, diffIds, configDigest } = await imageConfig(c, namespace, p.image, {
+    mediaType: image.target.media_type,
+    digest: image.target.digest,
+  });
+  const chain = chainIds(diffIds).pop();
+  if (!chain)
+    throw new InsideError(
+      'bad-payload',
+      `image ${p.image} has no layers`,
+      'Use an image with a root filesystem.',
+    );
+  const snapshotters = await unpackedFor(c, namespace, configDigest);
+  const snapshotter = snapshotters[0] ?? 'overlayfs';
+  try {
+    await c.call(SnapshotsService.stat, StatSnapshotRequest.create({ snapshotter, key: chain }), {
+      namespace,
+    });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    throw new InsideError(
+      'failed-precondition',
+      `image ${p.image} is not unpacked for the ${snapshotter} snapshotter`,
+      `Unpack it (ctr -n ${namespace} images unpack ${image.name}) or pull it again.`,
+    );
+  }
+  const id = p.name ?? generatedName(image.name);
+  if (await containerExists(c, namespace, id))
+    throw new InsideError(
+      'already-exists',
+      `the name ${id} is already in use by a container in namespace ${namespace}`,
+      `Choose another --name, or remove that container first (cdesk container rm ${id}).`,
+    );
+  const built = buildSpec({
+    namespace,
+    id,
+    image: config,
+    entrypoint: p.entrypoint,
+    args: p.args,
+    env: p.env ?? [],
+    workdir: p.workdir,
+    user: p.user,
+    mounts,
+    net: p.net ?? 'host',
+    cgroupParent: cgroupParentFor(ctx.stateDir),
+  });
+  if ('error' in built) throw new InsideError('bad-payload', built.error, 'Fix the run options.');
+  const { spec } = built;
+
+  const logFile = join(ctx.logDir, namespace, id, `${id}-json.log`);
+  const { launcher } = await ensureLogger(ctx.binDir);
+  const stdio = loggerUri(launcher, logFile, { maxBytes: ctx.logMaxBytes, keep: ctx.logKeep });
+
+  const steps: (() => Promise<unknown>)[] = [];
+  // Between Prepare and Containers/Create nothing references the snapshot: a lease keeps GC off
+  // it (as containerd's client does), and expires by itself if we die half-way.
+  const lease = `cdesk-run-${id}-${randomBytes(4).toString('hex')}`;
+  await c.call(
+    LeasesService.create,
+    CreateRequest.create({
+      id: lease,
+      labels: { 'containerd.io/gc.expire': new Date(Date.now() + 10 * 60_000).toISOString() },
+    }),
+    { namespace },
+  );
+  try {
+    await mkdir(dirname(logFile), { recursive: true, mode: 0o700 });
+    steps.push(() => rm(dirname(logFile), { recursive: true, force: true }));
+    const prepared = await c.call(
+      SnapshotsService.prepare,
+      PrepareSnapshotRequest.create({ snapshotter, key: id, parent: chain }),
+      { namespace, timeoutMs: 30_000, lease },
+    );
+    steps.push(() =>
+      c.call(SnapshotsService.remove, RemoveSnapshotRequest.create({ snapshotter, key: id }), {
+        namespace,
+      }),
+    );
+    const labels: Record<string, string> = {
+      ...p.labels,
+      [LABELS.logFile]: logFile,
+      [LABELS.logUri]: stdio,
+      ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
+    };
+    await c.call(
+      ContainersService.create,
+      CreateContainerRequest.create({
+        container: Container.create({
+          id,
+          image: image.name,
+          labels,
+          runtime: { name: RUNC_RUNTIME, options: runcOptions(ctx) },
+          spec: Any.create({
+            type_url: SPEC_TYPE_URL,
+            value: Buffer.from(JSON.stringify(spec)),
+          }),
+          snapshotter,
+          snapshot_key: id,
+        }),
+      }),
+      { namespace, lease },
+    );
+    steps.push(() =>
+      c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace }),
+    );
+    const pid = await createAndStart(c, namespace, id, prepared.mounts, stdio, spec.process.args);
+    return { id, namespace, pid };
+  } catch (err) {
+    await undo(steps);
+    throw err;
+  } finally {
+    await c
+      .call(LeasesService.delete, DeleteRequest.create({ id: lease }), { namespace })
+      .catch(() => undefined);
+  }
+}
+
+/** Start a container whose task stopped (or never ran): a new task on the same rootfs and log. */
+export async function startContainer(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+): Promise<ContainerCommandResults['container:start']> {
+  let ct: Container | undefined;
+  try {
+    ct = (await c.call(ContainersService.get, GetContainerRequest.create({ id }), { namespace }))
+      .container;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  if (!ct)
+    throw new InsideError(
+      'not-found',
+      `there is no container ${id} in namespace ${namespace}`,
+      `cdesk ps -a -n ${namespace} lists its containers.`,
+    );
+  try {
+    const t = await c.call(TasksService.get, GetRequest.create({ container_id: id }), {
+      namespace,
+    });
+    if (t.process && t.process.status !== Status.STOPPED)
+      throw new InsideError(
+        'failed-precondition',
+        `container ${id} is already running (pid ${t.process.pid})`,
+        'Stop it first to start it again, or use restart.',
+      );
+    await c.call(TasksService.delete, DeleteTaskRequest.create({ container_id: id }), {
+      namespace,
+    });
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  const mounts = await c.call(
+    SnapshotsService.mounts,
+    MountsRequest.create({ snapshotter: ct.snapshotter, key: ct.snapshot_key }),
+    { namespace },
+  );
+  const stdio = ct.labels[LABELS.logUri] ?? '';
+  let args: string[];
+  try {
+    const spec = JSON.parse(ct.spec?.value.toString('utf8') ?? '{}') as {
+      process?: { args?: string[] };
+    };
+    args = spec.process?.args ?? [];
+  } catch {
+    args = [];
+  }
+  const pid = await createAndStart(c, namespace, id, mounts.mounts, stdio, args);
+  return { id, pid };
+}

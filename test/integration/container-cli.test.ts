@@ -1,0 +1,167 @@
+// `cdesk container …` over a real control socket, service and containerd: run attached and
+// detached, logs (-f, stderr apart), stop/start/rm, bad input, and two app instances side by side.
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { UsageError } from '../../main/cli/args';
+import { run as container } from '../../main/cli/cmd-container';
+import { captureIo as io, startControlHarness, type ControlHarness } from '../helpers/cli-io';
+import { requireContainerd, until } from '../helpers/engine';
+import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
+import { canRunContainers, ctrList, ctrTasks } from '../helpers/oci-image';
+
+const have = requireContainerd();
+const can = canRunContainers();
+if (have && !can.ok) console.warn(`skipping container CLI tests: ${can.reason}`);
+
+let f: InsideFixture;
+let h: ControlHarness;
+let seq = 0;
+const uid = () => `cli-${process.pid}-${++seq}`;
+
+beforeEach(async () => {
+  if (!have || !can.ok) return;
+  f = await startInside();
+  h = await startControlHarness({ prefix: 'cd-ccli-', engine: f.engine, inside: f.inside });
+});
+afterEach(async () => {
+  if (!have || !can.ok) return;
+  await h.close();
+  await f.dispose();
+});
+afterAll(() => removeBuiltImage());
+
+const ctl = () => ['--control', h.sock];
+
+describe.skipIf(!have || !can.ok)('cdesk container', () => {
+  it('run attached prints stdout and stderr apart and passes exit 3 on; --rm removes it', async () => {
+    const id = uid();
+    const o = io();
+    const code = await container(
+      [
+        'run',
+        ...ctl(),
+        '--rm',
+        '--name',
+        id,
+        '-e',
+        'WHO=world',
+        f.img.name,
+        'sh',
+        '-c',
+        'echo hello $WHO; echo oops >&2; exit 3',
+      ],
+      o,
+    );
+    expect(code).toBe(3);
+    expect(o.stdout).toBe('hello world\n');
+    expect(o.stderr).toBe('oops\n');
+    expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
+  });
+
+  it('run -d prints the id and the task runs; logs -f follows new lines; stop, start, rm', async () => {
+    const id = uid();
+    const o = io();
+    expect(
+      await container(
+        [
+          'run',
+          '-d',
+          ...ctl(),
+          '--name',
+          id,
+          f.img.name,
+          'sh',
+          '-c',
+          'echo up; echo warn >&2; sleep 2; echo later; sleep 1000',
+        ],
+        o,
+      ),
+    ).toBe(0);
+    expect(o.stdout).toBe(`${id}\n`);
+    expect(ctrTasks(f.socket, 'default').get(id)?.status).toBe('running');
+
+    const follow = io();
+    const following = container(['logs', '-f', '-t', ...ctl(), id], follow);
+    await until(() => follow.stdout.includes('later'), 10_000, 'followed line');
+    follow.abort();
+    expect(await following).toBe(0);
+    expect(follow.stdout).toMatch(/^\d{4}-\d\d-\d\dT\S+Z up\n\S+ later\n$/);
+    expect(follow.stderr).toMatch(/^\S+ warn\n$/);
+
+    const tail = io();
+    expect(await container(['logs', '--tail', '1', ...ctl(), id], tail)).toBe(0);
+    expect(tail.stdout).toBe('later\n');
+
+    const busy = io();
+    expect(await container(['rm', ...ctl(), id], busy)).toBe(1);
+    expect(busy.stderr).toMatch(/deleting it now would orphan the task/);
+
+    expect(await container(['stop', ...ctl(), id], io())).toBe(0);
+    expect(ctrTasks(f.socket, 'default').get(id)?.status).toBe('stopped');
+    expect(await container(['start', ...ctl(), id], io())).toBe(0);
+    expect(ctrTasks(f.socket, 'default').get(id)?.status).toBe('running');
+    const ins = io();
+    expect(await container(['inspect', ...ctl(), id], ins)).toBe(0);
+    expect(JSON.parse(ins.stdout)).toMatchObject({ id, task: { status: 'running' } });
+    expect(await container(['rm', '-f', ...ctl(), id], io())).toBe(0);
+    expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
+  });
+
+  it('bad input: clear errors, nothing created', async () => {
+    const before = ctrList(f.socket, 'default', 'containers');
+    await expect(
+      container(['run', ...ctl(), '-v', 'relative:/x', f.img.name], io()),
+    ).rejects.toThrow(/-v relative:\/x: expected \/host\/path:\/container\/path\[:ro\|rw\]/);
+    await expect(container(['run', ...ctl(), '-v', '/a:/b:zz', f.img.name], io())).rejects.toThrow(
+      UsageError,
+    );
+    await expect(container(['run', ...ctl(), '-e', '=v', f.img.name], io())).rejects.toThrow(
+      /-e =v: expected KEY=VALUE/,
+    );
+    await expect(container(['run', ...ctl(), '--net', 'bridge', f.img.name], io())).rejects.toThrow(
+      /--net bridge is not available yet/,
+    );
+    await expect(
+      container(['run', ...ctl(), '--env-file', '/nonexistent/env', f.img.name], io()),
+    ).rejects.toThrow(/--env-file \/nonexistent\/env: cannot read it \(ENOENT\)/);
+    await expect(container(['run', ...ctl()], io())).rejects.toThrow(/missing IMAGE/);
+    const unknown = io();
+    expect(await container(['run', ...ctl(), 'nosuch:1'], unknown)).toBe(1);
+    expect(unknown.stderr).toMatch(
+      /image nosuch:1 is not in namespace default\n\s+hint: Pull it first \(cdesk pull nosuch:1\)/,
+    );
+    const badUser = io();
+    expect(await container(['run', ...ctl(), '-u', 'nobody', f.img.name], badUser)).toBe(1);
+    expect(badUser.stderr).toMatch(/user: must be a numeric uid or uid:gid/);
+    const noLog = io();
+    expect(await container(['logs', ...ctl(), 'no-such-ctr'], noLog)).toBe(1);
+    expect(noLog.stderr).toMatch(/there is no container no-such-ctr in namespace default/);
+    expect(ctrList(f.socket, 'default', 'containers')).toEqual(before);
+  });
+});
+
+describe.skipIf(!have || !can.ok)('two app instances', () => {
+  it('run a container with the same namespace and id side by side', async () => {
+    const other = await startInside();
+    try {
+      const id = uid();
+      for (const x of [f, other]) {
+        await x.inside.handlers['container:run']({
+          namespace: 'default',
+          image: x.img.name,
+          name: id,
+          args: ['sleep', '1000'],
+        });
+      }
+      const a = ctrTasks(f.socket, 'default').get(id);
+      const b = ctrTasks(other.socket, 'default').get(id);
+      expect(a?.status).toBe('running');
+      expect(b?.status).toBe('running');
+      expect(a?.pid).not.toBe(b?.pid);
+      // Each stops its own: the other keeps running.
+      await other.inside.handlers['task:stop']({ namespace: 'default', id, graceMs: 0 });
+      expect(ctrTasks(f.socket, 'default').get(id)?.status).toBe('running');
+    } finally {
+      await other.dispose();
+    }
+  });
+});

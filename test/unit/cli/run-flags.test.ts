@@ -1,0 +1,75 @@
+// `cdesk container run`'s argv: options stop at IMAGE, repeatable flags, docker's -v/-e/--env-file forms.
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../main/cli/args';
+import {
+  parseEnvFile,
+  parseVolume,
+  runPayloadFrom,
+  splitRunArgs,
+} from '../../../main/cli/run-flags';
+
+describe('splitRunArgs', () => {
+  it('stops at IMAGE: what follows is the command, its own flags included', () => {
+    const a = splitRunArgs([
+      '-d',
+      '--name=web',
+      '-e',
+      'A=1',
+      '-eB=2',
+      'img',
+      'sh',
+      '-c',
+      'echo -n',
+    ]);
+    expect(a.bools.has('detach')).toBe(true);
+    expect(a.values.get('name')).toBe('web');
+    expect(a.lists.get('env')).toEqual(['A=1', 'B=2']);
+    expect(a.image).toBe('img');
+    expect(a.command).toEqual(['sh', '-c', 'echo -n']);
+  });
+  it('refuses unknown options and missing values', () => {
+    expect(() => splitRunArgs(['--nope', 'img'])).toThrow(/unknown option --nope/);
+    expect(() => splitRunArgs(['--name'])).toThrow(/--name needs a value/);
+    expect(() => splitRunArgs(['--rm=1', 'img'])).toThrow(/--rm takes no value/);
+  });
+});
+
+describe('values', () => {
+  it('-v takes /host:/ctr[:ro|rw]', () => {
+    expect(parseVolume('/a:/b')).toEqual({ source: '/a', destination: '/b', readonly: false });
+    expect(parseVolume('/a:/b:ro')).toEqual({ source: '/a', destination: '/b', readonly: true });
+    for (const bad of ['vol:/b', '/a', '/a:b', '/a:/b:x', '/a:/b:ro:z'])
+      expect(() => parseVolume(bad), bad).toThrow(UsageError);
+  });
+  it('--env-file skips comments and blank lines, names the bad line', () => {
+    expect(parseEnvFile('f', '# c\n\nA=1\nB=x=y\nHOME\n', { HOME: '/root' })).toEqual([
+      'A=1',
+      'B=x=y',
+      'HOME=/root',
+    ]);
+    expect(() => parseEnvFile('f', 'A=1\n=bad\n', {})).toThrow(
+      '--env-file f:2: expected KEY=VALUE',
+    );
+  });
+  it('builds the payload; --rm goes to the app only with -d', () => {
+    const p = runPayloadFrom(
+      splitRunArgs(['--rm', '-l', 'a=b', '--entrypoint', '', '-n', 'ns1', 'img', 'x']),
+      {},
+      [],
+    );
+    expect(p).toEqual({
+      namespace: 'ns1',
+      image: 'img',
+      env: [],
+      mounts: [],
+      labels: { a: 'b' },
+      net: 'host',
+      rm: false,
+      entrypoint: [],
+      args: ['x'],
+    });
+    expect(() => runPayloadFrom(splitRunArgs(['--net', 'bridge', 'img']), {}, [])).toThrow(
+      /--net bridge is not available yet/,
+    );
+  });
+});

@@ -1,0 +1,102 @@
+// Reading container logs from files: json-file and CRI lines, rotation, tail, since and the follow cursor.
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  parseCriLogLine,
+  parseJsonLogLine,
+  readContainerLog,
+} from '../../../main/containerd/container-logs';
+
+let dir: string;
+beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'cd-clog-'))));
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+const line = (text: string, stream = 'stdout', time = '2024-05-01T10:00:00.123456789Z') =>
+  `${JSON.stringify({ log: `${text}\n`, stream, time })}\n`;
+
+describe('line parsers', () => {
+  it('reads docker json-file lines, partial ones too', () => {
+    expect(parseJsonLogLine(line('hi', 'stderr'))).toEqual({
+      stream: 'stderr',
+      time: Date.parse('2024-05-01T10:00:00.123Z'),
+      timestamp: '2024-05-01T10:00:00.123456789Z',
+      text: 'hi',
+    });
+    expect(
+      parseJsonLogLine('{"log":"no end","stream":"stdout","time":"2024-05-01T10:00:00Z"}'),
+    ).toMatchObject({ text: 'no end', partial: true });
+    expect(parseJsonLogLine('not json')).toBeNull();
+    expect(parseJsonLogLine('{"log":"x","stream":"other","time":"t"}')).toBeNull();
+  });
+  it('reads CRI lines', () => {
+    expect(parseCriLogLine('2016-10-06T00:17:09.669794202Z stderr P half')).toMatchObject({
+      stream: 'stderr',
+      text: 'half',
+      partial: true,
+    });
+    expect(parseCriLogLine('garbage')).toBeNull();
+  });
+});
+
+describe('readContainerLog', () => {
+  it('reads rotations oldest first, honours tail and since', async () => {
+    const f = join(dir, 'c-json.log');
+    writeFileSync(`${f}.2`, line('a', 'stdout', '2024-05-01T10:00:00Z'));
+    writeFileSync(`${f}.1`, line('b', 'stdout', '2024-05-01T10:00:01Z'));
+    writeFileSync(
+      f,
+      line('c', 'stderr', '2024-05-01T10:00:02Z') + line('d', 'stdout', '2024-05-01T10:00:03Z'),
+    );
+    const all = await readContainerLog(f, { format: 'json-file', maxBytes: 1 << 20 });
+    expect(all.lines.map((l) => l.text)).toEqual(['a', 'b', 'c', 'd']);
+    const tail = await readContainerLog(f, { format: 'json-file', tail: 3, maxBytes: 1 << 20 });
+    expect(tail.lines.map((l) => l.text)).toEqual(['b', 'c', 'd']);
+    const since = await readContainerLog(f, {
+      format: 'json-file',
+      sinceMs: Date.parse('2024-05-01T10:00:02Z'),
+      maxBytes: 1 << 20,
+    });
+    expect(since.lines.map((l) => l.text)).toEqual(['c', 'd']);
+  });
+
+  it('stays within maxBytes, keeping the newest lines', async () => {
+    const f = join(dir, 'c-json.log');
+    writeFileSync(f, Array.from({ length: 100 }, (_, i) => line(`n${i}`)).join(''));
+    const r = await readContainerLog(f, { format: 'json-file', maxBytes: 1024 });
+    expect(r.lines.length).toBeGreaterThan(0);
+    expect(r.lines.length).toBeLessThan(100);
+    expect(r.lines.at(-1)!.text).toBe('n99');
+  });
+
+  it('a cursor follows appends, a partial line waits, and a rotation is finished first', async () => {
+    const f = join(dir, 'c-json.log');
+    writeFileSync(f, line('one'));
+    const p0 = await readContainerLog(f, { format: 'json-file', maxBytes: 1 << 20 });
+    appendFileSync(f, line('two'));
+    const half = line('three');
+    appendFileSync(f, half.slice(0, 10));
+    const p1 = await readContainerLog(f, {
+      format: 'json-file',
+      cursor: p0.cursor,
+      maxBytes: 1 << 20,
+    });
+    expect(p1.lines.map((l) => l.text)).toEqual(['two']);
+    appendFileSync(f, half.slice(10));
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, line('four'));
+    const p2 = await readContainerLog(f, {
+      format: 'json-file',
+      cursor: p1.cursor,
+      maxBytes: 1 << 20,
+    });
+    expect(p2.lines.map((l) => l.text)).toEqual(['three', 'four']);
+    const p3 = await readContainerLog(f, {
+      format: 'json-file',
+      cursor: p2.cursor,
+      maxBytes: 1 << 20,
+    });
+    expect(p3.lines).toEqual([]);
+  });
+});
