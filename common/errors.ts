@@ -75,6 +75,9 @@ export const ERROR_CODES = [
   'digest-mismatch',
   /** The action was cancelled on request. */
   'cancelled',
+  // Exec: docker's exit codes 127 and 126 for a command that cannot run.
+  'command-not-found',
+  'command-not-executable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

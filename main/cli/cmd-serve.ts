@@ -154,6 +154,7 @@ export async function run(argv: string[]): Promise<number> {
       claimStateDir: true,
       log: {
         warn: (m) => process.stderr.write(`cdesk serve: ${m}\n`),
+        info: (m) => process.stderr.write(`cdesk serve: ${m}\n`),
         error: (m, e) =>
           process.stderr.write(`cdesk serve: ${m}: ${(e as Error)?.stack ?? String(e)}\n`),
       },

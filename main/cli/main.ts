@@ -53,6 +53,10 @@ const commands: Record<string, Command> = {
     summary: "stop a container's task (SIGTERM, grace, SIGKILL)",
     load: () => import('./cmd-stop-task'),
   },
+  exec: {
+    summary: 'run a command in a running container (-i stdin, -t terminal, exit code kept)',
+    load: () => import('./cmd-exec'),
+  },
   container: {
     summary: 'containers, docker style: container run|logs|start|stop|restart|rm|inspect',
     load: () => import('./cmd-container'),

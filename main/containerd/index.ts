@@ -1,4 +1,5 @@
 // What runs inside the supervised containerd, for the service: command handlers, live events, status and a summary.
+import { dirname, join } from 'node:path';
 import type { ContainerdEvent, InsideStatus, PluginInfo, Problem } from '../../common/containerd';
 import type { InsideEvent, InsideProvider } from './provider';
 import type { DaemonState } from '../../common/states';
@@ -7,6 +8,7 @@ import { ContainerdClient } from './client';
 import { ContainerCounts } from './counts';
 import { InsideError, notRunning } from './errors';
 import { EventFeed } from './event-feed';
+import { startExec } from './exec';
 import { createHandlers } from './handlers';
 import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
@@ -255,6 +257,12 @@ export function createInside(opts: InsideOptions): Inside {
       return () => listeners.delete(fn);
     },
     status: () => status,
+    // FIFOs next to the app's config (its own 0700 state folder), never in containerd's.
+    exec: (spec, io) =>
+      startExec(ready(), spec, {
+        ...io,
+        fifoRoot: join(dirname(engine.status().paths.config), 'exec-fifo'),
+      }),
     summary: () => ({ problems, containers: counts.counts, inside: status }),
     cachedStopNotice: () => counts.notice(),
     async stopNotice() {

@@ -3,6 +3,7 @@
 import type { InsideStatus, Problem } from '../../common/containerd';
 import type { InsideCommandResults, InsideEventPayloads } from '../../common/containerd-commands';
 import type { CommandPayload } from '../../common/contract';
+import type { ExecProcess, ExecSpec, ExecStart } from './exec';
 
 export type InsideCommandName = keyof InsideCommandResults;
 
@@ -35,4 +36,6 @@ export interface InsideProvider {
    * until containerd is back", or null when nothing runs. Must settle quickly (it has a deadline).
    */
   stopNotice(): Promise<string | null>;
+  /** Start a process in a running container (stdio through the app's own FIFOs). */
+  exec?(spec: ExecSpec, io: Pick<ExecStart, 'onOutput'>): Promise<ExecProcess>;
 }

@@ -1,6 +1,6 @@
 // Client side of the control socket: the contract's ContractClient over NDJSON, as the CLI uses it.
 import net from 'node:net';
-import type { AnyEvent, ContractClient } from '../../common/contract';
+import type { AnyEvent, ContractClient, Result } from '../../common/contract';
 import {
   checkHelloAnswer,
   disconnectedError,
@@ -10,6 +10,7 @@ import {
   transportFailure,
 } from '../../common/rpc';
 import { asResult, RpcCalls } from '../../common/rpc-client';
+import { isStreamFrame, parseServerFrame, type ServerFrame } from '../../common/exec-stream';
 import { AppError } from '../shared/app-error';
 import { checkControlPeer } from './control-paths';
 import { lineSplitter } from './control-protocol';
@@ -23,6 +24,15 @@ const LOST_HINT = 'The app may have quit; check it is still running (cdesk statu
 export interface ControlClient extends ContractClient {
   /** Subscribe to every event; resolves once the app confirmed, to an unsubscribe function. */
   events(onEvent: (e: AnyEvent) => void): Promise<() => void>;
+  /**
+   * Start a stream (exec:start): the reply settles `result`; the stream's frames go to `onFrame`;
+   * `send` writes one client frame and says whether the socket took it without buffering.
+   */
+  openStream(
+    cmd: string,
+    payload: unknown,
+    onFrame: (f: ServerFrame) => void,
+  ): { result: Promise<Result<unknown>>; send(text: string): boolean };
   /** Called once when the connection ends (app quit, socket closed). */
   onClose(fn: (err: AppError) => void): void;
   close(): void;
@@ -103,7 +113,14 @@ function client(
   const closeFns: ((err: AppError) => void)[] = [];
   let closed = false;
 
+  const streams = new Map<number | string, (f: ServerFrame) => void>();
   const onLine = (line: string) => {
+    if (isStreamFrame(line)) {
+      const f = parseServerFrame(line);
+      if (f) streams.get(f.stream)?.(f);
+      if (f?.op === 'end') streams.delete(f.stream);
+      return;
+    }
     const e = calls.receive(line);
     if (e) for (const fn of [...eventFns]) fn(e);
   };
@@ -151,6 +168,25 @@ function client(
       return () => eventFns.delete(listener);
     },
     events,
+    openStream(cmd, payload, onFrame) {
+      const call = calls.start(cmd, payload);
+      streams.set(call.id, onFrame);
+      if (call.frame !== null && !closed) {
+        try {
+          sock.write(`${call.frame}\n`);
+        } catch (err) {
+          calls.fail(call.id, transportFailure(cmd, err));
+        }
+      } else if (closed) calls.fail(call.id, disconnectedError(path, LOST_HINT));
+      const result = call.result.then((r) => {
+        if (!r.ok) streams.delete(call.id);
+        return r;
+      });
+      return {
+        result,
+        send: (text) => !closed && !sock.destroyed && sock.write(`${text}\n`),
+      };
+    },
     onClose(fn) {
       closeFns.push(fn);
     },

@@ -21,7 +21,9 @@ import {
   type RequestId,
   type RpcResponse,
 } from '../../common/rpc';
+import { EXEC_START, isStreamFrame } from '../../common/exec-stream';
 import { AppError, answerOnce } from '../shared/app-error';
+import { createExecHub } from '../service/exec-hub';
 import { ensureControlDir } from './control-paths';
 import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
 import type { Service } from '../service/service';
@@ -256,6 +258,13 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
             sock.on('drain', done);
             sock.on('close', done);
           });
+    // Exec streams: their frames bypass the request queue (a shell may run for hours).
+    const execs = createExecHub({
+      start: service.execStarter('control socket'),
+      send: (text) => send(text),
+      logError,
+      onSizeChange: () => refreshTimer(),
+    });
     const answer = async (line: string) => {
       if (sock.destroyed) return;
       const parsed = parseRequest(line);
@@ -281,6 +290,11 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
           offEvents ??= service.subscribe(onEvent);
         }
         reply(id, cmd, { ok: true, value: { subscribed: true } });
+      } else if (cmd === EXEC_START) {
+        const started = await execs.start(id, payload);
+        if (sock.destroyed) return;
+        reply(id, cmd, started.result);
+        started.opened();
       } else if (cmd === UNSUBSCRIBE) {
         unsubscribe();
         reply(id, cmd, { ok: true, value: { subscribed: false } });
@@ -327,6 +341,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         sock.end();
         return;
       }
+      if (isStreamFrame(line)) return execs.receive(line);
       requests.push(line);
     };
     // Memory held per connection is bounded in bytes, and time bounds how long it is held: a
@@ -346,7 +361,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       const want =
         !greeted || partial
           ? 'line'
-          : subscribed || (!requests.idle && !stalled)
+          : subscribed || execs.size > 0 || (!requests.idle && !stalled)
             ? null
             : ('idle' as const);
       const restart = want === 'line' && lineDone;
@@ -405,6 +420,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       clearTimer();
       requests.clear();
       unsubscribe();
+      void execs.closeAll();
       conns.delete(sock);
     });
   }

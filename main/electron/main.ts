@@ -64,7 +64,11 @@ async function launch(): Promise<void> {
   const host = await createAppHost({
     mode: 'electron',
     appVersion: app.getVersion(),
-    log: { warn: (m) => log.warn(m), error: (m, err) => log.error(m, err) },
+    log: {
+      warn: (m) => log.warn(m),
+      error: (m, err) => log.error(m, err),
+      info: (m) => log.info(m),
+    },
   });
   const { service } = host;
   let win: ElectronWindow | null = null;

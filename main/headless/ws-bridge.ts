@@ -12,7 +12,9 @@ import {
   type RequestId,
 } from '../../common/rpc';
 import type { Result } from '../../common/contract';
+import { EXEC_START, isStreamFrame } from '../../common/exec-stream';
 import { answerOnce } from '../shared/app-error';
+import { createExecHub } from '../service/exec-hub';
 import type { Service } from '../service/service';
 import {
   createEventOutbox,
@@ -108,11 +110,22 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
         ws.once('close', done);
         if (!sendRaw(ws, encodeReply(id, cmd, result, maxReply), done)) done();
       });
+    // Exec streams (the page's terminals): their frames bypass the request queue.
+    const execs = createExecHub({
+      start: service.execStarter('websocket'),
+      send: (text) => void sendRaw(ws, text),
+      logError,
+    });
     const answer = async (text: string) => {
       if (ws.readyState !== OPEN) return;
       const parsed = parseRequest(text);
       if (!parsed.ok) return refuse(parsed.reply.id, parsed.reply.result);
       const { id, cmd, payload } = parsed.req;
+      if (cmd === EXEC_START) {
+        const started = await execs.start(id, payload);
+        await replyTaken(id, cmd, started.result);
+        return started.opened();
+      }
       const result = await answerOnce(
         () => service.handle(cmd, payload),
         (err) => logError('websocket request failed', err),
@@ -147,10 +160,13 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
             'send one JSON text frame per request: {"id":1,"cmd":"daemon:status","payload":{}}',
           ),
         });
-      requests.push(data.toString());
+      const text = data.toString();
+      if (isStreamFrame(text)) return execs.receive(text);
+      requests.push(text);
     });
     ws.on('error', () => undefined);
     ws.on('close', () => {
+      void execs.closeAll();
       requests.clear();
       outbox.dispose();
       sockets.delete(ws);

@@ -21,7 +21,11 @@ export interface AppHostOptions {
   appDir?: string;
   appVersion?: string;
   /** Where warnings (a bad settings file) and unexpected errors go; defaults to console. */
-  log?: { warn(msg: string): void; error(msg: string, err: unknown): void };
+  log?: {
+    warn(msg: string): void;
+    error(msg: string, err: unknown): void;
+    info?(msg: string): void;
+  };
   /**
    * Take the state dir's supervisor lock before anything is published (control socket, token):
    * a second supervisor on the same state dir then fails cleanly and touches nothing (`cdesk serve`).
@@ -75,7 +79,15 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
   }
   // Reads what runs inside containerd over its API (lazily: no gRPC loading before it runs).
   const inside = createInside({ engine, settings: () => settings.get(), logError: log.error });
-  const service = createService({ engine, settings, info, inside, logError: log.error });
+  const service = createService({
+    engine,
+    settings,
+    info,
+    inside,
+    logError: log.error,
+    // Every exec is recorded with its transport, container and command.
+    logInfo: log.info ? (m) => log.info!(m) : (m) => console.log(m),
+  });
   let control: ControlServer | null = null;
   if (controlPath !== null) {
     try {

@@ -17,6 +17,7 @@ import type { Engine } from '../engine/types';
 import { AppError, toContractError } from '../shared/app-error';
 import { buildDiagnostics } from './diagnostics';
 import type { InsideCommandName, InsideHandlers, InsideProvider } from '../containerd/provider';
+import type { ExecStarter } from './exec-hub';
 import { createLogBatcher, type LogBatcherOptions } from './log-batcher';
 import type { SettingsStore } from './settings-store';
 
@@ -35,12 +36,20 @@ export interface ServiceOptions {
   collectDiagnostics?: () => Promise<string>;
   /** Where unexpected errors go (with stack); defaults to console.error. */
   logError?: (message: string, err: unknown) => void;
+  /** The app log's info level (every exec is recorded there); defaults to console.log. */
+  logInfo?: (message: string) => void;
   batching?: LogBatcherOptions;
 }
 
 export interface Service extends ContractClient {
   /** The edge: validate (once), run, answer with data. Never throws, changes nothing on a bad request. */
   handle(name: unknown, payload: unknown): Promise<Result<unknown>>;
+  /**
+   * Starts exec processes for one authenticated transport ("control socket", "websocket",
+   * "electron ipc"); each is logged with the transport, container and command. Null without
+   * containerd's API.
+   */
+  execStarter(transport: string): ExecStarter | null;
   dispose(): void;
 }
 
@@ -167,6 +176,24 @@ export function createService(opts: ServiceOptions): Service {
       return cmd.ok ? answer(cmd.value.name, cmd.value.payload) : cmd;
     },
     invoke: answer,
+    execStarter(transport) {
+      const start = inside?.exec?.bind(inside);
+      if (!start) return null;
+      const logInfo = opts.logInfo ?? ((m: string) => console.log(m));
+      return (spec, onOutput) => {
+        const flags = [
+          spec.tty ? 'tty' : '',
+          spec.stdin ? 'stdin' : '',
+          spec.user ? `user ${spec.user}` : '',
+          spec.cwd ? `cwd ${spec.cwd}` : '',
+          spec.env.length ? `env ${spec.env.map((e) => e.slice(0, e.indexOf('='))).join(',')}` : '',
+        ].filter(Boolean);
+        logInfo(
+          `exec via ${transport}: container ${spec.namespace}/${spec.id}: ${JSON.stringify(spec.args)}${flags.length ? ` (${flags.join('; ')})` : ''}`,
+        );
+        return start(spec, { onOutput });
+      };
+    },
     subscribe(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);

@@ -57,6 +57,7 @@ export async function startControlHarness(opts: {
   prefix: string;
   engine: ServiceOptions['engine'];
   inside?: ServiceOptions['inside'];
+  logInfo?: ServiceOptions['logInfo'];
 }): Promise<ControlHarness> {
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), opts.prefix));
   const sock = path.join(dir, 'control.sock');
@@ -67,6 +68,7 @@ export async function startControlHarness(opts: {
     settings: store,
     info: headlessInfo,
     ...(opts.inside ? { inside: opts.inside } : {}),
+    ...(opts.logInfo ? { logInfo: opts.logInfo } : {}),
   });
   const server = await startControlServer({ path: sock, service });
   return {

@@ -44,7 +44,7 @@ export function buildBusyboxImage(dir: string, name = 'docker.io/cdesk/busybox:t
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
   copyFileSync(BUSYBOX, join(rootfs, 'bin', 'busybox'));
   chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
-  for (const tool of ['sh', 'sleep', 'true', 'trap']) {
+  for (const tool of ['sh', 'sleep', 'true', 'trap', 'cat', 'stty', 'id', 'pwd']) {
     if (!existsSync(join(rootfs, 'bin', tool))) symlinkSync('busybox', join(rootfs, 'bin', tool));
   }
   const layerTar = join(dir, 'layer.tar');
