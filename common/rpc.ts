@@ -291,6 +291,7 @@ export function* eventFrames(
   let first = -1;
   let last = -1;
   let size = overhead;
+  let sent = false;
   for (let i = 0; i < list.items.length; i++) {
     const text = stringifyOrNull(list.items[i]);
     const bytes = text === null ? Infinity : utf8Length(text) + 1;
@@ -300,6 +301,7 @@ export function* eventFrames(
     }
     if (size + bytes > maxBytes) {
       yield { text: envelope(batch), items: batch.length, first, last };
+      sent = true;
       batch = [];
       first = -1;
       size = overhead;
@@ -309,7 +311,8 @@ export function* eventFrames(
     last = i;
     size += bytes;
   }
-  if (batch.length) yield { text: envelope(batch), items: batch.length, first, last };
+  // An empty list is still an event (one frame), as is a list whose every item was dropped.
+  if (batch.length || !sent) yield { text: envelope(batch), items: batch.length, first, last };
 }
 
 /** The frames' text alone (see encodeEventFrames). */

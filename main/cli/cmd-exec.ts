@@ -195,7 +195,8 @@ export async function run(argv: string[], io: ExecIo = processExecIo()): Promise
             );
           } else if (f.op === 'ack') {
             unackedIn -= f.bytes;
-            if (unackedIn < EXEC_WINDOW_BYTES && reading) io.stdin.resume();
+            sendStdin();
+            if (!heldIn.length && reading) io.stdin.resume();
           } else if (f.op === 'end') {
             const end = f.end;
             // Let the last output reach the terminal before the exit.
@@ -214,6 +215,29 @@ export async function run(argv: string[], io: ExecIo = processExecIo()): Promise
         let streamId: number | string | null = null;
         let unackedIn = 0;
         let reading = false;
+        /** stdin read but not sent: sending it would take the unacknowledged bytes past the window. */
+        const heldIn: Uint8Array[] = [];
+        let eofHeld = false;
+        const sendStdin = () => {
+          while (streamId !== null && heldIn.length) {
+            const piece = heldIn[0]!;
+            if (unackedIn + piece.length > EXEC_WINDOW_BYTES) return;
+            heldIn.shift();
+            unackedIn += piece.length;
+            stream.send(
+              encodeFrame({
+                stream: streamId,
+                op: 'in',
+                data: Buffer.from(piece).toString('base64'),
+              }),
+            );
+          }
+          // End of stdin only after every byte of it went.
+          if (streamId !== null && eofHeld && !heldIn.length) {
+            eofHeld = false;
+            stream.send(encodeFrame({ stream: streamId, op: 'eof' }));
+          }
+        };
         c.onClose((err) => {
           if (settled) return;
           if (io.signal.aborted) return done(EXIT.interrupted);
@@ -243,21 +267,15 @@ export async function run(argv: string[], io: ExecIo = processExecIo()): Promise
           if (a.interactive) {
             reading = true;
             const onData = (b: Buffer) => {
-              for (const piece of chunks(b)) {
-                unackedIn += piece.length;
-                stream.send(
-                  encodeFrame({
-                    stream: id,
-                    op: 'in',
-                    data: Buffer.from(piece).toString('base64'),
-                  }),
-                );
-              }
-              if (unackedIn >= EXEC_WINDOW_BYTES) io.stdin.pause();
+              heldIn.push(...chunks(b));
+              sendStdin();
+              // The rest goes as acks come back; stdin is read again once all of it went.
+              if (heldIn.length) io.stdin.pause();
             };
             const onEnd = () => {
               reading = false;
-              stream.send(encodeFrame({ stream: id, op: 'eof' }));
+              eofHeld = true;
+              sendStdin();
             };
             io.stdin.on('data', onData);
             io.stdin.once('end', onEnd);

@@ -178,7 +178,7 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
       graceMs: 1500,
     });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(1400);
-    expect(r).toEqual({ id: 'stubborn', exitStatus: 137, killed: true });
+    expect(r).toEqual({ id: 'stubborn', exitStatus: 137, killed: true, graceMs: 1500 });
     expect(alive(pid)).toBe(false);
     expect(ctrTasks(socket, 'default').get('stubborn')?.status).toBe('stopped');
   });
@@ -207,7 +207,7 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
       id,
       graceMs: 20_000,
     });
-    expect(r).toEqual({ id, exitStatus: 3, killed: false });
+    expect(r).toEqual({ id, exitStatus: 3, killed: false, graceMs: 20_000 });
   });
 
   it('refuses rm of a running container with a hint, deletes it once stopped; rmi waits for its users', async () => {

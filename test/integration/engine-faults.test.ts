@@ -45,7 +45,7 @@ describe('engine faults (fake daemon)', () => {
     const end = await engine.start();
     expect(end.state).toBe('failed');
     expect(end.code).toBe('crash-loop');
-    expect(end.hint).toMatch(/Start/);
+    expect(end.hint).toMatch(/start containerd again/);
     const delays = rec
       .states()
       .filter((e) => e.state === 'backoff')
@@ -76,7 +76,7 @@ describe('engine faults (fake daemon)', () => {
     const rec = recorder(engine);
     const end = await engine.start();
     expect(end).toMatchObject({ state: 'failed', code: 'crash-loop' });
-    expect(end.reason).toMatch(/exited with code 1; 4 failed starts within 5m, giving up/);
+    expect(end.reason).toMatch(/exited with code 1 \(no luck\); 4 failed starts within 5m, giving up/);
     expect(rec.states().filter((e) => e.code === 'spawned')).toHaveLength(4);
     // Failed means idle: nothing more happens.
     const n = rec.events.length;
