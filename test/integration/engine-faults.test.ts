@@ -76,7 +76,9 @@ describe('engine faults (fake daemon)', () => {
     const rec = recorder(engine);
     const end = await engine.start();
     expect(end).toMatchObject({ state: 'failed', code: 'crash-loop' });
-    expect(end.reason).toMatch(/exited with code 1 \(no luck\); 4 failed starts within 5m, giving up/);
+    expect(end.reason).toMatch(
+      /exited with code 1 \(no luck\); 4 failed starts within 5m, giving up/,
+    );
     expect(rec.states().filter((e) => e.code === 'spawned')).toHaveLength(4);
     // Failed means idle: nothing more happens.
     const n = rec.events.length;
