@@ -225,7 +225,9 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
         );
         written += e.size;
       } else if (LEGACY_FILE.test(e.name)) {
-        legacy.set(e.name, await writeHashed(c, scope, e.body, e.size));
+        const b = await writeHashed(c, scope, e.body, e.size);
+        legacy.set(e.name, b);
+        blobs.set(b.digest, b.size);
         written += e.size;
       }
     }
