@@ -103,7 +103,6 @@ export async function saveFile(
     if (!t) throw new Error(`image ${name} has no target`);
     const top: Desc = { mediaType: t.media_type, digest: t.digest, size: Number(t.size) };
     blobs.set(top.digest, top.size);
-    let manifest = top;
     let body = await readBlob(c, namespace, top.digest);
     if (INDEX_TYPES.has(top.mediaType)) {
       const idx = JSON.parse(body.toString('utf8')) as { manifests?: IndexEntry[] };
@@ -120,8 +119,7 @@ export async function saveFile(
       for (const m of present) await addManifest(m.digest);
       const p = hostPlatform();
       const pick = pickManifest(present, p, name);
-      manifest = { mediaType: pick.mediaType ?? '', digest: pick.digest, size: Number(pick.size) };
-      body = await readBlob(c, namespace, manifest.digest);
+      body = await readBlob(c, namespace, pick.digest);
     } else await addManifest(top.digest, body);
     const m = JSON.parse(body.toString('utf8')) as {
       config: { digest: string };
