@@ -14,6 +14,9 @@ import {
   type ContainerdVersion,
   type PullProgress,
   type PullResult,
+  type LoadResult,
+  type DiskUsage,
+  type PruneResult,
 } from './containerd';
 import {
   containerCommandSchemas,
@@ -26,6 +29,11 @@ import {
 export { namespaceName };
 
 const signalName = z.enum(TASK_SIGNALS);
+/** An absolute file path without NUL (the app opens it as its own user). */
+const localPath = z
+  .string()
+  .max(4096)
+  .regex(/^\/[^\0]*$/, { message: 'must be an absolute path' });
 /** Chosen by the caller, so it can follow the pull's progress events and cancel it. */
 const pullId = z
   .string()
@@ -80,7 +88,49 @@ export const insideCommandSchemas = {
     .strict(),
   /** Stop a running pull: downloads stop, its lease goes, no image is created. */
   'image:pull-cancel': z.object({ pullId }).strict(),
+  /** Load a docker-save or OCI-layout tar the app reads from `path` (control socket only). */
+  'image:load': z.object({ namespace: namespaceName, path: localPath }).strict(),
+  /** Write the images as one OCI archive (with docker's manifest.json) to `path` (control socket only). */
+  'image:save': z
+    .object({
+      namespace: namespaceName,
+      names: z.array(imageName).min(1).max(100),
+      path: localPath,
+    })
+    .strict(),
+  /** Disk use of the namespace: images (content, unpacked), containers, what prune would free. */
+  'system:df': z.object({ namespace: namespaceName }).strict(),
+  /** Remove stopped containers and dangling (all: unused) images, then collect garbage. */
+  'system:prune': z
+    .object({
+      namespace: namespaceName,
+      all: z.boolean().optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .strict(),
 } as const;
+
+/**
+ * Commands that name a file the app opens: served only on the 0600 control socket, whose peer is
+ * the app's own user; the window and the WebSocket page refuse them (a page must not make the app
+ * read or write arbitrary files).
+ */
+export const LOCAL_FILE_COMMANDS: ReadonlySet<string> = new Set(['image:load', 'image:save']);
+
+/** The refusal of a LOCAL_FILE_COMMANDS command on another transport. */
+export function localOnly(cmd: string): {
+  ok: false;
+  error: { code: 'forbidden-sender'; message: string; hint: string };
+} {
+  return {
+    ok: false,
+    error: {
+      code: 'forbidden-sender',
+      message: `${cmd} names a file on this machine and is served only on the control socket`,
+      hint: `Use cdesk ${cmd === 'image:load' ? 'load -i FILE' : 'save -o FILE REF'} on the machine running the app.`,
+    },
+  };
+}
 
 /** Result types, one per inside-containerd command. */
 export interface InsideCommandResults extends ContainerCommandResults {
@@ -103,6 +153,10 @@ export interface InsideCommandResults extends ContainerCommandResults {
   'image:delete': { name: string };
   'image:pull': PullResult;
   'image:pull-cancel': { pullId: string; cancelled: boolean };
+  'image:load': LoadResult;
+  'image:save': { namespace: string; path: string; images: LoadResult['images']; bytes: number };
+  'system:df': DiskUsage;
+  'system:prune': PruneResult;
 }
 
 /** Events about what runs inside containerd. */

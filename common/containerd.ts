@@ -220,3 +220,45 @@ export interface PullResult {
   /** Bytes written this time (blobs already present are not counted). */
   downloaded: number;
 }
+
+/** What image:load created. */
+export interface LoadResult {
+  namespace: string;
+  images: { name: string; digest: string; mediaType: string }[];
+  /** Bytes written into the content store (blobs already there are not counted). */
+  written: number;
+}
+
+/** Disk use of one namespace, as `cdesk system df` shows it. */
+export interface DiskUsage {
+  namespace: string;
+  images: {
+    count: number;
+    /** Images no container uses. */
+    unused: number;
+    /** The namespace's content store: each blob once (what `ctr content ls` lists). */
+    contentBytes: number;
+    /** Committed (image) snapshots' own bytes, per snapshotter in use. */
+    unpackedBytes: number;
+    /** Content no container's image reaches: what prune --all would free (before unpacked bytes). */
+    reclaimableBytes: number;
+  };
+  containers: {
+    count: number;
+    running: number;
+    /** Writable layers' bytes. */
+    bytes: number;
+    /** Writable layers of stopped containers. */
+    reclaimableBytes: number;
+  };
+}
+
+/** What system:prune removed (or, dryRun, would remove). */
+export interface PruneResult {
+  namespace: string;
+  dryRun: boolean;
+  containers: string[];
+  images: string[];
+  /** Content and snapshot bytes freed (dryRun: the estimate). */
+  bytes: number;
+}

@@ -75,6 +75,11 @@ export const ERROR_CODES = [
   'digest-mismatch',
   /** The action was cancelled on request. */
   'cancelled',
+  // Image archives (load / save).
+  /** The file is not an image archive (docker save or OCI layout tar), or is damaged. */
+  'bad-archive',
+  /** The archive file could not be opened, read or written. */
+  'file-access',
   // Exec: docker's exit codes 127 and 126 for a command that cannot run.
   'command-not-found',
   'command-not-executable',

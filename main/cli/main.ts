@@ -71,6 +71,18 @@ const commands: Record<string, Command> = {
     summary: 'store registry credentials in your docker config (no app needed)',
     load: () => import('./cmd-login'),
   },
+  load: {
+    summary: 'load images from a docker save / OCI archive (-i FILE or stdin)',
+    load: () => import('./cmd-load'),
+  },
+  save: {
+    summary: 'save images to an OCI archive docker load reads (-o FILE REF…)',
+    load: () => import('./cmd-save'),
+  },
+  system: {
+    summary: 'disk use (system df) and clean-up (system prune [--all] [--force])',
+    load: () => import('./cmd-system'),
+  },
   logout: { summary: "remove a registry's stored credentials", load: () => import('./cmd-logout') },
   serve: {
     summary:

@@ -7,6 +7,8 @@ import { containerLogs, inspectContainer, waitTask } from './container-info';
 import { runContainer, startContainer, type RunContext } from './run';
 import type { EventFeed } from './event-feed';
 import type { InsideHandlers } from './provider';
+import { diskUsage, prune } from './images/disk';
+import { loadFile, saveFile } from './images/files';
 import type { Pulls } from './pull/pulls';
 import {
   imageUsers,
@@ -93,5 +95,10 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
     },
     'image:pull': (p) => d.pulls.pull(p),
     'image:pull-cancel': async ({ pullId }) => d.pulls.cancel(pullId),
+    'image:load': ({ namespace, path }) => afterChange(loadFile(d.ready(), namespace, path)),
+    'image:save': ({ namespace, names, path }) => saveFile(d.ready(), namespace, names, path),
+    'system:df': ({ namespace }) => diskUsage(d.ready(), namespace),
+    'system:prune': ({ namespace, all, dryRun }) =>
+      afterChange(prune(d.ready(), namespace, { all: all === true, dryRun: dryRun === true })),
   };
 }

@@ -12,6 +12,7 @@ import {
   ipcChannel,
   MAX_EVENT_BYTES,
 } from '../../common/rpc';
+import { LOCAL_FILE_COMMANDS, localOnly } from '../../common/containerd-commands';
 import { answerOnce } from '../shared/app-error';
 import { urlIsAllowed, type AllowedOrigin } from './origins';
 
@@ -68,6 +69,7 @@ export async function handleInvoke(
 ): Promise<Result<unknown>> {
   const sender = senderInfoOf(event);
   if (!opts.isTrustedSender(sender)) return forbidden(sender);
+  if (LOCAL_FILE_COMMANDS.has(name)) return localOnly(name);
   return answerOnce(() => service.handle(name, payload));
 }
 

@@ -13,6 +13,7 @@ import {
 } from '../../common/rpc';
 import type { Result } from '../../common/contract';
 import { EXEC_START, isStreamFrame } from '../../common/exec-stream';
+import { LOCAL_FILE_COMMANDS, localOnly } from '../../common/containerd-commands';
 import { answerOnce } from '../shared/app-error';
 import { createExecHub } from '../service/exec-hub';
 import type { Service } from '../service/service';
@@ -126,6 +127,7 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
         await replyTaken(id, cmd, started.result);
         return started.opened();
       }
+      if (LOCAL_FILE_COMMANDS.has(cmd)) return replyTaken(id, cmd, localOnly(cmd));
       const result = await answerOnce(
         () => service.handle(cmd, payload),
         (err) => logError('websocket request failed', err),

@@ -62,6 +62,10 @@ export function fakeInside(): FakeInside {
         'tasks:stats': unused,
         'image:pull': unused,
         'image:pull-cancel': unused,
+        'image:load': unused,
+        'image:save': unused,
+        'system:df': unused,
+        'system:prune': unused,
       },
       onEvent(fn) {
         fns.add(fn);

@@ -380,7 +380,7 @@ async function readContent(
   return Buffer.concat(parts);
 }
 
-async function snapshotExists(
+export async function snapshotExists(
   c: ContainerdClient,
   namespace: string,
   snapshotter: string,
@@ -396,7 +396,7 @@ async function snapshotExists(
 }
 
 /** Prepare (parent = the previous chain id) → Diff/Apply → Commit named by the chain id. */
-async function applyLayer(
+export async function applyLayer(
   c: ContainerdClient,
   o: { namespace: string; lease: string; signal: AbortSignal },
   snapshotter: string,

@@ -86,6 +86,10 @@ beforeEach(async () => {
         throw new Error('not in this test');
       },
       'image:pull-cancel': async (p) => ({ pullId: p.pullId, cancelled: false }),
+      'image:load': async () => Promise.reject(new Error('not used')),
+      'image:save': async () => Promise.reject(new Error('not used')),
+      'system:df': async () => Promise.reject(new Error('not used')),
+      'system:prune': async () => Promise.reject(new Error('not used')),
     },
     onEvent(fn) {
       emit = fn;

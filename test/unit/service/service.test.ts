@@ -291,6 +291,10 @@ describe('inside containerd (the `inside` option)', () => {
           throw new Error('not in this test');
         },
         'image:pull-cancel': async (p) => ({ pullId: p.pullId, cancelled: false }),
+        'image:load': async () => Promise.reject(new Error('not used')),
+        'image:save': async () => Promise.reject(new Error('not used')),
+        'system:df': async () => Promise.reject(new Error('not used')),
+        'system:prune': async () => Promise.reject(new Error('not used')),
       },
       onEvent(fn) {
         emitInside = fn;
@@ -323,6 +327,10 @@ describe('inside containerd (the `inside` option)', () => {
       'tasks:stats': { namespace: 'default' },
       'image:pull': { namespace: 'default', ref: 'busybox', pullId: 'p1' },
       'image:pull-cancel': { pullId: 'p1' },
+      'image:load': { namespace: 'default', path: '/tmp/x.tar' },
+      'image:save': { namespace: 'default', names: ['busybox'], path: '/tmp/x.tar' },
+      'system:df': { namespace: 'default' },
+      'system:prune': { namespace: 'default' },
     } satisfies Record<InsideCommandName, unknown>;
     for (const [name, payload] of Object.entries(samples)) {
       const r = await service.handle(name, payload);

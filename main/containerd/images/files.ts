@@ -1,0 +1,223 @@
+// image:load and image:save against a file the app opens itself. These commands are served only on
+// the 0600 control socket, whose peer is the app's own user, so opening the path the CLI named is
+// what that user could do anyway (stdin reaches the app as /proc/<cli pid>/fd/0).
+import { createReadStream } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { InsideCommandResults } from '../../../common/containerd-commands';
+import type { LoadResult } from '../../../common/containerd';
+import { ContentService } from '../../shared/api/services/content/v1/content';
+import { ImagesService } from '../../shared/api/services/images/v1/images';
+import type { ContainerdClient } from '../client';
+import { InsideError } from '../errors';
+import { hostPlatform } from '../image-size';
+import { readBlob } from '../reads';
+import { pickManifest, type IndexEntry } from '../pull/platform';
+import { parseReference } from '../pull/reference';
+import { INDEX_TYPES } from '../pull/registry';
+import { loadArchive } from './load';
+import { tarEnd, tarHeader, tarPadding } from './tar';
+
+/** Bytes per Content/Read while saving: what waits for the disk stays bounded. */
+const READ_PIECE = 4 * 1024 * 1024;
+
+function fileError(path: string, err: unknown, doing: string): InsideError {
+  const code = (err as NodeJS.ErrnoException)?.code ?? '';
+  return new InsideError(
+    'file-access',
+    `cannot ${doing} ${path}: ${code || (err as Error)?.message || String(err)}`,
+    code === 'ENOENT'
+      ? 'Check the path; it is read on the machine running the app.'
+      : code === 'EACCES' || code === 'EPERM'
+        ? "The app's user cannot access it; choose a file that user can read or a folder it can write."
+        : 'Check the path and the free space.',
+  );
+}
+
+export async function loadFile(
+  c: ContainerdClient,
+  namespace: string,
+  path: string,
+): Promise<LoadResult> {
+  const fh = await open(path, 'r').catch((err: unknown) => {
+    throw fileError(path, err, 'open');
+  });
+  const st = await fh.stat();
+  if (st.isDirectory()) {
+    await fh.close();
+    throw new InsideError(
+      'file-access',
+      `${path} is a directory`,
+      'Give the archive file (a .tar).',
+    );
+  }
+  const stream = createReadStream(path, { fd: fh, highWaterMark: 1024 * 1024 });
+  const ac = new AbortController();
+  try {
+    return await loadArchive(c, { namespace, source: stream, signal: ac.signal });
+  } finally {
+    stream.destroy();
+  }
+}
+
+interface Desc {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+/** docker's short form for manifest.json RepoTags (docker.io/library/alpine:3 → alpine:3). */
+function dockerTag(name: string): string | null {
+  const r = parseReference(name);
+  if (!r.tag) return null;
+  const full = `${r.domain}/${r.path}`;
+  const short = full.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
+  return `${short}:${r.tag}`;
+}
+
+export async function saveFile(
+  c: ContainerdClient,
+  namespace: string,
+  names: string[],
+  path: string,
+): Promise<InsideCommandResults['image:save']> {
+  const ns = { namespace };
+  // ---- what to write: every blob the images reach, each once -----------------------------------
+  const blobs = new Map<string, number>();
+  const index: (Desc & { annotations: Record<string, string> })[] = [];
+  const dockerEntries: { Config: string; RepoTags: string[]; Layers: string[] }[] = [];
+  const images: LoadResult['images'] = [];
+  const blobPath = (d: string) => `blobs/sha256/${d.replace(/^sha256:/, '')}`;
+  for (const name of names) {
+    const got = await c.call(ImagesService.get, { name }, ns).catch((err: unknown) => {
+      if (err instanceof InsideError && err.code === 'not-found')
+        throw new InsideError(
+          'not-found',
+          `no image ${name} in namespace ${namespace}`,
+          `cdesk images -n ${namespace} lists the images there (give the full name).`,
+        );
+      throw err;
+    });
+    const t = got.image?.target;
+    if (!t) throw new Error(`image ${name} has no target`);
+    const top: Desc = { mediaType: t.media_type, digest: t.digest, size: Number(t.size) };
+    blobs.set(top.digest, top.size);
+    let body = await readBlob(c, namespace, top.digest);
+    if (INDEX_TYPES.has(top.mediaType)) {
+      const idx = JSON.parse(body.toString('utf8')) as { manifests?: IndexEntry[] };
+      // Only the children present here (a pull fetches the host's platform only).
+      const present: IndexEntry[] = [];
+      for (const m of idx.manifests ?? []) {
+        try {
+          await c.call(ContentService.info, { digest: m.digest }, ns);
+          present.push(m);
+        } catch {
+          /* absent: not saved */
+        }
+      }
+      for (const m of present) await addManifest(m.digest);
+      const p = hostPlatform();
+      const pick = pickManifest(present, p, name);
+      body = await readBlob(c, namespace, pick.digest);
+    } else await addManifest(top.digest, body);
+    const m = JSON.parse(body.toString('utf8')) as {
+      config: { digest: string };
+      layers: { digest: string }[];
+    };
+    const tag = dockerTag(name);
+    dockerEntries.push({
+      Config: blobPath(m.config.digest),
+      RepoTags: tag ? [tag] : [],
+      Layers: m.layers.map((l) => blobPath(l.digest)),
+    });
+    const r = parseReference(name);
+    index.push({
+      ...top,
+      annotations: {
+        'io.containerd.image.name': name,
+        ...(r.tag ? { 'org.opencontainers.image.ref.name': r.tag } : {}),
+      },
+    });
+    images.push({ name, digest: top.digest, mediaType: top.mediaType });
+  }
+
+  async function addManifest(digest: string, have?: Buffer) {
+    const body = have ?? (await readBlob(c, namespace, digest));
+    const m = JSON.parse(body.toString('utf8')) as {
+      config?: { digest: string; size: number };
+      layers?: { digest: string; size: number }[];
+    };
+    const info = await c.call(ContentService.info, { digest }, ns);
+    blobs.set(digest, Number(info.info?.size ?? body.length));
+    for (const d of [m.config, ...(m.layers ?? [])]) {
+      if (!d) continue;
+      const i = await c.call(ContentService.info, { digest: d.digest }, ns).catch(() => null);
+      if (!i)
+        throw new InsideError(
+          'failed-precondition',
+          `the image misses blob ${d.digest} in namespace ${namespace}`,
+          'Pull the image again so all of it is here, then save.',
+        );
+      blobs.set(d.digest, Number(i.info?.size ?? d.size));
+    }
+  }
+
+  // ---- write to a temporary file beside the target, then rename: a failure leaves nothing -----
+  const tmp = join(dirname(path), `.${basename(path)}.cdesk-${randomBytes(4).toString('hex')}`);
+  const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
+    throw fileError(path, err, 'write');
+  });
+  let bytes = 0;
+  const put = async (b: Buffer) => {
+    await fh.write(b);
+    bytes += b.length;
+  };
+  const file = async (name: string, data: Buffer) => {
+    await put(tarHeader(name, data.length));
+    await put(data);
+    await put(tarPadding(data.length));
+  };
+  try {
+    await put(tarHeader('blobs/', 0, '5'));
+    await put(tarHeader('blobs/sha256/', 0, '5'));
+    for (const [digest, size] of blobs) {
+      await put(tarHeader(blobPath(digest), size));
+      for (let off = 0; off < size; off += READ_PIECE) {
+        const want = Math.min(READ_PIECE, size - off);
+        const parts = await c.collect(
+          ContentService.read,
+          { digest, offset: String(off), size: String(want) },
+          { namespace, timeoutMs: 60_000 },
+        );
+        const piece = Buffer.concat(parts.map((p) => p.data));
+        if (piece.length !== want)
+          throw new Error(`content ${digest} gave ${piece.length} of ${want} bytes at ${off}`);
+        await put(piece);
+      }
+      await put(tarPadding(size));
+    }
+    await file('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
+    await file(
+      'index.json',
+      Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: 'application/vnd.oci.image.index.v1+json',
+          manifests: index,
+        }),
+      ),
+    );
+    await file('manifest.json', Buffer.from(JSON.stringify(dockerEntries)));
+    await put(tarEnd());
+    await fh.close();
+    await rename(tmp, path).catch((err: unknown) => {
+      throw fileError(path, err, 'write');
+    });
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  return { namespace, path, images, bytes };
+}

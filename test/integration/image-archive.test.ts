@@ -1,0 +1,234 @@
+// cdesk load / save / system df / system prune end to end: the app's service behind a real control
+// socket, real containerd checked with ctr, archives cross-checked with ctr import/export and skopeo.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../main/cli/args';
+import { run as load } from '../../main/cli/cmd-load';
+import { run as save } from '../../main/cli/cmd-save';
+import { run as system } from '../../main/cli/cmd-system';
+import { captureIo, startControlHarness, type ControlHarness } from '../helpers/cli-io';
+import { requireContainerd } from '../helpers/engine';
+import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
+import { canRunContainers, ctr } from '../helpers/oci-image';
+import { canRunRegistry, SKOPEO } from '../helpers/registry';
+
+const have = requireContainerd();
+const can = canRunContainers();
+const reg = canRunRegistry();
+if (have && !can.ok) console.warn(`skipping image archive tests: ${can.reason}`);
+// skopeo is installed wherever containers can run (.ci/run): its absence is a failure.
+if (have && can.ok && !reg.ok) throw new Error(`image archive tests need ${reg.reason}`);
+const on = have && can.ok;
+
+let f: InsideFixture;
+let h: ControlHarness;
+let dir: string;
+let uniq = 0;
+const ns = () => `imgarc-${process.pid}-${++uniq}`;
+const NAME = 'docker.io/cdesk/busybox:test';
+
+const images = (n: string) => ctr(f.socket, n, ['images', 'ls', '-q']).split('\n').filter(Boolean);
+const content = (n: string) =>
+  ctr(f.socket, n, ['content', 'ls', '-q']).split('\n').filter(Boolean);
+const snapshots = (n: string) =>
+  ctr(f.socket, n, ['snapshots', 'ls']).split('\n').slice(1).filter(Boolean);
+const runs = (n: string, image: string) =>
+  ctr(f.socket, n, ['run', '--rm', image, `c-${n}-${++uniq}`, 'sh', '-c', 'echo ran-ok']);
+
+beforeAll(async () => {
+  if (!on) return;
+  dir = mkdtempSync(join(tmpdir(), 'cd-imgarc-'));
+  f = await startInside(undefined, { importImage: false });
+  h = await startControlHarness({ prefix: 'cd-imgarc-', engine: f.engine, inside: f.inside });
+}, 120_000);
+
+afterAll(async () => {
+  if (!on) return;
+  await h.close();
+  await f.dispose();
+  rmSync(dir, { recursive: true, force: true });
+  removeBuiltImage();
+});
+
+describe.runIf(on)('cdesk load', () => {
+  it('loads an OCI layout tar: the image lists in ctr and runs without unpacking', async () => {
+    const n = ns();
+    const o = captureIo();
+    expect(await load(['-i', f.img.archive, '-n', n, '--control', h.sock], o)).toBe(0);
+    expect(o.stdout).toContain(`Loaded image: ${NAME} ${f.img.manifestDigest}`);
+    expect(images(n)).toEqual([NAME]);
+    expect(ctr(f.socket, n, ['images', 'check'])).toMatch(/complete/);
+    expect(runs(n, NAME)).toContain('ran-ok');
+  }, 60_000);
+
+  it('loads a docker save archive (legacy layout, from skopeo docker-archive:)', async () => {
+    const n = ns();
+    const archive = join(dir, `docker-${n}.tar`);
+    execFileSync(SKOPEO, [
+      'copy',
+      '--quiet',
+      `oci-archive:${f.img.archive}`,
+      `docker-archive:${archive}:cdesk/dockerish:v2`,
+    ]);
+    const o = captureIo();
+    expect(await load(['-i', archive, '-n', n, '--control', h.sock], o), o.stderr).toBe(0);
+    expect(images(n)).toEqual(['docker.io/cdesk/dockerish:v2']);
+    expect(runs(n, 'docker.io/cdesk/dockerish:v2')).toContain('ran-ok');
+  }, 60_000);
+
+  it('refuses a tarball that is not an image and keeps nothing', async () => {
+    const n = ns();
+    const src = join(dir, `notimage-${n}`);
+    execFileSync('mkdir', ['-p', src]);
+    writeFileSync(join(src, 'hello.txt'), 'x'.repeat(100_000));
+    writeFileSync(join(src, 'manifest.json'), '[{"Config":"nope.json","Layers":[]}]');
+    const archive = join(dir, `notimage-${n}.tar`);
+    execFileSync('tar', ['-C', src, '-cf', archive, 'hello.txt', 'manifest.json']);
+    const o = captureIo();
+    expect(await load(['-i', archive, '-n', n, '--control', h.sock], o)).toBe(1);
+    expect(o.stderr).toMatch(/not an image archive: manifest\.json names a config nope\.json/);
+    expect(images(n)).toEqual([]);
+    expect(content(n)).toEqual([]);
+
+    const plain = join(dir, `plain-${n}.bin`);
+    writeFileSync(plain, 'this is not a tar file at all'.repeat(100));
+    const o2 = captureIo();
+    expect(await load(['-i', plain, '-n', n, '--control', h.sock], o2)).toBe(1);
+    expect(o2.stderr).toMatch(/not an image archive: the input is not a tar archive/);
+    expect(content(n)).toEqual([]);
+  }, 60_000);
+
+  it('needs -i or a piped stdin', async () => {
+    await expect(load(['-n', 'default', 'file.tar'], captureIo())).rejects.toThrow(UsageError);
+  });
+});
+
+describe.runIf(on)('cdesk save', () => {
+  it('writes an OCI archive that ctr import and skopeo read, and cdesk load round-trips', async () => {
+    const a = ns();
+    expect(await load(['-i', f.img.archive, '-n', a, '--control', h.sock], captureIo())).toBe(0);
+    const out = join(dir, `saved-${a}.tar`);
+    const o = captureIo();
+    expect(await save(['-o', out, NAME, '-n', a, '--control', h.sock], o), o.stderr).toBe(0);
+    expect(existsSync(out)).toBe(true);
+    const listing = execFileSync('tar', ['-tf', out], { encoding: 'utf8' });
+    expect(listing).toContain('index.json');
+    expect(listing).toContain('oci-layout');
+    expect(listing).toContain('manifest.json');
+    expect(listing).toContain(`blobs/sha256/${f.img.manifestDigest.slice(7)}`);
+
+    // ctr import into a fresh namespace: the same image, runnable.
+    const b = ns();
+    ctr(f.socket, b, ['images', 'import', out]);
+    expect(ctr(f.socket, b, ['images', 'ls'])).toContain(f.img.manifestDigest);
+    expect(runs(b, NAME)).toContain('ran-ok');
+
+    // skopeo reads it as an OCI archive and as a docker archive (manifest.json).
+    const raw = execFileSync(SKOPEO, ['inspect', '--raw', `oci-archive:${out}`], {
+      encoding: 'utf8',
+    });
+    expect(raw).toContain('"layers"');
+    const dockerView = execFileSync(SKOPEO, ['inspect', `docker-archive:${out}`], {
+      encoding: 'utf8',
+    });
+    expect(JSON.parse(dockerView).Layers.length).toBeGreaterThan(0);
+
+    // ctr export → cdesk load in a third namespace.
+    const exported = join(dir, `ctr-export-${a}.tar`);
+    ctr(f.socket, a, ['images', 'export', exported, NAME]);
+    const c = ns();
+    expect(await load(['-i', exported, '-n', c, '--control', h.sock], captureIo())).toBe(0);
+    expect(images(c)).toEqual([NAME]);
+    expect(runs(c, NAME)).toContain('ran-ok');
+  }, 90_000);
+
+  it('names a missing image and writes nothing', async () => {
+    const n = ns();
+    const out = join(dir, `missing-${n}.tar`);
+    const o = captureIo();
+    expect(await save(['-o', out, 'docker.io/nope/nope:1', '-n', n, '--control', h.sock], o)).toBe(
+      1,
+    );
+    expect(o.stderr).toMatch(/no image docker\.io\/nope\/nope:1/);
+    expect(existsSync(out)).toBe(false);
+    expect(readdirSync(dir).some((x) => x.includes('cdesk-'))).toBe(false);
+  });
+});
+
+describe.runIf(on)('cdesk system df / prune', () => {
+  it('df counts content as ctr content ls does; prune keeps used images and removes the rest', async () => {
+    const n = ns();
+    expect(await load(['-i', f.img.archive, '-n', n, '--control', h.sock], captureIo())).toBe(0);
+    const o = captureIo();
+    expect(await system(['df', '-n', n, '--json', '--control', h.sock], o)).toBe(0);
+    const df = JSON.parse(o.stdout);
+    // The content store's bytes: manifest + config + layer, each once (what ctr images ls sums).
+    expect(df.images.count).toBe(1);
+    expect(df.images.contentBytes).toBe(f.img.size);
+    expect(content(n).length).toBe(3);
+    expect(df.images.unpackedBytes).toBeGreaterThan(500_000);
+    expect(df.images.reclaimableBytes).toBe(f.img.size);
+
+    // A second image (another archive) nobody uses, a stopped container, and a running one on NAME.
+    const other = join(dir, `other-${n}.tar`);
+    execFileSync(SKOPEO, [
+      'copy',
+      '--quiet',
+      `oci-archive:${f.img.archive}`,
+      `docker-archive:${other}:cdesk/other:1`,
+    ]);
+    expect(await load(['-i', other, '-n', n, '--control', h.sock], captureIo())).toBe(0);
+    const running = `run-${n}`;
+    const stopped = `stopped-${n}`;
+    ctr(f.socket, n, ['run', '-d', NAME, running, 'sleep', '300']);
+    ctr(f.socket, n, ['containers', 'create', NAME, stopped, 'true']);
+    try {
+      // Without --force and without a terminal: refused with a hint, nothing changes.
+      await expect(
+        system(['prune', '--all', '-n', n, '--control', h.sock], captureIo(), { stdinTty: false }),
+      ).rejects.toThrow(/--force/);
+      // Asked on a terminal, answered no: nothing changes.
+      const asked = captureIo();
+      expect(
+        await system(['prune', '--all', '-n', n, '--control', h.sock], asked, {
+          stdinTty: true,
+          ask: async () => 'n',
+        }),
+      ).toBe(0);
+      expect(asked.stderr).toContain(`container ${stopped}`);
+      expect(asked.stderr).toContain('image docker.io/cdesk/other:1');
+      expect(asked.stderr).not.toContain(`image ${NAME}`);
+      expect(images(n).sort()).toEqual(['docker.io/cdesk/other:1', NAME].sort());
+
+      const p = captureIo();
+      expect(
+        await system(['prune', '--all', '--force', '-n', n, '--json', '--control', h.sock], p),
+      ).toBe(0);
+      const r = JSON.parse(p.stdout);
+      expect(r.containers).toEqual([stopped]);
+      expect(r.images).toEqual(['docker.io/cdesk/other:1']);
+      expect(images(n)).toEqual([NAME]);
+      expect(ctr(f.socket, n, ['containers', 'ls', '-q']).split('\n').filter(Boolean)).toEqual([
+        running,
+      ]);
+      // The other image's own manifest and config went with garbage collection; NAME's stayed.
+      expect(content(n).length).toBe(3);
+      expect(ctr(f.socket, n, ['images', 'check'])).toMatch(/complete/);
+    } finally {
+      ctr(f.socket, n, ['tasks', 'kill', '-s', 'SIGKILL', running]);
+      await new Promise((res) => setTimeout(res, 500));
+      ctr(f.socket, n, ['tasks', 'delete', running]);
+      ctr(f.socket, n, ['containers', 'delete', running]);
+    }
+    // Nothing uses it now: prune --all removes it and GC takes its content and snapshots.
+    expect(
+      await system(['prune', '--all', '--force', '-n', n, '--control', h.sock], captureIo()),
+    ).toBe(0);
+    expect(images(n)).toEqual([]);
+    expect(content(n)).toEqual([]);
+    expect(snapshots(n)).toEqual([]);
+  }, 120_000);
+});
