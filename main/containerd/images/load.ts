@@ -93,6 +93,7 @@ async function writeHashed(
   const ref = `import-${randomBytes(8).toString('hex')}`;
   const w = c.duplex(ContentService.write, o);
   const hash = createHash('sha256');
+  let digest: string | null = null;
   let head = Buffer.alloc(0);
   let pos = 0;
   let pending: Buffer[] = [];
@@ -122,7 +123,7 @@ async function writeHashed(
       if (pendingBytes >= WRITE_CHUNK) await flush();
     }
     if (pendingBytes || pos === 0) await flush();
-    const digest = `sha256:${hash.digest('hex')}`;
+    digest = `sha256:${hash.digest('hex')}`;
     await w.send(
       WriteContentRequest.fromPartial({
         action: WriteAction.COMMIT,
@@ -138,9 +139,12 @@ async function writeHashed(
   } catch (err) {
     w.cancel();
     if (err instanceof InsideError && err.grpcCode === GRPC.ALREADY_EXISTS) {
-      // Present already: hold it under this lease too (the rest of the body is drained by the reader).
-      for await (const b of body) hash.update(b);
-      const digest = `sha256:${hash.digest('hex')}`;
+      // Present already (found at the first write, or only at the commit once the whole body
+      // was hashed): hold it under this lease too.
+      if (digest === null) {
+        for await (const b of body) hash.update(b);
+        digest = `sha256:${hash.digest('hex')}`;
+      }
       await c.call(
         LeasesService.addResource,
         { id: s.lease, resource: { id: digest, type: 'content' } },
