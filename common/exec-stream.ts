@@ -13,7 +13,7 @@
 // Flow control is by credit: a side sends data only while the bytes the other side has not yet
 // acknowledged stay under EXEC_WINDOW_BYTES, so a reader that stops reading pauses the process
 // (its output FIFO fills and its writes block), and nothing grows without bound on any transport.
-import type { ContractError } from './contract';
+import type { ContractError, Result } from './contract';
 
 /** The command that starts an exec stream (not a plain request: its reply opens the stream). */
 export const EXEC_START = 'exec:start';
@@ -134,4 +134,25 @@ export function chunks(bytes: Uint8Array, max = EXEC_CHUNK_BYTES): Uint8Array[] 
   const out: Uint8Array[] = [];
   for (let i = 0; i < bytes.length; i += max) out.push(bytes.subarray(i, i + max));
   return out;
+}
+
+/**
+ * A client that can carry streams (the page's WebSocket, the CLI's socket): `open` sends the
+ * exec:start request; the reply settles `result`; the stream's frames go to `onFrame` until its
+ * `end`; `send` writes one client frame and says whether the transport took it.
+ */
+export interface StreamClient {
+  openStream(
+    cmd: string,
+    payload: unknown,
+    onFrame: (f: ServerFrame) => void,
+  ): { result: Promise<Result<unknown>>; send(text: string): boolean };
+}
+
+export function isStreamClient(c: unknown): c is StreamClient {
+  return (
+    typeof c === 'object' &&
+    c !== null &&
+    typeof (c as { openStream?: unknown }).openStream === 'function'
+  );
 }

@@ -7,11 +7,12 @@ import { Sidebar } from './components/sidebar';
 import { TopStrip } from './components/top-strip';
 import { AppProvider, useDispatcher, useStore } from './store/context';
 import { Dispatcher } from './store/dispatcher';
-import { PAGES, pageFromHash, type PageId } from './store/pages';
+import { containerRouteFromHash, PAGES, pageFromHash, type PageId } from './store/pages';
 import { createStore, initialState } from './store/store';
 import { InsideProvider } from './store/inside-context';
 import {
   ActivityView,
+  ContainerPage,
   ContainersView,
   ImagesView,
   LogView,
@@ -31,13 +32,37 @@ function SettingsPage() {
 
 const CONTENT: Record<PageId, () => ReactNode> = {
   status: () => <StatusPanel extraTile={(stale) => <DiskTile stale={stale} />} />,
-  containers: () => <ContainersView />,
+  containers: () => <ContainersRoute />,
   images: () => <ImagesView />,
   plugins: () => <PluginsView />,
   activity: () => <ActivityView />,
   logs: () => <LogView />,
   settings: () => <SettingsPage />,
 };
+
+/** The current URL hash, live. */
+function useHash(): string {
+  const [hash, setHash] = useState(() => window.location.hash);
+  useEffect(() => {
+    const on = () => setHash(window.location.hash);
+    window.addEventListener('hashchange', on);
+    return () => window.removeEventListener('hashchange', on);
+  }, []);
+  return hash;
+}
+
+/** The Containers page, or one container's page when the hash names one (the list stays mounted). */
+function ContainersRoute() {
+  const route = containerRouteFromHash(useHash());
+  return (
+    <>
+      <div className="page-fill" hidden={route !== null}>
+        <ContainersView />
+      </div>
+      {route && <ContainerPage key={`${route.namespace}/${route.id}`} route={route} />}
+    </>
+  );
+}
 
 /** Keeps the page in the URL hash, so a reload or a bookmark opens the same page. */
 function useHashRoute() {
@@ -54,7 +79,8 @@ function useHashRoute() {
   }, [dispatcher]);
   useEffect(() => {
     const want = `#/${page}`;
-    if (window.location.hash !== want) {
+    // A page under this one (a container's page) keeps its own hash.
+    if (pageFromHash(window.location.hash) !== page) {
       history.replaceState(null, '', `${window.location.pathname}${window.location.search}${want}`);
     }
   }, [page]);

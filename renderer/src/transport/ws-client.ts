@@ -1,6 +1,12 @@
 // ContractClient over a WebSocket to the headless server: the one envelope (common/rpc.ts) as JSON
 // text frames, calls matched by the shared RpcCalls, reconnect with backoff.
 import type { AnyEvent, ContractClient } from '../../../common/contract';
+import {
+  isStreamFrame,
+  parseServerFrame,
+  type ServerFrame,
+  type StreamClient,
+} from '../../../common/exec-stream';
 import { asResult, RpcCalls } from '../../../common/rpc-client';
 import { disconnectedError, type ConnectionAware, type ConnectionState } from './connection';
 
@@ -30,12 +36,14 @@ export interface WsClientOptions {
 
 const OPEN = 1;
 
-export class WsClient implements ContractClient, ConnectionAware {
+export class WsClient implements ContractClient, ConnectionAware, StreamClient {
   private socket: SocketLike | null = null;
   private readonly calls = new RpcCalls();
   /** Frames of calls made while (re)connecting, sent once the socket opens. */
   private readonly unsent = new Map<number, string>();
   private readonly listeners = new Set<(e: AnyEvent) => void>();
+  /** Open exec streams by request id: their frames bypass the call table. */
+  private readonly streams = new Map<number | string, (f: ServerFrame) => void>();
   private readonly connListeners = new Set<(s: ConnectionState) => void>();
   private state: ConnectionState = 'connecting';
   private attempt = 0;
@@ -67,6 +75,32 @@ export class WsClient implements ContractClient, ConnectionAware {
       else this.unsent.set(call.id, call.frame);
     }
     return asResult(name, payload, call.result);
+  };
+
+  openStream: StreamClient['openStream'] = (cmd, payload, onFrame) => {
+    const call = this.calls.start(cmd, payload);
+    const socket = this.socket;
+    // A stream lives on one connection: it is not queued for a reconnect.
+    if (call.frame !== null) {
+      if (this.disposed || !socket || socket.readyState !== OPEN)
+        this.calls.fail(call.id, disconnectedError('not connected'));
+      else {
+        this.streams.set(call.id, onFrame);
+        socket.send(call.frame);
+      }
+    }
+    const result = call.result.then((r) => {
+      if (!r.ok) this.streams.delete(call.id);
+      return r;
+    });
+    return {
+      result,
+      send: (text) => {
+        if (this.socket !== socket || !socket || socket.readyState !== OPEN) return false;
+        socket.send(text);
+        return true;
+      },
+    };
   };
 
   subscribe(listener: (e: AnyEvent) => void): () => void {
@@ -150,11 +184,26 @@ export class WsClient implements ContractClient, ConnectionAware {
 
   private failAll(detail: string): void {
     this.unsent.clear();
+    // Streams die with their connection: say so, so no terminal is left frozen.
+    const open = [...this.streams];
+    this.streams.clear();
+    for (const [stream, onFrame] of open)
+      onFrame({
+        stream,
+        op: 'end',
+        end: { kind: 'cut-off', message: `the link to the app dropped (${detail})` },
+      });
     this.calls.failAll(disconnectedError(detail));
   }
 
   private receive(data: unknown): void {
     if (typeof data !== 'string') return;
+    if (isStreamFrame(data)) {
+      const f = parseServerFrame(data);
+      if (f) this.streams.get(f.stream)?.(f);
+      if (f?.op === 'end') this.streams.delete(f.stream);
+      return;
+    }
     const e = this.calls.receive(data);
     if (e) for (const l of [...this.listeners]) l(e);
   }

@@ -3,6 +3,7 @@ import { memo } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
 import type { LastExit } from '../store/inside-reduce';
 import type { RowAction } from '../store/inside-state';
+import { containerHash } from '../store/pages';
 import {
   containerActions,
   containerAge,
@@ -101,7 +102,9 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
         </span>
       </td>
       <td className="col-name" title={c.id}>
-        <span className="iv-name">{name}</span>
+        <a className="iv-name" href={containerHash(c)} data-testid="container-link">
+          {name}
+        </a>
         {name !== shortId(c.id) && <span className="muted iv-mono"> {shortId(c.id)}</span>}
       </td>
       <td className="col-image" title={c.image}>

@@ -6,3 +6,4 @@ export { ActivityView } from './activity-view';
 export { LogView } from './log-view';
 export { SettingsForm } from './settings-form';
 export { StatusPanel } from './status-panel';
+export { ContainerPage } from './container-page';

@@ -1,0 +1,74 @@
+// One stats series over the last minute, drawn like the health chart: real pixel size, time axis, round scale.
+import { useEffect, useRef, useState } from 'react';
+import { seriesModel, type StatsPoint } from './stats-model';
+
+const HEIGHT = 160;
+
+export function StatsChart(props: {
+  title: string;
+  points: readonly StatsPoint[];
+  value: (p: StatsPoint) => number | null;
+  format: (v: number) => string;
+  floor: number;
+  now: number;
+  testId: string;
+}) {
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(480);
+  useEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const measure = () => {
+      if (el.clientWidth > 0) setWidth(el.clientWidth);
+    };
+    measure();
+    if (typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(measure);
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  const m = seriesModel(
+    props.points,
+    props.value,
+    { width, height: HEIGHT },
+    props.now,
+    props.floor,
+  );
+  const path = m.line.map((p, i) => `${i ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
+  return (
+    <section className="card chart-card cp-chart" aria-label={`${props.title}, last minute`}>
+      <div className="card-head">
+        <h3>{props.title}</h3>
+        <span className="muted">last 1 min · scale 0–{props.format(m.yMax)}</span>
+      </div>
+      <div ref={box} className="chart-box">
+        <svg
+          className="health-chart"
+          data-testid={props.testId}
+          width={width}
+          height={HEIGHT}
+          role="img"
+        >
+          <title>{`${props.title} over the last minute`}</title>
+          {m.yTicks.map((t, i) => (
+            <g key={`y${i}`}>
+              <line className="grid" x1={m.plot.left} x2={m.plot.right} y1={t.y} y2={t.y} />
+              <text className="axis-label" x={m.plot.left - 6} y={t.y + 4} textAnchor="end">
+                {props.format(t.v)}
+              </text>
+            </g>
+          ))}
+          {m.xTicks.map((t, i) => (
+            <g key={`x${i}`}>
+              <line className="tick" x1={t.x} x2={t.x} y1={m.plot.bottom} y2={m.plot.bottom + 4} />
+              <text className="axis-label" x={t.x} y={m.plot.bottom + 16} textAnchor={t.anchor}>
+                {t.label}
+              </text>
+            </g>
+          ))}
+          {path && <path className="latency-line" d={path} fill="none" />}
+        </svg>
+      </div>
+    </section>
+  );
+}
