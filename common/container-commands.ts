@@ -81,8 +81,19 @@ export const runPayload = z
     net: z.enum(NETWORK_MODES).optional(),
     /** Remove the container once its task exits (the app does it for a detached one). */
     rm: z.boolean().optional(),
+    /** docker's --restart: no | always | unless-stopped | on-failure[:N]. */
+    restart: z
+      .string()
+      .regex(/^(no|always|unless-stopped|on-failure(:\d{1,6})?)$/, {
+        message: 'must be no, always, unless-stopped or on-failure[:N]',
+      })
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.rm && p.restart && p.restart !== 'no'), {
+    message: 'rm and restart conflict: a container removed on exit cannot be restarted',
+    path: ['restart'],
+  });
 
 export type RunPayload = z.infer<typeof runPayload>;
 

@@ -22,6 +22,8 @@ stdout, stderr to stderr) until it exits, and its exit code is cdesk's; Ctrl-C s
   -l, --label KEY=VALUE    a label on the container (repeatable)
       --net host|none      network: the host's (default) or none (loopback only)
       --rm                 remove the container (and its log) once it exits
+      --restart POLICY     no (default), always, unless-stopped, on-failure[:N]: containerd's
+                           restart monitor starts it again (a stop holds until start)
   -n, --namespace NS       containerd namespace (default: default)
 `;
 

@@ -17,6 +17,7 @@ const OPTIONS: Record<string, { kind: Kind; short?: string }> = {
   volume: { kind: 'list', short: 'v' },
   label: { kind: 'list', short: 'l' },
   net: { kind: 'value' },
+  restart: { kind: 'value' },
   network: { kind: 'value' },
   namespace: { kind: 'value', short: 'n' },
   control: { kind: 'value' },
@@ -168,6 +169,13 @@ export function runPayloadFrom(
         : `--net must be one of ${NETWORK_MODES.join(', ')} (got ${net})`,
     );
   }
+  const restart = a.values.get('restart');
+  if (restart !== undefined && !/^(no|always|unless-stopped|on-failure(:\d{1,6})?)$/.test(restart))
+    throw new UsageError(
+      `--restart ${restart}: expected no, always, unless-stopped or on-failure[:N] (N a retry count)`,
+    );
+  if (restart && restart !== 'no' && a.bools.has('rm'))
+    throw new UsageError('--restart and --rm conflict: a container removed on exit cannot restart');
   const envs = [
     ...envFiles.flatMap((f) => parseEnvFile(f.path, f.text, env)),
     ...(a.lists.get('env') ?? []).map((e) => parseEnv(e, env)).filter((e): e is string => !!e),
@@ -187,5 +195,6 @@ export function runPayloadFrom(
   if (a.command.length) p.args = a.command;
   if (a.values.has('workdir')) p.workdir = a.values.get('workdir')!;
   if (a.values.has('user')) p.user = a.values.get('user')!;
+  if (restart !== undefined) p.restart = restart;
   return p;
 }

@@ -12,6 +12,8 @@ import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
 import { listPlugins } from './reads';
 import { autoRemoveOnExit, runContextFor } from './run-context';
+import { onFailureAfterExit } from './restart-policy';
+import { startContainer } from './run';
 
 export { ContainerdClient } from './client';
 export { InsideError } from './errors';
@@ -118,6 +120,15 @@ export function createInside(opts: InsideOptions): Inside {
       if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) counts.schedule();
       if (e.topic === '/tasks/exit' && e.containerId) {
         autoRemoveOnExit(ready, e.namespace, e.containerId, logError);
+        if (e.exitStatus !== undefined)
+          onFailureAfterExit(
+            ready,
+            e.namespace,
+            e.containerId,
+            e.exitStatus,
+            startContainer,
+            logError,
+          );
       }
       if (e.topic === '/tasks/exit' && e.containerId && e.pid) {
         // Reported: no longer a running task an outage could lose the exit of. A hung containerd

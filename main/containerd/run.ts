@@ -42,6 +42,14 @@ import { InsideError } from './errors';
 import { hostPlatform } from './image-size';
 import { buildSpec, cgroupParentFor, chainIds, type ImageConfig } from './oci-spec';
 import { readBlob } from './reads';
+import {
+  RESTART_LABELS,
+  updateLabels,
+  monitorCapabilities,
+  parseRestartPolicy,
+  restartDriver,
+  restartLabels,
+} from './restart-policy';
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2';
 export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
@@ -338,6 +346,9 @@ export async function runContainer(
   });
   if ('error' in built) throw new InsideError('bad-payload', built.error, 'Fix the run options.');
   const { spec } = built;
+  const policy = parseRestartPolicy(p.restart ?? 'no') ?? { name: 'no', maxRetries: 0 };
+  const driver =
+    policy.name === 'no' ? 'none' : restartDriver(policy, await monitorCapabilities(c));
 
   const logFile = join(ctx.logDir, namespace, id, `${id}-json.log`);
   const { launcher } = await ensureLogger(ctx.binDir);
@@ -373,6 +384,8 @@ export async function runContainer(
       [LABELS.logFile]: logFile,
       [LABELS.logUri]: stdio,
       ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
+      // The monitor starts new tasks with this stdio: the same log writer and file.
+      ...restartLabels(policy, driver, stdio),
     };
     await c.call(
       ContainersService.create,
@@ -396,6 +409,9 @@ export async function runContainer(
       c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace }),
     );
     const pid = await createAndStart(c, namespace, id, prepared.mounts, stdio, spec.process.args);
+    // Only now the monitor may watch it: before, it would create a task of its own.
+    if (driver === 'monitor')
+      await updateLabels(c, namespace, id, { [RESTART_LABELS.status]: 'running' });
     return { id, namespace, pid };
   } catch (err) {
     await undo(steps);

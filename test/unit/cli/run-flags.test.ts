@@ -73,3 +73,20 @@ describe('values', () => {
     );
   });
 });
+
+describe('--restart', () => {
+  const run = (...a: string[]) => runPayloadFrom(splitRunArgs([...a, 'img']), {}, []);
+  it('takes docker policies as they are', () => {
+    for (const r of ['no', 'always', 'unless-stopped', 'on-failure', 'on-failure:3'])
+      expect(run('--restart', r).restart).toBe(r);
+    expect(run().restart).toBeUndefined();
+  });
+  it('names the flag and the forms for a bad policy, and refuses --rm with one', () => {
+    expect(() => run('--restart', 'sometimes')).toThrow(
+      /--restart sometimes: expected no, always, unless-stopped or on-failure\[:N\]/,
+    );
+    expect(() => run('--restart', 'always:2')).toThrow(UsageError);
+    expect(() => run('--rm', '--restart', 'always')).toThrow(/--restart and --rm conflict/);
+    expect(run('--rm', '--restart', 'no').restart).toBe('no');
+  });
+});
