@@ -88,7 +88,7 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
     'task:kill': ({ namespace, id, signal }) =>
       afterChange(killTask(d.ready(), namespace, id, signal)),
     'container:delete': ({ namespace, id }) =>
-      afterChange(deleteContainer(d.ready(), namespace, id)),
+      afterChange(deleteContainer(d.ready(), namespace, id, d.runContext())),
     'container:run': (p) => afterChange(runContainer(d.ready(), d.runContext(), p)),
     'container:start': ({ namespace, id }) =>
       afterChange(

@@ -14,6 +14,18 @@ import { listPlugins } from './reads';
 import { autoRemoveOnExit, runContextFor } from './run-context';
 import { onFailureAfterExit } from './restart-policy';
 import { startContainer } from './run';
+import { collectNetworks } from './container-network';
+import { getContainer } from './container-info';
+
+/** Whether the container exists; unknown (an error other than not-found) counts as there. */
+async function containerStillThere(c: ContainerdClient, namespace: string, id: string) {
+  try {
+    await getContainer(c, namespace, id);
+    return true;
+  } catch (err) {
+    return !(err instanceof InsideError && err.code === 'not-found');
+  }
+}
 
 export { ContainerdClient } from './client';
 export { InsideError } from './errors';
@@ -38,6 +50,8 @@ export interface InsideOptions {
     containerLogKeep?: number;
   };
   cniConfDir?: string;
+  /** Where the bridge network's CNI plugins may be (default: /usr/lib/cni, /opt/cni/bin). */
+  cniBinDirs?: string[];
   /** Where unexpected errors go (defaults to console.error). */
   logError?: (message: string, err: unknown) => void;
   /** Events are batched this long before 'containerd:events' goes out (default 16 ms). */
@@ -105,6 +119,8 @@ export function createInside(opts: InsideOptions): Inside {
     return clientFor(st);
   };
 
+  const runContext = () => runContextFor(engine.status().paths, settings(), opts.cniBinDirs);
+
   const counts = new ContainerCounts({
     ready,
     onChange: () => emit({ event: 'inside:status', payload: { inside: status, problems } }),
@@ -119,7 +135,7 @@ export function createInside(opts: InsideOptions): Inside {
     onEvent: (e) => {
       if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) counts.schedule();
       if (e.topic === '/tasks/exit' && e.containerId) {
-        autoRemoveOnExit(ready, e.namespace, e.containerId, logError);
+        autoRemoveOnExit(ready, e.namespace, e.containerId, runContext(), logError);
         if (e.exitStatus !== undefined)
           onFailureAfterExit(
             ready,
@@ -192,6 +208,11 @@ export function createInside(opts: InsideOptions): Inside {
       const all = await counts.refresh();
       if (gen !== connectGen) return;
       feed.inject(outage.end(all, Date.now()));
+      // Networks of containers removed while we were away (or by another client) go now.
+      await collectNetworks(runContext(), (ns, id) => containerStillThere(c, ns, id)).catch(
+        (err: unknown) => logError('cleaning up container networks failed', err),
+      );
+      if (gen !== connectGen) return;
       setStatus({ state: 'connected', listedAt: Date.now(), message: null });
     } catch (err) {
       if (gen !== connectGen || disposed) return;
@@ -245,7 +266,7 @@ export function createInside(opts: InsideOptions): Inside {
     feed,
     stopGraceMs: () => settings().stopGraceMs,
     changed: () => counts.schedule(),
-    runContext: () => runContextFor(engine.status().paths, settings()),
+    runContext,
   });
 
   return {

@@ -38,6 +38,15 @@ import { Options as RuncOptions } from '../shared/api/types/runc/options/oci';
 import { Status } from '../shared/api/types/task/task';
 import type { ContainerdClient } from './client';
 import { ensureLogger, loggerUri } from './container-logger';
+import {
+  attachBridge,
+  checkPorts,
+  cniBinDir,
+  createNetns,
+  defaultNetwork,
+  detachNetwork,
+  netnsFile,
+} from './container-network';
 import { InsideError } from './errors';
 import { hostPlatform } from './image-size';
 import { buildSpec, cgroupParentFor, chainIds, type ImageConfig } from './oci-spec';
@@ -63,6 +72,12 @@ export const LABELS = {
   logUri: 'containerd-desktop/log-uri',
   /** Remove the container once its task exits. */
   autoRemove: 'containerd-desktop/auto-remove',
+  /** host | none | bridge */
+  net: 'containerd-desktop/net',
+  /** The bridge address CNI gave it. */
+  ip: 'containerd-desktop/ip',
+  /** Published ports, JSON. */
+  ports: 'containerd-desktop/ports',
 } as const;
 
 /** Where this app keeps what its containers need, and how their logs rotate. */
@@ -77,6 +92,8 @@ export interface RunContext {
   stateDir: string;
   logMaxBytes: number;
   logKeep: number;
+  /** Where the CNI plugins may be (default: Debian's /usr/lib/cni, then /opt/cni/bin). */
+  cniBinDirs?: string[];
 }
 
 const INDEX_TYPES = new Set([
@@ -238,6 +255,7 @@ async function createAndStart(
   rootfs: CreateTaskRequest['rootfs'],
   stdio: string,
   args: string[],
+  beforeStart?: () => Promise<void>,
 ): Promise<number> {
   try {
     await c.call(
@@ -247,6 +265,15 @@ async function createAndStart(
     );
   } catch (err) {
     throw taskCreateError(err, args);
+  }
+  try {
+    // CNI's order: the network is added once the task exists, before its process runs.
+    await beforeStart?.();
+  } catch (err) {
+    await c
+      .call(TasksService.delete, DeleteTaskRequest.create({ container_id: id }), { namespace })
+      .catch(() => undefined);
+    throw err;
   }
   try {
     const r = await c.call(TasksService.start, StartRequest.create({ container_id: id }), {
@@ -331,6 +358,19 @@ export async function runContainer(
       `the name ${id} is already in use by a container in namespace ${namespace}`,
       `Choose another --name, or remove that container first (cdesk container rm ${id}).`,
     );
+  const net = p.net ?? (await defaultNetwork(ctx));
+  const ports = p.ports ?? [];
+  if (ports.length && net !== 'bridge')
+    throw new InsideError(
+      'bad-payload',
+      `published ports need the bridge network, not --net ${net}`,
+      'Drop -p, or run with --net bridge (needs the CNI plugins and root).',
+    );
+  let cniDir = '';
+  if (net === 'bridge') {
+    cniDir = await cniBinDir(ctx);
+    await checkPorts(ctx, ports);
+  }
   const built = buildSpec({
     namespace,
     id,
@@ -341,7 +381,8 @@ export async function runContainer(
     workdir: p.workdir,
     user: p.user,
     mounts,
-    net: p.net ?? 'host',
+    net,
+    netnsPath: net === 'bridge' ? netnsFile(ctx, namespace, id) : undefined,
     cgroupParent: cgroupParentFor(ctx.stateDir),
   });
   if ('error' in built) throw new InsideError('bad-payload', built.error, 'Fix the run options.');
@@ -379,8 +420,14 @@ export async function runContainer(
         namespace,
       }),
     );
+    if (net === 'bridge') {
+      await createNetns(ctx, namespace, id);
+      steps.push(() => detachNetwork(ctx, namespace, id));
+    }
     const labels: Record<string, string> = {
       ...p.labels,
+      [LABELS.net]: net,
+      ...(ports.length ? { [LABELS.ports]: JSON.stringify(ports) } : {}),
       [LABELS.logFile]: logFile,
       [LABELS.logUri]: stdio,
       ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
@@ -408,11 +455,27 @@ export async function runContainer(
     steps.push(() =>
       c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace }),
     );
-    const pid = await createAndStart(c, namespace, id, prepared.mounts, stdio, spec.process.args);
+    let ip: string | null = null;
+    const pid = await createAndStart(
+      c,
+      namespace,
+      id,
+      prepared.mounts,
+      stdio,
+      spec.process.args,
+      net === 'bridge'
+        ? async () => {
+            ip = (
+              await attachBridge(ctx, cniDir, namespace, id, netnsFile(ctx, namespace, id), ports)
+            ).ip;
+            if (ip) await updateLabels(c, namespace, id, { [LABELS.ip]: ip });
+          }
+        : undefined,
+    );
     // Only now the monitor may watch it: before, it would create a task of its own.
     if (driver === 'monitor')
       await updateLabels(c, namespace, id, { [RESTART_LABELS.status]: 'running' });
-    return { id, namespace, pid };
+    return { id, namespace, pid, net, ...(ip ? { ip } : {}) };
   } catch (err) {
     await undo(steps);
     throw err;

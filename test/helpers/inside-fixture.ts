@@ -36,7 +36,7 @@ export interface InsideFixture {
 /** Start containerd (engine), attach createInside, import the image into `default`. */
 export async function startInside(
   patch?: (s: Settings) => void,
-  opts: { cniConfDir?: string; importImage?: boolean } = {},
+  opts: { cniConfDir?: string; cniBinDirs?: string[]; importImage?: boolean } = {},
 ): Promise<InsideFixture> {
   const t = tempDir();
   const settings = testSettings(t.dir, patch);
@@ -45,6 +45,7 @@ export async function startInside(
     engine,
     settings: () => settings,
     cniConfDir: opts.cniConfDir,
+    cniBinDirs: opts.cniBinDirs,
     logError: () => undefined,
   });
   const s = await engine.start();
