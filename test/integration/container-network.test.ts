@@ -20,16 +20,8 @@ let seq = 0;
 const uid = () => `net-${process.pid}-${++seq}`;
 
 afterEach(async () => {
-  if (!f) return;
-  const bridge = bridgeNetworkFor(f.engine.status().paths.state).bridge;
-  await f.dispose();
+  await f?.dispose();
   f = null;
-  // The bridge plugin leaves its bridge up; this test run's one goes with it.
-  try {
-    execFileSync('ip', ['link', 'del', bridge], { stdio: 'ignore' });
-  } catch {
-    // never made
-  }
 });
 afterAll(() => removeBuiltImage());
 
