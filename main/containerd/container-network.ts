@@ -189,11 +189,19 @@ export async function collectNetworks(
   ctx: NetContext,
   exists: (namespace: string, id: string) => Promise<boolean>,
 ): Promise<string[]> {
+  const seen = new Set<string>();
+  for (const s of await allStates(ctx)) seen.add(`${s.namespace}/${s.id}`);
+  // A netns without a saved state: the app stopped between making it and CNI ADD.
+  const nsRoot = join(ctx.stateDir, 'netns');
+  for (const ns of await readdir(nsRoot).catch(() => [] as string[]))
+    for (const id of await readdir(join(nsRoot, ns)).catch(() => [] as string[]))
+      seen.add(`${ns}/${id}`);
   const gone: string[] = [];
-  for (const s of await allStates(ctx)) {
-    if (await exists(s.namespace, s.id)) continue;
-    await detachNetwork(ctx, s.namespace, s.id);
-    gone.push(`${s.namespace}/${s.id}`);
+  for (const key of seen) {
+    const [namespace, id] = key.split('/') as [string, string];
+    if (await exists(namespace, id)) continue;
+    await detachNetwork(ctx, namespace, id);
+    gone.push(key);
   }
   return gone;
 }

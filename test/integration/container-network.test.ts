@@ -110,6 +110,33 @@ describe.skipIf(!have || !can.ok)('container networks', () => {
     expect(traces(id)).toEqual({ rules: false, veths: 0, leases: [], netns: false });
   });
 
+  it('--restart always on the bridge: the restarted task is in the same netns, its port answers again', async () => {
+    f = await startInside();
+    const id = uid();
+    const port = await freePort();
+    const r = await h()['container:run']({
+      namespace: 'default',
+      image: f.img.name,
+      name: id,
+      restart: 'always',
+      ports: [{ hostIp: '127.0.0.1', hostPort: port, containerPort: 8080, protocol: 'tcp' }],
+      args: httpd,
+    });
+    const get = async () => (await (await fetch(`http://127.0.0.1:${port}/`)).text()).trim();
+    await eventually(async () => (await get()) === `hello-${id}`, 10_000, 'first answer');
+    await h()['task:kill']({ namespace: 'default', id, signal: 'SIGKILL' });
+    await until(
+      () => {
+        const t = ctrTasks(f!.socket, 'default').get(id);
+        return t?.status === 'running' && t.pid !== r.pid;
+      },
+      5_000,
+      'restarted',
+    );
+    await eventually(async () => (await get()) === `hello-${id}`, 10_000, 'answer after restart');
+    expect(traces(id)).toMatchObject({ rules: true, veths: 1, leases: [r.ip] });
+  });
+
   it('--net none has only lo', async () => {
     f = await startInside();
     const id = uid();
