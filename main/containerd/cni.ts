@@ -201,7 +201,12 @@ export function resultIp(result: Record<string, unknown>): string | null {
   return null;
 }
 
-/** ADD: lo up, then the conflist in order; on a failure what was added is deleted again. */
+/** The conflist's plugins this attachment uses: portmap only when ports are published (one exec less). */
+function pluginsFor(list: ReturnType<typeof bridgeConflist>, ports: PortMapping[]) {
+  return list.plugins.filter((p) => p.type !== 'portmap' || ports.length > 0);
+}
+
+/** ADD: lo up (beside the chain), then the conflist in order; on a failure what was added is deleted again. */
 export async function cniAdd(
   call: CniCall,
   n: BridgeNetwork,
@@ -209,15 +214,21 @@ export async function cniAdd(
 ): Promise<Record<string, unknown>> {
   await mkdir(n.ipamDir, { recursive: true, mode: 0o700 });
   const list = bridgeConflist(n);
-  await execPlugin({ ...call, ifname: 'lo' }, 'ADD', 'loopback', {
+  // lo is its own interface: bringing it up need not wait for the bridge chain.
+  const lo = execPlugin({ ...call, ifname: 'lo' }, 'ADD', 'loopback', {
     cniVersion: CNI_VERSION,
     name: 'cni-loopback',
     type: 'loopback',
   });
   let prev: Record<string, unknown> | undefined;
   try {
-    for (const p of list.plugins)
-      prev = await execPlugin(call, 'ADD', p.type as string, pluginConfig(list, p, ports, prev));
+    const chain = (async () => {
+      for (const p of pluginsFor(list, ports))
+        prev = await execPlugin(call, 'ADD', p.type as string, pluginConfig(list, p, ports, prev));
+    })();
+    const [a, b] = await Promise.allSettled([lo, chain]);
+    if (a.status === 'rejected') throw a.reason;
+    if (b.status === 'rejected') throw b.reason;
   } catch (err) {
     await cniDel(call, n, ports, prev).catch(() => undefined);
     throw err;
@@ -234,7 +245,7 @@ export async function cniDel(
 ): Promise<void> {
   const list = bridgeConflist(n);
   const errors: string[] = [];
-  for (const p of [...list.plugins].reverse()) {
+  for (const p of [...pluginsFor(list, ports)].reverse()) {
     await execPlugin(call, 'DEL', p.type as string, pluginConfig(list, p, ports, prevResult)).catch(
       (err: Error) => errors.push(err.message),
     );
