@@ -97,7 +97,7 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
           const ct = await getContainer(c, namespace, id);
           await holdMonitor(c, namespace, ct);
           // A start that fails leaves the monitor off: it would retry a broken container forever.
-          const r = await startContainer(c, namespace, id);
+          const r = await startContainer(c, namespace, id, d.runContext());
           await markExplicitStart(c, namespace, ct);
           return r;
         })(),

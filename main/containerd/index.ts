@@ -142,7 +142,7 @@ export function createInside(opts: InsideOptions): Inside {
             e.namespace,
             e.containerId,
             e.exitStatus,
-            startContainer,
+            (c, ns, id) => startContainer(c, ns, id, runContext()),
             logError,
           );
       }

@@ -491,6 +491,7 @@ export async function startContainer(
   c: ContainerdClient,
   namespace: string,
   id: string,
+  ctx?: RunContext,
 ): Promise<ContainerCommandResults['container:start']> {
   let ct: Container | undefined;
   try {
@@ -536,6 +537,31 @@ export async function startContainer(
   } catch {
     args = [];
   }
-  const pid = await createAndStart(c, namespace, id, mounts.mounts, stdio, args);
-  return { id, pid };
+  // The netns lives in the state dir, which a reboot empties: make it and join the bridge again.
+  let beforeStart: (() => Promise<void>) | undefined;
+  if (ctx && ct.labels[LABELS.net] === 'bridge') {
+    const file = netnsFile(ctx, namespace, id);
+    if (!(await stat(file).catch(() => null))) {
+      const dir = await cniBinDir(ctx);
+      let ports: NonNullable<RunPayload['ports']> = [];
+      try {
+        ports = runPayload.shape.ports.parse(JSON.parse(ct.labels[LABELS.ports] ?? '[]')) ?? [];
+      } catch {
+        ports = [];
+      }
+      await checkPorts(ctx, ports);
+      await createNetns(ctx, namespace, id);
+      beforeStart = async () => {
+        const { ip } = await attachBridge(ctx, dir, namespace, id, file, ports);
+        if (ip) await updateLabels(c, namespace, id, { [LABELS.ip]: ip });
+      };
+    }
+  }
+  try {
+    const pid = await createAndStart(c, namespace, id, mounts.mounts, stdio, args, beforeStart);
+    return { id, pid };
+  } catch (err) {
+    if (beforeStart && ctx) await detachNetwork(ctx, namespace, id).catch(() => undefined);
+    throw err;
+  }
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { bridgeNetworkFor } from '../../main/containerd/cni';
+import { detachNetwork } from '../../main/containerd/container-network';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrList, ctrTasks } from '../helpers/oci-image';
@@ -135,6 +136,27 @@ describe.skipIf(!have || !can.ok)('container networks', () => {
     );
     await eventually(async () => (await get()) === `hello-${id}`, 10_000, 'answer after restart');
     expect(traces(id)).toMatchObject({ rules: true, veths: 1, leases: [r.ip] });
+  });
+
+  it('start after the netns is gone (a reboot empties the state dir) joins the bridge again', async () => {
+    f = await startInside();
+    const id = uid();
+    await h()['container:run']({
+      namespace: 'default',
+      image: f.img.name,
+      name: id,
+      net: 'bridge',
+      args: ['sleep', '1000'],
+    });
+    await h()['task:stop']({ namespace: 'default', id, graceMs: 100 });
+    await detachNetwork({ stateDir: f.engine.status().paths.state }, 'default', id);
+    expect(traces(id)).toEqual({ rules: false, veths: 0, leases: [], netns: false });
+    await h()['container:start']({ namespace: 'default', id });
+    expect(ctrTasks(f.socket, 'default').get(id)?.status).toBe('running');
+    const t = traces(id);
+    expect(t).toMatchObject({ rules: true, veths: 1, netns: true });
+    const ins = await h()['container:inspect']({ namespace: 'default', id });
+    expect(t.leases).toEqual([ins.labels['containerd-desktop/ip']]);
   });
 
   it('--net none has only lo', async () => {
