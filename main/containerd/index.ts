@@ -15,6 +15,7 @@ import { autoRemoveOnExit, runContextFor } from './run-context';
 import { onFailureAfterExit } from './restart-policy';
 import { startContainer } from './run';
 import { collectNetworks } from './container-network';
+import { repairNetworks } from './network-repair';
 import { getContainer } from './container-info';
 
 /** Whether the container exists; unknown (an error other than not-found) counts as there. */
@@ -212,6 +213,10 @@ export function createInside(opts: InsideOptions): Inside {
       await collectNetworks(runContext(), (ns, id) => containerStillThere(c, ns, id)).catch(
         (err: unknown) => logError('cleaning up container networks failed', err),
       );
+      if (process.getuid?.() === 0)
+        await repairNetworks(c, runContext(), logError).catch((err: unknown) =>
+          logError('restoring container networks failed', err),
+        );
       if (gen !== connectGen) return;
       setStatus({ state: 'connected', listedAt: Date.now(), message: null });
     } catch (err) {

@@ -50,6 +50,7 @@ import {
 import { InsideError } from './errors';
 import { hostPlatform } from './image-size';
 import { buildSpec, cgroupParentFor, chainIds, type ImageConfig } from './oci-spec';
+import { portsOf } from './network-repair';
 import { readBlob } from './reads';
 import {
   RESTART_LABELS,
@@ -543,12 +544,7 @@ export async function startContainer(
     const file = netnsFile(ctx, namespace, id);
     if (!(await stat(file).catch(() => null))) {
       const dir = await cniBinDir(ctx);
-      let ports: NonNullable<RunPayload['ports']> = [];
-      try {
-        ports = runPayload.shape.ports.parse(JSON.parse(ct.labels[LABELS.ports] ?? '[]')) ?? [];
-      } catch {
-        ports = [];
-      }
+      const ports = portsOf(ct.labels);
       await checkPorts(ctx, ports);
       await createNetns(ctx, namespace, id);
       beforeStart = async () => {

@@ -159,6 +159,31 @@ describe.skipIf(!have || !can.ok)('container networks', () => {
     expect(t.leases).toEqual([ins.labels['containerd-desktop/ip']]);
   });
 
+  it('an "always" bridge container whose netns was lost runs again once containerd restarts', async () => {
+    f = await startInside();
+    const id = uid();
+    await h()['container:run']({
+      namespace: 'default',
+      image: f.img.name,
+      name: id,
+      net: 'bridge',
+      restart: 'always',
+      args: ['sleep', '1000'],
+    });
+    // As after a reboot: no task, no netns, the monitor told to keep it running.
+    await h()['task:stop']({ namespace: 'default', id, graceMs: 100 });
+    await detachNetwork({ stateDir: f.engine.status().paths.state }, 'default', id);
+    ctr(f.socket, 'default', ['containers', 'label', id, 'containerd.io/restart.status=running']);
+    await f.engine.restart();
+    await until(() => f!.inside.status().state === 'connected', 20_000, 'reconnected');
+    await until(
+      () => ctrTasks(f!.socket, 'default').get(id)?.status === 'running',
+      10_000,
+      'the monitor started it',
+    );
+    expect(traces(id)).toMatchObject({ rules: true, veths: 1, netns: true });
+  });
+
   it('--net none has only lo', async () => {
     f = await startInside();
     const id = uid();
