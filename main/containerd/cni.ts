@@ -242,10 +242,11 @@ export async function cniDel(
   n: BridgeNetwork,
   ports: PortMapping[],
   prevResult?: Record<string, unknown>,
+  every = false,
 ): Promise<void> {
   const list = bridgeConflist(n);
   const errors: string[] = [];
-  for (const p of [...pluginsFor(list, ports)].reverse()) {
+  for (const p of [...(every ? list.plugins : pluginsFor(list, ports))].reverse()) {
     await execPlugin(call, 'DEL', p.type as string, pluginConfig(list, p, ports, prevResult)).catch(
       (err: Error) => errors.push(err.message),
     );

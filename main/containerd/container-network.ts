@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -169,18 +169,27 @@ export async function attachBridge(
 /** CNI DEL (veth, iptables rules, lease) and the netns mount; nothing to do is fine. */
 export async function detachNetwork(ctx: NetContext, namespace: string, id: string): Promise<void> {
   const file = statePath(ctx, namespace, id);
+  const netns = netnsFile(ctx, namespace, id);
   const s = await loadNetworkState(file);
-  if (s) {
-    const binDir = await findCniBinDir(ctx.cniBinDirs ?? DEFAULT_CNI_BIN_DIRS);
-    if (binDir)
-      await cniDel(
-        { binDir, containerId: s.containerId, netns: s.netns, ifname: 'eth0' },
-        s.network,
-        s.ports,
-        s.result,
-      );
-  }
-  await removeNetns(netnsFile(ctx, namespace, id));
+  const binDir = await findCniBinDir(ctx.cniBinDirs ?? DEFAULT_CNI_BIN_DIRS);
+  if (s && binDir)
+    await cniDel(
+      { binDir, containerId: s.containerId, netns: s.netns, ifname: 'eth0' },
+      s.network,
+      s.ports,
+      s.result,
+    );
+  else if (binDir && (await stat(netns).catch(() => null)))
+    // The saved result is lost but the netns is there: DEL by what CNI keys on (network name,
+    // container id, the interface in the netns), every plugin, so the masquerade rule and lease go.
+    await cniDel(
+      { binDir, containerId: `${namespace}-${id}`, netns, ifname: 'eth0' },
+      bridgeNetworkFor(ctx.stateDir),
+      [],
+      undefined,
+      true,
+    );
+  await removeNetns(netns);
   await rm(file, { force: true });
 }
 

@@ -184,6 +184,23 @@ describe.skipIf(!have || !can.ok)('container networks', () => {
     expect(traces(id)).toMatchObject({ rules: true, veths: 1, netns: true });
   });
 
+  it('rm with the saved CNI result lost still removes the masquerade rule, veth and lease', async () => {
+    f = await startInside();
+    const id = uid();
+    await h()['container:run']({
+      namespace: 'default',
+      image: f.img.name,
+      name: id,
+      net: 'bridge',
+      args: ['sleep', '1000'],
+    });
+    const state = f.engine.status().paths.state;
+    rmSync(join(state, 'cni', 'containers', 'default', `${id}.json`));
+    await h()['task:stop']({ namespace: 'default', id, graceMs: 100 });
+    await h()['container:delete']({ namespace: 'default', id });
+    expect(traces(id)).toEqual({ rules: false, veths: 0, leases: [], netns: false });
+  });
+
   it('--net none has only lo', async () => {
     f = await startInside();
     const id = uid();
