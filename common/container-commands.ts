@@ -40,7 +40,7 @@ export const bindMount = z
   .object({ source: absPath, destination: absPath, readonly: z.boolean() })
   .strict();
 
-export const NETWORK_MODES = ['host', 'none'] as const;
+export const NETWORK_MODES = ['host', 'none', 'bridge'] as const;
 export type NetworkMode = (typeof NETWORK_MODES)[number];
 
 /** Arguments of a command line: bounded in count and size. */
@@ -77,12 +77,41 @@ export const runPayload = z
       .record(z.string().min(1).max(1024), z.string().max(3072))
       .refine((l) => Object.keys(l).length <= 256, { message: 'at most 256 labels' })
       .optional(),
-    /** Default: host (the bridge network is not built yet). */
+    /** Default: bridge where the CNI plugins are installed (and we run as root), else host. */
     net: z.enum(NETWORK_MODES).optional(),
+    /** Published ports (`-p [IP:]HOST:CTR[/tcp|udp]`); bridge only. */
+    ports: z
+      .array(
+        z
+          .object({
+            hostIp: z.ipv4().optional(),
+            hostPort: z.number().int().min(1).max(65535),
+            containerPort: z.number().int().min(1).max(65535),
+            protocol: z.enum(['tcp', 'udp']),
+          })
+          .strict(),
+      )
+      .max(256)
+      .optional(),
     /** Remove the container once its task exits (the app does it for a detached one). */
     rm: z.boolean().optional(),
+    /** docker's --restart: no | always | unless-stopped | on-failure[:N]. */
+    restart: z
+      .string()
+      .regex(/^(no|always|unless-stopped|on-failure(:\d{1,6})?)$/, {
+        message: 'must be no, always, unless-stopped or on-failure[:N]',
+      })
+      .optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => !(p.ports?.length && p.net && p.net !== 'bridge'), {
+    message: 'published ports need the bridge network (--net bridge)',
+    path: ['ports'],
+  })
+  .refine((p) => !(p.rm && p.restart && p.restart !== 'no'), {
+    message: 'rm and restart conflict: a container removed on exit cannot be restarted',
+    path: ['restart'],
+  });
 
 export type RunPayload = z.infer<typeof runPayload>;
 
@@ -135,7 +164,14 @@ export const containerCommandSchemas = {
 } as const;
 
 export interface ContainerCommandResults {
-  'container:run': { id: string; namespace: string; pid: number };
+  'container:run': {
+    id: string;
+    namespace: string;
+    pid: number;
+    net: NetworkMode;
+    /** The bridge address, when on the bridge. */
+    ip?: string;
+  };
   'container:start': { id: string; pid: number };
   'task:wait': { id: string; exitStatus: number | null };
   'container:logs': {

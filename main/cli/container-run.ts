@@ -20,8 +20,14 @@ stdout, stderr to stderr) until it exits, and its exit code is cdesk's; Ctrl-C s
   -u, --user UID[:GID]     numeric user (and group)
   -v, --volume /H:/C[:ro]  bind-mount host path /H at /C (repeatable; :ro read-only)
   -l, --label KEY=VALUE    a label on the container (repeatable)
-      --net host|none      network: the host's (default) or none (loopback only)
+      --net bridge|host|none
+                           network: the app's bridge (default where the CNI plugins are
+                           installed, as root), the host's, or none (loopback only)
+  -p, --publish [IP:]H:C[/udp]
+                           publish container port C on host port H (bridge; repeatable)
       --rm                 remove the container (and its log) once it exits
+      --restart POLICY     no (default), always, unless-stopped, on-failure[:N]: containerd's
+                           restart monitor starts it again (a stop holds until start)
   -n, --namespace NS       containerd namespace (default: default)
 `;
 

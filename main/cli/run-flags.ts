@@ -17,6 +17,8 @@ const OPTIONS: Record<string, { kind: Kind; short?: string }> = {
   volume: { kind: 'list', short: 'v' },
   label: { kind: 'list', short: 'l' },
   net: { kind: 'value' },
+  publish: { kind: 'list', short: 'p' },
+  restart: { kind: 'value' },
   network: { kind: 'value' },
   namespace: { kind: 'value', short: 'n' },
   control: { kind: 'value' },
@@ -111,6 +113,28 @@ export function parseVolume(v: string): { source: string; destination: string; r
   return { source, destination, readonly: mode === 'ro' };
 }
 
+/** `-p [IP:]HOST:CTR[/tcp|udp]` → a port mapping; the error names the flag and the form. */
+export function parsePublish(v: string): NonNullable<RunPayload['ports']>[number] {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(v);
+  const port = (s: string) => {
+    const n = Number(s);
+    return n >= 1 && n <= 65535 ? n : null;
+  };
+  const hostPort = m ? port(m[2]!) : null;
+  const containerPort = m ? port(m[3]!) : null;
+  const ipOk = !m?.[1] || m[1].split('.').every((o) => Number(o) <= 255);
+  if (!m || !hostPort || !containerPort || !ipOk)
+    throw new UsageError(
+      `-p ${v}: expected [IP:]HOST:CONTAINER[/tcp|udp], ports 1-65535 (e.g. -p 127.0.0.1:8080:80)`,
+    );
+  return {
+    ...(m[1] ? { hostIp: m[1] } : {}),
+    hostPort,
+    containerPort,
+    protocol: (m[4] as 'tcp' | 'udp' | undefined) ?? 'tcp',
+  };
+}
+
 /** `-e K=V`; `-e K` takes K from our own environment, as docker does (skipped when unset). */
 export function parseEnv(e: string, env: NodeJS.ProcessEnv): string | null {
   if (!e.includes('=')) {
@@ -162,12 +186,18 @@ export function runPayloadFrom(
   if (!nsOk.success) throw new UsageError(`--namespace ${ns}: ${nsOk.error.issues[0]?.message}`);
   const net = a.values.get('net') ?? a.values.get('network');
   if (net !== undefined && !(NETWORK_MODES as readonly string[]).includes(net)) {
-    throw new UsageError(
-      net === 'bridge'
-        ? '--net bridge is not available yet; use --net host or --net none'
-        : `--net must be one of ${NETWORK_MODES.join(', ')} (got ${net})`,
-    );
+    throw new UsageError(`--net must be one of ${NETWORK_MODES.join(', ')} (got ${net})`);
   }
+  const ports = (a.lists.get('publish') ?? []).map(parsePublish);
+  if (ports.length && net !== undefined && net !== 'bridge')
+    throw new UsageError(`-p needs the bridge network; --net ${net} has no published ports`);
+  const restart = a.values.get('restart');
+  if (restart !== undefined && !/^(no|always|unless-stopped|on-failure(:\d{1,6})?)$/.test(restart))
+    throw new UsageError(
+      `--restart ${restart}: expected no, always, unless-stopped or on-failure[:N] (N a retry count)`,
+    );
+  if (restart && restart !== 'no' && a.bools.has('rm'))
+    throw new UsageError('--restart and --rm conflict: a container removed on exit cannot restart');
   const envs = [
     ...envFiles.flatMap((f) => parseEnvFile(f.path, f.text, env)),
     ...(a.lists.get('env') ?? []).map((e) => parseEnv(e, env)).filter((e): e is string => !!e),
@@ -179,7 +209,6 @@ export function runPayloadFrom(
     env: envs,
     mounts: (a.lists.get('volume') ?? []).map(parseVolume),
     labels: parseLabels(a.lists.get('label') ?? []),
-    net: (net as RunPayload['net']) ?? 'host',
     rm: a.bools.has('rm') && a.bools.has('detach'),
   };
   if (a.values.has('name')) p.name = a.values.get('name')!;
@@ -187,5 +216,9 @@ export function runPayloadFrom(
   if (a.command.length) p.args = a.command;
   if (a.values.has('workdir')) p.workdir = a.values.get('workdir')!;
   if (a.values.has('user')) p.user = a.values.get('user')!;
+  if (restart !== undefined) p.restart = restart;
+  // Without --net the app picks: bridge where the CNI plugins are, else host.
+  if (net !== undefined) p.net = net as RunPayload['net'];
+  if (ports.length) p.ports = ports;
   return p;
 }

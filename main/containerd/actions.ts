@@ -22,6 +22,7 @@ import {
 } from '../shared/api/services/tasks/v1/tasks';
 import { Status, type Process } from '../shared/api/types/task/task';
 import type { ContainerdClient } from './client';
+import { detachNetwork, type NetContext } from './container-network';
 import { InsideError } from './errors';
 import { mapLimit } from './map-limit';
 import { listNamespaceNames } from './reads';
@@ -216,6 +217,7 @@ export async function deleteContainer(
   c: ContainerdClient,
   namespace: string,
   id: string,
+  net?: NetContext,
 ): Promise<InsideCommandResults['container:delete']> {
   const t = await getTask(c, namespace, id);
   if (t && (LIVE.has(t.status) || (t.status === Status.UNKNOWN && !t.pid))) {
@@ -249,7 +251,7 @@ export async function deleteContainer(
     .then((r) => r.container)
     .catch(() => undefined);
   await c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
-  if (record) await removeLeftovers(c, namespace, id, record);
+  if (record) await removeLeftovers(c, namespace, id, record, net);
   return { id };
 }
 
@@ -262,7 +264,11 @@ async function removeLeftovers(
   namespace: string,
   id: string,
   record: { snapshotter: string; snapshot_key: string; labels: Record<string, string> },
+  net?: NetContext,
 ): Promise<void> {
+  // CNI DEL: the veth, iptables rules, address lease and netns mount go with the container.
+  if (net && record.labels['containerd-desktop/net'] === 'bridge')
+    await detachNetwork(net, namespace, id);
   if (record.snapshot_key && record.snapshotter) {
     await c
       .call(

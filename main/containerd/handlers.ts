@@ -20,6 +20,8 @@ import {
   snapshotUsage,
 } from './reads';
 import { readTaskStats } from './stats';
+import { holdMonitor, markExplicitStart, markExplicitStop } from './restart-policy';
+import { getContainer } from './container-info';
 
 export interface HandlerDeps {
   /** The client when containerd may answer; throws a clear error otherwise. */
@@ -79,13 +81,31 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
       events: d.feed.recent(namespace, limit ?? 200),
     }),
     'task:stop': ({ namespace, id, graceMs }) =>
-      afterChange(stopTask(d.ready(), namespace, id, graceMs ?? d.stopGraceMs())),
+      afterChange(
+        (async () => {
+          const c = d.ready();
+          // Before the signal: the exit must not look like a crash to the restart policy.
+          await markExplicitStop(c, namespace, id);
+          return stopTask(c, namespace, id, graceMs ?? d.stopGraceMs());
+        })(),
+      ),
     'task:kill': ({ namespace, id, signal }) =>
       afterChange(killTask(d.ready(), namespace, id, signal)),
     'container:delete': ({ namespace, id }) =>
-      afterChange(deleteContainer(d.ready(), namespace, id)),
+      afterChange(deleteContainer(d.ready(), namespace, id, d.runContext())),
     'container:run': (p) => afterChange(runContainer(d.ready(), d.runContext(), p)),
-    'container:start': ({ namespace, id }) => afterChange(startContainer(d.ready(), namespace, id)),
+    'container:start': ({ namespace, id }) =>
+      afterChange(
+        (async () => {
+          const c = d.ready();
+          const ct = await getContainer(c, namespace, id);
+          await holdMonitor(c, namespace, ct);
+          // A start that fails leaves the monitor off: it would retry a broken container forever.
+          const r = await startContainer(c, namespace, id, d.runContext());
+          await markExplicitStart(c, namespace, ct);
+          return r;
+        })(),
+      ),
     'task:wait': ({ namespace, id, timeoutMs }) => waitTask(d.ready(), namespace, id, timeoutMs),
     'container:logs': (p) => containerLogs(d.ready(), p),
     'container:inspect': ({ namespace, id }) => inspectContainer(d.ready(), namespace, id),

@@ -15,6 +15,21 @@ import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
 import { Pulls } from './pull/pulls';
 import { listPlugins } from './reads';
 import { autoRemoveOnExit, runContextFor } from './run-context';
+import { onFailureAfterExit } from './restart-policy';
+import { startContainer } from './run';
+import { collectNetworks } from './container-network';
+import { repairNetworks } from './network-repair';
+import { getContainer } from './container-info';
+
+/** Whether the container exists; unknown (an error other than not-found) counts as there. */
+async function containerStillThere(c: ContainerdClient, namespace: string, id: string) {
+  try {
+    await getContainer(c, namespace, id);
+    return true;
+  } catch (err) {
+    return !(err instanceof InsideError && err.code === 'not-found');
+  }
+}
 
 export { ContainerdClient } from './client';
 export { InsideError } from './errors';
@@ -41,6 +56,8 @@ export interface InsideOptions {
     insecureRegistries?: readonly string[];
   };
   cniConfDir?: string;
+  /** Where the bridge network's CNI plugins may be (default: /usr/lib/cni, /opt/cni/bin). */
+  cniBinDirs?: string[];
   /** Where unexpected errors go (defaults to console.error). */
   logError?: (message: string, err: unknown) => void;
   /** Events are batched this long before 'containerd:events' goes out (default 16 ms). */
@@ -108,6 +125,8 @@ export function createInside(opts: InsideOptions): Inside {
     return clientFor(st);
   };
 
+  const runContext = () => runContextFor(engine.status().paths, settings(), opts.cniBinDirs);
+
   const counts = new ContainerCounts({
     ready,
     onChange: () => emit({ event: 'inside:status', payload: { inside: status, problems } }),
@@ -122,7 +141,16 @@ export function createInside(opts: InsideOptions): Inside {
     onEvent: (e) => {
       if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) counts.schedule();
       if (e.topic === '/tasks/exit' && e.containerId) {
-        autoRemoveOnExit(ready, e.namespace, e.containerId, logError);
+        autoRemoveOnExit(ready, e.namespace, e.containerId, runContext(), logError);
+        if (e.exitStatus !== undefined)
+          onFailureAfterExit(
+            ready,
+            e.namespace,
+            e.containerId,
+            e.exitStatus,
+            (c, ns, id) => startContainer(c, ns, id, runContext()),
+            logError,
+          );
       }
       if (e.topic === '/tasks/exit' && e.containerId && e.pid) {
         // Reported: no longer a running task an outage could lose the exit of. A hung containerd
@@ -186,6 +214,15 @@ export function createInside(opts: InsideOptions): Inside {
       const all = await counts.refresh();
       if (gen !== connectGen) return;
       feed.inject(outage.end(all, Date.now()));
+      // Networks of containers removed while we were away (or by another client) go now.
+      await collectNetworks(runContext(), (ns, id) => containerStillThere(c, ns, id)).catch(
+        (err: unknown) => logError('cleaning up container networks failed', err),
+      );
+      if (process.getuid?.() === 0)
+        await repairNetworks(c, runContext(), logError).catch((err: unknown) =>
+          logError('restoring container networks failed', err),
+        );
+      if (gen !== connectGen) return;
       setStatus({ state: 'connected', listedAt: Date.now(), message: null });
     } catch (err) {
       if (gen !== connectGen || disposed) return;
@@ -247,7 +284,7 @@ export function createInside(opts: InsideOptions): Inside {
     feed,
     stopGraceMs: () => settings().stopGraceMs,
     changed: () => counts.schedule(),
-    runContext: () => runContextFor(engine.status().paths, settings()),
+    runContext,
   });
 
   return {

@@ -57,6 +57,8 @@ export interface SpecOptions {
   user?: string;
   mounts: { source: string; destination: string; readonly: boolean }[];
   net: NetworkMode;
+  /** bridge: the network namespace the app made (a bind-mounted nsfs file) that CNI sets up. */
+  netnsPath?: string;
   /** Parent of every cgroup this app creates, so two apps never share one (`/cdesk-…`). */
   cgroupParent: string;
   hostHostname?: string;
@@ -215,7 +217,12 @@ export function buildSpec(o: SpecOptions): { spec: RuntimeSpec } | { error: stri
   }
   const env = mergeEnv(o.image.Env?.length ? o.image.Env : DEFAULT_ENV, o.env);
   const mounts = defaultMounts();
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  const namespaces: { type: string; path?: string }[] = [
+    { type: 'pid' },
+    { type: 'ipc' },
+    { type: 'uts' },
+    { type: 'mount' },
+  ];
   if (o.net === 'host') {
     // containerd's WithHostNamespace(network) + WithHostHostsFile + WithHostResolvconf.
     mounts.push(
@@ -227,6 +234,16 @@ export function buildSpec(o: SpecOptions): { spec: RuntimeSpec } | { error: stri
         options: ['rbind', 'ro'],
       },
     );
+  } else if (o.net === 'bridge') {
+    if (!o.netnsPath) return { error: 'the bridge network needs a network namespace path' };
+    namespaces.push({ type: 'network', path: o.netnsPath });
+    // The host's resolver settings, as docker does where they name no loopback address.
+    mounts.push({
+      destination: '/etc/resolv.conf',
+      type: 'bind',
+      source: '/etc/resolv.conf',
+      options: ['rbind', 'ro'],
+    });
   } else namespaces.push({ type: 'network' });
   for (const m of o.mounts) {
     mounts.push({

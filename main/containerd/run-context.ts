@@ -18,8 +18,10 @@ const DEFAULT_LOG_KEEP = 3;
 export function runContextFor(
   paths: DaemonStatus['paths'],
   s: { containerLogMaxBytes?: number; containerLogKeep?: number },
+  cniBinDirs?: string[],
 ): RunContext {
   return {
+    ...(cniBinDirs ? { cniBinDirs } : {}),
     runcRoot: join(paths.state, 'runc'),
     logDir: join(paths.root, 'containers'),
     binDir: join(paths.state, 'bin'),
@@ -34,13 +36,14 @@ export function autoRemoveOnExit(
   ready: () => ContainerdClient,
   namespace: string,
   id: string,
+  ctx: RunContext,
   logError: (message: string, err: unknown) => void,
 ): void {
   void (async () => {
     const c = ready();
     const ct = await getContainer(c, namespace, id);
     if (ct.labels[LABELS.autoRemove] !== 'true') return;
-    await deleteContainer(c, namespace, id);
+    await deleteContainer(c, namespace, id, ctx);
   })().catch((err: unknown) => {
     if (err instanceof InsideError && (err.code === 'not-found' || err.code === 'in-use')) return;
     logError(`removing container ${id} after its exit failed`, err);

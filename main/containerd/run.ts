@@ -38,10 +38,28 @@ import { Options as RuncOptions } from '../shared/api/types/runc/options/oci';
 import { Status } from '../shared/api/types/task/task';
 import type { ContainerdClient } from './client';
 import { ensureLogger, loggerUri } from './container-logger';
+import {
+  attachBridge,
+  checkPorts,
+  cniBinDir,
+  createNetns,
+  defaultNetwork,
+  detachNetwork,
+  netnsFile,
+} from './container-network';
 import { InsideError } from './errors';
 import { hostPlatform } from './image-size';
 import { buildSpec, cgroupParentFor, chainIds, type ImageConfig } from './oci-spec';
+import { portsOf } from './network-repair';
 import { readBlob } from './reads';
+import {
+  RESTART_LABELS,
+  updateLabels,
+  monitorCapabilities,
+  parseRestartPolicy,
+  restartDriver,
+  restartLabels,
+} from './restart-policy';
 
 export const RUNC_RUNTIME = 'io.containerd.runc.v2';
 export const SPEC_TYPE_URL = 'types.containerd.io/opencontainers/runtime-spec/1/Spec';
@@ -55,6 +73,12 @@ export const LABELS = {
   logUri: 'containerd-desktop/log-uri',
   /** Remove the container once its task exits. */
   autoRemove: 'containerd-desktop/auto-remove',
+  /** host | none | bridge */
+  net: 'containerd-desktop/net',
+  /** The bridge address CNI gave it. */
+  ip: 'containerd-desktop/ip',
+  /** Published ports, JSON. */
+  ports: 'containerd-desktop/ports',
 } as const;
 
 /** Where this app keeps what its containers need, and how their logs rotate. */
@@ -69,6 +93,8 @@ export interface RunContext {
   stateDir: string;
   logMaxBytes: number;
   logKeep: number;
+  /** Where the CNI plugins may be (default: Debian's /usr/lib/cni, then /opt/cni/bin). */
+  cniBinDirs?: string[];
 }
 
 const INDEX_TYPES = new Set([
@@ -230,6 +256,7 @@ async function createAndStart(
   rootfs: CreateTaskRequest['rootfs'],
   stdio: string,
   args: string[],
+  beforeStart?: () => Promise<void>,
 ): Promise<number> {
   try {
     await c.call(
@@ -239,6 +266,15 @@ async function createAndStart(
     );
   } catch (err) {
     throw taskCreateError(err, args);
+  }
+  try {
+    // CNI's order: the network is added once the task exists, before its process runs.
+    await beforeStart?.();
+  } catch (err) {
+    await c
+      .call(TasksService.delete, DeleteTaskRequest.create({ container_id: id }), { namespace })
+      .catch(() => undefined);
+    throw err;
   }
   try {
     const r = await c.call(TasksService.start, StartRequest.create({ container_id: id }), {
@@ -323,6 +359,19 @@ export async function runContainer(
       `the name ${id} is already in use by a container in namespace ${namespace}`,
       `Choose another --name, or remove that container first (cdesk container rm ${id}).`,
     );
+  const net = p.net ?? (await defaultNetwork(ctx));
+  const ports = p.ports ?? [];
+  if (ports.length && net !== 'bridge')
+    throw new InsideError(
+      'bad-payload',
+      `published ports need the bridge network, not --net ${net}`,
+      'Drop -p, or run with --net bridge (needs the CNI plugins and root).',
+    );
+  let cniDir = '';
+  if (net === 'bridge') {
+    cniDir = await cniBinDir(ctx);
+    await checkPorts(ctx, ports);
+  }
   const built = buildSpec({
     namespace,
     id,
@@ -333,11 +382,15 @@ export async function runContainer(
     workdir: p.workdir,
     user: p.user,
     mounts,
-    net: p.net ?? 'host',
+    net,
+    netnsPath: net === 'bridge' ? netnsFile(ctx, namespace, id) : undefined,
     cgroupParent: cgroupParentFor(ctx.stateDir),
   });
   if ('error' in built) throw new InsideError('bad-payload', built.error, 'Fix the run options.');
   const { spec } = built;
+  const policy = parseRestartPolicy(p.restart ?? 'no') ?? { name: 'no', maxRetries: 0 };
+  const driver =
+    policy.name === 'no' ? 'none' : restartDriver(policy, await monitorCapabilities(c));
 
   const logFile = join(ctx.logDir, namespace, id, `${id}-json.log`);
   const { launcher } = await ensureLogger(ctx.binDir);
@@ -368,11 +421,19 @@ export async function runContainer(
         namespace,
       }),
     );
+    if (net === 'bridge') {
+      await createNetns(ctx, namespace, id);
+      steps.push(() => detachNetwork(ctx, namespace, id));
+    }
     const labels: Record<string, string> = {
       ...p.labels,
+      [LABELS.net]: net,
+      ...(ports.length ? { [LABELS.ports]: JSON.stringify(ports) } : {}),
       [LABELS.logFile]: logFile,
       [LABELS.logUri]: stdio,
       ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
+      // The monitor starts new tasks with this stdio: the same log writer and file.
+      ...restartLabels(policy, driver, stdio),
     };
     await c.call(
       ContainersService.create,
@@ -395,8 +456,27 @@ export async function runContainer(
     steps.push(() =>
       c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace }),
     );
-    const pid = await createAndStart(c, namespace, id, prepared.mounts, stdio, spec.process.args);
-    return { id, namespace, pid };
+    let ip: string | null = null;
+    const pid = await createAndStart(
+      c,
+      namespace,
+      id,
+      prepared.mounts,
+      stdio,
+      spec.process.args,
+      net === 'bridge'
+        ? async () => {
+            ip = (
+              await attachBridge(ctx, cniDir, namespace, id, netnsFile(ctx, namespace, id), ports)
+            ).ip;
+            if (ip) await updateLabels(c, namespace, id, { [LABELS.ip]: ip });
+          }
+        : undefined,
+    );
+    // Only now the monitor may watch it: before, it would create a task of its own.
+    if (driver === 'monitor')
+      await updateLabels(c, namespace, id, { [RESTART_LABELS.status]: 'running' });
+    return { id, namespace, pid, net, ...(ip ? { ip } : {}) };
   } catch (err) {
     await undo(steps);
     throw err;
@@ -412,6 +492,7 @@ export async function startContainer(
   c: ContainerdClient,
   namespace: string,
   id: string,
+  ctx?: RunContext,
 ): Promise<ContainerCommandResults['container:start']> {
   let ct: Container | undefined;
   try {
@@ -457,6 +538,26 @@ export async function startContainer(
   } catch {
     args = [];
   }
-  const pid = await createAndStart(c, namespace, id, mounts.mounts, stdio, args);
-  return { id, pid };
+  // The netns lives in the state dir, which a reboot empties: make it and join the bridge again.
+  let beforeStart: (() => Promise<void>) | undefined;
+  if (ctx && ct.labels[LABELS.net] === 'bridge') {
+    const file = netnsFile(ctx, namespace, id);
+    if (!(await stat(file).catch(() => null))) {
+      const dir = await cniBinDir(ctx);
+      const ports = portsOf(ct.labels);
+      await checkPorts(ctx, ports);
+      await createNetns(ctx, namespace, id);
+      beforeStart = async () => {
+        const { ip } = await attachBridge(ctx, dir, namespace, id, file, ports);
+        if (ip) await updateLabels(c, namespace, id, { [LABELS.ip]: ip });
+      };
+    }
+  }
+  try {
+    const pid = await createAndStart(c, namespace, id, mounts.mounts, stdio, args, beforeStart);
+    return { id, pid };
+  } catch (err) {
+    if (beforeStart && ctx) await detachNetwork(ctx, namespace, id).catch(() => undefined);
+    throw err;
+  }
 }

@@ -11,6 +11,10 @@ import { writeFileAtomic } from '../shared/write-file-atomic';
 type Table = Record<string, unknown>;
 
 const CRI_PLUGIN = 'io.containerd.grpc.v1.cri';
+/** containerd's restart monitor (1.x name; 2.x migrates it to io.containerd.monitor.v1.restart). */
+export const RESTART_MONITOR_PLUGIN = 'io.containerd.internal.v1.restart';
+/** How often it checks: --restart always brings a dead task back within about this (its default is 10 s). */
+export const RESTART_MONITOR_INTERVAL = '1s';
 
 const OVERRIDES_HINT =
   'Set rootDir/stateDir in Settings (or --root/--state) instead; the engine needs to know these paths.';
@@ -99,6 +103,7 @@ export function buildConfig(
     // containerd chowns the debug socket too (to 0:0 unless told), which fails for a normal user.
     debug: { address: layout.debugSocket, level: s.logLevel, format: s.logFormat, ...owner },
     ...(rootless ? { ttrpc: { ...owner } } : {}),
+    plugins: { [RESTART_MONITOR_PLUGIN]: { interval: RESTART_MONITOR_INTERVAL } },
   };
   if (!overrides) return cfg;
   checkOverrides(overrides);

@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import type { Settings } from '../../common/settings';
 import { createInside, type Inside } from '../../main/containerd/index';
 import { Supervisor } from '../../main/engine/supervisor';
+import { execFileSync } from 'node:child_process';
+import { bridgeNetworkFor } from '../../main/containerd/cni';
+import { collectNetworks } from '../../main/containerd/container-network';
 import { tempDir, testSettings, until } from './engine';
 import { buildBusyboxImage, importImage, removeAllContainers, type BuiltImage } from './oci-image';
 
@@ -33,10 +36,23 @@ export interface InsideFixture {
   dispose(): Promise<void>;
 }
 
+/**
+ * The bridge networks of the containers removeAllContainers deleted behind the app's back (what
+ * the app does at its next connect), and this run's bridge, which the CNI plugin leaves up.
+ */
+async function removeNetworks(stateDir: string): Promise<void> {
+  await collectNetworks({ stateDir }, () => Promise.resolve(false));
+  try {
+    execFileSync('ip', ['link', 'del', bridgeNetworkFor(stateDir).bridge], { stdio: 'ignore' });
+  } catch {
+    // never made
+  }
+}
+
 /** Start containerd (engine), attach createInside, import the image into `default`. */
 export async function startInside(
   patch?: (s: Settings) => void,
-  opts: { cniConfDir?: string; importImage?: boolean } = {},
+  opts: { cniConfDir?: string; cniBinDirs?: string[]; importImage?: boolean } = {},
 ): Promise<InsideFixture> {
   const t = tempDir();
   const settings = testSettings(t.dir, patch);
@@ -45,6 +61,7 @@ export async function startInside(
     engine,
     settings: () => settings,
     cniConfDir: opts.cniConfDir,
+    cniBinDirs: opts.cniBinDirs,
     logError: () => undefined,
   });
   const s = await engine.start();
@@ -65,6 +82,7 @@ export async function startInside(
         if (engine.status().state !== 'running') await engine.start();
         removeAllContainers(socket);
       } finally {
+        await removeNetworks(engine.status().paths.state);
         inside.dispose();
         await engine.shutdown({ leaveRunning: false });
         t.cleanup();

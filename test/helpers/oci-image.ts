@@ -151,6 +151,8 @@ export function removeAllContainers(socket: string): void {
   const nss = ctr(socket, 'default', ['namespaces', 'ls', '-q']).split('\n').filter(Boolean);
   for (const ns of nss) {
     for (const id of ctr(socket, ns, ['containers', 'ls', '-q']).split('\n').filter(Boolean)) {
+      // containerd's restart monitor would start a --restart container's task again.
+      ctr(socket, ns, ['containers', 'label', id, 'containerd.io/restart.status=stopped']);
       try {
         ctr(socket, ns, ['tasks', 'delete', '-f', id]);
       } catch {

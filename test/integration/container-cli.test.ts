@@ -117,9 +117,18 @@ describe.skipIf(!have || !can.ok)('cdesk container', () => {
     await expect(container(['run', ...ctl(), '-e', '=v', f.img.name], io())).rejects.toThrow(
       /-e =v: expected KEY=VALUE/,
     );
-    await expect(container(['run', ...ctl(), '--net', 'bridge', f.img.name], io())).rejects.toThrow(
-      /--net bridge is not available yet/,
+    await expect(
+      container(['run', ...ctl(), '--net', 'overlay', f.img.name], io()),
+    ).rejects.toThrow(/--net must be one of host, none, bridge/);
+    await expect(container(['run', ...ctl(), '-p', '80', f.img.name], io())).rejects.toThrow(
+      /-p 80: expected \[IP:\]HOST:CONTAINER/,
     );
+    await expect(
+      container(['run', ...ctl(), '--net', 'none', '-p', '80:80', f.img.name], io()),
+    ).rejects.toThrow(/-p needs the bridge network/);
+    await expect(
+      container(['run', ...ctl(), '--restart', 'sometimes', f.img.name], io()),
+    ).rejects.toThrow(/--restart sometimes: expected no, always, unless-stopped or on-failure/);
     await expect(
       container(['run', ...ctl(), '--env-file', '/nonexistent/env', f.img.name], io()),
     ).rejects.toThrow(/--env-file \/nonexistent\/env: cannot read it \(ENOENT\)/);

@@ -74,7 +74,12 @@ beforeEach(async () => {
       'task:kill': async (p) => ({ id: p.id }),
       'container:delete': async (p) => ({ id: p.id }),
       'image:delete': async (p) => ({ name: p.name }),
-      'container:run': async (p) => ({ id: p.name ?? 'c1', namespace: p.namespace, pid: 1 }),
+      'container:run': async (p) => ({
+        id: p.name ?? 'c1',
+        namespace: p.namespace,
+        pid: 1,
+        net: 'host' as const,
+      }),
       'container:start': async (p) => ({ id: p.id, pid: 1 }),
       'task:wait': async (p) => ({ id: p.id, exitStatus: 0 }),
       'container:logs': async () => ({ source: 'app', lines: [], cursor: '0:0', more: false }),

@@ -63,13 +63,47 @@ describe('values', () => {
       env: [],
       mounts: [],
       labels: { a: 'b' },
-      net: 'host',
       rm: false,
       entrypoint: [],
       args: ['x'],
     });
-    expect(() => runPayloadFrom(splitRunArgs(['--net', 'bridge', 'img']), {}, [])).toThrow(
-      /--net bridge is not available yet/,
+    expect(() => runPayloadFrom(splitRunArgs(['--net', 'overlay', 'img']), {}, [])).toThrow(
+      /--net must be one of host, none, bridge \(got overlay\)/,
     );
+  });
+});
+
+describe('--restart', () => {
+  const run = (...a: string[]) => runPayloadFrom(splitRunArgs([...a, 'img']), {}, []);
+  it('takes docker policies as they are', () => {
+    for (const r of ['no', 'always', 'unless-stopped', 'on-failure', 'on-failure:3'])
+      expect(run('--restart', r).restart).toBe(r);
+    expect(run().restart).toBeUndefined();
+  });
+  it('names the flag and the forms for a bad policy, and refuses --rm with one', () => {
+    expect(() => run('--restart', 'sometimes')).toThrow(
+      /--restart sometimes: expected no, always, unless-stopped or on-failure\[:N\]/,
+    );
+    expect(() => run('--restart', 'always:2')).toThrow(UsageError);
+    expect(() => run('--rm', '--restart', 'always')).toThrow(/--restart and --rm conflict/);
+    expect(run('--rm', '--restart', 'no').restart).toBe('no');
+  });
+});
+
+describe('-p', () => {
+  const run = (...a: string[]) => runPayloadFrom(splitRunArgs([...a, 'img']), {}, []);
+  it('takes [IP:]HOST:CTR[/proto], repeatable, tcp by default', () => {
+    expect(run('-p', '127.0.0.1:8080:80', '-p', '53:53/udp', '--net', 'bridge').ports).toEqual([
+      { hostIp: '127.0.0.1', hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+      { hostPort: 53, containerPort: 53, protocol: 'udp' },
+    ]);
+    expect(run('-p8080:80').ports).toEqual([
+      { hostPort: 8080, containerPort: 80, protocol: 'tcp' },
+    ]);
+  });
+  it('names the flag and the form for bad syntax; refuses -p off the bridge', () => {
+    for (const bad of ['8080', '0:80', '70000:80', '1.2.3.400:1:2', '80:80/sctp', 'a:80:80'])
+      expect(() => run('-p', bad)).toThrow(/expected \[IP:\]HOST:CONTAINER\[\/tcp\|udp\]/);
+    expect(() => run('--net', 'host', '-p', '80:80')).toThrow(/-p needs the bridge network/);
   });
 });

@@ -75,6 +75,8 @@ describe('buildConfig', () => {
         max_send_message_size: 16777216,
       },
       debug: { address: '/s/containerd-debug.sock', level: 'info', format: 'text' },
+      // The restart monitor checks every second (containerd's default is 10 s).
+      plugins: { 'io.containerd.internal.v1.restart': { interval: '1s' } },
     });
   });
 
@@ -127,7 +129,10 @@ describe('buildConfig', () => {
       gid: 1001,
     });
     expect(cfg.debug).toMatchObject({ level: 'trace', address: '/s/containerd-debug.sock' });
-    expect(cfg.plugins).toEqual({ 'io.containerd.gc.v1.scheduler': { pause_threshold: 0.05 } });
+    expect(cfg.plugins).toEqual({
+      'io.containerd.gc.v1.scheduler': { pause_threshold: 0.05 },
+      'io.containerd.internal.v1.restart': { interval: '1s' },
+    });
     expect(JSON.stringify(overrides)).toBe(before);
   });
 
