@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     ['health', async () => (await import('./health')).benchHealthRows()],
     ['cli', async () => (await import('./cli')).benchCliRows()],
     ['log-flood', async () => (await import('./log-flood')).benchLogFlood()],
+    ['greedy', async () => (await import('./greedy-clients')).benchGreedyClients()],
     ['containerd', async () => (await import('./containerd')).benchContainerdRows()],
     ['ui', async () => (await import('./ui')).benchUi()],
     ['ui-inside', async () => (await import('./ui-inside')).benchUiInside()],

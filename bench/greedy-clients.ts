@@ -1,0 +1,77 @@
+// Greedy clients: 200 control connections each pipelining big log reads they never read, while
+// `cdesk status` is timed against the same `cdesk serve` (nothing one client does may stall another).
+import { appendFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { helloFrame } from '../common/rpc';
+import { cdesk, ensureBuilt, startServe } from '../test/helpers/serve';
+import type { Row } from './row';
+
+const CLIENTS = 200;
+/** Each pipelines this many reads; the server allows 32 waiting, so some are closed for it. */
+const READS_EACH = 40;
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+async function timedStatus(control: string): Promise<number> {
+  const t0 = performance.now();
+  const r = await cdesk(['status', '--json', '--control', control]);
+  if (r.code !== 0) throw new Error(`cdesk status failed: ${r.stderr}`);
+  return performance.now() - t0;
+}
+
+/** A connection that says hello, then sends `READS_EACH` 4 MiB log reads and never reads a byte. */
+function greedy(control: string): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const s = connect(control, () => {
+      s.pause();
+      let text = `${helloFrame()}\n`;
+      for (let i = 0; i < READS_EACH; i++)
+        text += `${JSON.stringify({ id: i + 1, cmd: 'logs:read', payload: { maxBytes: 4 * 1024 * 1024 } })}\n`;
+      s.write(text);
+      resolve(s);
+    });
+    s.on('error', reject);
+  });
+}
+
+export async function benchGreedyClients(): Promise<Row[]> {
+  ensureBuilt();
+  const serve = await startServe({ prefix: '/tmp/cdg-' });
+  const sockets: Socket[] = [];
+  try {
+    const started = await cdesk(['start', '--wait', '--control', serve.control]);
+    if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
+    // A full ring, so each read asks for megabytes: 20,000 lines of ~1 KiB in containerd's log.
+    const pad = 'x'.repeat(1000);
+    let lines = '';
+    for (let i = 0; i < 20_000; i++)
+      lines += `time="${new Date().toISOString()}" level=info msg="greedy bench ${i} ${pad}"\n`;
+    appendFileSync(serve.logFile, lines);
+    await new Promise((r) => setTimeout(r, 3000));
+    const idle: number[] = [];
+    for (let i = 0; i < 5; i++) idle.push(await timedStatus(serve.control));
+    // The cap is 64 connections at once: the rest are told so and closed, as a flood should be.
+    for (let i = 0; i < CLIENTS; i++) {
+      const s = await greedy(serve.control).catch(() => null);
+      if (s) {
+        s.on('error', () => undefined);
+        sockets.push(s);
+      }
+    }
+    const busy: number[] = [];
+    for (let i = 0; i < 7; i++) busy.push(await timedStatus(serve.control));
+    const m = median(busy);
+    return [
+      {
+        metric: `${CLIENTS} control connections pipelining ${READS_EACH} log reads each, never reading: \`cdesk status\` wall time (median of 7)`,
+        ours: `${m.toFixed(0)} ms (max ${Math.max(...busy).toFixed(0)} ms)`,
+        reference: `${median(idle).toFixed(0)} ms idle; target < 1 s`,
+        ratio: `${(m / Math.max(median(idle), 1)).toFixed(2)}× idle`,
+      },
+    ];
+  } finally {
+    for (const s of sockets) s.destroy();
+    await serve.stop();
+    serve.cleanup();
+  }
+}
