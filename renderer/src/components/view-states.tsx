@@ -2,6 +2,7 @@
 import type { ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import { useInside, useInsideStore } from '../store/inside-context';
+import { LinkedText } from './linked-text';
 import { isConnected, isDaemonDown, isLinkDown } from '../store/inside-state';
 
 /** "containerd is stopped · Start" when the daemon is stopped or failed; null otherwise. */
@@ -18,7 +19,11 @@ export function DaemonStopped(props: { note?: string }) {
         <strong>containerd is {daemon?.state === 'failed' ? 'failed' : 'stopped'}</strong>
         {daemon?.state === 'failed' && daemon.reason ? ` · ${daemon.reason}` : ''}
       </p>
-      {daemon?.hint && <p className="muted">{daemon.hint}</p>}
+      {daemon?.hint && (
+        <p className="muted">
+          <LinkedText text={daemon.hint} />
+        </p>
+      )}
       {props.note && <p className="muted">{props.note}</p>}
       <button type="button" onClick={() => void store.actions.startDaemon()} aria-busy={starting}>
         {starting ? 'Starting…' : 'Start'}
@@ -49,7 +54,10 @@ export function Reconnecting() {
 export function ErrorLine(props: { error: ContractError; onRetry?: () => void }) {
   return (
     <div className="iv-inline-error" role="alert">
-      <strong>{props.error.message}</strong> <span>{props.error.hint}</span>
+      <strong>{props.error.message}</strong>{' '}
+      <span>
+        <LinkedText text={props.error.hint} />
+      </span>
       {props.onRetry && (
         <button type="button" onClick={props.onRetry}>
           Retry

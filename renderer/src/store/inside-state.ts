@@ -130,6 +130,20 @@ export function listCounts(list: readonly ContainerInfo[]): { running: number; t
   return { running, total: list.length };
 }
 
+/** Errors that say containerd (or the app) could not be reached: over once it answers again. */
+const UNREACHABLE: ReadonlySet<string> = new Set([
+  'containerd-api-unavailable',
+  'containerd-timeout',
+  'disconnected',
+  'transport-failed',
+]);
+
+/** Row errors without those that only said containerd was away (it is back). */
+export function withoutUnreachable(s: InsideState): Partial<InsideState> {
+  const kept = [...s.rowErrors].filter(([, e]) => !UNREACHABLE.has(e.error.code));
+  return kept.length === s.rowErrors.size ? {} : { rowErrors: new Map(kept) };
+}
+
 /** The window's link to the app is down (dropped, or our token refused). */
 export function isLinkDown(s: InsideState): boolean {
   return linkDown(s.link);

@@ -14,6 +14,7 @@ import {
   type InsideCore,
   type InsideState,
   type ListPart,
+  withoutUnreachable,
 } from './inside-state';
 import { Relister } from './relist';
 
@@ -80,6 +81,7 @@ export class InsideStore {
       this.set(() => ({ link: lost && link === 'connecting' ? this.state.link : link }));
       if (link === 'open' && lost) {
         lost = false;
+        this.set(withoutUnreachable);
         // Events were missed while away.
         this.reloadAll();
         void this.load.recentEvents();
@@ -99,7 +101,10 @@ export class InsideStore {
       const { inside, problems } = e.payload;
       const was = this.state.inside?.state;
       this.set(() => ({ inside, problems }));
-      if (inside.state === 'connected' && was !== 'connected') this.reloadAll();
+      if (inside.state === 'connected' && was !== 'connected') {
+        this.set(withoutUnreachable);
+        this.reloadAll();
+      }
     } else if (e.event === 'containerd:events') {
       this.applyEvents(e.payload.events);
     }

@@ -19,6 +19,7 @@ import {
   isRunning,
   plural,
 } from '../components/inside-format';
+import { LinkedText } from '../components/linked-text';
 import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
 import { sameOrder, stableOrder } from '../components/use-slash-focus';
 import { SearchBox } from '../components/search-box';
@@ -173,7 +174,10 @@ export function ContainersView(props: { viewportHeight?: number }) {
           <strong>
             {e.action} {c.id} failed:
           </strong>{' '}
-          {e.error.message} <span className="muted">{e.error.hint}</span>{' '}
+          <LinkedText text={e.error.message} />{' '}
+          <span className="muted">
+            — <LinkedText text={e.error.hint} />
+          </span>{' '}
           <button type="button" className="link" onClick={() => store.actions.dismissError(key)}>
             Dismiss
           </button>

@@ -4,6 +4,7 @@ import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, isDaemonDown, rowKey } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
 import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
@@ -89,8 +90,11 @@ export function ImagesView(props: { viewportHeight?: number }) {
         : e!.error.hint;
       return (
         <div className="iv-row-error" role="alert" data-testid="row-error">
-          <span aria-hidden="true">⚠</span> <strong>Can’t delete:</strong> {message}{' '}
-          <span className="muted">{hint}</span>{' '}
+          <span aria-hidden="true">⚠</span> <strong>Can’t delete:</strong>{' '}
+          <LinkedText text={message} />{' '}
+          <span className="muted">
+            — <LinkedText text={hint} />
+          </span>{' '}
           <button
             type="button"
             className="link"

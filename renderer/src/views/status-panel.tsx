@@ -4,6 +4,7 @@ import { formatDateTime } from '../components/format';
 import { useStore } from '../store/context';
 import { CopyButton } from '../components/copy-button';
 import { HealthChart } from '../components/health-chart';
+import { LinkedText } from '../components/linked-text';
 import { ProblemList } from '../components/problem-list';
 import { StatusTiles } from '../components/status-tiles';
 import { TerminalBox } from '../components/terminal-box';
@@ -56,7 +57,7 @@ export function StatusPanel(props: { extraTile?: (stale: boolean) => ReactNode }
     <div className="page-body status-page">
       {status?.hint && (
         <p className="hint" data-testid="status-hint">
-          {status.hint}
+          <LinkedText text={status.hint} />
         </p>
       )}
       <StatusTiles extra={props.extraTile} />

