@@ -22,7 +22,6 @@ import {
   requireChromium,
   ROOT,
   startServe,
-  waitFor,
   type Serve,
 } from '../helpers/serve';
 
@@ -40,10 +39,14 @@ const can = canRunContainers();
 const ready = requireChromium() && requireContainerd() && can.ok;
 if (!can.ok) console.warn(`skipping the newcomer e2e: ${can.reason}`);
 
-/** A check each second that fails at the first slow answer; a hang is only reported, so a frozen containerd stays ours to thaw. */
+/**
+ * A check each second that fails at the first slow answer; a hang is only reported, so a frozen
+ * containerd stays ours to thaw; containerd outlives the app, so the app can go and come back.
+ */
 const SETTINGS = {
   health: { livenessIntervalMs: 1000, livenessTimeoutMs: 500, livenessFailures: 1 },
   hangPolicy: 'report',
+  onQuit: 'leave-running',
 };
 
 let serve: Serve;
@@ -72,7 +75,10 @@ const stateOf = () => page.getByTestId('state-badge').getAttribute('data-state')
 async function open(hash: string): Promise<void> {
   await page.evaluate((h) => (window.location.hash = h), hash);
   const id = hash.slice(2).split(/[/?]/)[0]!;
-  await page.getByTestId(`${id}-view`).waitFor({ state: 'visible', timeout: 15_000 });
+  const landmark: Record<string, string> = { status: 'tile-uptime', settings: 'settings-bar' };
+  await page
+    .getByTestId(landmark[id] ?? `${id}-view`)
+    .waitFor({ state: 'visible', timeout: 15_000 });
 }
 
 /** 1280 and 900 px, light and dark: every state a person may see it in. */
@@ -127,7 +133,10 @@ afterAll(async () => {
   const pid = (await status().catch(() => null))?.pid;
   if (pid && alive(pid)) process.kill(pid, 'SIGCONT');
   if (socket) removeAllContainers(socket);
+  await cdesk(['stop', '--control', serve.control]);
   await serve?.stop();
+  // leave-running: a containerd still up after the stop is ours to end.
+  if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
   serve?.cleanup();
   if (imgDir) rmSync(imgDir, { recursive: true, force: true });
 });
@@ -180,6 +189,44 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
       .toBe(0);
     expect(await page.evaluate(() => window.__noReload)).toBe(1);
   }, 90_000);
-});
 
-void waitFor;
+  it('while the app is unreachable, times say "as of" and counters stop, then tick again once it is back', async () => {
+    const port = serve.info.port;
+    await open('#/status');
+    await expect.poll(() => stateOf(), { timeout: 15_000 }).toBe('running');
+    const uptime = page.getByTestId('daemon-uptime');
+    const lastCheck = page.getByTestId('last-health');
+    const age = row('containers', 'nw-err').locator('td.col-age');
+    await expect.poll(() => lastCheck.textContent()).toMatch(/last check \d+s ago/);
+    expect(await serve.stop()).toBe(0);
+    await expect.poll(() => stateOf(), { timeout: 5_000 }).toBe('unknown');
+
+    const asOf = page.getByTestId('tile-uptime').getByTestId('as-of');
+    expect(await asOf.textContent()).toMatch(/^as of \d\d:\d\d:\d\d$/);
+    expect(await lastCheck.textContent()).toMatch(/last check at \d\d:\d\d:\d\d/);
+    const frozen = await uptime.textContent();
+    await open('#/containers');
+    expect(
+      await page.getByTestId('containers-view').getByTestId('reconnecting').textContent(),
+    ).toMatch(/as of \d\d:\d\d:\d\d/);
+    const rowAge = await age.textContent();
+    expect(rowAge).toMatch(/^up \d/);
+    await page.waitForTimeout(2500);
+    // Nothing counted on while nobody could tell us the truth.
+    expect(await age.textContent()).toBe(rowAge);
+    await shots('newcomer-unknown-containers');
+    await open('#/status');
+    expect(await uptime.textContent()).toBe(frozen);
+    await shots('newcomer-unknown-status');
+
+    // The app is back (same token file): live again, counting again, no "as of".
+    serve = await startServe({ dir: serve.dir, port });
+    expect((await cdesk(['start', '--wait', '--control', serve.control])).code).toBe(0);
+    await expect.poll(() => stateOf(), { timeout: 20_000 }).toBe('running');
+    expect(await page.getByTestId('as-of').count()).toBe(0);
+    await expect.poll(() => uptime.textContent(), { timeout: 5_000 }).not.toBe(frozen);
+    await open('#/containers');
+    await expect.poll(() => age.textContent(), { timeout: 5_000 }).not.toBe(rowAge);
+    expect(await page.evaluate(() => window.__noReload)).toBe(1);
+  }, 90_000);
+});

@@ -2,6 +2,7 @@
 import type { ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import { useInside, useInsideStore } from '../store/inside-context';
+import { formatHMS } from './format';
 import { LinkedText } from './linked-text';
 import { isConnected, isDaemonDown, isLinkDown } from '../store/inside-state';
 
@@ -39,12 +40,13 @@ export function Reconnecting() {
   const down = useInside(isDaemonDown);
   const message = useInside((s) => s.inside?.message ?? null);
   const linkDown = useInside(isLinkDown);
+  const lostAt = useInside((s) => s.linkLostAt);
   if (connected || (down && !linkDown)) return null;
   return (
     <p className="iv-reconnecting" role="status" data-testid="reconnecting">
       <span className="spinner" aria-hidden="true" />{' '}
       {linkDown
-        ? 'Lost the connection to Containerd Desktop; showing the last list we had…'
+        ? `Lost the connection to Containerd Desktop; showing the last list we had, as of ${formatHMS(lostAt ?? Date.now())}…`
         : 'Reconnecting to containerd…'}
       {message && !linkDown ? <span className="muted"> {message}</span> : null}
     </p>

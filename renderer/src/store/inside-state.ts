@@ -35,6 +35,8 @@ export interface Loadable<T> {
 export interface InsideState {
   /** The window's link to the app (WebSocket in headless mode); 'closed' freezes everything. */
   link: ConnectionState;
+  /** When the link dropped (epoch ms), null while it is up: the moment every counter stops at. */
+  linkLostAt: number | null;
   daemon: DaemonStatus | null;
   /** null until the first inside:status event: then only list results tell us. */
   inside: InsideStatus | null;
@@ -99,6 +101,7 @@ export function withEntry<K, V>(m: ReadonlyMap<K, V>, k: K, v: V | undefined): M
 export function initialInsideState(namespace = rememberedNamespace()): InsideState {
   return {
     link: 'open',
+    linkLostAt: null,
     daemon: null,
     inside: null,
     problems: [],

@@ -78,7 +78,10 @@ export class InsideStore {
     return this.client.onConnection((link) => {
       if (linkDown(link)) lost = true;
       // Retries after a drop pass through 'connecting': the link stays down until it opens.
-      this.set(() => ({ link: lost && link === 'connecting' ? this.state.link : link }));
+      this.set((s) => ({
+        link: lost && link === 'connecting' ? s.link : link,
+        linkLostAt: lost && link !== 'open' ? (s.linkLostAt ?? Date.now()) : null,
+      }));
       if (link === 'open' && lost) {
         lost = false;
         this.set(withoutUnreachable);

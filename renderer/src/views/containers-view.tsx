@@ -86,7 +86,10 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const pointerInside = useRef(false);
   const orderRef = useRef<string[]>([]);
   useEffect(() => store.want('containers'), [store]);
-  const now = useNow(1000);
+  // Counters stop where the link to the app dropped: the rows are as of then.
+  const lostAt = useInside((s) => s.linkLostAt);
+  const liveNow = useNow(1000, lostAt === null);
+  const now = lostAt ?? liveNow;
 
   const list = useMemo(() => containers.value ?? [], [containers.value]);
   const byId = useMemo(() => new Map(list.map((c) => [c.id, c])), [list]);
