@@ -70,6 +70,9 @@ async function status(): Promise<StatusJson> {
 const row = (view: 'containers' | 'images', key: string): Locator =>
   page.locator(`[data-testid="${view}-table-row"][data-key="${key}"]`);
 const chip = (id: string) => row('containers', id).getByTestId('status-chip');
+async function waitRunning(): Promise<void> {
+  await expect.poll(async () => (await status()).state, { timeout: 20_000 }).toBe('running');
+}
 const stateOf = () => page.getByTestId('state-badge').getAttribute('data-state');
 
 async function open(hash: string): Promise<void> {
@@ -229,4 +232,50 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
     await expect.poll(() => age.textContent(), { timeout: 5_000 }).not.toBe(rowAge);
     expect(await page.evaluate(() => window.__noReload)).toBe(1);
   }, 90_000);
+
+  it("Activity shows the supervisor's own state changes (crash, your restart, a hang) among containerd's events", async () => {
+    await open('#/activity');
+    const table = page.getByTestId('activity-table');
+    const lines = () => table.locator('tbody tr').allTextContents();
+    const supervisorLines = async () =>
+      (await lines()).filter((t) => t.includes('supervisor')).join('\n');
+
+    // A crash the supervisor restarts.
+    let pid = (await status()).pid;
+    process.kill(pid, 'SIGKILL');
+    await expect
+      .poll(supervisorLines, { timeout: 20_000 })
+      .toMatch(/containerd crashed; restarting it/);
+    await expect.poll(() => stateOf(), { timeout: 20_000 }).toBe('running');
+    await expect.poll(supervisorLines, { timeout: 10_000 }).toMatch(/containerd started/);
+
+    // One asked for by the user.
+    expect((await cdesk(['restart', '--control', serve.control])).code).toBe(0);
+    await expect.poll(supervisorLines, { timeout: 20_000 }).toMatch(/containerd restarting/);
+
+    // A hang the supervisor restarts: it says so, with the checks that failed.
+    expect(
+      (await cdesk(['settings', 'set', 'hangPolicy', 'restart', '--control', serve.control])).code,
+    ).toBe(0);
+    await waitRunning();
+    pid = (await status()).pid;
+    process.kill(pid, 'SIGSTOP');
+    await expect
+      .poll(supervisorLines, { timeout: 20_000 })
+      .toMatch(/containerd hung; restarting it/);
+    expect(await supervisorLines()).toMatch(/containerd is not answering health checks/);
+    await expect.poll(() => stateOf(), { timeout: 20_000 }).toBe('running');
+    expect((await status()).pid).not.toBe(pid);
+
+    // Alongside containerd's own events, newest first.
+    const all = await lines();
+    expect(all.some((t) => t.includes('/tasks/start'))).toBe(true);
+    expect(all[0]).toMatch(/supervisor/);
+    await page.getByRole('button', { name: 'Supervisor', exact: true }).click();
+    expect((await lines()).every((t) => t.includes('supervisor'))).toBe(true);
+    await shots('newcomer-activity-supervisor');
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await shots('newcomer-activity-all');
+    expect(await page.evaluate(() => window.__noReload)).toBe(1);
+  }, 120_000);
 });

@@ -8,12 +8,14 @@ import type {
   Problem,
 } from '../../../common/containerd';
 import type { InsideCommandResults } from '../../../common/containerd-commands';
-import type { DaemonStatus } from '../../../common/states';
+import type { DaemonStatus, StateEvent } from '../../../common/states';
 import { linkDown, type ConnectionState } from '../transport/connection';
 import type { LastExit } from './inside-reduce';
 
 /** The Activity feed keeps this many events (oldest dropped). */
 export const MAX_EVENTS = 2000;
+/** And this many of the supervisor's state changes. */
+export const MAX_SUPERVISOR_EVENTS = 500;
 /** How long a row that appeared live stays highlighted. */
 export const FRESH_MS = 2500;
 export const NAMESPACE_KEY = 'cdesk.inside.namespace';
@@ -54,6 +56,8 @@ export interface InsideState {
   fresh: ReadonlyMap<string, number>;
   /** Activity feed, oldest first. */
   events: readonly ContainerdEvent[];
+  /** The supervisor's own state changes seen by this window (Activity shows them with the events), oldest first. */
+  supervisor: readonly StateEvent[];
   /** ns/id (or ns/image name) → the action in flight. */
   busy: ReadonlyMap<string, RowAction>;
   /** ns/id (or ns/image name) → the last failed action and its error, shown next to the row. */
@@ -115,6 +119,7 @@ export function initialInsideState(namespace = rememberedNamespace()): InsideSta
     lastExit: new Map(),
     fresh: new Map(),
     events: [],
+    supervisor: [],
     busy: new Map(),
     rowErrors: new Map(),
     startError: null,

@@ -4,12 +4,14 @@ import type { AnyEvent, ContractClient } from '../../../common/contract';
 import { isConnectionAware, linkDown } from '../transport/connection';
 import { InsideActions } from './inside-actions';
 import { applyInsideEvents } from './inside-events';
+import { appendBounded } from './inside-reduce';
 import { InsideLoaders, type LoadKey } from './inside-loaders';
 import {
   emptyLoadable,
   FRESH_MS,
   initialInsideState,
   isLive,
+  MAX_SUPERVISOR_EVENTS,
   NAMESPACE_KEY,
   type InsideCore,
   type InsideState,
@@ -95,9 +97,16 @@ export class InsideStore {
   /** Feed one event (from the client's subscription). */
   apply(e: AnyEvent): void {
     if (e.event === 'daemon:state') {
-      const { status } = e.payload;
+      const { status, transition } = e.payload;
       const wasDown = this.state.daemon && !isLive(this.state.daemon);
-      this.set(() => ({ daemon: status }));
+      this.set((s) => ({
+        daemon: status,
+        ...(transition
+          ? {
+              supervisor: appendBounded(s.supervisor, [transition], MAX_SUPERVISOR_EVENTS),
+            }
+          : {}),
+      }));
       // Without inside:status events (older app), a daemon coming back is our reconnect cue.
       if (wasDown && isLive(status) && !this.state.inside) this.reloadAll();
     } else if (e.event === 'inside:status') {
