@@ -11,6 +11,7 @@ import {
   buildBusyboxImage,
   canRunContainers,
   ctr,
+  ctrTasks,
   importImage,
   removeAllContainers,
   type BuiltImage,
@@ -277,5 +278,70 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
     await page.getByRole('button', { name: 'All', exact: true }).click();
     await shots('newcomer-activity-all');
     expect(await page.evaluate(() => window.__noReload)).toBe(1);
+  }, 120_000);
+
+  it('the namespace is kept (address and memory), one list on every page, disk over all of them, and "All namespaces" on Containers', async () => {
+    importImage(socket, 'nw', img);
+    ctr(socket, 'nw', ['run', '-d', img.name, 'nw-web', '/bin/sleep', '1000']);
+    await open('#/containers');
+    const picker = page.getByTestId('containers-view').getByTestId('namespace-picker');
+    await expect
+      .poll(() => picker.locator('option').allTextContents(), { timeout: 15_000 })
+      .toContain('nw (1)');
+    await picker.selectOption('nw');
+    await expect.poll(() => chip('nw-web').textContent(), { timeout: 15_000 }).toMatch(/Running/);
+    expect(new URL(page.url()).searchParams.get('ns')).toBe('nw');
+
+    // A reload lands on the same namespace; so does the plain address, from memory.
+    await page.reload();
+    await expect.poll(() => chip('nw-web').textContent(), { timeout: 15_000 }).toMatch(/Running/);
+    expect(await picker.inputValue()).toBe('nw');
+    await page.goto(`${serve.info.url}#/containers`);
+    await expect.poll(() => chip('nw-web').textContent(), { timeout: 15_000 }).toMatch(/Running/);
+    expect(await picker.inputValue()).toBe('nw');
+
+    // One list: the Images picker offers exactly what the Containers one does (counts aside).
+    const names = async (where: string) =>
+      (await page.getByTestId(where).getByTestId('namespace-picker').locator('option').all()).map(
+        (o) => o.getAttribute('value'),
+      );
+    const containersNames = await Promise.all(await names('containers-view'));
+    await open('#/images');
+    const imagesNames = await Promise.all(await names('images-view'));
+    expect(imagesNames).toEqual(containersNames);
+    expect(containersNames).toEqual(expect.arrayContaining(['default', 'nw', '*']));
+    await open('#/activity');
+    const activityNames = await page
+      .getByTestId('activity-namespace')
+      .locator('option')
+      .evaluateAll((os) => os.map((o) => (o as unknown as { value: string }).value));
+    expect(activityNames).toEqual(expect.arrayContaining(['', 'default', 'nw']));
+
+    // Status: the terminal lines use the chosen namespace; disk counts every namespace.
+    await open('#/status');
+    expect(await page.getByTestId('cmd-ctr').textContent()).toContain(' -n nw ');
+    expect(await page.getByTestId('cmd-nerdctl').textContent()).toContain(' -n nw ');
+    const disk = page.getByTestId('tile-disk');
+    expect(await disk.locator('h3').textContent()).toBe('Disk · all namespaces');
+    await expect.poll(() => disk.textContent(), { timeout: 10_000 }).toMatch(/in \d+ namespaces/);
+    expect(await page.getByTestId('disk-used').textContent()).toMatch(/[1-9][\d.]* (KiB|MiB)/);
+    await shots('newcomer-status-namespace');
+
+    // All namespaces: both rows, each acted on in its own namespace.
+    await open('#/containers');
+    await picker.selectOption('*');
+    const nwRow = row('containers', 'nw/nw-web');
+    await expect.poll(() => nwRow.textContent(), { timeout: 15_000 }).toMatch(/nw\/nw-web/);
+    expect(await row('containers', 'default/nw-err').count()).toBe(1);
+    expect(new URL(page.url()).searchParams.get('ns')).toBe('*');
+    await shots('newcomer-containers-all-namespaces');
+    await nwRow.getByRole('button', { name: /^Kill/ }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Kill container' }).click();
+    await expect
+      .poll(() => nwRow.getByTestId('status-chip').textContent(), { timeout: 15_000 })
+      .toMatch(/Exited/);
+    expect(ctrTasks(socket, 'nw').get('nw-web')?.status).toBe('stopped');
+    expect(ctrTasks(socket, 'default').get('nw-err')?.status).toBe('running');
+    await picker.selectOption('default');
   }, 120_000);
 });

@@ -11,6 +11,7 @@ import type { InsideCommandResults } from '../../../common/containerd-commands';
 import type { DaemonStatus, StateEvent } from '../../../common/states';
 import { linkDown, type ConnectionState } from '../transport/connection';
 import type { LastExit } from './inside-reduce';
+export { ALL_NAMESPACES, coversNamespace } from './inside-reduce';
 
 /** The Activity feed keeps this many events (oldest dropped). */
 export const MAX_EVENTS = 2000;
@@ -86,9 +87,27 @@ export const emptyLoadable = <T>(namespace = ''): Loadable<T> => ({
 
 export const rowKey = (namespace: string, id: string) => `${namespace}/${id}`;
 
+/** The page address's `ns` parameter: a link or a reload opens the namespace it was on. */
+export const NAMESPACE_PARAM = 'ns';
+
+/** A namespace as containerd names them (or "*" for all): anything else in a URL is ignored. */
+const NAMESPACE_RE = /^(\*|[A-Za-z0-9]([A-Za-z0-9._-]{0,74}[A-Za-z0-9])?)$/;
+
+export function validNamespace(v: string | null | undefined): v is string {
+  return !!v && NAMESPACE_RE.test(v);
+}
+
+/** The address's namespace, else the one chosen last time, else `default`. */
 function rememberedNamespace(): string {
   try {
-    return globalThis.localStorage?.getItem(NAMESPACE_KEY) || 'default';
+    const fromUrl = new URLSearchParams(globalThis.location?.search ?? '').get(NAMESPACE_PARAM);
+    if (validNamespace(fromUrl)) return fromUrl;
+  } catch {
+    // No address to read (tests): fall through.
+  }
+  try {
+    const kept = globalThis.localStorage?.getItem(NAMESPACE_KEY);
+    return validNamespace(kept) ? kept : 'default';
   } catch {
     return 'default';
   }

@@ -12,6 +12,7 @@ import {
   initialInsideState,
   isLive,
   MAX_SUPERVISOR_EVENTS,
+  NAMESPACE_PARAM,
   NAMESPACE_KEY,
   type InsideCore,
   type InsideState,
@@ -59,6 +60,7 @@ export class InsideStore {
   /** Subscribe to events and load namespaces, daemon status and recent events; returns the undo. */
   start(): () => void {
     this.started = true;
+    keepInAddress(this.state.namespace);
     const off = this.client.subscribe((e) => this.apply(e));
     const offLink = this.watchLink();
     void this.load.daemon();
@@ -158,6 +160,11 @@ export class InsideStore {
     if (first && this.started) void this.load.list(part);
   }
 
+  /** Images and disk use summed over every namespace (the Status page's disk tile). */
+  allImages() {
+    return this.load.allImages();
+  }
+
   /** Fetch a list again now (the view's Retry). */
   reload(part: ListPart): Promise<void> {
     return this.load.list(part);
@@ -171,11 +178,26 @@ export class InsideStore {
     } catch {
       // Private mode or no storage: the choice lasts for this page only.
     }
+    keepInAddress(namespace);
     this.set(() => ({
       namespace,
       containers: emptyLoadable(namespace),
       images: emptyLoadable(namespace),
     }));
     for (const w of this.wanted) if (w !== 'plugins') void this.load.list(w);
+  }
+}
+
+/** Put the namespace in the page address (`?ns=`, beside the token), so a reload or a link keeps it. */
+function keepInAddress(namespace: string): void {
+  const loc = globalThis.location;
+  if (!loc || typeof history === 'undefined') return;
+  const params = new URLSearchParams(loc.search);
+  if (params.get(NAMESPACE_PARAM) === namespace) return;
+  params.set(NAMESPACE_PARAM, namespace);
+  try {
+    history.replaceState(history.state, '', `${loc.pathname}?${params.toString()}${loc.hash}`);
+  } catch {
+    // An address that cannot change (a file: page in some shells): localStorage still keeps it.
   }
 }

@@ -88,7 +88,13 @@ export function ActivityView(props: { viewportHeight?: number }) {
     // Both lists are oldest first; a stable sort by time keeps each one's own order.
     return lines.sort((a, b) => b.at - a.at);
   }, [source.events, source.supervisor]);
-  const namespaces = useMemo(() => [...new Set(events.map((e) => e.namespace))].sort(), [events]);
+  // The one namespace list every page offers, and any namespace an event named since.
+  const known = useInside((s) => s.namespaces);
+  const namespaces = useMemo(
+    () =>
+      [...new Set([...(known ?? []).map((n) => n.name), ...events.map((e) => e.namespace)])].sort(),
+    [known, events],
+  );
   const needle = search.trim().toLowerCase();
   const shown = useMemo(
     () =>

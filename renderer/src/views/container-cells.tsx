@@ -19,7 +19,9 @@ export interface ContainerRowProps {
   selected: boolean;
   /** Reconnecting: the row is shown greyed and acts on nothing. */
   frozen: boolean;
-  onToggle: (id: string) => void;
+  /** The page lists every namespace: say which one the container is in. */
+  showNamespace?: boolean;
+  onToggle: (c: ContainerInfo) => void;
   onAction: (action: RowAction, c: ContainerInfo) => void;
 }
 
@@ -92,7 +94,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
           tabIndex={-1}
           aria-label={`Select ${c.id}`}
           checked={p.selected}
-          onChange={() => p.onToggle(c.id)}
+          onChange={() => p.onToggle(c)}
         />
       </td>
       <td className="col-status">
@@ -101,6 +103,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
         </span>
       </td>
       <td className="col-name" title={c.id}>
+        {p.showNamespace && <span className="muted iv-ns-prefix">{c.namespace}/</span>}
         <span className="iv-name">{name}</span>
         {name !== shortId(c.id) && <span className="muted iv-mono"> {shortId(c.id)}</span>}
       </td>

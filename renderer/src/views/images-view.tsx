@@ -2,12 +2,12 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown, rowKey } from '../store/inside-state';
+import { ALL_NAMESPACES, isConnected, isDaemonDown, rowKey } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
-import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
+import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/namespace-picker';
 import { SearchBox } from '../components/search-box';
 import {
   DaemonStopped,
@@ -68,7 +68,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
     (img: ImageInfo) => {
       store.actions.dismissError(rowKey(img.namespace, img.name));
       if (img.usedBy.length) {
-        setExplained((prev) => new Set(prev).add(img.name));
+        setExplained((prev) => new Set(prev).add(rowKey(img.namespace, img.name)));
         return;
       }
       setConfirm(img);
@@ -80,7 +80,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
     (img: ImageInfo): ReactNode | null => {
       const key = rowKey(img.namespace, img.name);
       const e = rowErrors.get(key);
-      const inUse = explained.has(img.name) && img.usedBy.length > 0;
+      const inUse = explained.has(key) && img.usedBy.length > 0;
       if (!e && !inUse) return null;
       const message = inUse
         ? `${img.name} is used by ${plural(img.usedBy.length, 'container')}: ${img.usedBy.join(', ')}`
@@ -100,7 +100,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
             className="link"
             onClick={() => {
               store.actions.dismissError(key);
-              setExplained((prev) => new Set([...prev].filter((n) => n !== img.name)));
+              setExplained((prev) => new Set([...prev].filter((n) => n !== key)));
             }}
           >
             Dismiss
@@ -111,7 +111,8 @@ export function ImagesView(props: { viewportHeight?: number }) {
     [rowErrors, store, explained],
   );
 
-  const ctr = ctrPrefix(socket, namespace);
+  const everywhere = namespace === ALL_NAMESPACES;
+  const ctr = ctrPrefix(socket, everywhere ? 'default' : namespace);
   let body: ReactNode;
   if (down) body = <DaemonStopped />;
   else if (!value && images.error)
@@ -121,7 +122,8 @@ export function ImagesView(props: { viewportHeight?: number }) {
     body = (
       <div className="iv-empty-state" data-testid="images-empty">
         <p>
-          <strong>No images in {namespace}.</strong> Import an image archive from a terminal:
+          <strong>No images in {namespaceLabel(namespace)}.</strong> Import an image archive from a
+          terminal:
         </p>
         <CopyCommand command={`${ctr} images import IMAGE.tar`} />
         <p className="muted">or pull one (needs network access):</p>
@@ -138,11 +140,11 @@ export function ImagesView(props: { viewportHeight?: number }) {
   else
     body = (
       <VirtualTable
-        label={`Images in ${namespace}`}
+        label={`Images in ${namespaceLabel(namespace)}`}
         testId="images-table"
         columns={COLUMNS}
         items={shown}
-        itemKey={(i) => i.name}
+        itemKey={(i) => (everywhere ? rowKey(i.namespace, i.name) : i.name)}
         stale={!connected}
         viewportHeight={props.viewportHeight}
         extra={extra}
@@ -151,7 +153,10 @@ export function ImagesView(props: { viewportHeight?: number }) {
           const mine = busy.get(rowKey(img.namespace, img.name));
           return (
             <>
-              <td title={img.name}>{repository}</td>
+              <td title={img.name}>
+                {everywhere && <span className="muted iv-ns-prefix">{img.namespace}/</span>}
+                {repository}
+              </td>
               <td title={tag}>{tag}</td>
               <td className="iv-mono" title={img.digest}>
                 {shortDigest(img.digest)}
@@ -226,8 +231,8 @@ export function ImagesView(props: { viewportHeight?: number }) {
           <p>
             Removes the name <span className="iv-mono">{confirm.name}</span> (
             {shortDigest(confirm.digest)}, {formatBytes(confirm.size)}) from namespace{' '}
-            <strong>{namespace}</strong>. Layers no other image uses are freed by containerd’s
-            garbage collector.
+            <strong>{confirm.namespace}</strong>. Layers no other image uses are freed by
+            containerd’s garbage collector.
           </p>
         </ConfirmDialog>
       )}

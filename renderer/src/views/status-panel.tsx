@@ -51,7 +51,11 @@ function Paths() {
 }
 
 /** `extraTile` adds a tile the frame supplies (the disk tile needs the inside store). */
-export function StatusPanel(props: { extraTile?: (stale: boolean) => ReactNode }) {
+export function StatusPanel(props: {
+  extraTile?: (stale: boolean) => ReactNode;
+  /** The namespace the other pages show, for "Use from a terminal". */
+  namespace?: string;
+}) {
   const status = useStore((s) => s.status);
   return (
     <div className="page-body status-page">
@@ -64,7 +68,7 @@ export function StatusPanel(props: { extraTile?: (stale: boolean) => ReactNode }
       <ProblemList />
       <HealthChart />
       <div className="two-col">
-        <TerminalBox />
+        <TerminalBox namespace={props.namespace} />
         <Paths />
       </div>
     </div>
