@@ -344,4 +344,49 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
     expect(ctrTasks(socket, 'default').get('nw-err')?.status).toBe('running');
     await picker.selectOption('default');
   }, 120_000);
+
+  it('keyboard: row checkboxes take Tab, arrows move between rows from a control, row buttons name their container', async () => {
+    for (const id of ['kb-a', 'kb-b'])
+      ctr(socket, 'default', ['containers', 'create', img.name, id]);
+    await open('#/containers');
+    await expect.poll(() => row('containers', 'kb-b').count(), { timeout: 15_000 }).toBe(1);
+    const focused = () =>
+      page.evaluate(() => {
+        const el = (
+          globalThis as unknown as {
+            document: { activeElement: { getAttribute(n: string): string | null } | null };
+          }
+        ).document.activeElement;
+        return el?.getAttribute('aria-label') ?? null;
+      });
+
+    // The first row, then Tab: its checkbox, not past it.
+    await row('containers', 'nw-err').focus();
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Select nw-err');
+    await page.keyboard.press('Space');
+    // Down from the checkbox: the next row's checkbox.
+    await page.keyboard.press('ArrowDown');
+    const second = await focused();
+    expect(second).toMatch(/^Select kb-[ab]$/);
+    await page.keyboard.press('Space');
+    expect(await page.getByRole('toolbar', { name: 'Selected containers' }).textContent()).toMatch(
+      /2 selected/,
+    );
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe('Select nw-err');
+
+    // Row buttons say which container they act on; arrows keep to the same button.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Stop nw-err');
+    expect(await page.getByRole('button', { name: 'Kill nw-err', exact: true }).count()).toBe(1);
+    await page.getByRole('button', { name: 'Delete kb-a', exact: true }).focus();
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe('Delete kb-b');
+    await shots('newcomer-keyboard');
+    await page
+      .getByRole('toolbar', { name: 'Selected containers' })
+      .getByRole('button', { name: 'Clear' })
+      .click();
+  }, 60_000);
 });

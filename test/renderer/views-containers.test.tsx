@@ -28,7 +28,7 @@ const row = (id: string) => {
 const chip = (id: string) =>
   within(row(id)).getByTestId('status-chip').textContent?.replace(/\s+/g, ' ').trim();
 const button = (id: string, name: 'Stop' | 'Kill' | 'Delete') =>
-  within(row(id)).getByRole('button', { name }) as HTMLButtonElement;
+  within(row(id)).getByRole('button', { name: new RegExp(`^${name} `) }) as HTMLButtonElement;
 
 function client3() {
   const c = new FakeInsideClient();

@@ -46,6 +46,8 @@ export function containerName(c: ContainerInfo): string {
 function ActionButton(props: {
   action: RowAction;
   label: string;
+  /** The container's name: a screen reader hears "Stop web-1", not a row of bare "Stop"s. */
+  target: string;
   enabled: boolean;
   busy: RowAction | undefined;
   /** Kill while a Stop waits out its grace: it escalates instead of waiting. */
@@ -61,7 +63,7 @@ function ActionButton(props: {
       // A busy button keeps focus and its name; it just ignores clicks until the action ends.
       disabled={!mine && (!props.enabled || !free)}
       aria-busy={mine || undefined}
-      aria-label={props.label}
+      aria-label={`${props.label} ${props.target}`}
       onClick={() => {
         if (!mine && free) props.onClick();
       }}
@@ -91,8 +93,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
       <td className="col-select">
         <input
           type="checkbox"
-          tabIndex={-1}
-          aria-label={`Select ${c.id}`}
+          aria-label={`Select ${name}`}
           checked={p.selected}
           onChange={() => p.onToggle(c)}
         />
@@ -121,6 +122,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
               key={action}
               action={action}
               label={label}
+              target={name}
               enabled={can[action] && !p.frozen}
               busy={p.busy}
               escalates={action === 'kill' && stopping}

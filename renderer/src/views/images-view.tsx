@@ -167,7 +167,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
                 <button
                   type="button"
                   className="iv-row-action iv-danger"
-                  aria-label="Delete"
+                  aria-label={`Delete ${img.name}`}
                   aria-disabled={img.usedBy.length > 0 || undefined}
                   aria-busy={mine ? true : undefined}
                   title={
