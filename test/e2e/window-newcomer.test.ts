@@ -389,4 +389,147 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
       .getByRole('button', { name: 'Clear' })
       .click();
   }, 60_000);
+
+  it('the smaller slips: dialog buttons, column widths, the rail badge, the save bar, wording, fonts, plugin noise, one version, command-line settings', async () => {
+    type Box = { x: number; y: number; width: number; height: number };
+    const right = (b: Box) => b.x + b.width;
+    const overlap = (a: Box, b: Box) =>
+      a.x < right(b) && b.x < right(a) && a.y < b.y + b.height && b.y < a.y + a.height;
+    /** Does `text` in an element like `sample` (its classes, inside the first `cell`) fit the cell? */
+    const fits = (cell: string, html: string) =>
+      page.evaluate(
+        ([cellSel, inner]) => {
+          const g = globalThis as unknown as {
+            document: {
+              querySelector(s: string): {
+                clientWidth: number;
+                insertAdjacentHTML(w: string, h: string): void;
+                lastElementChild: { getBoundingClientRect(): { width: number }; remove(): void };
+              } | null;
+            };
+            getComputedStyle(e: unknown): { paddingLeft: string; paddingRight: string };
+          };
+          const td = g.document.querySelector(cellSel)!;
+          const cs = g.getComputedStyle(td);
+          const room = td.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+          td.insertAdjacentHTML(
+            'beforeend',
+            `<span style="position:absolute;white-space:nowrap">${inner}</span>`,
+          );
+          const probe = td.lastElementChild;
+          const need = probe.getBoundingClientRect().width;
+          probe.remove();
+          return { need, room };
+        },
+        [cell, html] as const,
+      );
+
+    ctr(socket, 'default', ['containers', 'create', img.name, 'sm-a']);
+    ctr(socket, 'default', ['run', '-d', img.name, 'sm-run', '/bin/sleep', '1000']);
+    await open('#/containers');
+    await expect.poll(() => row('containers', 'sm-a').count(), { timeout: 15_000 }).toBe(1);
+    for (const width of [1280, 900]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(150);
+      // The longest uptime text under an hour, and the widest chip, fit their columns.
+      const age = await fits(
+        '[data-testid="containers-table-row"] td.col-age',
+        'exited 59m 59s ago',
+      );
+      expect(age.need, `Uptime at ${width}`).toBeLessThanOrEqual(age.room);
+      const chipFit = await fits(
+        '[data-testid="containers-table-row"] td.col-status',
+        '<span class="iv-chip iv-chip-paused"><span>↓</span> Stopping…</span>',
+      );
+      expect(chipFit.need, `Stopping… at ${width}`).toBeLessThanOrEqual(chipFit.room);
+    }
+    // The icon rail: a count sits beside its icon, never on it.
+    await page.setViewportSize({ width: 900, height: 800 });
+    await page.waitForTimeout(150);
+    const item = page.locator('.nav-item', { has: page.getByTestId('count-containers') });
+    const badge = (await page.getByTestId('count-containers').boundingBox())!;
+    const icon = (await item.locator('svg').first().boundingBox())!;
+    expect(overlap(badge, icon), JSON.stringify({ badge, icon })).toBe(false);
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    // A dialog: right-aligned, the safe button first, a gap between them.
+    await row('containers', 'sm-a')
+      .getByRole('button', { name: 'Delete sm-a', exact: true })
+      .click();
+    const dialog = page.getByRole('dialog');
+    const buttons = dialog.getByRole('button');
+    expect(await buttons.allTextContents()).toEqual(['Cancel', 'Delete container']);
+    const [cancel, go, box] = await Promise.all([
+      buttons.nth(0).boundingBox(),
+      buttons.nth(1).boundingBox(),
+      dialog.boundingBox(),
+    ]);
+    expect(go!.x - right(cancel!)).toBeGreaterThanOrEqual(8);
+    expect(right(box!) - right(go!)).toBeLessThanOrEqual(24);
+    await shots('newcomer-dialog');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+
+    // Images: what the snapshotters hold, in words.
+    await open('#/images');
+    expect(await page.getByTestId('snapshotter-usage').textContent()).toMatch(
+      /^unpacked for running: [\d.]+ (B|KiB|MiB)$/,
+    );
+    await shots('newcomer-images');
+
+    // Activity: Detail in the same font as the other columns, for either kind of line.
+    await open('#/activity');
+    const fonts = await page
+      .getByTestId('activity-table')
+      .locator('tbody tr.vt-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => {
+          const g = globalThis as unknown as {
+            getComputedStyle(e: unknown): { fontFamily: string };
+          };
+          const cells = (r as unknown as { children: unknown[] }).children;
+          return [g.getComputedStyle(cells[0]).fontFamily, g.getComputedStyle(cells[4]).fontFamily];
+        }),
+      );
+    expect(fonts.length).toBeGreaterThan(2);
+    for (const [time, detail] of fonts) expect(detail).toBe(time);
+
+    // Plugins: devmapper unconfigured is expected noise, as `cdesk plugins` says.
+    await open('#/plugins');
+    const dm = page.locator('[data-testid="plugins-table-row"][data-key$="/devmapper"]');
+    // Stock containerd lists devmapper, unconfigured.
+    await expect.poll(() => dm.count(), { timeout: 10_000 }).toBe(1);
+    expect(await dm.getByTestId('plugin-status').textContent()).toMatch(/expected/);
+    const plugins = await cdesk(['plugins', '--control', serve.control]);
+    expect(plugins.stdout).not.toMatch(/devmapper.*\n.*hint/i);
+    await shots('newcomer-plugins');
+
+    // One version string: the window's is the CLI's.
+    await open('#/status');
+    const cli = (await cdesk(['status', '--control', serve.control])).stdout;
+    const cliVersion = /^version:\s+(.+)$/m.exec(cli)?.[1]?.trim();
+    expect(cliVersion).toMatch(/^containerd \S+/);
+    expect(await page.getByTestId('daemon-version').textContent()).toBe(cliVersion);
+    const pluginsVersion = await page
+      .getByTestId('plugins-view')
+      .locator('text=/^containerd /')
+      .first()
+      .textContent();
+    expect(pluginsVersion?.trim()).toBe(cliVersion);
+
+    // Settings: --root/--state of this session are marked, and the Save bar stays within the form.
+    await open('#/settings');
+    expect(await page.getByTestId('session-rootDir').textContent()).toBe('from the command line');
+    expect(await page.getByTestId('session-stateDir').textContent()).toBe('from the command line');
+    expect(await page.getByTestId('session-logLevel').count()).toBe(0);
+    for (const width of [1280, 900]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(150);
+      const bar = (await page.getByTestId('settings-bar').boundingBox())!;
+      const field = (await page.locator('form.settings fieldset').first().boundingBox())!;
+      expect(bar.x, `save bar left at ${width}`).toBeGreaterThanOrEqual(field.x - 1);
+      expect(right(bar), `save bar right at ${width}`).toBeLessThanOrEqual(right(field) + 1);
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await shots('newcomer-settings');
+  }, 120_000);
 });

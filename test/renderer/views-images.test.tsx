@@ -43,7 +43,7 @@ describe('ImagesView', () => {
     ]);
     expect(screen.getByTestId('images-summary').textContent).toContain('2 images · 3.0 GiB total');
     expect(screen.getByTestId('snapshotter-usage').textContent).toBe(
-      'overlayfs: 5.0 MiB on disk · 3 snapshots',
+      'unpacked for running: 5.0 MiB',
     );
   });
 

@@ -1,6 +1,7 @@
 // The Status page's tiles: uptime, health, restarts by cause, containers. Counters use the truth
 // clock, so they freeze at "last seen" when the app is unreachable.
 import type { ReactNode } from 'react';
+import { formatContainerdVersion } from '../../../common/containerd';
 import type { HealthEvent } from '../../../common/states';
 import { formatDuration, formatExit, formatHMS } from './format';
 import { useTruth } from './hooks';
@@ -102,7 +103,9 @@ export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
           pid <span data-testid="daemon-pid">{status.pid ?? '—'}</span>
           {status.adopted ? ' · adopted' : ''} ·{' '}
           <span data-testid="daemon-version">
-            {status.version ? `containerd ${status.version.version}` : 'version unknown'}
+            {status.version
+              ? `containerd ${formatContainerdVersion(status.version)}`
+              : 'version unknown'}
           </span>
         </div>
         {status.lastExit && (

@@ -2,7 +2,13 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { ALL_NAMESPACES, isConnected, isDaemonDown, rowKey } from '../store/inside-state';
+import {
+  ALL_NAMESPACES,
+  isConnected,
+  isDaemonDown,
+  rowKey,
+  type ImagesResult,
+} from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
@@ -30,6 +36,29 @@ const COLUMNS: readonly Column[] = [
 function usedByText(ids: string[]): string {
   if (!ids.length) return '—';
   return ids.length <= 2 ? ids.join(', ') : `${ids.slice(0, 2).join(', ')} +${ids.length - 2}`;
+}
+
+/**
+ * "unpacked for running: 3.9 MiB": what the snapshotters hold beside the compressed images. Only
+ * those that hold something are named (an empty native snapshotter is not news), in the tooltip.
+ */
+function UnpackedUsage(props: { snapshotters: ImagesResult['snapshotters'] }) {
+  const used = props.snapshotters.filter((s) => s.snapshots > 0);
+  const unknown = used.some((s) => s.bytes === null);
+  const bytes = used.reduce((n, s) => n + (s.bytes ?? 0), 0);
+  const detail = used
+    .map(
+      (s) =>
+        `${s.snapshotter}: ${s.bytes === null ? 'size unavailable' : formatBytes(s.bytes)} in ${plural(s.snapshots, 'snapshot')}`,
+    )
+    .join('; ');
+  return (
+    <span data-testid="snapshotter-usage" title={detail || 'no snapshots'}>
+      unpacked for running:{' '}
+      <strong>{unknown && !bytes ? 'unavailable' : formatBytes(bytes)}</strong>
+      {unknown && bytes ? ' (some unavailable)' : ''}
+    </span>
+  );
 }
 
 export function ImagesView(props: { viewportHeight?: number }) {
@@ -206,13 +235,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
             <strong>{plural(value.images.length, 'image')}</strong> · {formatBytes(value.totalSize)}{' '}
             total
           </span>
-          {value.snapshotters.map((s) => (
-            <span key={s.snapshotter} data-testid="snapshotter-usage">
-              {s.snapshotter}:{' '}
-              <strong>{s.bytes === null ? 'unavailable' : formatBytes(s.bytes)}</strong> on disk ·{' '}
-              {plural(s.snapshots, 'snapshot')}
-            </span>
-          ))}
+          <UnpackedUsage snapshotters={value.snapshotters} />
         </p>
       )}
       <Reconnecting />
