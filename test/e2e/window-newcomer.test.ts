@@ -235,6 +235,7 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
   }, 90_000);
 
   it("Activity shows the supervisor's own state changes (crash, your restart, a hang) among containerd's events", async () => {
+    ctr(socket, 'default', ['run', '-d', img.name, 'act-c', '/bin/sleep', '1000']);
     await open('#/activity');
     const table = page.getByTestId('activity-table');
     const lines = () => table.locator('tbody tr').allTextContents();
@@ -264,7 +265,7 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
     await expect
       .poll(supervisorLines, { timeout: 20_000 })
       .toMatch(/containerd hung; restarting it/);
-    expect(await supervisorLines()).toMatch(/containerd is not answering health checks/);
+    expect(await supervisorLines()).toMatch(/containerd not answering health checks/);
     await expect.poll(() => stateOf(), { timeout: 20_000 }).toBe('running');
     expect((await status()).pid).not.toBe(pid);
 
@@ -274,6 +275,19 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
     expect(all[0]).toMatch(/supervisor/);
     await page.getByRole('button', { name: 'Supervisor', exact: true }).click();
     expect((await lines()).every((t) => t.includes('supervisor'))).toBe(true);
+    // What happened is read whole, even at 900 px.
+    for (const width of [1280, 900]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.waitForTimeout(150);
+      for (const tr of await table.locator('tbody tr.vt-row').all()) {
+        const cell = (await tr.locator('td').nth(3).boundingBox())!;
+        const what = (await tr.locator('td').nth(3).locator('strong').boundingBox())!;
+        expect(what.x + what.width, `at ${width}: ${await tr.textContent()}`).toBeLessThanOrEqual(
+          cell.x + cell.width,
+        );
+      }
+    }
+    await page.setViewportSize({ width: 1280, height: 800 });
     await shots('newcomer-activity-supervisor');
     await page.getByRole('button', { name: 'All', exact: true }).click();
     await shots('newcomer-activity-all');

@@ -5,7 +5,7 @@ import type { StateEvent } from '../../../common/states';
 export function supervisorWhat(t: StateEvent): string {
   switch (t.state) {
     case 'unhealthy':
-      return 'containerd is not answering health checks';
+      return 'containerd not answering health checks';
     case 'backoff':
       return t.code === 'hung'
         ? 'containerd hung; restarting it'

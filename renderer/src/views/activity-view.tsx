@@ -25,10 +25,12 @@ const KINDS: [Kind, string][] = [
 
 const COLUMNS: readonly Column[] = [
   { key: 'time', label: 'Time', width: '110px' },
-  { key: 'ns', label: 'Namespace', width: '100px' },
-  { key: 'topic', label: 'Who / topic', width: '160px' },
+  // Widths of the rest live in views.css (.vt-col-ns …): they narrow with the window, so what
+  // happened keeps its room.
+  { key: 'ns', label: 'Namespace' },
+  { key: 'topic', label: 'Who / topic' },
   { key: 'ids', label: 'What: container / image / key' },
-  { key: 'detail', label: 'Detail', width: '190px' },
+  { key: 'detail', label: 'Detail' },
 ];
 
 /** One line of the feed: one of containerd's events, or a state change of the supervisor's. */
@@ -171,11 +173,15 @@ export function ActivityView(props: { viewportHeight?: number }) {
                 {formatClock(e.at)}
               </td>
               <td>{e.namespace}</td>
-              <td className="iv-mono">{e.topic}</td>
+              <td className="iv-mono" title={e.topic}>
+                {e.topic}
+              </td>
               <td className="iv-mono" title={ids(e)}>
                 {ids(e)}
               </td>
-              <td className="iv-mono">{detail(e)}</td>
+              <td className="iv-mono" title={detail(e)}>
+                {detail(e)}
+              </td>
             </>
           )
         }
