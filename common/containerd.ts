@@ -148,6 +148,15 @@ export interface ContainerdVersion {
   revision: string;
 }
 
+/**
+ * containerd's version as every surface writes it: "1.7.2 (0cae528d)"; a git revision is cut to
+ * 12 characters as git does, a packager's revision ("1.6.20~ds1-1+deb12u3") is kept whole.
+ */
+export function formatContainerdVersion(v: ContainerdVersion): string {
+  const rev = /^[0-9a-f]{13,}$/.test(v.revision) ? v.revision.slice(0, 12) : v.revision;
+  return rev && rev !== v.version ? `${v.version} (${rev})` : v.version;
+}
+
 /** One containerd event, typed from its envelope. */
 export interface ContainerdEvent {
   /** Epoch ms (containerd's envelope timestamp). */

@@ -86,6 +86,8 @@ export interface SettingsView {
   settings: Settings;
   defaults: Settings;
   file: string;
+  /** Dotted keys this session's command-line flags set (`--root`, `--state`…): in effect, not saved. */
+  sessionOnly?: string[];
 }
 
 /** Result types, one per command. */

@@ -1,4 +1,5 @@
 // `cdesk plugins`: containerd's plugins with their status, the problems that matter listed first.
+import { formatContainerdVersion } from '../../common/containerd';
 import { UsageError } from './args';
 import { EXIT, parseCommand, printReply, processIo, type CliIo } from './common';
 import { formatPlugins, formatProblems, type InsideOutputOptions } from './inside-format';
@@ -28,9 +29,7 @@ export async function run(
     { command: 'plugins:list', payload: {} },
     {
       text: (v) => {
-        const version = v.version
-          ? `containerd ${v.version.version} (${v.version.revision})\n`
-          : '';
+        const version = v.version ? `containerd ${formatContainerdVersion(v.version)}\n` : '';
         return `${version}${formatProblems(v.problems)}\n${formatPlugins(v.plugins)}`;
       },
     },

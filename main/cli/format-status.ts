@@ -1,4 +1,5 @@
 // Human-readable daemon status for the terminal (status, start, stop, restart share it).
+import { formatContainerdVersion } from '../../common/containerd';
 import { ELAPSED, formatCountdown, formatDuration } from '../../common/duration';
 import type { DaemonStatus, ExitInfo } from '../../common/states';
 import { claimedState } from '../../common/status-claim';
@@ -33,7 +34,7 @@ export function formatStatus(s: DaemonStatus, now = Date.now()): string {
     'health',
     h ? `${h.result} in ${h.latencyMs.toFixed(1)} ms, ${formatElapsed(now - h.at)} ago` : '-',
   ]);
-  rows.push(['version', s.version ? `${s.version.version} (${s.version.revision})` : '-']);
+  rows.push(['version', s.version ? `containerd ${formatContainerdVersion(s.version)}` : '-']);
   if (s.state === 'backoff' && s.retryInMs !== null)
     rows.push(['retry in', formatCountdown(s.retryInMs)]);
   if (s.containers !== undefined)

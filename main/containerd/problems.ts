@@ -1,6 +1,7 @@
 // Plugin health: the problems that matter (with a hint and maybe a fix) vs expected noise, from the plugin list.
 import { readdirSync } from 'node:fs';
 import type { PluginInfo, Problem } from '../../common/containerd';
+import { expectedPluginNoise } from '../../common/plugin-noise';
 
 export const CRI_PLUGIN = { type: 'io.containerd.grpc.v1', id: 'cri' };
 export const DEFAULT_CNI_CONF_DIR = '/etc/cni/net.d';
@@ -47,10 +48,7 @@ const ESSENTIAL: { type: string; id: string; problem: string; what: string; hint
 
 /** Errors that every stock containerd shows and that mean nothing to a developer. */
 function isNoise(p: PluginInfo): boolean {
-  if (p.status === 'skip') return true;
-  // devmapper only works once a thin pool is configured; unconfigured is its normal state.
-  if (p.id === 'devmapper' && /not configured/.test(p.initError ?? '')) return true;
-  return false;
+  return expectedPluginNoise(p) !== null;
 }
 
 /** True when `dir` holds a CNI network config (.conf, .conflist or .json), as CRI looks for one. */

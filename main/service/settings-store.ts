@@ -151,7 +151,12 @@ export function createSettingsStore(opts: SettingsStoreOptions = {}): SettingsSt
   const listeners = new Set<(view: SettingsView) => void>();
   let queue: Promise<unknown> = Promise.resolve();
 
-  const view = (): SettingsView => ({ settings: effective, defaults: defaultSettings(), file });
+  const view = (): SettingsView => ({
+    settings: effective,
+    defaults: defaultSettings(),
+    file,
+    sessionOnly: flatten(overrides).map(([key]) => key),
+  });
   const backupNote = `saving settings from the app keeps a copy as ${path.basename(file)}.invalid-<time>`;
 
   async function load(): Promise<{ warnings: string[] }> {

@@ -9,7 +9,7 @@ import { AppProvider, useDispatcher, useStore } from './store/context';
 import { Dispatcher } from './store/dispatcher';
 import { containerRouteFromHash, PAGES, pageFromHash, type PageId } from './store/pages';
 import { createStore, initialState } from './store/store';
-import { InsideProvider } from './store/inside-context';
+import { InsideProvider, useInside } from './store/inside-context';
 import {
   ActivityView,
   ContainerPage,
@@ -30,8 +30,14 @@ function SettingsPage() {
   );
 }
 
+/** Status with the frame's disk tile and the namespace the inside pages chose. */
+function StatusPage() {
+  const namespace = useInside((s) => s.namespace);
+  return <StatusPanel namespace={namespace} extraTile={(stale) => <DiskTile stale={stale} />} />;
+}
+
 const CONTENT: Record<PageId, () => ReactNode> = {
-  status: () => <StatusPanel extraTile={(stale) => <DiskTile stale={stale} />} />,
+  status: () => <StatusPage />,
   containers: () => <ContainersRoute />,
   images: () => <ImagesView />,
   plugins: () => <PluginsView />,

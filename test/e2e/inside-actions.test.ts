@@ -41,7 +41,8 @@ let imgDir: string;
 const row = (id: string): Locator =>
   page.locator(`[data-testid="containers-table-row"][data-key="${id}"]`);
 const chip = (id: string) => row(id).getByTestId('status-chip');
-const button = (id: string, name: string) => row(id).getByRole('button', { name, exact: true });
+const button = (id: string, name: string) =>
+  row(id).getByRole('button', { name: `${name} ${id}`, exact: true });
 
 async function open(hash: string): Promise<void> {
   await page.evaluate((h) => (window.location.hash = h), hash);

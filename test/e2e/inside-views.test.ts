@@ -91,7 +91,7 @@ describe.skipIf(!ready)('inside views (cdesk serve + containerd + Chromium)', ()
   });
 
   it('Stop on a sleep container: stopped with its exit code, as ctr t ls says', async () => {
-    const stop = row('containers', 'demo').getByRole('button', { name: 'Stop', exact: true });
+    const stop = row('containers', 'demo').getByRole('button', { name: 'Stop demo', exact: true });
     await stop.click();
     // sleep is PID 1 and ignores SIGTERM: the stop ends in SIGKILL after the grace period.
     await expect
@@ -100,18 +100,22 @@ describe.skipIf(!ready)('inside views (cdesk serve + containerd + Chromium)', ()
     expect(ctrTasks(socket, 'default').get('demo')?.status).toBe('stopped');
     await expect
       .poll(() =>
-        row('containers', 'demo').getByRole('button', { name: 'Delete', exact: true }).isEnabled(),
+        row('containers', 'demo')
+          .getByRole('button', { name: 'Delete demo', exact: true })
+          .isEnabled(),
       )
       .toBe(true);
     expect(
       await row('containers', 'demo')
-        .getByRole('button', { name: 'Stop', exact: true })
+        .getByRole('button', { name: 'Stop demo', exact: true })
         .isDisabled(),
     ).toBe(true);
   });
 
   it('Delete asks, names the container, and removes it in containerd and on the page', async () => {
-    await row('containers', 'demo').getByRole('button', { name: 'Delete', exact: true }).click();
+    await row('containers', 'demo')
+      .getByRole('button', { name: 'Delete demo', exact: true })
+      .click();
     const dialog = page.getByRole('dialog');
     await expect.poll(() => dialog.textContent()).toContain('demo');
     await dialog.getByRole('button', { name: 'Delete container' }).click();
@@ -135,7 +139,10 @@ describe.skipIf(!ready)('inside views (cdesk serve + containerd + Chromium)', ()
   it('image delete is refused, with the reason, while a container uses the image', async () => {
     ctr(socket, 'default', ['containers', 'create', img.name, 'holder']);
     await open('#/images');
-    const del = row('images', img.name).getByRole('button', { name: 'Delete', exact: true });
+    const del = row('images', img.name).getByRole('button', {
+      name: `Delete ${img.name}`,
+      exact: true,
+    });
     await expect
       .poll(() => row('images', img.name).textContent(), { timeout: 15_000 })
       .toContain('holder');

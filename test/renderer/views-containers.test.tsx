@@ -28,7 +28,7 @@ const row = (id: string) => {
 const chip = (id: string) =>
   within(row(id)).getByTestId('status-chip').textContent?.replace(/\s+/g, ' ').trim();
 const button = (id: string, name: 'Stop' | 'Kill' | 'Delete') =>
-  within(row(id)).getByRole('button', { name }) as HTMLButtonElement;
+  within(row(id)).getByRole('button', { name: new RegExp(`^${name} `) }) as HTMLButtonElement;
 
 function client3() {
   const c = new FakeInsideClient();
@@ -63,7 +63,11 @@ describe('ContainersView', () => {
   it('namespace picker shows counts, switches the list and remembers the choice', async () => {
     const { client } = await renderInside(<ContainersView />, client3());
     const picker = screen.getByTestId('namespace-picker') as HTMLSelectElement;
-    expect([...picker.options].map((o) => o.textContent)).toEqual(['default (3)', 'k8s.io (1)']);
+    expect([...picker.options].map((o) => o.textContent)).toEqual([
+      'default (3)',
+      'k8s.io (1)',
+      'All namespaces (4)',
+    ]);
     fireEvent.change(picker, { target: { value: 'k8s.io' } });
     await settle();
     expect(rows().map((r) => r.getAttribute('data-key'))).toEqual(['a'.repeat(64)]);

@@ -43,7 +43,7 @@ describe('ImagesView', () => {
     ]);
     expect(screen.getByTestId('images-summary').textContent).toContain('2 images · 3.0 GiB total');
     expect(screen.getByTestId('snapshotter-usage').textContent).toBe(
-      'overlayfs: 5.0 MiB on disk · 3 snapshots',
+      'unpacked for running: 5.0 MiB',
     );
   });
 
@@ -51,7 +51,7 @@ describe('ImagesView', () => {
     const c = client();
     await renderInside(<ImagesView />, c);
     const del = within(row('docker.io/library/busybox:latest')).getByRole('button', {
-      name: 'Delete',
+      name: /^Delete /,
     });
     expect(del.getAttribute('aria-disabled')).toBe('true');
     fireEvent.click(del);
@@ -67,7 +67,7 @@ describe('ImagesView', () => {
     const c = client();
     await renderInside(<ImagesView />, c);
     fireEvent.click(
-      within(row('docker.io/library/busybox:latest')).getByRole('button', { name: 'Delete' }),
+      within(row('docker.io/library/busybox:latest')).getByRole('button', { name: /^Delete / }),
     );
     const [busybox] = c.images.get('default')!;
     c.images.set('default', [{ ...busybox!, usedBy: ['web'] }, c.images.get('default')![1]!]);
@@ -87,7 +87,7 @@ describe('ImagesView', () => {
     const name = 'localhost:5000/tools@sha256:' + 'f'.repeat(64);
     c.on('image:delete', (p) => ok({ name: p.name }));
     await renderInside(<ImagesView />, c);
-    fireEvent.click(within(row(name)).getByRole('button', { name: 'Delete' }));
+    fireEvent.click(within(row(name)).getByRole('button', { name: /^Delete / }));
     const dialog = screen.getByRole('dialog');
     expect(dialog.textContent).toContain(`Delete image ${name}?`);
     fireEvent.click(within(dialog).getByRole('button', { name: 'Delete image' }));
@@ -109,7 +109,7 @@ describe('ImagesView', () => {
       }),
     );
     await renderInside(<ImagesView />, c);
-    fireEvent.click(within(row(name)).getByRole('button', { name: 'Delete' }));
+    fireEvent.click(within(row(name)).getByRole('button', { name: /^Delete / }));
     fireEvent.click(
       within(screen.getByRole('dialog')).getByRole('button', { name: 'Delete image' }),
     );

@@ -17,6 +17,11 @@ export function formatClock(epochMs: number): string {
   return `${pad(t.getHours())}:${pad(t.getMinutes())}:${pad(t.getSeconds())}.${pad(t.getMilliseconds(), 3)}`;
 }
 
+/** "07:44:05": when a frozen figure was true ("as of 07:44:05"). */
+export function formatHMS(epochMs: number): string {
+  return formatClock(epochMs).slice(0, 8);
+}
+
 /** Local date and time, for "last exit at". */
 export function formatDateTime(epochMs: number): string {
   const t = new Date(epochMs);

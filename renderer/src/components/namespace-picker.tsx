@@ -1,14 +1,31 @@
-// The namespace select in each inside page header, with counts ("default (3)"); the choice is remembered.
+// The namespace select in each inside page header, with counts ("default (3)"); the choice is
+// remembered and in the page address. One list for every page: containerd's, plus the chosen one.
+import type { NamespaceInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
+import { ALL_NAMESPACES } from '../store/inside-state';
+
+/** The namespaces every picker offers: containerd's list, and the chosen one even when it is empty. */
+export function namespaceChoices(
+  namespaces: readonly NamespaceInfo[] | null,
+  chosen: string,
+): NamespaceInfo[] {
+  const list = namespaces ?? [];
+  return chosen === ALL_NAMESPACES || list.some((n) => n.name === chosen)
+    ? [...list]
+    : [{ name: chosen, labels: {}, containers: 0, images: 0 }, ...list];
+}
+
+/** "default", or "all namespaces" for the "*" choice: how a sentence names it. */
+export function namespaceLabel(namespace: string): string {
+  return namespace === ALL_NAMESPACES ? 'all namespaces' : namespace;
+}
 
 export function NamespacePicker(props: { count: 'containers' | 'images' }) {
   const store = useInsideStore();
   const namespace = useInside((s) => s.namespace);
   const namespaces = useInside((s) => s.namespaces);
-  const list = namespaces ?? [];
-  const names = list.some((n) => n.name === namespace)
-    ? list
-    : [{ name: namespace, labels: {}, containers: 0, images: 0 }, ...list];
+  const names = namespaceChoices(namespaces, namespace);
+  const total = names.reduce((n, x) => n + x[props.count], 0);
   return (
     <label className="iv-ns-picker">
       Namespace{' '}
@@ -22,6 +39,9 @@ export function NamespacePicker(props: { count: 'containers' | 'images' }) {
             {namespaces ? `${n.name} (${n[props.count]})` : n.name}
           </option>
         ))}
+        <option value={ALL_NAMESPACES}>
+          {namespaces ? `All namespaces (${total})` : 'All namespaces'}
+        </option>
       </select>
     </label>
   );

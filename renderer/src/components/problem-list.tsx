@@ -2,6 +2,7 @@
 import { useState } from 'react';
 import type { Problem } from '../../../common/containerd';
 import { useDispatcher, useStore } from '../store/context';
+import { LinkedText } from './linked-text';
 
 const MUTE_KEY = 'cdesk.mutedProblems';
 
@@ -26,7 +27,9 @@ function ProblemItem(props: { p: Problem; onMute: () => void }) {
       </span>
       <div className="problem-body">
         <div className="problem-message">{p.message}</div>
-        <div className="muted">{p.hint}</div>
+        <div className="muted">
+          <LinkedText text={p.hint} />
+        </div>
         {result.text && (
           <div className="muted" role="status">
             {result.text}

@@ -8,6 +8,8 @@ export function SettingsField(props: {
   error: string | undefined;
   onChange: (name: string, value: string | boolean) => void;
   onBlur?: (name: string) => void;
+  /** Set by a command-line flag for this session only: shown, not saved. */
+  sessionOnly?: boolean;
 }) {
   const { spec, value, error } = props;
   const id = `field-${spec.key}`;
@@ -83,11 +85,23 @@ export function SettingsField(props: {
             next start
           </span>
         )}
+        {props.sessionOnly && (
+          <span
+            className="field-tag field-tag-session"
+            data-testid={`session-${spec.key}`}
+            title="Set by a command-line flag for this session; the settings file keeps its own value"
+          >
+            from the command line
+          </span>
+        )}
       </span>
       {input}
       <small id={`${id}-help`} className="muted">
         {spec.help}
         {nextStart && <span className="sr-only"> Applies at the next containerd start.</span>}
+        {props.sessionOnly && (
+          <span className="sr-only"> Set from the command line for this session only.</span>
+        )}
       </small>
       {error && (
         <small id={`error-${spec.key}`} className="field-error" data-testid={`error-${spec.key}`}>

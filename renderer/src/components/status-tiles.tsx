@@ -1,8 +1,9 @@
 // The Status page's tiles: uptime, health, restarts by cause, containers. Counters use the truth
 // clock, so they freeze at "last seen" when the app is unreachable.
 import type { ReactNode } from 'react';
+import { formatContainerdVersion } from '../../../common/containerd';
 import type { HealthEvent } from '../../../common/states';
-import { formatDuration, formatExit } from './format';
+import { formatDuration, formatExit, formatHMS } from './format';
 import { useTruth } from './hooks';
 import { useDispatcher, useStore } from '../store/context';
 import { countdownText, failingCheck } from '../store/truth';
@@ -62,6 +63,15 @@ export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
   if (!status) return <TilesSkeleton />;
   const stale = truth.kind === 'unknown';
   const now = truth.clock;
+  // While the app is unreachable every figure is as old as the last word from it: say so, and
+  // give moments as times of day rather than ages that would silently stop growing.
+  const asOf = stale ? (
+    <div className="tile-sub muted" data-testid="as-of">
+      as of {formatHMS(now)}
+    </div>
+  ) : null;
+  const ago = (at: number) =>
+    stale ? `at ${formatHMS(at)}` : `${formatDuration(Math.max(0, now - at))} ago`;
   const running = status.runningSince != null;
   const fail = failingCheck(status, health);
   const normal = health
@@ -93,14 +103,17 @@ export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
           pid <span data-testid="daemon-pid">{status.pid ?? '—'}</span>
           {status.adopted ? ' · adopted' : ''} ·{' '}
           <span data-testid="daemon-version">
-            {status.version ? `containerd ${status.version.version}` : 'version unknown'}
+            {status.version
+              ? `containerd ${formatContainerdVersion(status.version)}`
+              : 'version unknown'}
           </span>
         </div>
         {status.lastExit && (
           <div className="tile-sub muted" data-testid="last-exit">
-            last exit: {formatExit(status.lastExit)}, {formatDuration(now - status.lastExit.at)} ago
+            last exit: {formatExit(status.lastExit)}, {ago(status.lastExit.at)}
           </div>
         )}
+        {asOf}
       </Tile>
       <Tile title="Health" testId="tile-health" stale={stale}>
         <div className={`tile-value${fail ? ' warn-text' : ''}`} data-testid="health-median">
@@ -117,10 +130,11 @@ export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
         </div>
         <div className="tile-sub" data-testid="last-health">
           {lh
-            ? `last check ${formatDuration(Math.max(0, now - lh.at))} ago · ${lh.ok ? lh.result : `${lh.result} (failed)`}`
+            ? `last check ${ago(lh.at)} · ${lh.ok ? lh.result : `${lh.result} (failed)`}`
             : 'no checks yet'}
         </div>
         <Sparkline samples={health} />
+        {asOf}
       </Tile>
       <Tile title="Restarts · 24 h" testId="tile-restarts" stale={stale}>
         <div className="tile-value">
@@ -155,6 +169,7 @@ export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
             Open Containers
           </a>
         </div>
+        {asOf}
       </Tile>
       {props.extra?.(stale)}
     </div>

@@ -1,5 +1,6 @@
 // "Use from a terminal": the commands that reach this containerd, each with a copy button.
 import { useStore } from '../store/context';
+import { ALL_NAMESPACES } from '../store/inside-state';
 import { CopyButton } from './copy-button';
 
 /** Quote a path for a POSIX shell only when it needs it. */
@@ -20,14 +21,17 @@ export function terminalCommands(socket: string, namespace = 'default') {
   ];
 }
 
-export function TerminalBox() {
+/** `namespace`: the one the pages show (for all of them ctr and nerdctl want one: `default`). */
+export function TerminalBox(props: { namespace?: string }) {
   const socket = useStore((s) => s.status?.paths.socket);
+  const chosen = props.namespace ?? 'default';
+  const namespace = chosen === ALL_NAMESPACES ? 'default' : chosen;
   if (!socket) return null;
   return (
     <section className="card terminal-box" aria-labelledby="terminal-heading">
       <h2 id="terminal-heading">Use from a terminal</h2>
       <ul className="command-list">
-        {terminalCommands(socket).map((c) => (
+        {terminalCommands(socket, namespace).map((c) => (
           <li key={c.id}>
             <code data-testid={`cmd-${c.id}`}>{c.text}</code>
             <span className="muted command-what">{c.what}</span>

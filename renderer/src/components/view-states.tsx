@@ -2,6 +2,8 @@
 import type { ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import { useInside, useInsideStore } from '../store/inside-context';
+import { formatHMS } from './format';
+import { LinkedText } from './linked-text';
 import { isConnected, isDaemonDown, isLinkDown } from '../store/inside-state';
 
 /** "containerd is stopped · Start" when the daemon is stopped or failed; null otherwise. */
@@ -18,7 +20,11 @@ export function DaemonStopped(props: { note?: string }) {
         <strong>containerd is {daemon?.state === 'failed' ? 'failed' : 'stopped'}</strong>
         {daemon?.state === 'failed' && daemon.reason ? ` · ${daemon.reason}` : ''}
       </p>
-      {daemon?.hint && <p className="muted">{daemon.hint}</p>}
+      {daemon?.hint && (
+        <p className="muted">
+          <LinkedText text={daemon.hint} />
+        </p>
+      )}
       {props.note && <p className="muted">{props.note}</p>}
       <button type="button" onClick={() => void store.actions.startDaemon()} aria-busy={starting}>
         {starting ? 'Starting…' : 'Start'}
@@ -34,12 +40,13 @@ export function Reconnecting() {
   const down = useInside(isDaemonDown);
   const message = useInside((s) => s.inside?.message ?? null);
   const linkDown = useInside(isLinkDown);
+  const lostAt = useInside((s) => s.linkLostAt);
   if (connected || (down && !linkDown)) return null;
   return (
     <p className="iv-reconnecting" role="status" data-testid="reconnecting">
       <span className="spinner" aria-hidden="true" />{' '}
       {linkDown
-        ? 'Lost the connection to Containerd Desktop; showing the last list we had…'
+        ? `Lost the connection to Containerd Desktop; showing the last list we had, as of ${formatHMS(lostAt ?? Date.now())}…`
         : 'Reconnecting to containerd…'}
       {message && !linkDown ? <span className="muted"> {message}</span> : null}
     </p>
@@ -49,7 +56,10 @@ export function Reconnecting() {
 export function ErrorLine(props: { error: ContractError; onRetry?: () => void }) {
   return (
     <div className="iv-inline-error" role="alert">
-      <strong>{props.error.message}</strong> <span>{props.error.hint}</span>
+      <strong>{props.error.message}</strong>{' '}
+      <span>
+        <LinkedText text={props.error.hint} />
+      </span>
       {props.onRetry && (
         <button type="button" onClick={props.onRetry}>
           Retry

@@ -21,6 +21,8 @@ export const EXTRA_HEIGHT = 34;
 export const OVERSCAN = 12;
 /** Rows are added and dropped 16 at a time, so most scroll events change no row at all. */
 export const BLOCK = 16;
+/** The controls inside a row that arrow keys move between rows (text fields keep their arrows). */
+const CONTROLS = 'input[type="checkbox"], button';
 /** Used when the viewport cannot be measured (hidden page, jsdom). */
 export const DEFAULT_VIEWPORT_HEIGHT = 480;
 
@@ -60,6 +62,10 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
   const viewport = useRef<HTMLDivElement>(null);
   const [activeKey, setActiveKey] = useState<string | null>(null);
   const focusPending = useRef(false);
+  /** Moving from a control (a checkbox, a row button): land on the same control in the next row. */
+  const focusControl = useRef<{ cell: number; control: number } | null>(null);
+  // The row a control moves to may already be the active one: render anyway, so focus moves.
+  const [, setMoves] = useState(0);
 
   const extras = useMemo(() => items.map((t) => (extra ? extra(t) : null)), [items, extra]);
   const rowHeight = useCallback(
@@ -105,13 +111,35 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     for (const row of rows)
       if (row.dataset.key === activeKey) {
         focusPending.current = false;
-        row.focus();
+        const at = focusControl.current;
+        focusControl.current = null;
+        const control = at
+          ? row.children[at.cell]?.querySelectorAll<HTMLElement>(CONTROLS)[at.control]
+          : undefined;
+        if (control && !control.matches(':disabled')) control.focus();
+        else row.focus();
       }
   });
 
   const onKeyDown = (e: KeyboardEvent<HTMLTableRowElement>, i: number, item: T) => {
-    // Keys typed into a control inside the row belong to that control.
-    if (e.target !== e.currentTarget) return;
+    if (e.target !== e.currentTarget) {
+      // Up and down from a checkbox or a row button go to the same control a row away; every
+      // other key (and anything typed into a text field) belongs to the control.
+      const el = e.target as HTMLElement;
+      if ((e.key !== 'ArrowDown' && e.key !== 'ArrowUp') || !el.matches(CONTROLS)) return;
+      const cell = el.closest('td');
+      if (!cell || cell.parentElement !== e.currentTarget) return;
+      e.preventDefault();
+      const to = e.key === 'ArrowDown' ? i + 1 : i - 1;
+      if (to < 0 || to >= items.length) return;
+      focusControl.current = {
+        cell: [...e.currentTarget.children].indexOf(cell),
+        control: [...cell.querySelectorAll(CONTROLS)].indexOf(el),
+      };
+      setMoves((n) => n + 1);
+      moveTo(to);
+      return;
+    }
     const height = virtualizer.scrollRect?.height || fallbackHeight;
     const page = Math.max(1, Math.floor(height / ROW_HEIGHT) - 1);
     const moves: Record<string, number> = {

@@ -3,6 +3,7 @@ import type { ContainerdEvent } from '../../../common/containerd';
 import {
   appendBounded,
   applyContainerEvent,
+  coversNamespace,
   applyNamespaceEvent,
   touchesImages,
 } from './inside-reduce';
@@ -30,11 +31,11 @@ export function applyInsideEvents(
   for (const ev of events) {
     if (namespaces) namespaces = applyNamespaceEvent(namespaces, ev);
     if (ev.topic.startsWith('/namespaces/')) relist.namespaces = true;
-    if (touchesImages(ev) && ev.namespace === s.images.namespace && s.images.value)
+    if (touchesImages(ev) && coversNamespace(s.images.namespace, ev.namespace) && s.images.value)
       relist.images = true;
     if (ev.topic === '/tasks/start' && ev.containerId)
       startedAt = withEntry(startedAt, rowKey(ev.namespace, ev.containerId), ev.at);
-    if (!list || ev.namespace !== s.containers.namespace) continue;
+    if (!list || !coversNamespace(s.containers.namespace, ev.namespace)) continue;
     const r = applyContainerEvent(list, s.containers.namespace, ev);
     list = r.list;
     if (r.relist) relist.containers = true;

@@ -1,6 +1,14 @@
 // Pure updates of the inside lists from containerd events: what changed in place, and whether to re-list.
 import type { ContainerInfo, ContainerdEvent, NamespaceInfo } from '../../../common/containerd';
 
+/** The namespace picker's "All namespaces": not a valid containerd namespace name, so never a real one. */
+export const ALL_NAMESPACES = '*';
+
+/** Does a list of `namespace` (maybe all of them) hold things of `ns`? */
+export function coversNamespace(namespace: string, ns: string): boolean {
+  return namespace === ALL_NAMESPACES || namespace === ns;
+}
+
 /** How a container last exited, remembered after its task is deleted (a re-list no longer says). */
 export interface LastExit {
   exitStatus: number;
@@ -38,15 +46,16 @@ export function applyContainerEvent(
   ev: ContainerdEvent,
 ): ContainerPatch {
   const none: ContainerPatch = { list, relist: false };
-  if (ev.namespace !== namespace || !ev.containerId) return none;
+  if (!coversNamespace(namespace, ev.namespace) || !ev.containerId) return none;
   const id = ev.containerId;
-  const i = list.findIndex((c) => c.id === id);
+  // Over all namespaces one id can be in several: a row is its namespace and id.
+  const i = list.findIndex((c) => c.id === id && c.namespace === ev.namespace);
   const c = i >= 0 ? list[i] : undefined;
   switch (ev.topic) {
     case '/containers/create': {
       if (c) return { list, relist: true };
       const created: ContainerInfo = {
-        namespace,
+        namespace: ev.namespace,
         id,
         image: ev.image ?? '',
         runtime: '',

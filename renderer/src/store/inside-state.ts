@@ -8,12 +8,15 @@ import type {
   Problem,
 } from '../../../common/containerd';
 import type { InsideCommandResults } from '../../../common/containerd-commands';
-import type { DaemonStatus } from '../../../common/states';
+import type { DaemonStatus, StateEvent } from '../../../common/states';
 import { linkDown, type ConnectionState } from '../transport/connection';
 import type { LastExit } from './inside-reduce';
+export { ALL_NAMESPACES, coversNamespace } from './inside-reduce';
 
 /** The Activity feed keeps this many events (oldest dropped). */
 export const MAX_EVENTS = 2000;
+/** And this many of the supervisor's state changes. */
+export const MAX_SUPERVISOR_EVENTS = 500;
 /** How long a row that appeared live stays highlighted. */
 export const FRESH_MS = 2500;
 export const NAMESPACE_KEY = 'cdesk.inside.namespace';
@@ -35,6 +38,8 @@ export interface Loadable<T> {
 export interface InsideState {
   /** The window's link to the app (WebSocket in headless mode); 'closed' freezes everything. */
   link: ConnectionState;
+  /** When the link dropped (epoch ms), null while it is up: the moment every counter stops at. */
+  linkLostAt: number | null;
   daemon: DaemonStatus | null;
   /** null until the first inside:status event: then only list results tell us. */
   inside: InsideStatus | null;
@@ -52,6 +57,8 @@ export interface InsideState {
   fresh: ReadonlyMap<string, number>;
   /** Activity feed, oldest first. */
   events: readonly ContainerdEvent[];
+  /** The supervisor's own state changes seen by this window (Activity shows them with the events), oldest first. */
+  supervisor: readonly StateEvent[];
   /** ns/id (or ns/image name) → the action in flight. */
   busy: ReadonlyMap<string, RowAction>;
   /** ns/id (or ns/image name) → the last failed action and its error, shown next to the row. */
@@ -80,9 +87,27 @@ export const emptyLoadable = <T>(namespace = ''): Loadable<T> => ({
 
 export const rowKey = (namespace: string, id: string) => `${namespace}/${id}`;
 
+/** The page address's `ns` parameter: a link or a reload opens the namespace it was on. */
+export const NAMESPACE_PARAM = 'ns';
+
+/** A namespace as containerd names them (or "*" for all): anything else in a URL is ignored. */
+const NAMESPACE_RE = /^(\*|[A-Za-z0-9]([A-Za-z0-9._-]{0,74}[A-Za-z0-9])?)$/;
+
+export function validNamespace(v: string | null | undefined): v is string {
+  return !!v && NAMESPACE_RE.test(v);
+}
+
+/** The address's namespace, else the one chosen last time, else `default`. */
 function rememberedNamespace(): string {
   try {
-    return globalThis.localStorage?.getItem(NAMESPACE_KEY) || 'default';
+    const fromUrl = new URLSearchParams(globalThis.location?.search ?? '').get(NAMESPACE_PARAM);
+    if (validNamespace(fromUrl)) return fromUrl;
+  } catch {
+    // No address to read (tests): fall through.
+  }
+  try {
+    const kept = globalThis.localStorage?.getItem(NAMESPACE_KEY);
+    return validNamespace(kept) ? kept : 'default';
   } catch {
     return 'default';
   }
@@ -99,6 +124,7 @@ export function withEntry<K, V>(m: ReadonlyMap<K, V>, k: K, v: V | undefined): M
 export function initialInsideState(namespace = rememberedNamespace()): InsideState {
   return {
     link: 'open',
+    linkLostAt: null,
     daemon: null,
     inside: null,
     problems: [],
@@ -112,6 +138,7 @@ export function initialInsideState(namespace = rememberedNamespace()): InsideSta
     lastExit: new Map(),
     fresh: new Map(),
     events: [],
+    supervisor: [],
     busy: new Map(),
     rowErrors: new Map(),
     startError: null,
@@ -128,6 +155,20 @@ export function listCounts(list: readonly ContainerInfo[]): { running: number; t
   let running = 0;
   for (const c of list) if (c.task?.status === 'running') running++;
   return { running, total: list.length };
+}
+
+/** Errors that say containerd (or the app) could not be reached: over once it answers again. */
+const UNREACHABLE: ReadonlySet<string> = new Set([
+  'containerd-api-unavailable',
+  'containerd-timeout',
+  'disconnected',
+  'transport-failed',
+]);
+
+/** Row errors without those that only said containerd was away (it is back). */
+export function withoutUnreachable(s: InsideState): Partial<InsideState> {
+  const kept = [...s.rowErrors].filter(([, e]) => !UNREACHABLE.has(e.error.code));
+  return kept.length === s.rowErrors.size ? {} : { rowErrors: new Map(kept) };
 }
 
 /** The window's link to the app is down (dropped, or our token refused). */

@@ -4,16 +4,20 @@ import type { AnyEvent, ContractClient } from '../../../common/contract';
 import { isConnectionAware, linkDown } from '../transport/connection';
 import { InsideActions } from './inside-actions';
 import { applyInsideEvents } from './inside-events';
+import { appendBounded } from './inside-reduce';
 import { InsideLoaders, type LoadKey } from './inside-loaders';
 import {
   emptyLoadable,
   FRESH_MS,
   initialInsideState,
   isLive,
+  MAX_SUPERVISOR_EVENTS,
+  NAMESPACE_PARAM,
   NAMESPACE_KEY,
   type InsideCore,
   type InsideState,
   type ListPart,
+  withoutUnreachable,
 } from './inside-state';
 import { Relister } from './relist';
 
@@ -56,6 +60,7 @@ export class InsideStore {
   /** Subscribe to events and load namespaces, daemon status and recent events; returns the undo. */
   start(): () => void {
     this.started = true;
+    keepInAddress(this.state.namespace);
     const off = this.client.subscribe((e) => this.apply(e));
     const offLink = this.watchLink();
     void this.load.daemon();
@@ -77,9 +82,13 @@ export class InsideStore {
     return this.client.onConnection((link) => {
       if (linkDown(link)) lost = true;
       // Retries after a drop pass through 'connecting': the link stays down until it opens.
-      this.set(() => ({ link: lost && link === 'connecting' ? this.state.link : link }));
+      this.set((s) => ({
+        link: lost && link === 'connecting' ? s.link : link,
+        linkLostAt: lost && link !== 'open' ? (s.linkLostAt ?? Date.now()) : null,
+      }));
       if (link === 'open' && lost) {
         lost = false;
+        this.set(withoutUnreachable);
         // Events were missed while away.
         this.reloadAll();
         void this.load.recentEvents();
@@ -90,16 +99,26 @@ export class InsideStore {
   /** Feed one event (from the client's subscription). */
   apply(e: AnyEvent): void {
     if (e.event === 'daemon:state') {
-      const { status } = e.payload;
+      const { status, transition } = e.payload;
       const wasDown = this.state.daemon && !isLive(this.state.daemon);
-      this.set(() => ({ daemon: status }));
+      this.set((s) => ({
+        daemon: status,
+        ...(transition
+          ? {
+              supervisor: appendBounded(s.supervisor, [transition], MAX_SUPERVISOR_EVENTS),
+            }
+          : {}),
+      }));
       // Without inside:status events (older app), a daemon coming back is our reconnect cue.
       if (wasDown && isLive(status) && !this.state.inside) this.reloadAll();
     } else if (e.event === 'inside:status') {
       const { inside, problems } = e.payload;
       const was = this.state.inside?.state;
       this.set(() => ({ inside, problems }));
-      if (inside.state === 'connected' && was !== 'connected') this.reloadAll();
+      if (inside.state === 'connected' && was !== 'connected') {
+        this.set(withoutUnreachable);
+        this.reloadAll();
+      }
     } else if (e.event === 'containerd:events') {
       this.applyEvents(e.payload.events);
     }
@@ -141,6 +160,11 @@ export class InsideStore {
     if (first && this.started) void this.load.list(part);
   }
 
+  /** Images and disk use summed over every namespace (the Status page's disk tile). */
+  allImages() {
+    return this.load.allImages();
+  }
+
   /** Fetch a list again now (the view's Retry). */
   reload(part: ListPart): Promise<void> {
     return this.load.list(part);
@@ -154,11 +178,26 @@ export class InsideStore {
     } catch {
       // Private mode or no storage: the choice lasts for this page only.
     }
+    keepInAddress(namespace);
     this.set(() => ({
       namespace,
       containers: emptyLoadable(namespace),
       images: emptyLoadable(namespace),
     }));
     for (const w of this.wanted) if (w !== 'plugins') void this.load.list(w);
+  }
+}
+
+/** Put the namespace in the page address (`?ns=`, beside the token), so a reload or a link keeps it. */
+function keepInAddress(namespace: string): void {
+  const loc = globalThis.location;
+  if (!loc || typeof history === 'undefined') return;
+  const params = new URLSearchParams(loc.search);
+  if (params.get(NAMESPACE_PARAM) === namespace) return;
+  params.set(NAMESPACE_PARAM, namespace);
+  try {
+    history.replaceState(history.state, '', `${loc.pathname}?${params.toString()}${loc.hash}`);
+  } catch {
+    // An address that cannot change (a file: page in some shells): localStorage still keeps it.
   }
 }

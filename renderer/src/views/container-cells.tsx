@@ -20,7 +20,9 @@ export interface ContainerRowProps {
   selected: boolean;
   /** Reconnecting: the row is shown greyed and acts on nothing. */
   frozen: boolean;
-  onToggle: (id: string) => void;
+  /** The page lists every namespace: say which one the container is in. */
+  showNamespace?: boolean;
+  onToggle: (c: ContainerInfo) => void;
   onAction: (action: RowAction, c: ContainerInfo) => void;
 }
 
@@ -45,6 +47,8 @@ export function containerName(c: ContainerInfo): string {
 function ActionButton(props: {
   action: RowAction;
   label: string;
+  /** The container's name: a screen reader hears "Stop web-1", not a row of bare "Stop"s. */
+  target: string;
   enabled: boolean;
   busy: RowAction | undefined;
   /** Kill while a Stop waits out its grace: it escalates instead of waiting. */
@@ -60,7 +64,7 @@ function ActionButton(props: {
       // A busy button keeps focus and its name; it just ignores clicks until the action ends.
       disabled={!mine && (!props.enabled || !free)}
       aria-busy={mine || undefined}
-      aria-label={props.label}
+      aria-label={`${props.label} ${props.target}`}
       onClick={() => {
         if (!mine && free) props.onClick();
       }}
@@ -90,10 +94,9 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
       <td className="col-select">
         <input
           type="checkbox"
-          tabIndex={-1}
-          aria-label={`Select ${c.id}`}
+          aria-label={`Select ${name}`}
           checked={p.selected}
-          onChange={() => p.onToggle(c.id)}
+          onChange={() => p.onToggle(c)}
         />
       </td>
       <td className="col-status">
@@ -102,6 +105,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
         </span>
       </td>
       <td className="col-name" title={c.id}>
+        {p.showNamespace && <span className="muted iv-ns-prefix">{c.namespace}/</span>}
         <a className="iv-name" href={containerHash(c)} data-testid="container-link">
           {name}
         </a>
@@ -121,6 +125,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
               key={action}
               action={action}
               label={label}
+              target={name}
               enabled={can[action] && !p.frozen}
               busy={p.busy}
               escalates={action === 'kill' && stopping}

@@ -4,6 +4,7 @@ import type { ContainerInfo } from '../../../common/containerd';
 import { useNow } from '../components/hooks';
 import { useInside, useInsideStore } from '../store/inside-context';
 import {
+  ALL_NAMESPACES,
   isConnected,
   isDaemonDown,
   listCounts,
@@ -19,7 +20,8 @@ import {
   isRunning,
   plural,
 } from '../components/inside-format';
-import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
+import { LinkedText } from '../components/linked-text';
+import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/namespace-picker';
 import { sameOrder, stableOrder } from '../components/use-slash-focus';
 import { SearchBox } from '../components/search-box';
 import {
@@ -85,11 +87,18 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const pointerInside = useRef(false);
   const orderRef = useRef<string[]>([]);
   useEffect(() => store.want('containers'), [store]);
-  const now = useNow(1000);
+  // Counters stop where the link to the app dropped: the rows are as of then.
+  const lostAt = useInside((s) => s.linkLostAt);
+  const liveNow = useNow(1000, lostAt === null);
+  const now = lostAt ?? liveNow;
 
   const list = useMemo(() => containers.value ?? [], [containers.value]);
-  const byId = useMemo(() => new Map(list.map((c) => [c.id, c])), [list]);
-  const sorted = useMemo(() => [...list].sort(compareContainers).map((c) => c.id), [list]);
+  const all = namespace === ALL_NAMESPACES;
+  // A row is its id; over all namespaces one id can be in several, so there it is namespace/id.
+  const keyOf = useCallback((c: ContainerInfo) => (all ? rowKey(c.namespace, c.id) : c.id), [all]);
+  const byId = useMemo(() => new Map(list.map((c) => [keyOf(c), c])), [list, keyOf]);
+  const sorted = useMemo(() => [...list].sort(compareContainers).map(keyOf), [list, keyOf]);
+  const nsLabel = namespaceLabel(namespace);
   const order = useMemo(() => {
     void resortTick;
     // Never re-sort under the pointer: rows stay put, new ones go last, a button offers the re-sort.
@@ -124,17 +133,19 @@ export function ContainersView(props: { viewportHeight?: number }) {
     });
   }, []);
 
+  const toggleRow = useCallback((c: ContainerInfo) => toggle(keyOf(c)), [toggle, keyOf]);
+
   const onAction = useCallback(
     (action: RowAction, c: ContainerInfo) => {
       if (action === 'stop') void store.actions.stop(c.namespace, c.id);
-      else setConfirm({ kind: action, ids: [c.id], skipped: [] });
+      else setConfirm({ kind: action, ids: [keyOf(c)], skipped: [] });
     },
-    [store],
+    [store, keyOf],
   );
 
   const bulkStop = () => {
-    for (const id of selected) {
-      const c = byId.get(id);
+    for (const key of selected) {
+      const c = byId.get(key);
       if (c && containerActions(c).stop) void store.actions.stop(c.namespace, c.id);
     }
   };
@@ -145,13 +156,19 @@ export function ContainersView(props: { viewportHeight?: number }) {
     const skipped = [...selected].filter((id) => !ids.includes(id));
     setConfirm({ kind: 'delete', ids, skipped });
   };
+  const targets = (keys: string[]) => keys.flatMap((k) => byId.get(k) ?? []);
+  // How a dialog names a container: its id, with its namespace when the page shows them all.
+  const named = (key: string) => {
+    const c = byId.get(key);
+    return !c ? key : all ? `${c.namespace}/${c.id}` : c.id;
+  };
   const doConfirmed = (p: Pending) => {
     setConfirm(null);
     if (p.kind === 'kill') {
-      for (const id of p.ids) void store.actions.kill(namespace, id);
+      for (const c of targets(p.ids)) void store.actions.kill(c.namespace, c.id);
       return;
     }
-    for (const id of p.ids) void store.actions.deleteContainer(namespace, id);
+    for (const c of targets(p.ids)) void store.actions.deleteContainer(c.namespace, c.id);
     setSelected((prev) => new Set([...prev].filter((id) => !p.ids.includes(id))));
   };
 
@@ -173,7 +190,10 @@ export function ContainersView(props: { viewportHeight?: number }) {
           <strong>
             {e.action} {c.id} failed:
           </strong>{' '}
-          {e.error.message} <span className="muted">{e.error.hint}</span>{' '}
+          <LinkedText text={e.error.message} />{' '}
+          <span className="muted">
+            — <LinkedText text={e.error.hint} />
+          </span>{' '}
           <button type="button" className="link" onClick={() => store.actions.dismissError(key)}>
             Dismiss
           </button>
@@ -183,7 +203,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
     [rowErrors, outcomes, store],
   );
 
-  const allShownSelected = shown.length > 0 && shown.every((c) => selected.has(c.id));
+  const allShownSelected = shown.length > 0 && shown.every((c) => selected.has(keyOf(c)));
   const columns = useMemo(
     () =>
       COLUMNS.map((col) =>
@@ -196,19 +216,20 @@ export function ContainersView(props: { viewportHeight?: number }) {
                   aria-label="Select all shown"
                   checked={allShownSelected}
                   onChange={() =>
-                    setSelected(allShownSelected ? new Set() : new Set(shown.map((c) => c.id)))
+                    setSelected(allShownSelected ? new Set() : new Set(shown.map(keyOf)))
                   }
                 />
               ),
             }
           : col,
       ),
-    [allShownSelected, shown],
+    [allShownSelected, shown, keyOf],
   );
 
   const frozen = !connected;
+  const killing = confirm?.kind === 'kill' ? byId.get(confirm.ids[0]!) : undefined;
   const exampleImage = images?.images[0]?.name ?? 'IMAGE';
-  const ctr = ctrPrefix(socket, namespace);
+  const ctr = ctrPrefix(socket, all ? 'default' : namespace);
 
   let body: ReactNode;
   if (down)
@@ -216,7 +237,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
       <DaemonStopped
         note={
           running
-            ? `${plural(running, 'container')} in ${namespace} ${running === 1 ? 'was' : 'were'} running when it stopped; tasks keep running without containerd but cannot be managed until it is back.`
+            ? `${plural(running, 'container')} in ${nsLabel} ${running === 1 ? 'was' : 'were'} running when it stopped; tasks keep running without containerd but cannot be managed until it is back.`
             : undefined
         }
       />
@@ -228,7 +249,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
     body = (
       <div className="iv-empty-state" data-testid="containers-empty">
         <p>
-          <strong>No containers in {namespace}.</strong> Run one from a terminal:
+          <strong>No containers in {nsLabel}.</strong> Run one from a terminal:
         </p>
         <CopyCommand command={`${ctr} run -d ${exampleImage} demo sleep infinity`} />
         {!images?.images.length && (
@@ -256,15 +277,15 @@ export function ContainersView(props: { viewportHeight?: number }) {
   else
     body = (
       <VirtualTable
-        label={`Containers in ${namespace}`}
+        label={`Containers in ${nsLabel}`}
         testId="containers-table"
         columns={columns}
         items={shown}
-        itemKey={(c) => c.id}
+        itemKey={keyOf}
         stale={frozen}
         viewportHeight={props.viewportHeight}
-        selected={(c) => selected.has(c.id)}
-        onToggle={(c) => toggle(c.id)}
+        selected={(c) => selected.has(keyOf(c))}
+        onToggle={(c) => toggle(keyOf(c))}
         onPointerInside={(inside) => (pointerInside.current = inside)}
         rowClass={(c) => (fresh.has(rowKey(c.namespace, c.id)) ? 'iv-fresh' : '')}
         extra={extra}
@@ -275,9 +296,10 @@ export function ContainersView(props: { viewportHeight?: number }) {
             startedAt={startedAt.get(rowKey(c.namespace, c.id))}
             lastExit={lastExit.get(rowKey(c.namespace, c.id))}
             busy={busy.get(rowKey(c.namespace, c.id))}
-            selected={selected.has(c.id)}
+            selected={selected.has(keyOf(c))}
+            showNamespace={all}
             frozen={frozen}
-            onToggle={toggle}
+            onToggle={toggleRow}
             onAction={onAction}
           />
         )}
@@ -343,16 +365,16 @@ export function ContainersView(props: { viewportHeight?: number }) {
       {body}
       {confirm?.kind === 'kill' && (
         <ConfirmDialog
-          title={`Kill container ${confirm.ids[0]}?`}
+          title={`Kill container ${named(confirm.ids[0]!)}?`}
           confirmLabel="Kill container"
           onCancel={() => setConfirm(null)}
           onConfirm={() => doConfirmed(confirm)}
         >
           <p>
-            In namespace <strong>{namespace}</strong>, this sends SIGKILL to the task of{' '}
-            <span className="iv-mono">{confirm.ids[0]}</span>: it ends at once, with no chance to
-            finish its work or clean up.
-            {busy.get(rowKey(namespace, confirm.ids[0]!)) === 'stop'
+            In namespace <strong>{killing?.namespace ?? namespace}</strong>, this sends SIGKILL to
+            the task of <span className="iv-mono">{killing?.id ?? confirm.ids[0]}</span>: it ends at
+            once, with no chance to finish its work or clean up.
+            {killing && busy.get(rowKey(killing.namespace, killing.id)) === 'stop'
               ? ' Its Stop is still waiting for it to exit after SIGTERM.'
               : ''}
           </p>
@@ -362,7 +384,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
         <ConfirmDialog
           title={
             confirm.ids.length === 1
-              ? `Delete container ${confirm.ids[0]}?`
+              ? `Delete container ${named(confirm.ids[0]!)}?`
               : `Delete ${plural(confirm.ids.length, 'container')}?`
           }
           confirmLabel={
@@ -376,14 +398,22 @@ export function ContainersView(props: { viewportHeight?: number }) {
           {confirm.ids.length > 0 ? (
             <>
               <p>
-                In namespace <strong>{namespace}</strong>, this removes the container
+                In{' '}
+                {all ? (
+                  'their namespaces'
+                ) : (
+                  <>
+                    namespace <strong>{namespace}</strong>
+                  </>
+                )}
+                , this removes the container
                 {confirm.ids.length === 1 ? '' : 's'}, {confirm.ids.length === 1 ? 'its' : 'their'}{' '}
                 stopped task and snapshot:
               </p>
               <ul className="iv-confirm-list">
-                {confirm.ids.slice(0, 10).map((id) => (
-                  <li key={id} className="iv-mono">
-                    {id}
+                {confirm.ids.slice(0, 10).map((key) => (
+                  <li key={key} className="iv-mono">
+                    {named(key)}
                   </li>
                 ))}
                 {confirm.ids.length > 10 && <li>and {confirm.ids.length - 10} more</li>}
@@ -394,7 +424,8 @@ export function ContainersView(props: { viewportHeight?: number }) {
           )}
           {confirm.skipped.length > 0 && (
             <p className="muted">
-              Skipped (still running, stop them first): {confirm.skipped.slice(0, 10).join(', ')}
+              Skipped (still running, stop them first):{' '}
+              {confirm.skipped.slice(0, 10).map(named).join(', ')}
               {confirm.skipped.length > 10 ? ` and ${confirm.skipped.length - 10} more` : ''}
             </p>
           )}

@@ -2,11 +2,18 @@
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { isConnected, isDaemonDown, rowKey } from '../store/inside-state';
+import {
+  ALL_NAMESPACES,
+  isConnected,
+  isDaemonDown,
+  rowKey,
+  type ImagesResult,
+} from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
-import { ElsewhereHint, NamespacePicker } from '../components/namespace-picker';
+import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/namespace-picker';
 import { SearchBox } from '../components/search-box';
 import {
   DaemonStopped,
@@ -29,6 +36,29 @@ const COLUMNS: readonly Column[] = [
 function usedByText(ids: string[]): string {
   if (!ids.length) return '—';
   return ids.length <= 2 ? ids.join(', ') : `${ids.slice(0, 2).join(', ')} +${ids.length - 2}`;
+}
+
+/**
+ * "unpacked for running: 3.9 MiB": what the snapshotters hold beside the compressed images. Only
+ * those that hold something are named (an empty native snapshotter is not news), in the tooltip.
+ */
+function UnpackedUsage(props: { snapshotters: ImagesResult['snapshotters'] }) {
+  const used = props.snapshotters.filter((s) => s.snapshots > 0);
+  const unknown = used.some((s) => s.bytes === null);
+  const bytes = used.reduce((n, s) => n + (s.bytes ?? 0), 0);
+  const detail = used
+    .map(
+      (s) =>
+        `${s.snapshotter}: ${s.bytes === null ? 'size unavailable' : formatBytes(s.bytes)} in ${plural(s.snapshots, 'snapshot')}`,
+    )
+    .join('; ');
+  return (
+    <span data-testid="snapshotter-usage" title={detail || 'no snapshots'}>
+      unpacked for running:{' '}
+      <strong>{unknown && !bytes ? 'unavailable' : formatBytes(bytes)}</strong>
+      {unknown && bytes ? ' (some unavailable)' : ''}
+    </span>
+  );
 }
 
 export function ImagesView(props: { viewportHeight?: number }) {
@@ -67,7 +97,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
     (img: ImageInfo) => {
       store.actions.dismissError(rowKey(img.namespace, img.name));
       if (img.usedBy.length) {
-        setExplained((prev) => new Set(prev).add(img.name));
+        setExplained((prev) => new Set(prev).add(rowKey(img.namespace, img.name)));
         return;
       }
       setConfirm(img);
@@ -79,7 +109,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
     (img: ImageInfo): ReactNode | null => {
       const key = rowKey(img.namespace, img.name);
       const e = rowErrors.get(key);
-      const inUse = explained.has(img.name) && img.usedBy.length > 0;
+      const inUse = explained.has(key) && img.usedBy.length > 0;
       if (!e && !inUse) return null;
       const message = inUse
         ? `${img.name} is used by ${plural(img.usedBy.length, 'container')}: ${img.usedBy.join(', ')}`
@@ -89,14 +119,17 @@ export function ImagesView(props: { viewportHeight?: number }) {
         : e!.error.hint;
       return (
         <div className="iv-row-error" role="alert" data-testid="row-error">
-          <span aria-hidden="true">⚠</span> <strong>Can’t delete:</strong> {message}{' '}
-          <span className="muted">{hint}</span>{' '}
+          <span aria-hidden="true">⚠</span> <strong>Can’t delete:</strong>{' '}
+          <LinkedText text={message} />{' '}
+          <span className="muted">
+            — <LinkedText text={hint} />
+          </span>{' '}
           <button
             type="button"
             className="link"
             onClick={() => {
               store.actions.dismissError(key);
-              setExplained((prev) => new Set([...prev].filter((n) => n !== img.name)));
+              setExplained((prev) => new Set([...prev].filter((n) => n !== key)));
             }}
           >
             Dismiss
@@ -107,7 +140,8 @@ export function ImagesView(props: { viewportHeight?: number }) {
     [rowErrors, store, explained],
   );
 
-  const ctr = ctrPrefix(socket, namespace);
+  const everywhere = namespace === ALL_NAMESPACES;
+  const ctr = ctrPrefix(socket, everywhere ? 'default' : namespace);
   let body: ReactNode;
   if (down) body = <DaemonStopped />;
   else if (!value && images.error)
@@ -117,7 +151,8 @@ export function ImagesView(props: { viewportHeight?: number }) {
     body = (
       <div className="iv-empty-state" data-testid="images-empty">
         <p>
-          <strong>No images in {namespace}.</strong> Import an image archive from a terminal:
+          <strong>No images in {namespaceLabel(namespace)}.</strong> Import an image archive from a
+          terminal:
         </p>
         <CopyCommand command={`${ctr} images import IMAGE.tar`} />
         <p className="muted">or pull one (needs network access):</p>
@@ -134,11 +169,11 @@ export function ImagesView(props: { viewportHeight?: number }) {
   else
     body = (
       <VirtualTable
-        label={`Images in ${namespace}`}
+        label={`Images in ${namespaceLabel(namespace)}`}
         testId="images-table"
         columns={COLUMNS}
         items={shown}
-        itemKey={(i) => i.name}
+        itemKey={(i) => (everywhere ? rowKey(i.namespace, i.name) : i.name)}
         stale={!connected}
         viewportHeight={props.viewportHeight}
         extra={extra}
@@ -147,7 +182,10 @@ export function ImagesView(props: { viewportHeight?: number }) {
           const mine = busy.get(rowKey(img.namespace, img.name));
           return (
             <>
-              <td title={img.name}>{repository}</td>
+              <td title={img.name}>
+                {everywhere && <span className="muted iv-ns-prefix">{img.namespace}/</span>}
+                {repository}
+              </td>
               <td title={tag}>{tag}</td>
               <td className="iv-mono" title={img.digest}>
                 {shortDigest(img.digest)}
@@ -158,7 +196,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
                 <button
                   type="button"
                   className="iv-row-action iv-danger"
-                  aria-label="Delete"
+                  aria-label={`Delete ${img.name}`}
                   aria-disabled={img.usedBy.length > 0 || undefined}
                   aria-busy={mine ? true : undefined}
                   title={
@@ -197,13 +235,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
             <strong>{plural(value.images.length, 'image')}</strong> · {formatBytes(value.totalSize)}{' '}
             total
           </span>
-          {value.snapshotters.map((s) => (
-            <span key={s.snapshotter} data-testid="snapshotter-usage">
-              {s.snapshotter}:{' '}
-              <strong>{s.bytes === null ? 'unavailable' : formatBytes(s.bytes)}</strong> on disk ·{' '}
-              {plural(s.snapshots, 'snapshot')}
-            </span>
-          ))}
+          <UnpackedUsage snapshotters={value.snapshotters} />
         </p>
       )}
       <Reconnecting />
@@ -222,8 +254,8 @@ export function ImagesView(props: { viewportHeight?: number }) {
           <p>
             Removes the name <span className="iv-mono">{confirm.name}</span> (
             {shortDigest(confirm.digest)}, {formatBytes(confirm.size)}) from namespace{' '}
-            <strong>{namespace}</strong>. Layers no other image uses are freed by containerd’s
-            garbage collector.
+            <strong>{confirm.namespace}</strong>. Layers no other image uses are freed by
+            containerd’s garbage collector.
           </p>
         </ConfirmDialog>
       )}

@@ -2,6 +2,8 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import type { PluginInfo, PluginStatus, Problem } from '../../../common/containerd';
+import { formatContainerdVersion } from '../../../common/containerd';
+import { expectedPluginNoise } from '../../../common/plugin-noise';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, isDaemonDown } from '../store/inside-state';
 import { CopyCommand } from '../components/copy-command';
@@ -23,6 +25,11 @@ const CHIP: Record<PluginStatus, { icon: string; text: string }> = {
   error: { icon: '✕', text: 'error' },
 };
 const RANK: Record<PluginStatus, number> = { error: 0, skip: 1, ok: 2 };
+
+/** The status a person should read: an error that every stock containerd shows counts as skipped. */
+function shownStatus(p: PluginInfo): PluginStatus {
+  return p.status === 'error' && expectedPluginNoise(p) ? 'skip' : p.status;
+}
 
 /** `cdesk settings set KEY VALUE` lines for a settings patch (nested groups become dotted keys). */
 export function settingsCommands(patch: Record<string, unknown>, prefix = ''): string[] {
@@ -112,17 +119,17 @@ export function PluginsView(props: { viewportHeight?: number }) {
     () =>
       [...(value?.plugins ?? [])].sort(
         (a, b) =>
-          RANK[a.status] - RANK[b.status] ||
+          RANK[shownStatus(a)] - RANK[shownStatus(b)] ||
           a.type.localeCompare(b.type) ||
           a.id.localeCompare(b.id),
       ),
     [value],
   );
   const shown = useMemo(
-    () => (filter === 'all' ? all : all.filter((p) => p.status === filter)),
+    () => (filter === 'all' ? all : all.filter((p) => shownStatus(p) === filter)),
     [all, filter],
   );
-  const count = (s: PluginStatus) => all.filter((p) => p.status === s).length;
+  const count = (s: PluginStatus) => all.filter((p) => shownStatus(p) === s).length;
 
   let body: ReactNode;
   if (down) body = <DaemonStopped />;
@@ -155,9 +162,19 @@ export function PluginsView(props: { viewportHeight?: number }) {
         cells={(p) => (
           <>
             <td>
-              <span className={`iv-chip iv-chip-${p.status}`} data-testid="plugin-status">
-                <span aria-hidden="true">{CHIP[p.status].icon}</span> {CHIP[p.status].text}
-              </span>
+              {p.status === 'error' && expectedPluginNoise(p) ? (
+                <span
+                  className="iv-chip iv-chip-created"
+                  data-testid="plugin-status"
+                  title={expectedPluginNoise(p)!}
+                >
+                  <span aria-hidden="true">–</span> expected
+                </span>
+              ) : (
+                <span className={`iv-chip iv-chip-${p.status}`} data-testid="plugin-status">
+                  <span aria-hidden="true">{CHIP[p.status].icon}</span> {CHIP[p.status].text}
+                </span>
+              )}
             </td>
             <td className="iv-mono" title={p.type}>
               {p.type}
@@ -165,7 +182,10 @@ export function PluginsView(props: { viewportHeight?: number }) {
             <td className="iv-mono" title={p.id}>
               {p.id}
             </td>
-            <td className="iv-init-error" title={p.initError ?? ''}>
+            <td
+              className={`iv-init-error${expectedPluginNoise(p) ? ' muted' : ''}`}
+              title={p.initError ?? ''}
+            >
               {p.initError ?? ''}
             </td>
           </>
@@ -189,9 +209,7 @@ export function PluginsView(props: { viewportHeight?: number }) {
       <header className="iv-view-header">
         <h2 id="plugins-heading">Plugins</h2>
         {value?.version && (
-          <span className="muted">
-            containerd {value.version.version} ({value.version.revision.slice(0, 12)})
-          </span>
+          <span className="muted">containerd {formatContainerdVersion(value.version)}</span>
         )}
         <div className="iv-segmented" role="group" aria-label="Show plugins">
           {filters.map(([f, label, n]) => (

@@ -197,6 +197,7 @@ export function SettingsForm() {
               error={errorFor(f.key)}
               onChange={onChange}
               onBlur={(k) => setVisited((v) => (v.has(k) ? v : new Set(v).add(k)))}
+              sessionOnly={view?.sessionOnly?.includes(f.key)}
             />
           ))}
         </fieldset>

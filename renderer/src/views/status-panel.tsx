@@ -4,6 +4,7 @@ import { formatDateTime } from '../components/format';
 import { useStore } from '../store/context';
 import { CopyButton } from '../components/copy-button';
 import { HealthChart } from '../components/health-chart';
+import { LinkedText } from '../components/linked-text';
 import { ProblemList } from '../components/problem-list';
 import { StatusTiles } from '../components/status-tiles';
 import { TerminalBox } from '../components/terminal-box';
@@ -50,20 +51,24 @@ function Paths() {
 }
 
 /** `extraTile` adds a tile the frame supplies (the disk tile needs the inside store). */
-export function StatusPanel(props: { extraTile?: (stale: boolean) => ReactNode }) {
+export function StatusPanel(props: {
+  extraTile?: (stale: boolean) => ReactNode;
+  /** The namespace the other pages show, for "Use from a terminal". */
+  namespace?: string;
+}) {
   const status = useStore((s) => s.status);
   return (
     <div className="page-body status-page">
       {status?.hint && (
         <p className="hint" data-testid="status-hint">
-          {status.hint}
+          <LinkedText text={status.hint} />
         </p>
       )}
       <StatusTiles extra={props.extraTile} />
       <ProblemList />
       <HealthChart />
       <div className="two-col">
-        <TerminalBox />
+        <TerminalBox namespace={props.namespace} />
         <Paths />
       </div>
     </div>
