@@ -12,6 +12,7 @@ import {
   removeAllContainers,
   type BuiltImage,
 } from '../helpers/oci-image';
+import { removeNetworks } from '../helpers/inside-fixture';
 import {
   cdesk,
   ensureBuilt,
@@ -79,6 +80,8 @@ afterAll(async () => {
   if (!ready) return;
   await browser?.close();
   if (socket) removeAllContainers(socket);
+  // Their bridge networks and netns mounts (the app would collect them at its next connect).
+  if (serve) await removeNetworks(serve.stateDir);
   await serve?.stop();
   serve?.cleanup();
   if (imgDir) rmSync(imgDir, { recursive: true, force: true });

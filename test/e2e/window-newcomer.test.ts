@@ -390,7 +390,10 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
     await page.keyboard.press('ArrowUp');
     expect(await focused()).toBe('Select nw-err');
 
-    // Row buttons say which container they act on; arrows keep to the same button.
+    // Then the name, which opens the container's page, then its buttons: each says which
+    // container it acts on; arrows keep to the same button.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Open nw-err');
     await page.keyboard.press('Tab');
     expect(await focused()).toBe('Stop nw-err');
     expect(await page.getByRole('button', { name: 'Kill nw-err', exact: true }).count()).toBe(1);

@@ -40,7 +40,7 @@ export interface InsideFixture {
  * The bridge networks of the containers removeAllContainers deleted behind the app's back (what
  * the app does at its next connect), and this run's bridge, which the CNI plugin leaves up.
  */
-async function removeNetworks(stateDir: string): Promise<void> {
+export async function removeNetworks(stateDir: string): Promise<void> {
   await collectNetworks({ stateDir }, () => Promise.resolve(false));
   try {
     execFileSync('ip', ['link', 'del', bridgeNetworkFor(stateDir).bridge], { stdio: 'ignore' });

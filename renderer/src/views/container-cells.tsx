@@ -106,7 +106,12 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
       </td>
       <td className="col-name" title={c.id}>
         {p.showNamespace && <span className="muted iv-ns-prefix">{c.namespace}/</span>}
-        <a className="iv-name" href={containerHash(c)} data-testid="container-link">
+        <a
+          className="iv-name"
+          href={containerHash(c)}
+          aria-label={`Open ${name}`}
+          data-testid="container-link"
+        >
           {name}
         </a>
         {name !== shortId(c.id) && <span className="muted iv-mono"> {shortId(c.id)}</span>}
