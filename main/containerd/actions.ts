@@ -1,4 +1,6 @@
 // Changing state inside containerd: stop/kill a task, delete a container (safely), remove an image (when unused).
+import { removeEmptyCgroupParents } from './cgroup-dirs';
+import { cgroupParentFor } from './oci-spec';
 import { rm } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { basename, dirname } from 'node:path';
@@ -281,6 +283,7 @@ async function removeLeftovers(
   const log = record.labels['containerd-desktop/log-file'];
   if (log?.startsWith('/') && basename(log) === `${id}-json.log` && basename(dirname(log)) === id)
     await rm(dirname(log), { recursive: true, force: true });
+  if (net) await removeEmptyCgroupParents(cgroupParentFor(net.stateDir), namespace);
 }
 
 /** Images/Delete succeeds even while containers use the image: refuse that here. */

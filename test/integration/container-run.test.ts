@@ -7,7 +7,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerLogLine } from '../../common/container-commands';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
-import { canRunContainers, ctrList, ctrTasks } from '../helpers/oci-image';
+import { canRunContainers, ctrList, ctrTasks, importImage } from '../helpers/oci-image';
+import { cgroupParentFor } from '../../main/containerd/oci-spec';
 
 const have = requireContainerd();
 const can = canRunContainers();
@@ -155,6 +156,22 @@ describe.skipIf(!have || !can.ok)('container:run against containerd', () => {
       10_000,
       'container and its log removed',
     );
+  });
+
+  it('removing the last container of a namespace removes the cgroup folders the app named', async () => {
+    const ns = `cg-${uid()}`;
+    importImage(f.socket, ns, f.img);
+    const id = uid();
+    await h()['container:run']({ namespace: ns, image: f.img.name, name: id, args: ['true'] });
+    await h()['task:wait']({ namespace: ns, id, timeoutMs: 20_000 });
+    // runc made /cdesk-<hash>/<ns>/<id> in each hierarchy (pids here: cgroup v1; else v2).
+    const parent = cgroupParentFor(f.engine.status().paths.state);
+    const tree = existsSync('/sys/fs/cgroup/cgroup.controllers')
+      ? '/sys/fs/cgroup'
+      : '/sys/fs/cgroup/pids';
+    expect(existsSync(join(tree, parent, ns))).toBe(true);
+    await h()['container:delete']({ namespace: ns, id });
+    expect(existsSync(join(tree, parent, ns))).toBe(false);
   });
 
   it('start runs a stopped container again and appends to its log', async () => {
