@@ -292,17 +292,3 @@ export function buildSpec(o: SpecOptions): { spec: RuntimeSpec } | { error: stri
     },
   };
 }
-
-/** The image's chain ids (OCI image spec: ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln))). */
-export function chainIds(diffIds: string[]): string[] {
-  const out: string[] = [];
-  for (const d of diffIds) {
-    const prev = out[out.length - 1];
-    out.push(
-      prev === undefined
-        ? d
-        : `sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}`,
-    );
-  }
-  return out;
-}

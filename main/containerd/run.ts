@@ -49,7 +49,8 @@ import {
 } from './container-network';
 import { InsideError } from './errors';
 import { hostPlatform } from './image-size';
-import { buildSpec, cgroupParentFor, chainIds, type ImageConfig } from './oci-spec';
+import { buildSpec, cgroupParentFor, type ImageConfig } from './oci-spec';
+import { chainIds } from './pull/unpack';
 import { portsOf } from './network-repair';
 import { readBlob } from './reads';
 import {

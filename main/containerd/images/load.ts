@@ -9,7 +9,6 @@ import {
   WriteAction,
   WriteContentRequest,
 } from '../../shared/api/services/content/v1/content';
-import { ImagesService } from '../../shared/api/services/images/v1/images';
 import { LeasesService } from '../../shared/api/services/leases/v1/leases';
 import type { ContainerdClient } from '../client';
 import { InsideError } from '../errors';
@@ -17,7 +16,7 @@ import { hostPlatform } from '../image-size';
 import { readBlob } from '../reads';
 import { writeBlob, type WriteScope } from '../pull/content-write';
 import { pickManifest, type IndexEntry } from '../pull/platform';
-import { applyLayer, snapshotExists } from '../pull/pull';
+import { applyLayer, putImageRecord, snapshotExists } from '../pull/pull';
 import { parseReference } from '../pull/reference';
 import { INDEX_TYPES } from '../pull/registry';
 import { chainIds } from '../pull/unpack';
@@ -403,28 +402,12 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
     };
     for (const r of roots) await prepare(r.desc);
     for (const r of roots) {
-      const image = {
-        name: r.name,
-        labels: {},
-        target: {
-          media_type: r.desc.mediaType,
-          digest: r.desc.digest,
-          size: String(r.desc.size),
-          annotations: {},
-        },
-        created_at: undefined,
-        updated_at: undefined,
-      };
-      try {
-        await c.call(ImagesService.create, { image, source_date_epoch: undefined }, ns);
-      } catch (err) {
-        if (!(err instanceof InsideError && err.grpcCode === GRPC.ALREADY_EXISTS)) throw err;
-        await c.call(
-          ImagesService.update,
-          { image, update_mask: ['target'], source_date_epoch: undefined },
-          ns,
-        );
-      }
+      await putImageRecord(c, ns, r.name, {
+        media_type: r.desc.mediaType,
+        digest: r.desc.digest,
+        size: String(r.desc.size),
+        annotations: {},
+      });
     }
     await c.call(LeasesService.delete, { id: lease, sync: false }, ns).catch(() => undefined);
     return {

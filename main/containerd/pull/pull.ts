@@ -290,23 +290,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
       size: String(top.size),
       annotations: {},
     };
-    const image = {
-      name: ref.name,
-      labels: {},
-      target,
-      created_at: undefined,
-      updated_at: undefined,
-    };
-    try {
-      await c.call(ImagesService.create, { image, source_date_epoch: undefined }, ns);
-    } catch (err) {
-      if (!(err instanceof InsideError && err.grpcCode === GRPC.ALREADY_EXISTS)) throw err;
-      await c.call(
-        ImagesService.update,
-        { image, update_mask: ['target'], source_date_epoch: undefined },
-        ns,
-      );
-    }
+    await putImageRecord(c, ns, ref.name, target);
     // The image holds everything now: the lease can go (no sync: nothing is to be collected).
     await c.call(LeasesService.delete, { id: lease, sync: false }, ns).catch(() => undefined);
     lease = null;
@@ -452,5 +436,25 @@ export async function applyLayer(
       await c
         .call(SnapshotsService.remove, { snapshotter, key }, { namespace: o.namespace })
         .catch(() => undefined);
+  }
+}
+
+/** The image record `name` → `target`: created, or pointed at the new target when it exists. */
+export async function putImageRecord(
+  c: ContainerdClient,
+  ns: { namespace: string },
+  name: string,
+  target: { media_type: string; digest: string; size: string; annotations: Record<string, string> },
+): Promise<void> {
+  const image = { name, labels: {}, target, created_at: undefined, updated_at: undefined };
+  try {
+    await c.call(ImagesService.create, { image, source_date_epoch: undefined }, ns);
+  } catch (err) {
+    if (!(err instanceof InsideError && err.grpcCode === GRPC.ALREADY_EXISTS)) throw err;
+    await c.call(
+      ImagesService.update,
+      { image, update_mask: ['target'], source_date_epoch: undefined },
+      ns,
+    );
   }
 }

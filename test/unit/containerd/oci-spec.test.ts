@@ -2,12 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildSpec,
-  chainIds,
   mergeEnv,
   parseUser,
   processArgs,
   type SpecOptions,
 } from '../../../main/containerd/oci-spec';
+import { chainIds } from '../../../main/containerd/pull/unpack';
 import { normalizeImageName } from '../../../main/containerd/run';
 
 const base: SpecOptions = {
