@@ -1,7 +1,7 @@
 // Health-check latency over time as an inline SVG drawn at its real pixel size (text never squashed):
 // a time axis, a robust scale, failures and off-scale checks as marks in a lane on top, restarts dashed.
-import { useEffect, useRef, useState } from 'react';
-import { useTruth } from './hooks';
+import { useRef } from 'react';
+import { useClientWidth, useTruth } from './hooks';
 import { useStore } from '../store/context';
 import { chartModel, formatMs, LANE_Y } from './chart-model';
 
@@ -12,19 +12,7 @@ export function HealthChart() {
   const restarts = useStore((s) => s.restarts);
   const truth = useTruth();
   const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(640);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const measure = () => {
-      if (el.clientWidth > 0) setWidth(el.clientWidth);
-    };
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const width = useClientWidth(box, 640);
   const m = chartModel(samples, restarts, { width, height: HEIGHT }, truth.clock);
   const minutes = (m.spanMs / 60000).toFixed(0);
   const desc = m.count

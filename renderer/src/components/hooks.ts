@@ -16,20 +16,45 @@ export function useNow(intervalMs = 1000, active = true): number {
   return now;
 }
 
-/** The element's clientHeight, kept current with a ResizeObserver where there is one; 0 until measured. */
-export function useClientHeight(ref: { readonly current: HTMLElement | null }): number {
-  const [height, setHeight] = useState(0);
+/** One of the element's client sizes, kept current with a ResizeObserver where there is one. */
+function useClientSize(
+  ref: { readonly current: HTMLElement | null },
+  read: (el: HTMLElement) => number,
+  initial: number,
+  keepLast: boolean,
+): number {
+  const [size, setSize] = useState(initial);
   useEffect(() => {
     const el = ref.current;
     if (!el) return;
-    const measure = () => setHeight(el.clientHeight);
+    const measure = () => {
+      const v = read(el);
+      // A hidden element measures 0: a chart keeps the width it last had.
+      if (!keepLast || v > 0) setSize(v);
+    };
     measure();
     if (typeof ResizeObserver === 'undefined') return;
     const ro = new ResizeObserver(measure);
     ro.observe(el);
     return () => ro.disconnect();
-  }, [ref]);
-  return height;
+  }, [ref, read, keepLast]);
+  return size;
+}
+
+const clientHeight = (el: HTMLElement) => el.clientHeight;
+const clientWidth = (el: HTMLElement) => el.clientWidth;
+
+/** The element's clientHeight; 0 until measured. */
+export function useClientHeight(ref: { readonly current: HTMLElement | null }): number {
+  return useClientSize(ref, clientHeight, 0, false);
+}
+
+/** The element's clientWidth, `initial` until it is measured wider than 0 (charts draw at it). */
+export function useClientWidth(
+  ref: { readonly current: HTMLElement | null },
+  initial: number,
+): number {
+  return useClientSize(ref, clientWidth, initial, true);
 }
 
 /** What may be claimed right now; re-derived each second so countdowns and ages tick together. */

@@ -1,5 +1,6 @@
 // One stats series over the last minute, drawn like the health chart: real pixel size, time axis, round scale.
-import { useEffect, useRef, useState } from 'react';
+import { useRef } from 'react';
+import { useClientWidth } from './hooks';
 import { seriesModel, type StatsPoint } from './stats-model';
 
 const HEIGHT = 160;
@@ -14,19 +15,7 @@ export function StatsChart(props: {
   testId: string;
 }) {
   const box = useRef<HTMLDivElement>(null);
-  const [width, setWidth] = useState(480);
-  useEffect(() => {
-    const el = box.current;
-    if (!el) return;
-    const measure = () => {
-      if (el.clientWidth > 0) setWidth(el.clientWidth);
-    };
-    measure();
-    if (typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(measure);
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
+  const width = useClientWidth(box, 480);
   const m = seriesModel(
     props.points,
     props.value,
