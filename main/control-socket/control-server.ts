@@ -23,6 +23,7 @@ import {
 } from '../../common/rpc';
 import { EXEC_START, isStreamFrame } from '../../common/exec-stream';
 import { AppError, answerOnce } from '../shared/app-error';
+import { inBulkTurn } from '../shared/bulk-turn';
 import { createExecHub } from '../service/exec-hub';
 import { ensureControlDir } from './control-paths';
 import { lineSplitter, MAX_LINE_BYTES } from './control-protocol';
@@ -57,6 +58,10 @@ export interface ControlServerOptions {
   lineTimeoutMs?: number;
   /** A connection with nothing in flight and no subscription is closed after this (ms). */
   idleTimeoutMs?: number;
+  /** Reply bytes all connections together may leave unread (default MAX_UNREAD_REPLY_BYTES). */
+  maxUnreadReplyBytes?: number;
+  /** Idle or not reading this long (ms), a connection yields its place when all are taken. */
+  reclaimAfterMs?: number;
   logError?: (message: string, err: unknown) => void;
 }
 
@@ -70,6 +75,16 @@ export interface ControlServer {
 export const MAX_CONTROL_CONNECTIONS = 64;
 export const CONTROL_LINE_TIMEOUT_MS = 10_000;
 export const CONTROL_IDLE_TIMEOUT_MS = 5 * 60_000;
+/**
+ * Reply bytes all peers together may leave unread; past it the connection that stopped reading
+ * first is closed. (Each reply is bounded and a peer gets its next only once it read the last,
+ * but 64 peers that never read would otherwise pin 64 whole replies.)
+ */
+export const MAX_UNREAD_REPLY_BYTES = 64 * 1024 * 1024;
+/** A connection idle (or not reading) this long gives its place up to a new one when all are taken. */
+export const RECLAIM_AFTER_MS = 250;
+/** How long a connection that found every place taken waits for one before it is refused. */
+export const ARRIVAL_WAIT_MS = 2000;
 
 const IN_USE_HINT =
   'Another Containerd Desktop is running and owns this socket: use it (cdesk status), quit it, or pass another --control path.';
@@ -145,6 +160,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
   const maxConns = opts.maxConnections ?? MAX_CONTROL_CONNECTIONS;
   const lineTimeout = opts.lineTimeoutMs ?? CONTROL_LINE_TIMEOUT_MS;
   const idleTimeout = opts.idleTimeoutMs ?? CONTROL_IDLE_TIMEOUT_MS;
+  const maxUnread = opts.maxUnreadReplyBytes ?? MAX_UNREAD_REPLY_BYTES;
+  const reclaimAfter = opts.reclaimAfterMs ?? RECLAIM_AFTER_MS;
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
   // The temporary name is as long as the folder plus 14 bytes; both must fit.
   if (
@@ -194,21 +211,103 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     for (const outbox of [...subscribers]) outbox.push(frames);
   };
 
+  /**
+   * Connections waiting for nothing or for their peer to read, oldest first, with since when:
+   * the ones that give way when places or memory run out, so that holding connections open and
+   * never reading locks no one else out.
+   */
+  const idleSince = new Map<net.Socket, number>();
+  /** Connections whose peer has a reply it does not read. */
+  const notReading = new Set<net.Socket>();
+
+  /** Connections waiting for their turn at a big read, with since when (they may give way too). */
+  const queuedSince = new Map<net.Socket, number>();
+
+  /**
+   * Close one connection to make a place: one whose peer is not reading what it was sent (the
+   * earliest), else the one idle or queued the longest if that was long enough.
+   */
+  function reclaimOne(): boolean {
+    let oldest: net.Socket | null = null;
+    for (const sock of notReading) {
+      oldest = sock;
+      break;
+    }
+    let since = performance.now() - reclaimAfter;
+    // Maps keep insertion order: the first entry of each is its oldest.
+    for (const map of oldest ? [] : [idleSince, queuedSince]) {
+      for (const [sock, t] of map) {
+        if (t <= since) [oldest, since] = [sock, t];
+        break;
+      }
+    }
+    if (!oldest) return false;
+    idleSince.delete(oldest);
+    queuedSince.delete(oldest);
+    notReading.delete(oldest);
+    conns.delete(oldest);
+    oldest.destroy();
+    return true;
+  }
+
+  /** Close peers that stopped reading, the earliest first, until their unread replies fit. */
+  function boundUnread(): void {
+    let unread = 0;
+    for (const sock of notReading) unread += sock.writableLength;
+    for (const sock of [...notReading]) {
+      if (unread <= maxUnread) return;
+      unread -= sock.writableLength;
+      notReading.delete(sock);
+      sock.destroy();
+    }
+  }
+
+  /** Connections that arrived when every place was taken, waiting (briefly) for one. */
+  const arrivals: { sock: net.Socket; deadline: number }[] = [];
+  let admitTimer: NodeJS.Timeout | null = null;
+
+  function refuse(sock: net.Socket): void {
+    // Told as the answer to its hello, so cdesk prints it.
+    sock.end(
+      `${encodeReply(null, '(hello)', {
+        ok: false,
+        error: rpcError(
+          'busy',
+          `the app already has ${maxConns} control connections open, none idle; this one is closed`,
+          'Stop other cdesk commands that follow (cdesk logs -f, cdesk events), then try again.',
+        ),
+      })}\n`,
+    );
+    setTimeout(() => sock.destroy(), 1000).unref();
+  }
+
+  /** Give free (or reclaimed) places to waiting arrivals, oldest first; refuse the expired. */
+  function admit(): void {
+    if (admitTimer) clearTimeout(admitTimer);
+    admitTimer = null;
+    const now = performance.now();
+    while (arrivals.length > 0) {
+      const { sock, deadline } = arrivals[0]!;
+      if (sock.destroyed) arrivals.shift();
+      else if (conns.size < maxConns || reclaimOne()) serve(arrivals.shift()!.sock);
+      else if (deadline <= now) refuse(arrivals.shift()!.sock);
+      else break;
+    }
+    // Idle connections become reclaimable with time: look again soon.
+    if (arrivals.length > 0) {
+      admitTimer = setTimeout(admit, Math.max(10, reclaimAfter / 4));
+      admitTimer.unref();
+    }
+  }
+
   function serve(sock: net.Socket): void {
     sock.on('error', () => undefined);
-    if (conns.size >= maxConns) {
-      // Told as the answer to its hello, so cdesk prints it.
-      sock.end(
-        `${encodeReply(null, '(hello)', {
-          ok: false,
-          error: rpcError(
-            'busy',
-            `the app already has ${maxConns} control connections open; this one is closed`,
-            'Stop other cdesk commands that follow (cdesk logs -f, cdesk events), then try again.',
-          ),
-        })}\n`,
-      );
-      setTimeout(() => sock.destroy(), 1000).unref();
+    if (conns.size >= maxConns && !reclaimOne()) {
+      // A crowd's first moments: nobody has been idle long enough to give way yet. Its data
+      // waits in the socket unread meanwhile; the arrivals are as bounded as the places.
+      if (arrivals.length >= maxConns) return refuse(sock);
+      arrivals.push({ sock, deadline: performance.now() + ARRIVAL_WAIT_MS });
+      if (!admitTimer) admit();
       return;
     }
     conns.add(sock);
@@ -247,11 +346,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         ? Promise.resolve()
         : new Promise<void>((resolve) => {
             stalled = true;
+            notReading.add(sock);
             refreshTimer();
+            boundUnread();
             const done = () => {
               sock.off('drain', done);
               sock.off('close', done);
               stalled = false;
+              notReading.delete(sock);
               refreshTimer();
               resolve();
             };
@@ -299,12 +401,18 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         unsubscribe();
         reply(id, cmd, { ok: true, value: { subscribed: false } });
       } else {
-        const result = await answerOnce(
-          () => service.handle(cmd, payload),
-          (err) => logError('control request failed', err),
+        await inBulkTurn(
+          cmd,
+          async () => {
+            const result = await answerOnce(
+              () => service.handle(cmd, payload),
+              (err) => logError('control request failed', err),
+            );
+            if (!sock.destroyed) reply(id, cmd, result);
+          },
+          (waiting) =>
+            waiting ? queuedSince.set(sock, performance.now()) : queuedSince.delete(sock),
         );
-        if (sock.destroyed) return;
-        reply(id, cmd, result);
       }
       return drained();
     };
@@ -366,6 +474,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
             : ('idle' as const);
       const restart = want === 'line' && lineDone;
       lineDone = false;
+      if (want !== 'idle') idleSince.delete(sock);
+      else if (!idleSince.has(sock)) idleSince.set(sock, performance.now());
       if (want === timerKind && !restart) return;
       clearTimer();
       if (!want) return;
@@ -417,6 +527,10 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     });
     refreshTimer();
     sock.on('close', () => {
+      idleSince.delete(sock);
+      queuedSince.delete(sock);
+      if (arrivals.length > 0) setImmediate(admit);
+      notReading.delete(sock);
       clearTimer();
       requests.clear();
       unsubscribe();
@@ -433,6 +547,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       subscribers.clear();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       for (const sock of conns) sock.destroy();
+      if (admitTimer) clearTimeout(admitTimer);
+      for (const { sock } of arrivals.splice(0)) sock.destroy();
       await closed;
       // Only remove the file if it is still the one we bound (a later instance may have reclaimed it).
       const st = await fsp.lstat(path).catch(() => null);

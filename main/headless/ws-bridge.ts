@@ -15,6 +15,7 @@ import type { Result } from '../../common/contract';
 import { EXEC_START, isStreamFrame } from '../../common/exec-stream';
 import { LOCAL_FILE_COMMANDS, localOnly } from '../../common/containerd-commands';
 import { answerOnce } from '../shared/app-error';
+import { inBulkTurn } from '../shared/bulk-turn';
 import { createExecHub } from '../service/exec-hub';
 import type { Service } from '../service/service';
 import {
@@ -128,11 +129,17 @@ export function createWsBridge(opts: WsBridgeOptions): WsBridge {
         return started.opened();
       }
       if (LOCAL_FILE_COMMANDS.has(cmd)) return replyTaken(id, cmd, localOnly(cmd));
-      const result = await answerOnce(
-        () => service.handle(cmd, payload),
-        (err) => logError('websocket request failed', err),
-      );
-      return replyTaken(id, cmd, result);
+      // The reply is encoded and handed to the socket in the request's turn; waiting for the
+      // page to take it is not (a page that never reads would hold everyone's turn).
+      let taken = Promise.resolve();
+      await inBulkTurn(cmd, async () => {
+        const result = await answerOnce(
+          () => service.handle(cmd, payload),
+          (err) => logError('websocket request failed', err),
+        );
+        taken = replyTaken(id, cmd, result);
+      });
+      return taken;
     };
     const requests = createRequestQueue({
       answer,

@@ -50,6 +50,18 @@ export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
   let bytes = 0;
   let running = 0;
   let closed = false;
+  let scheduled = false;
+
+  // Answering starts after the current chunk of input has been split into requests: a burst that
+  // overflows the backlog is refused before any of it is computed (a 4 MiB log read is not cheap).
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    queueMicrotask(() => {
+      scheduled = false;
+      pump();
+    });
+  }
 
   function pump(): void {
     while (!closed && running < concurrency && waiting.length > 0) {
@@ -83,7 +95,7 @@ export function createRequestQueue(opts: RequestQueueOptions): RequestQueue {
       }
       waiting.push(text);
       bytes += size;
-      pump();
+      schedule();
     },
     clear() {
       closed = true;
