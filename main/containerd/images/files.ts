@@ -17,7 +17,7 @@ import { pickManifest, type IndexEntry } from '../pull/platform';
 import { parseReference } from '../pull/reference';
 import { INDEX_TYPES } from '../pull/registry';
 import { loadArchive } from './load';
-import { tarEnd, tarHeader, tarPadding } from './tar';
+import { writeTar } from './tar';
 
 /** Bytes per Content/Read while saving: what waits for the disk stays bounded. */
 const READ_PIECE = 4 * 1024 * 1024;
@@ -168,53 +168,49 @@ export async function saveFile(
   const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
     throw fileError(path, err, 'write');
   });
-  let bytes = 0;
-  const put = async (b: Buffer) => {
-    await fh.write(b);
-    bytes += b.length;
-  };
-  const file = async (name: string, data: Buffer) => {
-    await put(tarHeader(name, data.length));
-    await put(data);
-    await put(tarPadding(data.length));
-  };
-  try {
-    await put(tarHeader('blobs/', 0, '5'));
-    await put(tarHeader('blobs/sha256/', 0, '5'));
-    for (const [digest, size] of blobs) {
-      await put(tarHeader(blobPath(digest), size));
-      for (let off = 0; off < size; off += READ_PIECE) {
-        const want = Math.min(READ_PIECE, size - off);
-        const parts = await c.collect(
-          ContentService.read,
-          { digest, offset: String(off), size: String(want) },
-          { namespace, timeoutMs: 60_000 },
-        );
-        const piece = Buffer.concat(parts.map((p) => p.data));
-        if (piece.length !== want)
-          throw new Error(`content ${digest} gave ${piece.length} of ${want} bytes at ${off}`);
-        await put(piece);
-      }
-      await put(tarPadding(size));
+  const out = fh.createWriteStream();
+  const archive = writeTar(out);
+  let bytes: number;
+  const json = (v: unknown) => Buffer.from(JSON.stringify(v));
+  async function* blobPieces(digest: string, size: number): AsyncGenerator<Buffer> {
+    for (let off = 0; off < size; off += READ_PIECE) {
+      const want = Math.min(READ_PIECE, size - off);
+      const parts = await c.collect(
+        ContentService.read,
+        { digest, offset: String(off), size: String(want) },
+        { namespace, timeoutMs: 60_000 },
+      );
+      const piece = Buffer.concat(parts.map((p) => p.data));
+      if (piece.length !== want)
+        throw new Error(`content ${digest} gave ${piece.length} of ${want} bytes at ${off}`);
+      yield piece;
     }
-    await file('oci-layout', Buffer.from('{"imageLayoutVersion":"1.0.0"}'));
-    await file(
-      'index.json',
-      Buffer.from(
-        JSON.stringify({
+  }
+  try {
+    await archive.directory('blobs/');
+    await archive.directory('blobs/sha256/');
+    for (const [digest, size] of blobs)
+      await archive.file(blobPath(digest), size, blobPieces(digest, size));
+    const meta: [string, Buffer][] = [
+      ['oci-layout', json({ imageLayoutVersion: '1.0.0' })],
+      [
+        'index.json',
+        json({
           schemaVersion: 2,
           mediaType: 'application/vnd.oci.image.index.v1+json',
           manifests: index,
         }),
-      ),
-    );
-    await file('manifest.json', Buffer.from(JSON.stringify(dockerEntries)));
-    await put(tarEnd());
-    await fh.close();
+      ],
+      ['manifest.json', json(dockerEntries)],
+    ];
+    for (const [name, data] of meta) await archive.file(name, data.length, data);
+    await archive.finish();
+    bytes = out.bytesWritten;
     await rename(tmp, path).catch((err: unknown) => {
       throw fileError(path, err, 'write');
     });
   } catch (err) {
+    out.destroy();
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;

@@ -212,7 +212,7 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
     const blobs = new Map<string, number>();
     for await (const e of readTar(o.source)) {
       if (o.signal.aborted) throw new InsideError('cancelled', 'the load was cancelled', '');
-      if (e.type !== '0') continue;
+      if (e.type !== 'file') continue;
       const oci = OCI_BLOB.exec(e.name);
       if (META_FILES.has(e.name)) meta.set(e.name, await collect(e.body, e.size, e.name));
       else if (oci) {
