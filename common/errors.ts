@@ -71,6 +71,8 @@ export const ERROR_CODES = [
   'registry-unreachable',
   /** The registry answered something unusable (5xx, a bad manifest, no manifest for the platform). */
   'registry-error',
+  /** The docker-credential-NAME helper the docker config names is missing or failed. */
+  'credential-helper',
   /** A blob's bytes do not match its digest (or its size). */
   'digest-mismatch',
   /** The action was cancelled on request. */

@@ -41,7 +41,15 @@ export class Pulls {
     const ac = new AbortController();
     this.running.set(p.pullId, ac);
     try {
-      const credentials = p.auth ?? (await readCredentials(ref.domain));
+      // A credential helper that is missing or locked must not stop public images: pull without
+      // credentials, and if the registry then wants some, say why there were none.
+      let noCredentials: unknown = null;
+      const credentials =
+        p.auth ??
+        (await readCredentials(ref.domain).catch((err: unknown) => {
+          noCredentials = err;
+          return null;
+        }));
       const r = await pullImage(c, {
         namespace: p.namespace,
         ref: p.ref,
@@ -51,6 +59,9 @@ export class Pulls {
         credentials,
         signal: ac.signal,
         onProgress: (e) => this.d.onProgress(e),
+      }).catch((err: unknown) => {
+        const unauthorized = (err as { code?: unknown }).code === 'registry-unauthorized';
+        throw unauthorized && noCredentials ? noCredentials : err;
       });
       this.d.changed();
       return r;
