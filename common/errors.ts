@@ -62,6 +62,8 @@ export const ERROR_CODES = [
   'already-exists',
   'in-use',
   'failed-precondition',
+  /** containerd's disk is full (ENOSPC). */
+  'no-space',
   // Pulling from a registry.
   /** The image reference is malformed. */
   'bad-reference',

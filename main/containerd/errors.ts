@@ -46,6 +46,14 @@ export function fromGrpc(
   }
   const detail = err.details || err.message;
   const opts = { cause: err, grpcCode: err.code };
+  // Whatever the status code a full disk comes as, what to do about it is the same.
+  if (/no space left on device|ENOSPC/i.test(detail))
+    return new InsideError(
+      'no-space',
+      `${what}: containerd's disk is full (${detail})`,
+      "Free space on the disk that holds containerd's root (the rootDir setting): cdesk system prune removes stopped containers and unused images. Then try again.",
+      opts,
+    );
   switch (err.code) {
     case GRPC.UNAVAILABLE:
       if (/EACCES|permission denied/i.test(detail)) {

@@ -221,7 +221,11 @@ export class DaemonChannel {
     let failure: unknown = null;
     let ended = false;
     let waiter: { resolve: (m: Res | null) => void; reject: (e: unknown) => void } | null = null;
+    // A write's callback may never come once the call has failed (the server ended it with an
+    // error, e.g. its disk is full, or it was cancelled): such sends fail with the call.
+    const sending = new Set<(err: unknown) => void>();
     const settle = () => {
+      if (failure) for (const fail of [...sending]) fail(failure);
       if (!waiter) return;
       const w = waiter;
       if (queue.length) {
@@ -260,7 +264,16 @@ export class DaemonChannel {
       send: (m: Req) =>
         new Promise<void>((resolve, reject) => {
           if (failure) return reject(failure);
-          call.write(m, (err?: unknown) => (err ? reject(err) : resolve()));
+          const fail = (err: unknown) => {
+            sending.delete(fail);
+            reject(err);
+          };
+          sending.add(fail);
+          call.write(m, (err?: unknown) => {
+            sending.delete(fail);
+            if (err) reject(err);
+            else resolve();
+          });
         }),
       next: () =>
         new Promise<Res | null>((resolve, reject) => {

@@ -48,7 +48,13 @@ export interface TestRegistry {
   stop(): Promise<void>;
 }
 
-export async function startRegistry(opts: { auth?: boolean } = {}): Promise<TestRegistry> {
+/**
+ * `listen`: the address to serve on (default 127.0.0.1). Another of this machine's addresses
+ * makes a registry the app reaches over HTTPS unless it is listed in insecureRegistries.
+ */
+export async function startRegistry(
+  opts: { auth?: boolean; listen?: string } = {},
+): Promise<TestRegistry> {
   const dir = mkdtempSync(join(tmpdir(), 'cd-reg-'));
   const storage = join(dir, 'storage');
   mkdirSync(storage);
@@ -66,7 +72,7 @@ export async function startRegistry(opts: { auth?: boolean } = {}): Promise<Test
     '  delete:',
     '    enabled: true',
     'http:',
-    `  addr: 127.0.0.1:${port}`,
+    `  addr: ${opts.listen ?? '127.0.0.1'}:${port}`,
   ];
   if (auth) {
     const htpasswd = join(dir, 'htpasswd');
@@ -85,7 +91,7 @@ export async function startRegistry(opts: { auth?: boolean } = {}): Promise<Test
   child.stderr?.on('data', (b: Buffer) => {
     if (stderr.length < 64 * 1024) stderr += b.toString('utf8');
   });
-  const host = `127.0.0.1:${port}`;
+  const host = `${opts.listen ?? '127.0.0.1'}:${port}`;
   const deadline = Date.now() + 15_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr}`);

@@ -1,7 +1,8 @@
 // The pull engine against a real registry (docker-registry on 127.0.0.1) and real containerd.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullProgress } from '../../common/containerd';
@@ -263,4 +264,78 @@ describe.skipIf(!have || !can.ok)('pullImage with bearer-token auth', () => {
       await front.close();
     }
   }, 60_000);
+
+  it('reaches a registry that is not loopback over HTTPS: plain HTTP is refused, naming insecureRegistries; listed there, it pulls', async () => {
+    // This machine's own non-loopback address: a registry there is "remote" to the pull.
+    const address = Object.values(networkInterfaces())
+      .flat()
+      .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+    if (!address) throw new Error('this test needs a non-loopback IPv4 address on this machine');
+    const plain = await startRegistry({ listen: address });
+    try {
+      const img = buildLayoutImage(join(dir, 'tls'), { randomLayers: 1, layerBytes: 1 << 16 });
+      plain.push(img.layout, 'x/tls:v1');
+      const n = ns();
+      const pullFrom = (insecureRegistries: string[]) =>
+        pullImage(client, {
+          namespace: n,
+          ref: `${plain.host}/x/tls:v1`,
+          pullId: `tls-${insecureRegistries.length}`,
+          insecureRegistries,
+          credentials: null,
+          signal: new AbortController().signal,
+          onProgress: () => undefined,
+        });
+      await expect(pullFrom([])).rejects.toMatchObject({
+        code: 'registry-unreachable',
+        hint: expect.stringContaining(`insecureRegistries ${plain.host}`),
+      });
+      expect(ctr(f.socket, n, ['images', 'ls', '-q'])).toBe('');
+      expect(ctr(f.socket, n, ['content', 'ls', '-q'])).toBe('');
+      const res = await pullFrom([plain.host]);
+      expect(res.digest).toBe((await registryManifest(plain, 'x/tls', 'v1')).digest);
+      expect(ctr(f.socket, n, ['images', 'ls', '-q'])).toContain(`${plain.host}/x/tls:v1`);
+    } finally {
+      await plain.stop();
+    }
+  }, 120_000);
+
+  it('a full disk fails the pull with a clear error and leaves no image, content or lease', async () => {
+    // containerd's root on a 16 MiB tmpfs (root only, as CI runs), the image needs 24 MiB.
+    const mnt = join(dir, 'small-root');
+    mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m', 'cdesk-test', mnt]);
+    let small: InsideFixture | null = null;
+    try {
+      small = await startInside((s) => (s.rootDir = mnt), { importImage: false });
+      const img = buildLayoutImage(join(dir, 'big'), { randomLayers: 3, layerBytes: 8 << 20 });
+      r.push(img.layout, 'x/big:v1');
+      const smallClient = new ContainerdClient(new DaemonChannel(small.socket));
+      const n = ns();
+      try {
+        const err = await pullImage(smallClient, {
+          namespace: n,
+          ref: `${r.host}/x/big:v1`,
+          pullId: 'full',
+          insecureRegistries: [],
+          credentials: null,
+          signal: new AbortController().signal,
+          onProgress: () => undefined,
+        }).catch((e: unknown) => e);
+        expect(err).toMatchObject({
+          code: 'no-space',
+          message: expect.stringMatching(/no space left/i),
+          hint: expect.stringMatching(/free space/i),
+        });
+        expect(ctr(small.socket, n, ['images', 'ls', '-q'])).toBe('');
+        expect(ctr(small.socket, n, ['content', 'ls', '-q'])).toBe('');
+        expect(ctr(small.socket, n, ['leases', 'ls', '-q'])).toBe('');
+      } finally {
+        smallClient.channel.close();
+      }
+    } finally {
+      await small?.dispose();
+      execFileSync('umount', ['-l', mnt]);
+    }
+  }, 180_000);
 });
