@@ -1,7 +1,7 @@
 // cdesk load / save / system df / system prune end to end: the app's service behind a real control
 // socket, real containerd checked with ctr, archives cross-checked with ctr import/export and skopeo.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,7 +13,7 @@ import { captureIo, startControlHarness, type ControlHarness } from '../helpers/
 import { requireContainerd } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
-import { canRunRegistry, SKOPEO } from '../helpers/registry';
+import { buildLayoutImage, canRunRegistry, SKOPEO } from '../helpers/registry';
 
 const have = requireContainerd();
 const can = canRunContainers();
@@ -99,6 +99,32 @@ describe.runIf(on)('cdesk load', () => {
     expect(await load(['-i', plain, '-n', n, '--control', h.sock], o2)).toBe(1);
     expect(o2.stderr).toMatch(/not an image archive: the input is not a tar archive/);
     expect(content(n)).toEqual([]);
+  }, 60_000);
+
+  it('refuses an archive whose new layer was tampered with (digest-mismatch) and keeps nothing', async () => {
+    const n = ns();
+    const img = buildLayoutImage(join(dir, `tampered-${n}`), {
+      randomLayers: 1,
+      layerBytes: 1 << 18,
+    });
+    // The random layer is new to containerd: its bytes are checked as they are written.
+    const layer = img.layers[img.layers.length - 1]!;
+    const blob = join(img.layout, 'blobs', 'sha256', layer.digest.slice(7));
+    const bytes = readFileSync(blob);
+    bytes[bytes.length >> 1] ^= 0xff;
+    writeFileSync(blob, bytes);
+    const archive = join(dir, `tampered-${n}.tar`);
+    execFileSync('tar', ['-C', img.layout, '-cf', archive, '.']);
+    const before = content(n);
+    const o = captureIo();
+    expect(await load(['-i', archive, '-n', n, '--control', h.sock], o)).toBe(1);
+    expect(o.stderr).toMatch(new RegExp(`${layer.digest}.*(do not match|hash to)`));
+    expect(images(n)).toEqual([]);
+    expect(content(n)).toEqual(before);
+    expect(content(n)).not.toContain(layer.digest);
+    expect(ctr(f.socket, n, ['content', 'active']).split('\n').slice(1).filter(Boolean)).toEqual(
+      [],
+    );
   }, 60_000);
 
   it('needs -i or a piped stdin', async () => {
