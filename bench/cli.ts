@@ -1,4 +1,4 @@
-// CLI cold-path benchmarks: `cdesk status` beside `node -e 0` and `ctr version`, and `cdesk run` launch → containerd spawned / SERVING beside containerd alone.
+// CLI cold-path benchmarks: `cdesk status` beside `node -e 0` and `ctr version`, and `cdesk daemon run` launch → containerd spawned / SERVING beside containerd alone.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -68,7 +68,7 @@ export interface LaunchSample {
   spawnedMs: number;
   /** Process launch → containerd answers SERVING, probed from outside. */
   servingMs: number;
-  /** Process launch → `cdesk run` itself announces `running` (its own probe saw SERVING). */
+  /** Process launch → `cdesk daemon run` itself announces `running` (its own probe saw SERVING). */
   announcedMs: number;
 }
 
@@ -79,12 +79,12 @@ async function servingAfter(t0: number, socket: string, what: string): Promise<n
   return performance.now() - t0;
 }
 
-/** `cdesk run --json` in a fresh temp dir: when containerd was spawned and when it was SERVING. */
+/** `cdesk daemon run --json` in a fresh temp dir: when containerd was spawned and when it was SERVING. */
 export async function launchRun(cdeskBin = CDESK, env = process.env): Promise<LaunchSample> {
   const dir = mkdtempSync('/tmp/cdr-');
   try {
     const state = join(dir, 's');
-    const argv = ['run', '--json', '--state', state, '--root', join(dir, 'r')];
+    const argv = ['daemon', 'run', '--json', '--state', state, '--root', join(dir, 'r')];
     const wall0 = Date.now();
     const t0 = performance.now();
     const child = spawn(process.execPath, [cdeskBin, ...argv, '--containerd', CONTAINERD], {
@@ -123,15 +123,17 @@ export async function launchRun(cdeskBin = CDESK, env = process.env): Promise<La
       }
     });
     try {
-      const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk run');
+      const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk daemon run');
       // The head start's containerd may answer before the engine has loaded and printed its
       // first event: both events are awaited after SERVING.
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise((r) => (timer = setTimeout(r, 10_000)));
       await Promise.race([announced, exited, late]).finally(() => clearTimeout(timer));
-      if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
+      if (spawnedAt === null) throw new Error('cdesk daemon run printed no state event with a pid');
       if (runningAt === null)
-        throw new Error('cdesk run did not announce running within 10 s of containerd SERVING');
+        throw new Error(
+          'cdesk daemon run did not announce running within 10 s of containerd SERVING',
+        );
       return { spawnedMs: spawnedAt - wall0, servingMs, announcedMs: runningAt - wall0 };
     } finally {
       child.kill('SIGTERM');
@@ -188,7 +190,7 @@ export interface LaunchSamples {
   nodeFirst: number[];
 }
 
-/** `cdesk run`, containerd alone and `node -e 0`, round by round, after one unrecorded warm-up. */
+/** `cdesk daemon run`, containerd alone and `node -e 0`, round by round, after one unrecorded warm-up. */
 export async function benchRunLaunch(
   n: number,
   cdeskBin = CDESK,
@@ -236,7 +238,7 @@ function launchRow(launch: LaunchSamples, note: string): Row {
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-/** Rows for the bench table: CLI start-up and `cdesk run`'s cold path. */
+/** Rows for the bench table: CLI start-up and `cdesk daemon run`'s cold path. */
 export async function benchCliRows(n = 10): Promise<Row[]> {
   const st = await benchStatus(n);
   const node = median(st.node);

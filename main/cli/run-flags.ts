@@ -1,4 +1,4 @@
-// `cdesk container run`'s command line, docker's way: options before IMAGE, everything after it is
+// `cdesk run`'s command line, docker's way: options before IMAGE, everything after it is
 // the command (its own `-c` included); -e/-v/-l/--env-file repeat. Pure: files are read by the caller.
 import { envEntry, NETWORK_MODES, type RunPayload } from '../../common/container-commands';
 import { namespaceName } from '../../common/containerd-commands';

@@ -206,7 +206,7 @@ export function buildSpec(o: SpecOptions): { spec: RuntimeSpec } | { error: stri
   if (args.length === 0)
     return {
       error:
-        'the image sets no Entrypoint or Cmd and no command was given; pass one after the image (cdesk container run IMAGE COMMAND…)',
+        'the image sets no Entrypoint or Cmd and no command was given; pass one after the image (cdesk run IMAGE COMMAND…)',
     };
   const userText = o.user ?? o.image.User ?? '';
   let user = { uid: 0, gid: 0 };

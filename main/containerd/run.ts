@@ -241,7 +241,7 @@ function taskCreateError(err: unknown, args: string[]): InsideError {
   }
   return err instanceof InsideError
     ? err
-    : new InsideError('containerd-api-error', msg, "See containerd's log (cdesk logs).");
+    : new InsideError('containerd-api-error', msg, "See containerd's log (cdesk daemon logs).");
 }
 
 /** Best effort: undo what a failed run created, newest first. */
@@ -358,7 +358,7 @@ export async function runContainer(
     throw new InsideError(
       'already-exists',
       `the name ${id} is already in use by a container in namespace ${namespace}`,
-      `Choose another --name, or remove that container first (cdesk container rm ${id}).`,
+      `Choose another --name, or remove that container first (cdesk rm ${id}).`,
     );
   const net = p.net ?? (await defaultNetwork(ctx));
   const ports = p.ports ?? [];

@@ -1,8 +1,11 @@
-// `cdesk container …` over a real control socket, service and containerd: run attached and
+// The container verbs (`cdesk run|logs|stop|start|inspect|rm`) over a real control socket, service and containerd: run attached and
 // detached, logs (-f, stderr apart), stop/start/rm, bad input, and two app instances side by side.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../main/cli/args';
-import { run as container } from '../../main/cli/cmd-container';
+import { run as logsCmd } from '../../main/cli/cmd-logs';
+import { run as runCmd } from '../../main/cli/cmd-run';
+import type { CliIo } from '../../main/cli/common';
+import { runVerb, type Verb } from '../../main/cli/cmd-container-verbs';
 import { captureIo as io, startControlHarness, type ControlHarness } from '../helpers/cli-io';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
@@ -30,8 +33,15 @@ afterEach(async () => {
 afterAll(() => removeBuiltImage());
 
 const ctl = () => ['--control', h.sock];
+/** `cdesk VERB ARGS…` as main.ts dispatches it. */
+const container = ([verb, ...rest]: string[], o: CliIo) =>
+  verb === 'run'
+    ? runCmd(rest, o)
+    : verb === 'logs'
+      ? logsCmd(rest, o)
+      : runVerb(verb as Verb, rest, o);
 
-describe.skipIf(!have || !can.ok)('cdesk container', () => {
+describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
   it('run attached prints stdout and stderr apart and passes exit 3 on; --rm removes it', async () => {
     const id = uid();
     const o = io();
@@ -101,7 +111,7 @@ describe.skipIf(!have || !can.ok)('cdesk container', () => {
     expect(ctrTasks(f.socket, 'default').get(id)?.status).toBe('running');
     const ins = io();
     expect(await container(['inspect', ...ctl(), id], ins)).toBe(0);
-    expect(JSON.parse(ins.stdout)).toMatchObject({ id, task: { status: 'running' } });
+    expect(JSON.parse(ins.stdout)).toMatchObject([{ id, task: { status: 'running' } }]);
     expect(await container(['rm', '-f', ...ctl(), id], io())).toBe(0);
     expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
   });
@@ -132,7 +142,7 @@ describe.skipIf(!have || !can.ok)('cdesk container', () => {
     await expect(
       container(['run', ...ctl(), '--env-file', '/nonexistent/env', f.img.name], io()),
     ).rejects.toThrow(/--env-file \/nonexistent\/env: cannot read it \(ENOENT\)/);
-    await expect(container(['run', ...ctl()], io())).rejects.toThrow(/missing IMAGE/);
+    await expect(container(['run', ...ctl(), '-d'], io())).rejects.toThrow(/missing IMAGE/);
     const unknown = io();
     expect(await container(['run', ...ctl(), 'nosuch:1'], unknown)).toBe(1);
     expect(unknown.stderr).toMatch(

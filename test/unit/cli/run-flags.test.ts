@@ -1,4 +1,4 @@
-// `cdesk container run`'s argv: options stop at IMAGE, repeatable flags, docker's -v/-e/--env-file forms.
+// `cdesk run`'s argv: options stop at IMAGE, repeatable flags, docker's -v/-e/--env-file forms.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../main/cli/args';
 import {
