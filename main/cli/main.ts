@@ -155,8 +155,13 @@ function usage(): string {
 
 /** "; did you mean status?" for a typo of a command, else nothing. */
 function nearestCommand(name: string): string {
-  const scored = Object.keys(commands).map((c) => ({ c, d: editDistance(name.toLowerCase(), c) }));
-  const best = scored.sort((a, b) => a.d - b.d)[0];
+  const scored = Object.keys(commands).map((c) => ({
+    c,
+    d: editDistance(name.toLowerCase(), c),
+    // On a tie the one of the same length wins: "stauts" is status swapped, not stats.
+    len: Math.abs(c.length - name.length),
+  }));
+  const best = scored.sort((a, b) => a.d - b.d || a.len - b.len)[0];
   return best && best.d <= Math.max(1, Math.floor(name.length / 3))
     ? `; did you mean ${best.c}?`
     : '';

@@ -170,7 +170,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     });
     const c2 = (...args: string[]) => cdesk([...args, '--control', s2.control]);
     try {
-      expect((await c2('start', '--wait')).code).toBe(0);
+      expect((await c2('daemon', 'start', '--wait')).code).toBe(0);
       const at = () => new Date().toISOString();
       // 300 lines of 64 KiB carrying invalid UTF-8, then one 20 MB line, then a marker.
       const long = Buffer.concat([
@@ -187,11 +187,13 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
       appendFileSync(s2.logFile, `time="${at()}" level=warning msg="after the flood"\n`);
       await waitFor(
         async () =>
-          (await c2('logs', '--grep', 'after the flood')).stdout.includes('after the flood'),
+          (await c2('daemon', 'logs', '--grep', 'after the flood')).stdout.includes(
+            'after the flood',
+          ),
         90_000,
         'the marker after the flood',
       );
-      const all = await c2('logs');
+      const all = await c2('daemon', 'logs');
       expect(all.stderr).not.toMatch(/may have quit/);
       expect(all.code).toBe(0);
       expect(all.stdout).toContain('after the flood');
@@ -251,10 +253,12 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
   it('exit 3 when no app answers on --control', async () => {
     for (const cmd of [
       ['status'],
-      ['start'],
-      ['stop'],
-      ['logs'],
-      ['config'],
+      ['daemon', 'start'],
+      ['daemon', 'stop'],
+      ['daemon', 'logs'],
+      ['daemon', 'config'],
+      ['start', 'web'],
+      ['logs', 'web'],
       ['settings', 'get'],
     ]) {
       const r = await cdesk([...cmd, '--control', '/tmp/cdesk-missing.sock']);
@@ -278,7 +282,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     const flag = await c('daemon', 'logs', '--sinse', '5m');
     expect(flag.code).toBe(2);
     expect(flag.stderr).toBe(
-      'cdesk logs: unknown option --sinse; did you mean --since?\nRun `cdesk logs --help` for usage.\n',
+      'cdesk daemon logs: unknown option --sinse; did you mean --since?\nRun `cdesk daemon logs --help` for usage.\n',
     );
     expect((await cdesk(['serve', '--port', 'abc'])).code).toBe(2);
     expect((await cdesk(['serve', '--port', '70000'])).code).toBe(2);

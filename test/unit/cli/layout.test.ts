@@ -59,6 +59,13 @@ describe('cdesk --help', () => {
     expect(r.stdout).not.toMatch(/stop-task|^ +container |^ +config /m);
   });
 
+  it('a typo names the nearest command (on a tie, the one of the same length)', () => {
+    const r = cdesk('stauts');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^cdesk: unknown command "stauts"; did you mean status\?/);
+    expect(cdesk('demon', 'run').stderr).toMatch(/did you mean daemon\?/);
+  });
+
   it('cdesk daemon --help lists run, start, stop, restart, logs, config', () => {
     const r = cdesk('daemon', '--help');
     expect(r.code).toBe(0);
