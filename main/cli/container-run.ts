@@ -17,7 +17,7 @@ stdout, stderr to stderr) until it exits, and its exit code is cdesk's; Ctrl-C s
   -e, --env KEY=VALUE      set an environment variable (repeatable; -e KEY takes ours)
       --env-file FILE      read KEY=VALUE lines from FILE (repeatable)
   -w, --workdir DIR        working directory inside
-  -u, --user UID[:GID]     numeric user (and group)
+  -u, --user USER[:GROUP]  a uid or a name from the image's /etc/passwd (and group)
   -v, --volume /H:/C[:ro]  bind-mount host path /H at /C (repeatable; :ro read-only)
   -l, --label KEY=VALUE    a label on the container (repeatable)
       --net bridge|host|none

@@ -52,6 +52,11 @@ export interface RunArgs {
   command: string[];
 }
 
+/** docker's -i / -t: a terminal attached to the container's first process, which run lacks. */
+const NO_TTY =
+  'an attached terminal (-i, -t) is not supported by run; run it detached, then open a shell: ' +
+  'cdesk run -d --name NAME IMAGE sleep infinity && cdesk exec -it NAME sh';
+
 /** Split argv into options (up to IMAGE), IMAGE and the command after it. */
 export function splitRunArgs(argv: string[]): RunArgs {
   const out: RunArgs = {
@@ -73,6 +78,8 @@ export function splitRunArgs(argv: string[]): RunArgs {
       out.command = argv.slice(i + 1);
       return out;
     }
+    if (['--interactive', '--tty'].includes(a) || /^-[dhit]*[it][dhit]*$/.test(a))
+      throw new UsageError(`${a}: ${NO_TTY}`);
     let name: string;
     let inline: string | undefined;
     if (a.startsWith('--')) {

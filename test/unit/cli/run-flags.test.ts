@@ -107,3 +107,13 @@ describe('-p', () => {
     expect(() => run('--net', 'host', '-p', '80:80')).toThrow(/-p needs the bridge network/);
   });
 });
+
+describe('-i / -t', () => {
+  it('are refused with the way to a shell, and -e/-l values holding i or t are not taken for them', () => {
+    for (const a of ['-i', '-t', '-it', '-dit', '--tty', '--interactive'])
+      expect(() => splitRunArgs([a, 'img']), a).toThrow(
+        /not supported by run; .*cdesk exec -it NAME sh/,
+      );
+    expect(splitRunArgs(['-eti=1', '-lteam=x', 'img']).lists.get('env')).toEqual(['ti=1']);
+  });
+});
