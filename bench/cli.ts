@@ -38,8 +38,8 @@ export async function benchStatus(n: number, cdeskBin = CDESK): Promise<StatusSa
   ensureBuilt();
   const serve = await startServe({ prefix: '/tmp/cdc-' });
   try {
-    const started = await runCdesk(['start', '--wait', '--control', serve.control]);
-    if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
+    const started = await runCdesk(['daemon', 'start', '--wait', '--control', serve.control]);
+    if (started.code !== 0) throw new Error(`cdesk daemon start failed: ${started.stderr}`);
     const socket = join(serve.stateDir, 'containerd.sock');
     const cmds = {
       node: [process.execPath, '-e', '0'],
@@ -229,7 +229,7 @@ function launchRow(launch: LaunchSamples, note: string): Row {
   const announced = median(launch.run.map((r) => r.announcedMs));
   const alone = median(launch.alone);
   return {
-    metric: `\`cdesk run\` launch → containerd SERVING (probed from outside) / → \`running\` announced${note} (median of ${launch.run.length})`,
+    metric: `\`cdesk daemon run\` launch → containerd SERVING (probed from outside) / → \`running\` announced${note} (median of ${launch.run.length})`,
     ours: `${ms(serving)} / ${ms(announced)}`,
     reference: `containerd alone → SERVING ${ms(alone)}; a bare Node spawning it first thing ${ms(median(launch.nodeFirst))} (+${(median(launch.nodeFirst) - alone).toFixed(0)}); \`node -e 0\` ${ms(median(launch.node))}`,
     ratio: `+${(serving - alone).toFixed(0)} ms (target ≤ +150 ms)`,

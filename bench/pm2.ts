@@ -177,7 +177,7 @@ export async function benchKillRows(n = 10, apartMs = 1500): Promise<Row[]> {
   const list = (xs: number[]) => xs.map((t) => t.toFixed(0)).join(', ');
   return [
     {
-      metric: `SIGKILL ×${n}, each after ${apartMs / 1000} s SERVING, \`cdesk run\` defaults: median kill → SERVING`,
+      metric: `SIGKILL ×${n}, each after ${apartMs / 1000} s SERVING, \`cdesk daemon run\` defaults: median kill → SERVING`,
       ours: `${ms(m)}${r.failed ? ' (went failed!)' : ', never failed'}`,
       reference: `PM2 autorestart, same run: ${ms(p)}`,
       ratio: `${(m / p).toFixed(2)}× PM2`,

@@ -2,8 +2,11 @@
 // under `cdesk daemon`, and every command line of the old layout that would now mean something
 // else stopping with exit 2 and the new command named (nothing is contacted: no --control needed).
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CDESK, ensureBuilt } from '../../helpers/serve';
+import { CDESK, ensureBuilt, ROOT } from '../../helpers/serve';
 
 beforeAll(() => ensureBuilt());
 
@@ -83,6 +86,32 @@ describe('cdesk --help', () => {
     expect(cdesk('stop', '--help').stdout).toMatch(/^usage: cdesk stop \[-t SECONDS\] CONTAINER/);
     expect(cdesk('kill', '--help').stdout).toMatch(/^usage: cdesk kill \[-s SIGNAL\] CONTAINER/);
     expect(cdesk('logs', '--help').stdout).toMatch(/^usage: cdesk logs .*CONTAINER/);
+  });
+});
+
+describe('bin/cdesk.cjs routing', () => {
+  it('`daemon run` takes the CommonJS fast path; `run` (a container) the ES module CLI', () => {
+    const loaded = (...args: string[]) => {
+      const dir = mkdtempSync(join(tmpdir(), 'cd-route-'));
+      try {
+        const record = join(dir, 'loaded.txt');
+        const r = spawnSync(
+          process.execPath,
+          ['--import', join(ROOT, 'test/unit/build/record-modules.mjs'), CDESK, ...args],
+          { env: { ...process.env, CDESK_RECORD_MODULES: record }, encoding: 'utf8' },
+        );
+        expect(r.status, args.join(' ')).toBe(0);
+        return readFileSync(record, 'utf8');
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    const supervisor = loaded('daemon', 'run', '--help');
+    expect(supervisor).toMatch(/dist\/cli-run\.cjs$/m);
+    expect(supervisor).not.toMatch(/dist\/cli\.js$/m);
+    const container = loaded('run', '--help');
+    expect(container).toMatch(/dist\/cli\.js$/m);
+    expect(container).not.toMatch(/dist\/cli-run\.cjs$/m);
   });
 });
 
