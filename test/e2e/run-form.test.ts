@@ -107,6 +107,12 @@ describe.skipIf(!ready)('Run… from the Images page (cdesk serve + containerd +
         .count(),
     ).toBe(1);
     await page.screenshot({ path: join(SHOTS, 'run-form-errors-1280-light.png') });
+    // Narrow windows (the icon rail) keep every field and its error on screen.
+    await page.setViewportSize({ width: 900, height: 800 });
+    await page.waitForTimeout(200);
+    expect(await portErr.isVisible()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'run-form-errors-900-light.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect(await form().isVisible()).toBe(true);
     expect(ctrList(socket, 'default', 'containers')).toEqual(before);
     await form().getByRole('button', { name: 'Cancel' }).click();
