@@ -1,4 +1,4 @@
-// CLI cold-path benchmarks: `cdesk status` beside `node -e 0` and `ctr version`, and `cdesk run` launch → containerd spawned / SERVING beside containerd alone.
+// CLI cold-path benchmarks: `cdesk status` beside `node -e 0` and `ctr version`, and `cdesk daemon run` launch → containerd spawned / SERVING beside containerd alone.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -38,8 +38,8 @@ export async function benchStatus(n: number, cdeskBin = CDESK): Promise<StatusSa
   ensureBuilt();
   const serve = await startServe({ prefix: '/tmp/cdc-' });
   try {
-    const started = await runCdesk(['start', '--wait', '--control', serve.control]);
-    if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
+    const started = await runCdesk(['daemon', 'start', '--wait', '--control', serve.control]);
+    if (started.code !== 0) throw new Error(`cdesk daemon start failed: ${started.stderr}`);
     const socket = join(serve.stateDir, 'containerd.sock');
     const cmds = {
       node: [process.execPath, '-e', '0'],
@@ -68,7 +68,7 @@ export interface LaunchSample {
   spawnedMs: number;
   /** Process launch → containerd answers SERVING, probed from outside. */
   servingMs: number;
-  /** Process launch → `cdesk run` itself announces `running` (its own probe saw SERVING). */
+  /** Process launch → `cdesk daemon run` itself announces `running` (its own probe saw SERVING). */
   announcedMs: number;
 }
 
@@ -79,12 +79,12 @@ async function servingAfter(t0: number, socket: string, what: string): Promise<n
   return performance.now() - t0;
 }
 
-/** `cdesk run --json` in a fresh temp dir: when containerd was spawned and when it was SERVING. */
+/** `cdesk daemon run --json` in a fresh temp dir: when containerd was spawned and when it was SERVING. */
 export async function launchRun(cdeskBin = CDESK, env = process.env): Promise<LaunchSample> {
   const dir = mkdtempSync('/tmp/cdr-');
   try {
     const state = join(dir, 's');
-    const argv = ['run', '--json', '--state', state, '--root', join(dir, 'r')];
+    const argv = ['daemon', 'run', '--json', '--state', state, '--root', join(dir, 'r')];
     const wall0 = Date.now();
     const t0 = performance.now();
     const child = spawn(process.execPath, [cdeskBin, ...argv, '--containerd', CONTAINERD], {
@@ -123,15 +123,17 @@ export async function launchRun(cdeskBin = CDESK, env = process.env): Promise<La
       }
     });
     try {
-      const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk run');
+      const servingMs = await servingAfter(t0, join(state, 'containerd.sock'), 'cdesk daemon run');
       // The head start's containerd may answer before the engine has loaded and printed its
       // first event: both events are awaited after SERVING.
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise((r) => (timer = setTimeout(r, 10_000)));
       await Promise.race([announced, exited, late]).finally(() => clearTimeout(timer));
-      if (spawnedAt === null) throw new Error('cdesk run printed no state event with a pid');
+      if (spawnedAt === null) throw new Error('cdesk daemon run printed no state event with a pid');
       if (runningAt === null)
-        throw new Error('cdesk run did not announce running within 10 s of containerd SERVING');
+        throw new Error(
+          'cdesk daemon run did not announce running within 10 s of containerd SERVING',
+        );
       return { spawnedMs: spawnedAt - wall0, servingMs, announcedMs: runningAt - wall0 };
     } finally {
       child.kill('SIGTERM');
@@ -188,7 +190,7 @@ export interface LaunchSamples {
   nodeFirst: number[];
 }
 
-/** `cdesk run`, containerd alone and `node -e 0`, round by round, after one unrecorded warm-up. */
+/** `cdesk daemon run`, containerd alone and `node -e 0`, round by round, after one unrecorded warm-up. */
 export async function benchRunLaunch(
   n: number,
   cdeskBin = CDESK,
@@ -227,7 +229,7 @@ function launchRow(launch: LaunchSamples, note: string): Row {
   const announced = median(launch.run.map((r) => r.announcedMs));
   const alone = median(launch.alone);
   return {
-    metric: `\`cdesk run\` launch → containerd SERVING (probed from outside) / → \`running\` announced${note} (median of ${launch.run.length})`,
+    metric: `\`cdesk daemon run\` launch → containerd SERVING (probed from outside) / → \`running\` announced${note} (median of ${launch.run.length})`,
     ours: `${ms(serving)} / ${ms(announced)}`,
     reference: `containerd alone → SERVING ${ms(alone)}; a bare Node spawning it first thing ${ms(median(launch.nodeFirst))} (+${(median(launch.nodeFirst) - alone).toFixed(0)}); \`node -e 0\` ${ms(median(launch.node))}`,
     ratio: `+${(serving - alone).toFixed(0)} ms (target ≤ +150 ms)`,
@@ -236,7 +238,7 @@ function launchRow(launch: LaunchSamples, note: string): Row {
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-/** Rows for the bench table: CLI start-up and `cdesk run`'s cold path. */
+/** Rows for the bench table: CLI start-up and `cdesk daemon run`'s cold path. */
 export async function benchCliRows(n = 10): Promise<Row[]> {
   const st = await benchStatus(n);
   const node = median(st.node);

@@ -42,7 +42,7 @@ export async function benchGreedyClients(): Promise<Row[]> {
   const serve = await startServe({ prefix: '/tmp/cdg-' });
   const sockets: Socket[] = [];
   try {
-    const started = await cdesk(['start', '--wait', '--control', serve.control]);
+    const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
     if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
     // A full ring, so each read asks for megabytes: 20,000 lines of ~1 KiB in containerd's log.
     const pad = 'x'.repeat(1000);

@@ -33,7 +33,7 @@ async function freshDaemonDir(): Promise<{ dir: string; socket: string; config: 
 }
 
 /**
- * One spawn → SERVING in a fresh `node --import tsx` child (module caches cold, as at `cdesk run`).
+ * One spawn → SERVING in a fresh `node --import tsx` child (module caches cold, as at `cdesk daemon run`).
  * `healthModule` lets a one-off comparison time another copy of the health client.
  */
 export async function timeFreshProbe(

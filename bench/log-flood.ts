@@ -31,7 +31,7 @@ async function oneFlood(totalBytes: number, opts: FloodOptions, what: string): P
   ensureBuilt();
   const serve = await startServe({ prefix: '/tmp/cdb-' });
   try {
-    const started = await cdesk(['start', '--wait', '--control', serve.control]);
+    const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
     if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
     const r = await floodServe(serve, { totalBytes, ...opts });
     const bound = r.baselineRssMiB + (4 * defaultSettings().logRingBytes) / MiB + 64;

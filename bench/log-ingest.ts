@@ -83,7 +83,7 @@ export async function benchLogIngest(opts: {
   lines: number;
   dir: string;
 }): Promise<LogIngestResult> {
-  // The engine's heap as the app's processes run it (cdesk run / serve and the desktop app set it).
+  // The engine's heap as the app's processes run it (cdesk daemon run / serve and the desktop app set it).
   boundHeapGrowth();
   fs.mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
   const file = path.join(opts.dir, 'containerd.log');

@@ -1,4 +1,4 @@
-// Bench: SIGKILL containerd repeatedly under `cdesk run` (defaults) and under PM2, kill → SERVING by the same probe.
+// Bench: SIGKILL containerd repeatedly under `cdesk daemon run` (defaults) and under PM2, kill → SERVING by the same probe.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,12 +71,12 @@ interface Supervised {
   stop(): Promise<void>;
 }
 
-/** `cdesk run` with default settings, its state events collected. */
+/** `cdesk daemon run` with default settings, its state events collected. */
 async function startCdeskRun(dir: string, events: StateEvent[]): Promise<Supervised> {
   const state = join(dir, 's');
   const child = spawn(
     'node',
-    [CDESK, 'run', '--json', '--state', state, '--root', join(dir, 'r')],
+    [CDESK, 'daemon', 'run', '--json', '--state', state, '--root', join(dir, 'r')],
     {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
@@ -86,7 +86,8 @@ async function startCdeskRun(dir: string, events: StateEvent[]): Promise<Supervi
   const socket = join(state, 'containerd.sock');
   const t0 = performance.now();
   while (!events.some((e) => e.state === 'running')) {
-    if (performance.now() - t0 > 60_000) throw new Error('cdesk run: not running within 60 s');
+    if (performance.now() - t0 > 60_000)
+      throw new Error('cdesk daemon run: not running within 60 s');
     await pause(10);
   }
   return {
@@ -167,7 +168,7 @@ export async function benchKills(
 
 const ms = (x: number) => `${x.toFixed(0)} ms`;
 
-/** SIGKILL ×10, each after 1.5 s SERVING: `cdesk run` defaults vs PM2 in the same run. */
+/** SIGKILL ×10, each after 1.5 s SERVING: `cdesk daemon run` defaults vs PM2 in the same run. */
 export async function benchKillRows(n = 10, apartMs = 1500): Promise<Row[]> {
   const r = await benchKills(n, apartMs);
   const m = median(r.ours);
@@ -176,7 +177,7 @@ export async function benchKillRows(n = 10, apartMs = 1500): Promise<Row[]> {
   const list = (xs: number[]) => xs.map((t) => t.toFixed(0)).join(', ');
   return [
     {
-      metric: `SIGKILL ×${n}, each after ${apartMs / 1000} s SERVING, \`cdesk run\` defaults: median kill → SERVING`,
+      metric: `SIGKILL ×${n}, each after ${apartMs / 1000} s SERVING, \`cdesk daemon run\` defaults: median kill → SERVING`,
       ours: `${ms(m)}${r.failed ? ' (went failed!)' : ', never failed'}`,
       reference: `PM2 autorestart, same run: ${ms(p)}`,
       ratio: `${(m / p).toFixed(2)}× PM2`,

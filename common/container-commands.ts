@@ -65,11 +65,11 @@ export const runPayload = z
     args: argv.optional(),
     env: z.array(envEntry).max(4096).optional(),
     workdir: absPath.optional(),
-    /** `uid[:gid]` (numeric). */
+    /** `uid[:gid]`, or names (`name[:group]`) looked up in the image's /etc/passwd and /etc/group. */
     user: z
       .string()
-      .regex(/^\d{1,10}(:\d{1,10})?$/, {
-        message: 'must be a numeric uid or uid:gid, e.g. 1000:1000',
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$/, {
+        message: 'must be a user name or uid, optionally :group or :gid, e.g. 1000:1000 or nobody',
       })
       .optional(),
     mounts: z.array(bindMount).max(256).optional(),

@@ -5,7 +5,7 @@
 export type TaskStatus =
   'created' | 'running' | 'stopped' | 'paused' | 'pausing' | 'unknown' | 'not-responding';
 
-/** The signals a task may be sent (`cdesk stop-task --signal`, the tasks:kill payload). */
+/** The signals a task may be sent (`cdesk kill --signal`, the tasks:kill payload). */
 export const TASK_SIGNALS = [
   'SIGTERM',
   'SIGKILL',

@@ -1,4 +1,4 @@
-// The one log line filter (engine ring, `cdesk logs`, the log view) and the size a line is counted at for byte bounds.
+// The one log line filter (engine ring, `cdesk daemon logs`, the log view) and the size a line is counted at for byte bounds.
 import { LEVEL_RANK, type LogLevel } from './log-level-names';
 import type { LogLine } from './states';
 

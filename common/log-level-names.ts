@@ -41,7 +41,7 @@ export function levelAtLeast(level: LogLevel, min: LogLevel): boolean {
   return LEVEL_RANK[level] >= LEVEL_RANK[min];
 }
 
-/** Levels a person picks as "this and worse" (UI select, `cdesk logs --level`): 'unknown' is not one. */
+/** Levels a person picks as "this and worse" (UI select, `cdesk daemon logs --level`): 'unknown' is not one. */
 export const LEVEL_CHOICES: readonly ContainerdLogLevel[] = CONTAINERD_LOG_LEVELS;
 
 /** The UI's level filter: 'all' or a minimum level. */

@@ -188,7 +188,7 @@ function tooLarge(cmd: string, bytes: number, max: number): ContractError {
     'reply-too-large',
     `the answer to ${cmd} is ${bytes === Infinity ? 'too large to encode' : `${bytes} bytes`}; one reply may be at most ${max} bytes`,
     cmd === 'logs:read'
-      ? 'ask for a smaller page (a lower maxBytes or limit, or a narrower filter) and continue from nextSeq; cdesk logs pages by itself'
+      ? 'ask for a smaller page (a lower maxBytes or limit, or a narrower filter) and continue from nextSeq; cdesk daemon logs pages by itself'
       : 'ask for less (a narrower filter or a smaller page); if this command cannot be narrowed, report it as a bug',
   );
 }

@@ -44,7 +44,7 @@ export interface SettingRow<V = unknown> {
   readonly options?: readonly string[];
   /** Numbers: the range the schema enforces, and whether only whole numbers are allowed. */
   readonly range?: { readonly min: number; readonly max: number; readonly int: boolean };
-  /** `cdesk run` / `cdesk serve` option (without the dashes) and its value's name in --help. */
+  /** `cdesk daemon run` / `cdesk serve` option (without the dashes) and its value's name in --help. */
   readonly flag?: { readonly name: string; readonly arg?: string };
   /** Lists: what each entry must look like, and how many there may be. */
   readonly items?: ListItems;
@@ -300,7 +300,7 @@ export const SETTINGS_TABLE = {
   }),
   containerLogMaxBytes: size(4 * KiB, 1 << 30, 10 * MiB, {
     label: 'Rotate container logs at',
-    help: "A container's output log (cdesk container logs) is rotated when it grows past this size. Applies to containers started afterwards.",
+    help: "A container's output log (cdesk logs) is rotated when it grows past this size. Applies to containers started afterwards.",
     group: 'logs',
     applies: 'now',
   }),
@@ -312,7 +312,7 @@ export const SETTINGS_TABLE = {
   }),
   logRingLines: count(100, 200_000, 20_000, {
     label: 'Log lines kept in memory',
-    help: 'For the live log view and cdesk logs; older lines stay in the log files.',
+    help: 'For the live log view and cdesk daemon logs; older lines stay in the log files.',
     group: 'logs',
     applies: 'now',
   }),

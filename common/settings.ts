@@ -153,7 +153,7 @@ export function parseSettings(input: unknown): Parsed {
 /**
  * The defaults with some settings set by key (command-line options): each value checked by its
  * own row's schema, then the rules across settings. The same verdicts as parseSettings on the
- * nested patch, without building the whole object's schema (`cdesk run` does this before it
+ * nested patch, without building the whole object's schema (`cdesk daemon run` does this before it
  * spawns containerd).
  */
 export function settingsWith(values: ReadonlyArray<readonly [KeyedRow, unknown]>): Parsed {

@@ -70,10 +70,10 @@ const cliBuild = build({
   metafile: true,
 });
 
-// `cdesk run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.cjs): a
+// `cdesk daemon run` once more, as one CommonJS file (dist/cli-run.cjs, required by bin/cdesk.cjs): a
 // CommonJS entry spares Node's ES module loader and its per-module round trips before containerd
 // is spawned. The same sources; nothing in it comes from the packages kept external (cold-path test).
-// In `run`, grpc-js comes from dist/cli-run-grpc.cjs: one file compiles faster than its ~100 in
+// In `daemon run`, grpc-js comes from dist/cli-run-grpc.cjs: one file compiles faster than its ~100 in
 // node_modules, and kept out of cli-run.cjs it costs nothing before containerd is spawned.
 const grpcFromItsOwnFile = {
   name: 'grpc-from-its-own-file',

@@ -1,5 +1,5 @@
 // Running one command module: what `cdesk NAME` does once the module is loaded, for both entries
-// (main.ts, the ES module CLI, and run-entry.ts, `cdesk run`'s own CommonJS bundle).
+// (main.ts, the ES module CLI, and run-entry.ts, `cdesk daemon run`'s own CommonJS bundle).
 import { UsageError } from './args';
 
 export interface CommandModule {

@@ -1,4 +1,4 @@
-// `cdesk container logs`: a container's output (stdout to stdout, stderr to stderr), -f to follow.
+// `cdesk logs`: a container's output (stdout to stdout, stderr to stderr), -f to follow.
 import type { CommandPayload } from '../../common/contract';
 import type { ContainerLogLine } from '../../common/container-commands';
 import type { ControlClient } from '../control-socket/control-client';
@@ -7,10 +7,10 @@ import { EXIT, parseCommand, reportFailure, untilStopped, withClient, type CliIo
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, onePositional } from './inside-format';
 import { parseSince } from './log-filter';
 
-export const LOGS_USAGE = `usage: cdesk container logs [-f] [--since TIME] [--tail N] [-t] CONTAINER [-n NS]
+export const LOGS_USAGE = `usage: cdesk logs [-f] [--since TIME] [--tail N] [-t] CONTAINER [-n NS]
 
 Print a container's output: stdout to stdout, stderr to stderr. Kept for containers run with
-cdesk container run (and nerdctl's json-file logs, and CRI logs in k8s.io); containerd keeps none.
+cdesk run (and nerdctl's json-file logs, and CRI logs in k8s.io); containerd keeps none.
   -f, --follow        keep printing new output until Ctrl-C
       --since TIME    only output since TIME: an ISO date or a time ago like 30s, 5m, 2h
       --tail N        only the newest N lines
@@ -49,7 +49,7 @@ export async function printNewLines(
   let count = 0;
   for (;;) {
     const r = await c.invoke('container:logs', { ...p, cursor });
-    if (!r.ok) return { ok: false, code: reportFailure('container logs', r.error, {}, io) };
+    if (!r.ok) return { ok: false, code: reportFailure('logs', r.error, {}, io) };
     show(io, r.value.lines, timestamps);
     count += r.value.lines.length;
     cursor = r.value.cursor;
@@ -77,7 +77,7 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
   const sinceMs = typeof p.flags.since === 'string' ? parseSince(p.flags.since) : undefined;
   const ts = p.flags.timestamps === true;
   return withClient(
-    'container logs',
+    'logs',
     p.flags,
     io,
     async (c) => {
@@ -87,11 +87,11 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
         ...(tail !== undefined ? { tail } : {}),
         ...(sinceMs !== undefined ? { sinceMs } : {}),
       });
-      if (!first.ok) return reportFailure('container logs', first.error, p.flags, io);
+      if (!first.ok) return reportFailure('logs', first.error, p.flags, io);
       show(io, first.value.lines, ts);
       if (!p.flags.follow) return EXIT.ok;
       let cursor = first.value.cursor;
-      const stopped = untilStopped('container logs', c, io);
+      const stopped = untilStopped('logs', c, io);
       let done: number | null = null;
       void stopped.then((code) => (done = code));
       while (done === null) {

@@ -1,4 +1,4 @@
-// `cdesk container run`: create and start a container from a local image; attached, print its
+// `cdesk run`: create and start a container from a local image; attached, print its
 // output until it exits and pass its exit code on (Ctrl-C stops it); -d prints the id.
 import { readFile } from 'node:fs/promises';
 import type { ControlClient } from '../control-socket/control-client';
@@ -7,7 +7,7 @@ import { EXIT, helpText, reportFailure, withClient, type CliIo } from './common'
 import { printNewLines } from './container-logs';
 import { runPayloadFrom, splitRunArgs } from './run-flags';
 
-export const RUN_USAGE = `usage: cdesk container run [OPTIONS] IMAGE [COMMAND [ARG…]]
+export const RUN_USAGE = `usage: cdesk run [OPTIONS] IMAGE [COMMAND [ARG…]]
 
 Create a container from a local image and start it. Without -d, its output is printed (stdout to
 stdout, stderr to stderr) until it exits, and its exit code is cdesk's; Ctrl-C stops it.
@@ -17,7 +17,7 @@ stdout, stderr to stderr) until it exits, and its exit code is cdesk's; Ctrl-C s
   -e, --env KEY=VALUE      set an environment variable (repeatable; -e KEY takes ours)
       --env-file FILE      read KEY=VALUE lines from FILE (repeatable)
   -w, --workdir DIR        working directory inside
-  -u, --user UID[:GID]     numeric user (and group)
+  -u, --user USER[:GROUP]  a uid or a name from the image's /etc/passwd (and group)
   -v, --volume /H:/C[:ro]  bind-mount host path /H at /C (repeatable; :ro read-only)
   -l, --label KEY=VALUE    a label on the container (repeatable)
       --net bridge|host|none
@@ -29,6 +29,8 @@ stdout, stderr to stderr) until it exits, and its exit code is cdesk's; Ctrl-C s
       --restart POLICY     no (default), always, unless-stopped, on-failure[:N]: containerd's
                            restart monitor starts it again (a stop holds until start)
   -n, --namespace NS       containerd namespace (default: default)
+
+The foreground supervisor (containerd kept alive, no app) is \`cdesk daemon run\`.
 `;
 
 /** How often an attached run looks for new output and for the exit. */
@@ -58,12 +60,12 @@ export async function runContainerCommand(argv: string[], io: CliIo): Promise<nu
     json: a.bools.has('json'),
   };
   return withClient(
-    'container run',
+    'run',
     flags,
     io,
     async (c) => {
       const r = await c.invoke('container:run', payload);
-      if (!r.ok) return reportFailure('container run', r.error, flags, io);
+      if (!r.ok) return reportFailure('run', r.error, flags, io);
       const { id, namespace } = r.value;
       if (detach) {
         io.out(flags.json ? `${JSON.stringify(r.value)}\n` : `${id}\n`);
@@ -72,7 +74,7 @@ export async function runContainerCommand(argv: string[], io: CliIo): Promise<nu
       const code = await attach(c, io, namespace, id);
       if (a.bools.has('rm')) {
         const d = await c.invoke('container:delete', { namespace, id });
-        if (!d.ok) return reportFailure('container run', d.error, flags, io);
+        if (!d.ok) return reportFailure('run', d.error, flags, io);
       }
       return code;
     },
@@ -92,7 +94,7 @@ async function attach(c: ControlClient, io: CliIo, namespace: string, id: string
       cursor = page.cursor;
       const w = await c.invoke('task:wait', { namespace, id, timeoutMs: POLL_MS });
       if (!w.ok) {
-        io.err(`cdesk container run: ${w.error.message}\n  hint: ${w.error.hint}\n`);
+        io.err(`cdesk run: ${w.error.message}\n  hint: ${w.error.hint}\n`);
         return EXIT.failed;
       }
       if (w.value.exitStatus !== null) {

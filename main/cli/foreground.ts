@@ -10,7 +10,7 @@ export function parseForeground(
 ): Parsed | null {
   const parsed = parseArgs(argv, spec);
   if (parsed.flags.help) {
-    // A function: the text is built only when asked for (`cdesk run` spends nothing on it).
+    // A function: the text is built only when asked for (`cdesk daemon run` spends nothing on it).
     process.stdout.write(typeof help === 'function' ? help() : help);
     return null;
   }
@@ -32,7 +32,7 @@ export function formatStateLine(e: StateEvent, extra = ''): string {
   return `${clockTime(e.at)} ${e.state.padEnd(9)} ${e.reason}${pid}${hint}\n`;
 }
 
-/** Output streams that may close under us (`cdesk run | head -2`, a closed terminal). */
+/** Output streams that may close under us (`cdesk daemon run | head -2`, a closed terminal). */
 interface GuardedStream {
   write(text: string): boolean;
   on(event: 'error', fn: (err: Error) => void): unknown;
@@ -60,7 +60,7 @@ export interface ForegroundGuardOptions {
   proc?: Pick<NodeJS.Process, 'on' | 'off'>;
   /**
    * Ignore SIGHUP at once but leave stdout/stderr to `guardStreams()`: Node creates
-   * process.stdout/stderr on first touch, which `cdesk run` does after it has spawned
+   * process.stdout/stderr on first touch, which `cdesk daemon run` does after it has spawned
    * containerd, not before.
    */
   streamsLater?: boolean;

@@ -1,4 +1,4 @@
-// `cdesk logs` flags: --since and --level parsed against the one log model; lines are matched by the shared filter.
+// `cdesk daemon logs` and `cdesk logs` flags: --since and --level parsed against the one log model; lines are matched by the shared filter.
 import { DURATION_FORMS, parseDuration } from '../../common/duration';
 import { LEVEL_CHOICES, type ContainerdLogLevel } from '../../common/log-levels';
 import { UsageError } from './args';

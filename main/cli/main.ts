@@ -1,106 +1,167 @@
 // cdesk: dispatches a subcommand; each lives in its own module exporting `run(argv)`.
 import { editDistance } from '../../common/edit-distance';
 import { runCommand, type CommandModule } from './command';
+import type { Verb } from './cmd-container-verbs';
+import { movedLine, REMOVED_COMMANDS } from './moved-line';
 
-type Command = { summary: string; load: () => Promise<CommandModule> };
+type Group = 'containers' | 'images' | 'app';
+type Command = { group: Group; summary: string; load: () => Promise<CommandModule> };
 
+const verb = (v: Verb) => () => import('./cmd-container-verbs').then((m) => m.verbCommand(v));
+
+// docker's layout: container and image verbs at the top, containerd itself under `daemon`.
 const commands: Record<string, Command> = {
   run: {
-    summary: 'run the supervisor in the foreground (no app needed)',
+    group: 'containers',
+    summary: 'create a container from a local image and start it (-d: in the background)',
     load: () => import('./cmd-run'),
   },
-  status: {
-    summary: "show containerd's state, pid, uptime, health",
-    load: () => import('./cmd-status'),
-  },
-  start: {
-    summary: 'start containerd (--wait: until running or failed)',
-    load: () => import('./cmd-start'),
-  },
-  stop: { summary: 'stop containerd', load: () => import('./cmd-stop') },
-  restart: { summary: 'restart containerd', load: () => import('./cmd-restart') },
-  logs: { summary: "print containerd's log (-f to follow)", load: () => import('./cmd-logs') },
-  config: {
-    summary: 'print the generated containerd config (TOML)',
-    load: () => import('./cmd-config'),
-  },
-  settings: {
-    summary: 'get or set a setting (settings get [KEY] | set KEY VALUE)',
-    load: () => import('./cmd-settings'),
-  },
   ps: {
+    group: 'containers',
     summary: 'list containers and their tasks (-a: also stopped; -n NS)',
     load: () => import('./cmd-ps'),
   },
-  images: { summary: 'list images with sizes (-n NS)', load: () => import('./cmd-images') },
-  stats: {
-    summary: "running containers' CPU, memory, block I/O, pids (live; --no-stream: once)",
-    load: () => import('./cmd-stats'),
+  logs: {
+    group: 'containers',
+    summary: "print a container's output (-f to follow)",
+    load: () => import('./cmd-logs'),
   },
-  plugins: {
-    summary: "containerd's plugins, the problems that matter first",
-    load: () => import('./cmd-plugins'),
+  start: { group: 'containers', summary: 'start stopped containers', load: verb('start') },
+  stop: {
+    group: 'containers',
+    summary: 'stop containers (SIGTERM, grace, SIGKILL)',
+    load: verb('stop'),
   },
-  events: {
-    summary: "follow containerd's events (-n NS; --since 5m: the recent ones first)",
-    load: () => import('./cmd-events'),
+  restart: { group: 'containers', summary: 'stop, then start containers', load: verb('restart') },
+  kill: {
+    group: 'containers',
+    summary: "send a signal to containers' tasks (default SIGKILL)",
+    load: verb('kill'),
   },
-  env: {
-    summary: 'print CONTAINERD_ADDRESS and ctr / nerdctl lines for the supervised socket',
-    load: () => import('./cmd-env'),
+  rm: {
+    group: 'containers',
+    summary: 'remove stopped containers (-f: stop them first)',
+    load: verb('rm'),
   },
-  'stop-task': {
-    summary: "stop a container's task (SIGTERM, grace, SIGKILL)",
-    load: () => import('./cmd-stop-task'),
+  inspect: {
+    group: 'containers',
+    summary: 'a container record, OCI spec, runtime options and task as JSON',
+    load: verb('inspect'),
   },
   exec: {
+    group: 'containers',
     summary: 'run a command in a running container (-i stdin, -t terminal, exit code kept)',
     load: () => import('./cmd-exec'),
   },
-  container: {
-    summary: 'containers, docker style: container run|logs|start|stop|restart|rm|inspect',
-    load: () => import('./cmd-container'),
+  stats: {
+    group: 'containers',
+    summary: "running containers' CPU, memory, block I/O, pids (live; --no-stream: once)",
+    load: () => import('./cmd-stats'),
   },
-  rm: { summary: 'delete a stopped container', load: () => import('./cmd-rm') },
-  rmi: { summary: 'remove an image no container uses', load: () => import('./cmd-rmi') },
+  events: {
+    group: 'containers',
+    summary: "follow containerd's events (-n NS; --since 5m: the recent ones first)",
+    load: () => import('./cmd-events'),
+  },
+  images: {
+    group: 'images',
+    summary: 'list images with sizes (-n NS)',
+    load: () => import('./cmd-images'),
+  },
   pull: {
+    group: 'images',
     summary: 'pull an image from a registry, with progress (-n NS, --platform P)',
     load: () => import('./cmd-pull'),
   },
-  login: {
-    summary: 'store registry credentials in your docker config (no app needed)',
-    load: () => import('./cmd-login'),
+  rmi: {
+    group: 'images',
+    summary: 'remove an image no container uses',
+    load: () => import('./cmd-rmi'),
   },
   load: {
+    group: 'images',
     summary: 'load images from a docker save / OCI archive (-i FILE or stdin)',
     load: () => import('./cmd-load'),
   },
   save: {
+    group: 'images',
     summary: 'save images to an OCI archive docker load reads (-o FILE REF…)',
     load: () => import('./cmd-save'),
   },
+  login: {
+    group: 'images',
+    summary: 'store registry credentials in your docker config (no app needed)',
+    load: () => import('./cmd-login'),
+  },
+  logout: {
+    group: 'images',
+    summary: "remove a registry's stored credentials",
+    load: () => import('./cmd-logout'),
+  },
   system: {
+    group: 'images',
     summary: 'disk use (system df) and clean-up (system prune [--all] [--force])',
     load: () => import('./cmd-system'),
   },
-  logout: { summary: "remove a registry's stored credentials", load: () => import('./cmd-logout') },
+  daemon: {
+    group: 'app',
+    summary: 'containerd itself: daemon run|start|stop|restart|logs|config',
+    load: () => import('./cmd-daemon'),
+  },
+  status: {
+    group: 'app',
+    summary: "show containerd's state, pid, uptime, health",
+    load: () => import('./cmd-status'),
+  },
+  plugins: {
+    group: 'app',
+    summary: "containerd's plugins, the problems that matter first",
+    load: () => import('./cmd-plugins'),
+  },
+  settings: {
+    group: 'app',
+    summary: 'get or set a setting (settings get [KEY] | set KEY VALUE)',
+    load: () => import('./cmd-settings'),
+  },
+  env: {
+    group: 'app',
+    summary: 'print CONTAINERD_ADDRESS and ctr / nerdctl lines for the supervised socket',
+    load: () => import('./cmd-env'),
+  },
   serve: {
+    group: 'app',
     summary:
       'headless mode: supervise containerd and serve the UI on 127.0.0.1 (no display needed)',
     load: () => import('./cmd-serve'),
   },
 };
 
+const GROUP_TITLES: Record<Group, string> = {
+  containers: 'containers',
+  images: 'images',
+  app: 'containerd and the app',
+};
+
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
-  return `usage: cdesk <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`cdesk <command> --help\` for a command's options.\n`;
+  const groups = (Object.keys(GROUP_TITLES) as Group[]).map((g) => {
+    const lines = Object.entries(commands)
+      .filter(([, c]) => c.group === g)
+      .map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+    return `${GROUP_TITLES[g]}:\n${lines.join('\n')}\n`;
+  });
+  return `usage: cdesk <command> [options]\n\n${groups.join('\n')}\nRun \`cdesk <command> --help\` for a command's options.\n`;
 }
 
 /** "; did you mean status?" for a typo of a command, else nothing. */
 function nearestCommand(name: string): string {
-  const scored = Object.keys(commands).map((c) => ({ c, d: editDistance(name.toLowerCase(), c) }));
-  const best = scored.sort((a, b) => a.d - b.d)[0];
+  const scored = Object.keys(commands).map((c) => ({
+    c,
+    d: editDistance(name.toLowerCase(), c),
+    // On a tie the one of the same length wins: "stauts" is status swapped, not stats.
+    len: Math.abs(c.length - name.length),
+  }));
+  const best = scored.sort((a, b) => a.d - b.d || a.len - b.len)[0];
   return best && best.d <= Math.max(1, Math.floor(name.length / 3))
     ? `; did you mean ${best.c}?`
     : '';
@@ -112,7 +173,12 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  const cmd = commands[name];
+  const removed = Object.hasOwn(REMOVED_COMMANDS, name) ? REMOVED_COMMANDS[name] : undefined;
+  if (removed) {
+    process.stderr.write(movedLine(name, removed(rest)));
+    return 2;
+  }
+  const cmd = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!cmd) {
     process.stderr.write(`cdesk: unknown command "${name}"${nearestCommand(name)}\n\n${usage()}`);
     return 2;

@@ -1,6 +1,19 @@
-// `cdesk container run`'s command line, docker's way: options before IMAGE, everything after it is
+// `cdesk run`'s command line, docker's way: options before IMAGE, everything after it is
 // the command (its own `-c` included); -e/-v/-l/--env-file repeat. Pure: files are read by the caller.
-import { envEntry, NETWORK_MODES, type RunPayload } from '../../common/container-commands';
+import type { RunPayload } from '../../common/container-commands';
+import {
+  parseContainerName,
+  parseEnvEntry,
+  parseNetwork,
+  parsePublish as parsePublishField,
+  parseRestart,
+  parseVolume as parseVolumeField,
+  PORTS_NEED_BRIDGE,
+  RM_RESTART_CONFLICT,
+  type BindMount,
+  type FieldResult,
+  type PortMapping,
+} from '../../common/run-fields';
 import { namespaceName } from '../../common/containerd-commands';
 import { UsageError } from './args';
 
@@ -39,6 +52,11 @@ export interface RunArgs {
   command: string[];
 }
 
+/** docker's -i / -t: a terminal attached to the container's first process, which run lacks. */
+const NO_TTY =
+  'an attached terminal (-i, -t) is not supported by run; run it detached, then open a shell: ' +
+  'cdesk run -d --name NAME IMAGE sleep infinity && cdesk exec -it NAME sh';
+
 /** Split argv into options (up to IMAGE), IMAGE and the command after it. */
 export function splitRunArgs(argv: string[]): RunArgs {
   const out: RunArgs = {
@@ -60,6 +78,8 @@ export function splitRunArgs(argv: string[]): RunArgs {
       out.command = argv.slice(i + 1);
       return out;
     }
+    if (['--interactive', '--tty'].includes(a) || /^-[dhit]*[it][dhit]*$/.test(a))
+      throw new UsageError(`${a}: ${NO_TTY}`);
     let name: string;
     let inline: string | undefined;
     if (a.startsWith('--')) {
@@ -99,40 +119,20 @@ export function splitRunArgs(argv: string[]): RunArgs {
   return out;
 }
 
+/** The field's value, or a UsageError naming the flag and what was given. */
+function orThrow<T>(flag: string, given: string, r: FieldResult<T>): T {
+  if (!r.ok) throw new UsageError(`${flag} ${given}: ${r.error}`);
+  return r.value;
+}
+
 /** `-v /host:/ctr[:ro|rw]` → a mount; the error names the flag and the form. */
-export function parseVolume(v: string): { source: string; destination: string; readonly: boolean } {
-  const parts = v.split(':');
-  const bad = () =>
-    new UsageError(
-      `-v ${v}: expected /host/path:/container/path[:ro|rw] (both absolute paths; named volumes are not supported)`,
-    );
-  if (parts.length < 2 || parts.length > 3) throw bad();
-  const [source, destination, mode] = parts as [string, string, string | undefined];
-  if (!source.startsWith('/') || !destination.startsWith('/')) throw bad();
-  if (mode !== undefined && mode !== 'ro' && mode !== 'rw') throw bad();
-  return { source, destination, readonly: mode === 'ro' };
+export function parseVolume(v: string): BindMount {
+  return orThrow('-v', v, parseVolumeField(v));
 }
 
 /** `-p [IP:]HOST:CTR[/tcp|udp]` → a port mapping; the error names the flag and the form. */
-export function parsePublish(v: string): NonNullable<RunPayload['ports']>[number] {
-  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3}):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(v);
-  const port = (s: string) => {
-    const n = Number(s);
-    return n >= 1 && n <= 65535 ? n : null;
-  };
-  const hostPort = m ? port(m[2]!) : null;
-  const containerPort = m ? port(m[3]!) : null;
-  const ipOk = !m?.[1] || m[1].split('.').every((o) => Number(o) <= 255);
-  if (!m || !hostPort || !containerPort || !ipOk)
-    throw new UsageError(
-      `-p ${v}: expected [IP:]HOST:CONTAINER[/tcp|udp], ports 1-65535 (e.g. -p 127.0.0.1:8080:80)`,
-    );
-  return {
-    ...(m[1] ? { hostIp: m[1] } : {}),
-    hostPort,
-    containerPort,
-    protocol: (m[4] as 'tcp' | 'udp' | undefined) ?? 'tcp',
-  };
+export function parsePublish(v: string): PortMapping {
+  return orThrow('-p', v, parsePublishField(v));
 }
 
 /** `-e K=V`; `-e K` takes K from our own environment, as docker does (skipped when unset). */
@@ -141,9 +141,7 @@ export function parseEnv(e: string, env: NodeJS.ProcessEnv): string | null {
     if (!/^[^=\s]+$/.test(e)) throw new UsageError(`-e ${e}: expected KEY=VALUE`);
     return env[e] === undefined ? null : `${e}=${env[e]}`;
   }
-  if (!envEntry.safeParse(e).success)
-    throw new UsageError(`-e ${e}: expected KEY=VALUE (KEY not empty)`);
-  return e;
+  return orThrow('-e', e, parseEnvEntry(e));
 }
 
 /** An --env-file's lines: KEY=VALUE, blank lines and # comments skipped. */
@@ -185,19 +183,19 @@ export function runPayloadFrom(
   const nsOk = namespaceName.safeParse(ns);
   if (!nsOk.success) throw new UsageError(`--namespace ${ns}: ${nsOk.error.issues[0]?.message}`);
   const net = a.values.get('net') ?? a.values.get('network');
-  if (net !== undefined && !(NETWORK_MODES as readonly string[]).includes(net)) {
-    throw new UsageError(`--net must be one of ${NETWORK_MODES.join(', ')} (got ${net})`);
+  if (net !== undefined) {
+    const r = parseNetwork(net);
+    if (!r.ok) throw new UsageError(`--net ${r.error} (got ${net})`);
   }
   const ports = (a.lists.get('publish') ?? []).map(parsePublish);
   if (ports.length && net !== undefined && net !== 'bridge')
-    throw new UsageError(`-p needs the bridge network; --net ${net} has no published ports`);
+    throw new UsageError(`-p ${PORTS_NEED_BRIDGE} (--net ${net})`);
   const restart = a.values.get('restart');
-  if (restart !== undefined && !/^(no|always|unless-stopped|on-failure(:\d{1,6})?)$/.test(restart))
-    throw new UsageError(
-      `--restart ${restart}: expected no, always, unless-stopped or on-failure[:N] (N a retry count)`,
-    );
+  if (restart !== undefined) orThrow('--restart', restart, parseRestart(restart));
   if (restart && restart !== 'no' && a.bools.has('rm'))
-    throw new UsageError('--restart and --rm conflict: a container removed on exit cannot restart');
+    throw new UsageError(`--restart and --rm conflict: --restart ${RM_RESTART_CONFLICT}`);
+  const name = a.values.get('name');
+  if (name !== undefined) orThrow('--name', name, parseContainerName(name));
   const envs = [
     ...envFiles.flatMap((f) => parseEnvFile(f.path, f.text, env)),
     ...(a.lists.get('env') ?? []).map((e) => parseEnv(e, env)).filter((e): e is string => !!e),

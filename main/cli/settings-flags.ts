@@ -92,7 +92,16 @@ export function settingsPatchFromFlags(flags: Flags, cwd = process.cwd()): Setti
   return checkedFlags(flags, cwd).patch as SettingsPatch;
 }
 
-/** The defaults with the given options on top, validated (`cdesk run` takes no settings file). */
+/** The defaults with the given options on top, validated (`cdesk daemon run` takes no settings file). */
 export function settingsFromFlags(flags: Flags, cwd = process.cwd()): Settings {
   return checkedFlags(flags, cwd).settings;
 }
+
+/** `cdesk daemon run`'s options (here, not in its module: `cdesk run` recognises the old form by them). */
+export const DAEMON_RUN_SPEC: Record<string, FlagSpec> = {
+  ...SETTING_FLAG_SPEC,
+  json: { type: 'boolean' },
+  logs: { type: 'boolean' },
+  'keep-running': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+};

@@ -183,7 +183,7 @@ export async function stopTask(
     throw new InsideError(
       'containerd-timeout',
       `task ${id} did not exit within ${KILL_WAIT_MS} ms of SIGKILL`,
-      "Its shim may be hung; check containerd's log (cdesk logs --level warn).",
+      "Its shim may be hung; check containerd's log (cdesk daemon logs --level warn).",
     );
   }
   return { id, exitStatus: after, killed: true, graceMs };
@@ -230,7 +230,7 @@ export async function deleteContainer(
     throw new InsideError(
       'in-use',
       `container ${id} has ${what}; deleting it now would orphan the task`,
-      `Stop it first: cdesk stop-task ${id}${namespace === 'default' ? '' : ` -n ${namespace}`} (or Stop in the window), then delete.`,
+      `Stop it first: cdesk stop ${id}${namespace === 'default' ? '' : ` -n ${namespace}`} (or Stop in the window), then delete.`,
     );
   }
   if (t) {

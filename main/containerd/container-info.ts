@@ -92,7 +92,7 @@ export async function containerLogs(
     throw new InsideError(
       'not-found',
       `no log captured for ${p.id}: created without a log URI (e.g. \`ctr run\` without \`--log-uri\`)`,
-      'Containers run with cdesk container run (or nerdctl) keep their output; containerd keeps none.',
+      'Containers run with cdesk run (or nerdctl) keep their output; containerd keeps none.',
     );
   const page = await readContainerLog(where.file, {
     format: where.format,
@@ -175,7 +175,7 @@ export async function waitTask(
       throw new InsideError(
         'not-found',
         `container ${id} has no task in namespace ${namespace}`,
-        'It is not running; start it with cdesk container start.',
+        'It is not running; start it with cdesk start.',
       );
     }
     throw err;

@@ -23,7 +23,7 @@ export function notRunning(state: string): InsideError {
   return new InsideError(
     'containerd-api-unavailable',
     `containerd is not running (state: ${state})`,
-    'Start it (cdesk start, or Start in the window), then try again.',
+    'Start it (cdesk daemon start, or Start in the window), then try again.',
   );
 }
 
@@ -40,7 +40,7 @@ export function fromGrpc(
     return new InsideError(
       'containerd-api-error',
       `${what} failed: ${msg}`,
-      "Try again; if it persists, check containerd's log (cdesk logs).",
+      "Try again; if it persists, check containerd's log (cdesk daemon logs).",
       { cause: err },
     );
   }
@@ -67,7 +67,7 @@ export function fromGrpc(
       return new InsideError(
         'containerd-api-unavailable',
         `${what}: containerd is not reachable at ${socket} (${detail})`,
-        'It may be restarting: check cdesk status, start it with cdesk start, then try again.',
+        'It may be restarting: check cdesk status, start it with cdesk daemon start, then try again.',
         opts,
       );
     case GRPC.DEADLINE_EXCEEDED:
@@ -116,7 +116,7 @@ export function fromGrpc(
       return new InsideError(
         'containerd-api-error',
         `${what}: ${detail}`,
-        "See containerd's log (cdesk logs --level warn) for the cause.",
+        "See containerd's log (cdesk daemon logs --level warn) for the cause.",
         opts,
       );
   }

@@ -53,8 +53,10 @@ export interface SpecOptions {
   args?: string[];
   env: string[];
   workdir?: string;
-  /** `uid[:gid]`, numeric. */
+  /** `uid[:gid]`, numeric; a name is resolved by the caller (it needs the rootfs) into `resolvedUser`. */
   user?: string;
+  /** The user, already looked up in the image's /etc/passwd and /etc/group (wins over `user`). */
+  resolvedUser?: { uid: number; gid: number };
   mounts: { source: string; destination: string; readonly: boolean }[];
   net: NetworkMode;
   /** bridge: the network namespace the app made (a bind-mounted nsfs file) that CNI sets up. */
@@ -169,6 +171,11 @@ export function mergeEnv(defaults: string[], overrides: string[]): string[] {
   return out;
 }
 
+/** True for `uid[:gid]` in numbers: what needs no /etc/passwd to resolve. */
+export function isNumericUser(user: string): boolean {
+  return /^\d{1,10}(:\d{1,10})?$/.test(user);
+}
+
 /** `uid[:gid]` as numbers; a name is refused (resolving it needs the image's /etc/passwd). */
 export function parseUser(user: string): { uid: number; gid: number } | { error: string } {
   const m = /^(\d{1,10})(?::(\d{1,10}))?$/.exec(user);
@@ -206,11 +213,11 @@ export function buildSpec(o: SpecOptions): { spec: RuntimeSpec } | { error: stri
   if (args.length === 0)
     return {
       error:
-        'the image sets no Entrypoint or Cmd and no command was given; pass one after the image (cdesk container run IMAGE COMMAND…)',
+        'the image sets no Entrypoint or Cmd and no command was given; pass one after the image (cdesk run IMAGE COMMAND…)',
     };
   const userText = o.user ?? o.image.User ?? '';
-  let user = { uid: 0, gid: 0 };
-  if (userText) {
+  let user = o.resolvedUser ?? { uid: 0, gid: 0 };
+  if (userText && !o.resolvedUser) {
     const u = parseUser(userText);
     if ('error' in u) return { error: o.user ? u.error : `the image's ${u.error}` };
     user = u;

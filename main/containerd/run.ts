@@ -49,10 +49,12 @@ import {
 } from './container-network';
 import { InsideError } from './errors';
 import { hostPlatform } from './image-size';
-import { buildSpec, cgroupParentFor, type ImageConfig } from './oci-spec';
+import { buildSpec, cgroupParentFor, isNumericUser, type ImageConfig } from './oci-spec';
 import { chainIds } from './pull/unpack';
 import { portsOf } from './network-repair';
 import { readBlob } from './reads';
+import { resolveUser } from './exec';
+import { layerDirs, readRootfsFile, type SnapshotMount } from './rootfs-files';
 import {
   RESTART_LABELS,
   updateLabels,
@@ -241,7 +243,7 @@ function taskCreateError(err: unknown, args: string[]): InsideError {
   }
   return err instanceof InsideError
     ? err
-    : new InsideError('containerd-api-error', msg, "See containerd's log (cdesk logs).");
+    : new InsideError('containerd-api-error', msg, "See containerd's log (cdesk daemon logs).");
 }
 
 /** Best effort: undo what a failed run created, newest first. */
@@ -289,6 +291,38 @@ async function createAndStart(
       .catch(() => undefined);
     throw taskCreateError(err, args);
   }
+}
+
+/**
+ * `name[:group]` (or `uid:group`) from the prepared snapshot's /etc/passwd and /etc/group, as
+ * containerd's oci.WithUsername / WithUserID read them. `fromImage`: the image's User, not -u.
+ */
+async function userFromRootfs(
+  user: string,
+  mounts: SnapshotMount[],
+  fromImage: boolean,
+): Promise<{ uid: number; gid: number }> {
+  const dirs = layerDirs(mounts);
+  const whose = fromImage ? "the image's User" : 'user';
+  if (!dirs.length && /^\d{1,10}$/.test(user)) return { uid: Number(user), gid: 0 };
+  if (!dirs.length)
+    throw new InsideError(
+      'bad-payload',
+      `${whose} ${user}: the ${mounts[0]?.type ?? 'unknown'} snapshot's files cannot be read to look the name up`,
+      'Pass a numeric uid[:gid] (e.g. -u 1000:1000).',
+    );
+  const read = async (file: string) => {
+    const r = await readRootfsFile(dirs, file);
+    if (r.ok) return r.text;
+    throw new InsideError(
+      'bad-payload',
+      `${whose} ${user}: the image's ${r.path} is ${r.reason === 'symlink' ? 'a symlink (not followed outside the container)' : r.reason === 'too-big' ? 'larger than 1 MiB' : 'unreadable'}`,
+      'Pass a numeric uid[:gid] (e.g. -u 1000:1000).',
+    );
+  };
+  const passwd = await read('/etc/passwd');
+  const group = user.includes(':') ? await read('/etc/group') : null;
+  return resolveUser(user, passwd, group);
 }
 
 /** Check what the payload names on this host; throws a bad-payload error naming the field. */
@@ -358,7 +392,7 @@ export async function runContainer(
     throw new InsideError(
       'already-exists',
       `the name ${id} is already in use by a container in namespace ${namespace}`,
-      `Choose another --name, or remove that container first (cdesk container rm ${id}).`,
+      `Choose another --name, or remove that container first (cdesk rm ${id}).`,
     );
   const net = p.net ?? (await defaultNetwork(ctx));
   const ports = p.ports ?? [];
@@ -373,6 +407,10 @@ export async function runContainer(
     cniDir = await cniBinDir(ctx);
     await checkPorts(ctx, ports);
   }
+  const userText = p.user ?? config.User ?? '';
+  // Only uid:gid is taken as it is; a name, a group name or a lone uid (whose group is its passwd
+  // row's, else 0) is looked up, as containerd's WithUsername / WithUserID do.
+  const namedUser = userText !== '' && !(isNumericUser(userText) && userText.includes(':'));
   const built = buildSpec({
     namespace,
     id,
@@ -382,6 +420,8 @@ export async function runContainer(
     env: p.env ?? [],
     workdir: p.workdir,
     user: p.user,
+    // A name is looked up in the image's /etc/passwd once the snapshot exists (below).
+    ...(namedUser ? { resolvedUser: { uid: 0, gid: 0 } } : {}),
     mounts,
     net,
     netnsPath: net === 'bridge' ? netnsFile(ctx, namespace, id) : undefined,
@@ -422,6 +462,10 @@ export async function runContainer(
         namespace,
       }),
     );
+    if (namedUser) {
+      const u = await userFromRootfs(userText, prepared.mounts, !p.user);
+      spec.process.user = { ...spec.process.user, uid: u.uid, gid: u.gid };
+    }
     if (net === 'bridge') {
       await createNetns(ctx, namespace, id);
       steps.push(() => detachNetwork(ctx, namespace, id));

@@ -274,7 +274,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         error: rpcError(
           'busy',
           `the app already has ${maxConns} control connections open, none idle; this one is closed`,
-          'Stop other cdesk commands that follow (cdesk logs -f, cdesk events), then try again.',
+          'Stop other cdesk commands that follow (cdesk daemon logs -f, cdesk logs -f, cdesk events), then try again.',
         ),
       })}\n`,
     );

@@ -1,4 +1,4 @@
-// `cdesk run`'s head start: containerd spawned before the rest of the engine is even loaded.
+// `cdesk daemon run`'s head start: containerd spawned before the rest of the engine is even loaded.
 import { dirname } from 'node:path';
 import { stat } from 'node:fs/promises';
 import type { Settings } from '../../common/settings';

@@ -219,7 +219,7 @@ function afterExit(
     const within = formatDuration(settings.restart.breakerWindowMs, REASON_DURATION);
     const reason = `${what}; ${dec.failuresInWindow} failed starts within ${within}, giving up`;
     const hint =
-      'read the log for why containerd exits (`cdesk logs`, or the Logs page), fix the cause, then start containerd again';
+      'read the log for why containerd exits (`cdesk daemon logs`, or the Logs page), fix the cause, then start containerd again';
     return {
       state: to(s, 'failed', reason, 'crash-loop', {
         ...base,

@@ -34,7 +34,7 @@ export interface LogTailerOptions {
   /** Complete lines read back from an existing file at start. Default 1000. */
   historyLines?: number;
   /**
-   * Where history ends when the writer started before the tailer (`cdesk run` spawns containerd
+   * Where history ends when the writer started before the tailer (`cdesk daemon run` spawns containerd
    * first and follows its log after): history is the lines before this byte offset, and what
    * follows is read as new. `historySeq` then tells the two apart. Default: the file's size at start.
    */

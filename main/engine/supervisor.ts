@@ -32,7 +32,7 @@ export interface SupervisorOptions {
   /** Where the engine reports problems outside the lifecycle (log tailer errors). */
   log?: (message: string) => void;
   /**
-   * A launch begun before this engine was loaded (`cdesk run`, engine/head-start.ts): its
+   * A launch begun before this engine was loaded (`cdesk daemon run`, engine/head-start.ts): its
    * launcher (and lock) becomes ours, and its containerd is the first run's spawn.
    */
   headStart?: HeadStart;

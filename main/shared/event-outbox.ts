@@ -66,7 +66,7 @@ export function droppedLinesMarker(
   why: string,
   at: number = Date.now(),
 ): LogLine {
-  const text = `[cdesk] ${count} log line${count === 1 ? '' : 's'} (seq ${fromSeq}–${toSeq}) dropped from the live stream: ${why}; \`cdesk logs\` still reads them while the engine's buffer holds them`;
+  const text = `[cdesk] ${count} log line${count === 1 ? '' : 's'} (seq ${fromSeq}–${toSeq}) dropped from the live stream: ${why}; \`cdesk daemon logs\` still reads them while the engine's buffer holds them`;
   return {
     seq: toSeq,
     time: at,

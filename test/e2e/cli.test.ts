@@ -48,9 +48,13 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
   });
 
   it('logs -f follows new lines while the daemon starts and ends quietly on Ctrl-C; start --wait exits 0 when running', async () => {
-    const follower = spawn(process.execPath, [CDESK, 'logs', '-f', '--control', serve.control], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const follower = spawn(
+      process.execPath,
+      [CDESK, 'daemon', 'logs', '-f', '--control', serve.control],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let out = '';
     let err = '';
     follower.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
@@ -59,7 +63,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(out).toBe('');
 
-    const start = await c('start', '--wait', '--json');
+    const start = await c('daemon', 'start', '--wait', '--json');
     expect(start.code).toBe(0);
     const s = JSON.parse(start.stdout) as DaemonStatus;
     expect(s.state).toBe('running');
@@ -79,10 +83,10 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
   });
 
   it('logs: prints the buffer; --level and --json filter and shape it', async () => {
-    const all = await c('logs');
+    const all = await c('daemon', 'logs');
     expect(all.code).toBe(0);
     expect(all.stdout.split('\n').length).toBeGreaterThan(10);
-    const warn = await c('logs', '--level', 'warn', '--json');
+    const warn = await c('daemon', 'logs', '--level', 'warn', '--json');
     expect(warn.code).toBe(0);
     const lines = warn.stdout
       .trim()
@@ -90,12 +94,12 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
       .map((l) => JSON.parse(l) as { level: string; seq: number });
     expect(lines.length).toBeGreaterThan(0);
     for (const l of lines) expect(['warn', 'error', 'fatal', 'panic']).toContain(l.level);
-    expect((await c('logs', '--level', 'loud')).code).toBe(2);
+    expect((await c('daemon', 'logs', '--level', 'loud')).code).toBe(2);
   });
 
   it('restart: a new pid, still running', async () => {
     const before = await status();
-    const r = await c('restart', '--json');
+    const r = await c('daemon', 'restart', '--json');
     expect(r.code).toBe(0);
     const after = JSON.parse(r.stdout) as DaemonStatus;
     expect(after.state).toBe('running');
@@ -143,11 +147,14 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
   });
 
   it('config: the TOML containerd runs with (text and --json)', async () => {
-    const r = await c('config');
+    const r = await c('daemon', 'config');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^version = 2/m);
     expect(r.stdout).toContain(`${serve.dir}/r/daemon`);
-    const j = JSON.parse((await c('config', '--json')).stdout) as { toml: string; path: string };
+    const j = JSON.parse((await c('daemon', 'config', '--json')).stdout) as {
+      toml: string;
+      path: string;
+    };
     expect(j.path).toBe(`${serve.stateDir}/containerd.toml`);
     expect(j.toml).toBe(
       r.stdout.endsWith('\n') && !j.toml.endsWith('\n') ? r.stdout.slice(0, -1) : r.stdout,
@@ -163,7 +170,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     });
     const c2 = (...args: string[]) => cdesk([...args, '--control', s2.control]);
     try {
-      expect((await c2('start', '--wait')).code).toBe(0);
+      expect((await c2('daemon', 'start', '--wait')).code).toBe(0);
       const at = () => new Date().toISOString();
       // 300 lines of 64 KiB carrying invalid UTF-8, then one 20 MB line, then a marker.
       const long = Buffer.concat([
@@ -180,11 +187,13 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
       appendFileSync(s2.logFile, `time="${at()}" level=warning msg="after the flood"\n`);
       await waitFor(
         async () =>
-          (await c2('logs', '--grep', 'after the flood')).stdout.includes('after the flood'),
+          (await c2('daemon', 'logs', '--grep', 'after the flood')).stdout.includes(
+            'after the flood',
+          ),
         90_000,
         'the marker after the flood',
       );
-      const all = await c2('logs');
+      const all = await c2('daemon', 'logs');
       expect(all.stderr).not.toMatch(/may have quit/);
       expect(all.code).toBe(0);
       expect(all.stdout).toContain('after the flood');
@@ -235,7 +244,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
   });
 
   it('stop: exits 0 once stopped', async () => {
-    const r = await c('stop', '--json');
+    const r = await c('daemon', 'stop', '--json');
     expect(r.code).toBe(0);
     expect((JSON.parse(r.stdout) as DaemonStatus).state).toBe('stopped');
     expect((await status()).pid).toBeNull();
@@ -244,10 +253,12 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
   it('exit 3 when no app answers on --control', async () => {
     for (const cmd of [
       ['status'],
-      ['start'],
-      ['stop'],
-      ['logs'],
-      ['config'],
+      ['daemon', 'start'],
+      ['daemon', 'stop'],
+      ['daemon', 'logs'],
+      ['daemon', 'config'],
+      ['start', 'web'],
+      ['logs', 'web'],
       ['settings', 'get'],
     ]) {
       const r = await cdesk([...cmd, '--control', '/tmp/cdesk-missing.sock']);
@@ -261,17 +272,17 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
   it('bad arguments exit 2', async () => {
     expect((await c('status', '--bogus')).code).toBe(2);
     expect((await c('status', 'extra')).code).toBe(2);
-    expect((await c('start', '--timeout', '5')).code).toBe(2);
+    expect((await c('daemon', 'start', '--timeout', '5')).code).toBe(2);
     expect((await cdesk(['frobnicate'])).code).toBe(2);
     const typo = await cdesk(['stauts']);
     expect(typo.code).toBe(2);
     expect(typo.stderr).toMatch(
       /^cdesk: unknown command "stauts"; did you mean status\?\n\nusage:/,
     );
-    const flag = await c('logs', '--sinse', '5m');
+    const flag = await c('daemon', 'logs', '--sinse', '5m');
     expect(flag.code).toBe(2);
     expect(flag.stderr).toBe(
-      'cdesk logs: unknown option --sinse; did you mean --since?\nRun `cdesk logs --help` for usage.\n',
+      'cdesk daemon logs: unknown option --sinse; did you mean --since?\nRun `cdesk daemon logs --help` for usage.\n',
     );
     expect((await cdesk(['serve', '--port', 'abc'])).code).toBe(2);
     expect((await cdesk(['serve', '--port', '70000'])).code).toBe(2);
@@ -415,7 +426,7 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     try {
       // The reader went away, as `| head -1` does after the first line.
       s2.child.stdout!.destroy();
-      const started = await cdesk(['start', '--wait', '--control', s2.control]);
+      const started = await cdesk(['daemon', 'start', '--wait', '--control', s2.control]);
       expect(started.code).toBe(0);
       // The state lines of that start went to the closed pipe.
       await new Promise((r) => setTimeout(r, 500));

@@ -44,8 +44,8 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   serve = await startServe({ prefix: '/tmp/ccp-' });
-  const started = await cdesk(['start', '--wait', '--control', serve.control]);
-  if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
+  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
+  if (started.code !== 0) throw new Error(`cdesk daemon start failed: ${started.stderr}`);
   const status = JSON.parse(
     (await cdesk(['status', '--json', '--control', serve.control])).stdout,
   ) as { paths: { socket: string } };
@@ -55,7 +55,6 @@ beforeAll(async () => {
   importImage(socket, 'default', img);
   // Prints one line to each stream, then keeps a little CPU busy so the stats have something to show.
   const run = await cdesk([
-    'container',
     'run',
     '-d',
     '--name',
@@ -67,7 +66,7 @@ beforeAll(async () => {
     '-c',
     'echo hello-from-stdout; echo oops-on-stderr >&2; while :; do :; done',
   ]);
-  if (run.code !== 0) throw new Error(`cdesk container run failed: ${run.stderr}`);
+  if (run.code !== 0) throw new Error(`cdesk run failed: ${run.stderr}`);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   page.on('console', (m) => {

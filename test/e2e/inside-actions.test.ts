@@ -63,7 +63,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   serve = await startServe({ prefix: '/tmp/cia-' });
-  const started = await cdesk(['start', '--wait', '--control', serve.control]);
+  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
   if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
   const status = JSON.parse(
     (await cdesk(['status', '--json', '--control', serve.control])).stdout,

@@ -54,7 +54,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   serve = await startServe({ prefix: '/tmp/civ-' });
-  const started = await cdesk(['start', '--wait', '--control', serve.control]);
+  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
   if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
   const status = JSON.parse(
     (await cdesk(['status', '--json', '--control', serve.control])).stdout,
@@ -260,7 +260,7 @@ describe.skipIf(!ready)('inside views (cdesk serve + containerd + Chromium)', ()
     expect(await dialog.count()).toBe(0);
     const still = await cdesk(['status', '--json', '--control', serve.control]);
     expect((JSON.parse(still.stdout) as { state: string }).state).toBe('running');
-    const stopped = await cdesk(['stop', '--control', serve.control]);
+    const stopped = await cdesk(['daemon', 'stop', '--control', serve.control]);
     expect(stopped.code).toBe(0);
     const notice = page.getByTestId('containers-view').getByTestId('daemon-stopped');
     await expect

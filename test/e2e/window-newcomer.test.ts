@@ -119,7 +119,7 @@ beforeAll(async () => {
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
   serve = await startServe({ prefix: '/tmp/cnw-', settings: SETTINGS });
-  const started = await cdesk(['start', '--wait', '--control', serve.control]);
+  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
   if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
   socket = (await status()).paths.socket;
   imgDir = mkdtempSync('/tmp/cnw-img-');
@@ -137,7 +137,7 @@ afterAll(async () => {
   const pid = (await status().catch(() => null))?.pid;
   if (pid && alive(pid)) process.kill(pid, 'SIGCONT');
   if (socket) removeAllContainers(socket);
-  await cdesk(['stop', '--control', serve.control]);
+  await cdesk(['daemon', 'stop', '--control', serve.control]);
   await serve?.stop();
   // leave-running: a containerd still up after the stop is ours to end.
   if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
@@ -225,7 +225,7 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
 
     // The app is back (same token file): live again, counting again, no "as of".
     serve = await startServe({ dir: serve.dir, port });
-    expect((await cdesk(['start', '--wait', '--control', serve.control])).code).toBe(0);
+    expect((await cdesk(['daemon', 'start', '--wait', '--control', serve.control])).code).toBe(0);
     await expect.poll(() => stateOf(), { timeout: 20_000 }).toBe('running');
     expect(await page.getByTestId('as-of').count()).toBe(0);
     await expect.poll(() => uptime.textContent(), { timeout: 5_000 }).not.toBe(frozen);
@@ -252,7 +252,7 @@ describe.skipIf(!ready)('what a newcomer tripped on (cdesk serve + containerd + 
     await expect.poll(supervisorLines, { timeout: 10_000 }).toMatch(/containerd started/);
 
     // One asked for by the user.
-    expect((await cdesk(['restart', '--control', serve.control])).code).toBe(0);
+    expect((await cdesk(['daemon', 'restart', '--control', serve.control])).code).toBe(0);
     await expect.poll(supervisorLines, { timeout: 20_000 }).toMatch(/containerd restarting/);
 
     // A hang the supervisor restarts: it says so, with the checks that failed.

@@ -152,7 +152,7 @@ describe.skipIf(!ready || !can.ok)("a takeover keeps the daemon's history", () =
     const last = second ?? first;
     const pid = (await statusOf(last).catch(() => null))?.pid;
     if (socket) removeAllContainers(socket);
-    await cdesk(['stop', '--control', last.control]);
+    await cdesk(['daemon', 'stop', '--control', last.control]);
     await last.stop();
     // leave-running: a containerd still up after the stop is ours to end.
     if (pid && alive(pid)) process.kill(pid, 'SIGKILL');
@@ -161,7 +161,7 @@ describe.skipIf(!ready || !can.ok)("a takeover keeps the daemon's history", () =
   });
 
   it('uptime from the process, restarts and health from before, and containers\' "up" time', async () => {
-    expect((await cdesk(['start', '--wait', '--control', first.control])).code).toBe(0);
+    expect((await cdesk(['daemon', 'start', '--wait', '--control', first.control])).code).toBe(0);
     let s = await statusOf(first);
     socket = s.paths.socket;
     imgDir = mkdtempSync('/tmp/cdt-img-');
@@ -185,7 +185,7 @@ describe.skipIf(!ready || !can.ok)("a takeover keeps the daemon's history", () =
     expect(alive(s.pid)).toBe(true);
     await new Promise((r) => setTimeout(r, 3000));
     second = await startServe({ dir: first.dir });
-    expect((await cdesk(['start', '--wait', '--control', second.control])).code).toBe(0);
+    expect((await cdesk(['daemon', 'start', '--wait', '--control', second.control])).code).toBe(0);
     const adopted = await statusOf(second);
     expect(adopted).toMatchObject({ state: 'running', pid: s.pid, adopted: true });
     expect(adopted.runningSince).toBeLessThanOrEqual(bornAt);

@@ -15,7 +15,7 @@ export interface FloodOptions {
   hostile?: boolean;
   /** Writer's pace in bytes per second (default: as fast as it can, so rotation skips most). */
   bytesPerSec?: number;
-  /** Run `cdesk logs -f --tail 0` through the flood and report whether it followed to the end. */
+  /** Run `cdesk daemon logs -f --tail 0` through the flood and report whether it followed to the end. */
   follow?: boolean;
 }
 
@@ -31,18 +31,18 @@ export interface FloodResult {
   peakRssMiB: number;
   /** Wall time of each CLI call / HTTP GET made during the flood (ms), and before it (idle). */
   statusMs: number[];
-  /** `cdesk logs -n 20000` (the whole ring, paged). */
+  /** `cdesk daemon logs -n 20000` (the whole ring, paged). */
   logsMs: number[];
-  /** `cdesk logs -n 1 --json`. */
+  /** `cdesk daemon logs -n 1 --json`. */
   smallLogsMs: number[];
   httpMs: number[];
   idleStatusMs: number;
-  /** `cdesk logs -n 1 --json` before the flood. */
+  /** `cdesk daemon logs -n 1 --json` before the flood. */
   idleLogsMs: number;
-  /** Bytes `cdesk logs -n 20000` printed, per call. */
+  /** Bytes `cdesk daemon logs -n 20000` printed, per call. */
   logsBytes: number[];
   failures: string[];
-  /** Lines the ring shows after the flood, as `cdesk logs --json` prints them. */
+  /** Lines the ring shows after the flood, as `cdesk daemon logs --json` prints them. */
   tail: { level: string; raw: string }[];
   /** With `follow`: the follower was still running at the end, what it printed, and its marker lines. */
   follower?: { alive: boolean; bytes: number; droppedMarkers: number; sawLast: boolean };
@@ -99,13 +99,13 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : 0;
 }
 
-/** `cdesk logs ARGS` with its output counted, not kept (it can be tens of MB); the last line kept for its seq. */
+/** `cdesk daemon logs ARGS` with its output counted, not kept (it can be tens of MB); the last line kept for its seq. */
 function cdeskLogs(
   args: string[],
 ): Promise<{ code: number | null; bytes: number; ms: number; last: string }> {
   const t0 = performance.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CDESK, 'logs', ...args], {
+    const child = spawn(process.execPath, [CDESK, 'daemon', 'logs', ...args], {
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     let bytes = 0;
@@ -125,11 +125,11 @@ function cdeskLogs(
   });
 }
 
-/** seq of the newest line the app holds, from `cdesk logs -n 1 --json`; timed as a small logs call. */
+/** seq of the newest line the app holds, from `cdesk daemon logs -n 1 --json`; timed as a small logs call. */
 async function lastSeq(s: Serve, into?: number[]): Promise<number> {
   const r = await cdeskLogs(['-n', '1', '--json', '--control', s.control]);
   into?.push(r.ms);
-  if (r.code !== 0) throw new Error(`cdesk logs exited ${r.code}`);
+  if (r.code !== 0) throw new Error(`cdesk daemon logs exited ${r.code}`);
   return r.last ? (JSON.parse(r.last) as { seq: number }).seq : 0;
 }
 
@@ -224,7 +224,7 @@ export async function floodServe(s: Serve, opts: FloodOptions = {}): Promise<Flo
   const w = await wrote;
   clearInterval(sampler);
   peakRssMiB = Math.max(peakRssMiB, rssMiB(pid));
-  const tailOut = await cdesk(['logs', '-n', '6', '--json', '--control', s.control]);
+  const tailOut = await cdesk(['daemon', 'logs', '-n', '6', '--json', '--control', s.control]);
   const followed = follower ? await follower.finish(seq) : undefined;
   const tail = tailOut.stdout
     .trim()
@@ -251,11 +251,11 @@ export async function floodServe(s: Serve, opts: FloodOptions = {}): Promise<Flo
   };
 }
 
-/** `cdesk logs -f --tail 0 --json`, counting what it prints; finish() says whether it followed to `lastSeq`. */
+/** `cdesk daemon logs -f --tail 0 --json`, counting what it prints; finish() says whether it followed to `lastSeq`. */
 function followLogs(s: Serve) {
   const child = spawn(
     process.execPath,
-    [CDESK, 'logs', '-f', '--tail', '0', '--json', '--control', s.control],
+    [CDESK, 'daemon', 'logs', '-f', '--tail', '0', '--json', '--control', s.control],
     { stdio: ['ignore', 'pipe', 'ignore'] },
   );
   let bytes = 0;

@@ -38,9 +38,21 @@ export interface BuiltImage {
   size: number;
 }
 
-/** Write an OCI image layout (one layer: busybox + sh/sleep/true links) and tar it into `dir`/image.tar. */
-export function buildBusyboxImage(dir: string, name = 'docker.io/cdesk/busybox:test'): BuiltImage {
+/**
+ * Write an OCI image layout (one layer: busybox + sh/sleep/true links, and /etc/passwd and
+ * /etc/group when given) and tar it into `dir`/image.tar.
+ */
+export function buildBusyboxImage(
+  dir: string,
+  name = 'docker.io/cdesk/busybox:test',
+  etc: { passwd: string; group: string } | null = null,
+): BuiltImage {
   const rootfs = join(dir, 'rootfs');
+  if (etc) {
+    mkdirSync(join(rootfs, 'etc'), { recursive: true });
+    writeFileSync(join(rootfs, 'etc', 'passwd'), etc.passwd);
+    writeFileSync(join(rootfs, 'etc', 'group'), etc.group);
+  }
   mkdirSync(join(rootfs, 'bin'), { recursive: true });
   copyFileSync(BUSYBOX, join(rootfs, 'bin', 'busybox'));
   chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
@@ -59,6 +71,7 @@ export function buildBusyboxImage(dir: string, name = 'docker.io/cdesk/busybox:t
     '-cf',
     layerTar,
     'bin',
+    ...(etc ? ['etc'] : []),
   ]);
   const layer = readFileSync(layerTar);
   const { os, architecture } = hostPlatform();

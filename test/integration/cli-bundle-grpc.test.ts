@@ -121,7 +121,7 @@ describe('CLI bundle with gRPC', () => {
         env: { ...process.env, CDESK_RECORD_MODULES: record },
       });
       try {
-        const started = await cdesk(['start', '--wait', '--control', serve.control]);
+        const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
         expect(started.code, started.stderr).toBe(0);
         // `plugins` is answered by the server through containerd's Introspection API.
         const plugins = await cdesk(['plugins', '--json', '--control', serve.control]);
@@ -139,13 +139,13 @@ describe('CLI bundle with gRPC', () => {
   );
 
   it.skipIf(!have)(
-    '`cdesk run` (its two CommonJS files) gets containerd running, loading nothing else',
+    '`cdesk daemon run` (its two CommonJS files) gets containerd running, loading nothing else',
     async () => {
       const t = tempDir();
       const record = join(t.dir, 'loaded.txt');
       const child = spawn(
         process.execPath,
-        ['--import', RECORDER, join(dir, 'cli-run.cjs'), 'run', '--json'].concat([
+        ['--import', RECORDER, join(dir, 'cli-run.cjs'), 'daemon', 'run', '--json'].concat([
           '--state',
           join(t.dir, 's'),
           '--root',

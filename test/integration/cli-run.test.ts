@@ -1,4 +1,4 @@
-// `cdesk run` as a user runs it: real containerd, signals, adoption after a crash, bad flags.
+// `cdesk daemon run` as a user runs it: real containerd, signals, adoption after a crash, bad flags.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ afterEach(() => {
 });
 
 function cdeskRun(args: string[]): Run {
-  const child = spawn('node', [CDESK, 'run', '--json', ...args], {
+  const child = spawn('node', [CDESK, 'daemon', 'run', '--json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const events: EngineEvent[] = [];
@@ -50,7 +50,7 @@ function cdeskRun(args: string[]): Run {
 const states = (r: Run) => r.events.filter((e): e is StateEvent => e.type === 'state');
 const running = (r: Run) => states(r).find((e) => e.state === 'running');
 
-describe.skipIf(!have)('cdesk run', () => {
+describe.skipIf(!have)('cdesk daemon run', () => {
   it('runs containerd, and SIGTERM stops it cleanly with exit code 0', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
@@ -157,7 +157,7 @@ describe.skipIf(!have)('cdesk run', () => {
   });
 });
 
-describe('cdesk run usage errors', () => {
+describe('cdesk daemon run usage errors', () => {
   for (const [args, msg] of [
     [['--bogus'], /unknown option --bogus/],
     [['--state'], /--state needs a value/],
@@ -170,7 +170,7 @@ describe('cdesk run usage errors', () => {
       let status = 0;
       let stderr = '';
       try {
-        execFileSync('node', [CDESK, 'run', ...args], { stdio: 'pipe' });
+        execFileSync('node', [CDESK, 'daemon', 'run', ...args], { stdio: 'pipe' });
       } catch (e) {
         const err = e as { status: number; stderr: Buffer };
         status = err.status;
@@ -181,12 +181,12 @@ describe('cdesk run usage errors', () => {
     });
   }
   it('--help prints usage and exits 0', () => {
-    const out = execFileSync('node', [CDESK, 'run', '--help']).toString();
+    const out = execFileSync('node', [CDESK, 'daemon', 'run', '--help']).toString();
     expect(out).toMatch(/--keep-running/);
   });
 });
 
-describe.skipIf(!have)('cdesk run, one per state dir', () => {
+describe.skipIf(!have)('cdesk daemon run, one per state dir', () => {
   it('a second run on the same state dir exits 1 naming the owner, and touches nothing', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);

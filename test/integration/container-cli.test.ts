@@ -1,12 +1,22 @@
-// `cdesk container …` over a real control socket, service and containerd: run attached and
+// The container verbs (`cdesk run|logs|stop|start|inspect|rm`) over a real control socket, service and containerd: run attached and
 // detached, logs (-f, stderr apart), stop/start/rm, bad input, and two app instances side by side.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../main/cli/args';
-import { run as container } from '../../main/cli/cmd-container';
+import { run as logsCmd } from '../../main/cli/cmd-logs';
+import { run as runCmd } from '../../main/cli/cmd-run';
+import type { CliIo } from '../../main/cli/common';
+import { runVerb, type Verb } from '../../main/cli/cmd-container-verbs';
 import { captureIo as io, startControlHarness, type ControlHarness } from '../helpers/cli-io';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
-import { canRunContainers, ctrList, ctrTasks } from '../helpers/oci-image';
+import {
+  buildBusyboxImage,
+  canRunContainers,
+  ctrList,
+  ctrTasks,
+  importImage,
+} from '../helpers/oci-image';
 
 const have = requireContainerd();
 const can = canRunContainers();
@@ -30,8 +40,15 @@ afterEach(async () => {
 afterAll(() => removeBuiltImage());
 
 const ctl = () => ['--control', h.sock];
+/** `cdesk VERB ARGS…` as main.ts dispatches it. */
+const container = ([verb, ...rest]: string[], o: CliIo) =>
+  verb === 'run'
+    ? runCmd(rest, o)
+    : verb === 'logs'
+      ? logsCmd(rest, o)
+      : runVerb(verb as Verb, rest, o);
 
-describe.skipIf(!have || !can.ok)('cdesk container', () => {
+describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
   it('run attached prints stdout and stderr apart and passes exit 3 on; --rm removes it', async () => {
     const id = uid();
     const o = io();
@@ -55,6 +72,39 @@ describe.skipIf(!have || !can.ok)('cdesk container', () => {
     expect(o.stdout).toBe('hello world\n');
     expect(o.stderr).toBe('oops\n');
     expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
+  });
+
+  it("-u takes user and group names from the image's /etc/passwd and /etc/group; a lone uid gets group 0", async () => {
+    const dir = mkdtempSync('/tmp/cd-ccli-users-');
+    try {
+      const users = buildBusyboxImage(dir, 'docker.io/cdesk/busybox:users', {
+        passwd: 'root:x:0:0:root:/root:/bin/sh\napp:x:1234:2345:app:/home/app:/bin/sh\n',
+        group: 'root:x:0:\nstaff:x:50:\napp:x:2345:\n',
+      });
+      importImage(f.socket, 'default', users);
+      const ids = async (...args: string[]) => {
+        const o = io();
+        const code = await container(
+          ['run', ...ctl(), '--rm', ...args, users.name, 'sh', '-c', 'echo $(id -u):$(id -g)'],
+          o,
+        );
+        return { code, out: o.stdout.trim(), err: o.stderr };
+      };
+      expect(await ids('-u', 'app')).toEqual({ code: 0, out: '1234:2345', err: '' });
+      expect(await ids('-u', 'app:staff')).toEqual({ code: 0, out: '1234:50', err: '' });
+      expect(await ids('-u', '1234:staff')).toEqual({ code: 0, out: '1234:50', err: '' });
+      expect(await ids('-u', '7')).toEqual({ code: 0, out: '7:0', err: '' });
+      const before = ctrList(f.socket, 'default', 'containers');
+      const missing = await ids('-u', 'nosuch');
+      expect(missing.code).toBe(1);
+      expect(missing.err).toMatch(/user: no user nosuch in the container's \/etc\/passwd/);
+      const noGroup = await ids('-u', 'app:wheel');
+      expect(noGroup.code).toBe(1);
+      expect(noGroup.err).toMatch(/no group wheel in the container's \/etc\/group/);
+      expect(ctrList(f.socket, 'default', 'containers')).toEqual(before);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('run -d prints the id and the task runs; logs -f follows new lines; stop, start, rm', async () => {
@@ -101,7 +151,7 @@ describe.skipIf(!have || !can.ok)('cdesk container', () => {
     expect(ctrTasks(f.socket, 'default').get(id)?.status).toBe('running');
     const ins = io();
     expect(await container(['inspect', ...ctl(), id], ins)).toBe(0);
-    expect(JSON.parse(ins.stdout)).toMatchObject({ id, task: { status: 'running' } });
+    expect(JSON.parse(ins.stdout)).toMatchObject([{ id, task: { status: 'running' } }]);
     expect(await container(['rm', '-f', ...ctl(), id], io())).toBe(0);
     expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
   });
@@ -132,7 +182,7 @@ describe.skipIf(!have || !can.ok)('cdesk container', () => {
     await expect(
       container(['run', ...ctl(), '--env-file', '/nonexistent/env', f.img.name], io()),
     ).rejects.toThrow(/--env-file \/nonexistent\/env: cannot read it \(ENOENT\)/);
-    await expect(container(['run', ...ctl()], io())).rejects.toThrow(/missing IMAGE/);
+    await expect(container(['run', ...ctl(), '-d'], io())).rejects.toThrow(/missing IMAGE/);
     const unknown = io();
     expect(await container(['run', ...ctl(), 'nosuch:1'], unknown)).toBe(1);
     expect(unknown.stderr).toMatch(
@@ -140,7 +190,7 @@ describe.skipIf(!have || !can.ok)('cdesk container', () => {
     );
     const badUser = io();
     expect(await container(['run', ...ctl(), '-u', 'nobody', f.img.name], badUser)).toBe(1);
-    expect(badUser.stderr).toMatch(/user: must be a numeric uid or uid:gid/);
+    expect(badUser.stderr).toMatch(/user: no user nobody in the container's \/etc\/passwd/);
     const noLog = io();
     expect(await container(['logs', ...ctl(), 'no-such-ctr'], noLog)).toBe(1);
     expect(noLog.stderr).toMatch(/there is no container no-such-ctr in namespace default/);

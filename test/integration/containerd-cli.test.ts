@@ -6,15 +6,17 @@ import { run as events } from '../../main/cli/cmd-events';
 import { run as images } from '../../main/cli/cmd-images';
 import { run as plugins } from '../../main/cli/cmd-plugins';
 import { run as ps } from '../../main/cli/cmd-ps';
-import { run as rm } from '../../main/cli/cmd-rm';
 import { run as rmi } from '../../main/cli/cmd-rmi';
 import { run as status } from '../../main/cli/cmd-status';
-import { run as stop } from '../../main/cli/cmd-stop';
-import { run as stopTask } from '../../main/cli/cmd-stop-task';
+import { run as stop } from '../../main/cli/cmd-daemon-stop';
+import { verbCommand } from '../../main/cli/cmd-container-verbs';
 import { captureIo as io, startControlHarness, type ControlHarness } from '../helpers/cli-io';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrList, ctrTasks } from '../helpers/oci-image';
+
+const rm = verbCommand('rm').run;
+const stopContainer = verbCommand('stop').run;
 
 const have = requireContainerd();
 const can = canRunContainers();
@@ -38,7 +40,7 @@ afterEach(async () => {
 afterAll(() => removeBuiltImage());
 
 describe.skipIf(!have || !can.ok)(
-  'cdesk ps / images / plugins / events / env / stop-task / rm / rmi',
+  'cdesk ps / images / plugins / events / env / stop / rm / rmi',
   () => {
     it('ps lists running containers (all with -a), --json matches ctr', async () => {
       ctr(f.socket, 'default', ['run', '-d', f.img.name, 'cli-web']);
@@ -92,17 +94,17 @@ describe.skipIf(!have || !can.ok)(
       expect(e.stdout).toContain(`nerdctl --address ${f.socket}`);
     });
 
-    it('rm of a running container exits 1 with a hint; stop-task then rm then rmi succeed', async () => {
+    it('rm of a running container exits 1 with a hint; stop then rm then rmi succeed', async () => {
       ctr(f.socket, 'default', ['run', '-d', f.img.name, 'cli-job']);
       const refused = io();
       expect(await rm(['cli-job', '--control', ctl], refused)).toBe(1);
       expect(refused.stderr).toMatch(/cdesk rm: container cli-job has a running task/);
-      expect(refused.stderr).toMatch(/hint: Stop it first: cdesk stop-task cli-job/);
+      expect(refused.stderr).toMatch(/hint: Stop it first: cdesk stop cli-job/);
       expect(ctrList(f.socket, 'default', 'containers')).toEqual(['cli-job']);
 
       const s = io();
-      expect(await stopTask(['cli-job', '--grace', '1', '--control', ctl], s)).toBe(0);
-      expect(s.stdout).toMatch(/cli-job stopped \(exit status 137, killed with SIGKILL/);
+      expect(await stopContainer(['cli-job', '-t', '1', '--json', '--control', ctl], s)).toBe(0);
+      expect(JSON.parse(s.stdout)).toMatchObject({ id: 'cli-job', exitStatus: 137, killed: true });
       expect(await rm(['cli-job', '--control', ctl], io())).toBe(0);
       expect(ctrList(f.socket, 'default', 'containers')).toEqual([]);
       const r = io();

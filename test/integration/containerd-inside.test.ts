@@ -166,7 +166,7 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
     );
   });
 
-  it('stop-task on a process that ignores SIGTERM ends with SIGKILL after the grace', async () => {
+  it('a stop on a process that ignores SIGTERM ends with SIGKILL after the grace', async () => {
     const { inside, socket, img } = await fixture();
     // sleep as PID 1 has no SIGTERM handler, so the kernel ignores SIGTERM for it.
     ctr(socket, 'default', ['run', '-d', img.name, 'stubborn', '/bin/sleep', '600']);
@@ -183,7 +183,7 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
     expect(ctrTasks(socket, 'default').get('stubborn')?.status).toBe('stopped');
   });
 
-  it('stop-task on a process that handles SIGTERM returns its own exit status, no SIGKILL', async () => {
+  it('a stop on a process that handles SIGTERM returns its own exit status, no SIGKILL', async () => {
     const { inside, socket, img } = await fixture();
     // runc keeps its state (/run/containerd/runc/NAMESPACE/ID) and the cgroup (/NAMESPACE/ID)
     // machine-wide, not under this containerd: a fixed id collides with a concurrent run elsewhere.
@@ -219,7 +219,7 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
     );
     expect(e.code).toBe('in-use');
     expect(e.message).toContain('busy');
-    expect(e.hint).toMatch(/stop-task busy/);
+    expect(e.hint).toMatch(/cdesk stop busy/);
     expect(alive(pid)).toBe(true);
     expect(ctrList(socket, 'default', 'containers')).toEqual(['busy']);
 
@@ -250,7 +250,7 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
     expect(missing.code).toBe('not-found');
   });
 
-  it('stop-task names a missing container as missing, and a container without a task as such', async () => {
+  it('a stop names a missing container as missing, and a container without a task as such', async () => {
     const { inside, socket, img } = await fixture();
     const ghost = await rejection(
       inside.handlers['task:stop']({ namespace: 'default', id: 'ghost' }),
@@ -279,7 +279,7 @@ describe.skipIf(!have || !can.ok)('inside containerd (real containerd, root)', (
     const e = await rejection(f.inside.handlers['containers:list']({ namespace: 'default' }));
     expect(e.code).toBe('containerd-api-unavailable');
     expect(e.message).toMatch(/not running/);
-    expect(e.hint).toMatch(/cdesk start/);
+    expect(e.hint).toMatch(/cdesk daemon start/);
     expect(f.inside.status().state).toBe('unavailable');
   });
 });

@@ -1,4 +1,4 @@
-// The head start (`cdesk run`): containerd spawned before the Supervisor loads, then taken over as its first run.
+// The head start (`cdesk daemon run`): containerd spawned before the Supervisor loads, then taken over as its first run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// `cdesk run | head -2`, `cdesk serve --json | head -1` and a closed terminal (SIGHUP): the supervisor keeps supervising real containerd.
+// `cdesk daemon run | head -2`, `cdesk serve --json | head -1` and a closed terminal (SIGHUP): the supervisor keeps supervising real containerd.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -54,11 +54,11 @@ function pidOf(stateDir: string): number | null {
 }
 
 describe.skipIf(!have)('foreground commands outlive their stdout and terminal', () => {
-  it('`cdesk run | head -2` keeps supervising: a killed containerd is respawned; SIGHUP is ignored, said once', async () => {
+  it('`cdesk daemon run | head -2` keeps supervising: a killed containerd is respawned; SIGHUP is ignored, said once', async () => {
     const t = tempDir();
     cleanups.push(t.cleanup);
     const state = join(t.dir, 's');
-    const r = spawnCdesk(['run', '--state', state, '--root', join(t.dir, 'r')]);
+    const r = spawnCdesk(['daemon', 'run', '--state', state, '--root', join(t.dir, 'r')]);
     const lines = await r.head(2);
     expect(lines.join('\n')).toMatch(/starting|running/);
     await until(() => pidOf(state) !== null && alive(pidOf(state)!), 20_000, 'containerd up');
@@ -83,7 +83,7 @@ describe.skipIf(!have)('foreground commands outlive their stdout and terminal', 
     expect(r.stderr()).not.toMatch(/EPIPE|Unhandled/);
   });
 
-  it('`cdesk serve --json | head -1` keeps answering the CLI and ignores SIGHUP; `cdesk logs -f | head -1` ends quietly', async () => {
+  it('`cdesk serve --json | head -1` keeps answering the CLI and ignores SIGHUP; `cdesk daemon logs -f | head -1` ends quietly', async () => {
     const t = tempDir('cds-');
     cleanups.push(t.cleanup);
     const control = join(t.dir, 'c.sock');
@@ -104,7 +104,7 @@ describe.skipIf(!have)('foreground commands outlive their stdout and terminal', 
     const [first] = await s.head(1);
     expect(JSON.parse(first!)).toHaveProperty('url');
     // Start containerd: its state lines go to the closed stdout.
-    const started = await cdesk(['start', '--wait', '--control', control]);
+    const started = await cdesk(['daemon', 'start', '--wait', '--control', control]);
     expect(started.code).toBe(0);
     s.child.kill('SIGHUP');
     await until(() => /SIGHUP ignored/.test(s.stderr()), 5000, 'SIGHUP line');
@@ -112,10 +112,10 @@ describe.skipIf(!have)('foreground commands outlive their stdout and terminal', 
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout).state).toBe('running');
     expect(s.child.exitCode).toBeNull();
-    // `cdesk logs -f | head -1` ends quietly once its reader is gone (next lines: a restart's).
-    const logs = spawnCdesk(['logs', '-f', '--control', control]);
+    // `cdesk daemon logs -f | head -1` ends quietly once its reader is gone (next lines: a restart's).
+    const logs = spawnCdesk(['daemon', 'logs', '-f', '--control', control]);
     await logs.head(1);
-    expect((await cdesk(['restart', '--control', control])).code).toBe(0);
+    expect((await cdesk(['daemon', 'restart', '--control', control])).code).toBe(0);
     expect(await logs.exit).toBe(0);
     expect(logs.stderr()).toBe('');
     s.child.kill('SIGTERM');

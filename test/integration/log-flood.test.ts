@@ -32,7 +32,7 @@ afterEach(async () => {
 describe.skipIf(!have)('log flood while serve runs', () => {
   it('300 MB of long and invalid lines: RSS stays under the bound; status, logs and the UI keep answering', async () => {
     serve = await startServe({ prefix: '/tmp/cdf-' });
-    const started = await cdesk(['start', '--wait', '--control', serve.control]);
+    const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
     expect(started.code).toBe(0);
 
     const r = await floodServe(serve, { totalBytes: 300 * MiB, lineChars: 64 * 1024 });

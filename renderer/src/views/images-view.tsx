@@ -10,6 +10,7 @@ import {
   type ImagesResult,
 } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { RunImageDialog } from '../components/run-image-dialog';
 import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
@@ -30,7 +31,7 @@ const COLUMNS: readonly Column[] = [
   { key: 'digest', label: 'Digest', width: '130px' },
   { key: 'size', label: 'Size', width: '100px' },
   { key: 'used', label: 'Used by', width: '18%' },
-  { key: 'actions', label: 'Actions', width: '110px' },
+  { key: 'actions', label: 'Actions', width: '170px' },
 ];
 
 function usedByText(ids: string[]): string {
@@ -72,6 +73,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
   const socket = useInside((s) => s.daemon?.paths.socket);
   const [search, setSearch] = useState('');
   const [confirm, setConfirm] = useState<ImageInfo | null>(null);
+  const [runFor, setRunFor] = useState<ImageInfo | null>(null);
   useEffect(() => store.want('images'), [store]);
 
   const value = images.value;
@@ -195,6 +197,17 @@ export function ImagesView(props: { viewportHeight?: number }) {
               <td>
                 <button
                   type="button"
+                  className="iv-row-action"
+                  aria-label={`Run ${img.name}`}
+                  title={`Run a container from ${img.name}`}
+                  data-testid="image-run"
+                  disabled={!connected}
+                  onClick={() => setRunFor(img)}
+                >
+                  Run…
+                </button>{' '}
+                <button
+                  type="button"
                   className="iv-row-action iv-danger"
                   aria-label={`Delete ${img.name}`}
                   aria-disabled={img.usedBy.length > 0 || undefined}
@@ -240,6 +253,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
       )}
       <Reconnecting />
       {body}
+      {runFor && <RunImageDialog image={runFor} onClose={() => setRunFor(null)} />}
       {confirm && (
         <ConfirmDialog
           title={`Delete image ${confirm.name}?`}

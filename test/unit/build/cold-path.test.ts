@@ -1,5 +1,5 @@
 // The CLI bundles' shape: one chunk per command, `status` and `--help` load no npm package;
-// `cdesk run` is one CommonJS file that loads nothing from node_modules, and the engine beyond the
+// `cdesk daemon run` is one CommonJS file that loads nothing from node_modules, and the engine beyond the
 // head start only once containerd is spawned.
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -26,7 +26,7 @@ interface Input {
 
 let dir: string;
 let meta: Metafile;
-/** The `cdesk run` bundle's metafile (dist/cli-run.cjs, one file; its sources are its inputs). */
+/** The `cdesk daemon run` bundle's metafile (dist/cli-run.cjs, one file; its sources are its inputs). */
 let runMeta: { inputs: Record<string, Input>; outputs: Record<string, Output> };
 let runBundle: string;
 
@@ -142,7 +142,7 @@ describe('CLI bundle', () => {
     expect(first).toContain('main/engine/launch.ts');
     for (const later of ['supervisor', 'lifecycle', 'log-tail', 'log-parse', 'status-book'])
       expect(first).not.toContain(`main/engine/${later}.ts`);
-    const dynamic = runMeta.inputs['main/cli/cmd-run.ts']!.imports.filter(
+    const dynamic = runMeta.inputs['main/cli/cmd-daemon-run.ts']!.imports.filter(
       (i) => i.kind === 'dynamic-import',
     );
     expect(dynamic.map((i) => i.path).sort()).toEqual([
@@ -250,9 +250,9 @@ describe('CLI processes', () => {
     expect(r.loaded.some((l) => l.includes('node_modules/ws/'))).toBe(true);
   });
 
-  it('`cdesk run --help` loads its one file and nothing from node_modules', async () => {
+  it('`cdesk daemon run --help` loads its one file and nothing from node_modules', async () => {
     // bin/cdesk.cjs requires cli-run.cjs for `run`; the ES module CLI is not loaded at all.
-    const r = await runRecorded(['run', '--help'], 'cli-run.cjs');
+    const r = await runRecorded(['daemon', 'run', '--help'], 'cli-run.cjs');
     expect(r.code).toBe(0);
     expect(r.loaded.some((l) => l.endsWith('/cli-run.cjs'))).toBe(true);
     expect(r.loaded.filter((l) => l.includes('/cli-') && !l.endsWith('/cli-run.cjs'))).toEqual([]);

@@ -1,8 +1,8 @@
-// `cdesk logs` against a real control socket and a real LogRing: byte-bounded paging, huge lines, terminal escaping.
+// `cdesk daemon logs` against a real control socket and a real LogRing: byte-bounded paging, huge lines, terminal escaping.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandResults } from '../../../common/contract';
 import type { LogLine } from '../../../common/states';
-import { escapeForTerminal, run as logs } from '../../../main/cli/cmd-logs';
+import { escapeForTerminal, run as logs } from '../../../main/cli/cmd-daemon-logs';
 import { LogRing } from '../../../main/engine/log-ring';
 import type { LogQuery } from '../../../main/engine/types';
 import { captureIo as io, startControlHarness, type ControlHarness } from '../../helpers/cli-io';

@@ -3,13 +3,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ControlServer } from '../../../main/control-socket/control-server';
 import type { SettingsStore } from '../../../main/service/settings-store';
 import { UsageError } from '../../../main/cli/args';
-import { run as config } from '../../../main/cli/cmd-config';
-import { run as logs } from '../../../main/cli/cmd-logs';
-import { run as restart } from '../../../main/cli/cmd-restart';
+import { run as config } from '../../../main/cli/cmd-daemon-config';
+import { run as logs } from '../../../main/cli/cmd-daemon-logs';
+import { run as restart } from '../../../main/cli/cmd-daemon-restart';
 import { run as settingsCmd } from '../../../main/cli/cmd-settings';
-import { run as start } from '../../../main/cli/cmd-start';
+import { run as start } from '../../../main/cli/cmd-daemon-start';
 import { run as status } from '../../../main/cli/cmd-status';
-import { run as stop } from '../../../main/cli/cmd-stop';
+import { run as stop } from '../../../main/cli/cmd-daemon-stop';
+import { verbCommand } from '../../../main/cli/cmd-container-verbs';
 import { captureIo as io, startControlHarness, type ControlHarness } from '../../helpers/cli-io';
 import { FakeEngine, line } from '../service/fake-engine';
 
@@ -34,7 +35,7 @@ describe('every command', () => {
     expect(o.stderr).toMatch(/no running Containerd Desktop/);
     expect(o.stderr).toMatch(/npm start/);
     expect(o.stderr).toMatch(/cdesk serve/);
-    expect(o.stderr).toMatch(/cdesk run/);
+    expect(o.stderr).toMatch(/cdesk daemon run/);
   });
 
   it('prints help and exits 0 on --help, without connecting', async () => {
@@ -50,24 +51,25 @@ describe('every command', () => {
     const modules = await Promise.all(
       [
         'status',
-        'start',
-        'stop',
-        'restart',
+        'daemon-start',
+        'daemon-stop',
+        'daemon-restart',
+        'daemon-logs',
+        'daemon-config',
         'logs',
-        'config',
         'settings',
         'ps',
         'images',
         'plugins',
         'events',
         'env',
-        'stop-task',
-        'rm',
         'rmi',
         'pull',
         'login',
       ].map(async (name) => ({ name, mod: await import(`../../../main/cli/cmd-${name}`) })),
     );
+    for (const verb of ['start', 'stop', 'restart', 'kill', 'rm', 'inspect'] as const)
+      modules.push({ name: verb, mod: verbCommand(verb) });
     for (const { name, mod } of modules) {
       const o = io();
       expect(await (mod as { run: typeof status }).run(['--help'], o), name).toBe(0);
@@ -130,7 +132,7 @@ describe('start / stop / restart', () => {
     };
     const o = io();
     expect(await start(['--control', sock], o)).toBe(1);
-    expect(o.stderr).toBe('cdesk start: busy now\n  hint: wait\n');
+    expect(o.stderr).toBe('cdesk daemon start: busy now\n  hint: wait\n');
   });
 
   it('start --wait follows progress until running', async () => {

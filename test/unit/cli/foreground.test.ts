@@ -1,6 +1,6 @@
 // guardForeground: a closed stdout/stderr or terminal never ends a foreground supervisor.
 // `streamsLater`: SIGHUP is ignored at once, the streams are guarded when asked (or by
-// the first SIGHUP), so `cdesk run` creates process.stdout/stderr only after the spawn.
+// the first SIGHUP), so `cdesk daemon run` creates process.stdout/stderr only after the spawn.
 import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { clockTime, guardForeground } from '../../../main/cli/foreground';

@@ -1,4 +1,4 @@
-// `cdesk container run`'s argv: options stop at IMAGE, repeatable flags, docker's -v/-e/--env-file forms.
+// `cdesk run`'s argv: options stop at IMAGE, repeatable flags, docker's -v/-e/--env-file forms.
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../../main/cli/args';
 import {
@@ -105,5 +105,15 @@ describe('-p', () => {
     for (const bad of ['8080', '0:80', '70000:80', '1.2.3.400:1:2', '80:80/sctp', 'a:80:80'])
       expect(() => run('-p', bad)).toThrow(/expected \[IP:\]HOST:CONTAINER\[\/tcp\|udp\]/);
     expect(() => run('--net', 'host', '-p', '80:80')).toThrow(/-p needs the bridge network/);
+  });
+});
+
+describe('-i / -t', () => {
+  it('are refused with the way to a shell, and -e/-l values holding i or t are not taken for them', () => {
+    for (const a of ['-i', '-t', '-it', '-dit', '--tty', '--interactive'])
+      expect(() => splitRunArgs([a, 'img']), a).toThrow(
+        /not supported by run; .*cdesk exec -it NAME sh/,
+      );
+    expect(splitRunArgs(['-eti=1', '-lteam=x', 'img']).lists.get('env')).toEqual(['ti=1']);
   });
 });

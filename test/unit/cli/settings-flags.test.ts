@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { defaultSettings } from '../../../common/settings';
 import { SETTING_ROWS } from '../../../common/settings-table';
 import { parseArgs } from '../../../main/cli/args';
-import { run as runCmd } from '../../../main/cli/cmd-run';
+import { run as runCmd } from '../../../main/cli/cmd-daemon-run';
 import { overridesFromFlags, run as serveCmd } from '../../../main/cli/cmd-serve';
 import {
   FLAG_ROWS,

@@ -23,7 +23,7 @@ describe('fromGrpc', () => {
     ).toMatchObject({
       code: 'containerd-api-unavailable',
       message: expect.stringContaining('not reachable at /run/x.sock'),
-      hint: expect.stringContaining('cdesk start'),
+      hint: expect.stringContaining('cdesk daemon start'),
     });
     expect(map(GRPC.UNAVAILABLE, 'connect EACCES /run/x.sock').hint).toMatch(/as that user/);
   });

@@ -40,7 +40,7 @@ describe('createInside', () => {
       code: 'containerd-api-unavailable',
       message: 'containerd is not running (state: stopped)',
     });
-    expect((err as InsideError).hint).toMatch(/cdesk start/);
+    expect((err as InsideError).hint).toMatch(/cdesk daemon start/);
     expect(await inside.stopNotice()).toBeNull();
   });
 

@@ -1,8 +1,8 @@
-// `cdesk config`: print the containerd config TOML the app generates from the current settings.
+// `cdesk daemon config`: print the containerd config TOML the app generates from the current settings.
 import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 
-const USAGE = `usage: cdesk config [--json]
+const USAGE = `usage: cdesk daemon config [--json]
 
 Print the containerd config (TOML) the app runs containerd with, generated from the current
 settings and the overrides file. With --json: {toml, path, overridesFile}.
@@ -12,9 +12,9 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   const p = parseCommand(argv, {}, USAGE, io);
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  return withClient('config', p.flags, io, async (c) => {
+  return withClient('daemon config', p.flags, io, async (c) => {
     const r = await c.invoke('config:preview', {});
-    if (!r.ok) return reportFailure('config', r.error, p.flags, io);
+    if (!r.ok) return reportFailure('daemon config', r.error, p.flags, io);
     if (p.flags.json) io.out(`${JSON.stringify(r.value, null, 2)}\n`);
     else io.out(r.value.toml.endsWith('\n') ? r.value.toml : `${r.value.toml}\n`);
     return EXIT.ok;

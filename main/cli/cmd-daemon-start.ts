@@ -1,4 +1,4 @@
-// `cdesk start [--wait]`: start (or adopt) containerd; --wait follows progress until it runs or fails.
+// `cdesk daemon start [--wait]`: start (or adopt) containerd; --wait follows progress until it runs or fails.
 import type { DaemonStatus } from '../../common/states';
 import { formatCountdown, formatDuration } from '../../common/duration';
 import { durationFlag, UsageError } from './args';
@@ -6,7 +6,7 @@ import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } 
 import { reportStatus } from './daemon-action';
 import { formatStatus } from './format-status';
 
-const USAGE = `usage: cdesk start [--wait [--timeout DURATION]] [--json]
+const USAGE = `usage: cdesk daemon start [--wait [--timeout DURATION]] [--json]
 
 Start containerd (or adopt one already running). Exits 0 when it is running, 1 when it failed.
   --wait           keep waiting through starting/backoff until running or failed (progress on stderr)
@@ -28,9 +28,9 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (timeoutMs !== undefined && !p.flags.wait)
     throw new UsageError('--timeout only makes sense with --wait');
   if (!p.flags.wait) {
-    return withClient('start', p.flags, io, async (c) => {
+    return withClient('daemon start', p.flags, io, async (c) => {
       const r = await c.invoke('daemon:start', {});
-      if (!r.ok) return reportFailure('start', r.error, p.flags, io);
+      if (!r.ok) return reportFailure('daemon start', r.error, p.flags, io);
       return reportStatus(
         r.value,
         r.value.state === 'failed' ? 'running' : r.value.state,
@@ -40,7 +40,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     });
   }
   const deadlineMs = timeoutMs ?? DEFAULT_TIMEOUT_MS;
-  return withClient('start', p.flags, io, async (c) => {
+  return withClient('daemon start', p.flags, io, async (c) => {
     let settle!: (s: DaemonStatus | 'timeout') => void;
     const settled = new Promise<DaemonStatus | 'timeout'>((resolve) => (settle = resolve));
     const isFinal = (s: DaemonStatus) =>
@@ -61,7 +61,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     try {
       const r = await Promise.race([c.invoke('daemon:start', {}), settled.then(() => null)]);
       answered = true;
-      if (r && !r.ok) return reportFailure('start', r.error, p.flags, io);
+      if (r && !r.ok) return reportFailure('daemon start', r.error, p.flags, io);
       if (r && isFinal(r.value)) settle(r.value);
       else if (r) {
         // It may have settled between the answer and now, with the event already gone by.
@@ -71,7 +71,9 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       const final = await settled;
       if (final === 'timeout') {
         const s = await c.invoke('daemon:status', {});
-        io.err(`cdesk start: containerd is not running after ${formatDuration(deadlineMs)}\n`);
+        io.err(
+          `cdesk daemon start: containerd is not running after ${formatDuration(deadlineMs)}\n`,
+        );
         if (s.ok) io.err(formatStatus(s.value));
         if (p.flags.json && s.ok) io.out(`${JSON.stringify(s.value, null, 2)}\n`);
         return EXIT.failed;
