@@ -111,7 +111,7 @@ describe.runIf(on)('cdesk load', () => {
     const layer = img.layers[img.layers.length - 1]!;
     const blob = join(img.layout, 'blobs', 'sha256', layer.digest.slice(7));
     const bytes = readFileSync(blob);
-    bytes[bytes.length >> 1] ^= 0xff;
+    bytes[bytes.length >> 1] = bytes[bytes.length >> 1]! ^ 0xff;
     writeFileSync(blob, bytes);
     const archive = join(dir, `tampered-${n}.tar`);
     execFileSync('tar', ['-C', img.layout, '-cf', archive, '.']);
