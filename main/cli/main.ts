@@ -1,6 +1,8 @@
 // cdesk: dispatches a subcommand; each lives in its own module exporting `run(argv)`.
 import { editDistance } from '../../common/edit-distance';
+import { UsageError } from './args';
 import { runCommand, type CommandModule } from './command';
+import { takeGlobalHost } from './global-host';
 
 type Command = { summary: string; load: () => Promise<CommandModule> };
 
@@ -84,6 +86,14 @@ const commands: Record<string, Command> = {
     load: () => import('./cmd-system'),
   },
   logout: { summary: "remove a registry's stored credentials", load: () => import('./cmd-logout') },
+  host: {
+    summary: 'other machines reached over ssh: host add NAME URL | ls | rm NAME (use with -H NAME)',
+    load: () => import('./cmd-host'),
+  },
+  'dial-stdio': {
+    summary: "bridge stdin/stdout to this machine's app (what -H runs over ssh)",
+    load: () => import('./cmd-dial-stdio'),
+  },
   serve: {
     summary:
       'headless mode: supervise containerd and serve the UI on 127.0.0.1 (no display needed)',
@@ -94,7 +104,7 @@ const commands: Record<string, Command> = {
 function usage(): string {
   const width = Math.max(...Object.keys(commands).map((c) => c.length));
   const lines = Object.entries(commands).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
-  return `usage: cdesk <command> [options]\n\ncommands:\n${lines.join('\n')}\n\nRun \`cdesk <command> --help\` for a command's options.\n`;
+  return `usage: cdesk [-H NAME|URL] <command> [options]\n\ncommands:\n${lines.join('\n')}\n\n-H NAME|URL (or $CDESK_HOST): talk to another machine's app over ssh (cdesk host --help).\nRun \`cdesk <command> --help\` for a command's options.\n`;
 }
 
 /** "; did you mean status?" for a typo of a command, else nothing. */
@@ -106,7 +116,17 @@ function nearestCommand(name: string): string {
     : '';
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  let argv: string[];
+  try {
+    const global = takeGlobalHost(args);
+    argv = global.argv;
+    if (global.host !== null) process.env.CDESK_HOST = global.host;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`cdesk: ${err.message}\n`);
+    return 2;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());

@@ -1,0 +1,35 @@
+// Where a command's control connection goes: the local app (--control, the default socket) or another
+// machine's over ssh (-H NAME|URL, else $CDESK_HOST).
+import { LOCAL_HOST } from '../../common/hosts';
+import { connectControl, type ControlClient } from '../control-socket/control-client';
+import { defaultControlPath } from '../control-socket/control-paths';
+import { connectSsh } from '../control-socket/ssh-link';
+import { defaultHostsFile, resolveHost } from '../hosts/hosts-file';
+import { UsageError, type Parsed } from './args';
+
+/** The environment variable `-H` falls back to, as DOCKER_HOST for `docker -H`. */
+export const HOST_ENV = 'CDESK_HOST';
+
+/** -H's value, else $CDESK_HOST (unless --control names a socket); null for this machine. */
+export function hostChoice(flags: Parsed['flags'], env: NodeJS.ProcessEnv): string | null {
+  const flag = typeof flags.host === 'string' ? flags.host : undefined;
+  if (flag !== undefined && typeof flags.control === 'string')
+    throw new UsageError('-H and --control both say where to connect; give one of them');
+  const host = flag ?? (typeof flags.control === 'string' ? undefined : env[HOST_ENV]);
+  return host && host !== LOCAL_HOST ? host : null;
+}
+
+/** Connect as the flags say; AppErrors ('no-app', 'unknown-host', 'ssh-…') say what to do. */
+export async function connectTarget(
+  flags: Parsed['flags'],
+  env: NodeJS.ProcessEnv,
+): Promise<ControlClient> {
+  const host = hostChoice(flags, env);
+  if (host !== null) {
+    const target = await resolveHost(defaultHostsFile(env), host);
+    if (target) return connectSsh(target, { env });
+  }
+  return connectControl(
+    typeof flags.control === 'string' ? flags.control : defaultControlPath(env),
+  );
+}
