@@ -15,12 +15,14 @@ protocol themselves.
 `;
 
 export interface DialIo extends CliIo {
-  stdin: Readable;
-  stdout: Writable;
+  /** The bytes to send to the app (process.stdin). */
+  input: Readable;
+  /** Where the app's bytes go (process.stdout). */
+  output: Writable;
 }
 
 function processDialIo(): DialIo {
-  return { ...processIo(), stdin: process.stdin, stdout: process.stdout };
+  return { ...processIo(), input: process.stdin, output: process.stdout };
 }
 
 export async function run(argv: string[], io: DialIo = processDialIo()): Promise<number> {
@@ -55,7 +57,7 @@ export async function run(argv: string[], io: DialIo = processDialIo()): Promise
     );
     return noApp ? EXIT.noApp : EXIT.failed;
   }
-  return bridge(sock, io.stdin, io.stdout);
+  return bridge(sock, io.input, io.output);
 }
 
 /**
