@@ -53,7 +53,7 @@ const COMMON_HELP: [flag: string, line: string][] = [
   ],
   [
     '--host',
-    "  -H, --host NAME|URL  another machine's app over ssh: a saved host (cdesk host ls) or ssh://user@host[:port] (default: $CDESK_HOST, else this machine)",
+    "  -H, --host HOST  another machine's app over ssh: a saved host (cdesk host ls) or ssh://user@host[:port]; default $CDESK_HOST",
   ],
   ['--json', '  --json           machine-readable output'],
   ['--help', '  -h, --help       show this help'],
