@@ -14,6 +14,10 @@ import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/in
 import { canRunContainers, ctr } from '../helpers/oci-image';
 import { CDESK, ensureBuilt } from '../helpers/serve';
 import { requireSshd, startSshd, type Sshd } from '../helpers/sshd';
+import { connectSsh } from '../../main/control-socket/ssh-link';
+import { createHostLinks } from '../../main/hosts/host-links';
+import { linkBadge } from '../../main/hosts/link-state';
+import { parseHostUrl } from '../../common/hosts';
 
 const have = requireContainerd() && requireSshd();
 const can = canRunContainers();
@@ -248,6 +252,34 @@ describe.skipIf(!have || !can.ok)(
       expect(stderr).toMatch(
         /the SSH link to r \(ssh:\/\/.*\) closed \(ssh exited with code 255\)/,
       );
+    });
+
+    it('a host link shows Unknown within 5 s of its sshd session dying, and comes back by itself', async () => {
+      const parsed = parseHostUrl(sshd.url, 'r', sshd.key);
+      if (!parsed.ok) throw new Error(parsed.error);
+      const links = createHostLinks({
+        connect: (t) => connectSsh(t, { env }),
+        sampleEveryMs: 1000,
+      });
+      try {
+        const before = new Set(sshd.sessions());
+        links.set([parsed.target]);
+        const badge = () => linkBadge(links.states().get('r')!);
+        await until(() => badge().state === 'running', 20_000, 'r up');
+        const seen = badge().lastSeen!;
+        const session = sshd.sessions().filter((p) => !before.has(p));
+        expect(session.length).toBeGreaterThan(0);
+        const killedAt = Date.now();
+        for (const pid of session) process.kill(pid, 'SIGKILL');
+        await until(() => badge().state === 'unknown', 5_000, 'r unknown');
+        expect(Date.now() - killedAt).toBeLessThan(5_000);
+        expect(badge().lastSeen).toBeGreaterThanOrEqual(seen);
+        expect(links.states().get('r')!.error?.message).toMatch(/SSH link to r .*closed/);
+        // sshd still listens: the link reconnects after its backoff (0.5 s) on its own.
+        await until(() => badge().state === 'running', 20_000, 'r back');
+      } finally {
+        links.dispose();
+      }
     });
   },
 );
