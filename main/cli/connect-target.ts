@@ -33,3 +33,19 @@ export async function connectTarget(
     typeof flags.control === 'string' ? flags.control : defaultControlPath(env),
   );
 }
+
+/**
+ * For commands whose request names a file on this machine (load, save): the app on another host
+ * would open *its* path (or, for stdin, another process's /proc/PID/fd/0 there), so -H is refused.
+ */
+export function refuseRemoteFiles(
+  flags: Parsed['flags'],
+  env: NodeJS.ProcessEnv,
+  verb: string,
+): void {
+  const host = hostChoice(flags, env);
+  if (host !== null)
+    throw new UsageError(
+      `${verb} with -H ${host} is not supported: the app there would use its own files, not this machine's; copy the archive over and run \`cdesk ${verb}\` on that host (e.g. ssh HOST cdesk ${verb} …)`,
+    );
+}

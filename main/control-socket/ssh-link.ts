@@ -200,7 +200,36 @@ export function sshLink(t: SshTarget, opts: SshLinkOptions = {}): ControlLink {
   };
 }
 
-/** Reach the app on another machine over ssh and exchange hellos (as connectControl does locally). */
-export function connectSsh(t: SshTarget, opts: SshLinkOptions = {}): Promise<ControlClient> {
-  return handshake(sshLink(t, opts));
+/** How long ssh plus the remote app may take to answer the hello (ssh's ConnectTimeout is 10 s of it). */
+export const SSH_HELLO_TIMEOUT_MS = 30_000;
+
+/**
+ * Reach the app on another machine over ssh and exchange hellos (as connectControl does locally);
+ * a remote side that never answers (a `cdesk` that is something else, a hung login script) is
+ * given up after `helloTimeoutMs`.
+ */
+export async function connectSsh(
+  t: SshTarget,
+  opts: SshLinkOptions & { helloTimeoutMs?: number } = {},
+): Promise<ControlClient> {
+  const ms = opts.helloTimeoutMs ?? SSH_HELLO_TIMEOUT_MS;
+  const link = sshLink(t, opts);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    link.close();
+  }, ms);
+  try {
+    return await handshake(link, (err) =>
+      timedOut
+        ? new AppError(
+            'ssh-failed',
+            `${t.label} (${t.url}): no answer from cdesk dial-stdio within ${ms / 1000} s`,
+            `Check what \`${sshCommandLine(t)} cdesk dial-stdio\` does there: it should wait silently for input (Ctrl-D ends it).`,
+          )
+        : err,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,7 +1,10 @@
 // The ssh transport's pure parts: the argv it runs and what each way ssh can end tells the user.
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostUrl, type SshTarget } from '../../../common/hosts';
-import { classifySshEnd, sshArgv } from '../../../main/control-socket/ssh-link';
+import { classifySshEnd, connectSsh, sshArgv } from '../../../main/control-socket/ssh-link';
 
 const target = (url: string, identity?: string, label = 'r'): SshTarget => {
   const r = parseHostUrl(url, label, identity);
@@ -119,5 +122,28 @@ describe('classifySshEnd', () => {
       'Permission denied (publickey).',
     );
     expect(e.message).toMatch(/refused the key \/k\/id/);
+  });
+});
+
+describe('connectSsh', () => {
+  it('gives up on a remote side that never answers the hello', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cd-ssh-'));
+    try {
+      // Stands in for ssh: reads nothing, answers nothing.
+      const silent = join(dir, 'ssh');
+      writeFileSync(silent, '#!/bin/sh\nexec sleep 30\n');
+      chmodSync(silent, 0o755);
+      await expect(
+        connectSsh(target('ssh://me@box'), { ssh: silent, helloTimeoutMs: 300 }),
+      ).rejects.toThrow(/r \(ssh:\/\/me@box\): no answer from cdesk dial-stdio within 0.3 s/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says to install OpenSSH when there is no ssh', async () => {
+    await expect(connectSsh(target('ssh://me@box'), { ssh: '/nonexistent/ssh' })).rejects.toThrow(
+      /the ssh client is not installed/,
+    );
   });
 });
