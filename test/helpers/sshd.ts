@@ -47,6 +47,11 @@ export interface Sshd {
   /** The per-connection sshd processes (children of the listener). */
   sessions(): number[];
   stderr(): string;
+  /** Stop the listener only (sessions live on, as with a real sshd restart). */
+  stopListener(): Promise<void>;
+  listening(): boolean;
+  /** Start the listener again: same port, keys and config. */
+  startListener(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -147,20 +152,31 @@ export async function startSshd(remoteEnv: Record<string, string>): Promise<Sshd
   const untrustingConfig = join(dir, 'ssh_config_untrusting');
   writeFileSync(untrustingConfig, clientConf(emptyKnownHosts));
 
-  const child: ChildProcess = spawn(SSHD, ['-D', '-e', '-f', config], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  let child: ChildProcess;
   let err = '';
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-      err += d;
-      if (err.includes('Server listening on')) resolve();
+  let exited: Promise<void>;
+  const listen = async () => {
+    child = spawn(SSHD, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = child;
+    let mine = '';
+    exited = new Promise<void>((r) => c.once('exit', () => r()));
+    await new Promise<void>((resolve, reject) => {
+      c.stderr!.setEncoding('utf8').on('data', (d: string) => {
+        err += d;
+        mine += d;
+        if (mine.includes('Server listening on')) resolve();
+      });
+      c.once('exit', (code) => reject(new Error(`sshd exited with ${code}: ${mine}`)));
+      setTimeout(() => reject(new Error(`sshd did not start within 10 s: ${mine}`)), 10_000);
     });
-    child.once('exit', (code) => reject(new Error(`sshd exited with ${code}: ${err}`)));
-    setTimeout(() => reject(new Error(`sshd did not start within 10 s: ${err}`)), 10_000);
-  });
-  await ready;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  };
+  const stopListener = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  await listen();
   return {
     dir,
     port,
@@ -183,11 +199,11 @@ export async function startSshd(remoteEnv: Record<string, string>): Promise<Sshd
       }
     },
     stderr: () => err,
+    stopListener,
+    startListener: listen,
+    listening: () => child.exitCode === null && child.signalCode === null,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
+      await stopListener();
       rmSync(dir, { recursive: true, force: true });
     },
   };
