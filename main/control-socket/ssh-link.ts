@@ -140,6 +140,10 @@ export function sshLink(t: SshTarget, opts: SshLinkOptions = {}): ControlLink {
   const child = spawn(opts.ssh ?? 'ssh', sshArgv(t, configFile), {
     stdio: ['pipe', 'pipe', 'pipe'],
     env,
+    // Its own process group, as docker's ssh helper: a Ctrl-C at the terminal reaches cdesk,
+    // which ends the command cleanly (a pull's cancel, an exec's clean-up) before closing the
+    // link, instead of killing ssh under it. Should cdesk die, ssh sees its stdin close and ends.
+    detached: true,
   });
   const tail = stderrTail(child);
   let spawnError: NodeJS.ErrnoException | null = null;
