@@ -1,6 +1,4 @@
-// Other machines' Containerd Desktop: host names, `ssh://user@host[:port]` URLs and the saved list's schema.
-import * as z from 'zod';
-
+// Other machines' Containerd Desktop: host names and `ssh://user@host[:port]` URLs (no zod: every command's cold path reads this).
 /** The name of this machine's own app; never saved, never taken by a saved host. */
 export const LOCAL_HOST = 'local';
 
@@ -83,54 +81,6 @@ export function parseHostUrl(
   if (port !== undefined) target.port = port;
   if (identity !== undefined) target.identity = identity;
   return { ok: true, target };
-}
-
-const savedHost = z
-  .object({
-    name: z.string().refine((n) => hostNameProblem(n) === null, {
-      error: (i) => hostNameProblem(String(i.input)) ?? 'bad name',
-    }),
-    url: z.string().refine((u) => parseHostUrl(u).ok, {
-      error: (i) => {
-        const r = parseHostUrl(String(i.input));
-        return r.ok ? 'bad URL' : r.error;
-      },
-    }),
-    identity: z
-      .string()
-      .refine((p) => p.startsWith('/'), { error: 'must be an absolute path' })
-      .optional(),
-  })
-  .strict();
-
-/** The hosts file: `{"version": 1, "hosts": [...]}`, names unique. */
-export const hostsFileSchema = z
-  .object({ version: z.literal(1), hosts: z.array(savedHost).max(1000) })
-  .strict()
-  .superRefine((v, ctx) => {
-    const seen = new Set<string>();
-    v.hosts.forEach((h, i) => {
-      if (seen.has(h.name))
-        ctx.addIssue({
-          code: 'custom',
-          path: ['hosts', i, 'name'],
-          message: `"${h.name}" appears twice`,
-        });
-      seen.add(h.name);
-    });
-  });
-
-export type HostsFile = z.infer<typeof hostsFileSchema>;
-
-/** The first problem as `field: message` (field as `hosts[2].url`), or null when `input` is a valid hosts file. */
-export function hostsFileProblem(input: unknown): string | null {
-  const r = hostsFileSchema.safeParse(input);
-  if (r.success) return null;
-  const issue = r.error.issues[0]!;
-  const field = issue.path
-    .map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`))
-    .join('');
-  return `${field || '(file)'}: ${issue.message}`;
 }
 
 /** The SSH target of a saved host (its URL was validated when it was read). */

@@ -3,8 +3,6 @@
 import { LOCAL_HOST } from '../../common/hosts';
 import { connectControl, type ControlClient } from '../control-socket/control-client';
 import { defaultControlPath } from '../control-socket/control-paths';
-import { connectSsh } from '../control-socket/ssh-link';
-import { defaultHostsFile, resolveHost } from '../hosts/hosts-file';
 import { UsageError, type Parsed } from './args';
 
 /** The environment variable `-H` falls back to, as DOCKER_HOST for `docker -H`. */
@@ -26,8 +24,10 @@ export async function connectTarget(
 ): Promise<ControlClient> {
   const host = hostChoice(flags, env);
   if (host !== null) {
+    // Loaded only for -H: the hosts file's schema (zod) and ssh stay off every local command's path.
+    const { defaultHostsFile, resolveHost } = await import('../hosts/hosts-file');
     const target = await resolveHost(defaultHostsFile(env), host);
-    if (target) return connectSsh(target, { env });
+    if (target) return (await import('../control-socket/ssh-link')).connectSsh(target, { env });
   }
   return connectControl(
     typeof flags.control === 'string' ? flags.control : defaultControlPath(env),

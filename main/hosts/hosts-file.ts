@@ -3,14 +3,13 @@ import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { hostsFileProblem, type HostsFile } from '../../common/hosts-schema';
 import {
   hostNameProblem,
-  hostsFileProblem,
   LOCAL_HOST,
   looksLikeUrl,
   parseHostUrl,
   targetOf,
-  type HostsFile,
   type SavedHost,
   type SshTarget,
 } from '../../common/hosts';

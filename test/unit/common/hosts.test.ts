@@ -1,6 +1,7 @@
 // Host names and ssh:// URLs as `cdesk host add` and -H take them, and the hosts file's schema.
 import { describe, expect, it } from 'vitest';
-import { hostNameProblem, hostsFileProblem, parseHostUrl } from '../../../common/hosts';
+import { hostNameProblem, parseHostUrl } from '../../../common/hosts';
+import { hostsFileProblem } from '../../../common/hosts-schema';
 
 describe('parseHostUrl', () => {
   it.each([
