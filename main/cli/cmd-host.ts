@@ -91,7 +91,11 @@ export function formatHostRows(rows: HostRow[]): string {
   );
   const reasons = rows
     .filter((r) => r.error)
-    .map((r) => `\n${r.name}: ${r.error!.message}\n  hint: ${r.error!.hint}`);
+    // ssh's errors already start with the host's name and URL.
+    .map((r) => {
+      const m = r.error!.message;
+      return `\n${m.startsWith(`${r.name} (`) ? m : `${r.name}: ${m}`}\n  hint: ${r.error!.hint}`;
+    });
   return `${lines.join('\n')}\n${reasons.join('')}${reasons.length ? '\n' : ''}`;
 }
 

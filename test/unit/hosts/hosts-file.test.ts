@@ -135,8 +135,6 @@ describe('the hosts file', () => {
     expect(await host(['ls'], t)).toBe(0);
     expect(t.stdout).toMatch(/^NAME +URL +STATE +CONTAINERD +LATENCY\nlocal /);
     expect(t.stdout).toMatch(/gone +ssh:\/\/me@127.0.0.1:1 +unreachable +- +-/);
-    expect(t.stdout).toMatch(
-      /gone: ssh:\/\/me@127.0.0.1:1|gone: gone \(ssh:\/\/me@127.0.0.1:1\): connection refused/,
-    );
+    expect(t.stdout).toMatch(/^gone \(ssh:\/\/me@127.0.0.1:1\): connection refused/m);
   });
 });
