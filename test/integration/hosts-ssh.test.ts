@@ -14,6 +14,12 @@ import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/in
 import { canRunContainers, ctr } from '../helpers/oci-image';
 import { CDESK, ensureBuilt } from '../helpers/serve';
 import { requireSshd, startSshd, type Sshd } from '../helpers/sshd';
+import {
+  buildLayoutImage,
+  canRunRegistry,
+  registryManifest,
+  startRegistry,
+} from '../helpers/registry';
 import { connectSsh } from '../../main/control-socket/ssh-link';
 import { createHostLinks } from '../../main/hosts/host-links';
 import { linkBadge } from '../../main/hosts/link-state';
@@ -151,6 +157,33 @@ describe.skipIf(!have || !can.ok)(
       expect(r).toEqual({ code: 7, stdout: 'out\n', stderr: 'err\n' });
       const cat = await cdesk(['exec', '-H', 'r', '-i', c1, 'cat'], { input: 'hi over ssh\n' });
       expect(cat).toEqual({ code: 0, stdout: 'hi over ssh\n', stderr: '' });
+    });
+
+    it('-H r pull pulls on the remote side, its progress coming back over the link', async () => {
+      // The registry is installed wherever containers can run (.ci/run): its absence is a failure.
+      const reg = canRunRegistry();
+      if (!reg.ok) throw new Error(`-H pull needs ${reg.reason}`);
+      const registry = await startRegistry();
+      try {
+        const img = buildLayoutImage(join(dir, 'img'), { randomLayers: 2, layerBytes: 256 * 1024 });
+        registry.push(img.layout, 'x/remote:v1');
+        const { digest } = await registryManifest(registry, 'x/remote', 'v1');
+        const ns = `hosts-pull-${process.pid}`;
+        const ref = `${registry.host}/x/remote:v1`;
+        const r = await cdesk(['-H', 'r', 'pull', ref, '-n', ns, '--json']);
+        expect(r.stderr).toBe('');
+        expect(r.code).toBe(0);
+        const lines = r.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        expect(lines.length).toBeGreaterThanOrEqual(4);
+        expect(lines.at(-1)).toMatchObject({ status: 'pulled', image: ref, digest });
+        // The image is in the remote instance's containerd.
+        expect(ctr(remote.socket, ns, ['images', 'ls', '-q']).split('\n')).toContain(ref);
+      } finally {
+        await registry.stop();
+      }
     });
 
     it('host ls shows local and r with their state, containerd state and latency', async () => {
