@@ -12,7 +12,7 @@ import { headlessInfo } from '../helpers/cli-io';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
-import { CDESK, ensureBuilt } from '../helpers/serve';
+import { CDESK, ensureBuilt, waitFor } from '../helpers/serve';
 import { requireSshd, startSshd, type Sshd } from '../helpers/sshd';
 import {
   buildLayoutImage,
@@ -184,6 +184,36 @@ describe.skipIf(!have || !can.ok)(
       } finally {
         await registry.stop();
       }
+    });
+
+    it('-H r container run and container logs: the container runs there and its output comes back', async () => {
+      const name = `hosts-run-${process.pid}`;
+      const run = await cdesk([
+        '-H',
+        'r',
+        'container',
+        'run',
+        '-d',
+        '--name',
+        name,
+        remote.img.name,
+        'sh',
+        '-c',
+        'echo hello from the remote; echo oops >&2',
+      ]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(ctr(remote.socket, 'default', ['containers', 'ls', '-q']).split('\n')).toContain(name);
+      let logs = await cdesk(['-H', 'r', 'container', 'logs', name]);
+      await waitFor(
+        async () => {
+          logs = await cdesk(['-H', 'r', 'container', 'logs', name]);
+          return logs.stdout.includes('hello');
+        },
+        20_000,
+        'the output',
+      );
+      expect(logs).toMatchObject({ code: 0, stdout: 'hello from the remote\n', stderr: 'oops\n' });
     });
 
     it('host ls shows local and r with their state, containerd state and latency', async () => {
