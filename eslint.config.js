@@ -12,9 +12,11 @@ const ROOMS = {
   service: ['containerd', 'engine', 'shared'],
   'control-socket': ['service', 'shared'],
   headless: ['service', 'shared'],
-  host: ['control-socket', 'service', 'containerd', 'engine', 'shared'],
-  cli: ['host', 'headless', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
-  electron: ['host', 'service', 'shared'],
+  // Other machines: the saved list and the links to them (over the control client's ssh transport).
+  hosts: ['control-socket', 'shared'],
+  host: ['hosts', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
+  cli: ['host', 'hosts', 'headless', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
+  electron: ['host', 'hosts', 'service', 'shared'],
 };
 
 /**

@@ -96,6 +96,7 @@ async function main(): Promise<void> {
     ['pm2', async () => (await import('./pm2')).benchKillRows()],
     ['health', async () => (await import('./health')).benchHealthRows()],
     ['cli', async () => (await import('./cli')).benchCliRows()],
+    ['hosts', async () => (await import('./hosts')).benchHostsRows()],
     ['log-flood', async () => (await import('./log-flood')).benchLogFlood()],
     ['greedy', async () => (await import('./greedy-clients')).benchGreedyClients()],
     ['containerd', async () => (await import('./containerd')).benchContainerdRows()],

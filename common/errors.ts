@@ -87,6 +87,23 @@ export const ERROR_CODES = [
   // Exec: docker's exit codes 127 and 126 for a command that cannot run.
   'command-not-found',
   'command-not-executable',
+  // Other hosts (hosts.json, -H, ssh).
+  /** The saved hosts file is not valid JSON of the expected shape. */
+  'invalid-hosts',
+  /** A host name, URL or identity file given to host add or -H is not usable. */
+  'invalid-host',
+  /** -H names no saved host. */
+  'unknown-host',
+  /** ssh refused the remote host's key (unknown or changed). */
+  'ssh-host-key',
+  /** The remote sshd refused every key ssh offered. */
+  'ssh-auth',
+  /** ssh logged in but the remote side has no cdesk on its PATH. */
+  'ssh-no-cdesk',
+  /** ssh could not reach the host (refused, timed out, unknown name). */
+  'ssh-unreachable',
+  /** ssh failed otherwise (not installed, or the link dropped). */
+  'ssh-failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -58,6 +58,8 @@ const VALUED: Record<string, string> = {
   n: 'namespace',
   namespace: 'namespace',
   control: 'control',
+  H: 'host',
+  host: 'host',
 };
 const BOOLEAN: Record<string, string> = {
   i: 'interactive',
@@ -98,7 +100,7 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' {
       else if (BOOLEAN[name] && inline === undefined) set(BOOLEAN[name], true);
       else
         throw new UsageError(
-          `unknown option ${a} (known: -i, -t, -e, -w, -u, -n, --control, --help)`,
+          `unknown option ${a} (known: -i, -t, -e, -w, -u, -n, -H, --control, --help)`,
         );
       continue;
     }
@@ -109,7 +111,8 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' {
       else if (VALUED[ch]) {
         take(VALUED[ch], k + 1 < a.length ? a.slice(k + 1) : undefined, `-${ch}`);
         break;
-      } else throw new UsageError(`unknown option -${ch} in ${a} (known: -i, -t, -e, -w, -u, -n)`);
+      } else
+        throw new UsageError(`unknown option -${ch} in ${a} (known: -i, -t, -e, -w, -u, -n, -H)`);
     }
   }
   if (flags.help) return 'help';

@@ -1,6 +1,7 @@
 // `cdesk load [-i FILE]`: load a docker save / OCI layout tar into a namespace, unpacked.
 import { resolve } from 'node:path';
 import { UsageError } from './args';
+import { refuseRemoteFiles } from './connect-target';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
 
@@ -25,6 +26,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (!p) return EXIT.ok;
   if (p.positionals.length)
     throw new UsageError(`unexpected argument ${p.positionals[0]}; give the file with -i FILE`);
+  refuseRemoteFiles(p.flags, io.env, 'load');
   const namespace = namespaceFlag(p.flags);
   let path: string;
   if (typeof p.flags.input === 'string') path = resolve(p.flags.input);

@@ -3,13 +3,12 @@
 import { randomBytes } from 'node:crypto';
 import type { PullLayerProgress, PullProgress } from '../../common/containerd';
 import { formatBytes } from '../../common/format-bytes';
-import { connectControl } from '../control-socket/control-client';
-import { defaultControlPath } from '../control-socket/control-paths';
 import { AppError } from '../shared/app-error';
 import { parsePlatform } from '../containerd/pull/platform';
 import { parseReference } from '../containerd/pull/reference';
 import { readCredentials } from '../shared/docker-config';
 import { UsageError } from './args';
+import { connectTarget } from './connect-target';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, onePositional } from './inside-format';
 import { escapeForTerminal, stdoutIsTerminal } from './terminal-text';
@@ -110,9 +109,7 @@ export async function run(
       });
       // The pull's own connection answers one request at a time: cancel over a second one.
       const onAbort = () => {
-        const path =
-          typeof p.flags.control === 'string' ? p.flags.control : defaultControlPath(io.env);
-        void connectControl(path)
+        void connectTarget(p.flags, io.env)
           .then(async (c2) => {
             try {
               await c2.invoke('image:pull-cancel', { pullId });

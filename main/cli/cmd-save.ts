@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { formatBytes } from '../../common/format-bytes';
 import { UsageError } from './args';
+import { refuseRemoteFiles } from './connect-target';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
 
@@ -25,6 +26,7 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (typeof p.flags.output !== 'string')
     throw new UsageError('missing -o FILE (where to write the archive)');
   if (!p.positionals.length) throw new UsageError('missing REF (cdesk images lists them)');
+  refuseRemoteFiles(p.flags, io.env, 'save');
   const namespace = namespaceFlag(p.flags);
   const path = resolve(p.flags.output);
   return withClient('save', p.flags, io, async (c) => {

@@ -6,9 +6,9 @@ import type {
   ContractError,
 } from '../../common/contract';
 import { AppError } from '../shared/app-error';
-import { connectControl, type ControlClient } from '../control-socket/control-client';
-import { defaultControlPath } from '../control-socket/control-paths';
+import type { ControlClient } from '../control-socket/control-client';
 import { parseArgs, type FlagSpec, type Parsed } from './args';
+import { connectTarget } from './connect-target';
 import { escapeJsonForTerminal, escapeStringsForTerminal } from './terminal-text';
 
 /** Exit codes a script can rely on. */
@@ -40,6 +40,7 @@ export function processIo(): CliIo {
 
 export const COMMON_FLAGS: Record<string, FlagSpec> = {
   control: { type: 'string' },
+  host: { type: 'string', short: 'H' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
@@ -49,6 +50,10 @@ const COMMON_HELP: [flag: string, line: string][] = [
   [
     '--control',
     "  --control PATH   the app's control socket (default: $XDG_RUNTIME_DIR/containerd-desktop/control.sock)",
+  ],
+  [
+    '--host',
+    "  -H, --host HOST  another machine's app over ssh: a saved host (cdesk host ls) or ssh://user@host[:port]; default $CDESK_HOST",
   ],
   ['--json', '  --json           machine-readable output'],
   ['--help', '  -h, --help       show this help'],
@@ -95,10 +100,9 @@ export async function withClient(
   fn: (client: ControlClient) => Promise<number>,
   handlesAbort = false,
 ): Promise<number> {
-  const path = typeof flags.control === 'string' ? flags.control : defaultControlPath(io.env);
   let client: ControlClient;
   try {
-    client = await connectControl(path);
+    client = await connectTarget(flags, io.env);
   } catch (err) {
     if (err instanceof AppError) {
       if (flags.json)

@@ -1,8 +1,10 @@
 // cdesk: dispatches a subcommand; each lives in its own module exporting `run(argv)`.
 import { editDistance } from '../../common/edit-distance';
+import { UsageError } from './args';
 import { runCommand, type CommandModule } from './command';
 import type { Verb } from './cmd-container-verbs';
 import { movedLine, REMOVED_COMMANDS } from './moved-line';
+import { takeGlobalHost } from './global-host';
 
 type Group = 'containers' | 'images' | 'app';
 type Command = { group: Group; summary: string; load: () => Promise<CommandModule> };
@@ -128,6 +130,16 @@ const commands: Record<string, Command> = {
     summary: 'print CONTAINERD_ADDRESS and ctr / nerdctl lines for the supervised socket',
     load: () => import('./cmd-env'),
   },
+  host: {
+    group: 'app',
+    summary: 'other machines reached over ssh: host add NAME URL | ls | rm NAME (use with -H NAME)',
+    load: () => import('./cmd-host'),
+  },
+  'dial-stdio': {
+    group: 'app',
+    summary: "bridge stdin/stdout to this machine's app (what -H runs over ssh)",
+    load: () => import('./cmd-dial-stdio'),
+  },
   serve: {
     group: 'app',
     summary:
@@ -150,7 +162,7 @@ function usage(): string {
       .map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
     return `${GROUP_TITLES[g]}:\n${lines.join('\n')}\n`;
   });
-  return `usage: cdesk <command> [options]\n\n${groups.join('\n')}\nRun \`cdesk <command> --help\` for a command's options.\n`;
+  return `usage: cdesk [-H NAME|URL] <command> [options]\n\n${groups.join('\n')}\n-H NAME|URL (or $CDESK_HOST): talk to another machine's app over ssh (cdesk host --help).\nRun \`cdesk <command> --help\` for a command's options.\n`;
 }
 
 /** "; did you mean status?" for a typo of a command, else nothing. */
@@ -167,7 +179,17 @@ function nearestCommand(name: string): string {
     : '';
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+  let argv: string[];
+  try {
+    const global = takeGlobalHost(args);
+    argv = global.argv;
+    if (global.host !== null) process.env.CDESK_HOST = global.host;
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err;
+    process.stderr.write(`cdesk: ${err.message}\n`);
+    return 2;
+  }
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());

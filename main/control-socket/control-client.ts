@@ -59,6 +59,82 @@ function connectError(path: string, err: NodeJS.ErrnoException): AppError {
 }
 
 /**
+ * One byte stream the envelope travels over: a unix socket here, or an ssh child's stdio for
+ * another machine. Lines go out with `write`; what arrives goes to the splitter.
+ */
+export interface ControlLink {
+  /** Where the client is connected, for messages ("/run/…/control.sock", "r (ssh://me@box)"). */
+  readonly label: string;
+  write(text: string): boolean;
+  readonly closed: boolean;
+  onData(fn: (chunk: Buffer) => void): void;
+  /** Once, when the link ends; the error says why (and for ssh, what ssh said). */
+  onClose(fn: (err: AppError) => void): void;
+  close(): void;
+}
+
+/** A ControlLink over a connected unix socket. */
+function socketLink(sock: net.Socket, path: string): ControlLink {
+  sock.on('error', () => undefined);
+  return {
+    label: path,
+    write: (text) => sock.write(text),
+    get closed() {
+      return sock.destroyed;
+    },
+    onData: (fn) => void sock.on('data', fn),
+    onClose: (fn) =>
+      void sock.once('close', () =>
+        fn(
+          new AppError(
+            'disconnected',
+            `the connection to Containerd Desktop (${path}) closed`,
+            LOST_HINT,
+          ),
+        ),
+      ),
+    close: () => sock.destroy(),
+  };
+}
+
+/**
+ * Exchange hellos over a fresh link and wrap it as a ControlClient. `early` turns the link's end
+ * before the app's hello into the error to throw (what ssh said, or "closed before…").
+ */
+export function handshake(
+  link: ControlLink,
+  early: (err: AppError) => AppError = (err) => err,
+): Promise<ControlClient> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let onLine = (line: string) => {
+      const answer = checkHelloAnswer(line);
+      settled = true;
+      if (!answer.ok) {
+        link.close();
+        const e = answer.error;
+        return reject(new AppError(e.code, e.message, e.hint));
+      }
+      const c = client(link);
+      onLine = c.onLine;
+      resolve(c.client);
+    };
+    // The server caps replies at MAX_REPLY_BYTES; anything longer is not a line we can use.
+    link.onData(
+      lineSplitter(
+        (line) => onLine(line),
+        () => link.close(),
+        2 * MAX_REPLY_BYTES,
+      ),
+    );
+    link.onClose((err) => {
+      if (!settled) reject(early(err));
+    });
+    link.write(`${helloFrame()}\n`);
+  });
+}
+
+/**
  * Connect to the app's control socket and exchange hellos. A missing or dead socket is AppError
  * 'no-app'; an app speaking another protocol version is 'protocol-mismatch'; a socket in a folder
  * others can write to, or bound by another user, is refused before anything is sent.
@@ -66,48 +142,27 @@ function connectError(path: string, err: NodeJS.ErrnoException): AppError {
 export async function connectControl(path: string): Promise<ControlClient> {
   const unsafe = await checkControlPeer(path);
   if (unsafe) throw unsafe;
-  return new Promise((resolve, reject) => {
-    const sock = net.connect(path);
-    let onLine = (line: string) => {
-      const answer = checkHelloAnswer(line);
-      if (!answer.ok) {
-        sock.destroy();
-        const e = answer.error;
-        return reject(new AppError(e.code, e.message, e.hint));
-      }
-      sock.removeAllListeners('error');
-      sock.removeAllListeners('close');
-      const c = client(sock, path);
-      onLine = c.onLine;
-      resolve(c.client);
-    };
-    // The server caps replies at MAX_REPLY_BYTES; anything longer is not a line we can use.
-    sock.on(
-      'data',
-      lineSplitter(
-        (line) => onLine(line),
-        () => sock.destroy(),
-        2 * MAX_REPLY_BYTES,
-      ),
-    );
-    sock.on('error', (err: NodeJS.ErrnoException) => reject(connectError(path, err)));
-    sock.once('close', () =>
-      reject(
-        new AppError(
-          'disconnected',
-          `the app at ${path} closed the connection before saying which protocol it speaks`,
-          LOST_HINT,
-        ),
-      ),
-    );
-    sock.once('connect', () => sock.write(`${helloFrame()}\n`));
+  const sock = await new Promise<net.Socket>((resolve, reject) => {
+    const s = net.connect(path);
+    s.once('error', (err: NodeJS.ErrnoException) => reject(connectError(path, err)));
+    s.once('connect', () => {
+      s.removeAllListeners('error');
+      resolve(s);
+    });
   });
+  return handshake(
+    socketLink(sock, path),
+    () =>
+      new AppError(
+        'disconnected',
+        `the app at ${path} closed the connection before saying which protocol it speaks`,
+        LOST_HINT,
+      ),
+  );
 }
 
-function client(
-  sock: net.Socket,
-  path: string,
-): { client: ControlClient; onLine: (line: string) => void } {
+function client(link: ControlLink): { client: ControlClient; onLine: (line: string) => void } {
+  const path = link.label;
   const calls = new RpcCalls();
   const eventFns = new Set<(e: AnyEvent) => void>();
   const closeFns: ((err: AppError) => void)[] = [];
@@ -124,15 +179,13 @@ function client(
     const e = calls.receive(line);
     if (e) for (const fn of [...eventFns]) fn(e);
   };
-  sock.on('error', () => undefined);
-  sock.on('close', () => {
+  link.onClose((err) => {
     closed = true;
-    const err = new AppError(
-      'disconnected',
-      `the connection to Containerd Desktop (${path}) closed`,
-      LOST_HINT,
+    calls.failAll(
+      err.code === 'disconnected'
+        ? disconnectedError(path, LOST_HINT)
+        : { code: err.code, message: err.message, hint: err.hint },
     );
-    calls.failAll(disconnectedError(path, LOST_HINT));
     for (const fn of closeFns) fn(err);
   });
 
@@ -142,7 +195,7 @@ function client(
     const call = calls.start(cmd, payload);
     if (call.frame !== null) {
       try {
-        sock.write(`${call.frame}\n`);
+        link.write(`${call.frame}\n`);
       } catch (err) {
         calls.fail(call.id, transportFailure(cmd, err));
       }
@@ -173,7 +226,7 @@ function client(
       streams.set(call.id, onFrame);
       if (call.frame !== null && !closed) {
         try {
-          sock.write(`${call.frame}\n`);
+          link.write(`${call.frame}\n`);
         } catch (err) {
           calls.fail(call.id, transportFailure(cmd, err));
         }
@@ -184,14 +237,14 @@ function client(
       });
       return {
         result,
-        send: (text) => !closed && !sock.destroyed && sock.write(`${text}\n`),
+        send: (text) => !closed && !link.closed && link.write(`${text}\n`),
       };
     },
     onClose(fn) {
       closeFns.push(fn);
     },
     close() {
-      sock.destroy();
+      link.close();
     },
   };
   return { client: c, onLine };

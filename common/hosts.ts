@@ -1,0 +1,91 @@
+// Other machines' Containerd Desktop: host names and `ssh://user@host[:port]` URLs (no zod: every command's cold path reads this).
+/** The name of this machine's own app; never saved, never taken by a saved host. */
+export const LOCAL_HOST = 'local';
+
+/** A saved host: a name, where to reach it, and optionally which key to offer. */
+export interface SavedHost {
+  name: string;
+  url: string;
+  /** An absolute path to a private key (ssh -i); else ssh's own config and agent decide. */
+  identity?: string;
+}
+
+/** Where ssh connects: what `ssh [-l user] [-p port] [-i identity] host` needs. */
+export interface SshTarget {
+  /** The saved name, or the URL itself for `-H ssh://…`. */
+  label: string;
+  url: string;
+  user?: string;
+  host: string;
+  port?: number;
+  identity?: string;
+}
+
+// As docker context names: a letter or digit, then letters, digits, `_ . + -`; short enough to print.
+const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]{0,62}$/;
+// Login names as useradd takes them (no leading `-`, so ssh can never read one as an option).
+const USER = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,31}$/;
+// DNS names and IPv4; no leading `-` for the same reason.
+const HOSTNAME = /^[a-zA-Z0-9](?:[a-zA-Z0-9.-]{0,252})$/;
+const IPV6 = /^\[([0-9a-fA-F:.]{2,45})\]$/;
+
+/** Why `name` cannot name a host, or null. */
+export function hostNameProblem(name: string): string | null {
+  if (name === LOCAL_HOST) return `"${LOCAL_HOST}" is this machine's own app; pick another name`;
+  if (!NAME.test(name))
+    return `"${name}" is not a host name: use letters, digits and _ . + - (starting with a letter or digit, at most 63)`;
+  return null;
+}
+
+/** `-H` takes a URL when it has a scheme; anything else is a saved name. */
+export const looksLikeUrl = (s: string): boolean => s.includes('://');
+
+const URL_FORM = 'ssh://user@host[:port] (e.g. ssh://dev@buildbox or ssh://me@10.0.0.5:2222)';
+
+/** Parse `ssh://[user@]host[:port]`; a string error says what is wrong and the form it takes. */
+export function parseHostUrl(
+  url: string,
+  label = url,
+  identity?: string,
+): { ok: true; target: SshTarget } | { ok: false; error: string } {
+  const bad = (why: string) => ({ ok: false as const, error: `${why}; the form is ${URL_FORM}` });
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(url);
+  if (!m) return bad(`"${url}" is not a host URL`);
+  if (m[1]!.toLowerCase() !== 'ssh') return bad(`"${m[1]}://" is not supported, only ssh://`);
+  let rest = m[2]!;
+  if (rest.endsWith('/')) rest = rest.slice(0, -1);
+  if (/[/?#\s]/.test(rest)) return bad(`"${url}" has a path, query or spaces`);
+  let user: string | undefined;
+  const at = rest.lastIndexOf('@');
+  if (at !== -1) {
+    user = rest.slice(0, at);
+    rest = rest.slice(at + 1);
+    if (user.includes(':')) return bad('a password in the URL is not supported (use a key)');
+    if (!USER.test(user)) return bad(`"${user}" is not a user name`);
+  }
+  let port: number | undefined;
+  const v6 = /^(\[[^\]]*\])(?::(\d*))?$/.exec(rest);
+  const hp = v6 ?? /^([^:]*)(?::(\d*))?$/.exec(rest);
+  if (!hp) return bad(`"${rest}" is not host[:port]`);
+  let host = hp[1]!;
+  if (hp[2] !== undefined) {
+    port = Number(hp[2]);
+    if (!/^\d{1,5}$/.test(hp[2]) || port < 1 || port > 65535)
+      return bad(`the port "${hp[2]}" is not a number from 1 to 65535`);
+  }
+  const six = IPV6.exec(host);
+  if (six) host = six[1]!;
+  else if (!HOSTNAME.test(host)) return bad(`"${host}" is not a host name or address`);
+  const target: SshTarget = { label, url, host };
+  if (user !== undefined) target.user = user;
+  if (port !== undefined) target.port = port;
+  if (identity !== undefined) target.identity = identity;
+  return { ok: true, target };
+}
+
+/** The SSH target of a saved host (its URL was validated when it was read). */
+export function targetOf(h: SavedHost): SshTarget {
+  const r = parseHostUrl(h.url, h.name, h.identity);
+  if (!r.ok) throw new Error(r.error);
+  return r.target;
+}
