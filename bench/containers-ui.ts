@@ -9,11 +9,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, requireChromium } from '../test/helpers/serve';
+import { launchChromium, requireChromium, ROOT } from '../test/helpers/serve';
 import { clockOffset, now } from './clock';
 import { cdeskRunArgs, removeViaApp, type ContainersEnv } from './containers';
 import type { Row } from './row';
 
+const SHOTS = join(ROOT, 'test-output', 'screenshots');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 const pct = (xs: number[], p: number) => {
@@ -126,7 +127,7 @@ async function logRows(env: ContainersEnv, page: Page, rounds: number): Promise<
       .getByTestId('container-logs')
       .waitFor({ state: 'visible', timeout: 20_000 })
       .catch(async (e: unknown) => {
-        await page.screenshot({ path: '/tmp/cdbc-logs-fail.png' });
+        await page.screenshot({ path: join(SHOTS, 'bench-container-logs-failed.png') });
         throw e;
       });
     const { offset } = await clockOffset(page, 20);

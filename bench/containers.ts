@@ -411,8 +411,9 @@ export async function benchContainersRows(): Promise<Row[]> {
       },
     ];
   ensureBuilt();
-  const dir = mkdtempSync('/tmp/cdbc-ctr-');
   const serve = await startServe({ prefix: '/tmp/cdbc-' });
+  // Made once the app is up, so a failed start leaves nothing in /tmp.
+  const dir = mkdtempSync('/tmp/cdbc-ctr-');
   let env: ContainersEnv | null = null;
   const rows: Row[] = [];
   const t0 = performance.now();

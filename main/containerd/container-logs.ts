@@ -141,7 +141,6 @@ export function watchForChange(
   ms: number,
 ): { changed: Promise<void>; close(): void } {
   let w: FSWatcher | null = null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   let resolve!: () => void;
   const changed = new Promise<void>((r) => (resolve = r));
   const close = () => {
@@ -150,7 +149,7 @@ export function watchForChange(
     w = null;
     resolve();
   };
-  timer = setTimeout(close, ms);
+  const timer = setTimeout(close, ms);
   try {
     w = watch(file, { persistent: false }, close);
     w.on('error', close);
