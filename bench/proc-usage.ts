@@ -1,5 +1,5 @@
 // A process's CPU time and resident memory from /proc, for the benches that record what the app costs.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Clock ticks per second of /proc/PID/stat's utime and stime (Linux's USER_HZ is 100). */
 const HZ = 100;
@@ -52,4 +52,33 @@ export async function cpuOver(pid: number, ms: number): Promise<{ cpuPct: number
   const c1 = cpuMs(pid);
   const wall = performance.now() - t0;
   return { cpuPct: ((c1 - c0) / wall) * 100, rss: rssBytes(pid) };
+}
+
+/** Every live process whose command line contains `needle` (e.g. a per-container logger's path). */
+export function pidsMatching(needle: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(needle)) out.push(Number(name));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** Summed CPU ms and RSS bytes of `pids` (those that ended meanwhile count as 0). */
+export function usageOf(pids: readonly number[]): { cpuMs: number; rss: number } {
+  let c = 0;
+  let r = 0;
+  for (const pid of pids) {
+    try {
+      c += cpuMs(pid);
+      r += rssBytes(pid);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return { cpuMs: c, rss: r };
 }
