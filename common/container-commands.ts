@@ -131,6 +131,8 @@ export interface ContainerLogLine {
 export type LogSource = 'app' | 'nerdctl' | 'cri';
 
 export const LOGS_MAX_BYTES = 4 * 1024 * 1024;
+/** The longest a follower's container:logs may wait for a new line before answering empty. */
+export const LOGS_MAX_WAIT_MS = 5000;
 
 export const containerCommandSchemas = {
   /** Create a container from a local image and start its task. */
@@ -157,6 +159,11 @@ export const containerCommandSchemas = {
       sinceMs: z.number().min(0).optional(),
       cursor: z.string().max(256).optional(),
       maxBytes: z.number().int().min(1024).max(LOGS_MAX_BYTES).optional(),
+      /**
+       * With `cursor`: when nothing new is there yet, answer as soon as the file grows, or after
+       * this long with no lines (a long poll: a follower sees a line when it is written).
+       */
+      waitMs: z.number().int().min(0).max(LOGS_MAX_WAIT_MS).optional(),
     })
     .strict(),
   /** The container record, its OCI spec, runtime options and task. */

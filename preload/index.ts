@@ -1,8 +1,9 @@
 // The sandboxed preload: exposes a small frozen `window.cdesk` (ContractClient: invoke + subscribe)
-// over one IPC channel per contract command. The command names come from main (which derives them
+// over one IPC channel per contract command, and `exec` for terminals (exec streams). The command names come from main (which derives them
 // from the contract) on first use, so this bundle neither re-lists them nor carries zod.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { AnyEvent, CommandName, ContractClient, Result } from '../common/contract';
+import type { ExecPort } from '../common/ipc-exec';
 import {
   failure,
   IPC_COMMANDS_CHANNEL,
@@ -11,6 +12,7 @@ import {
   parseMessage,
   transportFailure,
 } from '../common/rpc';
+import { execPort } from './exec-port';
 
 let commands: Promise<ReadonlySet<string>> | null = null;
 
@@ -58,9 +60,11 @@ function subscribe(listener: (e: AnyEvent) => void): () => void {
   };
 }
 
-const api: ContractClient = Object.freeze({
+const api: ContractClient & { exec: ExecPort } = Object.freeze({
   invoke: invoke as ContractClient['invoke'],
   subscribe,
+  // The container page's terminals: exec streams with the same frames as the WebSocket's.
+  exec: execPort(ipcRenderer),
 });
 
 contextBridge.exposeInMainWorld('cdesk', api);

@@ -10,7 +10,7 @@ import {
 import { GetRequest, TasksService, WaitRequest } from '../shared/api/services/tasks/v1/tasks';
 import { Options as RuncOptions } from '../shared/api/types/runc/options/oci';
 import type { ContainerdClient } from './client';
-import { readContainerLog, type LogFormat } from './container-logs';
+import { readContainerLog, watchForChange, type LogFormat } from './container-logs';
 import { InsideError } from './errors';
 import { toMs, toTaskInfo } from './map';
 import { LABELS, RUNC_OPTIONS_TYPE_URL } from './run';
@@ -84,6 +84,7 @@ export async function containerLogs(
     sinceMs?: number;
     cursor?: string;
     maxBytes?: number;
+    waitMs?: number;
   },
 ): Promise<ContainerCommandResults['container:logs']> {
   const ct = await getContainer(c, p.namespace, p.id);
@@ -94,14 +95,27 @@ export async function containerLogs(
       `no log captured for ${p.id}: created without a log URI (e.g. \`ctr run\` without \`--log-uri\`)`,
       'Containers run with cdesk run (or nerdctl) keep their output; containerd keeps none.',
     );
-  const page = await readContainerLog(where.file, {
-    format: where.format,
-    tail: p.tail,
-    sinceMs: p.sinceMs,
-    cursor: p.cursor,
-    maxBytes: p.maxBytes ?? LOGS_MAX_BYTES,
-  });
-  return { source: where.source, ...page };
+  const read = () =>
+    readContainerLog(where.file, {
+      format: where.format,
+      tail: p.tail,
+      sinceMs: p.sinceMs,
+      cursor: p.cursor,
+      maxBytes: p.maxBytes ?? LOGS_MAX_BYTES,
+    });
+  if (!p.cursor || !p.waitMs) return { source: where.source, ...(await read()) };
+  // A follower's long poll: answer when the file grows rather than on the caller's next timer.
+  const w = watchForChange(where.file, p.waitMs);
+  try {
+    let page = await read();
+    if (page.lines.length === 0 && !page.more) {
+      await w.changed;
+      page = await read();
+    }
+    return { source: where.source, ...page };
+  } finally {
+    w.close();
+  }
 }
 
 /** The container's stored OCI spec, parsed; null when absent or not JSON. */

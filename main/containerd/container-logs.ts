@@ -1,4 +1,5 @@
 // Reading a container's output: docker json-file lines (ours and nerdctl's) and CRI log lines, by page or followed with a cursor.
+import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ContainerCommandResults, ContainerLogLine } from '../../common/container-commands';
 
@@ -129,6 +130,34 @@ export interface ReadLogOptions {
 }
 
 type Page = Omit<ContainerCommandResults['container:logs'], 'source'>;
+
+/**
+ * Watch `file` for `ms`: `changed` resolves at its first change (a write, or a rename when it
+ * rotates) or when the time is up, whichever is first; never rejects. Start it before reading, so
+ * a line written between the read and the wait is not missed.
+ */
+export function watchForChange(
+  file: string,
+  ms: number,
+): { changed: Promise<void>; close(): void } {
+  let w: FSWatcher | null = null;
+  let resolve!: () => void;
+  const changed = new Promise<void>((r) => (resolve = r));
+  const close = () => {
+    clearTimeout(timer);
+    w?.close();
+    w = null;
+    resolve();
+  };
+  const timer = setTimeout(close, ms);
+  try {
+    w = watch(file, { persistent: false }, close);
+    w.on('error', close);
+  } catch {
+    // No such file yet: the time limit ends the wait.
+  }
+  return { changed, close };
+}
 
 /** A page of the log at `file` (and its rotations): the newest lines, or what follows `cursor`. */
 export async function readContainerLog(file: string, o: ReadLogOptions): Promise<Page> {

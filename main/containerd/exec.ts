@@ -199,6 +199,33 @@ function openFifo(path: string, flags: number): net.Socket {
   return new net.Socket({ fd, readable, writable: !readable });
 }
 
+/** A private folder with the exec's FIFOs (stdin only with -i, stderr only without a TTY). */
+async function makeFifos(
+  root: string,
+  s: ExecSpec,
+): Promise<{ dir: string; paths: { stdin: string; stdout: string; stderr: string } }> {
+  await fsp.mkdir(root, { recursive: true, mode: 0o700 });
+  const dir = await fsp.mkdtemp(join(root, 'x-'));
+  const paths = {
+    stdin: s.stdin ? join(dir, 'stdin') : '',
+    stdout: join(dir, 'stdout'),
+    stderr: s.tty ? '' : join(dir, 'stderr'),
+  };
+  try {
+    // Node has no mkfifo(3); the coreutils tool with an argv (no shell) is the portable way.
+    await run('mkfifo', [
+      '-m',
+      '0600',
+      '--',
+      ...[paths.stdin, paths.stdout, paths.stderr].filter(Boolean),
+    ]);
+  } catch (err) {
+    await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+    throw err;
+  }
+  return { dir, paths };
+}
+
 /**
  * Start `s.args` in the container's running task. Resolves once the process runs; rejects with an
  * InsideError (ExecCommandError with 126/127 when the command cannot run), leaving nothing behind.
@@ -209,60 +236,63 @@ export async function startExec(
   o: ExecStart,
 ): Promise<ExecProcess> {
   const ns = { namespace: s.namespace };
-  const task = await c
-    .call(TasksService.get, GetRequest.create({ container_id: s.id }), ns)
-    .then((r) => r.process ?? null)
-    .catch((err: unknown) => {
+  // The FIFOs cost a process spawn (mkfifo): made while containerd answers the lookups.
+  const io = makeFifos(o.fifoRoot, s);
+  io.catch(() => undefined); // handled where it is awaited; a rejection meanwhile is no crash
+  const dropIo = () =>
+    void io.then(({ dir }) => fsp.rm(dir, { recursive: true, force: true })).catch(() => undefined);
+  let base: OciProcess;
+  let taskPid: number;
+  try {
+    const notFound = (err: unknown) => {
       if (err instanceof InsideError && err.code === 'not-found') return null;
       throw err;
-    });
-  if (!task || task.status !== Status.RUNNING) {
-    const exists = await c
-      .call(ContainersService.get, GetContainerRequest.create({ id: s.id }), ns)
-      .then(() => true)
-      .catch((err: unknown) => {
-        if (err instanceof InsideError && err.code === 'not-found') return false;
-        throw err;
-      });
-    throw new InsideError(
-      exists ? 'failed-precondition' : 'not-found',
-      exists
-        ? `container ${s.id} is not running in namespace ${s.namespace}`
-        : `there is no container ${s.id} in namespace ${s.namespace}`,
-      exists
-        ? `Start it first; exec runs a process inside a running container.`
-        : `Check the id and the namespace: cdesk ps -n ${s.namespace} lists running containers.`,
-    );
-  }
-  const { container } = await c.call(
-    ContainersService.get,
-    GetContainerRequest.create({ id: s.id }),
-    ns,
-  );
-  let base: OciProcess;
-  try {
-    base = (JSON.parse(container!.spec!.value.toString('utf8')) as { process: OciProcess }).process;
-    if (!base || !Array.isArray(base.args)) throw new Error('no process in the spec');
+    };
+    const [task, container] = await Promise.all([
+      c
+        .call(TasksService.get, GetRequest.create({ container_id: s.id }), ns)
+        .then((r) => r.process ?? null)
+        .catch(notFound),
+      c
+        .call(ContainersService.get, GetContainerRequest.create({ id: s.id }), ns)
+        .then((r) => r.container ?? null)
+        .catch(notFound),
+    ]);
+    if (!task || task.status !== Status.RUNNING || !container) {
+      const exists = container !== null;
+      throw new InsideError(
+        exists ? 'failed-precondition' : 'not-found',
+        exists
+          ? `container ${s.id} is not running in namespace ${s.namespace}`
+          : `there is no container ${s.id} in namespace ${s.namespace}`,
+        exists
+          ? `Start it first; exec runs a process inside a running container.`
+          : `Check the id and the namespace: cdesk ps -n ${s.namespace} lists running containers.`,
+      );
+    }
+    taskPid = task.pid;
+    try {
+      base = (JSON.parse(container.spec!.value.toString('utf8')) as { process: OciProcess })
+        .process;
+      if (!base || !Array.isArray(base.args)) throw new Error('no process in the spec');
+    } catch (err) {
+      throw new InsideError(
+        'containerd-api-error',
+        `container ${s.id} has no readable OCI spec (${err instanceof Error ? err.message : String(err)})`,
+        'Exec needs a container created with an OCI runtime spec (ctr, nerdctl or this app create one).',
+      );
+    }
   } catch (err) {
-    throw new InsideError(
-      'containerd-api-error',
-      `container ${s.id} has no readable OCI spec (${err instanceof Error ? err.message : String(err)})`,
-      'Exec needs a container created with an OCI runtime spec (ctr, nerdctl or this app create one).',
-    );
+    dropIo();
+    throw err;
   }
   const user = s.user
-    ? resolveUser(s.user, readIn(task.pid, '/etc/passwd'), readIn(task.pid, '/etc/group'))
+    ? resolveUser(s.user, readIn(taskPid, '/etc/passwd'), readIn(taskPid, '/etc/group'))
     : null;
   const spec = execProcessSpec(base, s, user);
 
   const execId = `cdesk-exec-${randomBytes(6).toString('hex')}`;
-  await fsp.mkdir(o.fifoRoot, { recursive: true, mode: 0o700 });
-  const dir = await fsp.mkdtemp(join(o.fifoRoot, 'x-'));
-  const paths = {
-    stdin: s.stdin ? join(dir, 'stdin') : '',
-    stdout: join(dir, 'stdout'),
-    stderr: s.tty ? '' : join(dir, 'stderr'),
-  };
+  const { dir, paths } = await io;
   const socks: net.Socket[] = [];
   let holders: net.Socket[] = [];
   let created = false;
@@ -280,9 +310,6 @@ export async function startExec(
       )
       .catch(() => undefined);
   try {
-    const fifos = [paths.stdin, paths.stdout, paths.stderr].filter(Boolean);
-    // Node has no mkfifo(3); the coreutils tool with an argv (no shell) is the portable way.
-    await run('mkfifo', ['-m', '0600', '--', ...fifos]);
     // Readers first: the shim opens stdout/stderr for writing and blocks until a reader exists.
     // A second, write-only end keeps each reader from seeing EOF before the shim has opened its own.
     const outputs: { fd: 1 | 2; sock: net.Socket }[] = [];

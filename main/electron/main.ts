@@ -17,6 +17,7 @@ import type { DaemonStatus } from '../../common/states';
 import { createAppHost } from '../host/host';
 import { boundHeapGrowth } from '../shared/heap-growth';
 import { forwardEvents, registerIpc, removeForeignIpc, senderAllowed } from './ipc';
+import { IPC_TRANSPORT, registerExecIpc } from './ipc-exec';
 import { forwardRendererConsole, initLogging } from './logging';
 import { INITIAL_NOTIFY_MEMORY, notificationFor, type NotifyMemory } from './notifications';
 import { appOrigins } from './origins';
@@ -82,6 +83,7 @@ async function launch(): Promise<void> {
     dispose: async (opts) => {
       offEvents();
       offIpc();
+      offExec();
       tray?.destroy();
       tray = null;
       await host.dispose(opts);
@@ -115,6 +117,11 @@ async function launch(): Promise<void> {
   removeForeignIpc(ipcMain);
   const offIpc = registerIpc(ipcMain, service, {
     isTrustedSender: (sender) => senderAllowed(sender, allowedOrigins),
+  });
+  const offExec = registerExecIpc(ipcMain, {
+    isTrustedSender: (sender) => senderAllowed(sender, allowedOrigins),
+    starter: service.execStarter(IPC_TRANSPORT),
+    logError: (m, e) => log.error(m, e),
   });
   const offEvents = forwardEvents(service, () =>
     win && !win.isDestroyed() ? win.webContents : null,

@@ -255,6 +255,41 @@ describe.skipIf(!have || !can.ok)('container:run against containerd', () => {
     expect(seen).toEqual(['first', 'second']);
   });
 
+  it('a follower waiting with waitMs gets a line as soon as it is written', async () => {
+    const id = uid();
+    await h()['container:run']({
+      namespace: 'default',
+      image: f.img.name,
+      name: id,
+      args: ['sh', '-c', 'echo first; sleep 2; echo second; sleep 1000'],
+    });
+    let page = await h()['container:logs']({ namespace: 'default', id });
+    for (let i = 0; i < 50 && !page.lines.some((l) => l.text === 'first'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      page = await h()['container:logs']({ namespace: 'default', id });
+    }
+    // One call spans the container's 2 s pause and answers with the line it waited for.
+    const t0 = Date.now();
+    const next = await h()['container:logs']({
+      namespace: 'default',
+      id,
+      cursor: page.cursor,
+      waitMs: 5000,
+    });
+    expect(next.lines.map((l) => l.text)).toEqual(['second']);
+    expect(Date.now() - t0).toBeLessThan(4500);
+    // Nothing more to come: the wait ends empty at its limit.
+    const t1 = Date.now();
+    const none = await h()['container:logs']({
+      namespace: 'default',
+      id,
+      cursor: next.cursor,
+      waitMs: 300,
+    });
+    expect(none.lines).toEqual([]);
+    expect(Date.now() - t1).toBeGreaterThanOrEqual(290);
+  });
+
   it('containers created without a log URI say so plainly', async () => {
     const { ctr } = await import('../helpers/oci-image');
     const id = uid();

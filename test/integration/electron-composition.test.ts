@@ -9,6 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, type ContractError, type Result } from '../../common/contract';
 import { IPC_COMMANDS_CHANNEL, ipcChannel } from '../../common/rpc';
+import { IPC_EXEC_FRAME_CHANNEL, IPC_EXEC_START_CHANNEL } from '../../common/ipc-exec';
 import type { DaemonStatus } from '../../common/states';
 import {
   ensureAppBuilt,
@@ -149,21 +150,24 @@ describe(
       expect(existsSync(PRELOAD)).toBe(true);
       expect(a.last('load')).toMatchObject({ file: PAGE });
       expect(a.last('preload-error')).toBeUndefined();
-      expect(a.last('expose')).toMatchObject({ key: 'cdesk', members: ['invoke', 'subscribe'] });
+      expect(a.last('expose')).toMatchObject({
+        key: 'cdesk',
+        members: ['invoke', 'subscribe', 'exec'],
+      });
       // Shown once painted, not before.
       expect(order.indexOf('window-show')).toBeGreaterThan(order.indexOf('load'));
 
-      // One handler per contract command plus the command list, and nothing else: electron-log's
-      // channel (registered when it loads) was removed.
+      // One handler per contract command plus the command list and exec's start, one listener for
+      // exec's frames, and nothing else: electron-log's channel (registered when it loads) was removed.
       const state = await a.request<{
         handlers: string[];
         ipcListeners: string[];
         session: object;
       }>('state');
       expect([...state.handlers].sort()).toEqual(
-        [...COMMAND_NAMES.map(ipcChannel), IPC_COMMANDS_CHANNEL].sort(),
+        [...COMMAND_NAMES.map(ipcChannel), IPC_COMMANDS_CHANNEL, IPC_EXEC_START_CHANNEL].sort(),
       );
-      expect(state.ipcListeners).toEqual([]);
+      expect(state.ipcListeners).toEqual([IPC_EXEC_FRAME_CHANNEL]);
       expect(state.session).toEqual({ request: true, check: true, device: true, headers: true });
 
       // The page's own API works end to end: preload → IPC → service → engine.

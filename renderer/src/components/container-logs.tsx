@@ -13,7 +13,12 @@ const ROW_HEIGHT = 20;
 /** Lines kept on the page; older ones drop off the top (cdesk logs reads the whole file). */
 export const MAX_LINES = 20_000;
 const FIRST_TAIL = 2000;
-const FOLLOW_MS = 500;
+/**
+ * Following is a long poll: the app answers as soon as the log grows (or empty after WAIT_MS), so
+ * a line shows when it is written; GAP_MS between replies lets a flood arrive in batches.
+ */
+const WAIT_MS = 2000;
+const GAP_MS = 50;
 
 export function ContainerLogs(props: { namespace: string; id: string; active: boolean }) {
   const store = useInsideStore();
@@ -34,7 +39,7 @@ export function ContainerLogs(props: { namespace: string; id: string; active: bo
       const r = await call(store.client, 'container:logs', {
         namespace: props.namespace,
         id: props.id,
-        ...(cursor === undefined ? { tail: FIRST_TAIL } : { cursor }),
+        ...(cursor === undefined ? { tail: FIRST_TAIL } : { cursor, waitMs: WAIT_MS }),
       });
       if (stopped) return;
       setLoaded(true);
@@ -51,7 +56,8 @@ export function ContainerLogs(props: { namespace: string; id: string; active: bo
           });
         if (r.value.more) return void (timer = setTimeout(() => void tick(), 0));
       }
-      timer = setTimeout(() => void tick(), FOLLOW_MS);
+      // After a failure, wait as long as a quiet poll would before asking again.
+      timer = setTimeout(() => void tick(), r.ok ? GAP_MS : WAIT_MS);
     };
     void tick();
     return () => {

@@ -112,9 +112,9 @@ export function ExecTerminal(props: {
   if (!supported)
     return (
       <p className="cp-empty" data-testid="terminal-unsupported">
-        <strong>Terminal needs headless mode for now.</strong>{' '}
+        <strong>This window’s link to the app cannot carry a terminal.</strong>{' '}
         <span className="muted">
-          Open this window from <code>cdesk serve</code>, or run{' '}
+          Update the app and reload the window, or run{' '}
           <code>cdesk exec -it {props.id} /bin/sh</code> in a terminal.
         </span>
       </p>

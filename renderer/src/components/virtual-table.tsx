@@ -1,6 +1,7 @@
 // A real <table> that renders only the rows in view (useVirtualRows): sticky header, fixed column widths, roving row focus.
 import {
   useCallback,
+  useEffect,
   useLayoutEffect,
   useMemo,
   useRef,
@@ -55,6 +56,11 @@ export interface VirtualTableProps<T> {
   stale?: boolean;
   viewportHeight?: number;
   testId?: string;
+  /**
+   * The keys of the rows inside the viewport (not the overscan), each time they change: what a
+   * view may spend live work on (the Containers page polls stats for these only).
+   */
+  onVisibleChange?: (keys: readonly string[]) => void;
 }
 
 export function VirtualTable<T>(props: VirtualTableProps<T>) {
@@ -95,6 +101,20 @@ export function VirtualTable<T>(props: VirtualTableProps<T>) {
     // The focused row stays in the DOM when the wheel scrolls it away, so it keeps the focus.
     keep: activeIndex >= 0 ? activeIndex : undefined,
   });
+
+  // The rows really on screen: the virtualiser's range before overscan and blocks.
+  const range = virtualizer.range;
+  const visibleKeys =
+    range && items.length
+      ? items
+          .slice(Math.max(0, range.startIndex), Math.min(items.length, range.endIndex + 1))
+          .map(itemKey)
+      : [];
+  const visibleSig = visibleKeys.join('\u0000');
+  const onVisible = props.onVisibleChange;
+  useEffect(() => {
+    onVisible?.(visibleSig ? visibleSig.split('\u0000') : []);
+  }, [visibleSig, onVisible]);
 
   const moveTo = (i: number) => {
     if (!items.length) return;

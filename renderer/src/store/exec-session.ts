@@ -34,7 +34,7 @@ export function fromBase64(text: string): Uint8Array {
   return out;
 }
 
-/** Whether this transport can carry a terminal (the WebSocket can; Electron IPC cannot yet). */
+/** Whether this transport can carry a terminal (the WebSocket and Electron IPC can; a test's fake may not). */
 export function canExec(client: ContractClient): boolean {
   return isStreamClient(client);
 }

@@ -1,11 +1,13 @@
-// ContractClient over the preload API (Electron window): a thin typed wrapper.
+// ContractClient over the preload API (Electron window): a thin typed wrapper, with exec streams.
 import type { ContractClient } from '../../../common/contract';
+import type { StreamClient } from '../../../common/exec-stream';
+import { ipcStreamOpener } from '../../../common/ipc-exec';
 import { transportFailure } from '../../../common/rpc';
 import { asResult } from '../../../common/rpc-client';
 import type { CdeskApi } from './preload-api';
 
-export function preloadClient(api: CdeskApi): ContractClient {
-  return {
+export function preloadClient(api: CdeskApi): ContractClient | (ContractClient & StreamClient) {
+  const client: ContractClient = {
     invoke: (name, payload) =>
       asResult(
         name,
@@ -18,4 +20,6 @@ export function preloadClient(api: CdeskApi): ContractClient {
       ),
     subscribe: (listener) => api.subscribe(listener),
   };
+  // Terminals ride the preload's exec port when it has one.
+  return api.exec ? { ...client, openStream: ipcStreamOpener(api.exec) } : client;
 }

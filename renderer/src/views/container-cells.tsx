@@ -3,6 +3,9 @@ import { memo } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
 import type { LastExit } from '../store/inside-reduce';
 import type { RowAction } from '../store/inside-state';
+import type { RowStats } from '../store/row-stats';
+import { formatBytes } from '../../../common/format-bytes';
+import { formatCpu } from '../components/container-stats';
 import { containerHash } from '../store/pages';
 import {
   containerActions,
@@ -17,6 +20,8 @@ export interface ContainerRowProps {
   startedAt: number | undefined;
   lastExit: LastExit | undefined;
   busy: RowAction | undefined;
+  /** Live CPU and memory while the task runs and the row is on screen. */
+  stats?: RowStats;
   selected: boolean;
   /** Reconnecting: the row is shown greyed and acts on nothing. */
   frozen: boolean;
@@ -120,6 +125,12 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
         {c.image || <span className="muted">—</span>}
       </td>
       <td className="col-pid iv-mono">{pid}</td>
+      <td className="col-cpu iv-mono" data-testid="row-cpu">
+        {p.stats?.cpu != null ? formatCpu(p.stats.cpu) : <span className="muted">—</span>}
+      </td>
+      <td className="col-mem iv-mono" data-testid="row-mem">
+        {p.stats ? formatBytes(p.stats.memory) : <span className="muted">—</span>}
+      </td>
       <td className="col-age" title={age.title}>
         {age.text}
       </td>

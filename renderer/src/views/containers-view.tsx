@@ -32,6 +32,7 @@ import {
   SkeletonRows,
 } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
+import { useRowStats, type StatsTarget } from '../store/row-stats';
 
 type Filter = 'all' | 'running' | 'stopped';
 
@@ -42,6 +43,8 @@ const COLUMNS: readonly Column[] = [
   { key: 'name', label: 'Name' },
   { key: 'image', label: 'Image' },
   { key: 'pid', label: 'PID' },
+  { key: 'cpu', label: 'CPU' },
+  { key: 'mem', label: 'Memory' },
   { key: 'age', label: 'Uptime' },
   { key: 'actions', label: 'Actions' },
 ];
@@ -115,6 +118,18 @@ export function ContainersView(props: { viewportHeight?: number }) {
     [order, byId, filter, needle],
   );
   const { running } = listCounts(list);
+
+  // Live CPU and memory for the running rows on screen only: scrolled-away rows cost nothing.
+  const [visible, setVisible] = useState<readonly string[]>([]);
+  const statsTargets = useMemo(() => {
+    const out: StatsTarget[] = [];
+    for (const key of visible) {
+      const c = byId.get(key);
+      if (c && c.task?.status === 'running') out.push({ key, namespace: c.namespace, id: c.id });
+    }
+    return out;
+  }, [visible, byId]);
+  const rowStats = useRowStats(store.client, statsTargets, connected && !down);
 
   // Forget selections of containers that are gone.
   useEffect(() => {
@@ -287,6 +302,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
         selected={(c) => selected.has(keyOf(c))}
         onToggle={(c) => toggle(keyOf(c))}
         onPointerInside={(inside) => (pointerInside.current = inside)}
+        onVisibleChange={setVisible}
         rowClass={(c) => (fresh.has(rowKey(c.namespace, c.id)) ? 'iv-fresh' : '')}
         extra={extra}
         cells={(c) => (
@@ -296,6 +312,7 @@ export function ContainersView(props: { viewportHeight?: number }) {
             startedAt={startedAt.get(rowKey(c.namespace, c.id))}
             lastExit={lastExit.get(rowKey(c.namespace, c.id))}
             busy={busy.get(rowKey(c.namespace, c.id))}
+            stats={c.task?.status === 'running' ? rowStats.get(keyOf(c)) : undefined}
             selected={selected.has(keyOf(c))}
             showNamespace={all}
             frozen={frozen}

@@ -7,6 +7,7 @@ import {
   parseCriLogLine,
   parseJsonLogLine,
   readContainerLog,
+  watchForChange,
 } from '../../../main/containerd/container-logs';
 
 let dir: string;
@@ -98,5 +99,27 @@ describe('readContainerLog', () => {
       maxBytes: 1 << 20,
     });
     expect(p3.lines).toEqual([]);
+  });
+});
+
+describe('watchForChange', () => {
+  it('resolves at the first write, long before its limit', async () => {
+    const file = join(dir, 'w.log');
+    writeFileSync(file, line('a'));
+    const w = watchForChange(file, 10_000);
+    const t0 = Date.now();
+    setTimeout(() => appendFileSync(file, line('b')), 50);
+    await w.changed;
+    expect(Date.now() - t0).toBeLessThan(2000);
+    w.close();
+  });
+
+  it('resolves at its limit when nothing changes, and for a missing file', async () => {
+    const file = join(dir, 'quiet.log');
+    writeFileSync(file, line('a'));
+    const t0 = Date.now();
+    await watchForChange(file, 150).changed;
+    await watchForChange(join(dir, 'missing.log'), 150).changed;
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
   });
 });
