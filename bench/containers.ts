@@ -45,7 +45,6 @@ export function cdeskRunArgs(o: {
   flags?: string[];
 }): string[] {
   return [
-    'container',
     'run',
     '-d',
     '--control',
@@ -128,7 +127,7 @@ export async function mapLimit<T>(xs: T[], n: number, fn: (x: T) => Promise<void
   );
 }
 
-/** `cdesk container run -d` vs `ctr run -d`, alternating, each to a RUNNING task. */
+/** `cdesk run -d` vs `ctr run -d`, alternating, each to a RUNNING task. */
 async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   const tag = process.pid.toString(36);
   const ours: number[] = [];
@@ -183,13 +182,13 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   const r = median(theirs);
   return [
     {
-      metric: `\`cdesk container run -d --net none IMG sleep 1000\` → RUNNING, wall (median of ${rounds}, alternating)`,
+      metric: `\`cdesk run -d --net none IMG sleep 1000\` → RUNNING, wall (median of ${rounds}, alternating)`,
       ours: ms(m),
       reference: `\`ctr run -d\` ${ms(r)}`,
       ratio: `${ratio(m, r)} (target ≤ 1.2×); min ${ms(Math.min(...ours))} vs ${ms(Math.min(...theirs))}`,
     },
     {
-      metric: '`cdesk container run -d` on the default network (CNI bridge) → RUNNING, wall',
+      metric: '`cdesk run -d` on the default network (CNI bridge) → RUNNING, wall',
       ours: ms(median(bridge)),
       reference: `\`ctr run -d\` (no network) ${ms(r)}`,
       ratio: ratio(median(bridge), r),
@@ -428,7 +427,7 @@ export async function benchContainersRows(): Promise<Row[]> {
       `  containers: ${what} (${((performance.now() - t0) / 1000).toFixed(0)} s)\n`,
     );
   try {
-    const started = await cdesk(['start', '--wait', '--control', serve.control]);
+    const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
     if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
     const st = JSON.parse(
       (await cdesk(['status', '--json', '--control', serve.control])).stdout,

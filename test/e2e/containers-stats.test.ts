@@ -48,7 +48,7 @@ beforeAll(async () => {
   if (!ready) return;
   ensureBuilt();
   serve = await startServe({ prefix: '/tmp/ccs-' });
-  const started = await cdesk(['start', '--wait', '--control', serve.control]);
+  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
   if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
   const status = JSON.parse(
     (await cdesk(['status', '--json', '--control', serve.control])).stdout,
