@@ -6,6 +6,7 @@ import { InsideActions } from './inside-actions';
 import { applyInsideEvents } from './inside-events';
 import { appendBounded } from './inside-reduce';
 import { InsideLoaders, type LoadKey } from './inside-loaders';
+import { PullStore } from './pull-store';
 import {
   emptyLoadable,
   FRESH_MS,
@@ -32,6 +33,8 @@ export class InsideStore {
   private readonly load: InsideLoaders;
   /** Row and daemon actions for the views (stop, kill, delete, start, apply a fix). */
   readonly actions: InsideActions;
+  /** Running and recent pulls: kept here, above the pages, so a pull outlives the Images page. */
+  readonly pulls: PullStore;
 
   constructor(
     readonly client: ContractClient,
@@ -41,6 +44,7 @@ export class InsideStore {
     this.core = { client, getState: this.getState, set: (fn) => this.set(fn) };
     this.load = new InsideLoaders(this.core, this.relister);
     this.actions = new InsideActions(this.core);
+    this.pulls = new PullStore(client);
   }
 
   getState = (): InsideState => this.state;
@@ -62,6 +66,7 @@ export class InsideStore {
     this.started = true;
     keepInAddress(this.state.namespace);
     const off = this.client.subscribe((e) => this.apply(e));
+    const offPulls = this.pulls.start();
     const offLink = this.watchLink();
     void this.load.daemon();
     void this.load.namespaces();
@@ -70,6 +75,7 @@ export class InsideStore {
     return () => {
       this.started = false;
       off();
+      offPulls();
       offLink();
       this.relister.cancel();
     };

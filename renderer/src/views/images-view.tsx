@@ -10,6 +10,7 @@ import {
   type ImagesResult,
 } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { ImagePulls } from '../components/pull-field';
 import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
@@ -155,8 +156,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
           terminal:
         </p>
         <CopyCommand command={`${ctr} images import IMAGE.tar`} />
-        <p className="muted">or pull one (needs network access):</p>
-        <CopyCommand command={`${ctr} images pull docker.io/library/busybox:latest`} />
+        <p className="muted">or pull one with the Pull field above (e.g. busybox:latest).</p>
         <ElsewhereHint count="images" noun="image" />
       </div>
     );
@@ -229,6 +229,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
         <NamespacePicker count="images" />
         <SearchBox label="Search images" value={search} onChange={setSearch} />
       </header>
+      <ImagePulls />
       {value && (
         <p className="iv-summary-line" data-testid="images-summary">
           <span>
