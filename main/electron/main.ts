@@ -24,7 +24,7 @@ import { createQuitGuard } from './quit-guard';
 import { hardenSession, hardenWebContents } from './security';
 import { devServerUrl, shellPaths } from './shell-paths';
 import { createTray, type TrayController } from './tray';
-import type { TrayAction } from './tray-menu';
+import { trackPull, type TrayAction, type TrayPull } from './tray-menu';
 import { createMainWindow, focusWindow } from './window';
 
 const distDir = path.dirname(fileURLToPath(import.meta.url));
@@ -126,6 +126,14 @@ async function launch(): Promise<void> {
     n.on('click', showWindow);
     n.show();
   };
+
+  // Running pulls (the window's, the CLI's) get a line in the tray menu.
+  let pulls: ReadonlyMap<string, TrayPull> = new Map();
+  service.subscribe((e: AnyEvent) => {
+    if (e.event !== 'image:pull-progress') return;
+    pulls = trackPull(pulls, e.payload);
+    tray?.setPulls([...pulls.values()]);
+  });
 
   service.subscribe((e: AnyEvent) => {
     if (e.event !== 'daemon:state') return;
