@@ -17,6 +17,7 @@ import type { DaemonStatus } from '../../common/states';
 import { createAppHost } from '../host/host';
 import { boundHeapGrowth } from '../shared/heap-growth';
 import { forwardEvents, registerIpc, removeForeignIpc, senderAllowed } from './ipc';
+import { electronDialogs, registerFileIpc } from './ipc-files';
 import { forwardRendererConsole, initLogging } from './logging';
 import { INITIAL_NOTIFY_MEMORY, notificationFor, type NotifyMemory } from './notifications';
 import { appOrigins } from './origins';
@@ -82,6 +83,7 @@ async function launch(): Promise<void> {
     dispose: async (opts) => {
       offEvents();
       offIpc();
+      offFileIpc();
       tray?.destroy();
       tray = null;
       await host.dispose(opts);
@@ -116,6 +118,13 @@ async function launch(): Promise<void> {
   const offIpc = registerIpc(ipcMain, service, {
     isTrustedSender: (sender) => senderAllowed(sender, allowedOrigins),
   });
+  // Load and Save: main shows the file dialog; the page never names a path.
+  const offFileIpc = registerFileIpc(
+    ipcMain,
+    service,
+    electronDialogs(dialog, () => app.getPath('downloads')),
+    { isTrustedSender: (sender) => senderAllowed(sender, allowedOrigins) },
+  );
   const offEvents = forwardEvents(service, () =>
     win && !win.isDestroyed() ? win.webContents : null,
   );

@@ -5,6 +5,7 @@ import { useInside } from '../store/inside-context';
 import { ALL_NAMESPACES } from '../store/inside-state';
 import { usePullStore, usePulls } from '../store/pull-hooks';
 import { isFinished, type PullEntry } from '../store/pulls-reduce';
+import { LoadControl, TransferOutcomeLine } from './image-transfer';
 import { LinkedText } from './linked-text';
 import { PullCard } from './pull-progress';
 
@@ -102,11 +103,15 @@ export function PullList() {
   );
 }
 
-/** The Pull field and the pulls below it: what the Images page puts under its header. */
+/** The Pull field, Load…, and the pulls below: what the Images page puts under its header. */
 export function ImagePulls() {
   return (
     <div className="pl-area" data-testid="image-pulls">
-      <PullField />
+      <div className="pl-row">
+        <PullField />
+        <LoadControl />
+      </div>
+      <TransferOutcomeLine />
       <PullList />
     </div>
   );

@@ -7,6 +7,7 @@ import { applyInsideEvents } from './inside-events';
 import { appendBounded } from './inside-reduce';
 import { InsideLoaders, type LoadKey } from './inside-loaders';
 import { PullStore } from './pull-store';
+import { TransferStore } from './transfer-store';
 import {
   emptyLoadable,
   FRESH_MS,
@@ -35,6 +36,8 @@ export class InsideStore {
   readonly actions: InsideActions;
   /** Running and recent pulls: kept here, above the pages, so a pull outlives the Images page. */
   readonly pulls: PullStore;
+  /** Load and Save of image archives (the Images page's Load… and each row's Save). */
+  readonly transfers = new TransferStore();
 
   constructor(
     readonly client: ContractClient,

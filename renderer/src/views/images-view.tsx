@@ -10,6 +10,8 @@ import {
   type ImagesResult,
 } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
+import { DiskPanel } from '../components/disk-panel';
+import { SaveImageButton } from '../components/image-transfer';
 import { ImagePulls } from '../components/pull-field';
 import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
@@ -31,7 +33,7 @@ const COLUMNS: readonly Column[] = [
   { key: 'digest', label: 'Digest', width: '130px' },
   { key: 'size', label: 'Size', width: '100px' },
   { key: 'used', label: 'Used by', width: '18%' },
-  { key: 'actions', label: 'Actions', width: '110px' },
+  { key: 'actions', label: 'Actions', width: '150px' },
 ];
 
 function usedByText(ids: string[]): string {
@@ -193,6 +195,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
               <td className="iv-mono">{formatBytes(img.size)}</td>
               <td title={img.usedBy.join(', ')}>{usedByText(img.usedBy)}</td>
               <td>
+                <SaveImageButton img={img} disabled={!connected} />
                 <button
                   type="button"
                   className="iv-row-action iv-danger"
@@ -230,6 +233,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
         <SearchBox label="Search images" value={search} onChange={setSearch} />
       </header>
       <ImagePulls />
+      <DiskPanel />
       {value && (
         <p className="iv-summary-line" data-testid="images-summary">
           <span>
