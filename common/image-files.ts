@@ -11,8 +11,10 @@ export const IPC_IMAGE_SAVE_CHANNEL = 'cdesk:files:image-save';
 export interface SaveOutcome {
   images: LoadResult['images'];
   bytes: number;
-  /** The file name the user chose (Electron) or the download's name (headless). */
+  /** The file the user chose (Electron) or the download's name (headless). */
   fileName: string;
+  /** True when the browser downloads it (headless): the file lands where the browser puts downloads. */
+  download?: boolean;
 }
 
 /** The preload's second API (window.cdeskFiles): a null value means the user closed the dialog. */

@@ -211,6 +211,8 @@ export function createImageTransfer(opts: ImageTransferOptions): ImageTransfer {
           namespace: q.data.namespace,
           path: file,
         });
+        // Gone before the answer: the page hears of it only once nothing is left behind.
+        await fsp.rm(file, { force: true });
         answer(res, r.ok ? 200 : 422, r);
       } finally {
         await fsp.rm(file, { force: true });

@@ -1,13 +1,19 @@
 // The Images page's image traffic end to end (cdesk serve + real containerd + a real registry on
 // 127.0.0.1, in Chromium): pull through the Pull field with live layer progress, the tasks
 // indicator on other pages, cancel, errors beside the field with their hint.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireContainerd } from '../helpers/engine';
-import { canRunContainers, ctr, removeAllContainers } from '../helpers/oci-image';
+import {
+  buildBusyboxImage,
+  canRunContainers,
+  ctr,
+  removeAllContainers,
+  type BuiltImage,
+} from '../helpers/oci-image';
 import {
   buildLayoutImage,
   canRunRegistry,
@@ -41,6 +47,7 @@ let page: Page;
 let socket: string;
 let r: TestRegistry;
 let dir: string;
+let bb: BuiltImage;
 
 const images = (ns: string) => ctr(socket, ns, ['images', 'ls', '-q']).split('\n').filter(Boolean);
 
@@ -94,6 +101,7 @@ beforeAll(async () => {
     buildLayoutImage(join(dir, 'other'), { randomLayers: 2, layerBytes: 1 << 20 }).layout,
     'x/other:v1',
   );
+  bb = buildBusyboxImage(join(dir, 'bb'));
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   await page.goto(`${serve.info.url}#/images`);
@@ -236,6 +244,83 @@ describe.skipIf(!ready)(
       expect(images('default').some((n) => n.includes(`127.0.0.1:${port}/`))).toBe(false);
       // The earlier failure went when the field tried again: one error, beside the field.
       expect(await page.getByTestId('pull-card').filter({ hasText: 'Not A Ref' }).count()).toBe(0);
+    });
+
+    it('Load uploads an archive (headless) and Save downloads it; the download imports with ctr as the same image', async () => {
+      await page.getByTestId('load-file').setInputFiles(bb.archive);
+      const outcome = page.getByTestId('transfer-outcome');
+      await expect.poll(() => outcome.getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
+      expect(await outcome.textContent()).toContain(`Loaded 1 image: ${bb.name}`);
+      expect(images('default')).toContain(bb.name);
+      const row = page.locator(`[data-testid="images-table-row"][data-key="${bb.name}"]`);
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+      // Nothing of the upload stays in the app's folder.
+      const staged = join(serve.stateDir, 'transfers');
+      expect(readdirSync(staged)).toEqual([]);
+
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30_000 }),
+        row.getByRole('button', { name: `Save ${bb.name}`, exact: true }).click(),
+      ]);
+      expect(download.suggestedFilename()).toBe('cdesk_busybox_test.tar');
+      const saved = join(dir, 'saved.tar');
+      await download.saveAs(saved);
+      await expect
+        .poll(() => outcome.textContent())
+        .toMatch(
+          /Saved docker\.io\/cdesk\/busybox:test \(.*\) — downloading as cdesk_busybox_test\.tar/,
+        );
+      await expect.poll(() => readdirSync(staged)).toEqual([]);
+      ctr(socket, 'roundtrip', ['images', 'import', saved]);
+      const digest = (ns: string) =>
+        ctr(socket, ns, ['images', 'ls'])
+          .split('\n')
+          .find((l) => l.startsWith(`${bb.name} `))
+          ?.split(/\s+/)[2];
+      expect(digest('roundtrip')).toMatch(/^sha256:/);
+      expect(digest('roundtrip')).toBe(digest('default'));
+      ctr(socket, 'roundtrip', ['images', 'rm', bb.name]);
+    });
+
+    it('the disk panel shows system df; Clean up… previews what goes and the bytes, then prunes', async () => {
+      const id = `dp-stopped-${process.pid}`;
+      ctr(socket, 'default', ['containers', 'create', bb.name, id]);
+      const panel = page.getByTestId('disk-panel');
+      await expect
+        .poll(() => panel.getByTestId('df-containers').textContent(), { timeout: 15_000 })
+        .toMatch(/^1 · 0 running/);
+      expect(await panel.getByTestId('df-images').textContent()).toMatch(/^2 · 1 unused/);
+      expect(await panel.getByTestId('df-content').textContent()).toMatch(/MiB/);
+      await shots('images-disk-panel');
+
+      await panel.getByRole('button', { name: 'Clean up…' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+      expect(await dialog.getByTestId('prune-containers').textContent()).toContain(id);
+      // Dangling only by default: both images have names, so none goes yet.
+      expect(await dialog.getByTestId('prune-images').count()).toBe(0);
+      await dialog.getByTestId('prune-all').check();
+      await expect
+        .poll(() => dialog.getByTestId('prune-images').textContent(), { timeout: 15_000 })
+        .toContain(bb.name);
+      expect(await dialog.getByTestId('prune-images').textContent()).toContain('x/multi:v1');
+      expect(await dialog.getByTestId('prune-bytes').textContent()).toMatch(
+        /Frees about \d+(\.\d)? MiB/,
+      );
+      await page.screenshot({ path: join(SHOTS, 'images-clean-up-1280-light.png') });
+      // Nothing went while the dialog only previewed.
+      expect(images('default')).toHaveLength(2);
+
+      await dialog.getByRole('button', { name: 'Clean up', exact: true }).click();
+      const outcome = panel.getByTestId('prune-outcome');
+      await expect
+        .poll(() => outcome.textContent(), { timeout: 30_000 })
+        .toMatch(/Removed 1 container and 2 images; freed \d+(\.\d)? MiB/);
+      expect(images('default')).toEqual([]);
+      expect(ctr(socket, 'default', ['containers', 'ls', '-q']).trim()).toBe('');
+      await expect
+        .poll(() => panel.getByTestId('df-images').textContent(), { timeout: 15_000 })
+        .toMatch(/^0/);
     });
   },
 );

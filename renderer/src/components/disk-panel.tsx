@@ -17,14 +17,14 @@ const PREVIEW_NAMES = 12;
 
 type Preview = { all: boolean; value: PruneResult } | null;
 
-function Names(props: { kind: string; names: string[] }) {
+function Names(props: { kind: string; testId: string; names: string[] }) {
   if (!props.names.length) return null;
   const shown = props.names.slice(0, PREVIEW_NAMES);
   const more = props.names.length - shown.length;
   return (
     <>
       <p>{plural(props.names.length, props.kind)}:</p>
-      <ul className="iv-confirm-list" data-testid={`prune-${props.kind}s`}>
+      <ul className="iv-confirm-list" data-testid={props.testId}>
         {shown.map((n) => (
           <li key={n} className="iv-mono">
             {n}
@@ -48,6 +48,8 @@ export function DiskPanel() {
     error: null,
   });
   const [preview, setPreview] = useState<Preview>(null);
+  /** The dialog's "every unused image" box: its own state, so it follows the click at once. */
+  const [all, setAll] = useState(false);
   const [busy, setBusy] = useState<'preview' | 'prune' | null>(null);
   const [outcome, setOutcome] = useState<
     { ok: true; value: PruneResult } | { ok: false; error: ContractError } | null
@@ -153,7 +155,9 @@ export function DiskPanel() {
         aria-busy={busy ? true : undefined}
         disabled={!connected}
         onClick={() => {
-          if (!busy) void ask(false);
+          if (busy) return;
+          setAll(false);
+          void ask(false);
         }}
       >
         {busy === 'preview' ? 'Checking…' : busy === 'prune' ? 'Cleaning up…' : 'Clean up…'}
@@ -188,33 +192,48 @@ export function DiskPanel() {
           title={`Clean up namespace ${namespace}?`}
           confirmLabel="Clean up"
           onCancel={() => setPreview(null)}
-          onConfirm={() => void prune(preview.all)}
+          onConfirm={() => {
+            if (preview.all === all) void prune(all);
+          }}
         >
           <label className="dp-all">
             <input
               type="checkbox"
               data-testid="prune-all"
-              checked={preview.all}
-              onChange={(e) => void ask(e.target.checked)}
+              checked={all}
+              onChange={(e) => {
+                setAll(e.target.checked);
+                void ask(e.target.checked);
+              }}
             />{' '}
             Also remove every image no container uses (not only untagged ones)
           </label>
-          {preview.value.containers.length || preview.value.images.length ? (
-            <>
-              <p>This removes from {namespace}:</p>
-              <Names kind="stopped container" names={preview.value.containers} />
-              <Names kind="image" names={preview.value.images} />
-            </>
+          {preview.all !== all ? (
+            <p className="muted">Checking what would go…</p>
           ) : (
-            <p>
-              Nothing to remove: no stopped containers and no {preview.all ? 'unused' : 'untagged'}{' '}
-              images.
-            </p>
+            <>
+              {preview.value.containers.length || preview.value.images.length ? (
+                <>
+                  <p>This removes from {namespace}:</p>
+                  <Names
+                    kind="stopped container"
+                    testId="prune-containers"
+                    names={preview.value.containers}
+                  />
+                  <Names kind="image" testId="prune-images" names={preview.value.images} />
+                </>
+              ) : (
+                <p>
+                  Nothing to remove: no stopped containers and no{' '}
+                  {preview.all ? 'unused' : 'untagged'} images.
+                </p>
+              )}
+              <p data-testid="prune-bytes">
+                Frees about <strong>{formatBytes(preview.value.bytes)}</strong>; containerd’s
+                garbage collection then runs.
+              </p>
+            </>
           )}
-          <p data-testid="prune-bytes">
-            Frees about <strong>{formatBytes(preview.value.bytes)}</strong>; containerd’s garbage
-            collection then runs.
-          </p>
         </ConfirmDialog>
       )}
     </section>

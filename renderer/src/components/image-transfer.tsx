@@ -98,7 +98,8 @@ export function TransferOutcomeLine() {
   else
     body = (
       <>
-        Saved <span className="iv-mono">{o.name}</span> ({formatBytes(o.value.bytes)}) to{' '}
+        Saved <span className="iv-mono">{o.name}</span> ({formatBytes(o.value.bytes)})
+        {o.value.download ? ' — downloading as ' : ' to '}
         <span className="iv-mono">{o.value.fileName}</span>
       </>
     );

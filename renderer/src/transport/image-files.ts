@@ -2,7 +2,7 @@
 // preload's cdeskFiles), or in headless mode an upload of the chosen file and a browser download.
 import type { LoadResult } from '../../../common/containerd';
 import type { Result } from '../../../common/contract';
-import type { ImageFilesApi, SaveOutcome } from '../../../common/image-files';
+import { archiveFileName, type ImageFilesApi, type SaveOutcome } from '../../../common/image-files';
 import { transportFailure } from '../../../common/rpc';
 import { tokenFromLocation } from './token';
 
@@ -87,7 +87,12 @@ function httpFiles(win: Window): ImageFiles {
         a.remove();
         return {
           ok: true,
-          value: { images: r.value.images, bytes: r.value.bytes, fileName: 'the download' },
+          value: {
+            images: r.value.images,
+            bytes: r.value.bytes,
+            fileName: archiveFileName(names),
+            download: true,
+          },
         };
       } catch (err) {
         return { ok: false, error: transportFailure('save', err) };
