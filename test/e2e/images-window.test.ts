@@ -63,6 +63,9 @@ async function shots(name: string): Promise<void> {
     await page.screenshot({ path: join(SHOTS, `${name}-${width}-light.png`) });
   }
   await page.setViewportSize({ width: 1280, height: 800 });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: join(SHOTS, `${name}-1280-dark.png`) });
+  await page.emulateMedia({ colorScheme: 'light' });
 }
 
 async function pullInField(ref: string): Promise<void> {
