@@ -5,7 +5,7 @@ import type { DiskUsage, PruneResult } from '../../../common/containerd';
 import type { ContractError } from '../../../common/contract';
 import { call } from '../store/inside-call';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { ALL_NAMESPACES } from '../store/inside-state';
+import { ALL_NAMESPACES, isConnected } from '../store/inside-state';
 import { ConfirmDialog } from './confirm-dialog';
 import { formatBytes, plural } from './inside-format';
 import { LinkedText } from './linked-text';
@@ -42,7 +42,7 @@ export function DiskPanel() {
   // Images and containers change what df says: read again after either list changes.
   const images = useInside((s) => s.images.value);
   const namespaces = useInside((s) => s.namespaces);
-  const connected = useInside((s) => s.inside?.state === 'connected');
+  const connected = useInside(isConnected);
   const [usage, setUsage] = useState<{ value: DiskUsage | null; error: ContractError | null }>({
     value: null,
     error: null,

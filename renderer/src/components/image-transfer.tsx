@@ -3,6 +3,7 @@
 import { useRef, useSyncExternalStore } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
+import { isConnected } from '../store/inside-state';
 import type { TransferState } from '../store/transfer-store';
 import { formatBytes, plural } from './inside-format';
 import { LinkedText } from './linked-text';
@@ -17,7 +18,7 @@ export function LoadControl() {
   const inside = useInsideStore();
   const t = inside.transfers;
   const busy = useTransfers((s) => s.busy.has('load'));
-  const connected = useInside((s) => s.inside?.state === 'connected');
+  const connected = useInside(isConnected);
   const namespace = pullNamespace(useInside((s) => s.namespace));
   const input = useRef<HTMLInputElement>(null);
   const upload = t.kind === 'upload';

@@ -2,7 +2,7 @@
 // pulls it follows: each with its layers, Cancel, and its error beside the field with the app's hint.
 import { useMemo, useState } from 'react';
 import { useInside } from '../store/inside-context';
-import { ALL_NAMESPACES } from '../store/inside-state';
+import { ALL_NAMESPACES, isConnected } from '../store/inside-state';
 import { usePullStore, usePulls } from '../store/pull-hooks';
 import { isFinished, type PullEntry } from '../store/pulls-reduce';
 import { LoadControl, TransferOutcomeLine } from './image-transfer';
@@ -17,7 +17,7 @@ export function pullNamespace(picked: string): string {
 export function PullField() {
   const store = usePullStore();
   const picked = useInside((s) => s.namespace);
-  const connected = useInside((s) => s.inside?.state !== 'unavailable');
+  const connected = useInside(isConnected);
   const namespace = pullNamespace(picked);
   const [text, setText] = useState('');
   const last = usePulls((s) => (s.fieldPull ? s.pulls.get(s.fieldPull) : undefined));
