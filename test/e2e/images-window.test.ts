@@ -1,7 +1,7 @@
 // The Images page's image traffic end to end (cdesk serve + real containerd + a real registry on
 // 127.0.0.1, in Chromium): pull through the Pull field with live layer progress, the tasks
 // indicator on other pages, cancel, errors beside the field with their hint.
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -250,8 +250,18 @@ describe.skipIf(!ready)(
     });
 
     it('Load uploads an archive (headless) and Save downloads it; the download imports with ctr as the same image', async () => {
-      await page.getByTestId('load-file').setInputFiles(bb.archive);
+      // Not an image archive: refused with the app's words, nothing loaded, nothing staged.
+      const junk = join(dir, 'notes.tar');
+      writeFileSync(junk, 'this is not a tar archive\n'.repeat(100));
+      await page.getByTestId('load-file').setInputFiles(junk);
       const outcome = page.getByTestId('transfer-outcome');
+      await expect.poll(() => outcome.getAttribute('data-ok'), { timeout: 30_000 }).toBe('false');
+      expect(await outcome.textContent()).toMatch(
+        /Can’t load:.*— Give a file written by docker save/,
+      );
+      expect(images('default').filter((n) => n.includes('busybox'))).toEqual([]);
+
+      await page.getByTestId('load-file').setInputFiles(bb.archive);
       await expect.poll(() => outcome.getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
       expect(await outcome.textContent()).toContain(`Loaded 1 image: ${bb.name}`);
       expect(images('default')).toContain(bb.name);
