@@ -39,7 +39,7 @@ function held(client: FakeInsideClient) {
 
 async function pull(ref: string) {
   fireEvent.change(screen.getByTestId('pull-ref'), { target: { value: ref } });
-  fireEvent.click(screen.getByRole('button', { name: 'Pull', exact: true }));
+  fireEvent.click(screen.getByRole('button', { name: 'Pull' }));
   await settle();
 }
 

@@ -1,5 +1,5 @@
 // Load… on the Images page and Save on an image row: Electron's file dialogs, or in headless mode
-// an upload of the chosen (or dropped) file and a browser download; the outcome shows beside Load….
+// an upload of the chosen file and a browser download; the outcome shows beside Load….
 import { useRef, useSyncExternalStore } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
 import { useInside, useInsideStore } from '../store/inside-context';
@@ -23,18 +23,7 @@ export function LoadControl() {
   const input = useRef<HTMLInputElement>(null);
   const upload = t.kind === 'upload';
   return (
-    <span
-      className="tr-load"
-      onDragOver={(e) => {
-        if (upload && e.dataTransfer.types.includes('Files')) e.preventDefault();
-      }}
-      onDrop={(e) => {
-        const file = e.dataTransfer.files[0];
-        if (!upload || !file) return;
-        e.preventDefault();
-        void t.load(namespace, file);
-      }}
-    >
+    <span className="tr-load">
       <button
         type="button"
         aria-busy={busy ? true : undefined}
