@@ -188,7 +188,9 @@ describe(
         args: ['default', ['docker.io/library/alpine:3.20']],
       });
       expect(save).toEqual({ ok: true, value: null });
-      expect(String(a.last('save-dialog')?.options?.defaultPath)).toMatch(/\/alpine_3\.20\.tar$/);
+      expect(a.last('save-dialog')).toMatchObject({
+        options: { defaultPath: expect.stringMatching(/\/alpine_3\.20\.tar$/) },
+      });
       expect(state.ipcListeners).toEqual([]);
       expect(state.session).toEqual({ request: true, check: true, device: true, headers: true });
 
