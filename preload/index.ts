@@ -5,6 +5,11 @@ import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import type { AnyEvent, CommandName, ContractClient, Result } from '../common/contract';
 import type { ExecPort } from '../common/ipc-exec';
 import {
+  IPC_IMAGE_LOAD_CHANNEL,
+  IPC_IMAGE_SAVE_CHANNEL,
+  type ImageFilesApi,
+} from '../common/image-files';
+import {
   failure,
   IPC_COMMANDS_CHANNEL,
   IPC_EVENT_CHANNEL,
@@ -68,3 +73,28 @@ const api: ContractClient & { exec: ExecPort } = Object.freeze({
 });
 
 contextBridge.exposeInMainWorld('cdesk', api);
+
+/** Load and Save of image archives: main shows the file dialog, so these take no path. */
+async function fileRequest(
+  channel: string,
+  what: string,
+  payload: unknown,
+): Promise<Result<never>> {
+  try {
+    const text: unknown = await ipcRenderer.invoke(channel, payload);
+    const msg = typeof text === 'string' ? parseMessage(text) : null;
+    if (msg && 'result' in msg) return msg.result as Result<never>;
+    return { ok: false, error: transportFailure(what, new Error('unreadable reply from the app')) };
+  } catch (err) {
+    return { ok: false, error: transportFailure(what, err) };
+  }
+}
+
+const files: ImageFilesApi = Object.freeze({
+  loadImage: (namespace: string) =>
+    fileRequest(IPC_IMAGE_LOAD_CHANNEL, 'image load', { namespace }),
+  saveImage: (namespace: string, names: string[]) =>
+    fileRequest(IPC_IMAGE_SAVE_CHANNEL, 'image save', { namespace, names }),
+});
+
+contextBridge.exposeInMainWorld('cdeskFiles', files);

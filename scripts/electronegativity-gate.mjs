@@ -75,8 +75,9 @@ function accepted(row) {
 /**
  * PRELOAD_JS_CHECK flags every preload for manual review. Ours is the contract bridge and is
  * reviewed here mechanically: the only preload is dist/preload.cjs (preload/index.ts), it
- * requires nothing but "electron", exposes exactly one object (`cdesk`) through contextBridge,
- * and never hands the renderer ipcRenderer itself.
+ * requires nothing but "electron", exposes exactly the contract client (`cdesk`) and the file
+ * dialogs' requests (`cdeskFiles`: a namespace and image names in, never a path) through
+ * contextBridge, and never hands the renderer ipcRenderer itself.
  */
 function preloadReviewed(row) {
   if (row.sample !== 'preload: opts.preload,') return false;
@@ -85,8 +86,7 @@ function preloadReviewed(row) {
   const exposes = [...src.matchAll(/exposeInMainWorld\(\s*["']([^"']+)["']/g)].map((m) => m[1]);
   return (
     requires.every((r) => r === 'electron') &&
-    exposes.length === 1 &&
-    exposes[0] === 'cdesk' &&
+    exposes.join(',') === 'cdesk,cdeskFiles' &&
     !/exposeInMainWorld\([^)]*ipcRenderer\s*[,)]/.test(src)
   );
 }

@@ -1,6 +1,7 @@
 // `cdesk serve`: headless mode: the engine, the control socket and the UI for a browser on 127.0.0.1.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import path from 'node:path';
 import type { EngineEvent } from '../../common/states';
 import { AppError, toContractError } from '../shared/app-error';
 import { boundHeapGrowth } from '../shared/heap-growth';
@@ -198,6 +199,8 @@ export async function run(argv: string[]): Promise<number> {
       staticDir: rendererDir(),
       port,
       token: kept?.token ?? undefined,
+      // The page's image uploads and saves are staged in the app's own (0700) state folder.
+      transferDir: path.join(host.engine.status().paths.state, 'transfers'),
     });
   } catch (err) {
     await abandon();

@@ -18,6 +18,7 @@ import { createAppHost } from '../host/host';
 import { boundHeapGrowth } from '../shared/heap-growth';
 import { forwardEvents, registerIpc, removeForeignIpc, senderAllowed } from './ipc';
 import { IPC_TRANSPORT, registerExecIpc } from './ipc-exec';
+import { electronDialogs, registerFileIpc } from './ipc-files';
 import { forwardRendererConsole, initLogging } from './logging';
 import { INITIAL_NOTIFY_MEMORY, notificationFor, type NotifyMemory } from './notifications';
 import { appOrigins } from './origins';
@@ -25,7 +26,7 @@ import { createQuitGuard } from './quit-guard';
 import { hardenSession, hardenWebContents } from './security';
 import { devServerUrl, shellPaths } from './shell-paths';
 import { createTray, type TrayController } from './tray';
-import type { TrayAction } from './tray-menu';
+import { trackPull, type TrayAction, type TrayPull } from './tray-menu';
 import { createMainWindow, focusWindow } from './window';
 
 const distDir = path.dirname(fileURLToPath(import.meta.url));
@@ -84,6 +85,7 @@ async function launch(): Promise<void> {
       offEvents();
       offIpc();
       offExec();
+      offFileIpc();
       tray?.destroy();
       tray = null;
       await host.dispose(opts);
@@ -123,6 +125,13 @@ async function launch(): Promise<void> {
     starter: service.execStarter(IPC_TRANSPORT),
     logError: (m, e) => log.error(m, e),
   });
+  // Load and Save: main shows the file dialog; the page never names a path.
+  const offFileIpc = registerFileIpc(
+    ipcMain,
+    service,
+    electronDialogs(dialog, () => app.getPath('downloads')),
+    { isTrustedSender: (sender) => senderAllowed(sender, allowedOrigins) },
+  );
   const offEvents = forwardEvents(service, () =>
     win && !win.isDestroyed() ? win.webContents : null,
   );
@@ -133,6 +142,14 @@ async function launch(): Promise<void> {
     n.on('click', showWindow);
     n.show();
   };
+
+  // Running pulls (the window's, the CLI's) get a line in the tray menu.
+  let pulls: ReadonlyMap<string, TrayPull> = new Map();
+  service.subscribe((e: AnyEvent) => {
+    if (e.event !== 'image:pull-progress') return;
+    pulls = trackPull(pulls, e.payload);
+    tray?.setPulls([...pulls.values()]);
+  });
 
   service.subscribe((e: AnyEvent) => {
     if (e.event !== 'daemon:state') return;

@@ -1,6 +1,7 @@
 // The tray's menu, tooltip and icon as plain data: decided here, rendered by tray.ts (the "are you sure?" text is common/confirm.ts).
 import { canControl } from '../../common/controls';
 import { formatCountdown, formatDuration } from '../../common/duration';
+import type { PullProgress } from '../../common/containerd';
 import type { DaemonState, DaemonStatus } from '../../common/states';
 
 export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-logs' | 'quit';
@@ -48,8 +49,80 @@ export function stateLine(status: DaemonStatus, now: number): string {
   return [LABEL[status.state], ...details].join(' · ');
 }
 
-/** The tray menu for a status; `busy` (a command in flight) disables start/stop/restart. */
-export function trayMenuTemplate(status: DaemonStatus, busy: boolean, now: number): MenuItemSpec[] {
+/** A running pull as the tray shows it. */
+export interface TrayPull {
+  pullId: string;
+  /** As the app normalised it (docker.io/library/alpine:3.20). */
+  ref: string;
+  /** Whole percent of the bytes, null while the size is not known. */
+  percent: number | null;
+  phase: PullProgress['phase'];
+}
+
+/** At most this many pulls get a line of their own; the rest are counted. */
+export const TRAY_MAX_PULLS = 5;
+
+/** Track running pulls from their progress events: a finished pull leaves the menu. */
+export function trackPull(
+  pulls: ReadonlyMap<string, TrayPull>,
+  p: PullProgress,
+): ReadonlyMap<string, TrayPull> {
+  const next = new Map(pulls);
+  if (p.phase === 'done' || p.phase === 'failed' || p.phase === 'cancelled') next.delete(p.pullId);
+  else
+    next.set(p.pullId, {
+      pullId: p.pullId,
+      ref: p.ref,
+      percent: p.total ? Math.min(100, Math.floor((p.current * 100) / p.total)) : null,
+      phase: p.phase,
+    });
+  return next;
+}
+
+/** "Pulling alpine:3.20 — 42%", "Pulling alpine:3.20 — extracting". */
+export function pullLabel(p: TrayPull): string {
+  const ref = p.ref.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
+  const how =
+    p.phase === 'unpacking'
+      ? 'extracting'
+      : p.percent !== null
+        ? `${p.percent}%`
+        : p.phase === 'resolving'
+          ? 'resolving'
+          : 'starting';
+  return `Pulling ${ref} — ${how}`;
+}
+
+function pullItems(pulls: readonly TrayPull[]): MenuItemSpec[] {
+  const items: MenuItemSpec[] = pulls.slice(0, TRAY_MAX_PULLS).map((p) => ({
+    type: 'normal',
+    id: `pull-${p.pullId}`,
+    label: pullLabel(p),
+    enabled: true,
+    action: 'open-window',
+  }));
+  const more = pulls.length - TRAY_MAX_PULLS;
+  if (more > 0)
+    items.push({
+      type: 'normal',
+      id: 'pulls-more',
+      label: `… and ${more} more pull${more === 1 ? '' : 's'}`,
+      enabled: true,
+      action: 'open-window',
+    });
+  return items;
+}
+
+/**
+ * The tray menu for a status; `busy` (a command in flight) disables start/stop/restart; running
+ * pulls get a line each (opening the window), under the state.
+ */
+export function trayMenuTemplate(
+  status: DaemonStatus,
+  busy: boolean,
+  now: number,
+  pulls: readonly TrayPull[] = [],
+): MenuItemSpec[] {
   const s = status.state;
   const info: MenuItemSpec[] = [];
   const problems = status.problems?.length ?? 0;
@@ -74,6 +147,7 @@ export function trayMenuTemplate(status: DaemonStatus, busy: boolean, now: numbe
   return [
     { type: 'normal', id: 'state', label: stateLine(status, now), enabled: false },
     ...info,
+    ...pullItems(pulls),
     { type: 'separator' },
     {
       type: 'normal',
@@ -117,13 +191,19 @@ export function trayMenuTemplate(status: DaemonStatus, busy: boolean, now: numbe
 }
 
 /** Tooltip: product, state line, problems/containers, and the reason when something needs attention. */
-export function trayTooltip(status: DaemonStatus, now: number): string {
+export function trayTooltip(
+  status: DaemonStatus,
+  now: number,
+  pulls: readonly TrayPull[] = [],
+): string {
   const lines = ['Containerd Desktop', `containerd: ${stateLine(status, now)}`];
   if (status.state === 'failed' || status.state === 'unhealthy' || status.state === 'backoff') {
     if (status.reason) lines.push(status.reason);
   }
   const problems = status.problems?.length ?? 0;
   if (problems) lines.push(`${problems} problem${problems === 1 ? '' : 's'}`);
+  if (pulls.length === 1) lines.push(pullLabel(pulls[0]!));
+  else if (pulls.length) lines.push(`Pulling ${pulls.length} images`);
   return lines.join('\n');
 }
 

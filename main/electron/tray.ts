@@ -4,10 +4,19 @@ import path from 'node:path';
 import { dialog, Menu, Tray, nativeImage } from 'electron';
 import { confirmFor } from '../../common/confirm';
 import type { DaemonStatus } from '../../common/states';
-import { trayIconFor, trayMenuTemplate, trayTooltip, type TrayAction } from './tray-menu';
+import {
+  pullLabel,
+  trayIconFor,
+  trayMenuTemplate,
+  trayTooltip,
+  type TrayAction,
+  type TrayPull,
+} from './tray-menu';
 
 export interface TrayController {
   update(status: DaemonStatus, busy: boolean): void;
+  /** Running pulls; the menu is rebuilt only when a line's text changes. */
+  setPulls(pulls: readonly TrayPull[]): void;
   destroy(): void;
 }
 
@@ -34,6 +43,7 @@ export function createTray(
     return null;
   }
   let last = { status: initial, busy: false };
+  let pulls: readonly TrayPull[] = [];
   const act = async (action: TrayAction) => {
     const ask = confirmFor(action, last.status, opts.onQuit?.() ?? 'stop');
     if (ask) {
@@ -54,10 +64,10 @@ export function createTray(
     last = { status, busy };
     const now = Date.now();
     tray.setImage(icon(status));
-    tray.setToolTip(trayTooltip(status, now));
+    tray.setToolTip(trayTooltip(status, now, pulls));
     tray.setContextMenu(
       Menu.buildFromTemplate(
-        trayMenuTemplate(status, busy, now).map((item) =>
+        trayMenuTemplate(status, busy, now, pulls).map((item) =>
           item.type === 'separator'
             ? { type: 'separator' as const }
             : {
@@ -76,6 +86,12 @@ export function createTray(
   timer.unref();
   return {
     update,
+    setPulls(next) {
+      const text = (l: readonly TrayPull[]) => l.map(pullLabel).join('\n');
+      if (text(next) === text(pulls)) return;
+      pulls = next;
+      update(last.status, last.busy);
+    },
     destroy: () => {
       clearInterval(timer);
       tray.destroy();

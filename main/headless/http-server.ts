@@ -22,6 +22,7 @@ import {
   tokenFromUrl,
   tokenMatches,
 } from './http-guard';
+import { createImageTransfer, type ImageTransfer } from './image-transfer';
 import { resolveStatic } from './static-files';
 import { createWsBridge } from './ws-bridge';
 
@@ -57,6 +58,13 @@ export interface HttpServerOptions {
   /** Event bytes a page may have waiting before its oldest log lines are dropped (default 8 MiB). */
   maxQueuedBytes?: number;
   logError?: (message: string, err: unknown) => void;
+  /**
+   * Where image uploads and saves are staged (a folder in the app's own state dir); without it the
+   * page's Load and Save are not served.
+   */
+  transferDir?: string;
+  /** The largest upload (default MAX_UPLOAD_BYTES; tests use small values). */
+  maxUploadBytes?: number;
 }
 
 export interface HttpServer {
@@ -145,13 +153,52 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   const refuse = (res: http.ServerResponse, status: number, reason: string) =>
     send(res, status, `${status === 403 ? 'Forbidden' : 'Not found'}: ${reason}\n`);
 
+  const transfer: ImageTransfer | null = opts.transferDir
+    ? createImageTransfer({
+        service: opts.service,
+        dir: opts.transferDir,
+        maxUploadBytes: opts.maxUploadBytes,
+        headers: () => securityHeaders(port),
+      })
+    : null;
+  const transferRoutes: Record<string, keyof Omit<ImageTransfer, 'close'>> = {
+    'POST /images/load': 'load',
+    'POST /images/save': 'prepareSave',
+    'GET /images/download': 'download',
+  };
+
+  /**
+   * The page's image archives: the token as for the page; a POST must also come from our own
+   * Origin (browsers send it on every POST), so another site cannot submit a form to it.
+   */
+  async function onTransfer(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    url: URL,
+    route: keyof Omit<ImageTransfer, 'close'>,
+  ): Promise<void> {
+    const refuseBody = (status: number, reason: string) => {
+      res.setHeader('Connection', 'close');
+      refuse(res, status, reason);
+      req.resume();
+    };
+    if (!tokenMatches(tokenFromUrl(url), token)) return refuseBody(403, 'missing or wrong token');
+    if (req.method === 'POST' && !originAllowed(req.headers.origin, port))
+      return refuseBody(403, `Origin must be http://127.0.0.1:${port} or http://localhost:${port}`);
+    if (!transfer) return refuseBody(404, 'image load and save are not served by this server');
+    await transfer[route](req, res, url);
+  }
+
   async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (!hostAllowed(req.headers.host, port))
       return refuse(res, 403, `Host must be 127.0.0.1:${port} or localhost:${port}`);
-    if (req.method !== 'GET' && req.method !== 'HEAD')
-      return send(res, 405, 'Method not allowed: only GET and HEAD\n', { Allow: 'GET, HEAD' });
     if (!req.url?.startsWith('/')) return refuse(res, 403, 'bad request target');
     const url = new URL(req.url, `http://${LISTEN_HOST}:${port}`);
+    const route = transferRoutes[`${req.method} ${url.pathname}`];
+    if (route && Object.hasOwn(transferRoutes, `${req.method} ${url.pathname}`))
+      return onTransfer(req, res, url, route);
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return send(res, 405, 'Method not allowed: only GET and HEAD\n', { Allow: 'GET, HEAD' });
     if (url.pathname === '/' || url.pathname === '/index.html') {
       if (!tokenMatches(tokenFromUrl(url), token))
         return refuse(res, 403, 'missing or wrong token; open the URL `cdesk serve` printed');
@@ -182,7 +229,9 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
   );
   // Requests are tiny; slow or oversized ones are not ours.
   server.headersTimeout = idleMs;
-  server.requestTimeout = 3 * idleMs;
+  // Pages and assets have no body; the one request that does is an authenticated upload, which may
+  // take minutes: a stalled one still ends on the socket's idle timeout below.
+  server.requestTimeout = opts.transferDir ? 0 : 3 * idleMs;
   server.keepAliveTimeout = Math.min(5000, idleMs);
   server.maxHeadersCount = 64;
 
@@ -266,6 +315,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<HttpServ
     url: `http://${LISTEN_HOST}:${port}/?token=${token}`,
     close() {
       closed ??= new Promise<void>((resolve) => {
+        void transfer?.close();
         bridge.close();
         wss.close();
         server.close(() => resolve());

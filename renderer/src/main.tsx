@@ -7,6 +7,7 @@ import { App } from './app';
 import { pickTransport } from './transport/pick-transport';
 // Global stylesheets, in cascade order: the inside pages' tables and chips, then the app's.
 import './views.css';
+import './pulls.css';
 import './styles.css';
 
 const root = document.getElementById('root');

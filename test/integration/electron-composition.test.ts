@@ -7,6 +7,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { IPC_IMAGE_LOAD_CHANNEL, IPC_IMAGE_SAVE_CHANNEL } from '../../common/image-files';
 import { COMMAND_NAMES, type ContractError, type Result } from '../../common/contract';
 import { IPC_COMMANDS_CHANNEL, ipcChannel } from '../../common/rpc';
 import { IPC_EXEC_FRAME_CHANNEL, IPC_EXEC_START_CHANNEL } from '../../common/ipc-exec';
@@ -150,23 +151,49 @@ describe(
       expect(existsSync(PRELOAD)).toBe(true);
       expect(a.last('load')).toMatchObject({ file: PAGE });
       expect(a.last('preload-error')).toBeUndefined();
-      expect(a.last('expose')).toMatchObject({
-        key: 'cdesk',
+      expect(a.last('expose', (r) => r.key === 'cdesk')).toMatchObject({
         members: ['invoke', 'subscribe', 'exec'],
+      });
+      expect(a.last('expose', (r) => r.key === 'cdeskFiles')).toMatchObject({
+        members: ['loadImage', 'saveImage'],
       });
       // Shown once painted, not before.
       expect(order.indexOf('window-show')).toBeGreaterThan(order.indexOf('load'));
 
-      // One handler per contract command plus the command list and exec's start, one listener for
-      // exec's frames, and nothing else: electron-log's channel (registered when it loads) was removed.
+      // One handler per contract command plus the command list, exec's start and the two
+      // file-dialog channels, one listener for exec's frames, and nothing else: electron-log's
+      // channel (registered when it loads) was removed.
       const state = await a.request<{
         handlers: string[];
         ipcListeners: string[];
         session: object;
       }>('state');
       expect([...state.handlers].sort()).toEqual(
-        [...COMMAND_NAMES.map(ipcChannel), IPC_COMMANDS_CHANNEL, IPC_EXEC_START_CHANNEL].sort(),
+        [
+          ...COMMAND_NAMES.map(ipcChannel),
+          IPC_COMMANDS_CHANNEL,
+          IPC_EXEC_START_CHANNEL,
+          IPC_IMAGE_LOAD_CHANNEL,
+          IPC_IMAGE_SAVE_CHANNEL,
+        ].sort(),
       );
+      // The page's Load asks main, which shows the open dialog; closed without a file, nothing runs.
+      const load = await a.request<Result<unknown>>('page-call', {
+        key: 'cdeskFiles',
+        method: 'loadImage',
+        args: ['default'],
+      });
+      expect(load).toEqual({ ok: true, value: null });
+      expect(a.last('open-dialog')).toMatchObject({ options: { properties: ['openFile'] } });
+      const save = await a.request<Result<unknown>>('page-call', {
+        key: 'cdeskFiles',
+        method: 'saveImage',
+        args: ['default', ['docker.io/library/alpine:3.20']],
+      });
+      expect(save).toEqual({ ok: true, value: null });
+      expect(a.last('save-dialog')).toMatchObject({
+        options: { defaultPath: expect.stringMatching(/\/alpine_3\.20\.tar$/) },
+      });
       expect(state.ipcListeners).toEqual([IPC_EXEC_FRAME_CHANNEL]);
       expect(state.session).toEqual({ request: true, check: true, device: true, headers: true });
 

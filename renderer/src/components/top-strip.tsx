@@ -3,6 +3,7 @@ import { useStore } from '../store/context';
 import { CommandError, Controls } from './controls';
 import { ProblemsChip } from './problems-chip';
 import { StateBadge } from './state-badge';
+import { TasksIndicator } from './tasks-indicator';
 
 function LoadError() {
   const error = useStore((s) => s.loadError);
@@ -38,6 +39,7 @@ export function TopStrip() {
       <div className="strip-left">
         <StateBadge />
         <ProblemsChip />
+        <TasksIndicator />
         <Notice />
         <LoadError />
         <CommandError />

@@ -33,6 +33,11 @@ export function useInsideStore(): InsideStore {
   return s;
 }
 
+/** The inside store, or null outside an InsideProvider (parts of the frame also render without one). */
+export function useOptionalInsideStore(): InsideStore | null {
+  return useContext(InsideContext);
+}
+
 /** Re-render when the selected part changes (selectors must return stored references or primitives). */
 export function useInside<T>(select: (s: InsideState) => T): T {
   const store = useInsideStore();

@@ -6,6 +6,8 @@ import { InsideActions } from './inside-actions';
 import { applyInsideEvents } from './inside-events';
 import { appendBounded } from './inside-reduce';
 import { InsideLoaders, type LoadKey } from './inside-loaders';
+import { PullStore } from './pull-store';
+import { TransferStore } from './transfer-store';
 import {
   emptyLoadable,
   FRESH_MS,
@@ -32,6 +34,10 @@ export class InsideStore {
   private readonly load: InsideLoaders;
   /** Row and daemon actions for the views (stop, kill, delete, start, apply a fix). */
   readonly actions: InsideActions;
+  /** Running and recent pulls: kept here, above the pages, so a pull outlives the Images page. */
+  readonly pulls: PullStore;
+  /** Load and Save of image archives (the Images page's Load… and each row's Save). */
+  readonly transfers = new TransferStore();
 
   constructor(
     readonly client: ContractClient,
@@ -41,6 +47,7 @@ export class InsideStore {
     this.core = { client, getState: this.getState, set: (fn) => this.set(fn) };
     this.load = new InsideLoaders(this.core, this.relister);
     this.actions = new InsideActions(this.core);
+    this.pulls = new PullStore(client);
   }
 
   getState = (): InsideState => this.state;
@@ -62,6 +69,7 @@ export class InsideStore {
     this.started = true;
     keepInAddress(this.state.namespace);
     const off = this.client.subscribe((e) => this.apply(e));
+    const offPulls = this.pulls.start();
     const offLink = this.watchLink();
     void this.load.daemon();
     void this.load.namespaces();
@@ -70,6 +78,7 @@ export class InsideStore {
     return () => {
       this.started = false;
       off();
+      offPulls();
       offLink();
       this.relister.cancel();
     };

@@ -11,6 +11,9 @@ import {
 } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { RunImageDialog } from '../components/run-image-dialog';
+import { DiskPanel } from '../components/disk-panel';
+import { SaveImageButton } from '../components/image-transfer';
+import { ImagePulls } from '../components/pull-field';
 import { LinkedText } from '../components/linked-text';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
@@ -31,7 +34,7 @@ const COLUMNS: readonly Column[] = [
   { key: 'digest', label: 'Digest', width: '130px' },
   { key: 'size', label: 'Size', width: '100px' },
   { key: 'used', label: 'Used by', width: '18%' },
-  { key: 'actions', label: 'Actions', width: '170px' },
+  { key: 'actions', label: 'Actions', width: '230px' },
 ];
 
 function usedByText(ids: string[]): string {
@@ -157,8 +160,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
           terminal:
         </p>
         <CopyCommand command={`${ctr} images import IMAGE.tar`} />
-        <p className="muted">or pull one (needs network access):</p>
-        <CopyCommand command={`${ctr} images pull docker.io/library/busybox:latest`} />
+        <p className="muted">or pull one with the Pull field above (e.g. busybox:latest).</p>
         <ElsewhereHint count="images" noun="image" />
       </div>
     );
@@ -195,6 +197,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
               <td className="iv-mono">{formatBytes(img.size)}</td>
               <td title={img.usedBy.join(', ')}>{usedByText(img.usedBy)}</td>
               <td>
+                <SaveImageButton img={img} disabled={!connected} />
                 <button
                   type="button"
                   className="iv-row-action"
@@ -242,6 +245,8 @@ export function ImagesView(props: { viewportHeight?: number }) {
         <NamespacePicker count="images" />
         <SearchBox label="Search images" value={search} onChange={setSearch} />
       </header>
+      <ImagePulls />
+      <DiskPanel />
       {value && (
         <p className="iv-summary-line" data-testid="images-summary">
           <span>

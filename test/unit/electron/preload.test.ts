@@ -3,6 +3,11 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { COMMAND_NAMES, type AnyEvent, type ContractClient } from '../../../common/contract';
 import { IPC_COMMANDS_CHANNEL, IPC_EVENT_CHANNEL, ipcChannel } from '../../../common/rpc';
+import {
+  IPC_IMAGE_LOAD_CHANNEL,
+  IPC_IMAGE_SAVE_CHANNEL,
+  type ImageFilesApi,
+} from '../../../common/image-files';
 
 const rec = vi.hoisted(() => ({
   exposed: new Map<string, unknown>(),
@@ -44,10 +49,36 @@ beforeEach(async () => {
 });
 
 describe('preload', () => {
-  it('exposes one frozen object with invoke and subscribe only', () => {
-    expect([...rec.exposed.keys()]).toEqual(['cdesk']);
+  it('exposes the contract client (invoke, subscribe) and the file API (load, save), both frozen', () => {
+    expect([...rec.exposed.keys()]).toEqual(['cdesk', 'cdeskFiles']);
     expect(Object.keys(api).sort()).toEqual(['invoke', 'subscribe']);
     expect(Object.isFrozen(api)).toBe(true);
+    const files = rec.exposed.get('cdeskFiles') as object;
+    expect(Object.keys(files).sort()).toEqual(['loadImage', 'saveImage']);
+    expect(Object.isFrozen(files)).toBe(true);
+  });
+
+  it('file requests carry a namespace and names, never a path, on their own channels', async () => {
+    const files = rec.exposed.get('cdeskFiles') as ImageFilesApi;
+    expect(await files.loadImage('default')).toEqual({
+      ok: true,
+      value: { channel: IPC_IMAGE_LOAD_CHANNEL },
+    });
+    await files.saveImage('ns1', ['docker.io/library/alpine:3.20']);
+    expect(rec.invokes).toEqual([
+      { channel: IPC_IMAGE_LOAD_CHANNEL, args: [{ namespace: 'default' }] },
+      {
+        channel: IPC_IMAGE_SAVE_CHANNEL,
+        args: [{ namespace: 'ns1', names: ['docker.io/library/alpine:3.20'] }],
+      },
+    ]);
+    rec.answer = () => {
+      throw new Error('ipc gone');
+    };
+    expect(await files.loadImage('default')).toMatchObject({
+      ok: false,
+      error: { code: 'transport-failed' },
+    });
   });
 
   it("sends a command on its own channel and returns the envelope's result", async () => {
