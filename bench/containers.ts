@@ -306,7 +306,7 @@ async function hundredRows(env: ContainersEnv, count: number, seconds: number): 
     rows.push({
       metric: `${count} containers logging ~1,000 lines/s each: the app's CPU and RSS over ${seconds} s`,
       ours: `${flood.cpuPct.toFixed(1)} % of a core; RSS ${mib(rss.mean)} mean, ${mib(rss.peak)} peak`,
-      reference: `RSS before ${mib(rss0)}; the ${loggers.length} logger processes (Node, one per container): ${loggerCpu.toFixed(0)} % of a core, RSS ${mib(l1.rss)} in all (${mib(l1.rss / Math.max(1, loggers.length))} each)`,
+      reference: `RSS before ${mib(rss0)}; the ${loggers.length} logger processes (Node, one per container): ${loggerCpu.toFixed(0)} % of a core, PSS ${mib(l1.pss)} in all (${mib(l1.pss / Math.max(1, loggers.length))} each; RSS, which counts Node's shared code in each, ${mib(l1.rss / Math.max(1, loggers.length))} each)`,
       ratio: `measured rate ${lines.toFixed(0)} lines/s per container (5 sampled)`,
     });
   } finally {

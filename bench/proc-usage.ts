@@ -68,17 +68,29 @@ export function pidsMatching(needle: string): number[] {
   return out;
 }
 
-/** Summed CPU ms and RSS bytes of `pids` (those that ended meanwhile count as 0). */
-export function usageOf(pids: readonly number[]): { cpuMs: number; rss: number } {
+/**
+ * Proportional set size: private pages plus this process's share of pages it shares (the Node
+ * binary's code is mapped by every logger once). A sum of PSS is what a group of processes
+ * really costs; a sum of RSS counts the shared code once per process.
+ */
+export function pssBytes(pid: number): number {
+  const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+/** Summed CPU ms, RSS and PSS bytes of `pids` (those that ended meanwhile count as 0). */
+export function usageOf(pids: readonly number[]): { cpuMs: number; rss: number; pss: number } {
   let c = 0;
   let r = 0;
+  let p = 0;
   for (const pid of pids) {
     try {
       c += cpuMs(pid);
       r += rssBytes(pid);
+      p += pssBytes(pid);
     } catch {
       // Gone meanwhile.
     }
   }
-  return { cpuMs: c, rss: r };
+  return { cpuMs: c, rss: r, pss: p };
 }
