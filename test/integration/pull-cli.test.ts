@@ -216,6 +216,26 @@ describe.skipIf(!on)('cdesk pull', () => {
     expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
     expect(activeIngests(n)).toEqual([]);
   }, 60_000);
+
+  it('a truncated blob fails naming the bytes missing and leaves no image, content or snapshot', async () => {
+    const img = buildLayoutImage(join(dir, 'trunc'), { randomLayers: 2, layerBytes: 256 * 1024 });
+    r.push(img.layout, 'x/trunc:v1');
+    const { body } = await registryManifest(r, 'x/trunc', 'v1');
+    const m = JSON.parse(body.toString('utf8')) as { layers: { digest: string }[] };
+    const victim = m.layers.at(-1)!.digest;
+    const file = r.blobPath(victim);
+    writeFileSync(file, readFileSync(file).subarray(0, 100_000));
+
+    const n = ns();
+    const o = io();
+    expect(await pull([`${r.host}/x/trunc:v1`, '-n', n, '--json', '--control', h.sock], o)).toBe(1);
+    expect(o.stderr).toMatch(new RegExp(`blob ${victim}: .*(truncated|of its)`));
+    expect(images(n)).toEqual([]);
+    expect(content(n)).toEqual([]);
+    expect(snapshots(n)).toEqual([]);
+    expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+    expect(activeIngests(n)).toEqual([]);
+  }, 60_000);
 });
 
 describe.skipIf(!on)('cdesk login / logout and a registry with basic auth', () => {
