@@ -88,7 +88,7 @@ beforeAll(async () => {
     prefix: '/tmp/ciw-',
     env: { ...process.env, DOCKER_CONFIG: dockerConfig },
   });
-  const started = await cdesk(['start', '--wait', '--control', serve.control]);
+  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
   if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
   const status = JSON.parse(
     (await cdesk(['status', '--json', '--control', serve.control])).stdout,

@@ -295,11 +295,15 @@ describe.skipIf(!have || !can.ok)(
     it('Ctrl-C at the terminal ends a follower over -H quietly and leaves no ssh behind', async () => {
       const before = new Set(sshd.sessions());
       // Its own process group, as a terminal's foreground job: SIGINT goes to the whole group.
-      const child = spawn(process.execPath, [CDESK, '-H', 'r', 'logs', '-f', '--tail', '0'], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      });
+      const child = spawn(
+        process.execPath,
+        [CDESK, '-H', 'r', 'daemon', 'logs', '-f', '--tail', '0'],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        },
+      );
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
@@ -316,10 +320,14 @@ describe.skipIf(!have || !can.ok)(
 
     it('killing the sshd session ends a follower with a clear error, not a hang', async () => {
       const before = new Set(sshd.sessions());
-      const child = spawn(process.execPath, [CDESK, '-H', 'r', 'logs', '-f', '--tail', '0'], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        [CDESK, '-H', 'r', 'daemon', 'logs', '-f', '--tail', '0'],
+        {
+          env,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
       const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));

@@ -49,9 +49,9 @@ beforeEach(async () => {
 });
 
 describe('preload', () => {
-  it('exposes the contract client (invoke, subscribe) and the file API (load, save), both frozen', () => {
+  it('exposes the contract client (invoke, subscribe, exec) and the file API (load, save), both frozen', () => {
     expect([...rec.exposed.keys()]).toEqual(['cdesk', 'cdeskFiles']);
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'subscribe']);
+    expect(Object.keys(api).sort()).toEqual(['exec', 'invoke', 'subscribe']);
     expect(Object.isFrozen(api)).toBe(true);
     const files = rec.exposed.get('cdeskFiles') as object;
     expect(Object.keys(files).sort()).toEqual(['loadImage', 'saveImage']);
