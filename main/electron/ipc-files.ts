@@ -46,6 +46,27 @@ function invalid(what: string, err: z.ZodError): Result<never> {
   );
 }
 
+/** The request's checks, both channels alike: a trusted sender, then the payload's shape. */
+function checked<T>(
+  opts: IpcOptions,
+  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
+  schema: z.ZodType<T>,
+  payload: unknown,
+  what: string,
+): { ok: true; value: T } | { ok: false; refusal: Result<never> } {
+  if (!opts.isTrustedSender(senderInfoOf(event)))
+    return {
+      ok: false,
+      refusal: failure(
+        'forbidden-sender',
+        'refused a file request from an unknown page',
+        'reload the window',
+      ),
+    };
+  const p = schema.safeParse(payload ?? {});
+  return p.success ? { ok: true, value: p.data } : { ok: false, refusal: invalid(what, p.error) };
+}
+
 /** Load: sender check, payload check, the open dialog, then image:load on the chosen file. */
 export async function handleLoad(
   service: FileIpcService,
@@ -54,18 +75,11 @@ export async function handleLoad(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
   payload: unknown,
 ): Promise<Result<LoadResult | null>> {
-  const sender = senderInfoOf(event);
-  if (!opts.isTrustedSender(sender))
-    return failure(
-      'forbidden-sender',
-      'refused a file request from an unknown page',
-      'reload the window',
-    );
-  const p = loadPayload.safeParse(payload ?? {});
-  if (!p.success) return invalid('image load', p.error);
+  const p = checked(opts, event, loadPayload, payload, 'image load');
+  if (!p.ok) return p.refusal;
   const file = await dialogs.chooseArchive();
   if (file === null) return { ok: true, value: null };
-  return service.invoke('image:load', { namespace: p.data.namespace, path: file });
+  return service.invoke('image:load', { namespace: p.value.namespace, path: file });
 }
 
 /** Save: sender check, payload check, the save dialog, then image:save to the chosen path. */
@@ -76,18 +90,11 @@ export async function handleSave(
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
   payload: unknown,
 ): Promise<Result<SaveOutcome | null>> {
-  const sender = senderInfoOf(event);
-  if (!opts.isTrustedSender(sender))
-    return failure(
-      'forbidden-sender',
-      'refused a file request from an unknown page',
-      'reload the window',
-    );
-  const p = savePayload.safeParse(payload ?? {});
-  if (!p.success) return invalid('image save', p.error);
-  const file = await dialogs.chooseSavePath(archiveFileName(p.data.names));
+  const p = checked(opts, event, savePayload, payload, 'image save');
+  if (!p.ok) return p.refusal;
+  const file = await dialogs.chooseSavePath(archiveFileName(p.value.names));
   if (file === null) return { ok: true, value: null };
-  const r = await service.invoke('image:save', { ...p.data, path: file });
+  const r = await service.invoke('image:save', { ...p.value, path: file });
   return r.ok
     ? { ok: true, value: { images: r.value.images, bytes: r.value.bytes, fileName: file } }
     : r;

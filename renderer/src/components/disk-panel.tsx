@@ -106,41 +106,49 @@ export function DiskPanel() {
     <section className="dp-panel" aria-label={`Disk use of ${namespace}`} data-testid="disk-panel">
       {v ? (
         <dl className="dp-figures">
-          <div>
-            <dt>Images</dt>
-            <dd data-testid="df-images">
-              {v.images.count}
-              <span className="muted"> · {v.images.unused} unused</span>
-            </dd>
-          </div>
-          <div>
-            <dt>Content</dt>
-            <dd className="iv-mono" data-testid="df-content">
-              {formatBytes(v.images.contentBytes)}
-            </dd>
-          </div>
-          <div>
-            <dt>Unpacked</dt>
-            <dd className="iv-mono" data-testid="df-unpacked">
-              {formatBytes(v.images.unpackedBytes)}
-            </dd>
-          </div>
-          <div>
-            <dt>Containers</dt>
-            <dd data-testid="df-containers">
-              {v.containers.count}
-              <span className="muted">
-                {' '}
-                · {v.containers.running} running · {formatBytes(v.containers.bytes)}
-              </span>
-            </dd>
-          </div>
-          <div>
-            <dt title="What Clean up… with “every unused image” could free">Reclaimable</dt>
-            <dd className="iv-mono" data-testid="df-reclaimable">
-              {formatBytes(reclaimable)}
-            </dd>
-          </div>
+          {[
+            {
+              label: 'Images',
+              id: 'images',
+              value: (
+                <>
+                  {v.images.count}
+                  <span className="muted"> · {v.images.unused} unused</span>
+                </>
+              ),
+            },
+            { label: 'Content', id: 'content', bytes: v.images.contentBytes },
+            { label: 'Unpacked', id: 'unpacked', bytes: v.images.unpackedBytes },
+            {
+              label: 'Containers',
+              id: 'containers',
+              value: (
+                <>
+                  {v.containers.count}
+                  <span className="muted">
+                    {' '}
+                    · {v.containers.running} running · {formatBytes(v.containers.bytes)}
+                  </span>
+                </>
+              ),
+            },
+            {
+              label: 'Reclaimable',
+              id: 'reclaimable',
+              bytes: reclaimable,
+              title: 'What Clean up… with “every unused image” could free',
+            },
+          ].map((f) => (
+            <div key={f.id}>
+              <dt title={f.title}>{f.label}</dt>
+              <dd
+                className={f.bytes === undefined ? undefined : 'iv-mono'}
+                data-testid={`df-${f.id}`}
+              >
+                {f.bytes === undefined ? f.value : formatBytes(f.bytes)}
+              </dd>
+            </div>
+          ))}
         </dl>
       ) : usage.error ? (
         <span className="muted">

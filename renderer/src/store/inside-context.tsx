@@ -8,7 +8,7 @@ import {
   type ReactNode,
 } from 'react';
 import type { ContractClient } from '../../../common/contract';
-import type { InsideState } from './inside-state';
+import { isConnected, isDaemonDown, type InsideState } from './inside-state';
 import { InsideStore } from './inside-store';
 
 const InsideContext = createContext<InsideStore | null>(null);
@@ -42,4 +42,17 @@ export function useOptionalInsideStore(): InsideStore | null {
 export function useInside<T>(select: (s: InsideState) => T): T {
   const store = useInsideStore();
   return useSyncExternalStore(store.subscribe, () => select(store.getState()));
+}
+
+/** What every list page reads: the namespace, rows in flight and their errors, and the link. */
+export function useListPage() {
+  return {
+    store: useInsideStore(),
+    namespace: useInside((s) => s.namespace),
+    busy: useInside((s) => s.busy),
+    rowErrors: useInside((s) => s.rowErrors),
+    connected: useInside(isConnected),
+    down: useInside(isDaemonDown),
+    socket: useInside((s) => s.daemon?.paths.socket),
+  };
 }

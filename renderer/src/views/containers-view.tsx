@@ -2,15 +2,8 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
 import { useNow } from '../components/hooks';
-import { useInside, useInsideStore } from '../store/inside-context';
-import {
-  ALL_NAMESPACES,
-  isConnected,
-  isDaemonDown,
-  listCounts,
-  rowKey,
-  type RowAction,
-} from '../store/inside-state';
+import { useInside, useListPage } from '../store/inside-context';
+import { ALL_NAMESPACES, listCounts, rowKey, type RowAction } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { ContainerCells, containerName } from './container-cells';
 import { CopyCommand, ctrPrefix } from '../components/copy-command';
@@ -68,18 +61,12 @@ interface Pending {
 }
 
 export function ContainersView(props: { viewportHeight?: number }) {
-  const store = useInsideStore();
-  const namespace = useInside((s) => s.namespace);
+  const { store, namespace, busy, rowErrors, connected, down, socket } = useListPage();
   const containers = useInside((s) => s.containers);
   const startedAt = useInside((s) => s.startedAt);
   const lastExit = useInside((s) => s.lastExit);
   const fresh = useInside((s) => s.fresh);
-  const busy = useInside((s) => s.busy);
-  const rowErrors = useInside((s) => s.rowErrors);
   const outcomes = useInside((s) => s.outcomes);
-  const connected = useInside(isConnected);
-  const down = useInside(isDaemonDown);
-  const socket = useInside((s) => s.daemon?.paths.socket);
   const images = useInside((s) => (s.images.namespace === s.namespace ? s.images.value : null));
 
   const [filter, setFilter] = useState<Filter>('all');

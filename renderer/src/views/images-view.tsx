@@ -1,14 +1,8 @@
 // The Images page: repository, tag, digest, size and users per image; total and per-snapshotter disk use; Delete.
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
-import { useInside, useInsideStore } from '../store/inside-context';
-import {
-  ALL_NAMESPACES,
-  isConnected,
-  isDaemonDown,
-  rowKey,
-  type ImagesResult,
-} from '../store/inside-state';
+import { useInside, useListPage } from '../store/inside-context';
+import { ALL_NAMESPACES, rowKey, type ImagesResult } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { RunImageDialog } from '../components/run-image-dialog';
 import { DiskPanel } from '../components/disk-panel';
@@ -66,14 +60,8 @@ function UnpackedUsage(props: { snapshotters: ImagesResult['snapshotters'] }) {
 }
 
 export function ImagesView(props: { viewportHeight?: number }) {
-  const store = useInsideStore();
-  const namespace = useInside((s) => s.namespace);
+  const { store, namespace, busy, rowErrors, connected, down, socket } = useListPage();
   const images = useInside((s) => s.images);
-  const busy = useInside((s) => s.busy);
-  const rowErrors = useInside((s) => s.rowErrors);
-  const connected = useInside(isConnected);
-  const down = useInside(isDaemonDown);
-  const socket = useInside((s) => s.daemon?.paths.socket);
   const [search, setSearch] = useState('');
   const [confirm, setConfirm] = useState<ImageInfo | null>(null);
   const [runFor, setRunFor] = useState<ImageInfo | null>(null);
