@@ -23,6 +23,9 @@ import {
   type Serve,
 } from '../helpers/serve';
 
+// Runs in the page (evaluate), where the DOM has it; typed for what the test reads.
+declare function getComputedStyle(el: unknown): { color: string; backgroundColor: string };
+
 declare const window: { location: { hash: string } };
 
 const SHOTS = join(ROOT, 'test-output', 'screenshots');
@@ -149,6 +152,15 @@ describe.skipIf(!ready)('container page (cdesk serve + containerd + Chromium)', 
     await page.keyboard.type('echo $((6*7))\n');
     const screen = page.getByTestId('terminal').locator('.xterm-rows');
     await expect.poll(() => screen.innerText(), { timeout: 10_000 }).toMatch(/^42$/m);
+    // ANSI colours: the palette's rules reach the page despite the CSP (a constructed sheet).
+    await page.keyboard.type("printf '\\033[31mRED\\033[42mGREEN\\033[0m\\n'\n");
+    const red = screen.locator('span.xterm-fg-1', { hasText: 'RED' }).first();
+    await expect.poll(() => red.count(), { timeout: 10_000 }).toBe(1);
+    expect(await red.evaluate((e) => getComputedStyle(e).color)).toBe('rgb(204, 0, 0)');
+    const green = screen.locator('span.xterm-bg-2', { hasText: 'GREEN' }).first();
+    expect(await green.evaluate((e) => getComputedStyle(e).backgroundColor)).toBe(
+      'rgb(78, 154, 6)',
+    );
     for (const width of [1280, 900]) {
       await page.setViewportSize({ width, height: 800 });
       await page.screenshot({ path: join(SHOTS, `container-terminal-${width}.png`) });
@@ -169,7 +181,8 @@ describe.skipIf(!ready)('container page (cdesk serve + containerd + Chromium)', 
       }
     }
     // xterm writes its theme into <style> elements, which the CSP blocks (the same rules come
-    // bundled in terminal.css): those reports are expected; nothing else may be refused.
+    // from terminal.css and terminal-palette.ts): those reports are expected; nothing else may be
+    // refused.
     expect(cspErrors.filter((e) => !/^Applying inline style violates/.test(e))).toEqual([]);
     expect(cspErrors.length).toBeGreaterThan(0);
   });

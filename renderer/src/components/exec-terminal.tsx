@@ -10,6 +10,7 @@ import type { ContractError } from '../../../common/contract';
 import { isStreamClient, type ExecEndInfo } from '../../../common/exec-stream';
 import { ExecSession } from '../store/exec-session';
 import { useInsideStore } from '../store/inside-context';
+import { installTerminalPalette } from './terminal-palette';
 import { ErrorLine } from './view-states';
 
 type Phase =
@@ -43,6 +44,7 @@ export function ExecTerminal(props: {
   useEffect(() => {
     const el = box.current;
     if (!supported || !props.running || !el) return;
+    installTerminalPalette(el.ownerDocument);
     const term = new Terminal({
       cursorBlink: true,
       fontFamily: "ui-monospace, 'DejaVu Sans Mono', monospace",
