@@ -19,7 +19,7 @@ import {
   launchChromium,
   requireChromium,
   ROOT,
-  startServe,
+  startServeRunning,
   type Serve,
 } from '../helpers/serve';
 
@@ -46,13 +46,7 @@ beforeAll(async () => {
   if (!ready) return;
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
-  serve = await startServe({ prefix: '/tmp/ccp-' });
-  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
-  if (started.code !== 0) throw new Error(`cdesk daemon start failed: ${started.stderr}`);
-  const status = JSON.parse(
-    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
-  ) as { paths: { socket: string } };
-  socket = status.paths.socket;
+  ({ serve, socket } = await startServeRunning({ prefix: '/tmp/ccp-' }));
   imgDir = mkdtempSync('/tmp/ccp-img-');
   img = buildBusyboxImage(imgDir);
   importImage(socket, 'default', img);

@@ -14,12 +14,11 @@ import {
   type BuiltImage,
 } from '../helpers/oci-image';
 import {
-  cdesk,
   ensureBuilt,
   launchChromium,
   requireChromium,
   ROOT,
-  startServe,
+  startServeRunning,
   type Serve,
 } from '../helpers/serve';
 
@@ -47,13 +46,7 @@ const asked: { at: number; ids: string[] }[] = [];
 beforeAll(async () => {
   if (!ready) return;
   ensureBuilt();
-  serve = await startServe({ prefix: '/tmp/ccs-' });
-  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
-  if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
-  const status = JSON.parse(
-    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
-  ) as { paths: { socket: string } };
-  socket = status.paths.socket;
+  ({ serve, socket } = await startServeRunning({ prefix: '/tmp/ccs-' }));
   imgDir = mkdtempSync('/tmp/ccs-img-');
   img = buildBusyboxImage(imgDir);
   importImage(socket, 'default', img);

@@ -22,12 +22,11 @@ import {
   type TestRegistry,
 } from '../helpers/registry';
 import {
-  cdesk,
   ensureBuilt,
   launchChromium,
   requireChromium,
   ROOT,
-  startServe,
+  startServeRunning,
   type Serve,
 } from '../helpers/serve';
 
@@ -84,16 +83,10 @@ beforeAll(async () => {
   // The app's docker config: empty, so nothing of the user's leaks in.
   const dockerConfig = join(dir, 'dc');
   mkdirSync(dockerConfig);
-  serve = await startServe({
+  ({ serve, socket } = await startServeRunning({
     prefix: '/tmp/ciw-',
     env: { ...process.env, DOCKER_CONFIG: dockerConfig },
-  });
-  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
-  if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
-  const status = JSON.parse(
-    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
-  ) as { paths: { socket: string } };
-  socket = status.paths.socket;
+  }));
   r = await startRegistry();
   // Three random layers of 2 MiB beside busybox's: enough bytes for progress to show.
   r.push(

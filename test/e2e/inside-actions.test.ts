@@ -15,12 +15,11 @@ import {
   type BuiltImage,
 } from '../helpers/oci-image';
 import {
-  cdesk,
   ensureBuilt,
   launchChromium,
   requireChromium,
   ROOT,
-  startServe,
+  startServeRunning,
   type Serve,
 } from '../helpers/serve';
 
@@ -62,13 +61,7 @@ beforeAll(async () => {
   if (!ready) return;
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
-  serve = await startServe({ prefix: '/tmp/cia-' });
-  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
-  if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
-  const status = JSON.parse(
-    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
-  ) as { paths: { socket: string } };
-  socket = status.paths.socket;
+  ({ serve, socket } = await startServeRunning({ prefix: '/tmp/cia-' }));
   imgDir = mkdtempSync('/tmp/cia-img-');
   img = buildBusyboxImage(imgDir);
   importImage(socket, 'default', img);

@@ -20,7 +20,7 @@ import {
   launchChromium,
   requireChromium,
   ROOT,
-  startServe,
+  startServeRunning,
   waitFor,
   type Serve,
 } from '../helpers/serve';
@@ -53,13 +53,7 @@ beforeAll(async () => {
   if (!ready) return;
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
-  serve = await startServe({ prefix: '/tmp/civ-' });
-  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
-  if (started.code !== 0) throw new Error(`cdesk start failed: ${started.stderr}`);
-  const status = JSON.parse(
-    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
-  ) as { paths: { socket: string } };
-  socket = status.paths.socket;
+  ({ serve, socket } = await startServeRunning({ prefix: '/tmp/civ-' }));
   imgDir = mkdtempSync('/tmp/civ-img-');
   img = buildBusyboxImage(imgDir);
   importImage(socket, 'default', img);

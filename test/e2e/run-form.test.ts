@@ -18,12 +18,11 @@ import {
   type BuiltImage,
 } from '../helpers/oci-image';
 import {
-  cdesk,
   ensureBuilt,
   launchChromium,
   requireChromium,
   ROOT,
-  startServe,
+  startServeRunning,
   type Serve,
 } from '../helpers/serve';
 
@@ -56,13 +55,7 @@ beforeAll(async () => {
   if (!ready) return;
   ensureBuilt();
   mkdirSync(SHOTS, { recursive: true });
-  serve = await startServe({ prefix: '/tmp/crf-' });
-  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
-  if (started.code !== 0) throw new Error(`cdesk daemon start failed: ${started.stderr}`);
-  const status = JSON.parse(
-    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
-  ) as { paths: { socket: string } };
-  socket = status.paths.socket;
+  ({ serve, socket } = await startServeRunning({ prefix: '/tmp/crf-' }));
   imgDir = mkdtempSync('/tmp/crf-img-');
   img = buildBusyboxImage(imgDir);
   importImage(socket, 'default', img);

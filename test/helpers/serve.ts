@@ -200,3 +200,16 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** `cdesk serve` with containerd started (`cdesk daemon start --wait`), and containerd's socket. */
+export async function startServeRunning(
+  opts: StartServeOptions = {},
+): Promise<{ serve: Serve; socket: string }> {
+  const serve = await startServe(opts);
+  const started = await cdesk(['daemon', 'start', '--wait', '--control', serve.control]);
+  if (started.code !== 0) throw new Error(`cdesk daemon start failed: ${started.stderr}`);
+  const status = JSON.parse(
+    (await cdesk(['status', '--json', '--control', serve.control])).stdout,
+  ) as { paths: { socket: string } };
+  return { serve, socket: status.paths.socket };
+}
