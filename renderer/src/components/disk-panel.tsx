@@ -1,17 +1,17 @@
 // The Images page's disk panel: what `cdesk system df` shows for the namespace, and one "Clean up…"
 // that previews what `cdesk system prune` would remove (and the bytes) before it removes anything.
-import { useCallback, useEffect, useState } from 'react';
-import type { DiskUsage, PruneResult } from '../../../common/containerd';
+import { useCallback, useState } from 'react';
+import type { PruneResult } from '../../../common/containerd';
 import type { ContractError } from '../../../common/contract';
 import { call } from '../store/inside-call';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { ALL_NAMESPACES, isConnected } from '../store/inside-state';
 import { ConfirmDialog } from './confirm-dialog';
+import { useSettledRead } from './hooks';
 import { formatBytes, plural } from './inside-format';
 import { LinkedText } from './linked-text';
 
 /** Wait this long after a change before reading again: a burst of events is one read. */
-const SETTLE_MS = 400;
 /** Names listed in the preview; the rest are counted (the bytes cover them all). */
 const PREVIEW_NAMES = 12;
 
@@ -43,10 +43,6 @@ export function DiskPanel() {
   const images = useInside((s) => s.images.value);
   const namespaces = useInside((s) => s.namespaces);
   const connected = useInside(isConnected);
-  const [usage, setUsage] = useState<{ value: DiskUsage | null; error: ContractError | null }>({
-    value: null,
-    error: null,
-  });
   const [preview, setPreview] = useState<Preview>(null);
   /** The dialog's "every unused image" box: its own state, so it follows the click at once. */
   const [all, setAll] = useState(false);
@@ -57,20 +53,10 @@ export function DiskPanel() {
   const [reads, setReads] = useState(0);
   const everywhere = namespace === ALL_NAMESPACES;
 
-  useEffect(() => {
-    if (everywhere || !connected) return;
-    let live = true;
-    const t = setTimeout(() => {
-      void call(inside.client, 'system:df', { namespace }).then((r) => {
-        if (live)
-          setUsage(r.ok ? { value: r.value, error: null } : { value: null, error: r.error });
-      });
-    }, SETTLE_MS);
-    return () => {
-      live = false;
-      clearTimeout(t);
-    };
-  }, [inside, namespace, images, namespaces, connected, everywhere, reads]);
+  const usage = useSettledRead(
+    everywhere || !connected ? null : () => call(inside.client, 'system:df', { namespace }),
+    [inside, namespace, images, namespaces, reads],
+  );
 
   const ask = useCallback(
     async (all: boolean) => {

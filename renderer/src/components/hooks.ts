@@ -1,5 +1,6 @@
 // Shared hooks: a ticking clock, an element's measured height, and the truth model (badge state) for the current store.
 import { useEffect, useState } from 'react';
+import type { ContractError, Result } from '../../../common/contract';
 import { useStore } from '../store/context';
 import type { StoreState } from '../store/store';
 import { deriveTruth, type Truth } from '../store/truth';
@@ -68,4 +69,34 @@ export function useTruth(): Truth {
   const now = useNow(1000);
   const partial = { status, connection, health, settings, transitions, lastSeenAt };
   return deriveTruth(partial as StoreState, now);
+}
+
+/**
+ * A read run once its inputs have been still for `settleMs` (a burst of list changes costs one
+ * read), its last answer kept; `read` null means "not now". Re-runs when `deps` change.
+ */
+export function useSettledRead<T>(
+  read: (() => Promise<Result<T>>) | null,
+  deps: readonly unknown[],
+  settleMs = 400,
+): { value: T | null; error: ContractError | null } {
+  const [got, setGot] = useState<{ value: T | null; error: ContractError | null }>({
+    value: null,
+    error: null,
+  });
+  useEffect(() => {
+    if (!read) return;
+    let live = true;
+    const t = setTimeout(() => {
+      void read().then((r) => {
+        if (live) setGot(r.ok ? { value: r.value, error: null } : { value: null, error: r.error });
+      });
+    }, settleMs);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+    // `read` is a fresh closure each render: the caller's deps say when it means a new read.
+  }, [read === null, settleMs, ...deps]);
+  return got;
 }
