@@ -161,22 +161,30 @@ export function importImage(socket: string, namespace: string, img: BuiltImage):
 
 /** Kill and delete every task and container in every namespace (tasks outlive containerd: clean up while it runs). */
 export function removeAllContainers(socket: string): void {
-  const nss = ctr(socket, 'default', ['namespaces', 'ls', '-q']).split('\n').filter(Boolean);
-  for (const ns of nss) {
-    for (const id of ctr(socket, ns, ['containers', 'ls', '-q']).split('\n').filter(Boolean)) {
-      // containerd's restart monitor would start a --restart container's task again.
-      ctr(socket, ns, ['containers', 'label', id, 'containerd.io/restart.status=stopped']);
-      try {
-        ctr(socket, ns, ['tasks', 'delete', '-f', id]);
-      } catch {
-        // no task
-      }
-      try {
-        ctr(socket, ns, ['containers', 'rm', id]);
-      } catch {
-        // already gone
+  // A restart monitor that read the list before the label changed can start a task again between
+  // `tasks delete` and `containers rm`; go round until nothing is left, so no rootfs stays mounted.
+  for (let round = 0; round < 10; round++) {
+    let left = 0;
+    const nss = ctr(socket, 'default', ['namespaces', 'ls', '-q']).split('\n').filter(Boolean);
+    for (const ns of nss) {
+      for (const id of ctr(socket, ns, ['containers', 'ls', '-q']).split('\n').filter(Boolean)) {
+        left++;
+        try {
+          // containerd's restart monitor would start a --restart container's task again.
+          ctr(socket, ns, ['containers', 'label', id, 'containerd.io/restart.status=stopped']);
+          ctr(socket, ns, ['tasks', 'delete', '-f', id]);
+        } catch {
+          // no task
+        }
+        try {
+          ctr(socket, ns, ['containers', 'rm', id]);
+        } catch {
+          // already gone, or a task came back: the next round takes it
+        }
       }
     }
+    if (left === 0) return;
+    execFileSync('sleep', ['0.2']);
   }
 }
 

@@ -1,6 +1,6 @@
 // Test helpers for headless mode: spawn `cdesk serve`, run other cdesk commands, launch Chromium.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
@@ -154,9 +154,29 @@ export async function startServe(opts: StartServeOptions = {}): Promise<Serve> {
     },
     cleanup() {
       if (child.exitCode === null) child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
+      removeTree(dir);
     },
   };
+}
+
+/**
+ * rm -rf that first lazily unmounts whatever is still mounted below `dir` (a container rootfs a
+ * failed test left behind), so one test's leftover is reported by that test, not as EBUSY here.
+ */
+export function removeTree(dir: string): void {
+  const below = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of below) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 export interface CliResult {
