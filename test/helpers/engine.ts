@@ -1,4 +1,5 @@
 // Test helpers for the engine: temp layouts, settings with fast knobs, waiting on events.
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ export function requireContainerd(): boolean {
 /** A short temp dir (unix socket paths must stay under 108 bytes). */
 export function tempDir(prefix = 'cd-'): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { dir, cleanup: () => removeTree(dir) };
 }
 
 /** Settings rooted in `dir`, with knobs tuned for tests (still validated by the schema). */
@@ -138,4 +139,24 @@ export function cleanupAfterEach(): Array<() => Promise<void> | void> {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
   return cleanups;
+}
+
+/**
+ * rm -rf that first lazily unmounts whatever is still mounted below `dir` (a container rootfs a
+ * failed test left behind), so one test's leftover is reported by that test, not as EBUSY here.
+ */
+export function removeTree(dir: string): void {
+  const below = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))
+    .filter((m): m is string => !!m && m.startsWith(`${dir}/`))
+    .sort((a, b) => b.length - a.length);
+  for (const m of below) {
+    try {
+      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+  rmSync(dir, { recursive: true, force: true });
 }

@@ -1,8 +1,9 @@
 // Test helpers for headless mode: spawn `cdesk serve`, run other cdesk commands, launch Chromium.
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
+import { removeTree } from './engine';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 export const CDESK = join(ROOT, 'bin', 'cdesk.cjs');
@@ -157,26 +158,6 @@ export async function startServe(opts: StartServeOptions = {}): Promise<Serve> {
       removeTree(dir);
     },
   };
-}
-
-/**
- * rm -rf that first lazily unmounts whatever is still mounted below `dir` (a container rootfs a
- * failed test left behind), so one test's leftover is reported by that test, not as EBUSY here.
- */
-export function removeTree(dir: string): void {
-  const below = readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .map((l) => l.split(' ')[4]?.replace(/\\040/g, ' '))
-    .filter((m): m is string => !!m && m.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-  for (const m of below) {
-    try {
-      execFileSync('umount', ['-l', m], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-  }
-  rmSync(dir, { recursive: true, force: true });
 }
 
 export interface CliResult {
