@@ -9,6 +9,7 @@ import { ERROR_CODES, type ErrorCode } from './errors';
 import { logLevelSchema } from './log-levels';
 import type { DaemonStatus, HealthEvent, LogLine, StateEvent } from './states';
 import type { FieldError, Settings } from './settings';
+import type { HostView } from './hosts';
 
 export type { ErrorCode } from './errors';
 
@@ -65,6 +66,19 @@ export const commandSchemas = {
   'config:preview': empty,
   'app:info': empty,
   'diagnostics:collect': empty,
+  /** Every host: this machine's own first, then the saved ones in the hosts file's order. */
+  'hosts:list': empty,
+  /**
+   * Run one contract command on a host ("local" runs it here). The far side validates the payload
+   * as it validates its own clients'; host commands themselves are not forwarded.
+   */
+  'hosts:invoke': z
+    .object({
+      host: z.string().min(1).max(200),
+      cmd: z.string().min(1).max(100),
+      payload: z.unknown().optional(),
+    })
+    .strict(),
   ...insideCommandSchemas,
 } as const;
 
@@ -109,6 +123,9 @@ export interface CommandResults extends InsideCommandResults {
   'config:preview': { toml: string; path: string; overridesFile: string | null };
   'app:info': AppInfo;
   'diagnostics:collect': { text: string };
+  'hosts:list': { hosts: HostView[] };
+  /** The far side's own result value, as its command returns it. */
+  'hosts:invoke': unknown;
 }
 
 /** Events pushed from main to every surface. */
@@ -118,6 +135,10 @@ export interface EventPayloads extends InsideEventPayloads {
   /** Log lines, batched (at most ~60 batches a second). */
   'logs:lines': { lines: LogLine[] };
   'settings:changed': SettingsView;
+  /** One host's row changed (link up/down, its containerd's state, counts, latency). */
+  'hosts:changed': { host: HostView };
+  /** An event from another host's app, as it sent it (never a hosts event). */
+  'host:event': { host: string; event: string; payload: unknown };
 }
 export type EventName = keyof EventPayloads;
 

@@ -89,3 +89,34 @@ export function targetOf(h: SavedHost): SshTarget {
   if (!r.ok) throw new Error(r.error);
   return r.target;
 }
+
+/** How the app reaches a host: itself, another Containerd Desktop over ssh, or a bare containerd socket over ssh. */
+export type HostKind = 'local' | 'app' | 'agentless';
+
+/** One row of the hosts overview: what the link knows, with the same truth rules as the status badge. */
+export interface HostView {
+  /** `local` for this machine's own app, else the saved name. */
+  name: string;
+  /** The saved URL; null for local. */
+  url: string | null;
+  kind: HostKind;
+  /** The link itself: connecting, up, or down (reconnecting with backoff). Local is always up. */
+  phase: 'connecting' | 'up' | 'down';
+  /** containerd's state as the host last reported it while the link was up; 'unknown' whenever it is not. */
+  state: import('./states').DaemonState | 'unknown';
+  /** When the host last answered (epoch ms); null before the first answer. */
+  lastSeen: number | null;
+  /** One status request's round trip over the link (ms), as of lastSeen; 0 for local. */
+  latencyMs: number | null;
+  /** containerd's version on that host, as of lastSeen. */
+  version: string | null;
+  containers: { running: number; total: number } | null;
+  /** Problems the host reports (plugin errors…), as of lastSeen. */
+  problems: number;
+  /** Why the link is down or the last attempt failed (what to run is in the hint). */
+  error: import('./contract').ContractError | null;
+  /** When the next attempt is due while down (epoch ms). */
+  retryAt: number | null;
+  /** Set when only reading works there (agentless): the reason an action is disabled. */
+  readOnly: string | null;
+}

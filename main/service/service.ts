@@ -2,6 +2,7 @@
 // (IPC, control socket, WebSocket, the tray) reaches it through handle() or invoke().
 import { insideCommandSchemas } from '../../common/containerd-commands';
 import {
+  isCommandName,
   LOGS_READ_DEFAULT_BYTES,
   parseCommand,
   type AnyEvent,
@@ -13,6 +14,7 @@ import {
   type Result,
 } from '../../common/contract';
 import type { DaemonStatus, EngineEvent } from '../../common/states';
+import { LOCAL_HOST, type HostView } from '../../common/hosts';
 import type { Engine } from '../engine/types';
 import { AppError, toContractError } from '../shared/app-error';
 import { buildDiagnostics } from './diagnostics';
@@ -39,6 +41,18 @@ export interface ServiceOptions {
   /** The app log's info level (every exec is recorded there); defaults to console.log. */
   logInfo?: (message: string) => void;
   batching?: LogBatcherOptions;
+  /** Other hosts (main/hosts/); without it the list holds only this machine and other names are unknown. */
+  hosts?: HostsProvider;
+}
+
+/** What the service needs of the saved hosts' links. */
+export interface HostsProvider {
+  /** The saved hosts' rows, in the hosts file's order (never "local"). */
+  list(): HostView[];
+  /** Run a command on a saved host: its reply, or an error as data ('unknown-host' for a name not saved). */
+  invoke(host: string, cmd: CommandName, payload: unknown): Promise<Result<unknown>>;
+  /** hosts:changed and host:event, as they happen. */
+  onEvent(fn: (e: AnyEvent) => void): () => void;
 }
 
 export interface Service extends ContractClient {
@@ -109,6 +123,26 @@ export function createService(opts: ServiceOptions): Service {
     return notice ? { ...status(), ...s, notice } : { ...status(), ...s };
   };
 
+  /** This machine's row of the hosts list, from the same status every surface shows. */
+  const localHost = (): HostView => {
+    const s = status();
+    return {
+      name: LOCAL_HOST,
+      url: null,
+      kind: 'local',
+      phase: 'up',
+      state: s.state,
+      lastSeen: Date.now(),
+      latencyMs: 0,
+      version: s.version?.version ?? null,
+      containers: s.containers ?? null,
+      problems: s.problems?.length ?? 0,
+      error: null,
+      retryAt: null,
+      readOnly: null,
+    };
+  };
+
   const batcher = createLogBatcher(
     (lines) => emit({ event: 'logs:lines', payload: { lines } }),
     opts.batching,
@@ -119,6 +153,7 @@ export function createService(opts: ServiceOptions): Service {
     else if (e.type === 'health') emit({ event: 'health:sample', payload: e });
     else if (e.type === 'log') batcher.push(e.lines);
   });
+  const offHosts = opts.hosts?.onEvent(emit) ?? (() => undefined);
   const offSettings = settings.onChange((view) =>
     emit({ event: 'settings:changed', payload: view }),
   );
@@ -153,6 +188,24 @@ export function createService(opts: ServiceOptions): Service {
         ? await opts.collectDiagnostics()
         : await buildDiagnostics(engine, settings.get(), opts.info()),
     }),
+    'hosts:list': async () => ({ hosts: [localHost(), ...(opts.hosts?.list() ?? [])] }),
+    'hosts:invoke': async ({ host, cmd, payload }) => {
+      if (!isCommandName(cmd) || cmd.startsWith('hosts:'))
+        throw new AppError(
+          'unknown-command',
+          `hosts:invoke: ${JSON.stringify(cmd).slice(0, 100)} is not a command a host runs`,
+          'send one of the contract commands other than hosts:*',
+        );
+      const r =
+        host === LOCAL_HOST
+          ? await this_.handle(cmd, payload)
+          : opts.hosts
+            ? await opts.hosts.invoke(host, cmd, payload)
+            : unknownHost(host);
+      if (!r.ok)
+        throw new AppError(r.error.code, r.error.message, r.error.hint, { fields: r.error.fields });
+      return r.value;
+    },
     ...(inside?.handlers ?? unavailableInside()),
   };
 
@@ -170,7 +223,7 @@ export function createService(opts: ServiceOptions): Service {
     }
   }
 
-  return {
+  const this_: Service = {
     async handle(name, payload) {
       const cmd = parseCommand(name, payload);
       return cmd.ok ? answer(cmd.value.name, cmd.value.payload) : cmd;
@@ -202,8 +255,21 @@ export function createService(opts: ServiceOptions): Service {
       offEngine();
       offSettings();
       offInside();
+      offHosts();
       batcher.dispose();
       listeners.clear();
+    },
+  };
+  return this_;
+}
+
+function unknownHost(host: string): Result<never> {
+  return {
+    ok: false,
+    error: {
+      code: 'unknown-host',
+      message: `no host named ${JSON.stringify(host).slice(0, 100)}`,
+      hint: 'see `cdesk host ls` for the saved hosts; `cdesk host add NAME ssh://user@host` saves one',
     },
   };
 }

@@ -399,3 +399,100 @@ describe('inside containerd (the `inside` option)', () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe('hosts', () => {
+  it('lists this machine first, from the same status every surface shows', async () => {
+    const r = await service.handle('hosts:list', {});
+    expect(r.ok).toBe(true);
+    const hosts = (r as { value: { hosts: Array<Record<string, unknown>> } }).value.hosts;
+    expect(hosts).toHaveLength(1);
+    expect(hosts[0]).toMatchObject({ name: 'local', kind: 'local', phase: 'up', url: null });
+    expect(hosts[0]!.state).toBe(engine.status().state);
+  });
+
+  it('runs a command on "local" as if sent here, and validates its payload there', async () => {
+    const r = await service.handle('hosts:invoke', {
+      host: 'local',
+      cmd: 'daemon:start',
+      payload: {},
+    });
+    expect(r).toMatchObject({ ok: true, value: { state: 'running' } });
+    expect(engine.calls).toEqual(['start']);
+    const bad = await service.handle('hosts:invoke', {
+      host: 'local',
+      cmd: 'logs:read',
+      payload: { limit: -1 },
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-payload' } });
+  });
+
+  it('refuses host commands inside hosts:invoke, unknown commands and unsaved hosts', async () => {
+    for (const cmd of ['hosts:invoke', 'hosts:list', 'nope', '__proto__']) {
+      const r = await service.handle('hosts:invoke', { host: 'local', cmd, payload: {} });
+      expect(r).toMatchObject({ ok: false, error: { code: 'unknown-command' } });
+    }
+    const r = await service.handle('hosts:invoke', { host: 'far', cmd: 'daemon:start' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'unknown-host' } });
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("passes a provider's rows, replies and events through", async () => {
+    const fns = new Set<(e: AnyEvent) => void>();
+    const invoked: unknown[] = [];
+    const svc = createService({
+      engine,
+      settings: store,
+      info,
+      logError,
+      hosts: {
+        list: () => [
+          {
+            name: 'far',
+            url: 'ssh://u@far',
+            kind: 'app',
+            phase: 'down',
+            state: 'unknown',
+            lastSeen: 5,
+            latencyMs: 3,
+            version: '1.6.20',
+            containers: null,
+            problems: 0,
+            error: null,
+            retryAt: 9,
+            readOnly: null,
+          },
+        ],
+        invoke: async (host, cmd, payload) => {
+          invoked.push([host, cmd, payload]);
+          return { ok: true, value: { from: host } };
+        },
+        onEvent: (fn) => {
+          fns.add(fn);
+          return () => fns.delete(fn);
+        },
+      },
+    });
+    const seen: AnyEvent[] = [];
+    svc.subscribe((e) => seen.push(e));
+    const list = await svc.handle('hosts:list', {});
+    expect(
+      (list as { value: { hosts: Array<{ name: string }> } }).value.hosts.map((h) => h.name),
+    ).toEqual(['local', 'far']);
+    expect(
+      await svc.handle('hosts:invoke', {
+        host: 'far',
+        cmd: 'containers:list',
+        payload: { namespace: 'x' },
+      }),
+    ).toEqual({ ok: true, value: { from: 'far' } });
+    expect(invoked).toEqual([['far', 'containers:list', { namespace: 'x' }]]);
+    const e: AnyEvent = {
+      event: 'host:event',
+      payload: { host: 'far', event: 'logs:lines', payload: { lines: [] } },
+    };
+    for (const fn of fns) fn(e);
+    expect(seen).toEqual([e]);
+    svc.dispose();
+    expect(fns.size).toBe(0);
+  });
+});
