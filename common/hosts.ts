@@ -19,6 +19,11 @@ export interface SshTarget {
   host: string;
   port?: number;
   identity?: string;
+  /**
+   * Agentless: the absolute path of a bare containerd socket on that host (the URL's path), reached
+   * by OpenSSH stream-local forwarding instead of `cdesk dial-stdio`; only reading works there.
+   */
+  socket?: string;
 }
 
 // As docker context names: a letter or digit, then letters, digits, `_ . + -`; short enough to print.
