@@ -20,13 +20,13 @@ import { applyLayer, putImageRecord, snapshotExists } from '../pull/pull';
 import { parseReference } from '../pull/reference';
 import { INDEX_TYPES } from '../pull/registry';
 import { chainIds } from '../pull/unpack';
+import { WRITE_MESSAGE_BYTES } from '../pull/content-write';
 import { readTar, TarError } from './tar';
 
 /** index.json, manifest.json and the like are small JSON; more is not an image archive. */
 const MAX_META_BYTES = 8 * 1024 * 1024;
 const MAX_IMAGES = 1000;
 const LEASE_EXPIRE_MS = 3600_000;
-const WRITE_CHUNK = 1024 * 1024;
 
 export const DOCKER_MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json';
 export const DOCKER_CONFIG = 'application/vnd.docker.container.image.v1+json';
@@ -97,10 +97,7 @@ async function writeHashed(
   let pos = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
-  const flush = async () => {
-    const data = Buffer.concat(pending, pendingBytes);
-    pending = [];
-    pendingBytes = 0;
+  const send = async (data: Buffer) => {
     await w.send(
       WriteContentRequest.fromPartial({
         action: WriteAction.WRITE,
@@ -113,15 +110,28 @@ async function writeHashed(
     pos += data.length;
     if (!(await w.next())) throw new Error('containerd ended the write early');
   };
+  /** Whole messages of WRITE_MESSAGE_BYTES; the rest waits for more unless this is the end. */
+  const flush = async (end: boolean) => {
+    const data = Buffer.concat(pending, pendingBytes);
+    let at = 0;
+    for (; data.length - at >= WRITE_MESSAGE_BYTES; at += WRITE_MESSAGE_BYTES)
+      await send(data.subarray(at, at + WRITE_MESSAGE_BYTES));
+    if (end && (at < data.length || pos === 0)) {
+      await send(data.subarray(at));
+      at = data.length;
+    }
+    pending = at < data.length ? [data.subarray(at)] : [];
+    pendingBytes = data.length - at;
+  };
   try {
     for await (const b of body) {
       hash.update(b);
       if (head.length < 8) head = Buffer.concat([head, b.subarray(0, 8 - head.length)]);
       pending.push(b);
       pendingBytes += b.length;
-      if (pendingBytes >= WRITE_CHUNK) await flush();
+      if (pendingBytes >= WRITE_MESSAGE_BYTES) await flush(false);
     }
-    if (pendingBytes || pos === 0) await flush();
+    await flush(true);
     digest = `sha256:${hash.digest('hex')}`;
     await w.send(
       WriteContentRequest.fromPartial({

@@ -12,8 +12,13 @@ import type { ContainerdClient } from '../client';
 import { InsideError } from '../errors';
 import { cancelled } from './registry';
 
-/** Bytes per Write message: well under the 16 MiB gRPC limit, few round trips. */
-const CHUNK = 1024 * 1024;
+/**
+ * Bytes per Write message: well under the 16 MiB gRPC limit, few round trips. Just under 1 MiB so
+ * the whole message fits 1 MiB: protobuf's writer grows its buffer by doubling, and 1 MiB of data
+ * plus its few header bytes would take a zeroed 2 MiB buffer per message (measured: the pull's
+ * CPU time fell from 4.3 s to 1.6–2.5 s, GC from 1.4 s to 0.15–0.4 s for 150 MiB).
+ */
+export const WRITE_MESSAGE_BYTES = 1024 * 1024 - 64;
 /** Write messages sent before waiting for containerd's answers (each is acknowledged). */
 const IN_FLIGHT = 4;
 
@@ -169,11 +174,12 @@ export async function writeBlob(
       pending.push(b);
       pendingBytes += b.length;
       onBytes(pos + pendingBytes);
-      if (pendingBytes >= CHUNK) {
+      if (pendingBytes >= WRITE_MESSAGE_BYTES) {
         const data = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
         pending = [];
         pendingBytes = 0;
-        for (let at = 0; at < data.length; at += CHUNK) await flush(data.subarray(at, at + CHUNK));
+        for (let at = 0; at < data.length; at += WRITE_MESSAGE_BYTES)
+          await flush(data.subarray(at, at + WRITE_MESSAGE_BYTES));
       }
     }
     if (pendingBytes) await flush(Buffer.concat(pending, pendingBytes));
