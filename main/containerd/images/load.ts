@@ -20,7 +20,7 @@ import { applyLayer, putImageRecord, snapshotExists } from '../pull/pull';
 import { parseReference } from '../pull/reference';
 import { INDEX_TYPES } from '../pull/registry';
 import { chainIds } from '../pull/unpack';
-import { WRITE_MESSAGE_BYTES } from '../pull/content-write';
+import { contentWrite, WRITE_MESSAGE_BYTES } from '../pull/content-write';
 import { readTar, TarError } from './tar';
 
 /** index.json, manifest.json and the like are small JSON; more is not an image archive. */
@@ -90,7 +90,7 @@ async function writeHashed(
 ): Promise<Blob> {
   const o = { namespace: s.namespace, lease: s.lease, signal: s.signal };
   const ref = `import-${randomBytes(8).toString('hex')}`;
-  const w = c.duplex(ContentService.write, o);
+  const w = c.duplex(contentWrite, o);
   const hash = createHash('sha256');
   let digest: string | null = null;
   let head = Buffer.alloc(0);
