@@ -13,8 +13,9 @@ import type {
 import { targetOf, type HostView, type SavedHost, type SshTarget } from '../../common/hosts';
 import type { ControlClient } from '../control-socket/control-client';
 import { formatDuration } from '../../common/duration';
-import { toContractError } from '../shared/app-error';
+import { AppError, toContractError } from '../shared/app-error';
 import { createHostLinks } from './host-links';
+import { remoteExec, type RemoteExecProcess, type RemoteExecSpec } from './remote-exec';
 import { readHosts } from './hosts-file';
 import { linkBadge, type LinkState } from './link-state';
 
@@ -106,6 +107,12 @@ export interface HostHub {
   invoke(host: string, cmd: CommandName, payload: unknown): Promise<Result<unknown>>;
   /** hosts:changed and host:event, as they happen. */
   onEvent(fn: (e: AnyEvent) => void): () => void;
+  /** Start an exec on a saved host, over a connection of its own; refusals are thrown (AppError). */
+  exec(
+    host: string,
+    spec: RemoteExecSpec,
+    onOutput: (fd: 1 | 2, chunk: Buffer) => void,
+  ): Promise<RemoteExecProcess>;
   /** Settles once the file has been read the first time. */
   readonly ready: Promise<void>;
   /** Read the file again now (the watcher does it by itself). */
@@ -243,12 +250,16 @@ export function createHostHub(opts: HostHubOptions): HostHub {
   // Spare connections for commands that wait on the far side (the link's own connection answers
   // one request at a time, and its status samples must not queue behind a 10 s stop).
   const lanes = new Map<string, Set<Lane>>();
+  /** Each running exec's own connection, per host (closed with the host or the hub). */
+  const execClients = new Map<string, Set<ControlClient>>();
   const closeLanes = (name: string) => {
     for (const lane of lanes.get(name) ?? []) {
       if (lane.idle) clearTimeout(lane.idle);
       lane.client.close();
     }
     lanes.delete(name);
+    for (const c of execClients.get(name) ?? []) c.close();
+    execClients.delete(name);
   };
   const takeLane = async (row: Row): Promise<Lane | ContractError> => {
     const name = row.saved.name;
@@ -481,6 +492,16 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     }, folderPollMs);
     poll.unref();
   };
+  const unknownHost = (host: string): ContractError => {
+    const known = rows.map((r) => r.saved.name);
+    return {
+      code: 'unknown-host',
+      message: `no saved host named ${JSON.stringify(host).slice(0, 100)}${known.length ? ` (saved: ${known.join(', ')})` : ''}`,
+      hint: `Save it first (cdesk host add NAME ssh://user@host[:port]); cdesk host ls lists the saved hosts.`,
+    };
+  };
+  const thrown = (e: ContractError) => new AppError(e.code, e.message, e.hint);
+
   startWatching();
   const ready = reload();
 
@@ -490,17 +511,7 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     list: () => rows.map(viewOf),
     async invoke(host, cmd, payload) {
       const row = rowOf(host);
-      if (!row) {
-        const known = rows.map((r) => r.saved.name);
-        return {
-          ok: false,
-          error: {
-            code: 'unknown-host',
-            message: `no saved host named ${JSON.stringify(host).slice(0, 100)}${known.length ? ` (saved: ${known.join(', ')})` : ''}`,
-            hint: `Save it first (cdesk host add NAME ssh://user@host[:port]); cdesk host ls lists the saved hosts.`,
-          },
-        };
-      }
+      if (!row) return { ok: false, error: unknownHost(host) };
       if (row.invalid) return { ok: false, error: row.invalid };
       if (cmd === 'image:load' || cmd === 'image:save')
         return {
@@ -526,6 +537,23 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     onEvent(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
+    },
+    async exec(host, spec, onOutput) {
+      const row = rowOf(host);
+      if (!row) throw thrown(unknownHost(host));
+      if (row.invalid) throw thrown(row.invalid);
+      if (!links.client(host)) throw thrown(linkDown(host, links.states().get(host)));
+      // Its own connection: a terminal may stay open for hours, and ends with its connection.
+      const client = await opts.connect(row.target!);
+      const set = execClients.get(host) ?? new Set<ControlClient>();
+      execClients.set(host, set);
+      if (disposed) {
+        client.close();
+        throw thrown(linkDown(host, undefined));
+      }
+      set.add(client);
+      client.onClose(() => set.delete(client));
+      return remoteExec(client, spec, onOutput, `${host} (${row.saved.url})`);
     },
     dispose() {
       if (disposed) return;
