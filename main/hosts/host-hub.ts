@@ -250,6 +250,7 @@ export function createHostHub(opts: HostHubOptions): HostHub {
   // Spare connections for commands that wait on the far side (the link's own connection answers
   // one request at a time, and its status samples must not queue behind a 10 s stop).
   const lanes = new Map<string, Set<Lane>>();
+  const openingLanes = new Map<string, number>();
   /** Each running exec's own connection, per host (closed with the host or the hub). */
   const execClients = new Map<string, Set<ControlClient>>();
   const closeLanes = (name: string) => {
@@ -272,17 +273,24 @@ export function createHostHub(opts: HostHubOptions): HostHub {
         lane.idle = null;
         return lane;
       }
-    if (set.size >= MAX_LANES_PER_HOST)
+    // Connections being opened count too, so a burst cannot open more than the bound.
+    const opening = openingLanes.get(name) ?? 0;
+    if (set.size + opening >= MAX_LANES_PER_HOST)
       return {
         code: 'busy',
         message: `${name}: ${MAX_LANES_PER_HOST} long commands are already running there`,
         hint: 'Wait for one to finish (or cancel it), then try again.',
       };
     let client: ControlClient;
+    openingLanes.set(name, opening + 1);
     try {
       client = await opts.connect(row.target!);
     } catch (err) {
       return toContractError(err);
+    } finally {
+      const left = (openingLanes.get(name) ?? 1) - 1;
+      if (left > 0) openingLanes.set(name, left);
+      else openingLanes.delete(name);
     }
     const lane: Lane = { client, busy: true, idle: null };
     if (disposed || lanes.get(name) !== set) {

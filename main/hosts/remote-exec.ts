@@ -117,10 +117,7 @@ export async function remoteExec(
       // The far side kills and deletes the process on close, then says so with its end.
       frame({ stream, op: 'close' });
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        ended,
-        new Promise((r) => (timer = setTimeout(r, DISPOSE_WAIT_MS))),
-      ]);
+      await Promise.race([ended, new Promise((r) => (timer = setTimeout(r, DISPOSE_WAIT_MS)))]);
       clearTimeout(timer);
       end({ kind: 'exit', code: 137 });
     },

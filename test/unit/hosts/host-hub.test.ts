@@ -6,7 +6,12 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../../common/contract';
 import type { HostView } from '../../../common/hosts';
-import { AGENTLESS_READ_ONLY, createHostHub, type HostHub } from '../../../main/hosts/host-hub';
+import {
+  AGENTLESS_READ_ONLY,
+  createHostHub,
+  MAX_LANES_PER_HOST,
+  type HostHub,
+} from '../../../main/hosts/host-hub';
 import {
   connectFixtures,
   FIXTURE_VERSION,
@@ -200,6 +205,38 @@ describe('host hub: invoke', () => {
     await new Promise((r) => setTimeout(r, 400));
     release();
     expect(await start).toMatchObject({ ok: true, value: { state: 'running' } });
+  });
+});
+
+describe('host hub: connections for waiting commands', () => {
+  it('reuses an idle one, and refuses past the bound per host with busy', async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    let connects = 0;
+    const connect = connectFixtures(fixtures);
+    startHub({ connect: (t) => (connects++, connect(t)) });
+    await until(() => row('a')?.phase === 'up');
+    expect(connects).toBe(1);
+    // One after another: the second reuses the first's connection.
+    expect(await hub!.invoke('a', 'daemon:stop', {})).toMatchObject({ ok: true });
+    expect(await hub!.invoke('a', 'daemon:start', {})).toMatchObject({ ok: true });
+    expect(connects).toBe(2);
+    // All at once: at most MAX_LANES_PER_HOST, the rest told to wait.
+    const releases: (() => void)[] = [];
+    a.engine.onStart = () =>
+      new Promise((r) => releases.push(() => r(a.engine.transition('running'))));
+    const all = Array.from({ length: MAX_LANES_PER_HOST + 2 }, () =>
+      hub!.invoke('a', 'daemon:start', {}),
+    );
+    await until(() => releases.length === MAX_LANES_PER_HOST, 5000, 'the starts to arrive');
+    for (const r of releases) r();
+    const results = await Promise.all(all);
+    expect(results.filter((r) => r.ok)).toHaveLength(MAX_LANES_PER_HOST);
+    expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.error.code)).toEqual([
+      'busy',
+      'busy',
+    ]);
+    expect(connects).toBe(1 + MAX_LANES_PER_HOST);
   });
 });
 
