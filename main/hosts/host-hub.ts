@@ -516,7 +516,10 @@ export function createHostHub(opts: HostHubOptions): HostHub {
   return {
     ready,
     reload,
-    list: () => rows.map(viewOf),
+    list: () => {
+      const states = links.states();
+      return rows.map((r) => hostView(r, states.get(r.saved.name)));
+    },
     async invoke(host, cmd, payload) {
       const row = rowOf(host);
       if (!row) return { ok: false, error: unknownHost(host) };
