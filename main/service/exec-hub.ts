@@ -62,7 +62,12 @@ export const execStartSchema = z
     cols: z.number().int().min(0).max(10_000).optional(),
     rows: z.number().int().min(0).max(10_000).optional(),
     /** A saved host's name: the exec runs there, over the app's link to it ("local" or none: here). */
-    host: z.string().min(1).max(200).optional(),
+    host: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.+-]{0,62}$/, {
+        message: 'must be a saved host name (cdesk host ls) or "local"',
+      })
+      .optional(),
   })
   .strict();
 
