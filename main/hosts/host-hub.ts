@@ -75,6 +75,9 @@ export function waitAllowance(cmd: CommandName, payload: unknown): number | 'pro
     case 'container:delete':
     case 'image:delete':
       return 5 * 60_000;
+    // Walks the snapshots' disk use: seconds on a big host, longer than a status sample may wait.
+    case 'system:df':
+      return 60_000;
     default:
       return 0;
   }
