@@ -10,6 +10,7 @@ import {
   AGENTLESS_READ_ONLY,
   createHostHub,
   MAX_LANES_PER_HOST,
+  waitAllowance,
   type HostHub,
 } from '../../../main/hosts/host-hub';
 import {
@@ -209,6 +210,19 @@ describe('host hub: invoke', () => {
 });
 
 describe('host hub: connections for waiting commands', () => {
+  it('sends quick commands over the link, and gives waiting ones the time they ask for', () => {
+    expect(waitAllowance('containers:list', { namespace: 'default' })).toBe(0);
+    expect(waitAllowance('container:logs', { namespace: 'd', id: 'c' })).toBe(0);
+    expect(waitAllowance('container:logs', { namespace: 'd', id: 'c', waitMs: 20_000 })).toBe(
+      20_000,
+    );
+    expect(waitAllowance('task:stop', { namespace: 'd', id: 'c' })).toBe(10_000);
+    expect(waitAllowance('task:stop', { namespace: 'd', id: 'c', graceMs: 0 })).toBe(0);
+    expect(waitAllowance('task:wait', { namespace: 'd', id: 'c', timeoutMs: 5000 })).toBe(5000);
+    expect(waitAllowance('image:pull', {})).toBe('progress');
+    expect(waitAllowance('daemon:restart', {})).toBe(300_000);
+  });
+
   it('reuses an idle one, and refuses past the bound per host with busy', async () => {
     const a = await fixture('a');
     await writeHostsFile(file, ['a']);
