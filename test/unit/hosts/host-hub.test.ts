@@ -6,6 +6,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../../common/contract';
 import type { HostView } from '../../../common/hosts';
+import type { PullProgress } from '../../../common/containerd';
+import type { InsideEvent, InsideProvider } from '../../../main/containerd/provider';
 import {
   AGENTLESS_READ_ONLY,
   createHostHub,
@@ -251,6 +253,79 @@ describe('host hub: connections for waiting commands', () => {
       'busy',
     ]);
     expect(connects).toBe(1 + MAX_LANES_PER_HOST);
+  });
+});
+
+describe('host hub: a pull', () => {
+  /** A far side whose image:pull sends `steps` progress events `everyMs` apart, then answers. */
+  async function puller(steps: number, everyMs: number): Promise<FixtureHost> {
+    let emit: ((e: InsideEvent) => void) | null = null;
+    const progress = (pullId: string, phase: PullProgress['phase']): InsideEvent => ({
+      event: 'image:pull-progress',
+      payload: {
+        pullId,
+        namespace: 'default',
+        ref: 'x/y:1',
+        phase,
+        layers: [],
+        current: 1,
+        total: 2,
+        bytesPerSecond: 1,
+      } as PullProgress,
+    });
+    const inside = {
+      handlers: {
+        'image:pull': async ({ pullId }: { pullId: string }) => {
+          for (let i = 0; i < steps; i++) {
+            await new Promise((r) => setTimeout(r, everyMs));
+            emit?.(progress(pullId, 'downloading'));
+          }
+          if (steps === 0) await new Promise(() => undefined);
+          return { name: 'x/y:1', digest: 'sha256:1', platform: 'linux/amd64', downloaded: 2 };
+        },
+      },
+      onEvent: (fn: (e: InsideEvent) => void) => {
+        emit = fn;
+        return () => undefined;
+      },
+      summary: () => ({ problems: [], containers: null, inside: { state: 'connected' } }),
+      stopNotice: async () => null,
+    } as unknown as InsideProvider;
+    const h = await startFixtureHost(dir, 'a', { inside });
+    fixtures.set('a', h);
+    return h;
+  }
+  const pull = { namespace: 'default', ref: 'x/y:1', pullId: 'p1' };
+
+  it('does not time out while its progress keeps coming', async () => {
+    await puller(8, 100);
+    await writeHostsFile(file, ['a']);
+    startHub({ invokeTimeoutMs: 300 });
+    await until(() => row('a')?.phase === 'up');
+    expect(await hub!.invoke('a', 'image:pull', pull)).toMatchObject({
+      ok: true,
+      value: { digest: 'sha256:1' },
+    });
+    // Its progress reached the window as the host's events.
+    expect(
+      events.filter((e) => e.event === 'host:event' && e.payload.event === 'image:pull-progress'),
+    ).toHaveLength(8);
+  });
+
+  it('gives up once no progress came for the deadline, saying so', async () => {
+    await puller(0, 0);
+    await writeHostsFile(file, ['a']);
+    startHub({ invokeTimeoutMs: 300 });
+    await until(() => row('a')?.phase === 'up');
+    expect(await hub!.invoke('a', 'image:pull', pull)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'disconnected',
+        message: expect.stringMatching(
+          /^a: image:pull got no answer over the link within \d+ s \(and no progress\)$/,
+        ),
+      },
+    });
   });
 });
 
