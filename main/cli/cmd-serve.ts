@@ -6,6 +6,7 @@ import type { EngineEvent } from '../../common/states';
 import { AppError, toContractError } from '../shared/app-error';
 import { boundHeapGrowth } from '../shared/heap-growth';
 import { createAppHost, type AppHost } from '../host/host';
+import { defaultHostsFile } from '../hosts/hosts-file';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
 import { readKeptToken, tokenFilePath, writeTokenFile } from '../headless/token-file';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args';
@@ -33,7 +34,8 @@ The first line printed is the address to open; it carries an access token:
 The token is also kept in <state dir>/serve.token (mode 0600). A restart reuses that file's
 token, so an open tab reconnects by itself; --new-token (or deleting the file) makes a fresh one.
 Ctrl-C (SIGINT) or SIGTERM quits; containerd is stopped unless the onQuit setting is
-"leave-running".
+"leave-running". The hosts saved with \`cdesk host add\` are linked over ssh and shown in the
+window, as in the desktop app (the file is read again when it changes).
 
 options:
 ${formatOptions([
@@ -153,6 +155,8 @@ export async function run(argv: string[]): Promise<number> {
       overrides,
       // Before the control socket or the token: a second serve on this state dir touches nothing.
       claimStateDir: true,
+      // The hosts `cdesk host add` saved: hosts:list and the window show them, as the desktop app's do.
+      hostsFile: defaultHostsFile(process.env),
       log: {
         warn: (m) => process.stderr.write(`cdesk serve: ${m}\n`),
         info: (m) => process.stderr.write(`cdesk serve: ${m}\n`),
