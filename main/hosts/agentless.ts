@@ -6,7 +6,7 @@ import { agentlessReads, AGENTLESS_READ_COMMANDS, type SshTarget } from '../../c
 import { ContainerdClient } from '../containerd/client';
 import { readOnlyContainerd, type ReadHandlers } from '../containerd/read-only';
 import type { ControlClient } from '../control-socket/control-client';
-import { sshWhere } from '../control-socket/ssh-link';
+import { sshCommandLine, sshWhere } from '../control-socket/ssh-link';
 import { AppError, toContractError } from '../shared/app-error';
 import { Empty } from '../shared/api/google/protobuf/empty';
 import { VersionService } from '../shared/api/services/version/v1/version';
@@ -32,7 +32,7 @@ export function readOnlyReason(t: SshTarget): string {
 
 /** The answer to every command an agentless host does not serve. */
 export function readOnlyError(t: SshTarget, cmd: string): ContractError {
-  const dest = `${t.user !== undefined ? `${t.user}@` : ''}${t.host}`;
+  const dest = `${t.user !== undefined ? `${t.user}@` : ''}${t.host}${t.port !== undefined ? `:${t.port}` : ''}`;
   const what =
     cmd === 'container:logs'
       ? `container logs are files on ${t.host}, which its containerd socket does not serve`
@@ -40,7 +40,7 @@ export function readOnlyError(t: SshTarget, cmd: string): ContractError {
   return {
     code: 'host-read-only',
     message: `${sshWhere(t)} is read-only (agentless: a bare containerd over ssh): ${what}`,
-    hint: `Install Containerd Desktop on ${t.host} and reach it as ssh://${dest} (no socket path) to manage it, or use ctr there (ssh ${dest} ctr -n k8s.io …).`,
+    hint: `Install Containerd Desktop on ${t.host} and reach it as ssh://${dest} (no socket path) to manage it, or use ctr there (${sshCommandLine(t)} ctr -n k8s.io …).`,
   };
 }
 
@@ -50,7 +50,7 @@ export interface AgentlessOptions extends ForwardOptions {
 }
 
 /** One command on the read side: refused unless it only reads, validated like the app validates it. */
-async function answer(
+export async function answerReadOnly(
   t: SshTarget,
   handlers: ReadHandlers,
   name: string,
@@ -153,7 +153,7 @@ export async function connectAgentless(
     invoke: ((name: CommandName, payload: unknown) =>
       closed
         ? Promise.resolve(gone())
-        : answer(t, s.handlers, name, payload)) as ControlClient['invoke'],
+        : answerReadOnly(t, s.handlers, name, payload)) as ControlClient['invoke'],
     subscribe(listener) {
       s.listeners.add(listener);
       return () => s.listeners.delete(listener);
