@@ -218,4 +218,20 @@ describe.runIf(have && can.ok)('connectAgentless (in process)', () => {
     expect(after.ok).toBe(false);
     await until(() => leftovers().dirs.length === 0, 5_000, 'the forward folder to go');
   });
+
+  it('ends the client when containerd goes away under a live link', async () => {
+    const r = parseHostUrl(url, 'node', sshd.key);
+    if (!r.ok) throw new Error(r.error);
+    const client = await connectAgentless(r.target, { env });
+    const ended = new Promise<{ code: string; message: string }>((resolve) =>
+      client.onClose(resolve),
+    );
+    const restarted = await bare.engine.restart();
+    expect(restarted.state).toBe('running');
+    const err = await ended;
+    expect(err.code).toBe('containerd-api-unavailable');
+    expect(err.message).toContain(`stopped answering at ${bare.socket}`);
+    await until(() => leftovers().ssh.length === 0, 5_000, 'ssh to exit');
+    expect(leftovers()).toEqual({ dirs: [], ssh: [] });
+  });
 });
