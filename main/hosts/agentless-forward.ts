@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { SshTarget } from '../../common/hosts';
@@ -27,6 +28,11 @@ export const FORWARD_READY_TIMEOUT_MS = 30_000;
 const POLL_MS = 20;
 /** How long the diagnostic login may take before the generic explanation is given. */
 const PROBE_TIMEOUT_MS = 15_000;
+
+/** The remote check prints one `ls -l` line; more is not it. */
+const MAX_PROBE_OUTPUT = 4096;
+/** A forward folder this old whose socket nobody answers on was left by an ssh that was killed. */
+const STALE_AFTER_MS = 60_000;
 
 /** What ssh prints (client side) when sshd could not open the remote socket: missing, no access, or refused. */
 export const OPEN_FAILED = /open failed/;
@@ -181,12 +187,37 @@ async function privateDir(env: NodeJS.ProcessEnv, runtimeDir?: string): Promise<
     try {
       // Made 0700 and checked like the control socket's folder: nobody else may swap our socket.
       await ensureControlDir(path.join(base, 'c.sock'));
+      await sweepStale(base);
       return await fsp.mkdtemp(path.join(base, 'fwd-'));
     } catch {
       // not usable: the temp dir below
     }
   }
   return fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-fwd-'));
+}
+
+/**
+ * Remove the forward folders of processes that died without closing (a crashed app, a SIGKILLed
+ * CLI): older than a minute (a forward being set up right now is younger) with nothing answering
+ * on their socket (an ssh still running there keeps its folder).
+ */
+export async function sweepStale(base: string, now = Date.now()): Promise<void> {
+  const names = await fsp.readdir(base).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith('fwd-')) continue;
+    const dir = path.join(base, name);
+    const st = await fsp.lstat(dir).catch(() => null);
+    if (!st?.isDirectory() || now - st.mtimeMs < STALE_AFTER_MS) continue;
+    const alive = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(path.join(dir, 'c.sock'));
+      sock.once('connect', () => {
+        sock.destroy();
+        resolve(true);
+      });
+      sock.once('error', () => resolve(false));
+    });
+    if (!alive) await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 /** Spawn `ssh -N -L` and resolve once the local end exists; a failure says what to do and leaves nothing behind. */
@@ -312,7 +343,7 @@ async function runProbe(
     const child = spawn(ssh, argv, { stdio: ['ignore', 'pipe', 'ignore'], env });
     let out = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      if (out.length < 4096) out += d;
+      if (out.length < MAX_PROBE_OUTPUT) out = (out + d).slice(0, MAX_PROBE_OUTPUT);
     });
     const timer = setTimeout(() => child.kill('SIGTERM'), PROBE_TIMEOUT_MS);
     child.on('error', () => resolve(null));

@@ -1,7 +1,15 @@
 // Agentless hosts' pure parts: the socket path in the URL, the read-only answer to every command,
 // ssh's argv for the forward, and what each way of failing tells the user.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +33,7 @@ import {
   forwardArgv,
   PROBE,
   socketProbeCommand,
+  sweepStale,
 } from '../../../main/hosts/agentless-forward';
 import { MAX_SSH_STDERR_BYTES, stderrTail } from '../../../main/control-socket/ssh-link';
 
@@ -312,5 +321,33 @@ describe('ssh stderr', () => {
     await new Promise((r) => child.on('close', r));
     expect(Buffer.byteLength(tail())).toBeLessThanOrEqual(MAX_SSH_STDERR_BYTES);
     expect(tail().endsWith('\nthe last line')).toBe(true);
+  });
+});
+
+describe('forward folders left by a killed process', () => {
+  it('go when old and silent; a live forward and one being set up stay', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'cd-sweep-'));
+    const make = (name: string, ageMs: number) => {
+      const d = join(base, name);
+      mkdirSync(d, { mode: 0o700 });
+      const t = (Date.now() - ageMs) / 1000;
+      return { d, age: () => utimesSync(d, t, t) };
+    };
+    const dead = make('fwd-dead', 120_000);
+    writeFileSync(join(dead.d, 'c.sock'), '');
+    dead.age();
+    const live = make('fwd-live', 120_000);
+    const server = net.createServer().listen(join(live.d, 'c.sock'));
+    await new Promise((r) => server.once('listening', r));
+    live.age();
+    make('fwd-young', 1_000).age();
+    make('other', 120_000).age();
+    try {
+      await sweepStale(base);
+      expect(readdirSync(base).sort()).toEqual(['fwd-live', 'fwd-young', 'other']);
+    } finally {
+      server.close();
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
