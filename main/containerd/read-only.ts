@@ -88,12 +88,17 @@ export async function readOnlyContainerd(
       ),
     { marker: false },
   );
-  await refreshPlugins();
-  await counts.refresh();
+  // containerd says nothing when a subscription is live; a round trip after it narrows the window
+  // in which an event is missed (the lists read afterwards show its outcome anyway).
+  await serverVersion(c);
+  // Counts and plugins are read on the first status, not here: a one-shot `cdesk -H node ps` needs
+  // neither, and each is a round trip (counts: every namespace's containers) over ssh.
   setInside({ state: 'connected', listedAt: Date.now(), message: null });
 
   const handlers: ReadHandlers = {
     'daemon:status': async () => {
+      if (plugins === null) await refreshPlugins();
+      if (counts.counts === null) await counts.refresh();
       const t0 = performance.now();
       const version = await serverVersion(c);
       const at = Date.now();
