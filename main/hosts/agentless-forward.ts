@@ -251,7 +251,6 @@ export async function openForward(t: SshTarget, opts: ForwardOptions = {}): Prom
     });
     child.on('close', () => resolve());
   });
-  const removeDir = () => fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   // Synchronous, so a CLI exiting right after close() leaves nothing behind: ssh, once signalled,
   // never binds again (and never removes its socket itself).
   const removeDirNow = () => {
@@ -261,8 +260,8 @@ export async function openForward(t: SshTarget, opts: ForwardOptions = {}): Prom
       // already gone, or the async removal gets it
     }
   };
-  void exited.then(async () => {
-    await removeDir();
+  void exited.then(() => {
+    removeDirNow();
     let err: AppError;
     const se = spawnError as NodeJS.ErrnoException | null;
     if (se)
@@ -294,11 +293,11 @@ export async function openForward(t: SshTarget, opts: ForwardOptions = {}): Prom
       if (!ended && !closedByUs) {
         closedByUs = true;
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-        removeDirNow();
       }
+      // Now, whether or not ssh has ended yet (a Ctrl-C reaches it first, and the CLI exits
+      // right after closing): ssh leaves its socket behind when killed.
+      removeDirNow();
       await exited;
-      // ssh leaves its socket behind when killed: the folder goes in any case.
-      await removeDir();
     },
     async diagnose() {
       const probe = await runProbe(t, configFile, env, opts.ssh);

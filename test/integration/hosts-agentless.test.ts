@@ -1,15 +1,16 @@
 // Agentless hosts over real OpenSSH: a bare containerd (no app on the "remote" side) whose socket the
 // built CLI forwards with `ssh -N -L`; reading works, every change is refused, nothing is left behind.
+import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AnyEvent } from '../../common/contract';
 import { parseHostUrl } from '../../common/hosts';
 import { connectAgentless } from '../../main/hosts/agentless';
 import { alive, removeTree, requireContainerd, tempDir, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrList, importImage } from '../helpers/oci-image';
-import { cdesk as runCdesk, ensureBuilt } from '../helpers/serve';
+import { CDESK, cdesk as runCdesk, ensureBuilt } from '../helpers/serve';
 import { requireSshd, startSshd, type Sshd } from '../helpers/sshd';
 
 const have = requireContainerd() && requireSshd();
@@ -21,6 +22,7 @@ let sshd: Sshd;
 let env: NodeJS.ProcessEnv;
 let url: string;
 let fwdRoot: string;
+let untrusting: string;
 const cDefault = `agentless-d-${process.pid}`;
 const cK8s = `agentless-k-${process.pid}`;
 
@@ -66,6 +68,8 @@ beforeAll(async () => {
   // -H URL has no --identity: the key comes from the ssh config, as it would from ~/.ssh/config.
   const config = join(dir.dir, 'ssh_config');
   writeFileSync(config, `IdentityFile ${sshd.key}\n${readConfig(sshd.clientConfig)}`);
+  untrusting = join(dir.dir, 'ssh_config_untrusting');
+  writeFileSync(untrusting, `IdentityFile ${sshd.key}\n${readConfig(sshd.untrustingConfig)}`);
   fwdRoot = join(dir.dir, 'run', 'containerd-desktop');
   env = {
     ...process.env,
@@ -151,6 +155,50 @@ describe.runIf(have && can.ok)('cdesk -H ssh://user@host/SOCKET (agentless)', ()
     const ps = await cdesk(['-H', 'node', 'ps', '-a']);
     expect(ps.code).toBe(0);
     expect(ps.stdout).toContain(cK8s);
+    expect(leftovers()).toEqual({ dirs: [], ssh: [] });
+  });
+
+  it('events follows the node live; Ctrl-C at the terminal ends it and the forward quietly', async () => {
+    // Its own process group, as a terminal's foreground job: SIGINT reaches cdesk and its ssh.
+    const child = spawn(process.execPath, [CDESK, '-H', url, 'events', '-n', 'default'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const exit = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    onTestFinished(() => {
+      if (child.exitCode === null) process.kill(-child.pid!, 'SIGKILL');
+    });
+    await until(() => err.includes('watching namespace default'), 20_000, 'events to start');
+    // No "subscribed" signal from containerd: one of a few creates must show.
+    const line = (id: string) => new RegExp(`  default  /containers/create  container=${id}[ \n]`);
+    let id = '';
+    for (let i = 0; i < 5 && !(id && line(id).test(out)); i++) {
+      if (id) ctr(bare.socket, 'default', ['containers', 'rm', id]);
+      id = `agentless-cli-ev-${process.pid}-${i}`;
+      ctr(bare.socket, 'default', ['containers', 'create', bare.img.name, id]);
+      await until(() => line(id).test(out), 2_000, 'the event line').catch(() => undefined);
+    }
+    expect(out).toMatch(line(id));
+    process.kill(-child.pid!, 'SIGINT');
+    expect(await exit).toBe(0);
+    expect(err).not.toMatch(/closed|error/i);
+    await until(() => leftovers().ssh.length === 0, 5_000, 'ssh to exit');
+    expect(leftovers()).toEqual({ dirs: [], ssh: [] });
+    ctr(bare.socket, 'default', ['containers', 'rm', id]);
+  });
+
+  it('an unknown host key is refused with what to run, and nothing is left', async () => {
+    const r = await runCdesk(['-H', url, 'ps'], 60_000, {
+      ...env,
+      CDESK_SSH_CONFIG: untrusting,
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ssh does not know this host's key yet, so it refused to connect/);
     expect(leftovers()).toEqual({ dirs: [], ssh: [] });
   });
 
