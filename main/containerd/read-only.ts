@@ -58,7 +58,13 @@ export async function readOnlyContainerd(
     emit({ event: 'inside:status', payload: { inside, problems } });
   };
   const ready = () => c;
-  const counts = new ContainerCounts({ ready, onChange: () => setInside(inside) });
+  // Its tasks' pids are another machine's: nothing is read from this one's /proc.
+  const noStartTime = () => null;
+  const counts = new ContainerCounts({
+    ready,
+    onChange: () => setInside(inside),
+    startedAt: noStartTime,
+  });
   const feed = new EventFeed({
     batchMs: o.batchMs ?? 16,
     recentLimit: 1000,
@@ -123,10 +129,9 @@ export async function readOnlyContainerd(
       return status;
     },
     'namespaces:list': async () => ({ namespaces: await listNamespaces(c) }),
-    // Task start times come from /proc on the containerd's machine, which is not this one.
     'containers:list': async ({ namespace }) => ({
       namespace,
-      containers: await listContainers(c, namespace, () => null),
+      containers: await listContainers(c, namespace, noStartTime),
     }),
     'images:list': async ({ namespace }) => {
       const [images, ps] = await Promise.all([

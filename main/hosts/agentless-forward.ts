@@ -257,7 +257,7 @@ export async function openForward(t: SshTarget, opts: ForwardOptions = {}): Prom
     try {
       rmSync(dir, { recursive: true, force: true });
     } catch {
-      // already gone, or the async removal gets it
+      // already gone
     }
   };
   void exited.then(() => {
@@ -306,6 +306,7 @@ export async function openForward(t: SshTarget, opts: ForwardOptions = {}): Prom
   };
 
   // Up once ssh has logged in and bound the local end (it does both before serving the forward).
+  const gone = new Promise<void>((resolve) => fwd.onEnd(() => resolve()));
   const deadline = Date.now() + (opts.readyTimeoutMs ?? FORWARD_READY_TIMEOUT_MS);
   for (;;) {
     if (ended) throw ended;
@@ -319,13 +320,7 @@ export async function openForward(t: SshTarget, opts: ForwardOptions = {}): Prom
         `Check what \`${sshCommandLine(t)}\` does: it must log in without a prompt.`,
       );
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, POLL_MS);
-      fwd.onEnd(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await Promise.race([gone, new Promise<void>((resolve) => setTimeout(resolve, POLL_MS))]);
   }
 }
 
