@@ -21,7 +21,7 @@ import {
 export { AGENTLESS_READ_COMMANDS };
 
 /** containerd answers a version request in milliseconds; past this the first contact failed. */
-const FIRST_CALL_TIMEOUT_MS = 10_000;
+const FIRST_CALL_TIMEOUT_MS = 5_000;
 /** How long ssh's last words may trail the connection it dropped. */
 const STDERR_SETTLE_MS = 150;
 
@@ -88,7 +88,8 @@ export async function connectAgentless(
     );
   const fwd: SocketForward = await openForward(t, opts);
   const channel = new DaemonChannel(fwd.localSocket);
-  const c = new ContainerdClient(channel);
+  // Errors name the socket on that host, not the forward's local end.
+  const c = new ContainerdClient(channel, `${t.socket} on ${t.host} (over ssh)`);
   const fail = async (err: unknown): Promise<never> => {
     channel.close();
     // ssh prints "open failed" as it drops the connection; its pipe may be read a moment later.
@@ -97,8 +98,16 @@ export async function connectAgentless(
     const why = OPEN_FAILED.test(fwd.stderr()) ? await fwd.diagnose() : null;
     const sshEnd = fwd.ended ? await new Promise<AppError>((r) => fwd.onEnd(r)) : null;
     await fwd.close();
-    throw why ?? sshEnd ?? err;
+    throw why ?? sshEnd ?? notContainerd(err);
   };
+  // The socket opened but what answered is not containerd's gRPC API (its ttrpc or debug socket,
+  // docker's…), or it did not answer in time.
+  const notContainerd = (err: unknown) =>
+    new AppError(
+      'host-socket',
+      `${sshWhere(t)}: ${t.socket} on ${t.host} did not answer as containerd's gRPC API (${err instanceof Error ? err.message : String(err)})`,
+      `Give the path of containerd's gRPC socket (the [grpc] address in its config, usually /run/containerd/containerd.sock; not its .ttrpc or debug socket), and check containerd runs there (systemctl status containerd).`,
+    );
   try {
     await c.call(VersionService.version, Empty.create(), { timeoutMs: FIRST_CALL_TIMEOUT_MS });
   } catch (err) {

@@ -209,6 +209,13 @@ describe.runIf(have && can.ok)('cdesk -H ssh://user@host/SOCKET (agentless)', ()
     expect(r.stderr).toContain(`there is no containerd socket at ${missing} on 127.0.0.1`);
     expect(r.stderr).toMatch(/hint: Check where containerd listens there/);
     expect(leftovers().dirs).toEqual([]);
+
+    const ttrpc = await cdesk(['-H', `${url}.ttrpc`, 'ps']);
+    expect(ttrpc.code).toBe(1);
+    expect(ttrpc.stderr).toContain(
+      `${bare.socket}.ttrpc on 127.0.0.1 did not answer as containerd's gRPC API`,
+    );
+    expect(leftovers().dirs).toEqual([]);
   });
 });
 
