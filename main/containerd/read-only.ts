@@ -48,7 +48,13 @@ export async function readOnlyContainerd(
   const connectedAt = Date.now();
   const listeners = new Set<(e: AnyEvent) => void>();
   const emit = (e: AnyEvent) => {
-    for (const fn of [...listeners]) fn(e);
+    for (const fn of [...listeners]) {
+      try {
+        fn(e);
+      } catch {
+        // one listener's bug must not stop the feed for the others
+      }
+    }
   };
   let plugins: PluginInfo[] | null = null;
   let problems: Problem[] = [];
