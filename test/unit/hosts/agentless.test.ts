@@ -36,6 +36,8 @@ import {
   sweepStale,
 } from '../../../main/hosts/agentless-forward';
 import { MAX_SSH_STDERR_BYTES, stderrTail } from '../../../main/control-socket/ssh-link';
+import type { ControlClient } from '../../../main/control-socket/control-client';
+import { namespaceOn } from '../../../main/cli/inside-format';
 
 const SOCK = '/run/containerd/containerd.sock';
 const target = (over: Partial<SshTarget> = {}): SshTarget => ({
@@ -349,5 +351,32 @@ describe('forward folders left by a killed process', () => {
       server.close();
       rmSync(base, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the CLI namespace without -n', () => {
+  const client = (readOnly: string | undefined, names: string[]) => {
+    const asked: string[] = [];
+    const c = {
+      readOnly,
+      invoke: async (name: string) => {
+        asked.push(name);
+        return { ok: true, value: { namespaces: names.map((n) => ({ name: n })) } };
+      },
+    } as unknown as ControlClient;
+    return { c, asked };
+  };
+
+  it('is k8s.io on an agentless host that has it, default on one that does not', async () => {
+    expect(await namespaceOn({}, client('read-only', ['default', 'k8s.io']).c)).toBe('k8s.io');
+    expect(await namespaceOn({}, client('read-only', ['default']).c)).toBe('default');
+  });
+
+  it('is what -n says, and default on an app host without asking it', async () => {
+    const agentless = client('read-only', ['k8s.io']);
+    expect(await namespaceOn({ namespace: 'moby' }, agentless.c)).toBe('moby');
+    const app = client(undefined, ['k8s.io']);
+    expect(await namespaceOn({}, app.c)).toBe('default');
+    expect([...agentless.asked, ...app.asked]).toEqual([]);
   });
 });
