@@ -12,8 +12,9 @@ const ROOMS = {
   service: ['containerd', 'engine', 'shared'],
   'control-socket': ['service', 'shared'],
   headless: ['service', 'shared'],
-  // Other machines: the saved list and the links to them (over the control client's ssh transport).
-  hosts: ['control-socket', 'shared'],
+  // Other machines: the saved list and the links to them (over the control client's ssh transport;
+  // an agentless host's bare containerd is read with the containerd room's API code).
+  hosts: ['control-socket', 'containerd', 'shared'],
   host: ['hosts', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
   cli: ['host', 'hosts', 'headless', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
   electron: ['host', 'hosts', 'service', 'shared'],

@@ -104,6 +104,10 @@ export const ERROR_CODES = [
   'ssh-unreachable',
   /** ssh failed otherwise (not installed, or the link dropped). */
   'ssh-failed',
+  /** The host is agentless (a bare containerd over ssh): only reading works there. */
+  'host-read-only',
+  /** ssh could not open the agentless host's containerd socket (missing, no access, forwarding off). */
+  'host-socket',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

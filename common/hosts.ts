@@ -45,7 +45,28 @@ export function hostNameProblem(name: string): string | null {
 /** `-H` takes a URL when it has a scheme; anything else is a saved name. */
 export const looksLikeUrl = (s: string): boolean => s.includes('://');
 
-const URL_FORM = 'ssh://user@host[:port] (e.g. ssh://dev@buildbox or ssh://me@10.0.0.5:2222)';
+const URL_FORM =
+  'ssh://user@host[:port][/path/to/containerd.sock] (e.g. ssh://dev@buildbox, or ssh://me@node1/run/containerd/containerd.sock for a bare containerd)';
+
+/** A unix socket path is at most 107 bytes; ssh binds our end of the forward, so keep well inside it. */
+export const MAX_SOCKET_PATH_BYTES = 100;
+
+// Plain characters only: the path reaches ssh's -L argument and a remote diagnostic command.
+const SOCKET_CHARS = /^[A-Za-z0-9._/-]+$/;
+
+/** Why `path` cannot name a remote containerd socket (the URL's path), or null. */
+export function socketPathProblem(path: string): string | null {
+  const form = 'an absolute path such as /run/containerd/containerd.sock';
+  if (!path.startsWith('/')) return `the socket path "${path}" is not absolute: give ${form}`;
+  if (path.length > MAX_SOCKET_PATH_BYTES)
+    return `the socket path is ${path.length} bytes, longer than a unix socket path may be here (${MAX_SOCKET_PATH_BYTES}): give a shorter path to the socket (or a symlink to it)`;
+  if (!SOCKET_CHARS.test(path))
+    return `the socket path "${path}" has characters other than letters, digits and . _ - /: give ${form}`;
+  const parts = path.slice(1).split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..'))
+    return `the socket path "${path}" is not normalized (no "//", "." or ".." parts, no trailing "/"): give ${form}`;
+  return null;
+}
 
 /** Parse `ssh://[user@]host[:port]`; a string error says what is wrong and the form it takes. */
 export function parseHostUrl(
@@ -58,8 +79,19 @@ export function parseHostUrl(
   if (!m) return bad(`"${url}" is not a host URL`);
   if (m[1]!.toLowerCase() !== 'ssh') return bad(`"${m[1]}://" is not supported, only ssh://`);
   let rest = m[2]!;
-  if (rest.endsWith('/')) rest = rest.slice(0, -1);
-  if (/[/?#\s]/.test(rest)) return bad(`"${url}" has a path, query or spaces`);
+  if (/[?#\s]/.test(rest)) return bad(`"${url}" has a query, fragment or spaces`);
+  let socket: string | undefined;
+  const slash = rest.indexOf('/');
+  if (slash !== -1) {
+    // A lone trailing "/" is no path; anything more names a bare containerd's socket (agentless).
+    const path = rest.slice(slash);
+    rest = rest.slice(0, slash);
+    if (path !== '/') {
+      const problem = socketPathProblem(path);
+      if (problem) return bad(problem);
+      socket = path;
+    }
+  }
   let user: string | undefined;
   const at = rest.lastIndexOf('@');
   if (at !== -1) {
@@ -85,6 +117,7 @@ export function parseHostUrl(
   if (user !== undefined) target.user = user;
   if (port !== undefined) target.port = port;
   if (identity !== undefined) target.identity = identity;
+  if (socket !== undefined) target.socket = socket;
   return { ok: true, target };
 }
 
@@ -124,4 +157,47 @@ export interface HostView {
   retryAt: number | null;
   /** Set when only reading works there (agentless): the reason an action is disabled. */
   readOnly: string | null;
+}
+
+/** How a saved URL reaches its host: a path names a bare containerd's socket (agentless). */
+export function hostKindOf(url: string): Exclude<HostKind, 'local'> {
+  const r = parseHostUrl(url);
+  return r.ok && r.target.socket !== undefined ? 'agentless' : 'app';
+}
+
+/**
+ * The only commands an agentless host answers: reading what its containerd holds. Every other
+ * command is refused there with 'host-read-only' (the window disables those actions from this list).
+ */
+export const AGENTLESS_READ_COMMANDS = [
+  'daemon:status',
+  'namespaces:list',
+  'containers:list',
+  'images:list',
+  'plugins:list',
+  'events:recent',
+  'tasks:stats',
+  'container:inspect',
+  'task:wait',
+] as const satisfies readonly import('./contract').CommandName[];
+
+/** Whether an agentless host answers `cmd`. */
+export function agentlessReads(cmd: string): boolean {
+  return (AGENTLESS_READ_COMMANDS as readonly string[]).includes(cmd);
+}
+
+/** Kubernetes' namespace: on a node, that is where the pods' containers and images are. */
+export const K8S_NAMESPACE = 'k8s.io';
+
+/**
+ * The namespace to show first on a host: `k8s.io` on an agentless host (a Kubernetes node) that
+ * has it, else `default` (the one ctr, nerdctl and the app use).
+ */
+export function preferredNamespace(
+  namespaces: readonly (string | { name: string })[],
+  kind: HostKind,
+): string {
+  const names = namespaces.map((n) => (typeof n === 'string' ? n : n.name));
+  if (kind === 'agentless' && names.includes(K8S_NAMESPACE)) return K8S_NAMESPACE;
+  return 'default';
 }

@@ -15,6 +15,7 @@ import {
   formatEvent,
   NAMESPACE_FLAG,
   namespaceFlag,
+  namespaceOn,
   type InsideOutputOptions,
 } from './inside-format';
 import { parseSince } from './log-filter';
@@ -61,7 +62,7 @@ export async function run(
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   if (p.flags['all-namespaces'] && p.flags.namespace !== undefined)
     throw new UsageError('use either --namespace or --all-namespaces');
-  const namespace = p.flags['all-namespaces'] ? null : namespaceFlag(p.flags);
+  let namespace = p.flags['all-namespaces'] ? null : namespaceFlag(p.flags);
   const since = typeof p.flags.since === 'string' ? parseSince(p.flags.since) : null;
   const mine = (events: ContainerdEvent[]) =>
     namespace === null ? events : events.filter((e) => e.namespace === namespace);
@@ -75,12 +76,13 @@ export async function run(
   const print = (events: ContainerdEvent[]) => {
     if (events.length) io.out(events.map(line).join(''));
   };
-  const where = namespace === null ? 'all namespaces' : `namespace ${namespace}`;
+  const where = () => (namespace === null ? 'all namespaces' : `namespace ${namespace}`);
   return withClient(
     'events',
     p.flags,
     io,
     async (c) => {
+      if (namespace !== null) namespace = await namespaceOn(p.flags, c);
       // With --since, live events wait until the replay is printed: subscribing first leaves no
       // gap, and the replayed ones that also arrive live are skipped (see `fresh`).
       let held: ContainerdEvent[] | null = since === null ? null : [];
@@ -102,7 +104,7 @@ export async function run(
       try {
         if (since === null) {
           io.err(
-            `cdesk events: watching ${where}; Ctrl-C stops (--since 5m first shows the last 5 minutes)\n`,
+            `cdesk events: watching ${where()}; Ctrl-C stops (--since 5m first shows the last 5 minutes)\n`,
           );
         } else {
           const r = await c.invoke('events:recent', {
@@ -122,7 +124,7 @@ export async function run(
           held = null;
           print(fresh(live));
           io.err(
-            `cdesk events: watching ${where} after ${replay.length} event${replay.length === 1 ? '' : 's'} since ${new Date(since).toISOString()}; Ctrl-C stops\n`,
+            `cdesk events: watching ${where()} after ${replay.length} event${replay.length === 1 ? '' : 's'} since ${new Date(since).toISOString()}; Ctrl-C stops\n`,
           );
         }
         return await untilStopped('events', c, io);

@@ -1,6 +1,6 @@
 // `cdesk host add NAME URL [--identity FILE] | ls [--json] | rm NAME`: the saved list of other machines.
 import type { ContractError } from '../../common/contract';
-import { LOCAL_HOST, targetOf, type SavedHost } from '../../common/hosts';
+import { hostKindOf, LOCAL_HOST, targetOf, type SavedHost } from '../../common/hosts';
 import { connectControl, type ControlClient } from '../control-socket/control-client';
 import { defaultControlPath } from '../control-socket/control-paths';
 import { connectSsh } from '../control-socket/ssh-link';
@@ -9,7 +9,7 @@ import { AppError, toContractError } from '../shared/app-error';
 import { UsageError } from './args';
 import { EXIT, formatError, parseCommand, processIo, type CliIo } from './common';
 
-const USAGE = `usage: cdesk host add NAME ssh://user@host[:port] [--identity FILE]
+const USAGE = `usage: cdesk host add NAME ssh://user@host[:port][/path/to/containerd.sock] [--identity FILE]
        cdesk host ls [--json]
        cdesk host rm NAME
 
@@ -17,6 +17,10 @@ Other machines running Containerd Desktop, reached with your own OpenSSH client 
 ~/.ssh/config, agent and known_hosts; never a prompt: trust a new host's key with a plain
 \`ssh\` first). Use a saved host with \`cdesk -H NAME COMMAND\` (or CDESK_HOST=NAME).
 The list is kept in $XDG_CONFIG_HOME/containerd-desktop/hosts.json.
+
+A path in the URL names a bare containerd's socket on a host without Containerd Desktop (a
+Kubernetes node): it is reached agentless, by forwarding that socket over ssh (no sudo: the ssh
+user needs access to the socket), and is read-only (ps, images, plugins, events, status).
 
   --identity FILE   the private key to offer (ssh -i); default: what ssh's config and agent offer
   ls                each host's state: reachable or not (and why), containerd's state, and the
@@ -29,6 +33,8 @@ const LS_TIMEOUT_MS = 15_000;
 export interface HostRow {
   name: string;
   url: string;
+  /** app: Containerd Desktop there (cdesk dial-stdio); agentless: a bare containerd socket, read-only. */
+  kind: 'local' | 'app' | 'agentless';
   state: 'reachable' | 'unreachable';
   containerd?: string;
   latencyMs?: number;
@@ -40,6 +46,7 @@ async function probe(
   url: string,
   connect: () => Promise<ControlClient>,
 ): Promise<HostRow> {
+  const kind = name === LOCAL_HOST ? 'local' : hostKindOf(url);
   let client: ControlClient | undefined;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -62,10 +69,10 @@ async function probe(
     const t0 = performance.now();
     const r = await Promise.race([client.invoke('daemon:status', {}), timeout]);
     const latencyMs = performance.now() - t0;
-    if (!r.ok) return { name, url, state: 'unreachable', error: r.error };
-    return { name, url, state: 'reachable', containerd: r.value.state, latencyMs };
+    if (!r.ok) return { name, url, kind, state: 'unreachable', error: r.error };
+    return { name, url, kind, state: 'reachable', containerd: r.value.state, latencyMs };
   } catch (err) {
-    return { name, url, state: 'unreachable', error: toContractError(err) };
+    return { name, url, kind, state: 'unreachable', error: toContractError(err) };
   } finally {
     clearTimeout(timer);
     client?.close();
@@ -79,8 +86,15 @@ function formatLatency(ms: number | undefined): string {
 
 export function formatHostRows(rows: HostRow[]): string {
   const table = [
-    ['NAME', 'URL', 'STATE', 'CONTAINERD', 'LATENCY'],
-    ...rows.map((r) => [r.name, r.url, r.state, r.containerd ?? '-', formatLatency(r.latencyMs)]),
+    ['NAME', 'URL', 'KIND', 'STATE', 'CONTAINERD', 'LATENCY'],
+    ...rows.map((r) => [
+      r.name,
+      r.url,
+      r.kind === 'agentless' ? 'agentless (read-only)' : r.kind,
+      r.state,
+      r.containerd ?? '-',
+      formatLatency(r.latencyMs),
+    ]),
   ];
   const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
   const lines = table.map((row) =>
@@ -104,9 +118,15 @@ async function list(json: boolean, control: string | undefined, io: CliIo): Prom
   const local = control ?? defaultControlPath(io.env);
   const rows = await Promise.all([
     probe(LOCAL_HOST, `unix://${local}`, () => connectControl(local)),
-    ...hosts.map((h: SavedHost) =>
-      probe(h.name, h.url, () => connectSsh(targetOf(h), { env: io.env })),
-    ),
+    ...hosts.map((h: SavedHost) => {
+      const t = targetOf(h);
+      // The containerd API client loads only when an agentless host is saved.
+      return probe(h.name, h.url, async () =>
+        t.socket !== undefined
+          ? (await import('../hosts/agentless')).connectAgentless(t, { env: io.env })
+          : connectSsh(t, { env: io.env }),
+      );
+    }),
   ]);
   io.out(json ? `${JSON.stringify(rows, null, 2)}\n` : formatHostRows(rows));
   return EXIT.ok;

@@ -6,6 +6,7 @@ import {
   NAMESPACE_FLAG,
   NAMESPACE_HELP,
   namespaceFlag,
+  namespaceOn,
   type InsideOutputOptions,
 } from './inside-format';
 import { stdoutIsTerminal } from './terminal-text';
@@ -25,18 +26,21 @@ export async function run(
   const p = parseCommand(argv, NAMESPACE_FLAG, USAGE, io);
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  const namespace = namespaceFlag(p.flags);
+  namespaceFlag(p.flags);
   return printReply(
     'images',
     p,
     io,
     tty,
-    { command: 'images:list', payload: { namespace } },
+    async (c) => ({
+      command: 'images:list',
+      payload: { namespace: await namespaceOn(p.flags, c) },
+    }),
     {
       text: (v) =>
         v.images.length
           ? formatImages(v.images, v.totalSize, v.snapshotters)
-          : `No images in namespace ${namespace}. Import one with: ctr -n ${namespace} images import FILE.tar (see cdesk env).\n`,
+          : `No images in namespace ${v.namespace}. Import one with: ctr -n ${v.namespace} images import FILE.tar (see cdesk env).\n`,
     },
   );
 }

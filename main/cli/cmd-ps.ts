@@ -8,6 +8,7 @@ import {
   NAMESPACE_FLAG,
   NAMESPACE_HELP,
   namespaceFlag,
+  namespaceOn,
   type InsideOutputOptions,
 } from './inside-format';
 import { escapeForTerminal, stdoutIsTerminal } from './terminal-text';
@@ -33,7 +34,8 @@ export async function run(
   );
   if (!p) return EXIT.ok;
   if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  const namespace = namespaceFlag(p.flags);
+  // Checked before connecting (a bad -n is a usage error); the host may prefer another default.
+  namespaceFlag(p.flags);
   const shown = (v: CommandResults['containers:list']) =>
     p.flags.all ? v.containers : v.containers.filter((x) => isLiveTask(x.task?.status));
   return printReply(
@@ -41,10 +43,14 @@ export async function run(
     p,
     io,
     tty,
-    { command: 'containers:list', payload: { namespace } },
+    async (c) => ({
+      command: 'containers:list',
+      payload: { namespace: await namespaceOn(p.flags, c) },
+    }),
     {
-      json: (v) => ({ namespace, containers: shown(v) }),
+      json: (v) => ({ namespace: v.namespace, containers: shown(v) }),
       text: async (v, client) => {
+        const namespace = v.namespace;
         const rows = shown(v);
         if (rows.length) return formatContainers(rows);
         if (v.containers.length)

@@ -4,7 +4,7 @@ import type { CommandResults } from '../../common/contract';
 import { formatBytes } from '../../common/format-bytes';
 import type { ControlClient } from '../control-socket/control-client';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
-import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, table } from './inside-format';
+import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, namespaceOn, table } from './inside-format';
 import { escapeForTerminal, escapeJsonForTerminal, stdoutIsTerminal } from './terminal-text';
 
 const USAGE = `usage: cdesk stats [-n NS] [--no-stream] [--json] [CONTAINER…]
@@ -72,7 +72,7 @@ export function formatStats(rows: StatsRow[]): string {
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
   const p = parseCommand(argv, { ...NAMESPACE_FLAG, 'no-stream': { type: 'boolean' } }, USAGE, io);
   if (!p) return EXIT.ok;
-  const namespace = namespaceFlag(p.flags);
+  namespaceFlag(p.flags);
   const named = p.positionals;
   const tty = stdoutIsTerminal();
   const json = p.flags.json === true;
@@ -81,7 +81,8 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     'stats',
     p.flags,
     io,
-    (c) => sample(c, { namespace, named, tty, json, once }, p.flags, io),
+    async (c) =>
+      sample(c, { namespace: await namespaceOn(p.flags, c), named, tty, json, once }, p.flags, io),
     true,
   );
 }

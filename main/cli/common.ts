@@ -163,7 +163,10 @@ export function printReply<C extends CommandName, J = CommandResults[C]>(
   p: Parsed,
   io: CliIo,
   tty: boolean,
-  request: { command: C; payload: CommandPayload<C> },
+  /** Or, when it depends on the host (e.g. its preferred namespace), from the connected client. */
+  request:
+    | { command: C; payload: CommandPayload<C> }
+    | ((client: ControlClient) => Promise<{ command: C; payload: CommandPayload<C> }>),
   show: {
     json?: (v: CommandResults[C]) => J;
     /** May ask the app more (the client is still open), e.g. for a hint. */
@@ -171,7 +174,8 @@ export function printReply<C extends CommandName, J = CommandResults[C]>(
   },
 ): Promise<number> {
   return withClient(name, p.flags, io, async (c) => {
-    const r = await c.invoke(request.command, request.payload);
+    const req = typeof request === 'function' ? await request(c) : request;
+    const r = await c.invoke(req.command, req.payload);
     if (!r.ok) return reportFailure(name, r.error, p.flags, io);
     if (p.flags.json) {
       const json = JSON.stringify(show.json ? show.json(r.value) : r.value, null, 2);

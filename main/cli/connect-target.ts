@@ -27,6 +27,9 @@ export async function connectTarget(
     // Loaded only for -H: the hosts file's schema (zod) and ssh stay off every local command's path.
     const { defaultHostsFile, resolveHost } = await import('../hosts/hosts-file');
     const target = await resolveHost(defaultHostsFile(env), host);
+    // A URL with a socket path: a bare containerd there, forwarded and read-only.
+    if (target?.socket !== undefined)
+      return (await import('../hosts/agentless')).connectAgentless(target, { env });
     if (target) return (await import('../control-socket/ssh-link')).connectSsh(target, { env });
   }
   return connectControl(

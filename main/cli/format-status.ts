@@ -46,7 +46,8 @@ export function formatStatus(s: DaemonStatus, now = Date.now()): string {
     ]);
   for (const p of s.problems ?? []) rows.push([p.severity, `${p.message} (${p.hint})`]);
   rows.push(['socket', s.paths.socket]);
-  rows.push(['log', s.paths.log]);
+  // An agentless host's containerd logs where the app cannot read: no log path to show.
+  if (s.paths.log) rows.push(['log', s.paths.log]);
   if (s.hint) rows.push(['hint', s.hint]);
   if (s.notice) rows.push(['note', s.notice]);
   const width = Math.max(...rows.map(([k]) => k.length));

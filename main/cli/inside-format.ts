@@ -8,6 +8,8 @@ import type {
   SnapshotterUsage,
 } from '../../common/containerd';
 import { namespaceName } from '../../common/containerd-commands';
+import { preferredNamespace } from '../../common/hosts';
+import type { ControlClient } from '../control-socket/control-client';
 import { UsageError, type FlagSpec, type Parsed } from './args';
 import { formatElapsed } from './format-status';
 import { formatBytes as bytes } from '../../common/format-bytes';
@@ -20,7 +22,8 @@ export interface InsideOutputOptions {
 export const NAMESPACE_FLAG: Record<string, FlagSpec> = {
   namespace: { type: 'string', short: 'n' },
 };
-export const NAMESPACE_HELP = '  -n, --namespace NS  containerd namespace (default: default)\n';
+export const NAMESPACE_HELP =
+  '  -n, --namespace NS  containerd namespace (default: default; k8s.io on an agentless host that has it)\n';
 
 /** The -n value, validated like containerd does (exit 2 on a bad one). */
 export function namespaceFlag(flags: Parsed['flags']): string {
@@ -30,6 +33,16 @@ export function namespaceFlag(flags: Parsed['flags']): string {
   if (!r.success)
     throw new UsageError(`--namespace ${String(v)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
   return r.data;
+}
+
+/**
+ * -n's value; without -n, the namespace the host shows first: `k8s.io` on an agentless host (a
+ * Kubernetes node) that has it, else `default`.
+ */
+export async function namespaceOn(flags: Parsed['flags'], client: ControlClient): Promise<string> {
+  if (flags.namespace !== undefined || client.readOnly === undefined) return namespaceFlag(flags);
+  const r = await client.invoke('namespaces:list', {});
+  return r.ok ? preferredNamespace(r.value.namespaces, 'agentless') : namespaceFlag(flags);
 }
 
 /** Exactly one positional argument (ID, NAME). */

@@ -31,10 +31,14 @@ function callName(path: string): string {
 
 /** Calls on one daemon's channel (the engine owns it and makes a new one per daemon). */
 export class ContainerdClient {
-  constructor(readonly channel: DaemonChannel) {}
+  /** `where` names the socket in errors when the channel's own path is not the one to show (a forward's local end). */
+  constructor(
+    readonly channel: DaemonChannel,
+    private readonly where?: string,
+  ) {}
 
   get socket(): string {
-    return this.channel.socket;
+    return this.where ?? this.channel.socket;
   }
 
   /** One unary call with a deadline; rejects with an InsideError that says what to do. */

@@ -30,6 +30,8 @@ export class ContainerCounts {
       ready(): ContainerdClient;
       /** The counts moved: surfaces show them from the status. */
       onChange(): void;
+      /** A task's start time from its pid (default: this machine's /proc; another machine's containerd passes its own). */
+      startedAt?: (pid: number) => number | null;
     },
   ) {}
 
@@ -41,7 +43,9 @@ export class ContainerCounts {
     this.exitedWhileListing.add(exited);
     try {
       const names = await listNamespaceNames(c);
-      const all = (await mapLimit(names, 4, (n) => listContainers(c, n.name))).flat();
+      const all = (
+        await mapLimit(names, 4, (n) => listContainers(c, n.name, this.o.startedAt))
+      ).flat();
       const running = all.filter((x) => isLiveTask(x.task?.status)).length;
       if (gen === this.gen) {
         const changed = this.counts?.running !== running || this.counts?.total !== all.length;

@@ -35,8 +35,14 @@ export class EventFeed {
   /**
    * Subscribe to every event; resolves once the stream is live (our marker came back), so a list
    * read afterwards misses nothing. `onEnd` runs once if the stream ends while still wanted.
+   * `marker: false` publishes nothing (a containerd only read from, another's): resolves once the
+   * stream is started, without that guarantee.
    */
-  async subscribe(c: ContainerdClient, onEnd: (err: unknown) => void): Promise<void> {
+  async subscribe(
+    c: ContainerdClient,
+    onEnd: (err: unknown) => void,
+    o: { marker?: boolean } = {},
+  ): Promise<void> {
     this.unsubscribe();
     const gen = ++this.gen;
     const marker = `${process.pid}-${gen}-${Date.now()}`;
@@ -58,6 +64,7 @@ export class EventFeed {
       () => gen === this.gen && onEnd(null),
       (err: unknown) => gen === this.gen && onEnd(err),
     );
+    if (o.marker === false) return;
     // There is no "subscribed" signal: publish a marker (a type nobody decodes) until it comes back.
     // The server may not have registered the stream yet when the first one goes out, so repeat.
     let live = false;

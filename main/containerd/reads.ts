@@ -86,9 +86,14 @@ export async function listNamespaces(c: ContainerdClient): Promise<NamespaceInfo
   });
 }
 
+/**
+ * `startedAt` reads a task's start time from its pid: this host's /proc by default; a containerd on
+ * another machine passes one that knows nothing (its pids are not ours).
+ */
 export async function listContainers(
   c: ContainerdClient,
   namespace: string,
+  startedAt: (pid: number) => number | null = readStartedAt,
 ): Promise<ContainerInfo[]> {
   const [cs, ts] = await Promise.all([
     listContainerMessages(c, namespace),
@@ -98,7 +103,7 @@ export async function listContainers(
     }),
   ]);
   // containerd's Tasks API has no start time; the task's process (on this host) does.
-  return joinContainers(namespace, cs, ts.tasks, readStartedAt);
+  return joinContainers(namespace, cs, ts.tasks, startedAt);
 }
 
 /** Read a whole blob from the content store, refusing more than `max` bytes. */

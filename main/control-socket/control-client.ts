@@ -36,6 +36,8 @@ export interface ControlClient extends ContractClient {
   /** Called once when the connection ends (app quit, socket closed). */
   onClose(fn: (err: AppError) => void): void;
   close(): void;
+  /** Set when only reading works over this client (an agentless host): why actions are refused. */
+  readonly readOnly?: string;
 }
 
 function connectError(path: string, err: NodeJS.ErrnoException): AppError {

@@ -29,6 +29,11 @@ export function sshCommandLine(t: SshTarget): string {
  * names and users are validated to never start with `-` anyway.
  */
 export function sshArgv(t: SshTarget, configFile?: string): string[] {
+  return [...sshOptions(t, configFile), '--', t.host, ...REMOTE_COMMAND];
+}
+
+/** ssh's options up to (not including) `--` and the host: what every link to `t` starts with. */
+export function sshOptions(t: SshTarget, configFile?: string): string[] {
   const argv: string[] = [];
   if (configFile) argv.push('-F', configFile);
   argv.push(
@@ -46,7 +51,6 @@ export function sshArgv(t: SshTarget, configFile?: string): string[] {
   if (t.port !== undefined) argv.push('-p', String(t.port));
   if (t.identity !== undefined) argv.push('-i', t.identity);
   if (t.user !== undefined) argv.push('-l', t.user);
-  argv.push('--', t.host, ...REMOTE_COMMAND);
   return argv;
 }
 
@@ -59,9 +63,49 @@ export function classifySshEnd(
   exit: { code: number | null; signal: NodeJS.Signals | null },
   stderr: string,
 ): AppError {
-  const where = `${t.label === t.url ? t.url : `${t.label} (${t.url})`}`;
+  const common = classifySshLogin(t, stderr);
+  if (common) return common;
+  const where = sshWhere(t);
+  const saidPart = sshSaid(stderr);
+  if (exit.code === 127 || /cdesk: (command )?not found/.test(stderr))
+    return new AppError(
+      'ssh-no-cdesk',
+      `${where}: there is no cdesk on the remote side's PATH${saidPart}`,
+      `Install Containerd Desktop on ${t.host}, or put its cdesk on the PATH that non-interactive ssh sessions get (check with \`${sshCommandLine(t)} command -v cdesk\`).`,
+    );
+  if (exit.code === 3)
+    return new AppError(
+      'no-app',
+      `no running Containerd Desktop on ${where}${saidPart}`,
+      `Start it there: the desktop app, \`cdesk serve\` or \`cdesk daemon run\` on ${t.host}.`,
+    );
+  const how =
+    exit.signal !== null ? `ssh ended by ${exit.signal}` : `ssh exited with code ${exit.code}`;
+  return new AppError(
+    'ssh-failed',
+    `the SSH link to ${where} closed (${how})${saidPart}`,
+    `Check that the host is up and try again; \`${sshCommandLine(t)} cdesk status\` shows what the remote side says.`,
+  );
+}
+
+/** `name (url)`, or the URL alone for `-H ssh://…`: how messages name the host. */
+export function sshWhere(t: SshTarget): string {
+  return t.label === t.url ? t.url : `${t.label} (${t.url})`;
+}
+
+/** `: ` and ssh's last three lines, or nothing when it said nothing. */
+export function sshSaid(stderr: string): string {
   const said = stderr.trim().split('\n').filter(Boolean).slice(-3).join(' / ');
-  const saidPart = said ? `: ${said}` : '';
+  return said ? `: ${said}` : '';
+}
+
+/**
+ * What ssh said when it could not log in (host key, refused key, unreachable host), or null: the
+ * same for every kind of link, whatever runs once logged in.
+ */
+export function classifySshLogin(t: SshTarget, stderr: string): AppError | null {
+  const where = sshWhere(t);
+  const saidPart = sshSaid(stderr);
   const dest = `${t.user !== undefined ? `${t.user}@` : ''}${t.host}`;
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr))
     return new AppError(
@@ -81,18 +125,6 @@ export function classifySshEnd(
       `${where}: the server refused ${t.identity ? `the key ${t.identity}` : 'every key ssh offered (your agent and default keys)'}`,
       `Add your public key to ~${t.user ?? ''}/.ssh/authorized_keys on ${t.host} (ssh-copy-id ${t.port ? `-p ${t.port} ` : ''}${dest})${t.identity ? '' : ', or name the key with cdesk host add … --identity FILE'}; \`${sshCommandLine(t)}\` shows what the server accepts.`,
     );
-  if (exit.code === 127 || /cdesk: (command )?not found/.test(stderr))
-    return new AppError(
-      'ssh-no-cdesk',
-      `${where}: there is no cdesk on the remote side's PATH${saidPart}`,
-      `Install Containerd Desktop on ${t.host}, or put its cdesk on the PATH that non-interactive ssh sessions get (check with \`${sshCommandLine(t)} command -v cdesk\`).`,
-    );
-  if (exit.code === 3)
-    return new AppError(
-      'no-app',
-      `no running Containerd Desktop on ${where}${saidPart}`,
-      `Start it there: the desktop app, \`cdesk serve\` or \`cdesk daemon run\` on ${t.host}.`,
-    );
   if (/Connection refused/.test(stderr))
     return new AppError(
       'ssh-unreachable',
@@ -105,17 +137,11 @@ export function classifySshEnd(
       `${where}: cannot reach the host${saidPart}`,
       `Check the host name and your network (try \`${sshCommandLine(t)}\`).`,
     );
-  const how =
-    exit.signal !== null ? `ssh ended by ${exit.signal}` : `ssh exited with code ${exit.code}`;
-  return new AppError(
-    'ssh-failed',
-    `the SSH link to ${where} closed (${how})${saidPart}`,
-    `Check that the host is up and try again; \`${sshCommandLine(t)} cdesk status\` shows what the remote side says.`,
-  );
+  return null;
 }
 
-/** The last MAX_SSH_STDERR_BYTES of a stream. */
-function stderrTail(child: ChildProcess): () => string {
+/** The last MAX_SSH_STDERR_BYTES of a child's stderr, as text. */
+export function stderrTail(child: ChildProcess): () => string {
   let kept = Buffer.alloc(0);
   child.stderr?.on('data', (d: Buffer) => {
     kept = Buffer.concat([kept, d]);

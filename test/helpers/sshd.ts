@@ -77,7 +77,13 @@ const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
  * Start sshd. `remoteEnv` is the environment the remote `cdesk` runs with (e.g. its own
  * XDG_RUNTIME_DIR, so `cdesk dial-stdio` finds the remote instance's control socket).
  */
-export async function startSshd(remoteEnv: Record<string, string>): Promise<Sshd> {
+export async function startSshd(
+  remoteEnv: Record<string, string>,
+  opts: {
+    /** Let clients forward unix sockets (ssh -L LOCAL:REMOTE_SOCKET), as agentless hosts need. */
+    streamLocalForwarding?: boolean;
+  } = {},
+): Promise<Sshd> {
   const dir = mkdtempSync('/tmp/cdssh-');
   const user = userInfo().username;
   // sshd run as root separates privileges into this folder (Debian's service makes it at boot).
@@ -124,8 +130,10 @@ export async function startSshd(remoteEnv: Record<string, string>): Promise<Sshd
       'PubkeyAuthentication yes',
       'PermitRootLogin prohibit-password',
       'PermitUserEnvironment PATH',
-      'AllowTcpForwarding no',
-      'AllowStreamLocalForwarding no',
+      // sshd lets a client reach a socket only when TCP forwarding is allowed too (both set the
+      // same "permitted opens"), as on a stock sshd.
+      `AllowTcpForwarding ${opts.streamLocalForwarding ? 'local' : 'no'}`,
+      `AllowStreamLocalForwarding ${opts.streamLocalForwarding ? 'local' : 'no'}`,
       'X11Forwarding no',
       'PrintMotd no',
       'LogLevel VERBOSE',

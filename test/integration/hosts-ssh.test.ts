@@ -233,12 +233,13 @@ describe.skipIf(!have || !can.ok)(
       expect(rows[1]).toMatchObject({
         name: 'r',
         url: sshd.url,
+        kind: 'app',
         state: 'reachable',
         containerd: 'running',
       });
       expect(rows[1]!.latencyMs).toBeGreaterThan(0);
       const text = await cdesk(['host', 'ls']);
-      expect(text.stdout).toMatch(/^r +ssh:\/\/\S+ +reachable +running +[\d.]+ ms$/m);
+      expect(text.stdout).toMatch(/^r +ssh:\/\/\S+ +app +reachable +running +[\d.]+ ms$/m);
     });
 
     it('an unknown host key is refused with what to run, and nothing is trusted', async () => {

@@ -11,6 +11,14 @@ describe('parseHostUrl', () => {
     ['ssh://dev@10.0.0.5:22/', { user: 'dev', host: '10.0.0.5', port: 22 }],
     ['ssh://me@[::1]:2200', { user: 'me', host: '::1', port: 2200 }],
     ['SSH://me@box.example.com', { user: 'me', host: 'box.example.com' }],
+    [
+      'ssh://me@node1/run/containerd/containerd.sock',
+      { user: 'me', host: 'node1', socket: '/run/containerd/containerd.sock' },
+    ],
+    [
+      'ssh://me@node1:2222/run/k3s/containerd/containerd.sock',
+      { user: 'me', host: 'node1', port: 2222, socket: '/run/k3s/containerd/containerd.sock' },
+    ],
   ])('reads %s', (url, want) => {
     const r = parseHostUrl(url);
     expect(r.ok).toBe(true);
@@ -26,7 +34,8 @@ describe('parseHostUrl', () => {
     ['ssh://me:pw@box', /password in the URL is not supported/],
     ['ssh://-oProxyCommand=x', /is not a host name or address/],
     ['ssh://-l@box', /"-l" is not a user name/],
-    ['ssh://me@box/path', /has a path/],
+    ['ssh://me@box/run/x.sock?x=1', /has a query, fragment or spaces/],
+    ['ssh://me@box/run/../x.sock', /is not normalized/],
     ['ssh://me@', /"" is not a host name/],
     ['ssh://me@bo x', /spaces/],
   ])('refuses %s with the reason and the form', (url, why) => {

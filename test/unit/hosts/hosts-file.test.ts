@@ -133,8 +133,8 @@ describe('the hosts file', () => {
     const t = io();
     t.env = { ...t.env, CDESK_SSH_CONFIG: '/dev/null' };
     expect(await host(['ls'], t)).toBe(0);
-    expect(t.stdout).toMatch(/^NAME +URL +STATE +CONTAINERD +LATENCY\nlocal /);
-    expect(t.stdout).toMatch(/gone +ssh:\/\/me@127.0.0.1:1 +unreachable +- +-/);
+    expect(t.stdout).toMatch(/^NAME +URL +KIND +STATE +CONTAINERD +LATENCY\nlocal /);
+    expect(t.stdout).toMatch(/gone +ssh:\/\/me@127.0.0.1:1 +app +unreachable +- +-/);
     expect(t.stdout).toMatch(/^gone \(ssh:\/\/me@127.0.0.1:1\): connection refused/m);
   });
 });
