@@ -16,6 +16,7 @@ import { formatDuration } from '../../common/duration';
 import { AppError, toContractError } from '../shared/app-error';
 import { createHostLinks } from './host-links';
 import { remoteExec, type RemoteExecProcess, type RemoteExecSpec } from './remote-exec';
+import { readOnlyReason } from './agentless';
 import { readHosts } from './hosts-file';
 import { linkBadge, type LinkState } from './link-state';
 
@@ -27,10 +28,6 @@ export const HOSTS_CHANGED_EVERY_MS = 100;
 export const MAX_LANES_PER_HOST = 8;
 /** A spare connection left idle this long is closed. */
 export const LANE_IDLE_MS = 30_000;
-
-/** Why only reading works on an agentless host (shown next to every disabled action). */
-export const AGENTLESS_READ_ONLY =
-  "agentless: containerd's socket only — install Containerd Desktop there to change anything";
 
 /**
  * The remote app's events that are passed on as host:event: every contract event but the hosts'
@@ -145,7 +142,7 @@ export function hostView(row: Row, s: LinkState | undefined): HostView {
     name: row.saved.name,
     url: row.saved.url,
     kind: agentless ? ('agentless' as const) : ('app' as const),
-    readOnly: agentless ? AGENTLESS_READ_ONLY : null,
+    readOnly: row.target && agentless ? readOnlyReason(row.target) : null,
   };
   if (!s)
     return {

@@ -1,7 +1,7 @@
 // Agentless hosts over real OpenSSH: a bare containerd (no app on the "remote" side) whose socket the
 // built CLI forwards with `ssh -N -L`; reading works, every change is refused, nothing is left behind.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { AnyEvent } from '../../common/contract';
@@ -10,7 +10,9 @@ import { connectAgentless } from '../../main/hosts/agentless';
 import { alive, removeTree, requireContainerd, tempDir, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr, ctrList, importImage } from '../helpers/oci-image';
-import { CDESK, cdesk as runCdesk, ensureBuilt } from '../helpers/serve';
+import { CDESK, cdesk as runCdesk, ensureBuilt, startServe, waitFor } from '../helpers/serve';
+import { connectControl } from '../../main/control-socket/control-client';
+import type { HostView } from '../../common/hosts';
 import { requireSshd, startSshd, type Sshd } from '../helpers/sshd';
 
 const have = requireContainerd() && requireSshd();
@@ -293,4 +295,55 @@ describe.runIf(have && can.ok)('connectAgentless (in process)', () => {
     await until(() => leftovers().ssh.length === 0, 5_000, 'ssh to exit');
     expect(leftovers()).toEqual({ dirs: [], ssh: [] });
   });
+});
+
+describe.runIf(have && can.ok)('the app with an agentless host saved', () => {
+  it('lists it read-only and running, reads its k8s.io containers, refuses a change', async () => {
+    const cfg = join(dir.dir, 'app-cfg', 'containerd-desktop');
+    mkdirSync(cfg, { recursive: true, mode: 0o700 });
+    writeFileSync(
+      join(cfg, 'hosts.json'),
+      JSON.stringify({ version: 1, hosts: [{ name: 'node', url, identity: sshd.key }] }),
+    );
+    const serve = await startServe({
+      env: { ...env, XDG_CONFIG_HOME: join(dir.dir, 'app-cfg') },
+      prefix: '/tmp/cdals-',
+    });
+    const client = await connectControl(serve.control);
+    try {
+      let row: HostView | undefined;
+      await waitFor(
+        async () => {
+          const r = await client.invoke('hosts:list', {});
+          row = r.ok ? r.value.hosts.find((h) => h.name === 'node') : undefined;
+          return row?.state === 'running';
+        },
+        30_000,
+        'node running',
+      );
+      expect(row).toMatchObject({ kind: 'agentless', phase: 'up', error: null });
+      expect(row!.readOnly).toContain('only reading works there');
+      const listed = await client.invoke('hosts:invoke', {
+        host: 'node',
+        cmd: 'containers:list',
+        payload: { namespace: 'k8s.io' },
+      });
+      expect(listed.ok).toBe(true);
+      const ids = listed.ok ? (listed.value as { containers: { id: string }[] }).containers : [];
+      expect(ids.map((c) => c.id)).toContain(cK8s);
+      const refused = await client.invoke('hosts:invoke', {
+        host: 'node',
+        cmd: 'container:delete',
+        payload: { namespace: 'k8s.io', id: cK8s },
+      });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'host-read-only' } });
+      expect(ctrList(bare.socket, 'k8s.io', 'containers')).toContain(cK8s);
+    } finally {
+      client.close();
+      await serve.stop();
+      serve.cleanup();
+    }
+    // The app's forward went with it.
+    await until(() => sshForwarding(`:${bare.socket}`).length === 0, 10_000, 'no ssh forward left');
+  }, 90_000);
 });
