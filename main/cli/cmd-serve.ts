@@ -6,6 +6,7 @@ import type { EngineEvent } from '../../common/states';
 import { AppError, toContractError } from '../shared/app-error';
 import { boundHeapGrowth } from '../shared/heap-growth';
 import { createAppHost, type AppHost } from '../host/host';
+import { defaultHostsFile } from '../hosts/hosts-file';
 import { DEFAULT_PORT, startHttpServer, type HttpServer } from '../headless/http-server';
 import { readKeptToken, tokenFilePath, writeTokenFile } from '../headless/token-file';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args';
@@ -153,6 +154,8 @@ export async function run(argv: string[]): Promise<number> {
       overrides,
       // Before the control socket or the token: a second serve on this state dir touches nothing.
       claimStateDir: true,
+      // The hosts `cdesk host add` saved: hosts:list and the window show them, as the desktop app's do.
+      hostsFile: defaultHostsFile(process.env),
       log: {
         warn: (m) => process.stderr.write(`cdesk serve: ${m}\n`),
         info: (m) => process.stderr.write(`cdesk serve: ${m}\n`),

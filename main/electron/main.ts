@@ -15,6 +15,7 @@ import {
 import type { AnyEvent } from '../../common/contract';
 import type { DaemonStatus } from '../../common/states';
 import { createAppHost } from '../host/host';
+import { defaultHostsFile } from '../hosts/hosts-file';
 import { boundHeapGrowth } from '../shared/heap-growth';
 import { forwardEvents, registerIpc, removeForeignIpc, senderAllowed } from './ipc';
 import { IPC_TRANSPORT, registerExecIpc } from './ipc-exec';
@@ -66,6 +67,8 @@ async function launch(): Promise<void> {
   const host = await createAppHost({
     mode: 'electron',
     appVersion: app.getVersion(),
+    // Saved hosts (`cdesk host add`): a link to each, listed in the window and the tray.
+    hostsFile: defaultHostsFile(),
     log: {
       warn: (m) => log.warn(m),
       error: (m, err) => log.error(m, err),

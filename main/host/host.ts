@@ -8,6 +8,10 @@ import { defaultControlPath } from '../control-socket/control-paths';
 import { startControlServer, type ControlServer } from '../control-socket/control-server';
 import { createInside, type Inside } from '../containerd/index';
 import { createService, type Service } from '../service/service';
+import type { SshTarget } from '../../common/hosts';
+import type { ControlClient } from '../control-socket/control-client';
+import { connectHost } from '../hosts/connect-host';
+import { createHostHub, type HostHub } from '../hosts/host-hub';
 import { createSettingsStore, type SettingsStore } from '../service/settings-store';
 import { version as packageVersion } from '../../package.json';
 
@@ -31,6 +35,13 @@ export interface AppHostOptions {
    * a second supervisor on the same state dir then fails cleanly and touches nothing (`cdesk serve`).
    */
   claimStateDir?: boolean;
+  /**
+   * The saved hosts (hosts.json, as `cdesk host add` writes it): the app keeps a link to each and
+   * lists them in hosts:list. Undefined = none (only this machine).
+   */
+  hostsFile?: string;
+  /** How to reach a saved host; default ssh (connectHost). Tests pass fixture sockets. */
+  connectHost?: (t: SshTarget) => Promise<ControlClient>;
   /** Only for tests: build the engine from the loaded settings instead of the Supervisor. */
   createEngine?: (settings: Settings) => Engine;
 }
@@ -39,6 +50,8 @@ export interface AppHost {
   engine: Engine;
   settings: SettingsStore;
   service: Service;
+  /** The saved hosts' links, when hostsFile was given. */
+  hosts: HostHub | null;
   /** What runs inside containerd (its API client); e.g. the quit notice about running containers. */
   inside: Inside;
   control: ControlServer | null;
@@ -79,11 +92,21 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
   }
   // Reads what runs inside containerd over its API (lazily: no gRPC loading before it runs).
   const inside = createInside({ engine, settings: () => settings.get(), logError: log.error });
+  const hosts =
+    opts.hostsFile === undefined
+      ? null
+      : createHostHub({
+          file: opts.hostsFile,
+          connect: opts.connectHost ?? ((t) => connectHost(t)),
+          logError: log.error,
+          logWarn: log.warn,
+        });
   const service = createService({
     engine,
     settings,
     info,
     inside,
+    ...(hosts ? { hosts } : {}),
     logError: log.error,
     // Every exec is recorded with its transport, container and command.
     logInfo: log.info ? (m) => log.info!(m) : (m) => console.log(m),
@@ -95,6 +118,7 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     } catch (err) {
       // Nothing was started yet; leave any adoptable daemon alone.
       service.dispose();
+      hosts?.dispose();
       inside.dispose();
       await engine.shutdown({ leaveRunning: true });
       throw err;
@@ -105,6 +129,7 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     engine,
     settings,
     service,
+    hosts,
     inside,
     control,
     warnings,
@@ -112,6 +137,8 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     dispose(o) {
       disposed ??= (async () => {
         await control?.close();
+        // The links first: nothing should reconnect while the engine shuts down.
+        hosts?.dispose();
         try {
           await engine.shutdown(o);
         } finally {

@@ -1,5 +1,5 @@
 // A link per saved host, kept open with reconnect + backoff; runs link-state's effects (connect, timers, samples).
-import type { ContractError } from '../../common/contract';
+import type { AnyEvent, ContractError } from '../../common/contract';
 import type { SshTarget } from '../../common/hosts';
 import type { ControlClient } from '../control-socket/control-client';
 import { toContractError } from '../shared/app-error';
@@ -26,7 +26,11 @@ export interface HostLinks {
   /** Keep a link to exactly these hosts (by label); new ones connect, gone ones close. */
   set(targets: SshTarget[]): void;
   states(): Map<string, LinkState>;
+  /** The open connection to a host while its link is up (to run commands over), else null. */
+  client(name: string): ControlClient | null;
   onChange(fn: (name: string, state: LinkState) => void): () => void;
+  /** Every event a host's app pushes over its open link, as it arrives. */
+  onEvent(fn: (name: string, e: AnyEvent) => void): () => void;
   dispose(): void;
 }
 
@@ -39,6 +43,8 @@ interface Link {
   retryTimer: NodeJS.Timeout | null;
   sampleTimer: NodeJS.Timeout | null;
   sampling: boolean;
+  /** A sample was asked for while one was in flight: take another when it ends (its answer may predate the change). */
+  resample: boolean;
 }
 
 const timeoutError = (label: string, ms: number): ContractError => ({
@@ -54,6 +60,7 @@ export function createHostLinks(opts: HostLinksOptions): HostLinks {
   const sampleTimeoutMs = opts.sampleTimeoutMs ?? 5000;
   const links = new Map<string, Link>();
   const listeners = new Set<(name: string, state: LinkState) => void>();
+  const eventListeners = new Set<(name: string, e: AnyEvent) => void>();
   let disposed = false;
 
   const dispatch = (link: Link, e: LinkEvent) => {
@@ -75,8 +82,13 @@ export function createHostLinks(opts: HostLinksOptions): HostLinks {
 
   const sample = async (link: Link) => {
     const client = link.client;
-    if (!client || link.sampling) return;
+    if (!client) return;
+    if (link.sampling) {
+      link.resample = true;
+      return;
+    }
     link.sampling = true;
+    link.resample = false;
     const gen = link.generation;
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
@@ -104,6 +116,7 @@ export function createHostLinks(opts: HostLinksOptions): HostLinks {
     } finally {
       clearTimeout(timer);
       link.sampling = false;
+      if (link.resample && gen === link.generation) void sample(link);
     }
   };
 
@@ -120,10 +133,12 @@ export function createHostLinks(opts: HostLinksOptions): HostLinks {
           if (gen === link.generation)
             dispatch(link, { type: 'failed', at: now(), error: toContractError(err) });
         });
-        // containerd's changes on the far side show at once, not at the next sample.
         void client
           .events((e) => {
-            if (e.event === 'daemon:state' && gen === link.generation) void sample(link);
+            if (gen !== link.generation) return;
+            // containerd's changes on the far side show at once, not at the next sample.
+            if (e.event === 'daemon:state') void sample(link);
+            for (const fn of [...eventListeners]) fn(link.target.label, e);
           })
           .catch(() => undefined);
         link.sampleTimer = setInterval(() => void sample(link), sampleEveryMs);
@@ -178,6 +193,7 @@ export function createHostLinks(opts: HostLinksOptions): HostLinks {
           retryTimer: null,
           sampleTimer: null,
           sampling: false,
+          resample: false,
         };
         links.set(t.label, link);
         for (const fn of [...listeners]) fn(t.label, link.state);
@@ -185,14 +201,23 @@ export function createHostLinks(opts: HostLinksOptions): HostLinks {
       }
     },
     states: () => new Map([...links].map(([name, l]) => [name, l.state])),
+    client(name) {
+      const link = links.get(name);
+      return link && link.state.phase === 'up' ? link.client : null;
+    },
     onChange(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
+    },
+    onEvent(fn) {
+      eventListeners.add(fn);
+      return () => eventListeners.delete(fn);
     },
     dispose() {
       disposed = true;
       for (const link of [...links.values()]) drop(link);
       listeners.clear();
+      eventListeners.clear();
     },
   };
 }

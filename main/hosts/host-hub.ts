@@ -1,0 +1,546 @@
+// The main process's view of the saved hosts: one link each (host-links), rows for hosts:list,
+// commands forwarded over the links, and the remotes' events passed on, all from hosts.json.
+import { watch, type FSWatcher } from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import path from 'node:path';
+import type {
+  AnyEvent,
+  CommandName,
+  ContractError,
+  EventName,
+  Result,
+} from '../../common/contract';
+import { targetOf, type HostView, type SavedHost, type SshTarget } from '../../common/hosts';
+import type { ControlClient } from '../control-socket/control-client';
+import { formatDuration } from '../../common/duration';
+import { toContractError } from '../shared/app-error';
+import { createHostLinks } from './host-links';
+import { readHosts } from './hosts-file';
+import { linkBadge, type LinkState } from './link-state';
+
+/** A quick command's answer over a link; past it the caller gets an error, not a spinner forever. */
+export const INVOKE_TIMEOUT_MS = 30_000;
+/** A row's changes reach the window at most this often (a flapping fleet cannot flood it). */
+export const HOSTS_CHANGED_EVERY_MS = 100;
+/** Commands that wait on the far side run over their own connections, at most this many per host. */
+export const MAX_LANES_PER_HOST = 8;
+/** A spare connection left idle this long is closed. */
+export const LANE_IDLE_MS = 30_000;
+
+/** Why only reading works on an agentless host (shown next to every disabled action). */
+export const AGENTLESS_READ_ONLY =
+  "agentless: containerd's socket only — install Containerd Desktop there to change anything";
+
+/**
+ * The remote app's events that are passed on as host:event: every contract event but the hosts'
+ * own (a remote's view of *its* hosts is not ours). A Record, so a new event must be listed here.
+ */
+const FORWARDED: Record<Exclude<EventName, 'hosts:changed' | 'host:event'>, true> = {
+  'daemon:state': true,
+  'health:sample': true,
+  'logs:lines': true,
+  'settings:changed': true,
+  'containerd:events': true,
+  'inside:status': true,
+  'image:pull-progress': true,
+};
+const isForwarded = (name: unknown): boolean =>
+  typeof name === 'string' && Object.prototype.hasOwnProperty.call(FORWARDED, name);
+
+/**
+ * How long a command may wait on the far side beyond INVOKE_TIMEOUT_MS; 0 for a quick one (sent
+ * over the link itself). 'progress': no limit while its progress keeps coming (a pull).
+ */
+export function waitAllowance(cmd: CommandName, payload: unknown): number | 'progress' {
+  const p = (typeof payload === 'object' && payload !== null ? payload : {}) as Record<
+    string,
+    unknown
+  >;
+  const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : 0);
+  switch (cmd) {
+    case 'image:pull':
+      return 'progress';
+    case 'task:stop':
+      return p.graceMs === undefined ? 10_000 : num('graceMs');
+    case 'task:wait':
+      return num('timeoutMs');
+    case 'container:logs':
+      return num('waitMs');
+    case 'daemon:start':
+    case 'daemon:stop':
+    case 'daemon:restart':
+    case 'system:prune':
+    case 'container:run':
+    case 'container:delete':
+    case 'image:delete':
+      return 5 * 60_000;
+    default:
+      return 0;
+  }
+}
+
+export interface HostHubOptions {
+  /** hosts.json (defaultHostsFile()); read at start and whenever it changes. */
+  file: string;
+  /** How to reach a host (connectHost in the app; fixture sockets in tests). */
+  connect: (t: SshTarget) => Promise<ControlClient>;
+  logError?: (message: string, err: unknown) => void;
+  /** A bad hosts file is reported here (the last good list stays). */
+  logWarn?: (message: string) => void;
+  sampleEveryMs?: number;
+  sampleTimeoutMs?: number;
+  invokeTimeoutMs?: number;
+  coalesceMs?: number;
+  /** Changes to the file are read after it has been quiet this long. */
+  reloadDebounceMs?: number;
+  /** While the file's folder does not exist, look for it this often. */
+  folderPollMs?: number;
+  laneIdleMs?: number;
+}
+
+/** The service's HostsProvider (main/service/service.ts; hosts/ sits below service/, so by shape). */
+export interface HostHub {
+  /** The saved hosts' rows, in the hosts file's order. */
+  list(): HostView[];
+  /** Run a command on a saved host: its reply, or an error as data. */
+  invoke(host: string, cmd: CommandName, payload: unknown): Promise<Result<unknown>>;
+  /** hosts:changed and host:event, as they happen. */
+  onEvent(fn: (e: AnyEvent) => void): () => void;
+  /** Settles once the file has been read the first time. */
+  readonly ready: Promise<void>;
+  /** Read the file again now (the watcher does it by itself). */
+  reload(): Promise<void>;
+  dispose(): void;
+}
+
+interface Row {
+  saved: SavedHost;
+  target: SshTarget | null;
+  /** Why the saved entry cannot be reached at all (its URL no longer parses). */
+  invalid: ContractError | null;
+}
+
+interface Lane {
+  client: ControlClient;
+  busy: boolean;
+  idle: NodeJS.Timeout | null;
+}
+
+const ago = (ms: number) => formatDuration(Math.max(0, ms), { smallest: 's', parts: 2 });
+
+/** A row as hosts:list shows it: the link's phase, and containerd's state only while the link is up. */
+export function hostView(row: Row, s: LinkState | undefined): HostView {
+  const agentless = row.target?.socket !== undefined;
+  const base = {
+    name: row.saved.name,
+    url: row.saved.url,
+    kind: agentless ? ('agentless' as const) : ('app' as const),
+    readOnly: agentless ? AGENTLESS_READ_ONLY : null,
+  };
+  if (!s)
+    return {
+      ...base,
+      phase: row.invalid ? 'down' : 'connecting',
+      state: 'unknown',
+      lastSeen: null,
+      latencyMs: null,
+      version: null,
+      containers: null,
+      problems: 0,
+      error: row.invalid,
+      retryAt: null,
+    };
+  const badge = linkBadge(s);
+  const d = s.daemon;
+  return {
+    ...base,
+    phase: s.phase,
+    state: badge.state,
+    lastSeen: badge.lastSeen,
+    latencyMs: s.latencyMs === null ? null : Math.round(s.latencyMs * 10) / 10,
+    version: d?.version?.version ?? null,
+    containers: d?.containers ?? null,
+    problems: d?.problems?.length ?? 0,
+    error: s.error,
+    retryAt: s.retryAt,
+  };
+}
+
+/**
+ * What decides whether a row changed for the window: everything but the time of the last answer
+ * while up (it moves on every sample) and latency's noise (two significant digits).
+ */
+function visibleKey(v: HostView): string {
+  const l = v.latencyMs;
+  const latency = l === null ? null : l < 10 ? Math.round(l) : Number(l.toPrecision(2));
+  return JSON.stringify({
+    ...v,
+    lastSeen: v.phase === 'up' ? null : v.lastSeen,
+    latencyMs: latency,
+  });
+}
+
+export function createHostHub(opts: HostHubOptions): HostHub {
+  const logError = opts.logError ?? ((m, e) => console.error(m, e));
+  const logWarn = opts.logWarn ?? ((m) => console.warn(m));
+  const invokeTimeoutMs = opts.invokeTimeoutMs ?? INVOKE_TIMEOUT_MS;
+  const coalesceMs = opts.coalesceMs ?? HOSTS_CHANGED_EVERY_MS;
+  const debounceMs = opts.reloadDebounceMs ?? 150;
+  const folderPollMs = opts.folderPollMs ?? 2000;
+  const laneIdleMs = opts.laneIdleMs ?? LANE_IDLE_MS;
+  const links = createHostLinks({
+    connect: opts.connect,
+    ...(opts.sampleEveryMs !== undefined ? { sampleEveryMs: opts.sampleEveryMs } : {}),
+    ...(opts.sampleTimeoutMs !== undefined ? { sampleTimeoutMs: opts.sampleTimeoutMs } : {}),
+  });
+  const listeners = new Set<(e: AnyEvent) => void>();
+  let rows: Row[] = [];
+  let disposed = false;
+
+  const emit = (e: AnyEvent) => {
+    for (const fn of [...listeners]) {
+      try {
+        fn(e);
+      } catch (err) {
+        logError('hosts event listener failed', err);
+      }
+    }
+  };
+
+  const rowOf = (name: string) => rows.find((r) => r.saved.name === name);
+  const viewOf = (row: Row) => hostView(row, links.states().get(row.saved.name));
+
+  // hosts:changed, per host: the first change goes out at once, later ones within coalesceMs are
+  // folded into one sent when the window ends (with the row as it is then).
+  const sentKey = new Map<string, string>();
+  const lastSent = new Map<string, number>();
+  const pending = new Map<string, NodeJS.Timeout>();
+  const flush = (name: string) => {
+    pending.delete(name);
+    const row = rowOf(name);
+    if (!row || disposed) return;
+    const view = viewOf(row);
+    const key = visibleKey(view);
+    if (sentKey.get(name) === key) return;
+    sentKey.set(name, key);
+    lastSent.set(name, performance.now());
+    emit({ event: 'hosts:changed', payload: { host: view } });
+  };
+  const changed = (name: string) => {
+    if (pending.has(name) || disposed) return;
+    const since = performance.now() - (lastSent.get(name) ?? -Infinity);
+    if (since >= coalesceMs) return flush(name);
+    const t = setTimeout(() => flush(name), coalesceMs - since);
+    pending.set(name, t);
+  };
+
+  const offChange = links.onChange((name) => changed(name));
+  const offEvents = links.onEvent((name, e) => {
+    if (!isForwarded(e.event) || !rowOf(name)) return;
+    emit({ event: 'host:event', payload: { host: name, event: e.event, payload: e.payload } });
+  });
+
+  // Spare connections for commands that wait on the far side (the link's own connection answers
+  // one request at a time, and its status samples must not queue behind a 10 s stop).
+  const lanes = new Map<string, Set<Lane>>();
+  const closeLanes = (name: string) => {
+    for (const lane of lanes.get(name) ?? []) {
+      if (lane.idle) clearTimeout(lane.idle);
+      lane.client.close();
+    }
+    lanes.delete(name);
+  };
+  const takeLane = async (row: Row): Promise<Lane | ContractError> => {
+    const name = row.saved.name;
+    const set = lanes.get(name) ?? new Set<Lane>();
+    lanes.set(name, set);
+    for (const lane of set)
+      if (!lane.busy) {
+        lane.busy = true;
+        if (lane.idle) clearTimeout(lane.idle);
+        lane.idle = null;
+        return lane;
+      }
+    if (set.size >= MAX_LANES_PER_HOST)
+      return {
+        code: 'busy',
+        message: `${name}: ${MAX_LANES_PER_HOST} long commands are already running there`,
+        hint: 'Wait for one to finish (or cancel it), then try again.',
+      };
+    let client: ControlClient;
+    try {
+      client = await opts.connect(row.target!);
+    } catch (err) {
+      return toContractError(err);
+    }
+    const lane: Lane = { client, busy: true, idle: null };
+    if (disposed || lanes.get(name) !== set) {
+      client.close();
+      return {
+        code: 'disconnected',
+        message: `${name}: the host was removed from the saved hosts; nothing was sent`,
+        hint: 'cdesk host ls lists the saved hosts.',
+      };
+    }
+    set.add(lane);
+    client.onClose(() => {
+      if (lane.idle) clearTimeout(lane.idle);
+      set.delete(lane);
+    });
+    return lane;
+  };
+  const releaseLane = (name: string, lane: Lane) => {
+    lane.busy = false;
+    if (!lanes.get(name)?.has(lane)) return;
+    lane.idle = setTimeout(() => {
+      lanes.get(name)?.delete(lane);
+      lane.client.close();
+    }, laneIdleMs);
+  };
+
+  const linkDown = (name: string, s: LinkState | undefined): ContractError => {
+    if (!s || s.phase === 'connecting') {
+      const attempt = s && s.attempt > 0 ? ` (attempt ${s.attempt + 1})` : '';
+      return {
+        code: 'disconnected',
+        message: `${name}: the link is still connecting${attempt}; nothing was sent`,
+        hint: s?.error?.hint ?? 'Try again in a moment.',
+      };
+    }
+    const now = Date.now();
+    const why = s.error ? ` (${s.error.message})` : '';
+    const next = s.retryAt !== null ? `; next attempt in ${ago(s.retryAt - now)}` : '';
+    return {
+      code: s.error?.code === 'ssh-unreachable' ? 'ssh-unreachable' : 'disconnected',
+      message: `${name}: the link is down, for ${ago(now - s.since)}${why}${next}; nothing was sent`,
+      hint: s.error?.hint ?? 'The link reconnects by itself; try again once it is up.',
+    };
+  };
+
+  /** Send over `client` with a deadline that 'progress' pushes back while the pull's progress flows. */
+  const send = (
+    name: string,
+    client: ControlClient,
+    cmd: CommandName,
+    payload: unknown,
+    allowance: number | 'progress',
+  ): Promise<Result<unknown>> =>
+    new Promise((resolve) => {
+      let done = false;
+      let timer: NodeJS.Timeout | null = null;
+      let offProgress = () => {};
+      const finish = (r: Result<unknown>) => {
+        if (done) return;
+        done = true;
+        if (timer) clearTimeout(timer);
+        offProgress();
+        resolve(r);
+      };
+      const limit = invokeTimeoutMs + (allowance === 'progress' ? 0 : allowance);
+      const arm = () => {
+        if (timer) clearTimeout(timer);
+        timer = setTimeout(
+          () =>
+            finish({
+              ok: false,
+              error: {
+                code: 'disconnected',
+                message: `${name}: ${cmd} got no answer over the link within ${Math.round(limit / 1000)} s${allowance === 'progress' ? ' (and no progress)' : ''}`,
+                hint: 'The command may still finish there; check the host, then try again.',
+              },
+            }),
+          limit,
+        );
+      };
+      arm();
+      if (allowance === 'progress') {
+        const pullId = (payload as { pullId?: unknown } | null)?.pullId;
+        offProgress = links.onEvent((host, e) => {
+          if (host === name && e.event === 'image:pull-progress' && e.payload.pullId === pullId)
+            arm();
+        });
+      }
+      (client.invoke as (c: string, p: unknown) => Promise<Result<unknown>>)(cmd, payload).then(
+        finish,
+        (err: unknown) => finish({ ok: false, error: toContractError(err) }),
+      );
+    });
+
+  const apply = (hosts: SavedHost[]) => {
+    const before = new Set(rows.map((r) => r.saved.name));
+    rows = hosts.map((saved) => {
+      try {
+        return { saved, target: targetOf(saved), invalid: null };
+      } catch (err) {
+        return {
+          saved,
+          target: null,
+          invalid: {
+            code: 'invalid-host',
+            message: `${saved.name}: ${err instanceof Error ? err.message : String(err)}`,
+            hint: `Fix its URL: cdesk host rm ${saved.name}, then cdesk host add ${saved.name} URL.`,
+          },
+        };
+      }
+    });
+    const names = new Set(rows.map((r) => r.saved.name));
+    for (const name of before)
+      if (!names.has(name)) {
+        closeLanes(name);
+        sentKey.delete(name);
+        lastSent.delete(name);
+        clearTimeout(pending.get(name));
+        pending.delete(name);
+      }
+    links.set(rows.flatMap((r) => (r.target ? [r.target] : [])));
+    for (const r of rows) changed(r.saved.name);
+  };
+
+  let lastText: string | null = null;
+  let reading: Promise<void> | null = null;
+  let again = false;
+  const readOnce = async () => {
+    let hosts: SavedHost[];
+    try {
+      hosts = await readHosts(opts.file);
+    } catch (err) {
+      // The last good list stays: a half-edited file must not drop every link.
+      const e = toContractError(err);
+      logWarn(`hosts: ${e.message}; keeping the last good list (${rows.length} hosts). ${e.hint}`);
+      return;
+    }
+    if (disposed) return;
+    const text = JSON.stringify(hosts);
+    if (text === lastText) return;
+    const prev = lastText === null ? null : (JSON.parse(lastText) as SavedHost[]);
+    lastText = text;
+    // A host whose URL or key changed is dropped by links.set; its spare connections go too.
+    for (const h of hosts) {
+      const p = prev?.find((x) => x.name === h.name);
+      if (p && (p.url !== h.url || p.identity !== h.identity)) closeLanes(h.name);
+    }
+    apply(hosts);
+  };
+  const reload = (): Promise<void> => {
+    if (reading) {
+      again = true;
+      return reading;
+    }
+    reading = (async () => {
+      do {
+        again = false;
+        await readOnce();
+      } while (again && !disposed);
+    })().finally(() => (reading = null));
+    return reading;
+  };
+
+  // Watch the folder, not the file: `host add` replaces the file by a rename.
+  const dir = path.dirname(opts.file);
+  const base = path.basename(opts.file);
+  let watcher: FSWatcher | null = null;
+  let debounce: NodeJS.Timeout | null = null;
+  let poll: NodeJS.Timeout | null = null;
+  const soon = () => {
+    if (debounce) clearTimeout(debounce);
+    debounce = setTimeout(() => {
+      debounce = null;
+      void reload();
+    }, debounceMs);
+  };
+  const startWatching = () => {
+    if (disposed || watcher) return;
+    try {
+      watcher = watch(dir, { persistent: false }, (_type, name) => {
+        if (name === null || name === base || name.startsWith(`${base}.`)) soon();
+      });
+      watcher.on('error', () => {
+        // The folder went away: look for it again, and read what is there (nothing: an empty list).
+        watcher?.close();
+        watcher = null;
+        soon();
+        waitForFolder();
+      });
+    } catch {
+      waitForFolder();
+    }
+  };
+  const waitForFolder = () => {
+    if (disposed || poll) return;
+    poll = setInterval(() => {
+      void fsp.stat(dir).then(
+        (st) => {
+          if (!st.isDirectory() || disposed) return;
+          if (poll) clearInterval(poll);
+          poll = null;
+          startWatching();
+          soon();
+        },
+        () => undefined,
+      );
+    }, folderPollMs);
+    poll.unref();
+  };
+  startWatching();
+  const ready = reload();
+
+  return {
+    ready,
+    reload,
+    list: () => rows.map(viewOf),
+    async invoke(host, cmd, payload) {
+      const row = rowOf(host);
+      if (!row) {
+        const known = rows.map((r) => r.saved.name);
+        return {
+          ok: false,
+          error: {
+            code: 'unknown-host',
+            message: `no saved host named ${JSON.stringify(host).slice(0, 100)}${known.length ? ` (saved: ${known.join(', ')})` : ''}`,
+            hint: `Save it first (cdesk host add NAME ssh://user@host[:port]); cdesk host ls lists the saved hosts.`,
+          },
+        };
+      }
+      if (row.invalid) return { ok: false, error: row.invalid };
+      if (cmd === 'image:load' || cmd === 'image:save')
+        return {
+          ok: false,
+          error: {
+            code: 'bad-request',
+            message: `${cmd} on ${host}: the app there would use its own files, not this machine's`,
+            hint: `Copy the archive over and run \`cdesk ${cmd === 'image:load' ? 'load' : 'save'}\` on ${host}.`,
+          },
+        };
+      const client = links.client(host);
+      if (!client) return { ok: false, error: linkDown(host, links.states().get(host)) };
+      const allowance = waitAllowance(cmd, payload);
+      if (allowance === 0) return send(host, client, cmd, payload, 0);
+      const lane = await takeLane(row);
+      if (!('client' in lane)) return { ok: false, error: lane };
+      try {
+        return await send(host, lane.client, cmd, payload, allowance);
+      } finally {
+        releaseLane(host, lane);
+      }
+    },
+    onEvent(fn) {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      watcher?.close();
+      watcher = null;
+      if (debounce) clearTimeout(debounce);
+      if (poll) clearInterval(poll);
+      for (const t of pending.values()) clearTimeout(t);
+      pending.clear();
+      for (const name of [...lanes.keys()]) closeLanes(name);
+      offChange();
+      offEvents();
+      links.dispose();
+      listeners.clear();
+    },
+  };
+}

@@ -1,0 +1,302 @@
+// The hosts hub against stand-in remotes that speak the real control protocol: rows, commands,
+// events, coalescing and the hosts file read again when it changes.
+import * as fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AnyEvent } from '../../../common/contract';
+import type { HostView } from '../../../common/hosts';
+import { AGENTLESS_READ_ONLY, createHostHub, type HostHub } from '../../../main/hosts/host-hub';
+import {
+  connectFixtures,
+  FIXTURE_VERSION,
+  startFixtureHost,
+  writeHostsFile,
+  type FixtureHost,
+} from '../../helpers/fixture-hosts';
+import { line } from '../service/fake-engine';
+
+let dir: string;
+let file: string;
+let fixtures: Map<string, FixtureHost>;
+let hub: HostHub | null;
+let events: AnyEvent[];
+let warnings: string[];
+
+const until = async (cond: () => boolean, ms = 5000, what = 'the condition') => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+};
+
+async function fixture(name: string): Promise<FixtureHost> {
+  const h = await startFixtureHost(dir, name);
+  fixtures.set(name, h);
+  return h;
+}
+
+function startHub(extra: Partial<Parameters<typeof createHostHub>[0]> = {}): HostHub {
+  hub = createHostHub({
+    file,
+    connect: connectFixtures(fixtures),
+    logWarn: (m) => warnings.push(m),
+    logError: () => undefined,
+    sampleEveryMs: 60_000,
+    reloadDebounceMs: 20,
+    ...extra,
+  });
+  hub.onEvent((e) => events.push(e));
+  return hub;
+}
+
+const row = (name: string): HostView | undefined => hub!.list().find((h) => h.name === name);
+const changes = (name: string) =>
+  events.flatMap((e) =>
+    e.event === 'hosts:changed' && e.payload.host.name === name ? [e.payload.host] : [],
+  );
+
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-hub-'));
+  file = path.join(dir, 'cfg', 'containerd-desktop', 'hosts.json');
+  fixtures = new Map();
+  hub = null;
+  events = [];
+  warnings = [];
+});
+afterEach(async () => {
+  hub?.dispose();
+  await Promise.all([...fixtures.values()].map((f) => f.dispose()));
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('host hub: rows', () => {
+  it('lists the saved hosts in file order with containerd state, version, counts and latency', async () => {
+    await fixture('b');
+    const a = await fixture('a');
+    a.engine.current = { ...a.engine.current, problems: [{}, {}] as never };
+    await writeHostsFile(file, ['b', 'a', 'gone']);
+    startHub();
+    await hub!.ready;
+    expect(hub!.list().map((h) => h.name)).toEqual(['b', 'a', 'gone']);
+    await until(() => row('a')?.state === 'running' && row('b')?.state === 'running');
+    expect(row('a')).toMatchObject({
+      url: 'ssh://me@a.example',
+      kind: 'app',
+      phase: 'up',
+      version: FIXTURE_VERSION,
+      problems: 2,
+      error: null,
+      retryAt: null,
+      readOnly: null,
+    });
+    expect(row('a')!.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(row('a')!.lastSeen).toBeGreaterThan(Date.now() - 5000);
+    // No fixture answers for "gone": down, Unknown, with why and when it tries again.
+    await until(() => row('gone')?.phase === 'down');
+    expect(row('gone')).toMatchObject({
+      state: 'unknown',
+      lastSeen: null,
+      error: { code: 'internal' },
+    });
+    expect(row('gone')!.retryAt).toBeGreaterThan(Date.now() - 1000);
+  });
+
+  it('shows Unknown with the last-seen time when a link drops, and running again when it is back', async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    startHub();
+    await until(() => row('a')?.state === 'running');
+    const seen = row('a')!.lastSeen!;
+    await a.stop();
+    await until(() => row('a')?.state === 'unknown', 2000, 'unknown');
+    expect(row('a')).toMatchObject({ phase: 'down', lastSeen: seen, version: FIXTURE_VERSION });
+    await until(() => changes('a').at(-1)?.state === 'unknown', 1000, 'the hosts:changed');
+    await a.start();
+    await until(() => row('a')?.state === 'running', 5000, 'running again');
+    await until(() => changes('a').at(-1)?.state === 'running', 1000, 'the hosts:changed');
+  });
+
+  it('marks an agentless host read-only, with the reason', async () => {
+    await writeHostsFile(file, ['a']);
+    // The agentless URL form is parsed elsewhere; a target with a socket is what the row reads.
+    const { hostView } = await import('../../../main/hosts/host-hub');
+    const v = hostView(
+      {
+        saved: { name: 'k', url: 'ssh://me@node/run/containerd/containerd.sock' },
+        target: { label: 'k', url: 'x', host: 'node', socket: '/run/containerd/containerd.sock' },
+        invalid: null,
+      },
+      undefined,
+    );
+    expect(v).toMatchObject({ kind: 'agentless', readOnly: AGENTLESS_READ_ONLY });
+  });
+});
+
+describe('host hub: invoke', () => {
+  it('forwards a command and answers with the far side reply', async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    startHub();
+    await until(() => row('a')?.phase === 'up');
+    const r = await hub!.invoke('a', 'daemon:status', {});
+    expect(r).toMatchObject({ ok: true, value: { state: 'running', pid: a.engine.current.pid } });
+    // The far side validates the payload as it does its own clients'.
+    const bad = await hub!.invoke('a', 'logs:read', { limit: -1 });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-payload' } });
+  });
+
+  it('refuses an unknown host with the saved names, and a down link saying when it retries', async () => {
+    await writeHostsFile(file, ['a', 'b']);
+    await fixture('a');
+    startHub();
+    await until(() => row('a')?.phase === 'up' && row('b')?.phase === 'down');
+    expect(await hub!.invoke('nope', 'daemon:status', {})).toMatchObject({
+      ok: false,
+      error: { code: 'unknown-host', message: expect.stringContaining('(saved: a, b)') },
+    });
+    const down = await hub!.invoke('b', 'daemon:status', {});
+    expect(down.ok).toBe(false);
+    if (down.ok) return;
+    expect(down.error.code).toBe('disconnected');
+    expect(down.error.message).toMatch(
+      /^b: the link is down, for \d+s .*next attempt in \d+s; nothing was sent$/,
+    );
+  });
+
+  it('refuses load and save: the far side would open its own files', async () => {
+    await fixture('a');
+    await writeHostsFile(file, ['a']);
+    startHub();
+    await until(() => row('a')?.phase === 'up');
+    const r = await hub!.invoke('a', 'image:load', { namespace: 'default', path: '/tmp/x.tar' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'bad-request' } });
+  });
+
+  it('a quick command that gets no answer times out once; a waiting one runs beside it', async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    startHub({ invokeTimeoutMs: 300 });
+    await until(() => row('a')?.phase === 'up');
+    a.engine.configPreview = () => new Promise(() => undefined);
+    const hung = await hub!.invoke('a', 'config:preview', {});
+    expect(hung).toMatchObject({
+      ok: false,
+      error: { code: 'disconnected', message: expect.stringMatching(/no answer over the link/) },
+    });
+    // daemon:start waits on the far side: its own connection, so the link's samples and other
+    // commands do not queue behind it.
+    let release!: () => void;
+    a.engine.onStart = () =>
+      new Promise((r) => (release = () => r(a.engine.transition('running'))));
+    const b = await fixture('b');
+    b.engine.onStart = a.engine.onStart;
+    await writeHostsFile(file, ['a', 'b']);
+    await until(() => row('b')?.phase === 'up', 5000, 'b up');
+    const start = hub!.invoke('b', 'daemon:start', {});
+    await until(() => b.engine.calls.includes('start'), 2000, 'the start to arrive');
+    expect(await hub!.invoke('b', 'daemon:status', {})).toMatchObject({ ok: true });
+    await new Promise((r) => setTimeout(r, 400));
+    release();
+    expect(await start).toMatchObject({ ok: true, value: { state: 'running' } });
+  });
+});
+
+describe('host hub: events', () => {
+  it("passes on a remote's events as host:event, and never its own hosts events", async () => {
+    let remoteEmit: ((e: AnyEvent) => void) | null = null;
+    const a = await startFixtureHost(dir, 'a', {
+      hosts: {
+        list: () => [],
+        invoke: async () => ({ ok: true, value: null }),
+        onEvent: (fn) => {
+          remoteEmit = fn;
+          return () => undefined;
+        },
+      },
+    });
+    fixtures.set('a', a);
+    await writeHostsFile(file, ['a']);
+    startHub();
+    await until(() => row('a')?.phase === 'up');
+    await new Promise((r) => setTimeout(r, 100));
+    remoteEmit!({ event: 'host:event', payload: { host: 'x', event: 'logs:lines', payload: {} } });
+    remoteEmit!({ event: 'hosts:changed', payload: { host: row('a')! } });
+    a.engine.emit({ type: 'log', lines: [line(1)] });
+    await until(() => events.some((e) => e.event === 'host:event'), 2000, 'the host:event');
+    await new Promise((r) => setTimeout(r, 100));
+    const got = events.filter((e) => e.event === 'host:event');
+    expect(got).toEqual([
+      {
+        event: 'host:event',
+        payload: { host: 'a', event: 'logs:lines', payload: { lines: [line(1)] } },
+      },
+    ]);
+  });
+
+  it("a remote's daemon:state updates its row at once, between samples", async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    startHub();
+    await until(() => row('a')?.state === 'running');
+    await new Promise((r) => setTimeout(r, 100));
+    a.engine.transition('stopped');
+    await until(() => row('a')?.state === 'stopped', 1000, 'stopped');
+    await until(() => changes('a').at(-1)?.state === 'stopped', 1000, 'the hosts:changed');
+  });
+
+  it('coalesces a flapping host to at most one hosts:changed per 100 ms, ending on the last state', async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    startHub();
+    await until(() => row('a')?.state === 'running');
+    await new Promise((r) => setTimeout(r, 150));
+    const before = changes('a').length;
+    const t0 = Date.now();
+    for (let i = 0; i < 30; i++) {
+      a.engine.transition(i % 2 ? 'running' : 'unhealthy');
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    a.engine.transition('stopped');
+    await until(() => changes('a').at(-1)?.state === 'stopped', 2000, 'the last state');
+    const sent = changes('a').length - before;
+    const windows = Math.ceil((Date.now() - t0) / 100) + 1;
+    expect(sent).toBeGreaterThan(0);
+    expect(sent).toBeLessThanOrEqual(windows);
+  });
+});
+
+describe('host hub: the hosts file', () => {
+  it('reads the file again when it changes: a host added appears, one removed goes', async () => {
+    await fixture('a');
+    await fixture('b');
+    startHub();
+    await hub!.ready;
+    // No file (and no folder) yet: no hosts.
+    expect(hub!.list()).toEqual([]);
+    await writeHostsFile(file, ['a']);
+    await until(() => row('a')?.phase === 'up', 8000, 'a to appear');
+    await writeHostsFile(file, ['a', 'b']);
+    await until(() => row('b')?.phase === 'up', 3000, 'b to appear');
+    expect(changes('b').length).toBeGreaterThan(0);
+    await writeHostsFile(file, ['b']);
+    await until(() => row('a') === undefined, 3000, 'a to go');
+    expect(hub!.list().map((h) => h.name)).toEqual(['b']);
+  }, 15_000);
+
+  it('keeps the last good list when the file goes bad, and says which field', async () => {
+    await fixture('a');
+    await writeHostsFile(file, ['a']);
+    startHub();
+    await until(() => row('a')?.phase === 'up');
+    await fsp.writeFile(
+      file,
+      JSON.stringify({ version: 1, hosts: [{ name: 'a', url: 'http://x' }] }),
+    );
+    await until(() => warnings.length > 0, 3000, 'the warning');
+    expect(warnings[0]).toMatch(/hosts: the hosts file .*hosts\.json is invalid: .*url/i);
+    expect(warnings[0]).toMatch(/keeping the last good list \(1 hosts\)/);
+    expect(hub!.list().map((h) => [h.name, h.phase])).toEqual([['a', 'up']]);
+  });
+});
