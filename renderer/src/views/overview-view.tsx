@@ -19,11 +19,18 @@ const COLUMNS: readonly Column[] = [
   { key: 'kind', label: 'Kind', width: '124px' },
 ];
 
-const KIND: Record<HostView['kind'], string> = {
-  local: 'this machine',
-  app: 'app over ssh',
-  agentless: 'containerd over ssh',
+const KIND: Record<HostView['kind'], { text: string; title: string }> = {
+  local: { text: 'this machine', title: 'this machine’s own app' },
+  app: { text: 'app · ssh', title: 'Containerd Desktop on that host, over ssh' },
+  agentless: { text: 'socket · ssh', title: 'containerd’s own socket on that host, over ssh' },
 };
+
+/** The link error without the "name (url): " it starts with: the row already says which host. */
+export function errorText(h: HostView): string {
+  const m = h.error?.message ?? '';
+  const prefix = `${h.name} (${h.url ?? ''}): `;
+  return m.startsWith(prefix) ? m.slice(prefix.length) : m;
+}
 
 /** Open a host's pages (its Status page, or the page named). */
 export function openHost(name: string, page = 'status'): void {
@@ -46,6 +53,7 @@ function HostCells(props: { h: HostView; now: number }) {
       <td className="col-host">
         <a
           className="ov-name"
+          title={h.url ?? undefined}
           href={withHost(h.name, '#/status')}
           tabIndex={-1}
           data-testid="overview-host-name"
@@ -73,7 +81,9 @@ function HostCells(props: { h: HostView; now: number }) {
         {h.containers ? `${h.containers.running} / ${h.containers.total}` : '—'}
       </td>
       <td className={stale ? 'ov-stale' : ''}>
-        {h.problems > 0 ? (
+        {h.lastSeen == null && h.kind !== 'local' ? (
+          '—'
+        ) : h.problems > 0 ? (
           <span className="ov-problems">
             <span aria-hidden="true">⚠</span> {h.problems}
           </span>
@@ -82,8 +92,8 @@ function HostCells(props: { h: HostView; now: number }) {
         )}
       </td>
       <td className={stale ? 'ov-stale' : ''}>{latencyText(h)}</td>
-      <td>
-        {KIND[h.kind]}
+      <td title={KIND[h.kind].title}>
+        {KIND[h.kind].text}
         {h.readOnly && (
           <span className="ov-readonly" title={h.readOnly}>
             {' '}
@@ -101,8 +111,13 @@ function LinkError(props: { h: HostView; now: number }) {
   if (h.phase === 'up' || !h.error) return null;
   const retry = retryText(h.retryAt, props.now);
   return (
-    <div className="ov-error" data-testid="overview-error">
-      <strong>{h.error.message}</strong> <span className="muted">{h.error.hint}</span>
+    <div
+      className="ov-error"
+      data-testid="overview-error"
+      title={`${h.error.message} — ${h.error.hint}`}
+    >
+      <span className="ov-error-text">{errorText(h)}</span>
+      <span className="muted"> — {h.error.hint}</span>
       {retry && <span className="muted"> · reconnecting {retry}</span>}
     </div>
   );
