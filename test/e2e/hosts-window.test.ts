@@ -131,9 +131,7 @@ describe.skipIf(!ready)('the window on two hosts (two cdesk serves, one over ssh
     expect(await page.getByTestId('host-switcher').getAttribute('data-host')).toBe('far');
     await page.getByTestId('tab-containers').click();
     await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/@far/containers');
-    const mine = page.locator(
-      `[data-testid="containers-table-row"][data-key="${ONLY_THERE}"]`,
-    );
+    const mine = page.locator(`[data-testid="containers-table-row"][data-key="${ONLY_THERE}"]`);
     await mine.waitFor({ state: 'visible', timeout: 15_000 });
     expect(await mine.getByTestId('status-chip').textContent()).toMatch(/Running/);
     // A reload lands on far's page again: the host is in the address.
@@ -142,6 +140,8 @@ describe.skipIf(!ready)('the window on two hosts (two cdesk serves, one over ssh
     await page.screenshot({ path: join(SHOTS, 'far-containers-1280-light.png') });
     // This machine's Containers page does not have it.
     await page.getByTestId('host-switcher').click();
+    await page.getByTestId('host-list').waitFor({ state: 'visible' });
+    await page.screenshot({ path: join(SHOTS, 'host-switcher-open-1280-light.png') });
     await page.getByTestId('host-option-local').click();
     await expect.poll(() => page.evaluate(() => window.location.hash)).toBe('#/containers');
     await page.getByTestId('containers-view').waitFor({ state: 'visible' });
@@ -180,5 +180,27 @@ describe.skipIf(!ready)('the window on two hosts (two cdesk serves, one over ssh
     expect(await row('lab-48').getByTestId('overview-badge').getAttribute('data-kind')).toBe(
       'unknown',
     );
+  });
+
+  it("far's link drops: its pages say since when and from when what they show is, and nothing stays live", async () => {
+    await page.evaluate(() => (window.location.hash = '#/@far/containers'));
+    const mine = page.locator(`[data-testid="containers-table-row"][data-key="${ONLY_THERE}"]`);
+    await mine.waitFor({ state: 'visible', timeout: 15_000 });
+    // No new connection is taken, and the one carrying the link is cut.
+    // (The sessions are read first: once the listener is gone they are no one's children.)
+    const sessions = sshd.sessions();
+    expect(sessions.length).toBeGreaterThan(0);
+    await sshd.stopListener();
+    for (const pid of sessions) process.kill(pid, 'SIGKILL');
+    const banner = page.getByTestId('host-banner');
+    await banner.waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await banner.textContent()).toMatch(
+      /^far is unreachable since \d\d:\d\d — reconnecting( in \d+s| now)?; what you see is from \d\d:\d\d\./,
+    );
+    expect(await page.getByTestId('state-badge').getAttribute('data-kind')).toBe('unknown');
+    // The last list stays, greyed, its actions off.
+    expect(await mine.isVisible()).toBe(true);
+    expect(await mine.getByRole('button', { name: `Stop ${ONLY_THERE}` }).isDisabled()).toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'far-unreachable-1280-light.png') });
   });
 });

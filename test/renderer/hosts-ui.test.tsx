@@ -202,6 +202,8 @@ describe('routes', () => {
       rest: '#/containers/default/web',
     });
     expect(splitHostHash('#/images')).toEqual({ host: null, rest: '#/images' });
+    // The tray opens a host by "#/@far" (its pages, the page left to the window).
+    expect(splitHostHash('#/@far')).toEqual({ host: 'far', rest: '#/' });
     expect(pageFromHash('#/@far/plugins')).toBe('plugins');
     expect(containerRouteFromHash('#/@far/containers/k8s.io/web/logs')).toEqual({
       namespace: 'k8s.io',

@@ -16,6 +16,8 @@ export function HostSwitcher() {
   const options = switchableHosts(state);
   const [open, setOpen] = useState(false);
   const [active, setActive] = useState(0);
+  // The list floats over the page (fixed, placed under the button): the sidebar's scroll box would clip it.
+  const [place, setPlace] = useState<{ top: number; left: number; minWidth: number } | null>(null);
   const button = useRef<HTMLButtonElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
   // The selected host's badge is its pages' own truth (Unknown while its link is down).
@@ -35,6 +37,8 @@ export function HostSwitcher() {
   const toggle = () => {
     const i = options.findIndex((o) => o.name === host);
     setActive(Math.max(0, i));
+    const r = button.current?.getBoundingClientRect();
+    if (r) setPlace({ top: r.bottom + 4, left: r.left, minWidth: Math.max(r.width, 260) });
     setOpen((o) => !o);
   };
   const onListKey = (e: KeyboardEvent) => {
@@ -94,6 +98,7 @@ export function HostSwitcher() {
           aria-label="Hosts"
           tabIndex={-1}
           data-testid="host-list"
+          style={place ?? undefined}
           aria-activedescendant={`host-opt-${active}`}
           onKeyDown={onListKey}
           onBlur={(e) => {
