@@ -27,8 +27,8 @@ import { createQuitGuard } from './quit-guard';
 import { hardenSession, hardenWebContents } from './security';
 import { devServerUrl, shellPaths } from './shell-paths';
 import { createTray, type TrayController } from './tray';
-import { trackPull, type TrayAction, type TrayPull } from './tray-menu';
-import { createMainWindow, focusWindow } from './window';
+import { hostRoute, trackPull, type TrayAction, type TrayPull } from './tray-menu';
+import { createMainWindow, focusWindow, openRoute } from './window';
 
 const distDir = path.dirname(fileURLToPath(import.meta.url));
 const paths = shellPaths({
@@ -89,6 +89,7 @@ async function launch(): Promise<void> {
       offIpc();
       offExec();
       offFileIpc();
+      if (hostsTimer) clearTimeout(hostsTimer);
       tray?.destroy();
       tray = null;
       await host.dispose(opts);
@@ -165,6 +166,21 @@ async function launch(): Promise<void> {
     }
   });
 
+  // Saved hosts get a line each in the tray (read from hosts:list, at most a few times a second).
+  let hostsTimer: NodeJS.Timeout | null = null;
+  const refreshHosts = () => {
+    if (hostsTimer || !host.hosts) return;
+    hostsTimer = setTimeout(() => {
+      hostsTimer = null;
+      void service.invoke('hosts:list', {}).then((r) => {
+        if (r.ok) tray?.setHosts(r.value.hosts);
+      });
+    }, 250);
+  };
+  service.subscribe((e: AnyEvent) => {
+    if (e.event === 'hosts:changed' || e.event === 'daemon:state') refreshHosts();
+  });
+
   const command = async (name: 'daemon:start' | 'daemon:stop' | 'daemon:restart') => {
     inFlight++;
     tray?.update(status, true);
@@ -180,7 +196,7 @@ async function launch(): Promise<void> {
     }
   };
 
-  const onTrayAction = (action: TrayAction) => {
+  const onTrayAction = (action: TrayAction, hostName?: string) => {
     switch (action) {
       case 'start':
         return void command('daemon:start');
@@ -190,6 +206,10 @@ async function launch(): Promise<void> {
         return void command('daemon:restart');
       case 'open-window':
         return showWindow();
+      case 'open-host':
+        showWindow();
+        if (win && !win.isDestroyed()) openRoute(win, hostRoute(hostName));
+        return;
       case 'open-logs':
         return void shell.openPath(host.info().logsDir);
       case 'quit':
@@ -200,6 +220,7 @@ async function launch(): Promise<void> {
   tray = createTray(paths.iconsDir, status, onTrayAction, (m) => log.warn(m), {
     onQuit: () => host.settings.get().onQuit,
   });
+  refreshHosts();
   showWindow();
   if (host.settings.get().autoStart) void command('daemon:start');
 }

@@ -2,14 +2,26 @@
 import { canControl } from '../../common/controls';
 import { formatCountdown, formatDuration } from '../../common/duration';
 import type { PullProgress } from '../../common/containerd';
+import { LOCAL_HOST, type HostView } from '../../common/hosts';
 import type { DaemonState, DaemonStatus } from '../../common/states';
 
-export type TrayAction = 'start' | 'stop' | 'restart' | 'open-window' | 'open-logs' | 'quit';
+/** 'open-host': show the window on the hosts overview, with the item's `host`. */
+export type TrayAction =
+  'start' | 'stop' | 'restart' | 'open-window' | 'open-host' | 'open-logs' | 'quit';
 
 /** One menu entry as plain data (mapped 1:1 onto Electron's MenuItemConstructorOptions). */
 export type MenuItemSpec =
   | { type: 'separator' }
-  | { type: 'normal'; id: string; label: string; enabled: boolean; action?: TrayAction };
+  | {
+      type: 'normal';
+      id: string;
+      label: string;
+      enabled: boolean;
+      action?: TrayAction;
+      /** The host an 'open-host' item opens. */
+      host?: string;
+    }
+  | { type: 'submenu'; id: string; label: string; items: MenuItemSpec[] };
 
 const LABEL: Record<DaemonState, string> = {
   stopped: 'Stopped',
@@ -47,6 +59,60 @@ export function stateLine(status: DaemonStatus, now: number): string {
     details.push('adopted');
   }
   return [LABEL[status.state], ...details].join(' · ');
+}
+
+/** What the tray shows of a host (a hosts:list row). */
+export type TrayHost = Pick<HostView, 'name' | 'phase' | 'state' | 'lastSeen'>;
+
+/** At most this many hosts get a line; the rest are counted (the window's Overview has them all). */
+export const TRAY_MAX_HOSTS = 15;
+
+/**
+ * "local — Running", "far — Unknown (last seen 2m ago)": containerd's state only while the link is
+ * up, else Unknown with how long ago the host last answered.
+ */
+export function hostLine(h: TrayHost, now: number): string {
+  if (h.state !== 'unknown') return `${h.name} — ${LABEL[h.state]}`;
+  const why =
+    h.lastSeen !== null
+      ? `last seen ${formatDuration(Math.max(0, now - h.lastSeen), { smallest: 's', parts: 1 })} ago`
+      : h.phase === 'connecting'
+        ? 'connecting'
+        : 'not reached yet';
+  return `${h.name} — Unknown (${why})`;
+}
+
+/**
+ * The window's route for a host the tray names: its pages ("#/@far"; this machine's at "#/"), or
+ * the hosts overview when none is named.
+ */
+export function hostRoute(host?: string): string {
+  if (host === undefined) return '#/overview';
+  if (host === LOCAL_HOST) return '#/';
+  return `#/@${encodeURIComponent(host)}`;
+}
+
+/** The "Hosts" submenu: only when hosts besides this machine are saved (one host needs no list). */
+function hostItems(hosts: readonly TrayHost[], now: number): MenuItemSpec[] {
+  if (hosts.length < 2) return [];
+  const items: MenuItemSpec[] = hosts.slice(0, TRAY_MAX_HOSTS).map((h) => ({
+    type: 'normal',
+    id: `host-${h.name}`,
+    label: hostLine(h, now),
+    enabled: true,
+    action: 'open-host',
+    host: h.name,
+  }));
+  const more = hosts.length - TRAY_MAX_HOSTS;
+  if (more > 0)
+    items.push({
+      type: 'normal',
+      id: 'hosts-more',
+      label: `… and ${more} more host${more === 1 ? '' : 's'}`,
+      enabled: true,
+      action: 'open-host',
+    });
+  return [{ type: 'submenu', id: 'hosts', label: 'Hosts', items }];
 }
 
 /** A running pull as the tray shows it. */
@@ -115,13 +181,14 @@ function pullItems(pulls: readonly TrayPull[]): MenuItemSpec[] {
 
 /**
  * The tray menu for a status; `busy` (a command in flight) disables start/stop/restart; running
- * pulls get a line each (opening the window), under the state.
+ * pulls get a line each (opening the window), under the state; saved hosts a "Hosts" submenu.
  */
 export function trayMenuTemplate(
   status: DaemonStatus,
   busy: boolean,
   now: number,
   pulls: readonly TrayPull[] = [],
+  hosts: readonly TrayHost[] = [],
 ): MenuItemSpec[] {
   const s = status.state;
   const info: MenuItemSpec[] = [];
@@ -148,6 +215,7 @@ export function trayMenuTemplate(
     { type: 'normal', id: 'state', label: stateLine(status, now), enabled: false },
     ...info,
     ...pullItems(pulls),
+    ...hostItems(hosts, now),
     { type: 'separator' },
     {
       type: 'normal',

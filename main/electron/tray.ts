@@ -1,15 +1,18 @@
 // The tray icon: renders tray-menu.ts's plain template with Electron, asks before stop/restart/quit
 // while containers run (confirmFor decides), and routes clicks to actions.
 import path from 'node:path';
-import { dialog, Menu, Tray, nativeImage } from 'electron';
+import { dialog, Menu, Tray, nativeImage, type MenuItemConstructorOptions } from 'electron';
 import { confirmFor } from '../../common/confirm';
 import type { DaemonStatus } from '../../common/states';
 import {
+  hostLine,
   pullLabel,
   trayIconFor,
   trayMenuTemplate,
   trayTooltip,
+  type MenuItemSpec,
   type TrayAction,
+  type TrayHost,
   type TrayPull,
 } from './tray-menu';
 
@@ -17,6 +20,8 @@ export interface TrayController {
   update(status: DaemonStatus, busy: boolean): void;
   /** Running pulls; the menu is rebuilt only when a line's text changes. */
   setPulls(pulls: readonly TrayPull[]): void;
+  /** The hosts (hosts:list rows); the menu is rebuilt only when a line's text changes. */
+  setHosts(hosts: readonly TrayHost[]): void;
   destroy(): void;
 }
 
@@ -29,7 +34,7 @@ export interface TrayOptions {
 export function createTray(
   iconsDir: string,
   initial: DaemonStatus,
-  onAction: (action: TrayAction) => void,
+  onAction: (action: TrayAction, host?: string) => void,
   log: (message: string) => void,
   opts: TrayOptions = {},
 ): TrayController | null {
@@ -44,7 +49,8 @@ export function createTray(
   }
   let last = { status: initial, busy: false };
   let pulls: readonly TrayPull[] = [];
-  const act = async (action: TrayAction) => {
+  let hosts: readonly TrayHost[] = [];
+  const act = async (action: TrayAction, host?: string) => {
     const ask = confirmFor(action, last.status, opts.onQuit?.() ?? 'stop');
     if (ask) {
       const r = await dialog.showMessageBox({
@@ -57,7 +63,19 @@ export function createTray(
       });
       if (r.response !== 0) return;
     }
-    onAction(action);
+    onAction(action, host);
+  };
+  const render = (item: MenuItemSpec): MenuItemConstructorOptions => {
+    if (item.type === 'separator') return { type: 'separator' };
+    if (item.type === 'submenu')
+      return { id: item.id, label: item.label, submenu: item.items.map(render) };
+    const { action, host } = item;
+    return {
+      id: item.id,
+      label: item.label,
+      enabled: item.enabled,
+      click: action ? () => void act(action, host) : undefined,
+    };
   };
   const update = (status: DaemonStatus, busy: boolean) => {
     if (tray.isDestroyed()) return;
@@ -66,18 +84,7 @@ export function createTray(
     tray.setImage(icon(status));
     tray.setToolTip(trayTooltip(status, now, pulls));
     tray.setContextMenu(
-      Menu.buildFromTemplate(
-        trayMenuTemplate(status, busy, now, pulls).map((item) =>
-          item.type === 'separator'
-            ? { type: 'separator' as const }
-            : {
-                id: item.id,
-                label: item.label,
-                enabled: item.enabled,
-                click: item.action ? () => void act(item.action as TrayAction) : undefined,
-              },
-        ),
-      ),
+      Menu.buildFromTemplate(trayMenuTemplate(status, busy, now, pulls, hosts).map(render)),
     );
   };
   update(initial, false);
@@ -90,6 +97,13 @@ export function createTray(
       const text = (l: readonly TrayPull[]) => l.map(pullLabel).join('\n');
       if (text(next) === text(pulls)) return;
       pulls = next;
+      update(last.status, last.busy);
+    },
+    setHosts(next) {
+      const now = Date.now();
+      const text = (l: readonly TrayHost[]) => l.map((h) => hostLine(h, now)).join('\n');
+      if (text(next) === text(hosts)) return;
+      hosts = next;
       update(last.status, last.busy);
     },
     destroy: () => {

@@ -70,3 +70,18 @@ export function focusWindow(win: ElectronBrowserWindow): void {
   win.show();
   win.focus();
 }
+
+/**
+ * Show the window on a page by its route ("#/overview"): a fragment change of the page already
+ * loaded (the renderer routes on hashchange), so nothing reloads.
+ */
+export function openRoute(win: ElectronBrowserWindow, hash: string): void {
+  const wc = win.webContents;
+  const go = () => {
+    const base = wc.getURL().split('#')[0];
+    if (base) void wc.loadURL(`${base}${hash}`).catch(() => undefined);
+  };
+  if (wc.isLoading()) wc.once('did-finish-load', go);
+  else go();
+  focusWindow(win);
+}

@@ -110,6 +110,9 @@ export function linkBadge(s: LinkState): {
   state: DaemonState | 'unknown';
   lastSeen: number | null;
 } {
-  if (s.phase === 'up' && s.daemon) return { state: s.daemon.state, lastSeen: s.lastSeen };
+  // Only a sample taken since this link came up counts: a reconnected link shows Unknown until
+  // the host has answered again, not what it said before the drop.
+  if (s.phase === 'up' && s.daemon && s.lastSeen !== null && s.lastSeen >= s.since)
+    return { state: s.daemon.state, lastSeen: s.lastSeen };
   return { state: 'unknown', lastSeen: s.lastSeen };
 }

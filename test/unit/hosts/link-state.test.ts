@@ -40,6 +40,18 @@ describe('nextLink', () => {
     expect(linkBadge(up())).toEqual({ state: 'running', lastSeen: 20 });
   });
 
+  it('a reconnected link shows Unknown until the host answers again', () => {
+    const down = nextLink(up(), { type: 'failed', at: 100, error: err('ssh-failed') }).state;
+    const again = nextLink(nextLink(down, { type: 'retry', at: 600 }).state, {
+      type: 'connected',
+      at: 700,
+    }).state;
+    expect(again.phase).toBe('up');
+    expect(linkBadge(again)).toEqual({ state: 'unknown', lastSeen: 20 });
+    const answered = nextLink(again, { type: 'sample', at: 710, latencyMs: 2, daemon }).state;
+    expect(linkBadge(answered)).toEqual({ state: 'running', lastSeen: 710 });
+  });
+
   it('a drop goes down, keeps what was last seen, closes and retries after 0.5 s', () => {
     const r = nextLink(up(), { type: 'failed', at: 100, error: err('ssh-failed') });
     expect(r.state).toMatchObject({
