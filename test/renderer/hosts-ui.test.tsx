@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnyEvent, ContractClient } from '../../common/contract';
 import type { HostView } from '../../common/hosts';
 import { App } from '../../renderer/src/app';
-import { hostTruth, unreachableText } from '../../renderer/src/store/host-truth';
-import { HostsStore, withHostRow } from '../../renderer/src/store/hosts-store';
+import { hostTruth, retryText, unreachableText } from '../../renderer/src/store/host-truth';
+import { HOSTS_NOTIFY_MS, HostsStore, withHostRow } from '../../renderer/src/store/hosts-store';
 import {
   containerHash,
   containerRouteFromHash,
@@ -71,6 +71,9 @@ function world(hosts: HostView[], remotes: Record<string, ContractClient> = {}) 
   });
   return base;
 }
+
+/** Row changes reach the window batched (HOSTS_NOTIFY_MS): wait that out. */
+const settle = () => act(() => new Promise<void>((r) => setTimeout(r, HOSTS_NOTIFY_MS + 50)));
 
 async function renderApp(base: ContractClient) {
   render(<App client={base} />);
@@ -150,6 +153,14 @@ describe('host rows', () => {
     expect(t.reason).toBe('last seen 14:01 · reconnecting in 8s');
   });
 
+  it('count down in whole seconds in the last ten, in fives before', () => {
+    expect(retryText(T + 8000, T)).toBe('in 8s');
+    expect(retryText(T + 8001, T)).toBe('in 9s');
+    expect(retryText(T + 21_000, T)).toBe('in 25s');
+    expect(retryText(T, T)).toBe('now');
+    expect(retryText(null, T)).toBeNull();
+  });
+
   it('are never green on a guess: connecting or no state yet is Unknown', () => {
     expect(hostTruth(row('far', { phase: 'connecting', state: 'running' }), T).kind).toBe(
       'unknown',
@@ -176,6 +187,26 @@ describe('host rows', () => {
       ['b', 'up'],
     ]);
     expect(withHostRow(next, row('c')).map((h) => h.name)).toEqual(['local', 'a', 'b', 'c']);
+  });
+
+  it('reach listeners once for a burst of changes, with the latest rows', async () => {
+    const base = world([row('local'), row('a'), row('b')]);
+    const store = new HostsStore(base);
+    const stop = store.start();
+    await act(async () => {});
+    let heard = 0;
+    store.subscribe(() => heard++);
+    for (let i = 0; i < 20; i++)
+      base.push({
+        event: 'hosts:changed',
+        payload: { host: row(i % 2 ? 'a' : 'b', { latencyMs: i }) },
+      });
+    expect(heard).toBe(0);
+    await settle();
+    expect(heard).toBe(1);
+    expect(store.get('a')?.latencyMs).toBe(19);
+    expect(store.get('b')?.latencyMs).toBe(18);
+    stop();
   });
 
   it('keep this machine live from daemon:state (the service builds its row only on hosts:list)', async () => {
@@ -284,7 +315,7 @@ describe('host switcher', () => {
         payload: { host: row('far', { lastSeen: Date.now() }) },
       }),
     );
-    await act(async () => {});
+    await settle();
     expect(screen.queryByTestId('host-banner')).toBeNull();
     expect(screen.getByTestId('state-badge').getAttribute('data-kind')).toBe('running');
   });
@@ -319,6 +350,7 @@ describe('Overview', () => {
         payload: { host: row('far', { containers: { running: 5, total: 6 }, latencyMs: 40 }) },
       }),
     );
+    await settle();
     const after = screen.getAllByTestId('overview-table-row');
     expect(after[1]!.textContent).toContain('5 / 6');
     expect(after[1]!.textContent).toContain('40 ms');

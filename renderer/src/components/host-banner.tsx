@@ -2,7 +2,7 @@
 import { hostTruth, unreachableText } from '../store/host-truth';
 import { useHostRow, useHostScope, useHosts, useOptionalHostsStore } from '../store/hosts-context';
 import { OVERVIEW_HASH } from '../store/pages';
-import { useNow } from './hooks';
+import { useSecondTick } from './hooks';
 
 export function HostBanner() {
   const { host, remote, readOnly } = useHostScope();
@@ -10,7 +10,7 @@ export function HostBanner() {
   const listed = useHosts((s) => s.hosts !== null);
   const store = useOptionalHostsStore();
   const waiting = !!row && row.phase !== 'up';
-  const now = useNow(1000, waiting && row.retryAt != null);
+  const now = useSecondTick(waiting && row.retryAt != null);
   if (!remote) return null;
   if (!row) {
     if (!listed) return null;

@@ -11,10 +11,11 @@ import { useNow, useTruth } from './hooks';
 
 export function HostSwitcher() {
   const { host } = useHostScope();
-  const state = useHosts((s) => s);
-  const page = useStore((s) => s.page);
-  const options = switchableHosts(state);
   const [open, setOpen] = useState(false);
+  // Closed, the button shows only its own host's truth: the list's changes need no render then.
+  const state = useHosts((s) => (open ? s : null));
+  const page = useStore((s) => s.page);
+  const options = switchableHosts(state ?? { hosts: null, error: null });
   const [active, setActive] = useState(0);
   // The list floats over the page (fixed, placed under the button): the sidebar's scroll box would clip it.
   const [place, setPlace] = useState<{ top: number; left: number; minWidth: number } | null>(null);

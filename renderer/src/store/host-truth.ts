@@ -16,10 +16,16 @@ export interface HostTruth {
   live: boolean;
 }
 
-/** "in 8 s", "now" (a due retry is under way). */
+/**
+ * "in 8s", "in 25s", "now" (a due retry is under way): whole seconds in the last ten, then in
+ * steps of five, so a page of hosts backing off repaints every few seconds, not every second.
+ */
 export function retryText(retryAt: number | null, now: number): string | null {
   if (retryAt == null) return null;
-  return retryAt > now ? `in ${formatCountdown(retryAt - now)}` : 'now';
+  const left = retryAt - now;
+  if (left <= 0) return 'now';
+  const step = left <= 10_000 ? 1000 : 5000;
+  return `in ${formatCountdown(Math.ceil(left / step) * step)}`;
 }
 
 export function hostTruth(h: HostView, now: number): HostTruth {

@@ -28,13 +28,25 @@ function rowOf(payload: unknown): HostView | null {
   return h as HostView;
 }
 
+/**
+ * Listeners hear of row changes at most this often, on the wall clock's whole seconds: a fleet
+ * whose links flap (48 hosts backing off) sends many hosts:changed a second, the window needs only
+ * the latest rows, and the Overview's countdowns tick on the same boundary, so one frame paints both.
+ */
+export const HOSTS_NOTIFY_MS = 1000;
+
 export class HostsStore implements HostLinkSource {
   private state: HostsState = { hosts: null, error: null };
   private readonly listeners = new Set<() => void>();
   private byName = new Map<string, HostView>();
   private readonly downAt = new Map<string, number>();
 
-  constructor(readonly client: ContractClient) {}
+  private notifyTimer: ReturnType<typeof setTimeout> | null = null;
+
+  constructor(
+    readonly client: ContractClient,
+    private readonly notifyMs = HOSTS_NOTIFY_MS,
+  ) {}
 
   getState = (): HostsState => this.state;
 
@@ -45,9 +57,23 @@ export class HostsStore implements HostLinkSource {
 
   get = (name: string): HostView | undefined => this.byName.get(name);
 
-  private set(patch: Partial<HostsState>): void {
+  /** `soon`: a row change, told with the others that arrive within notifyMs; else at once. */
+  private set(patch: Partial<HostsState>, soon = false): void {
     this.state = { ...this.state, ...patch };
     if (patch.hosts) this.byName = new Map(patch.hosts.map((h) => [h.name, h]));
+    if (soon && this.notifyMs > 0) {
+      this.notifyTimer ??= setTimeout(
+        () => this.notify(),
+        this.notifyMs - (Date.now() % this.notifyMs),
+      );
+      return;
+    }
+    this.notify();
+  }
+
+  private notify(): void {
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+    this.notifyTimer = null;
     for (const l of [...this.listeners]) l();
   }
 
@@ -63,21 +89,22 @@ export class HostsStore implements HostLinkSource {
       if (local)
         this.setRows(
           withHostRow(this.state.hosts, localRowFrom(local, e.payload.status, Date.now())),
+          true,
         );
       return;
     }
     if (e.event !== 'hosts:changed') return;
     const row = rowOf(e.payload);
-    if (row) this.setRows(withHostRow(this.state.hosts, row));
+    if (row) this.setRows(withHostRow(this.state.hosts, row), true);
   }
 
-  private setRows(hosts: HostView[]): void {
+  private setRows(hosts: HostView[], soon = false): void {
     const now = Date.now();
     for (const h of hosts) {
       if (h.phase === 'up') this.downAt.delete(h.name);
       else if (!this.downAt.has(h.name)) this.downAt.set(h.name, now);
     }
-    this.set({ hosts, error: null });
+    this.set({ hosts, error: null }, soon);
   }
 
   async load(): Promise<void> {
@@ -115,6 +142,8 @@ export class HostsStore implements HostLinkSource {
     return () => {
       off();
       offLink();
+      if (this.notifyTimer) clearTimeout(this.notifyTimer);
+      this.notifyTimer = null;
     };
   }
 }

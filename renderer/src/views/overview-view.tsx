@@ -1,8 +1,8 @@
 // Overview: one row per host (this machine first), live from hosts:changed; a row opens that host's pages.
-import { useCallback, useMemo, type KeyboardEvent } from 'react';
+import { memo, useCallback, useMemo, type KeyboardEvent } from 'react';
 import type { HostView } from '../../../common/hosts';
 import { HostBadge } from '../components/host-badge';
-import { useNow } from '../components/hooks';
+import { useSecondTick } from '../components/hooks';
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { ErrorLine } from '../components/view-states';
 import { hostTruth, retryText } from '../store/host-truth';
@@ -43,7 +43,11 @@ function latencyText(h: HostView): string {
   return `${Math.round(h.latencyMs)} ms`;
 }
 
-function HostCells(props: { h: HostView; now: number }) {
+/** Whether a row shows a countdown (and so needs the ticking clock); other rows keep `now` = 0 and skip the tick's render. */
+const counts = (h: HostView) => h.phase !== 'up' && h.retryAt != null;
+
+// Memoised: a hosts:changed re-renders its own row only (the others keep their row object).
+const HostCells = memo(function HostCells(props: { h: HostView; now: number }) {
   const { h, now } = props;
   const truth = hostTruth(h, now);
   // Counts are the host's word as of lastSeen: greyed when the link is not up.
@@ -103,10 +107,10 @@ function HostCells(props: { h: HostView; now: number }) {
       </td>
     </>
   );
-}
+});
 
 /** The link's error and what to do, under a host whose link is not up. */
-function LinkError(props: { h: HostView; now: number }) {
+const LinkError = memo(function LinkError(props: { h: HostView; now: number }) {
   const { h } = props;
   if (h.phase === 'up' || !h.error) return null;
   const retry = retryText(h.retryAt, props.now);
@@ -121,21 +125,22 @@ function LinkError(props: { h: HostView; now: number }) {
       {retry && <span className="muted"> · reconnecting {retry}</span>}
     </div>
   );
-}
+});
 
 export function OverviewView(props: { viewportHeight?: number }) {
   const hosts = useHosts((s) => s.hosts);
   const error = useHosts((s) => s.error);
   const list = hosts ?? [];
   // Countdowns tick only while some host is waiting to reconnect.
-  const counting = list.some((h) => h.phase !== 'up' && h.retryAt != null);
-  const now = useNow(1000, counting);
+  const counting = list.some(counts);
+  const now = useSecondTick(counting);
   const up = list.filter((h) => h.phase === 'up').length;
   const extra = useCallback(
-    (h: HostView) => (h.phase !== 'up' && h.error ? <LinkError h={h} now={now} /> : null),
+    (h: HostView) =>
+      h.phase !== 'up' && h.error ? <LinkError h={h} now={counts(h) ? now : 0} /> : null,
     [now],
   );
-  const cells = useCallback((h: HostView) => <HostCells h={h} now={now} />, [now]);
+  const cells = useCallback((h: HostView) => <HostCells h={h} now={counts(h) ? now : 0} />, [now]);
   const key = useCallback((h: HostView) => h.name, []);
   const onKey = (e: KeyboardEvent) => {
     if (e.key !== 'Enter') return;
