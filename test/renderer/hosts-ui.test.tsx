@@ -405,8 +405,9 @@ describe('read-only hosts', () => {
     }
     // Namespaces arrived: the page moved to k8s.io, where a Kubernetes node keeps its containers.
     expect(screen.getByRole('combobox', { name: /namespace/i })).toHaveProperty('value', 'k8s.io');
-    expect(preferredNamespace(['default', 'k8s.io'])).toBe('k8s.io');
-    expect(preferredNamespace(['moby'])).toBe('moby');
+    expect(preferredNamespace(['default', 'k8s.io'], 'agentless')).toBe('k8s.io');
+    expect(preferredNamespace(['default', 'k8s.io'], 'app')).toBe('default');
+    expect(preferredNamespace([{ name: 'moby' }], 'agentless')).toBe('default');
   });
 });
 

@@ -1,19 +1,19 @@
-// On a read-only (agentless) host, open on the namespace its containers live in (k8s.io on a Kubernetes node), once per visit.
+// On an agentless host (a Kubernetes node), open on the namespace its containers live in (k8s.io), once per visit.
 import { useEffect, useRef } from 'react';
-import { useHostScope } from '../store/hosts-context';
+import { useHostRow } from '../store/hosts-context';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { preferredNamespace } from '../store/preferred-namespace';
 
 export function PreferNamespace() {
-  const { readOnly } = useHostScope();
+  const kind = useHostRow()?.kind;
   const store = useInsideStore();
   const namespaces = useInside((s) => s.namespaces);
   const done = useRef(false);
   useEffect(() => {
-    if (!readOnly || done.current || !namespaces) return;
+    // Other hosts keep the namespace the person chose last.
+    if (kind !== 'agentless' || done.current || !namespaces) return;
     done.current = true;
-    const want = preferredNamespace(namespaces.map((n) => n.name));
-    if (want) store.setNamespace(want);
-  }, [readOnly, namespaces, store]);
+    store.setNamespace(preferredNamespace(namespaces, kind));
+  }, [kind, namespaces, store]);
   return null;
 }
