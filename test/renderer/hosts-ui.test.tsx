@@ -270,6 +270,21 @@ describe('routes', () => {
   });
 });
 
+describe("far's Status page", () => {
+  it("offers cdesk -H from this machine, and marks far's socket commands as far's", async () => {
+    const base = world([row('local'), row('far')], { far: new FakeClient(makeStatus('running')) });
+    window.location.hash = '#/@far/status';
+    await renderApp(base);
+    expect(screen.getByTestId('cmd-cdesk').textContent).toBe('cdesk -H far ps -a -n default');
+    expect(screen.getByTestId('cmd-ctr').closest('li')?.textContent).toContain('on far itself');
+    expect(base.callsTo('hosts:invoke')).toContainEqual({
+      host: 'far',
+      cmd: 'daemon:status',
+      payload: {},
+    });
+  });
+});
+
 describe('host switcher', () => {
   it('lists every host with its badge, Unknown with last seen for one that is down, and opens the one picked', async () => {
     const base = world([row('local'), row('far', { ...DOWN, retryAt: Date.now() + 8000 })]);
