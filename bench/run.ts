@@ -97,6 +97,7 @@ async function main(): Promise<void> {
     ['health', async () => (await import('./health')).benchHealthRows()],
     ['cli', async () => (await import('./cli')).benchCliRows()],
     ['hosts', async () => (await import('./hosts')).benchHostsRows()],
+    ['hosts-fleet', async () => (await import('./hosts-fleet')).benchHostsFleet()],
     ['log-flood', async () => (await import('./log-flood')).benchLogFlood()],
     ['greedy', async () => (await import('./greedy-clients')).benchGreedyClients()],
     ['containerd', async () => (await import('./containerd')).benchContainerdRows()],

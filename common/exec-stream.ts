@@ -36,6 +36,8 @@ export interface ExecStartPayload {
   user?: string;
   cols?: number;
   rows?: number;
+  /** A saved host's name: run it there, over the app's link (absent or "local": this machine). */
+  host?: string;
 }
 
 export interface ExecStarted {

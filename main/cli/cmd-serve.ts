@@ -34,7 +34,8 @@ The first line printed is the address to open; it carries an access token:
 The token is also kept in <state dir>/serve.token (mode 0600). A restart reuses that file's
 token, so an open tab reconnects by itself; --new-token (or deleting the file) makes a fresh one.
 Ctrl-C (SIGINT) or SIGTERM quits; containerd is stopped unless the onQuit setting is
-"leave-running".
+"leave-running". The hosts saved with \`cdesk host add\` are linked over ssh and shown in the
+window, as in the desktop app (the file is read again when it changes).
 
 options:
 ${formatOptions([

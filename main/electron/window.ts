@@ -79,7 +79,7 @@ export function openRoute(win: ElectronBrowserWindow, hash: string): void {
   const wc = win.webContents;
   const go = () => {
     const base = wc.getURL().split('#')[0];
-    if (base) void wc.loadURL(`${base}${hash}`).catch(() => undefined);
+    if (base) void win.loadURL(`${base}${hash}`).catch(() => undefined);
   };
   if (wc.isLoading()) wc.once('did-finish-load', go);
   else go();

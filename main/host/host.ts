@@ -111,6 +111,8 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
     // Every exec is recorded with its transport, container and command.
     logInfo: log.info ? (m) => log.info!(m) : (m) => console.log(m),
   });
+  // The first hosts:list already has the saved hosts (connecting), not an empty list.
+  await hosts?.ready;
   let control: ControlServer | null = null;
   if (controlPath !== null) {
     try {

@@ -13,8 +13,9 @@ import type {
 import { targetOf, type HostView, type SavedHost, type SshTarget } from '../../common/hosts';
 import type { ControlClient } from '../control-socket/control-client';
 import { formatDuration } from '../../common/duration';
-import { toContractError } from '../shared/app-error';
+import { AppError, toContractError } from '../shared/app-error';
 import { createHostLinks } from './host-links';
+import { remoteExec, type RemoteExecProcess, type RemoteExecSpec } from './remote-exec';
 import { readHosts } from './hosts-file';
 import { linkBadge, type LinkState } from './link-state';
 
@@ -74,6 +75,9 @@ export function waitAllowance(cmd: CommandName, payload: unknown): number | 'pro
     case 'container:delete':
     case 'image:delete':
       return 5 * 60_000;
+    // Walks the snapshots' disk use: seconds on a big host, longer than a status sample may wait.
+    case 'system:df':
+      return 60_000;
     default:
       return 0;
   }
@@ -106,6 +110,12 @@ export interface HostHub {
   invoke(host: string, cmd: CommandName, payload: unknown): Promise<Result<unknown>>;
   /** hosts:changed and host:event, as they happen. */
   onEvent(fn: (e: AnyEvent) => void): () => void;
+  /** Start an exec on a saved host, over a connection of its own; refusals are thrown (AppError). */
+  exec(
+    host: string,
+    spec: RemoteExecSpec,
+    onOutput: (fd: 1 | 2, chunk: Buffer) => void,
+  ): Promise<RemoteExecProcess>;
   /** Settles once the file has been read the first time. */
   readonly ready: Promise<void>;
   /** Read the file again now (the watcher does it by itself). */
@@ -243,12 +253,17 @@ export function createHostHub(opts: HostHubOptions): HostHub {
   // Spare connections for commands that wait on the far side (the link's own connection answers
   // one request at a time, and its status samples must not queue behind a 10 s stop).
   const lanes = new Map<string, Set<Lane>>();
+  const openingLanes = new Map<string, number>();
+  /** Each running exec's own connection, per host (closed with the host or the hub). */
+  const execClients = new Map<string, Set<ControlClient>>();
   const closeLanes = (name: string) => {
     for (const lane of lanes.get(name) ?? []) {
       if (lane.idle) clearTimeout(lane.idle);
       lane.client.close();
     }
     lanes.delete(name);
+    for (const c of execClients.get(name) ?? []) c.close();
+    execClients.delete(name);
   };
   const takeLane = async (row: Row): Promise<Lane | ContractError> => {
     const name = row.saved.name;
@@ -261,17 +276,24 @@ export function createHostHub(opts: HostHubOptions): HostHub {
         lane.idle = null;
         return lane;
       }
-    if (set.size >= MAX_LANES_PER_HOST)
+    // Connections being opened count too, so a burst cannot open more than the bound.
+    const opening = openingLanes.get(name) ?? 0;
+    if (set.size + opening >= MAX_LANES_PER_HOST)
       return {
         code: 'busy',
         message: `${name}: ${MAX_LANES_PER_HOST} long commands are already running there`,
         hint: 'Wait for one to finish (or cancel it), then try again.',
       };
     let client: ControlClient;
+    openingLanes.set(name, opening + 1);
     try {
       client = await opts.connect(row.target!);
     } catch (err) {
       return toContractError(err);
+    } finally {
+      const left = (openingLanes.get(name) ?? 1) - 1;
+      if (left > 0) openingLanes.set(name, left);
+      else openingLanes.delete(name);
     }
     const lane: Lane = { client, busy: true, idle: null };
     if (disposed || lanes.get(name) !== set) {
@@ -481,26 +503,29 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     }, folderPollMs);
     poll.unref();
   };
+  const unknownHost = (host: string): ContractError => {
+    const known = rows.map((r) => r.saved.name);
+    return {
+      code: 'unknown-host',
+      message: `no saved host named ${JSON.stringify(host).slice(0, 100)}${known.length ? ` (saved: ${known.join(', ')})` : ''}`,
+      hint: `Save it first (cdesk host add NAME ssh://user@host[:port]); cdesk host ls lists the saved hosts.`,
+    };
+  };
+  const thrown = (e: ContractError) => new AppError(e.code, e.message, e.hint);
+
   startWatching();
   const ready = reload();
 
   return {
     ready,
     reload,
-    list: () => rows.map(viewOf),
+    list: () => {
+      const states = links.states();
+      return rows.map((r) => hostView(r, states.get(r.saved.name)));
+    },
     async invoke(host, cmd, payload) {
       const row = rowOf(host);
-      if (!row) {
-        const known = rows.map((r) => r.saved.name);
-        return {
-          ok: false,
-          error: {
-            code: 'unknown-host',
-            message: `no saved host named ${JSON.stringify(host).slice(0, 100)}${known.length ? ` (saved: ${known.join(', ')})` : ''}`,
-            hint: `Save it first (cdesk host add NAME ssh://user@host[:port]); cdesk host ls lists the saved hosts.`,
-          },
-        };
-      }
+      if (!row) return { ok: false, error: unknownHost(host) };
       if (row.invalid) return { ok: false, error: row.invalid };
       if (cmd === 'image:load' || cmd === 'image:save')
         return {
@@ -526,6 +551,23 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     onEvent(fn) {
       listeners.add(fn);
       return () => listeners.delete(fn);
+    },
+    async exec(host, spec, onOutput) {
+      const row = rowOf(host);
+      if (!row) throw thrown(unknownHost(host));
+      if (row.invalid) throw thrown(row.invalid);
+      if (!links.client(host)) throw thrown(linkDown(host, links.states().get(host)));
+      // Its own connection: a terminal may stay open for hours, and ends with its connection.
+      const client = await opts.connect(row.target!);
+      const set = execClients.get(host) ?? new Set<ControlClient>();
+      execClients.set(host, set);
+      if (disposed) {
+        client.close();
+        throw thrown(linkDown(host, undefined));
+      }
+      set.add(client);
+      client.onClose(() => set.delete(client));
+      return remoteExec(client, spec, onOutput, `${host} (${row.saved.url})`);
     },
     dispose() {
       if (disposed) return;

@@ -61,12 +61,22 @@ export const execStartSchema = z
       .optional(),
     cols: z.number().int().min(0).max(10_000).optional(),
     rows: z.number().int().min(0).max(10_000).optional(),
+    /** A saved host's name: the exec runs there, over the app's link to it ("local" or none: here). */
+    host: z
+      .string()
+      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.+-]{0,62}$/, {
+        message: 'must be a saved host name (cdesk host ls) or "local"',
+      })
+      .optional(),
   })
   .strict();
 
+/** An exec as a transport asks for it: the process, and the host it runs on (absent: this machine). */
+export type ExecRequest = ExecSpec & { host?: string };
+
 /** Starts the process for a validated request; the service logs it and calls containerd. */
 export type ExecStarter = (
-  spec: ExecSpec,
+  spec: ExecRequest,
   onOutput: (fd: 1 | 2, chunk: Buffer) => void,
 ) => Promise<ExecProcess>;
 
@@ -206,6 +216,7 @@ export function createExecHub(o: ExecHubOptions): ExecHub {
             // 0×0 (a hidden pane) is no size: the terminal keeps its default until a real one.
             cols: q.cols || undefined,
             rows: q.rows || undefined,
+            ...(q.host !== undefined ? { host: q.host } : {}),
           },
           onOutput,
         );

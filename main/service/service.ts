@@ -19,6 +19,7 @@ import type { Engine } from '../engine/types';
 import { AppError, toContractError } from '../shared/app-error';
 import { buildDiagnostics } from './diagnostics';
 import type { InsideCommandName, InsideHandlers, InsideProvider } from '../containerd/provider';
+import type { ExecProcess, ExecSpec } from '../containerd/exec';
 import type { ExecStarter } from './exec-hub';
 import { createLogBatcher, type LogBatcherOptions } from './log-batcher';
 import type { SettingsStore } from './settings-store';
@@ -53,6 +54,12 @@ export interface HostsProvider {
   invoke(host: string, cmd: CommandName, payload: unknown): Promise<Result<unknown>>;
   /** hosts:changed and host:event, as they happen. */
   onEvent(fn: (e: AnyEvent) => void): () => void;
+  /** Start an exec on a saved host (its stdio over the link); 'unknown-host' etc. are thrown. */
+  exec?(
+    host: string,
+    spec: ExecSpec,
+    onOutput: (fd: 1 | 2, chunk: Buffer) => void,
+  ): Promise<ExecProcess>;
 }
 
 export interface Service extends ContractClient {
@@ -231,9 +238,11 @@ export function createService(opts: ServiceOptions): Service {
     invoke: answer,
     execStarter(transport) {
       const start = inside?.exec?.bind(inside);
-      if (!start) return null;
+      const remote = opts.hosts?.exec?.bind(opts.hosts);
+      if (!start && !remote) return null;
       const logInfo = opts.logInfo ?? ((m: string) => console.log(m));
-      return (spec, onOutput) => {
+      return ({ host, ...spec }, onOutput) => {
+        const far = host !== undefined && host !== LOCAL_HOST ? host : null;
         const flags = [
           spec.tty ? 'tty' : '',
           spec.stdin ? 'stdin' : '',
@@ -242,8 +251,20 @@ export function createService(opts: ServiceOptions): Service {
           spec.env.length ? `env ${spec.env.map((e) => e.slice(0, e.indexOf('='))).join(',')}` : '',
         ].filter(Boolean);
         logInfo(
-          `exec via ${transport}: container ${spec.namespace}/${spec.id}: ${JSON.stringify(spec.args)}${flags.length ? ` (${flags.join('; ')})` : ''}`,
+          `exec via ${transport}${far ? ` on host ${far}` : ''}: container ${spec.namespace}/${spec.id}: ${JSON.stringify(spec.args)}${flags.length ? ` (${flags.join('; ')})` : ''}`,
         );
+        if (far) {
+          if (!remote) return Promise.reject(unknownHostError(far));
+          return remote(far, spec, onOutput);
+        }
+        if (!start)
+          return Promise.reject(
+            new AppError(
+              'containerd-api-unavailable',
+              "exec:start: this instance has no connection to containerd's API",
+              'Use the desktop app or `cdesk serve`, which reach containerd; check `cdesk status`.',
+            ),
+          );
         return start(spec, { onOutput });
       };
     },
@@ -264,12 +285,14 @@ export function createService(opts: ServiceOptions): Service {
 }
 
 function unknownHost(host: string): Result<never> {
-  return {
-    ok: false,
-    error: {
-      code: 'unknown-host',
-      message: `no host named ${JSON.stringify(host).slice(0, 100)}`,
-      hint: 'see `cdesk host ls` for the saved hosts; `cdesk host add NAME ssh://user@host` saves one',
-    },
-  };
+  const e = unknownHostError(host);
+  return { ok: false, error: { code: e.code, message: e.message, hint: e.hint } };
+}
+
+function unknownHostError(host: string): AppError {
+  return new AppError(
+    'unknown-host',
+    `no host named ${JSON.stringify(host).slice(0, 100)}`,
+    'see `cdesk host ls` for the saved hosts; `cdesk host add NAME ssh://user@host` saves one',
+  );
 }

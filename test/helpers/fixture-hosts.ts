@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { SshTarget } from '../../common/hosts';
 import { connectControl, type ControlClient } from '../../main/control-socket/control-client';
 import { startControlServer, type ControlServer } from '../../main/control-socket/control-server';
+import type { InsideProvider } from '../../main/containerd/provider';
 import { createService, type HostsProvider, type Service } from '../../main/service/service';
 import { createSettingsStore } from '../../main/service/settings-store';
 import { FakeEngine, status } from '../unit/service/fake-engine';
@@ -28,7 +29,7 @@ export const FIXTURE_VERSION = '1.7.99-fixture';
 export async function startFixtureHost(
   dir: string,
   name: string,
-  opts: { hosts?: HostsProvider } = {},
+  opts: { hosts?: HostsProvider; inside?: InsideProvider } = {},
 ): Promise<FixtureHost> {
   const engine = new FakeEngine();
   engine.current = status('running', {
@@ -39,6 +40,7 @@ export async function startFixtureHost(
     settings: createSettingsStore({ file: path.join(dir, `${name}-settings.json`) }),
     info: headlessInfo,
     ...(opts.hosts ? { hosts: opts.hosts } : {}),
+    ...(opts.inside ? { inside: opts.inside } : {}),
     logInfo: () => undefined,
   });
   const sock = path.join(dir, 'run', `${name}.sock`);

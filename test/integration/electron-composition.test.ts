@@ -359,6 +359,57 @@ describe(
   },
 );
 
+describe('the Electron composition with saved hosts', { timeout: 120_000 }, () => {
+  it('the tray lists the saved hosts with their state; a click opens the window on that host', async () => {
+    const h = home({ autoStart: false, containerdPath: CONTAINERD });
+    // Port 1 refuses at once: the host is down and never reached.
+    writeFileSync(
+      join(h.userData, 'hosts.json'),
+      JSON.stringify({ version: 1, hosts: [{ name: 'far', url: 'ssh://me@127.0.0.1:1' }] }),
+    );
+    const a = launch(h);
+    await a.waitRec('expose');
+    const listed = await a.waitRec(
+      'tray-menu',
+      (r) =>
+        (r.items as MenuItem[])
+          .find((i) => i.id === 'hosts')
+          ?.submenu?.some((i) => i.label === 'far — Unknown (not reached yet)') ?? false,
+      0,
+      'the Hosts submenu with far',
+    );
+    const hosts = (listed.items as MenuItem[]).find((i) => i.id === 'hosts')!;
+    expect(hosts.label).toBe('Hosts');
+    expect(hosts.submenu!.map((i) => i.label)).toEqual([
+      'local — Stopped',
+      'far — Unknown (not reached yet)',
+    ]);
+    // The page's hosts:list says the same, with why.
+    const r = await pageInvoke<{ hosts: { name: string; error: { code: string } | null }[] }>(
+      a,
+      'hosts:list',
+      {},
+    );
+    expect(r.ok && r.value.hosts.map((x) => [x.name, x.error?.code ?? null])).toEqual([
+      ['local', null],
+      ['far', 'ssh-unreachable'],
+    ]);
+    expect(await a.request('close-window')).toEqual({ visible: false, destroyed: false });
+    const click = a.recs.length;
+    await a.request('tray-click', { id: 'host-far' });
+    await a.waitRec('window-show', undefined, click);
+    const load = await a.waitRec(
+      'load',
+      (x) => String(x.url).endsWith('#/@far'),
+      click,
+      'the route',
+    );
+    expect(String(load.url)).toMatch(/^file:\/\/.*index\.html#\/@far$/);
+    await a.request('tray-click', { id: 'quit' });
+    expect(await a.exited).toBe(0);
+  });
+});
+
 describe('the Electron composition on a desktop without a tray', () => {
   it('closing the window quits the app instead of hiding it', async () => {
     const h = home({ autoStart: false, containerdPath: CONTAINERD });

@@ -12,11 +12,15 @@ import { createService, type Service } from '../../main/service/service';
 import { createSettingsStore } from '../../main/service/settings-store';
 import { headlessInfo } from '../helpers/cli-io';
 import { requireContainerd } from '../helpers/engine';
-import { startInside, type InsideFixture } from '../helpers/inside-fixture';
+import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
+import { canRunContainers, ctr } from '../helpers/oci-image';
+import { encodeFrame, type ServerFrame } from '../../common/exec-stream';
 import { ensureBuilt, startServe, waitFor, type Serve } from '../helpers/serve';
 import { requireSshd, startSshd, type Sshd } from '../helpers/sshd';
 
 const have = requireContainerd() && requireSshd();
+const can = canRunContainers();
+const c1 = `hub-exec-${process.pid}`;
 
 let dir: string;
 let remote: InsideFixture;
@@ -34,7 +38,7 @@ beforeAll(async () => {
   // The remote instance, where `cdesk dial-stdio` in sshd's sessions finds it.
   const remoteRuntime = join(dir, 'remote-run');
   mkdirSync(join(remoteRuntime, 'containerd-desktop'), { recursive: true, mode: 0o700 });
-  remote = await startInside(undefined, { importImage: false });
+  remote = await startInside();
   remoteService = createService({
     engine: remote.engine,
     settings: createSettingsStore({ file: join(dir, 'remote-settings.json') }),
@@ -46,6 +50,7 @@ beforeAll(async () => {
     path: join(remoteRuntime, 'containerd-desktop', 'control.sock'),
     service: remoteService,
   });
+  if (can.ok) ctr(remote.socket, 'default', ['run', '-d', remote.img.name, c1]);
   sshd = await startSshd({ XDG_RUNTIME_DIR: remoteRuntime });
   // This machine: a serve whose saved hosts name the remote (as `cdesk host add` writes them).
   const cfg = join(dir, 'local-cfg');
@@ -74,6 +79,7 @@ afterAll(async () => {
   await server?.close();
   remoteService?.dispose();
   await remote?.dispose();
+  removeBuiltImage();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -145,4 +151,57 @@ describe.skipIf(!have)('the app links to a saved host over real ssh', () => {
     await waitFor(async () => (await rowR())?.state === 'running', 40_000, 'r back');
     expect(last.find((h) => h.name === 'r')!.lastSeen).toBeGreaterThan(seen);
   }, 90_000);
+
+  it.skipIf(!can.ok)(
+    "the window's exec reaches a container on the host: output, stdin and the exit code",
+    async () => {
+      await waitFor(async () => (await rowR())?.state === 'running', 30_000, 'r running');
+      const run = (args: string[], input?: string) =>
+        new Promise<{ out: string; err: string; end: unknown }>((resolve, reject) => {
+          let out = '';
+          let err = '';
+          const { result, send } = client.openStream(
+            'exec:start',
+            { host: 'r', namespace: 'default', id: c1, args, stdin: input !== undefined },
+            (f: ServerFrame) => {
+              if (f.op === 'out') {
+                const text = Buffer.from(f.data, 'base64').toString();
+                if (f.fd === 1) out += text;
+                else err += text;
+                send(encodeFrame({ stream: f.stream, op: 'ack', bytes: Buffer.byteLength(text) }));
+              } else if (f.op === 'end') resolve({ out, err, end: f.end });
+            },
+          );
+          void result.then((r) => {
+            if (!r.ok) return reject(new Error(r.error.message));
+            const stream = (r.value as { stream: number }).stream;
+            if (input === undefined) return;
+            send(encodeFrame({ stream, op: 'in', data: Buffer.from(input).toString('base64') }));
+            send(encodeFrame({ stream, op: 'eof' }));
+          });
+        });
+      expect(await run(['sh', '-c', 'echo out; echo err >&2; exit 7'])).toEqual({
+        out: 'out\n',
+        err: 'err\n',
+        end: { kind: 'exit', code: 7 },
+      });
+      expect(await run(['cat'], 'hi over the link\n')).toEqual({
+        out: 'hi over the link\n',
+        err: '',
+        end: { kind: 'exit', code: 0 },
+      });
+      // Logged by the transport it came through, with the host.
+      expect(serve.stderr()).toMatch(
+        new RegExp(`exec via control socket on host r: container default/${c1}: \\["cat"\\]`),
+      );
+      // A host that is not saved is refused, naming the saved ones.
+      const { result } = client.openStream(
+        'exec:start',
+        { host: 'nope', namespace: 'default', id: c1, args: ['true'] },
+        () => undefined,
+      );
+      expect(await result).toMatchObject({ ok: false, error: { code: 'unknown-host' } });
+    },
+    60_000,
+  );
 });

@@ -6,6 +6,7 @@ import { connectControl } from '../../../main/control-socket/control-client';
 import { createAppHost, type AppHost } from '../../../main/host/host';
 import { EngineError } from '../../../main/engine/errors';
 import { FakeEngine } from '../service/fake-engine';
+import { startFixtureHost, writeHostsFile } from '../../helpers/fixture-hosts';
 
 let dir: string;
 const hosts: AppHost[] = [];
@@ -110,5 +111,53 @@ describe('createAppHost (real Supervisor)', () => {
     await expect(fsp.stat(sock)).rejects.toThrow();
     // Claimed first; then left alone (never stopped, nothing published).
     expect(engine.calls).toEqual(['claim', 'shutdown true']);
+  });
+});
+
+describe('createAppHost with saved hosts', () => {
+  it('lists them from the first hosts:list, reaches them, and closes their links on dispose', async () => {
+    const far = await startFixtureHost(dir, 'far');
+    const file = path.join(dir, 'cfg', 'hosts.json');
+    await writeHostsFile(file, ['far']);
+    let open = 0;
+    const h = await createAppHost({
+      mode: 'headless',
+      settingsFile: path.join(dir, 'settings.json'),
+      controlSocket: null,
+      createEngine: () => new FakeEngine(),
+      hostsFile: file,
+      connectHost: async () => {
+        const c = await connectControl(far.sock);
+        open++;
+        c.onClose(() => open--);
+        return c;
+      },
+      log: quiet,
+    });
+    try {
+      const first = await h.service.invoke('hosts:list', {});
+      expect(first.ok && first.value.hosts.map((x) => x.name)).toEqual(['local', 'far']);
+      const until = Date.now() + 5000;
+      while (Date.now() < until) {
+        const r = await h.service.invoke('hosts:invoke', {
+          host: 'far',
+          cmd: 'daemon:status',
+          payload: {},
+        });
+        if (r.ok) break;
+        await new Promise((res) => setTimeout(res, 20));
+      }
+      expect(
+        await h.service.invoke('hosts:invoke', { host: 'far', cmd: 'daemon:status', payload: {} }),
+      ).toMatchObject({ ok: true, value: { state: 'running' } });
+      expect(open).toBe(1);
+      // Dispose closes the link (the far side still listens: only the app can have closed it).
+      await h.dispose({ leaveRunning: true });
+      await new Promise((res) => setTimeout(res, 50));
+      expect(open).toBe(0);
+    } finally {
+      await h.dispose({ leaveRunning: true });
+      await far.dispose();
+    }
   });
 });

@@ -6,7 +6,15 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../../common/contract';
 import type { HostView } from '../../../common/hosts';
-import { AGENTLESS_READ_ONLY, createHostHub, type HostHub } from '../../../main/hosts/host-hub';
+import type { PullProgress } from '../../../common/containerd';
+import type { InsideEvent, InsideProvider } from '../../../main/containerd/provider';
+import {
+  AGENTLESS_READ_ONLY,
+  createHostHub,
+  MAX_LANES_PER_HOST,
+  waitAllowance,
+  type HostHub,
+} from '../../../main/hosts/host-hub';
 import {
   connectFixtures,
   FIXTURE_VERSION,
@@ -200,6 +208,124 @@ describe('host hub: invoke', () => {
     await new Promise((r) => setTimeout(r, 400));
     release();
     expect(await start).toMatchObject({ ok: true, value: { state: 'running' } });
+  });
+});
+
+describe('host hub: connections for waiting commands', () => {
+  it('sends quick commands over the link, and gives waiting ones the time they ask for', () => {
+    expect(waitAllowance('containers:list', { namespace: 'default' })).toBe(0);
+    expect(waitAllowance('container:logs', { namespace: 'd', id: 'c' })).toBe(0);
+    expect(waitAllowance('container:logs', { namespace: 'd', id: 'c', waitMs: 20_000 })).toBe(
+      20_000,
+    );
+    expect(waitAllowance('task:stop', { namespace: 'd', id: 'c' })).toBe(10_000);
+    expect(waitAllowance('task:stop', { namespace: 'd', id: 'c', graceMs: 0 })).toBe(0);
+    expect(waitAllowance('task:wait', { namespace: 'd', id: 'c', timeoutMs: 5000 })).toBe(5000);
+    expect(waitAllowance('image:pull', {})).toBe('progress');
+    expect(waitAllowance('daemon:restart', {})).toBe(300_000);
+  });
+
+  it('reuses an idle one, and refuses past the bound per host with busy', async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    let connects = 0;
+    const connect = connectFixtures(fixtures);
+    startHub({ connect: (t) => (connects++, connect(t)) });
+    await until(() => row('a')?.phase === 'up');
+    expect(connects).toBe(1);
+    // One after another: the second reuses the first's connection.
+    expect(await hub!.invoke('a', 'daemon:stop', {})).toMatchObject({ ok: true });
+    expect(await hub!.invoke('a', 'daemon:start', {})).toMatchObject({ ok: true });
+    expect(connects).toBe(2);
+    // All at once: at most MAX_LANES_PER_HOST, the rest told to wait.
+    const releases: (() => void)[] = [];
+    a.engine.onStart = () =>
+      new Promise((r) => releases.push(() => r(a.engine.transition('running'))));
+    const all = Array.from({ length: MAX_LANES_PER_HOST + 2 }, () =>
+      hub!.invoke('a', 'daemon:start', {}),
+    );
+    await until(() => releases.length === MAX_LANES_PER_HOST, 5000, 'the starts to arrive');
+    for (const r of releases) r();
+    const results = await Promise.all(all);
+    expect(results.filter((r) => r.ok)).toHaveLength(MAX_LANES_PER_HOST);
+    expect(results.filter((r) => !r.ok).map((r) => !r.ok && r.error.code)).toEqual([
+      'busy',
+      'busy',
+    ]);
+    expect(connects).toBe(1 + MAX_LANES_PER_HOST);
+  });
+});
+
+describe('host hub: a pull', () => {
+  /** A far side whose image:pull sends `steps` progress events `everyMs` apart, then answers. */
+  async function puller(steps: number, everyMs: number): Promise<FixtureHost> {
+    let emit: ((e: InsideEvent) => void) | null = null;
+    const progress = (pullId: string, phase: PullProgress['phase']): InsideEvent => ({
+      event: 'image:pull-progress',
+      payload: {
+        pullId,
+        namespace: 'default',
+        ref: 'x/y:1',
+        phase,
+        layers: [],
+        current: 1,
+        total: 2,
+        bytesPerSecond: 1,
+      } as PullProgress,
+    });
+    const inside = {
+      handlers: {
+        'image:pull': async ({ pullId }: { pullId: string }) => {
+          for (let i = 0; i < steps; i++) {
+            await new Promise((r) => setTimeout(r, everyMs));
+            emit?.(progress(pullId, 'downloading'));
+          }
+          if (steps === 0) await new Promise(() => undefined);
+          return { name: 'x/y:1', digest: 'sha256:1', platform: 'linux/amd64', downloaded: 2 };
+        },
+      },
+      onEvent: (fn: (e: InsideEvent) => void) => {
+        emit = fn;
+        return () => undefined;
+      },
+      summary: () => ({ problems: [], containers: null, inside: { state: 'connected' } }),
+      stopNotice: async () => null,
+    } as unknown as InsideProvider;
+    const h = await startFixtureHost(dir, 'a', { inside });
+    fixtures.set('a', h);
+    return h;
+  }
+  const pull = { namespace: 'default', ref: 'x/y:1', pullId: 'p1' };
+
+  it('does not time out while its progress keeps coming', async () => {
+    await puller(8, 100);
+    await writeHostsFile(file, ['a']);
+    startHub({ invokeTimeoutMs: 300 });
+    await until(() => row('a')?.phase === 'up');
+    expect(await hub!.invoke('a', 'image:pull', pull)).toMatchObject({
+      ok: true,
+      value: { digest: 'sha256:1' },
+    });
+    // Its progress reached the window as the host's events.
+    expect(
+      events.filter((e) => e.event === 'host:event' && e.payload.event === 'image:pull-progress'),
+    ).toHaveLength(8);
+  });
+
+  it('gives up once no progress came for the deadline, saying so', async () => {
+    await puller(0, 0);
+    await writeHostsFile(file, ['a']);
+    startHub({ invokeTimeoutMs: 300 });
+    await until(() => row('a')?.phase === 'up');
+    expect(await hub!.invoke('a', 'image:pull', pull)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'disconnected',
+        message: expect.stringMatching(
+          /^a: image:pull got no answer over the link within \d+ s \(and no progress\)$/,
+        ),
+      },
+    });
   });
 });
 
