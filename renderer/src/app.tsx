@@ -191,7 +191,8 @@ export function App(props: { client: ContractClient; maxLogLines?: number }) {
   const readOnly = useSyncExternalStore(hosts.subscribe, () => hosts.get(host)?.readOnly ?? null);
   const scope = useMemo(() => scopeOf(host, readOnly), [host, readOnly]);
   const client = useMemo(
-    () => hostClient(props.client, host, { links: hosts }),
+    // main runs an exec on the host its exec:start names, so the terminal works on any host.
+    () => hostClient(props.client, host, { links: hosts, execRoutesHost: true }),
     [props.client, host, hosts],
   );
   return (

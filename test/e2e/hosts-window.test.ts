@@ -138,6 +138,22 @@ describe.skipIf(!ready)('the window on two hosts (two cdesk serves, one over ssh
     await page.reload();
     await mine.waitFor({ state: 'visible', timeout: 15_000 });
     await page.screenshot({ path: join(SHOTS, 'far-containers-1280-light.png') });
+    // Its page's Terminal opens a shell in that container, on far (it exists nowhere else).
+    await mine.getByTestId('container-link').click();
+    await page.getByTestId('container-page').waitFor({ state: 'visible' });
+    await expect
+      .poll(() => page.evaluate(() => window.location.hash))
+      .toBe(`#/@far/containers/default/${ONLY_THERE}`);
+    await page.getByTestId('cp-tab-terminal').click();
+    const state = page.getByTestId('terminal-state');
+    await expect.poll(() => state.textContent(), { timeout: 20_000 }).toMatch(/pid \d+/);
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('echo $((6*7))\n');
+    const screen = page.getByTestId('terminal').locator('.xterm-rows');
+    await expect.poll(() => screen.innerText(), { timeout: 10_000 }).toMatch(/^42$/m);
+    await page.keyboard.type('exit\n');
+    await page.evaluate(() => (window.location.hash = '#/@far/containers'));
+    await mine.waitFor({ state: 'visible' });
     // This machine's Containers page does not have it.
     await page.getByTestId('host-switcher').click();
     await page.getByTestId('host-list').waitFor({ state: 'visible' });

@@ -120,6 +120,25 @@ describe('hostClient', () => {
     expect(seen).toEqual([{ event: 'daemon:state', payload: { status, transition: null } }]);
   });
 
+  it('opens exec streams on the host (host in exec:start) only when main routes them', () => {
+    const opened: unknown[] = [];
+    const base = Object.assign(new FakeClient(), {
+      openStream: (cmd: string, payload: unknown) => {
+        opened.push([cmd, payload]);
+        return { result: Promise.resolve(ok({})), send: () => true };
+      },
+    });
+    const far = hostClient(base, 'far', { execRoutesHost: true }) as ContractClient & {
+      openStream?: typeof base.openStream;
+    };
+    far.openStream!('exec:start', { namespace: 'default', id: 'web', args: ['sh'] });
+    expect(opened).toEqual([
+      ['exec:start', { namespace: 'default', id: 'web', args: ['sh'], host: 'far' }],
+    ]);
+    // Without routing, no stream: the terminal says why rather than opening a shell here.
+    expect('openStream' in hostClient(base, 'far')).toBe(false);
+  });
+
   it("reports the host's link as the connection: up is open, down is closed, unknown is connecting", () => {
     const base = new FakeClient();
     let view: HostView | undefined;

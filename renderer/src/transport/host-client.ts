@@ -14,9 +14,9 @@ export interface HostClientOptions {
   /** The host's row, so the client can say when that host's link is down (pages freeze then). */
   links?: HostLinkSource;
   /**
-   * Terminals: set when the base routes an exec stream to another host by a `host` field in
-   * exec:start's payload. Until main does that, a remote host's client carries no streams, and the
-   * terminal says why instead of opening a shell on this machine.
+   * Terminals: the base routes an exec stream to another host by the `host` field of exec:start's
+   * payload. Without it a remote host's client carries no streams, and the terminal says why
+   * instead of opening a shell on this machine.
    */
   execRoutesHost?: boolean;
 }
