@@ -342,6 +342,9 @@ describe('host switcher', () => {
       /^far is unreachable since \d\d:\d\d — reconnecting in \d+s; what you see is from 14:01\./,
     );
     expect(banner.textContent).toContain('Connection refused');
+    expect(screen.getByTestId('state-reason').textContent).toMatch(
+      /^last seen \d\d:\d\d · the link to far is down; reconnecting…$/,
+    );
     // The link comes back: the pages go live.
     await act(async () =>
       base.push({
