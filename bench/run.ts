@@ -103,6 +103,7 @@ async function main(): Promise<void> {
     ['containerd', async () => (await import('./containerd')).benchContainerdRows()],
     ['ui', async () => (await import('./ui')).benchUi()],
     ['ui-inside', async () => (await import('./ui-inside')).benchUiInside()],
+    ['ui-hosts', async () => (await import('./ui-hosts')).benchUiHosts()],
     ['containers', async () => (await import('./containers')).benchContainersRows()],
   ];
   for (const [name, bench] of sections) {

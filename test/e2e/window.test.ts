@@ -159,7 +159,11 @@ describe.skipIf(!ready)('the window tells the truth (Chromium, real containerd)'
     try {
       await p.goto(serve.info.url);
       await expect.poll(() => stateOf(p), { timeout: 15_000 }).toBe('running');
-      // Tab from the top reaches the selected sidebar tab first.
+      // Tab from the top reaches the Overview, then the host switcher, then the selected page tab.
+      await p.keyboard.press('Tab');
+      expect(await activeTestId(p)).toBe('tab-overview');
+      await p.keyboard.press('Tab');
+      expect(await activeTestId(p)).toBe('host-switcher');
       await p.keyboard.press('Tab');
       expect(await activeTestId(p)).toBe('tab-status');
       // Arrows move between pages, the focus follows the tab.

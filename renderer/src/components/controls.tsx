@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { confirmFor, type ConfirmSpec } from '../../../common/confirm';
 import { canControl, type ControlAction } from '../../../common/controls';
 import { useDispatcher, useStore } from '../store/context';
+import { useWriteBlock } from '../store/hosts-context';
 import type { ControlCommand } from '../store/store';
 import { ConfirmDialog } from './confirm-dialog';
 
@@ -26,10 +27,12 @@ export function Controls() {
   const [asking, setAsking] = useState<{ cmd: ControlCommand; spec: ConfirmSpec } | null>(null);
   const pending = useStore((s) => s.pending);
   const connected = useStore((s) => s.connection === 'open');
+  const block = useWriteBlock();
   return (
     <div className="controls" role="group" aria-label="containerd controls">
       {BUTTONS.map((b) => {
-        const enabled = connected && !pending && state !== null && canControl(ACTION[b.cmd], state);
+        const enabled =
+          connected && !block && !pending && state !== null && canControl(ACTION[b.cmd], state);
         const busy = pending === b.cmd;
         // aria-disabled, not disabled: a disabled button drops keyboard focus to <body>, and the
         // button the user just pressed would lose it while busy or when the new state disables it.
@@ -40,6 +43,7 @@ export function Controls() {
             className={busy ? 'busy' : undefined}
             data-testid={b.testId}
             aria-disabled={!enabled}
+            title={block ? `${b.label}: ${block}` : undefined}
             aria-busy={busy}
             onClick={() => {
               if (!enabled) return;

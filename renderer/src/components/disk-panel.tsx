@@ -5,6 +5,7 @@ import type { PruneResult } from '../../../common/containerd';
 import type { ContractError } from '../../../common/contract';
 import { call } from '../store/inside-call';
 import { useInside, useInsideStore } from '../store/inside-context';
+import { useWriteBlock } from '../store/hosts-context';
 import { ALL_NAMESPACES, isConnected } from '../store/inside-state';
 import { ConfirmDialog } from './confirm-dialog';
 import { useSettledRead } from './hooks';
@@ -42,6 +43,7 @@ export function DiskPanel() {
   // Images and containers change what df says: read again after either list changes.
   const images = useInside((s) => s.images.value);
   const namespaces = useInside((s) => s.namespaces);
+  const block = useWriteBlock();
   const connected = useInside(isConnected);
   const [preview, setPreview] = useState<Preview>(null);
   /** The dialog's "every unused image" box: its own state, so it follows the click at once. */
@@ -147,7 +149,8 @@ export function DiskPanel() {
         type="button"
         className="dp-clean"
         aria-busy={busy ? true : undefined}
-        disabled={!connected}
+        disabled={!connected || !!block}
+        title={block ? `Clean up…: ${block}` : undefined}
         onClick={() => {
           if (busy) return;
           setAll(false);

@@ -9,6 +9,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ContractError } from '../../../common/contract';
 import { isStreamClient, type ExecEndInfo } from '../../../common/exec-stream';
 import { ExecSession } from '../store/exec-session';
+import { useHostScope } from '../store/hosts-context';
 import { useInsideStore } from '../store/inside-context';
 import { installTerminalPalette } from './terminal-palette';
 import { ErrorLine } from './view-states';
@@ -39,7 +40,9 @@ export function ExecTerminal(props: {
   const search = useRef<SearchAddon | null>(null);
   const fitRef = useRef<(() => void) | null>(null);
   const client = store.client;
-  const supported = isStreamClient(client);
+  const { host, remote, readOnly } = useHostScope();
+  // Another host's client carries a stream only once main forwards exec to that host.
+  const supported = isStreamClient(client) && !readOnly;
 
   useEffect(() => {
     const el = box.current;
@@ -111,6 +114,21 @@ export function ExecTerminal(props: {
     if (props.active) fitRef.current?.();
   }, [props.active]);
 
+  if (!supported && (remote || readOnly))
+    return (
+      <p className="cp-empty" data-testid="terminal-unsupported">
+        <strong>
+          {readOnly
+            ? `No terminal on ${host}: ${readOnly}`
+            : `A terminal on ${host} is not available from this window yet.`}
+        </strong>{' '}
+        {!readOnly && (
+          <span className="muted">
+            Run <code>{`cdesk -H ${host} exec -it ${props.id} /bin/sh`}</code> in a terminal.
+          </span>
+        )}
+      </p>
+    );
   if (!supported)
     return (
       <p className="cp-empty" data-testid="terminal-unsupported">

@@ -17,6 +17,31 @@ export function useNow(intervalMs = 1000, active = true): number {
   return now;
 }
 
+/**
+ * The current time on the wall clock's whole seconds while `active` (the hosts store tells of row
+ * changes on the same boundaries, so a countdown and a row change share one frame).
+ */
+export function useSecondTick(active: boolean): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (!active) return;
+    setNow(Date.now());
+    let t: ReturnType<typeof setTimeout>;
+    const arm = () => {
+      t = setTimeout(
+        () => {
+          setNow(Date.now());
+          arm();
+        },
+        1000 - (Date.now() % 1000),
+      );
+    };
+    arm();
+    return () => clearTimeout(t);
+  }, [active]);
+  return now;
+}
+
 /** One of the element's client sizes, kept current with a ResizeObserver where there is one. */
 function useClientSize(
   ref: { readonly current: HTMLElement | null },

@@ -2,6 +2,7 @@
 // an upload of the chosen file and a browser download; the outcome shows beside Load….
 import { useRef, useSyncExternalStore } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
+import { useHostScope } from '../store/hosts-context';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected } from '../store/inside-state';
 import type { TransferState } from '../store/transfer-store';
@@ -22,13 +23,20 @@ export function LoadControl() {
   const namespace = pullNamespace(useInside((s) => s.namespace));
   const input = useRef<HTMLInputElement>(null);
   const upload = t.kind === 'upload';
+  // The archive is picked on this machine and loaded by this machine's app: not into another host.
+  const { readOnly, localOnly } = useHostScope();
+  const block = localOnly ?? readOnly;
   return (
     <span className="tr-load">
       <button
         type="button"
         aria-busy={busy ? true : undefined}
-        disabled={!connected}
-        title={`Load an image archive (docker save, cdesk save, OCI) into ${namespace}`}
+        disabled={!connected || !!block}
+        title={
+          block
+            ? `Load…: ${block}`
+            : `Load an image archive (docker save, cdesk save, OCI) into ${namespace}`
+        }
         onClick={() => {
           if (busy) return;
           if (upload) input.current?.click();
@@ -109,7 +117,12 @@ export function TransferOutcomeLine() {
 }
 
 /** A row's Save: the image as one OCI archive (docker load, ctr import and skopeo read it). */
-export function SaveImageButton(props: { img: ImageInfo; disabled?: boolean }) {
+export function SaveImageButton(props: {
+  img: ImageInfo;
+  disabled?: boolean;
+  /** Why Save cannot run here (another host's image is not saved through this machine), or null. */
+  blockedBy?: string | null;
+}) {
   const t = useInsideStore().transfers;
   const busy = useTransfers((s) => s.busy.has(props.img.name));
   return (
@@ -118,8 +131,8 @@ export function SaveImageButton(props: { img: ImageInfo; disabled?: boolean }) {
       className="iv-row-action"
       aria-label={`Save ${props.img.name}`}
       aria-busy={busy ? true : undefined}
-      title={`Save ${props.img.name} as an archive`}
-      disabled={props.disabled}
+      title={props.blockedBy ? `Save: ${props.blockedBy}` : `Save ${props.img.name} as an archive`}
+      disabled={props.disabled || !!props.blockedBy}
       onClick={() => {
         if (!busy) void t.save(props.img.namespace, props.img.name);
       }}

@@ -18,3 +18,12 @@ export function NavIcon(props: { page: PageId }) {
     </svg>
   );
 }
+
+/** Overview: a grid of hosts. */
+export function OverviewIcon() {
+  return (
+    <svg className="nav-svg" width="16" height="16" viewBox="0 0 16 16" aria-hidden="true">
+      <path d="M2 2.5h5v5H2zM9 2.5h5v5H9zM2 9.5h5v5H2zM9 9.5h5v5H9z" />
+    </svg>
+  );
+}

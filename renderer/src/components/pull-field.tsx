@@ -2,6 +2,7 @@
 // pulls it follows: each with its layers, Cancel, and its error beside the field with the app's hint.
 import { useMemo, useState } from 'react';
 import { useInside } from '../store/inside-context';
+import { useWriteBlock } from '../store/hosts-context';
 import { ALL_NAMESPACES, isConnected } from '../store/inside-state';
 import { usePullStore, usePulls } from '../store/pull-hooks';
 import { isFinished, type PullEntry } from '../store/pulls-reduce';
@@ -18,6 +19,7 @@ export function PullField() {
   const store = usePullStore();
   const picked = useInside((s) => s.namespace);
   const connected = useInside(isConnected);
+  const block = useWriteBlock();
   const namespace = pullNamespace(picked);
   const [text, setText] = useState('');
   const last = usePulls((s) => (s.fieldPull ? s.pulls.get(s.fieldPull) : undefined));
@@ -57,7 +59,11 @@ export function PullField() {
         aria-describedby={failed ? 'pull-field-error' : undefined}
         onChange={(e) => setText(e.target.value)}
       />
-      <button type="submit" disabled={!text.trim() || !connected}>
+      <button
+        type="submit"
+        disabled={!text.trim() || !connected || !!block}
+        title={block ? `Pull: ${block}` : undefined}
+      >
         Pull
       </button>
       <span className="muted pl-into">

@@ -13,6 +13,7 @@ import {
 import { call } from '../store/inside-call';
 import { useInsideStore } from '../store/inside-context';
 import { containerHash } from '../store/pages';
+import { useHostScope } from '../store/hosts-context';
 import { LinkedText } from './linked-text';
 import './run-image-dialog.css';
 
@@ -41,6 +42,7 @@ function fieldOf(e: ContractError): RunFormField | null {
 
 export function RunImageDialog(props: { image: ImageInfo; onClose: () => void }) {
   const store = useInsideStore();
+  const { host } = useHostScope();
   const uid = useId();
   const first = useRef<HTMLInputElement>(null);
   const [f, setF] = useState<RunFormFields>({
@@ -105,11 +107,10 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
     }
     void store.reload('containers');
     props.onClose();
-    window.location.hash = containerHash({
-      namespace: r.value.namespace,
-      id: r.value.id,
-      tab: detached ? 'summary' : 'logs',
-    });
+    window.location.hash = containerHash(
+      { namespace: r.value.namespace, id: r.value.id, tab: detached ? 'summary' : 'logs' },
+      host,
+    );
   };
 
   const field = (

@@ -1,5 +1,6 @@
 // The Settings page's sticky bar: the result or what needs fixing, and Save / Revert / Fill in defaults.
 import type { ContractError } from '../../../common/contract';
+import { useWriteBlock } from '../store/hosts-context';
 
 export function SettingsSaveBar(props: {
   status: string;
@@ -17,6 +18,8 @@ export function SettingsSaveBar(props: {
   onRevert: () => void;
 }) {
   const { failure, unmatched, saving } = props;
+  const block = useWriteBlock();
+  const why = block ?? undefined;
   return (
     <div className="save-bar" data-testid="settings-bar">
       <span
@@ -40,7 +43,13 @@ export function SettingsSaveBar(props: {
       )}
       <span className="save-bar-actions">
         {props.offerRestart && (
-          <button type="button" data-testid="settings-restart" onClick={props.onRestart}>
+          <button
+            type="button"
+            data-testid="settings-restart"
+            onClick={props.onRestart}
+            disabled={!!block}
+            title={why}
+          >
             Restart containerd now
           </button>
         )}
@@ -60,7 +69,13 @@ export function SettingsSaveBar(props: {
         >
           Revert
         </button>
-        <button type="submit" className="primary" data-testid="settings-save" disabled={saving}>
+        <button
+          type="submit"
+          className="primary"
+          data-testid="settings-save"
+          disabled={saving || !!block}
+          title={block ? `Save: ${block}` : undefined}
+        >
           {saving ? 'Saving…' : 'Save'}
         </button>
       </span>

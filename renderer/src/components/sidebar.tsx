@@ -4,8 +4,10 @@ import { useTruth } from './hooks';
 import { useDispatcher, useStore } from '../store/context';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { listCounts } from '../store/inside-state';
-import { PAGES, type PageId } from '../store/pages';
-import { NavIcon } from './nav-icons';
+import { useHostScope } from '../store/hosts-context';
+import { OVERVIEW_HASH, PAGES, withHost, type PageId } from '../store/pages';
+import { HostSwitcher } from './host-switcher';
+import { NavIcon, OverviewIcon } from './nav-icons';
 
 /** The small count beside a page's name, or null. */
 export function pageCount(
@@ -31,9 +33,12 @@ export function pageCount(
   return null;
 }
 
-export function Sidebar() {
+/** `overview`: the Overview page is shown (above the host's pages, none of which is selected then). */
+export function Sidebar(props: { overview?: boolean }) {
   const dispatcher = useDispatcher();
-  const page = useStore((s) => s.page);
+  const current = useStore((s) => s.page);
+  const page = props.overview ? null : current;
+  const { host } = useHostScope();
   // The same list the Containers page shows (its namespace, live from events): never a count that
   // disagrees with the page's "Running N · Stopped M".
   const inside = useInsideStore();
@@ -43,11 +48,13 @@ export function Sidebar() {
   const truth = useTruth();
   const refs = useRef<Partial<Record<PageId, HTMLButtonElement | null>>>({});
   const go = (id: PageId, focus: boolean) => {
+    // From the Overview the store may already be on that page: the address says which one shows.
+    if (props.overview) window.location.hash = withHost(host, `#/${id}`);
     dispatcher.navigate(id);
     if (focus) refs.current[id]?.focus();
   };
   const onKey = (e: KeyboardEvent) => {
-    const i = PAGES.findIndex((p) => p.id === page);
+    const i = PAGES.findIndex((p) => p.id === (page ?? current));
     const n = PAGES.length;
     const next =
       e.key === 'ArrowDown' || e.key === 'ArrowRight'
@@ -74,7 +81,25 @@ export function Sidebar() {
         </svg>
         <span className="brand-name">Containerd Desktop</span>
       </div>
-      <div role="tablist" aria-orientation="vertical" aria-label="Pages" onKeyDown={onKey}>
+      <a
+        href={OVERVIEW_HASH}
+        className="nav-item nav-overview"
+        data-testid="tab-overview"
+        aria-current={props.overview ? 'page' : undefined}
+        title="Overview · every host"
+      >
+        <span className="nav-icon" aria-hidden="true">
+          <OverviewIcon />
+        </span>
+        <span className="nav-label">Overview</span>
+      </a>
+      <HostSwitcher />
+      <div
+        role="tablist"
+        aria-orientation="vertical"
+        aria-label={`Pages of ${host}`}
+        onKeyDown={onKey}
+      >
         {PAGES.map((p) => {
           const count = pageCount(p.id, containers, truth.problems);
           return (
@@ -91,7 +116,7 @@ export function Sidebar() {
               aria-selected={p.id === page}
               aria-controls={`panel-${p.id}`}
               aria-describedby={count ? `count-${p.id}` : undefined}
-              tabIndex={p.id === page ? 0 : -1}
+              tabIndex={p.id === (page ?? current) ? 0 : -1}
               title={count ? `${p.label} · ${count.title}` : p.label}
               className="nav-item"
               onClick={() => go(p.id, false)}

@@ -1,5 +1,6 @@
 // "Use from a terminal": the commands that reach this containerd, each with a copy button.
 import { useStore } from '../store/context';
+import { useHostScope } from '../store/hosts-context';
 import { ALL_NAMESPACES } from '../store/inside-state';
 import { CopyButton } from './copy-button';
 
@@ -24,14 +25,26 @@ export function terminalCommands(socket: string, namespace = 'default') {
 /** `namespace`: the one the pages show (for all of them ctr and nerdctl want one: `default`). */
 export function TerminalBox(props: { namespace?: string }) {
   const socket = useStore((s) => s.status?.paths.socket);
+  const { host, remote } = useHostScope();
   const chosen = props.namespace ?? 'default';
   const namespace = chosen === ALL_NAMESPACES ? 'default' : chosen;
   if (!socket) return null;
+  // Another host's socket path is a path on that host: from here, cdesk -H reaches it.
+  const commands = remote
+    ? [
+        {
+          id: 'cdesk',
+          text: `cdesk -H ${shellQuote(host)} ps -a -n ${namespace}`,
+          what: 'from this machine, over ssh',
+        },
+        ...terminalCommands(socket, namespace).map((c) => ({ ...c, what: `on ${host} itself` })),
+      ]
+    : terminalCommands(socket, namespace);
   return (
     <section className="card terminal-box" aria-labelledby="terminal-heading">
-      <h2 id="terminal-heading">Use from a terminal</h2>
+      <h2 id="terminal-heading">Use from a terminal{remote ? ` · ${host}` : ''}</h2>
       <ul className="command-list">
-        {terminalCommands(socket, namespace).map((c) => (
+        {commands.map((c) => (
           <li key={c.id}>
             <code data-testid={`cmd-${c.id}`}>{c.text}</code>
             <span className="muted command-what">{c.what}</span>

@@ -1,6 +1,7 @@
 // Whole-page states shared by the inside views: containerd stopped (with Start), reconnecting, list errors.
 import type { ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
+import { useWriteBlock } from '../store/hosts-context';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { formatHMS } from './format';
 import { LinkedText } from './linked-text';
@@ -13,6 +14,7 @@ export function DaemonStopped(props: { note?: string }) {
   const daemon = useInside((s) => s.daemon);
   const starting = useInside((s) => s.starting);
   const error = useInside((s) => s.startError);
+  const block = useWriteBlock();
   if (!down) return null;
   return (
     <div className="iv-empty-state" data-testid="daemon-stopped">
@@ -26,7 +28,13 @@ export function DaemonStopped(props: { note?: string }) {
         </p>
       )}
       {props.note && <p className="muted">{props.note}</p>}
-      <button type="button" onClick={() => void store.actions.startDaemon()} aria-busy={starting}>
+      <button
+        type="button"
+        onClick={() => void store.actions.startDaemon()}
+        aria-busy={starting}
+        disabled={!!block}
+        title={block ? `Start: ${block}` : undefined}
+      >
         {starting ? 'Starting…' : 'Start'}
       </button>
       {error && <ErrorLine error={error} />}

@@ -80,6 +80,11 @@ const LABEL: Record<TruthKind, string> = {
   failed: 'Failed',
 };
 
+/** The badge's label, icon and tone for a kind (every badge draws a kind the same way). */
+export function truthLook(kind: TruthKind): { label: string; icon: string; tone: Tone } {
+  return { label: LABEL[kind], icon: ICON[kind], tone: TONE[kind] };
+}
+
 /** "07:44" in local time. */
 export function clockHM(epochMs: number): string {
   const t = new Date(epochMs);

@@ -6,6 +6,7 @@ import type { RowAction } from '../store/inside-state';
 import type { RowStats } from '../store/row-stats';
 import { formatBytes } from '../../../common/format-bytes';
 import { formatCpu } from '../components/container-stats';
+import { useHostScope, useWriteBlock } from '../store/hosts-context';
 import { containerHash } from '../store/pages';
 import {
   containerActions,
@@ -60,6 +61,7 @@ function ActionButton(props: {
   escalates?: boolean;
   onClick: () => void;
 }) {
+  const block = useWriteBlock();
   const mine = props.busy === props.action;
   const free = !props.busy || !!props.escalates;
   return (
@@ -67,7 +69,8 @@ function ActionButton(props: {
       type="button"
       className={`iv-row-action${props.action === 'delete' ? ' iv-danger' : ''}`}
       // A busy button keeps focus and its name; it just ignores clicks until the action ends.
-      disabled={!mine && (!props.enabled || !free)}
+      disabled={!mine && (!props.enabled || !free || !!block)}
+      title={block ? `${props.label}: ${block}` : undefined}
       aria-busy={mine || undefined}
       aria-label={`${props.label} ${props.target}`}
       onClick={() => {
@@ -86,6 +89,7 @@ function ActionButton(props: {
 
 export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps) {
   const { c } = p;
+  const { host } = useHostScope();
   const stopping = p.busy === 'stop' && c.task?.status !== 'stopped';
   const chip = stopping
     ? { kind: 'paused', icon: '↓', text: 'Stopping…' }
@@ -113,7 +117,7 @@ export const ContainerCells = memo(function ContainerCells(p: ContainerRowProps)
         {p.showNamespace && <span className="muted iv-ns-prefix">{c.namespace}/</span>}
         <a
           className="iv-name"
-          href={containerHash(c)}
+          href={containerHash(c, host)}
           aria-label={`Open ${name}`}
           data-testid="container-link"
         >

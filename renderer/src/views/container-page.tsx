@@ -14,6 +14,7 @@ import { useNow } from '../components/hooks';
 import { containerActions, containerChip } from '../components/inside-format';
 import { ErrorLine } from '../components/view-states';
 import { call } from '../store/inside-call';
+import { useHostHash, useHostScope, useWriteBlock } from '../store/hosts-context';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { isConnected, rowKey } from '../store/inside-state';
 import {
@@ -38,8 +39,8 @@ interface Spec {
   mounts?: { destination: string; source?: string; type?: string; options?: string[] }[];
 }
 
-function go(route: ContainerRoute, tab: ContainerTab) {
-  window.location.hash = containerHash({ ...route, tab });
+function go(route: ContainerRoute, tab: ContainerTab, host: string) {
+  window.location.hash = containerHash({ ...route, tab }, host);
 }
 
 function Field(props: { label: string; children: ReactNode; testId?: string }) {
@@ -152,6 +153,10 @@ export function ContainerPage(props: { route: ContainerRoute }) {
   const rowError = useInside((s) => s.rowErrors.get(key));
   const lastExit = useInside((s) => s.lastExit.get(key));
   const connected = useInside(isConnected);
+  const { host } = useHostScope();
+  const listHash = useHostHash('#/containers');
+  // A read-only host: every action stays visible, disabled, with the reason on hover and under the header.
+  const block = useWriteBlock();
   const [inspect, setInspect] = useState<Inspect | null>(null);
   const [inspectError, setInspectError] = useState<ContractError | null>(null);
   const [startError, setStartError] = useState<ContractError | null>(null);
@@ -204,7 +209,8 @@ export function ContainerPage(props: { route: ContainerRoute }) {
   const can = c ? containerActions(c) : { stop: false, kill: false, delete: false };
   const running = c?.task?.status === 'running';
   const canStart = !!c && (!c.task || c.task.status === 'stopped');
-  const frozen = !connected;
+  const frozen = !connected || !!block;
+  const why = block ?? undefined;
 
   const start = async () => {
     setStarting(true);
@@ -221,7 +227,7 @@ export function ContainerPage(props: { route: ContainerRoute }) {
     setConfirm(null);
     if (what === 'kill') return void store.actions.kill(route.namespace, route.id);
     const r = await store.actions.deleteContainer(route.namespace, route.id);
-    if (r.ok) window.location.hash = '#/containers';
+    if (r.ok) window.location.hash = listHash;
   };
 
   const error = startError
@@ -237,7 +243,7 @@ export function ContainerPage(props: { route: ContainerRoute }) {
       aria-labelledby="cp-heading"
     >
       <header className="iv-view-header cp-header">
-        <a className="link cp-back" href="#/containers">
+        <a className="link cp-back" href={listHash}>
           ← Containers
         </a>
         <h2 id="cp-heading" className="iv-mono" title={route.id}>
@@ -255,6 +261,7 @@ export function ContainerPage(props: { route: ContainerRoute }) {
               type="button"
               onClick={() => void start()}
               disabled={frozen}
+              title={why}
               aria-busy={starting || undefined}
             >
               {starting ? 'Starting…' : 'Start'}
@@ -263,18 +270,25 @@ export function ContainerPage(props: { route: ContainerRoute }) {
           <button
             type="button"
             disabled={!can.stop || frozen}
+            title={why}
             aria-busy={busy === 'stop' || undefined}
             onClick={() => void store.actions.stop(route.namespace, route.id)}
           >
             {busy === 'stop' ? 'Stopping…' : 'Stop'}
           </button>
-          <button type="button" disabled={!can.kill || frozen} onClick={() => setConfirm('kill')}>
+          <button
+            type="button"
+            disabled={!can.kill || frozen}
+            title={why}
+            onClick={() => setConfirm('kill')}
+          >
             Kill
           </button>
           <button
             type="button"
             className="iv-danger"
             disabled={!can.delete || frozen}
+            title={why}
             onClick={() => setConfirm('delete')}
           >
             Delete
@@ -295,7 +309,7 @@ export function ContainerPage(props: { route: ContainerRoute }) {
             <strong>
               No container {route.id} in {route.namespace}.
             </strong>{' '}
-            It may have been deleted. <a href="#/containers">Back to Containers</a>
+            It may have been deleted. <a href={listHash}>Back to Containers</a>
           </p>
         </div>
       ) : (
@@ -310,7 +324,7 @@ export function ContainerPage(props: { route: ContainerRoute }) {
                 aria-selected={route.tab === t}
                 aria-controls={`cp-panel-${t}`}
                 data-testid={`cp-tab-${t}`}
-                onClick={() => go(route, t)}
+                onClick={() => go(route, t, host)}
               >
                 {TAB_LABEL[t]}
               </button>

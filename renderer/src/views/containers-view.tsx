@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { ContainerInfo } from '../../../common/containerd';
 import { useNow } from '../components/hooks';
+import { useWriteBlock } from '../store/hosts-context';
 import { useInside, useListPage } from '../store/inside-context';
 import { ALL_NAMESPACES, listCounts, rowKey, type RowAction } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
@@ -229,6 +230,8 @@ export function ContainersView(props: { viewportHeight?: number }) {
   );
 
   const frozen = !connected;
+  const block = useWriteBlock();
+  const why = block ?? undefined;
   const killing = confirm?.kind === 'kill' ? byId.get(confirm.ids[0]!) : undefined;
   const exampleImage = images?.images[0]?.name ?? 'IMAGE';
   const ctr = ctrPrefix(socket, all ? 'default' : namespace);
@@ -355,10 +358,16 @@ export function ContainersView(props: { viewportHeight?: number }) {
       {selected.size > 0 && (
         <div className="iv-bulk-bar" role="toolbar" aria-label="Selected containers">
           <span>{selected.size} selected</span>
-          <button type="button" onClick={bulkStop} disabled={frozen}>
+          <button type="button" onClick={bulkStop} disabled={frozen || !!block} title={why}>
             Stop
           </button>
-          <button type="button" className="iv-danger" onClick={bulkDelete} disabled={frozen}>
+          <button
+            type="button"
+            className="iv-danger"
+            onClick={bulkDelete}
+            disabled={frozen || !!block}
+            title={why}
+          >
             Delete…
           </button>
           <button type="button" onClick={() => setSelected(new Set())}>

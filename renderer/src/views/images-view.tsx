@@ -1,6 +1,7 @@
 // The Images page: repository, tag, digest, size and users per image; total and per-snapshotter disk use; Delete.
 import { useCallback, useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { ImageInfo } from '../../../common/containerd';
+import { useHostScope } from '../store/hosts-context';
 import { useInside, useListPage } from '../store/inside-context';
 import { ALL_NAMESPACES, rowKey, type ImagesResult } from '../store/inside-state';
 import { ConfirmDialog } from '../components/confirm-dialog';
@@ -61,6 +62,7 @@ function UnpackedUsage(props: { snapshotters: ImagesResult['snapshotters'] }) {
 
 export function ImagesView(props: { viewportHeight?: number }) {
   const { store, namespace, busy, rowErrors, connected, down, socket } = useListPage();
+  const { readOnly, localOnly } = useHostScope();
   const images = useInside((s) => s.images);
   const [search, setSearch] = useState('');
   const [confirm, setConfirm] = useState<ImageInfo | null>(null);
@@ -185,14 +187,14 @@ export function ImagesView(props: { viewportHeight?: number }) {
               <td className="iv-mono">{formatBytes(img.size)}</td>
               <td title={img.usedBy.join(', ')}>{usedByText(img.usedBy)}</td>
               <td>
-                <SaveImageButton img={img} disabled={!connected} />
+                <SaveImageButton img={img} disabled={!connected} blockedBy={localOnly} />
                 <button
                   type="button"
                   className="iv-row-action"
                   aria-label={`Run ${img.name}`}
-                  title={`Run a container from ${img.name}`}
+                  title={readOnly ? `Run…: ${readOnly}` : `Run a container from ${img.name}`}
                   data-testid="image-run"
-                  disabled={!connected}
+                  disabled={!connected || !!readOnly}
                   onClick={() => setRunFor(img)}
                 >
                   Run…
@@ -204,9 +206,13 @@ export function ImagesView(props: { viewportHeight?: number }) {
                   aria-disabled={img.usedBy.length > 0 || undefined}
                   aria-busy={mine ? true : undefined}
                   title={
-                    img.usedBy.length ? `In use by ${img.usedBy.join(', ')}` : `Delete ${img.name}`
+                    readOnly
+                      ? `Delete: ${readOnly}`
+                      : img.usedBy.length
+                        ? `In use by ${img.usedBy.join(', ')}`
+                        : `Delete ${img.name}`
                   }
-                  disabled={!connected}
+                  disabled={!connected || !!readOnly}
                   onClick={() => {
                     if (!mine) onDelete(img);
                   }}

@@ -5,6 +5,7 @@ import type { PluginInfo, PluginStatus, Problem } from '../../../common/containe
 import { formatContainerdVersion } from '../../../common/containerd';
 import { expectedPluginNoise } from '../../../common/plugin-noise';
 import { useInside, useInsideStore } from '../store/inside-context';
+import { useWriteBlock } from '../store/hosts-context';
 import { isConnected, isDaemonDown } from '../store/inside-state';
 import { CopyCommand } from '../components/copy-command';
 import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from '../components/view-states';
@@ -44,6 +45,7 @@ export function settingsCommands(patch: Record<string, unknown>, prefix = ''): s
 
 function ProblemItem(props: { problem: Problem; frozen: boolean }) {
   const store = useInsideStore();
+  const block = useWriteBlock();
   const { problem } = props;
   const [state, setState] = useState<
     { kind: 'idle' } | { kind: 'busy' } | { kind: 'done' } | { kind: 'error'; error: ContractError }
@@ -77,7 +79,8 @@ function ProblemItem(props: { problem: Problem; frozen: boolean }) {
             type="button"
             onClick={() => void apply()}
             aria-busy={state.kind === 'busy' || undefined}
-            disabled={props.frozen && state.kind !== 'busy'}
+            disabled={(props.frozen || !!block) && state.kind !== 'busy'}
+            title={block ? `${fix.label}: ${block}` : undefined}
           >
             {state.kind === 'busy' ? `${fix.label}…` : fix.label}
           </button>

@@ -1,0 +1,200 @@
+// Overview: one row per host (this machine first), live from hosts:changed; a row opens that host's pages.
+import { memo, useCallback, useMemo, type KeyboardEvent } from 'react';
+import type { HostView } from '../../../common/hosts';
+import { HostBadge } from '../components/host-badge';
+import { useSecondTick } from '../components/hooks';
+import { VirtualTable, type Column } from '../components/virtual-table';
+import { ErrorLine } from '../components/view-states';
+import { hostTruth, retryText } from '../store/host-truth';
+import { useHosts } from '../store/hosts-context';
+import { withHost } from '../store/pages';
+
+const COLUMNS: readonly Column[] = [
+  { key: 'host', label: 'Host' },
+  { key: 'hstate', label: 'State', width: '260px' },
+  { key: 'version', label: 'containerd', width: '110px' },
+  { key: 'ctrs', label: 'Containers', width: '104px' },
+  { key: 'problems', label: 'Problems', width: '90px' },
+  { key: 'latency', label: 'Latency', width: '84px' },
+  { key: 'kind', label: 'Kind', width: '124px' },
+];
+
+const KIND: Record<HostView['kind'], { text: string; title: string }> = {
+  local: { text: 'this machine', title: 'this machine’s own app' },
+  app: { text: 'app · ssh', title: 'Containerd Desktop on that host, over ssh' },
+  agentless: { text: 'socket · ssh', title: 'containerd’s own socket on that host, over ssh' },
+};
+
+/** The link error without the "name (url): " it starts with: the row already says which host. */
+export function errorText(h: HostView): string {
+  const m = h.error?.message ?? '';
+  const prefix = `${h.name} (${h.url ?? ''}): `;
+  return m.startsWith(prefix) ? m.slice(prefix.length) : m;
+}
+
+/** Open a host's pages (its Status page, or the page named). */
+export function openHost(name: string, page = 'status'): void {
+  window.location.hash = withHost(name, `#/${page}`);
+}
+
+function latencyText(h: HostView): string {
+  if (h.kind === 'local') return '—';
+  if (h.latencyMs == null) return '—';
+  return `${Math.round(h.latencyMs)} ms`;
+}
+
+/** Whether a row shows a countdown (and so needs the ticking clock); other rows keep `now` = 0 and skip the tick's render. */
+const counts = (h: HostView) => h.phase !== 'up' && h.retryAt != null;
+
+// Memoised: a hosts:changed re-renders its own row only (the others keep their row object).
+const HostCells = memo(function HostCells(props: { h: HostView; now: number }) {
+  const { h, now } = props;
+  const truth = hostTruth(h, now);
+  // Counts are the host's word as of lastSeen: greyed when the link is not up.
+  const stale = !truth.live;
+  return (
+    <>
+      <td className="col-host">
+        <a
+          className="ov-name"
+          title={h.url ?? undefined}
+          href={withHost(h.name, '#/status')}
+          tabIndex={-1}
+          data-testid="overview-host-name"
+        >
+          {h.name}
+        </a>
+        {h.url && (
+          <span className="muted ov-url" title={h.url}>
+            {h.url}
+          </span>
+        )}
+      </td>
+      <td className="col-hstate">
+        <span className="ov-state">
+          <HostBadge truth={truth} compact testId="overview-badge" />
+          {truth.reason && (
+            <span className="muted ov-reason" title={truth.reason}>
+              {truth.reason}
+            </span>
+          )}
+        </span>
+      </td>
+      <td className={stale ? 'ov-stale' : ''}>{h.version ?? '—'}</td>
+      <td className={stale ? 'ov-stale' : ''} data-testid="overview-containers">
+        {h.containers ? `${h.containers.running} / ${h.containers.total}` : '—'}
+      </td>
+      <td className={stale ? 'ov-stale' : ''}>
+        {h.lastSeen == null && h.kind !== 'local' ? (
+          '—'
+        ) : h.problems > 0 ? (
+          <span className="ov-problems">
+            <span aria-hidden="true">⚠</span> {h.problems}
+          </span>
+        ) : (
+          '0'
+        )}
+      </td>
+      <td className={stale ? 'ov-stale' : ''}>{latencyText(h)}</td>
+      <td title={KIND[h.kind].title}>
+        {KIND[h.kind].text}
+        {h.readOnly && (
+          <span className="ov-readonly" title={h.readOnly}>
+            {' '}
+            · read-only
+          </span>
+        )}
+      </td>
+    </>
+  );
+});
+
+/** The link's error and what to do, under a host whose link is not up. */
+const LinkError = memo(function LinkError(props: { h: HostView; now: number }) {
+  const { h } = props;
+  if (h.phase === 'up' || !h.error) return null;
+  const retry = retryText(h.retryAt, props.now);
+  return (
+    <div
+      className="ov-error"
+      data-testid="overview-error"
+      title={`${h.error.message} — ${h.error.hint}`}
+    >
+      <span className="ov-error-text">{errorText(h)}</span>
+      <span className="muted"> — {h.error.hint}</span>
+      {retry && <span className="muted"> · reconnecting {retry}</span>}
+    </div>
+  );
+});
+
+export function OverviewView(props: { viewportHeight?: number }) {
+  const hosts = useHosts((s) => s.hosts);
+  const error = useHosts((s) => s.error);
+  const list = hosts ?? [];
+  // Countdowns tick only while some host is waiting to reconnect.
+  const counting = list.some(counts);
+  const now = useSecondTick(counting);
+  const up = list.filter((h) => h.phase === 'up').length;
+  const extra = useCallback(
+    (h: HostView) =>
+      h.phase !== 'up' && h.error ? <LinkError h={h} now={counts(h) ? now : 0} /> : null,
+    [now],
+  );
+  const cells = useCallback((h: HostView) => <HostCells h={h} now={counts(h) ? now : 0} />, [now]);
+  const key = useCallback((h: HostView) => h.name, []);
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key !== 'Enter') return;
+    const row = (e.target as HTMLElement).closest<HTMLElement>('tr[data-key]');
+    if (!row?.dataset.key || e.target !== row) return;
+    e.preventDefault();
+    openHost(row.dataset.key);
+  };
+  const onClick = (e: React.MouseEvent) => {
+    const t = e.target as HTMLElement;
+    if (t.closest('a, button')) return;
+    const row = t.closest<HTMLElement>('tr[data-key]');
+    if (row?.dataset.key) openHost(row.dataset.key);
+  };
+  const summary = useMemo(
+    () => (hosts ? `${list.length} host${list.length === 1 ? '' : 's'} · ${up} reachable` : ''),
+    [hosts, list.length, up],
+  );
+  return (
+    <section
+      className="iv-inside-view"
+      aria-labelledby="overview-heading"
+      data-testid="overview-view"
+    >
+      <header className="iv-view-header">
+        <h2 id="overview-heading">Overview</h2>
+        <span className="muted" data-testid="overview-summary">
+          {summary}
+        </span>
+      </header>
+      {error && !hosts && <ErrorLine error={error} />}
+      {!hosts && !error && <p className="muted">Reading the hosts…</p>}
+      {hosts && (
+        // Enter or a click on a row opens that host's pages; arrows move between rows.
+        <div className="ov-table" onKeyDown={onKey} onClick={onClick}>
+          <VirtualTable
+            label="Hosts"
+            testId="overview-table"
+            columns={COLUMNS}
+            items={list}
+            itemKey={key}
+            cells={cells}
+            extra={extra}
+            viewportHeight={props.viewportHeight}
+            rowClass={(h) => (h.phase === 'up' ? 'ov-row' : 'ov-row ov-down')}
+          />
+        </div>
+      )}
+      {hosts && list.length <= 1 && (
+        <p className="muted ov-empty">
+          Only this machine so far. Add another with{' '}
+          <code>cdesk host add NAME ssh://user@host</code>; it shows up here with its state.
+        </p>
+      )}
+    </section>
+  );
+}
