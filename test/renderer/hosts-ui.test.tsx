@@ -14,7 +14,7 @@ import {
   splitHostHash,
   withHost,
 } from '../../renderer/src/store/pages';
-import { preferredNamespace } from '../../renderer/src/store/preferred-namespace';
+import { preferredNamespace } from '../../common/hosts';
 import { hostClient } from '../../renderer/src/transport/host-client';
 import type { ConnectionState } from '../../renderer/src/transport/connection';
 import { FakeClient, makeStatus, ok } from './fake-client';

@@ -2,7 +2,7 @@
 import { useEffect, useRef } from 'react';
 import { useHostRow } from '../store/hosts-context';
 import { useInside, useInsideStore } from '../store/inside-context';
-import { preferredNamespace } from '../store/preferred-namespace';
+import { preferredNamespace } from '../../../common/hosts';
 
 export function PreferNamespace() {
   const kind = useHostRow()?.kind;
