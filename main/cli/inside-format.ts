@@ -7,7 +7,7 @@ import type {
   Problem,
   SnapshotterUsage,
 } from '../../common/containerd';
-import { namespaceName } from '../../common/containerd-commands';
+import { nameProblem, NAMESPACE_RULE } from '../../common/container-names';
 import { UsageError, type FlagSpec, type Parsed } from './args';
 import { formatElapsed } from './format-status';
 import { formatBytes as bytes } from '../../common/format-bytes';
@@ -26,10 +26,10 @@ export const NAMESPACE_HELP = '  -n, --namespace NS  containerd namespace (defau
 export function namespaceFlag(flags: Parsed['flags']): string {
   const v = flags.namespace;
   if (v === undefined) return 'default';
-  const r = namespaceName.safeParse(v);
-  if (!r.success)
-    throw new UsageError(`--namespace ${String(v)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
-  return r.data;
+  if (typeof v !== 'string') throw new UsageError('--namespace needs a value');
+  const problem = nameProblem(v, NAMESPACE_RULE);
+  if (problem !== null) throw new UsageError(`--namespace ${v}: ${problem}`);
+  return v;
 }
 
 /** Exactly one positional argument (ID, NAME). */

@@ -152,6 +152,18 @@ describe('CLI bundle', () => {
     expect(
       sources.filter((s) => /grpc-js|@bufbuild|main\/shared\/api\/|main\/engine\//.test(s)),
     ).toEqual([]);
+    // zod is in the file (the old `cdesk run` form's options, -H's hosts file) but initializes
+    // only when one of those is reached: nothing the two verbs import up front uses it.
+    const upFront = new Set<string>();
+    const visit = (f: string) => {
+      if (upFront.has(f) || !containerMeta.inputs[f]) return;
+      upFront.add(f);
+      for (const i of containerMeta.inputs[f]!.imports)
+        if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    };
+    visit('main/cli/container-entry.ts');
+    expect(upFront.has('main/cli/cmd-run.ts')).toBe(true);
+    expect([...upFront].filter((s) => s.includes('node_modules/'))).toEqual([]);
   });
 
   it('lets `run` spawn containerd before the rest of the engine initializes', () => {
