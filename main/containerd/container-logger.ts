@@ -118,7 +118,10 @@ function shQuote(s: string): string {
  */
 export async function ensureLogger(binDir: string, node = process.execPath): Promise<LoggerPaths> {
   await mkdir(binDir, { recursive: true, mode: 0o700 });
-  const script = join(binDir, 'cdesk-logger.cjs');
+  // Not cdesk-logger.cjs: that program closes fd 5 itself, as launchers written by older versions
+  // expect. Each launcher names the program of its own protocol, and the program is written before
+  // the launcher, so a task the restart monitor starts during an upgrade gets a matching pair.
+  const script = join(binDir, 'cdesk-logger-after-ready.cjs');
   const launcher = join(binDir, 'cdesk-logger');
   const program = `'use strict';\n// Written by Containerd Desktop: the container log writer (see container-logger.ts).\nvar __name = function (f) { return f; };\n(${loggerProgram.toString()})(require);\n`;
   const sh = `#!/bin/sh\n# Written by Containerd Desktop: runs the container log writer with an absolute Node path.\nELECTRON_RUN_AS_NODE=1 exec ${shQuote(node)} ${shQuote(script)} "$@" 5>&-\n`;

@@ -57,6 +57,18 @@ describe('the log writer launcher', () => {
     expect(l.child.exitCode).toBeNull();
   });
 
+  it("leaves an older version's program, which closes fd 5 itself, to that version's launcher", async () => {
+    const { dir, cleanup } = tempDir('cdlog-');
+    cleanups.push(cleanup);
+    const old = join(dir, 'bin', 'cdesk-logger.cjs');
+    await ensureLogger(join(dir, 'bin'));
+    writeFileSync(old, '// an older program\n');
+    const { launcher, script } = await ensureLogger(join(dir, 'bin'));
+    expect(script).not.toBe(old);
+    expect(readFileSync(old, 'utf8')).toBe('// an older program\n');
+    expect(readFileSync(launcher, 'utf8')).toContain(script);
+  });
+
   it('writes what the task printed before and after ready, streams tagged', async () => {
     const { dir, cleanup } = tempDir('cdlog-');
     cleanups.push(cleanup);
