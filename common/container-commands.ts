@@ -1,24 +1,30 @@
 // Commands that make and read containers (run, start, wait, logs, inspect): schemas and result types.
 import * as z from 'zod';
+import {
+  CONTAINER_ID_RULE,
+  ENV_ENTRY_MAX,
+  ENV_ENTRY_PATTERN,
+  NAME_MAX,
+  NAME_PATTERN,
+  NAMESPACE_RULE,
+  NETWORK_MODES,
+  type NetworkMode,
+} from './container-names';
 import type { TaskInfo } from './containerd';
 
 /** containerd's namespace rule: a DNS-label-like name. */
 export const namespaceName = z
   .string()
   .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a containerd namespace name (letters, digits, . _ -), e.g. default',
-  });
+  .max(NAME_MAX)
+  .regex(NAME_PATTERN, { message: NAMESPACE_RULE });
 
 /** Container ids as containerd accepts them. */
 export const containerId = z
   .string()
   .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a container id (letters, digits, . _ -)',
-  });
+  .max(NAME_MAX)
+  .regex(NAME_PATTERN, { message: CONTAINER_ID_RULE });
 
 export const imageName = z.string().min(1).max(4096);
 
@@ -32,16 +38,15 @@ const absPath = z
 /** `KEY=VALUE` as docker's `-e` takes it; the key is non-empty and has no '='. */
 export const envEntry = z
   .string()
-  .max(128 * 1024)
-  .regex(/^[^=\0]+=[^\0]*$/s, { message: 'must be KEY=VALUE' });
+  .max(ENV_ENTRY_MAX)
+  .regex(ENV_ENTRY_PATTERN, { message: 'must be KEY=VALUE' });
 
 /** One bind mount (`-v /host:/ctr[:ro]`). */
 export const bindMount = z
   .object({ source: absPath, destination: absPath, readonly: z.boolean() })
   .strict();
 
-export const NETWORK_MODES = ['host', 'none', 'bridge'] as const;
-export type NetworkMode = (typeof NETWORK_MODES)[number];
+export { NETWORK_MODES, type NetworkMode };
 
 /** Arguments of a command line: bounded in count and size. */
 const argv = z

@@ -1,13 +1,15 @@
 // The fields of a run, parsed the one way both the CLI (`cdesk run -p/-v/-e/--restart/--name`)
 // and the window's Run… form read them: each parser returns the value or the reason, and the
 // caller names the field (the CLI as the flag, the form next to the input).
+// Plain patterns, not the zod schemas: `cdesk run` parses its flags with this module (no zod there).
+import type { RunPayload } from './container-commands';
 import {
-  containerId,
-  envEntry,
+  CONTAINER_ID_RULE,
+  isEnvEntry,
+  nameProblem,
   NETWORK_MODES,
   type NetworkMode,
-  type RunPayload,
-} from './container-commands';
+} from './container-names';
 
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -55,7 +57,7 @@ export function parseVolume(v: string): FieldResult<BindMount> {
 
 /** `KEY=VALUE` (KEY not empty, no NUL). */
 export function parseEnvEntry(e: string): FieldResult<string> {
-  return envEntry.safeParse(e).success ? ok(e) : bad('expected KEY=VALUE (KEY not empty)');
+  return isEnvEntry(e) ? ok(e) : bad('expected KEY=VALUE (KEY not empty)');
 }
 
 /** docker's --restart policies. */
@@ -68,8 +70,8 @@ export function parseRestart(v: string): FieldResult<string> {
 }
 
 export function parseContainerName(v: string): FieldResult<string> {
-  const r = containerId.safeParse(v);
-  return r.success ? ok(v) : bad(r.error.issues[0]?.message ?? 'not a container name');
+  const problem = nameProblem(v, CONTAINER_ID_RULE);
+  return problem === null ? ok(v) : bad(problem);
 }
 
 export function parseNetwork(v: string): FieldResult<NetworkMode> {

@@ -7,7 +7,7 @@ import type {
   Problem,
   SnapshotterUsage,
 } from '../../common/containerd';
-import { namespaceName } from '../../common/containerd-commands';
+import { nameProblem, NAMESPACE_RULE } from '../../common/container-names';
 import { preferredNamespace } from '../../common/hosts';
 import type { ControlClient } from '../control-socket/control-client';
 import { UsageError, type FlagSpec, type Parsed } from './args';
@@ -29,10 +29,10 @@ export const NAMESPACE_HELP =
 export function namespaceFlag(flags: Parsed['flags']): string {
   const v = flags.namespace;
   if (v === undefined) return 'default';
-  const r = namespaceName.safeParse(v);
-  if (!r.success)
-    throw new UsageError(`--namespace ${String(v)}: ${r.error.issues[0]?.message ?? 'invalid'}`);
-  return r.data;
+  if (typeof v !== 'string') throw new UsageError('--namespace needs a value');
+  const problem = nameProblem(v, NAMESPACE_RULE);
+  if (problem !== null) throw new UsageError(`--namespace ${v}: ${problem}`);
+  return v;
 }
 
 /**

@@ -1,6 +1,6 @@
 // `cdesk daemon logs` and `cdesk logs` flags: --since and --level parsed against the one log model; lines are matched by the shared filter.
 import { DURATION_FORMS, parseDuration } from '../../common/duration';
-import { LEVEL_CHOICES, type ContainerdLogLevel } from '../../common/log-levels';
+import { LEVEL_CHOICES, type ContainerdLogLevel } from '../../common/log-level-names';
 import { UsageError } from './args';
 
 /**

@@ -14,7 +14,7 @@ import {
   type FieldResult,
   type PortMapping,
 } from '../../common/run-fields';
-import { namespaceName } from '../../common/containerd-commands';
+import { nameProblem, NAMESPACE_RULE } from '../../common/container-names';
 import { UsageError } from './args';
 
 type Kind = 'bool' | 'value' | 'list';
@@ -180,8 +180,8 @@ export function runPayloadFrom(
 ): RunPayload {
   if (!a.image) throw new UsageError('missing IMAGE (cdesk images lists the local ones)');
   const ns = a.values.get('namespace') ?? 'default';
-  const nsOk = namespaceName.safeParse(ns);
-  if (!nsOk.success) throw new UsageError(`--namespace ${ns}: ${nsOk.error.issues[0]?.message}`);
+  const nsProblem = nameProblem(ns, NAMESPACE_RULE);
+  if (nsProblem !== null) throw new UsageError(`--namespace ${ns}: ${nsProblem}`);
   const net = a.values.get('net') ?? a.values.get('network');
   if (net !== undefined) {
     const r = parseNetwork(net);

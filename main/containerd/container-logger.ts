@@ -2,6 +2,12 @@
 // on fd 4, fd 5 closed once ready. It writes docker's json-file lines (one file, both streams
 // tagged, so `logs` keeps stderr apart and in order) and rotates the file by size.
 //
+// The launcher closes fd 5 before Node starts: Tasks/Create waits for that close, and Node's own
+// start-up (~50–250 ms on a loaded machine) would otherwise sit inside every run and restart. Nothing
+// is lost by saying "ready" early: the output pipes are the logger's from the exec on and buffer
+// what the task writes until Node reads it, and containerd 1.6 takes an exit before the close
+// (EOF) as ready too, so the wait never caught a logger that failed to start.
+//
 // Why not `file://`: the shim then writes stdout and stderr into the one file, untagged
 // (containerd's cmd/containerd-shim-runc-v2/process/io.go). The shim runs this with no
 // environment but CONTAINER_ID/CONTAINER_NAMESPACE and no PATH, so a tiny sh launcher names
@@ -28,7 +34,6 @@ export function loggerProgram(load: (id: string) => unknown): void {
   const MAX_LINE = 16 * 1024;
   let fd = fs.openSync(file, 'a', 0o600);
   let size = fs.fstatSync(fd).size;
-  fs.closeSync(5);
 
   const rotate = (): void => {
     fs.closeSync(fd);
@@ -113,10 +118,13 @@ function shQuote(s: string): string {
  */
 export async function ensureLogger(binDir: string, node = process.execPath): Promise<LoggerPaths> {
   await mkdir(binDir, { recursive: true, mode: 0o700 });
-  const script = join(binDir, 'cdesk-logger.cjs');
+  // Not cdesk-logger.cjs: that program closes fd 5 itself, as launchers written by older versions
+  // expect. Each launcher names the program of its own protocol, and the program is written before
+  // the launcher, so a task the restart monitor starts during an upgrade gets a matching pair.
+  const script = join(binDir, 'cdesk-logger-after-ready.cjs');
   const launcher = join(binDir, 'cdesk-logger');
   const program = `'use strict';\n// Written by Containerd Desktop: the container log writer (see container-logger.ts).\nvar __name = function (f) { return f; };\n(${loggerProgram.toString()})(require);\n`;
-  const sh = `#!/bin/sh\n# Written by Containerd Desktop: runs the container log writer with an absolute Node path.\nELECTRON_RUN_AS_NODE=1 exec ${shQuote(node)} ${shQuote(script)} "$@"\n`;
+  const sh = `#!/bin/sh\n# Written by Containerd Desktop: runs the container log writer with an absolute Node path.\nELECTRON_RUN_AS_NODE=1 exec ${shQuote(node)} ${shQuote(script)} "$@" 5>&-\n`;
   for (const [path, text, mode] of [
     [script, program, 0o600],
     [launcher, sh, 0o700],

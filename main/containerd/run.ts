@@ -142,13 +142,42 @@ async function getImage(c: ContainerdClient, namespace: string, name: string) {
   );
 }
 
+interface ImageConfigRead {
+  config: ImageConfig;
+  diffIds: string[];
+  configDigest: string;
+}
+
+/**
+ * Configs read by image target digest. The target names its manifests and config by digest, so
+ * what they say never changes; a run still asks containerd for the image record (the name may
+ * point elsewhere now) and the config's labels (unpacked or not). Bounded: the newest few images.
+ */
+const configByTarget = new Map<string, ImageConfigRead>();
+const CONFIG_CACHE_ENTRIES = 32;
+
 /** The host platform's manifest, its config JSON and the config's digest. */
 async function imageConfig(
   c: ContainerdClient,
   namespace: string,
   name: string,
   target: Desc,
-): Promise<{ config: ImageConfig; diffIds: string[]; configDigest: string }> {
+): Promise<ImageConfigRead> {
+  const known = configByTarget.get(target.digest);
+  if (known) return known;
+  const read = await readImageConfig(c, namespace, name, target);
+  if (configByTarget.size >= CONFIG_CACHE_ENTRIES)
+    configByTarget.delete(configByTarget.keys().next().value!);
+  configByTarget.set(target.digest, read);
+  return read;
+}
+
+async function readImageConfig(
+  c: ContainerdClient,
+  namespace: string,
+  name: string,
+  target: Desc,
+): Promise<ImageConfigRead> {
   let desc = target;
   const host = hostPlatform();
   for (let depth = 0; INDEX_TYPES.has(desc.mediaType ?? ''); depth++) {
@@ -362,6 +391,13 @@ export async function runContainer(
       `image ${p.image} has no target`,
       'Pull it again.',
     );
+  const id = p.name ?? generatedName(image.name);
+  // Neither depends on the image's content: asked while it is read. Awaited below, after the
+  // image's own checks, so errors keep their order; a rejection meanwhile is no crash.
+  const taken = containerExists(c, namespace, id);
+  const logger = ensureLogger(ctx.binDir);
+  taken.catch(() => undefined);
+  logger.catch(() => undefined);
   const { config, diffIds, configDigest } = await imageConfig(c, namespace, p.image, {
     mediaType: image.target.media_type,
     digest: image.target.digest,
@@ -387,8 +423,7 @@ export async function runContainer(
       `Unpack it (ctr -n ${namespace} images unpack ${image.name}) or pull it again.`,
     );
   }
-  const id = p.name ?? generatedName(image.name);
-  if (await containerExists(c, namespace, id))
+  if (await taken)
     throw new InsideError(
       'already-exists',
       `the name ${id} is already in use by a container in namespace ${namespace}`,
@@ -434,7 +469,7 @@ export async function runContainer(
     policy.name === 'no' ? 'none' : restartDriver(policy, await monitorCapabilities(c));
 
   const logFile = join(ctx.logDir, namespace, id, `${id}-json.log`);
-  const { launcher } = await ensureLogger(ctx.binDir);
+  const { launcher } = await logger;
   const stdio = loggerUri(launcher, logFile, { maxBytes: ctx.logMaxBytes, keep: ctx.logKeep });
 
   const steps: (() => Promise<unknown>)[] = [];
@@ -526,7 +561,9 @@ export async function runContainer(
     await undo(steps);
     throw err;
   } finally {
-    await c
+    // Off the reply's path: the container record now holds the snapshot, and a lease left by a
+    // failed delete expires by itself.
+    void c
       .call(LeasesService.delete, DeleteRequest.create({ id: lease }), { namespace })
       .catch(() => undefined);
   }

@@ -29,6 +29,8 @@ let meta: Metafile;
 /** The `cdesk daemon run` bundle's metafile (dist/cli-run.cjs, one file; its sources are its inputs). */
 let runMeta: { inputs: Record<string, Input>; outputs: Record<string, Output> };
 let runBundle: string;
+/** The `cdesk run` / `cdesk exec` bundle's metafile (dist/cli-container.cjs, one file). */
+let containerMeta: { inputs: Record<string, Input>; outputs: Record<string, Output> };
 
 /** The output file built from `entry` (a source path relative to the repo). */
 function outputOf(entry: string): string {
@@ -63,6 +65,9 @@ beforeAll(() => {
   meta = JSON.parse(readFileSync(join(dir, 'cli.meta.json'), 'utf8')) as Metafile;
   runMeta = JSON.parse(readFileSync(join(dir, 'cli-run.meta.json'), 'utf8')) as typeof runMeta;
   runBundle = readFileSync(join(dir, 'cli-run.cjs'), 'utf8');
+  containerMeta = JSON.parse(
+    readFileSync(join(dir, 'cli-container.meta.json'), 'utf8'),
+  ) as typeof containerMeta;
 });
 
 /** Sources `from` imports with import statements, transitively: what initializes before it runs. */
@@ -133,6 +138,32 @@ describe('CLI bundle', () => {
     expect(Object.keys(runMeta.inputs)).toContain('main/engine/supervisor.ts');
     expect(Object.keys(runMeta.inputs)).toContain('main/shared/daemon-channel.ts');
     expect(Object.keys(runMeta.inputs).filter((s) => s.startsWith('main/headless/'))).toEqual([]);
+  });
+
+  it('builds `run IMAGE` and `exec` as one CommonJS file that requires only Node built-ins', () => {
+    const out = Object.entries(containerMeta.outputs).filter(([f]) => f.endsWith('.cjs'));
+    expect(out.map(([, o]) => o.entryPoint)).toEqual(['main/cli/container-entry.ts']);
+    const [, bundle] = out[0]!;
+    for (const i of bundle.imports) expect(isBuiltin(i.path), `${i.kind} ${i.path}`).toBe(true);
+    const sources = Object.keys(containerMeta.inputs);
+    expect(sources).toContain('main/cli/cmd-run.ts');
+    expect(sources).toContain('main/cli/cmd-exec.ts');
+    // They talk to the app, never to containerd: no gRPC, no generated API types, no engine.
+    expect(
+      sources.filter((s) => /grpc-js|@bufbuild|main\/shared\/api\/|main\/engine\//.test(s)),
+    ).toEqual([]);
+    // zod is in the file (the old `cdesk run` form's options, -H's hosts file) but initializes
+    // only when one of those is reached: nothing the two verbs import up front uses it.
+    const upFront = new Set<string>();
+    const visit = (f: string) => {
+      if (upFront.has(f) || !containerMeta.inputs[f]) return;
+      upFront.add(f);
+      for (const i of containerMeta.inputs[f]!.imports)
+        if (i.kind === 'import-statement' && !i.external) visit(i.path);
+    };
+    visit('main/cli/container-entry.ts');
+    expect(upFront.has('main/cli/cmd-run.ts')).toBe(true);
+    expect([...upFront].filter((s) => s.includes('node_modules/'))).toEqual([]);
   });
 
   it('lets `run` spawn containerd before the rest of the engine initializes', () => {
@@ -257,5 +288,24 @@ describe('CLI processes', () => {
     expect(r.loaded.some((l) => l.endsWith('/cli-run.cjs'))).toBe(true);
     expect(r.loaded.filter((l) => l.includes('/cli-') && !l.endsWith('/cli-run.cjs'))).toEqual([]);
     expect(r.loaded.filter((l) => l.includes('node_modules'))).toEqual([]);
+  });
+
+  it('`cdesk run --help` and `cdesk exec --help` load their one file and nothing from node_modules', async () => {
+    for (const verb of ['run', 'exec']) {
+      const r = await runRecorded([verb, '--help'], 'cli-container.cjs');
+      expect(r.code, verb).toBe(0);
+      expect(
+        r.loaded.some((l) => l.endsWith('/cli-container.cjs')),
+        verb,
+      ).toBe(true);
+      expect(
+        r.loaded.filter((l) => l.includes('/cli') && !l.endsWith('/cli-container.cjs')),
+        verb,
+      ).toEqual([]);
+      expect(
+        r.loaded.filter((l) => l.includes('node_modules')),
+        verb,
+      ).toEqual([]);
+    }
   });
 });

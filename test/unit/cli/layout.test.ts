@@ -90,7 +90,7 @@ describe('cdesk --help', () => {
 });
 
 describe('bin/cdesk.cjs routing', () => {
-  it('`daemon run` takes the CommonJS fast path; `run` (a container) the ES module CLI', () => {
+  it('`daemon run`, `run IMAGE` and `exec` take CommonJS fast paths; the other verbs the ES module CLI', () => {
     const loaded = (...args: string[]) => {
       const dir = mkdtempSync(join(tmpdir(), 'cd-route-'));
       try {
@@ -109,9 +109,17 @@ describe('bin/cdesk.cjs routing', () => {
     const supervisor = loaded('daemon', 'run', '--help');
     expect(supervisor).toMatch(/dist\/cli-run\.cjs$/m);
     expect(supervisor).not.toMatch(/dist\/cli\.js$/m);
-    const container = loaded('run', '--help');
-    expect(container).toMatch(/dist\/cli\.js$/m);
-    expect(container).not.toMatch(/dist\/cli-run\.cjs$/m);
+    for (const verb of ['run', 'exec']) {
+      const container = loaded(verb, '--help');
+      expect(container, verb).toMatch(/dist\/cli-container\.cjs$/m);
+      expect(container, verb).not.toMatch(/dist\/cli\.js$/m);
+      expect(container, verb).not.toMatch(/dist\/cli-run\.cjs$/m);
+    }
+    // After a global -H, main.ts takes it off: the ES module CLI handles the verb.
+    expect(loaded('-H', 'nowhere', 'run', '--help')).toMatch(/dist\/cli\.js$/m);
+    const listing = loaded('ps', '--help');
+    expect(listing).toMatch(/dist\/cli\.js$/m);
+    expect(listing).not.toMatch(/dist\/cli-container\.cjs$/m);
   });
 });
 
