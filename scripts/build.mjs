@@ -114,6 +114,16 @@ const runGrpcBuild = build({
 // bin/cdesk.cjs): their whole wall time is what a user compares with ctr's, and through the ES module
 // CLI each loaded ~20 chunks, ~60 ms of CPU more than this one file (measured on the 2-core CI box).
 // Neither talks gRPC (the app does), so everything they need is bundled in and nothing is external.
+// An agentless host gets its answer (read-only) without the link's code: containerd's API and grpc-js
+// stay out of this bundle.
+const agentlessLocalOnly = {
+  name: 'agentless-local-only',
+  setup(b) {
+    b.onResolve({ filter: /\/hosts\/agentless$/ }, () => ({
+      path: path.resolve('main/cli/agentless-local-only.ts'),
+    }));
+  },
+};
 const containerBuild = build({
   ...common,
   ...runMinify,
@@ -121,6 +131,7 @@ const containerBuild = build({
   outdir,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
+  plugins: [agentlessLocalOnly],
   metafile: true,
 });
 

@@ -146,6 +146,19 @@ describe.runIf(have && can.ok)('cdesk -H ssh://user@host/SOCKET (agentless)', ()
     expect(stop.code).toBe(1);
     expect(stop.stderr).toMatch(/read-only/);
     expect(bare.engine.status().state).toBe('running');
+
+    // run and exec (their own local bundle) answer the same, whether -H comes first or from the
+    // environment, and start nothing there.
+    for (const [args, extra] of [
+      [['-H', url, 'run', '-d', bare.img.name, 'true'], {}],
+      [['run', '-d', bare.img.name, 'true'], { CDESK_HOST: url }],
+      [['exec', cDefault, 'true'], { CDESK_HOST: url }],
+    ] as const) {
+      const r = await runCdesk([...args], 60_000, { ...env, ...extra });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/read-only \(agentless/);
+    }
+    expect(ctrList(bare.socket, 'default', 'containers')).toEqual([cDefault]);
     expect(leftovers()).toEqual({ dirs: [], ssh: [] });
   });
 
