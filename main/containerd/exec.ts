@@ -76,7 +76,11 @@ export interface ExecProcess {
 export interface ExecStart {
   /** A folder of the app's own (0700) where each exec gets its FIFOs. */
   fifoRoot: string;
-  onOutput(fd: 1 | 2, chunk: Buffer): void;
+  /**
+   * Output as it is read; false says the reader is a window ahead: reading stops until resume().
+   * (Output can come before start() returns the process to pause: a fast command writes it all.)
+   */
+  onOutput(fd: 1 | 2, chunk: Buffer): boolean | void;
 }
 
 /** docker's exit codes for a command that cannot run: 127 not found, 126 not executable. */
@@ -326,10 +330,17 @@ export async function startExec(
     // Read-write: opening never blocks or fails for want of a reader, and the shim reads it.
     const stdin = paths.stdin ? openFifo(paths.stdin, fsc.O_RDWR) : null;
     if (stdin) socks.push(stdin);
+    let paused = false;
+    const pauseReading = () => {
+      paused = true;
+      for (const { sock } of outputs) sock.pause();
+    };
     const drained = outputs.map(
       ({ fd, sock }) =>
         new Promise<void>((resolve) => {
-          sock.on('data', (b: Buffer) => o.onOutput(fd, b));
+          sock.on('data', (b: Buffer) => {
+            if (o.onOutput(fd, b) === false) pauseReading();
+          });
           sock.on('end', resolve);
           sock.on('close', resolve);
           sock.on('error', () => resolve());
@@ -396,7 +407,6 @@ export async function startExec(
     // nothing arrived for DRAIN_MS while we were reading. A paused reader keeps it waiting (the
     // client has not caught up yet), so the tail of a slow reader's output is not lost.
     let lastData = Date.now();
-    let paused = false;
     for (const { sock } of outputs) sock.on('data', () => (lastData = Date.now()));
     const quiet = () =>
       new Promise<void>((resolve) => {
@@ -451,10 +461,7 @@ export async function startExec(
           ns,
         );
       },
-      pause() {
-        paused = true;
-        for (const { sock } of outputs) sock.pause();
-      },
+      pause: pauseReading,
       resume() {
         paused = false;
         for (const { sock } of outputs) sock.resume();

@@ -111,7 +111,7 @@ export interface HostHub {
   exec(
     host: string,
     spec: RemoteExecSpec,
-    onOutput: (fd: 1 | 2, chunk: Buffer) => void,
+    onOutput: (fd: 1 | 2, chunk: Buffer) => boolean | void,
   ): Promise<RemoteExecProcess>;
   /** Settles once the file has been read the first time. */
   readonly ready: Promise<void>;

@@ -51,7 +51,7 @@ const endOf = (e: ExecEndInfo): RemoteExecEnd =>
 export async function remoteExec(
   client: ControlClient,
   spec: RemoteExecSpec,
-  onOutput: (fd: 1 | 2, chunk: Buffer) => void,
+  onOutput: (fd: 1 | 2, chunk: Buffer) => boolean | void,
   label: string,
 ): Promise<RemoteExecProcess> {
   let resolveEnd!: (e: RemoteExecEnd) => void;

@@ -77,7 +77,7 @@ export type ExecRequest = ExecSpec & { host?: string };
 /** Starts the process for a validated request; the service logs it and calls containerd. */
 export type ExecStarter = (
   spec: ExecRequest,
-  onOutput: (fd: 1 | 2, chunk: Buffer) => void,
+  onOutput: (fd: 1 | 2, chunk: Buffer) => boolean | void,
 ) => Promise<ExecProcess>;
 
 export interface ExecHubOptions {
@@ -200,7 +200,9 @@ export function createExecHub(o: ExecHubOptions): ExecHub {
           s.unacked += piece.length;
           emit(s, { stream: key, op: 'out', fd, data: Buffer.from(piece).toString('base64') });
         }
-        if (s.unacked >= window) s.p?.pause();
+        if (s.unacked < window) return true;
+        s.p?.pause();
+        return false;
       };
       try {
         s.p = await o.start(

@@ -58,7 +58,7 @@ export interface HostsProvider {
   exec?(
     host: string,
     spec: ExecSpec,
-    onOutput: (fd: 1 | 2, chunk: Buffer) => void,
+    onOutput: (fd: 1 | 2, chunk: Buffer) => boolean | void,
   ): Promise<ExecProcess>;
 }
 

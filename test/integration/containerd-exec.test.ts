@@ -39,7 +39,7 @@ async function exec(
   const chunks: Record<1 | 2, Buffer[]> = { 1: [], 2: [] };
   const p = await f.inside.exec!(
     { namespace: 'default', tty: false, stdin: false, env: [], ...s },
-    { onOutput: (fd, b) => chunks[fd].push(b) },
+    { onOutput: (fd, b) => void chunks[fd].push(b) },
   );
   return {
     p,

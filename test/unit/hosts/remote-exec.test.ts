@@ -54,7 +54,7 @@ describe('remoteExec', () => {
     const p = await remoteExec(
       f.client,
       { ...spec, cwd: undefined },
-      (_fd, b) => got.push(b.toString()),
+      (_fd, b) => void got.push(b.toString()),
       'r',
     );
     expect(f.started).toEqual({
