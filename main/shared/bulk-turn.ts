@@ -19,7 +19,7 @@ const MAX_REST_MS = 100;
 
 /**
  * Wait for this request's turn; call the returned function once its reply is handed over. After
- * each turn that others wait behind, the thread rests as long as the turn took (up to MAX_REST_MS) before the next begins,
+ * each turn the thread rests as long as the turn took (up to MAX_REST_MS) before the next begins,
  * so that big reads get at most half of it while they crowd in: in that rest the loop accepts the
  * connections waiting in the socket's backlog and answers their small requests (a busy loop
  * accepts about one connection per turn, so a status queued behind a hundred greedy connections
@@ -33,11 +33,6 @@ export async function bulkTurn(): Promise<() => void> {
   return () => {
     if (released) return;
     released = true;
-    // A lone reader paging through a log has no one to let through: no rest.
-    if (waiting.length === 0) {
-      busy = false;
-      return;
-    }
     const rest = Math.min(performance.now() - began, MAX_REST_MS);
     setTimeout(() => {
       const next = waiting.shift();

@@ -55,39 +55,4 @@ describe('bulk turns', () => {
     await expect(failed).rejects.toThrow('boom');
     await expect(inBulkTurn('logs:read', async () => 'next')).resolves.toBe('next');
   });
-
-  it('lets a lone reader page on without resting between its pages', async () => {
-    await rested();
-    const busyFor = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end);
-    };
-    await inBulkTurn('logs:read', async () => busyFor(30));
-    let started = false;
-    const next = inBulkTurn('logs:read', async () => {
-      started = true;
-    });
-    // A rest would be a 30 ms timer; setImmediate comes first in this loop turn.
-    await new Promise((r) => setImmediate(r));
-    expect(started).toBe(true);
-    await next;
-  });
-
-  it('rests after a turn that another read waits behind', async () => {
-    await rested();
-    const busyFor = (ms: number) => {
-      const end = performance.now() + ms;
-      while (performance.now() < end);
-    };
-    let secondStarted = false;
-    const first = inBulkTurn('logs:read', async () => busyFor(30));
-    const second = inBulkTurn('logs:read', async () => {
-      secondStarted = true;
-    });
-    await first;
-    await new Promise((r) => setImmediate(r));
-    expect(secondStarted).toBe(false);
-    await second;
-    expect(secondStarted).toBe(true);
-  });
 });
