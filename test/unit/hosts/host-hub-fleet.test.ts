@@ -82,7 +82,8 @@ describe('a fleet of 50 hosts', () => {
       expect(rows.slice(1).map((h) => h.name)).toEqual([...fixtures.keys()]);
       // What dispose must release: a socket and a sampling timer per link (at least).
       expect(handles().sockets).toBeGreaterThanOrEqual(before.sockets + FLEET);
-      expect(handles().timers).toBeGreaterThanOrEqual(before.timers + FLEET);
+      // (Timers of the test's own that were pending before may have fired since: count the links'.)
+      expect(handles().timers).toBeGreaterThanOrEqual(FLEET);
 
       // One remote's containerd stops: its row changes, and only its row.
       await new Promise((r) => setTimeout(r, 200));
