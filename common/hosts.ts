@@ -27,7 +27,7 @@ export interface SshTarget {
 }
 
 // As docker context names: a letter or digit, then letters, digits, `_ . + -`; short enough to print.
-const NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]{0,62}$/;
+export const HOST_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]{0,62}$/;
 // Login names as useradd takes them (no leading `-`, so ssh can never read one as an option).
 const USER = /^[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,31}$/;
 // DNS names and IPv4; no leading `-` for the same reason.
@@ -37,7 +37,7 @@ const IPV6 = /^\[([0-9a-fA-F:.]{2,45})\]$/;
 /** Why `name` cannot name a host, or null. */
 export function hostNameProblem(name: string): string | null {
   if (name === LOCAL_HOST) return `"${LOCAL_HOST}" is this machine's own app; pick another name`;
-  if (!NAME.test(name))
+  if (!HOST_NAME_PATTERN.test(name))
     return `"${name}" is not a host name: use letters, digits and _ . + - (starting with a letter or digit, at most 63)`;
   return null;
 }

@@ -10,15 +10,7 @@ import type { InsideHandlers } from './provider';
 import { diskUsage, prune } from './images/disk';
 import { loadFile, saveFile } from './images/files';
 import type { Pulls } from './pull/pulls';
-import {
-  imageUsers,
-  listContainers,
-  listImages,
-  listNamespaces,
-  listPlugins,
-  serverVersion,
-  snapshotUsage,
-} from './reads';
+import { imageUsers, listContainers, listNamespaces, readImagesList, serverVersion } from './reads';
 import { readTaskStats } from './stats';
 import { holdMonitor, markExplicitStart, markExplicitStop } from './restart-policy';
 import { getContainer } from './container-info';
@@ -54,23 +46,7 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
       namespace,
       containers: await listContainers(d.ready(), namespace),
     }),
-    'images:list': async ({ namespace }) => {
-      const c = d.ready();
-      const known = d.plugins();
-      const [images, ps] = await Promise.all([
-        listImages(c, namespace),
-        known ? Promise.resolve(known) : listPlugins(c),
-      ]);
-      const snapshotters = ps
-        .filter((p) => p.type === 'io.containerd.snapshotter.v1' && p.status === 'ok')
-        .map((p) => p.id);
-      return {
-        namespace,
-        images,
-        totalSize: images.reduce((n, i) => n + (i.size ?? 0), 0),
-        snapshotters: await snapshotUsage(c, namespace, snapshotters),
-      };
-    },
+    'images:list': async ({ namespace }) => readImagesList(d.ready(), namespace, d.plugins()),
     'plugins:list': async () => {
       const c = d.ready();
       await d.refreshPlugins(c);

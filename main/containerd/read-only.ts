@@ -13,11 +13,10 @@ import { EventFeed } from './event-feed';
 import { deriveProblems } from './problems';
 import {
   listContainers,
-  listImages,
   listNamespaces,
   listPlugins,
+  readImagesList,
   serverVersion,
-  snapshotUsage,
 } from './reads';
 import { readTaskStats } from './stats';
 
@@ -139,21 +138,7 @@ export async function readOnlyContainerd(
       namespace,
       containers: await listContainers(c, namespace, noStartTime),
     }),
-    'images:list': async ({ namespace }) => {
-      const [images, ps] = await Promise.all([
-        listImages(c, namespace),
-        plugins ? Promise.resolve(plugins) : listPlugins(c),
-      ]);
-      const snapshotters = ps
-        .filter((p) => p.type === 'io.containerd.snapshotter.v1' && p.status === 'ok')
-        .map((p) => p.id);
-      return {
-        namespace,
-        images,
-        totalSize: images.reduce((n, i) => n + (i.size ?? 0), 0),
-        snapshotters: await snapshotUsage(c, namespace, snapshotters),
-      };
-    },
+    'images:list': async ({ namespace }) => readImagesList(c, namespace, plugins),
     'plugins:list': async () => {
       await refreshPlugins();
       const version = await serverVersion(c).catch(() => null);

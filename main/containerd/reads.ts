@@ -183,6 +183,32 @@ export async function serverVersion(c: ContainerdClient): Promise<ContainerdVers
   return { version: r.version, revision: r.revision };
 }
 
+/** images:list's answer: the images, their total size and each loaded snapshotter's disk use. */
+export async function readImagesList(
+  c: ContainerdClient,
+  namespace: string,
+  knownPlugins: PluginInfo[] | null,
+): Promise<{
+  namespace: string;
+  images: ImageInfo[];
+  totalSize: number;
+  snapshotters: SnapshotterUsage[];
+}> {
+  const [images, ps] = await Promise.all([
+    listImages(c, namespace),
+    knownPlugins ? Promise.resolve(knownPlugins) : listPlugins(c),
+  ]);
+  const snapshotters = ps
+    .filter((p) => p.type === 'io.containerd.snapshotter.v1' && p.status === 'ok')
+    .map((p) => p.id);
+  return {
+    namespace,
+    images,
+    totalSize: images.reduce((n, i) => n + (i.size ?? 0), 0),
+    snapshotters: await snapshotUsage(c, namespace, snapshotters),
+  };
+}
+
 /** Disk usage of the namespace's snapshots, per snapshotter that loaded (Usage with bounded concurrency). */
 export async function snapshotUsage(
   c: ContainerdClient,

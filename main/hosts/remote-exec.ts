@@ -3,21 +3,11 @@
 import type { ClientFrame, ExecEndInfo, ExecStarted } from '../../common/exec-stream';
 import { chunks, EXEC_START, encodeFrame } from '../../common/exec-stream';
 import type { ControlClient } from '../control-socket/control-client';
+import type { ExecSpec } from '../containerd/exec';
 import { AppError } from '../shared/app-error';
 
-/** containerd/exec's ExecSpec, by shape (hosts/ sits below containerd/). */
-export interface RemoteExecSpec {
-  namespace: string;
-  id: string;
-  args: string[];
-  tty: boolean;
-  stdin: boolean;
-  env: string[];
-  cwd?: string;
-  user?: string;
-  cols?: number;
-  rows?: number;
-}
+/** The same process description as a local exec. */
+export type RemoteExecSpec = ExecSpec;
 
 export type RemoteExecEnd = { kind: 'exit'; code: number } | { kind: 'cut-off'; message: string };
 

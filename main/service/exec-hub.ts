@@ -2,6 +2,7 @@
 // service, carries their stdio as frames with credit-based flow control, and ends every one of
 // them (process killed and deleted) when the connection goes away.
 import * as z from 'zod';
+import { HOST_NAME_PATTERN } from '../../common/hosts';
 import { namespaceName } from '../../common/containerd-commands';
 import type { Result } from '../../common/contract';
 import {
@@ -64,7 +65,7 @@ export const execStartSchema = z
     /** A saved host's name: the exec runs there, over the app's link to it ("local" or none: here). */
     host: z
       .string()
-      .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.+-]{0,62}$/, {
+      .regex(HOST_NAME_PATTERN, {
         message: 'must be a saved host name (cdesk host ls) or "local"',
       })
       .optional(),
