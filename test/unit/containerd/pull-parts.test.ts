@@ -2,12 +2,17 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PullProgress } from '../../../common/containerd';
+import { encodeWriteData } from '../../../main/containerd/pull/content-write';
 import { pickManifest, parsePlatform } from '../../../main/containerd/pull/platform';
 import { PullTracker } from '../../../main/containerd/pull/progress';
 import { isInsecure } from '../../../main/containerd/pull/pull';
 import { parseReference, registryHost } from '../../../main/containerd/pull/reference';
 import { parseChallenge } from '../../../main/containerd/pull/registry';
 import { chainIds } from '../../../main/containerd/pull/unpack';
+import {
+  WriteAction,
+  WriteContentRequest,
+} from '../../../main/shared/api/services/content/v1/content';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -147,5 +152,40 @@ describe('PullTracker', () => {
     const n = seen.length;
     await new Promise((r) => setTimeout(r, 50));
     expect(seen).toHaveLength(n);
+  });
+});
+
+describe('encodeWriteData', () => {
+  // Offsets and lengths either side of the varint byte boundaries, and one beyond 2^32.
+  it.each([
+    [0, 1],
+    [127, 127],
+    [128, 128],
+    [16_383, 16_384],
+    [2 ** 20, 2 ** 20 - 64],
+    [2 ** 33 + 5, 3],
+  ])(
+    "offset %d, %d bytes: the generated encoder's bytes, gathered from chunks",
+    (offset, length) => {
+      const data = Buffer.alloc(length);
+      for (let i = 0; i < length; i++) data[i] = (i * 7 + 3) & 0xff;
+      const chunks = [data.subarray(0, length >> 1), data.subarray(length >> 1)];
+      const generated = WriteContentRequest.encode(
+        WriteContentRequest.fromPartial({
+          action: WriteAction.WRITE,
+          offset: String(offset),
+          data,
+        }),
+      ).finish();
+      const ours = encodeWriteData(offset, chunks, length);
+      expect(Buffer.compare(ours, Buffer.from(generated))).toBe(0);
+      const back = WriteContentRequest.decode(ours);
+      expect(back.offset).toBe(String(offset));
+      expect(Buffer.compare(Buffer.from(back.data), data)).toBe(0);
+    },
+  );
+
+  it('refuses chunks that do not add up to the length it was told', () => {
+    expect(() => encodeWriteData(0, [Buffer.alloc(3)], 4)).toThrow(/3 of 4 bytes/);
   });
 });
