@@ -1,7 +1,7 @@
 // A bare containerd's socket on another machine, made a local socket by OpenSSH stream-local forwarding
 // (`ssh -N -L LOCAL:REMOTE`), in a private folder that goes when the forward does.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -196,10 +196,40 @@ async function privateDir(env: NodeJS.ProcessEnv, runtimeDir?: string): Promise<
   return fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-fwd-'));
 }
 
+/** In a forward's folder: `SSH_PID OWNER_PID`, so a later sweep can end an ssh whose owner died. */
+const PIDS_FILE = 'ssh.pids';
+
+/**
+ * The pid of an ssh left running by an owner that died (SIGKILLed: it could not end its ssh), or
+ * null. It is ours only if its argv forwards to this very folder's socket (the folder's name is
+ * random), and orphaned only if its parent is no longer the owner that wrote the file: a child
+ * whose parent dies is handed to init, so a reused owner pid cannot fool this.
+ */
+export function orphanedSsh(dir: string): number | null {
+  let pids: number[];
+  try {
+    pids = readFileSync(path.join(dir, PIDS_FILE), 'utf8').trim().split(' ').map(Number);
+  } catch {
+    return null;
+  }
+  const [ssh, owner] = pids;
+  if (!Number.isInteger(ssh) || !Number.isInteger(owner) || ssh! <= 0) return null;
+  try {
+    const forward = `${path.join(dir, 'c.sock')}:`;
+    const argv = readFileSync(`/proc/${ssh}/cmdline`, 'utf8').split('\0');
+    if (!argv.some((a) => a.startsWith(forward))) return null;
+    const ppid = /^PPid:\s*(\d+)$/m.exec(readFileSync(`/proc/${ssh}/status`, 'utf8'))?.[1];
+    return ppid !== undefined && Number(ppid) !== owner ? ssh! : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Remove the forward folders of processes that died without closing (a crashed app, a SIGKILLed
  * CLI): older than a minute (a forward being set up right now is younger) with nothing answering
- * on their socket (an ssh still running there keeps its folder).
+ * on their socket, or with an ssh answering whose owner died (that ssh is ended first). A live
+ * forward of a running app keeps its folder.
  */
 export async function sweepStale(base: string, now = Date.now()): Promise<void> {
   const names = await fsp.readdir(base).catch(() => [] as string[]);
@@ -208,14 +238,24 @@ export async function sweepStale(base: string, now = Date.now()): Promise<void> 
     const dir = path.join(base, name);
     const st = await fsp.lstat(dir).catch(() => null);
     if (!st?.isDirectory() || now - st.mtimeMs < STALE_AFTER_MS) continue;
-    const alive = await new Promise<boolean>((resolve) => {
-      const sock = net.connect(path.join(dir, 'c.sock'));
-      sock.once('connect', () => {
-        sock.destroy();
-        resolve(true);
-      });
-      sock.once('error', () => resolve(false));
-    });
+    const orphan = orphanedSsh(dir);
+    if (orphan !== null) {
+      try {
+        process.kill(orphan, 'SIGTERM');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    const alive =
+      orphan === null &&
+      (await new Promise<boolean>((resolve) => {
+        const sock = net.connect(path.join(dir, 'c.sock'));
+        sock.once('connect', () => {
+          sock.destroy();
+          resolve(true);
+        });
+        sock.once('error', () => resolve(false));
+      }));
     if (!alive) await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
   }
 }
@@ -237,6 +277,13 @@ export async function openForward(t: SshTarget, opts: ForwardOptions = {}): Prom
   } catch (err) {
     await fsp.rm(dir, { recursive: true, force: true });
     throw err;
+  }
+  if (child.pid !== undefined) {
+    try {
+      writeFileSync(path.join(dir, PIDS_FILE), `${child.pid} ${process.pid}\n`, { mode: 0o600 });
+    } catch {
+      // Only a later sweep needs it; the forward works without.
+    }
   }
   const tail = stderrTail(child);
   let closedByUs = false;

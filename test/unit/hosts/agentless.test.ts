@@ -6,6 +6,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   utimesSync,
   writeFileSync,
@@ -33,6 +34,7 @@ import {
   forwardArgv,
   PROBE,
   socketProbeCommand,
+  orphanedSsh,
   sweepStale,
 } from '../../../main/hosts/agentless-forward';
 import { MAX_SSH_STDERR_BYTES, stderrTail } from '../../../main/control-socket/ssh-link';
@@ -349,6 +351,98 @@ describe('forward folders left by a killed process', () => {
       expect(readdirSync(base).sort()).toEqual(['fwd-live', 'fwd-young', 'other']);
     } finally {
       server.close();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('an ssh left forwarding by an owner that was killed', () => {
+  // A stand-in for `ssh -N -L SOCK:REMOTE`: argv names the folder's socket, and it answers there.
+  const fakeSsh = (dir: string, detached: boolean) => {
+    const sock = join(dir, 'c.sock');
+    const child = spawn(
+      process.execPath,
+      [
+        '-e',
+        'require("net").createServer().listen(process.argv[1])',
+        '--',
+        sock,
+        '-L',
+        `${sock}:/run/containerd/containerd.sock`,
+      ],
+      { stdio: 'ignore', detached },
+    );
+    return child;
+  };
+  const listening = async (sock: string) => {
+    for (let i = 0; i < 200; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = net.connect(sock, () => {
+          s.destroy();
+          resolve(true);
+        });
+        s.once('error', () => resolve(false));
+      });
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`${sock} never answered`);
+  };
+  const exited = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+    } catch {
+      return true;
+    }
+  };
+
+  it('is ended and its folder removed; the forward of a live owner stays', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'cd-orphan-'));
+    const folder = (name: string) => {
+      const d = join(base, name);
+      mkdirSync(d, { mode: 0o700 });
+      return d;
+    };
+    const orphanDir = folder('fwd-orphan');
+    const liveDir = folder('fwd-live');
+    const orphan = fakeSsh(orphanDir, true);
+    const live = fakeSsh(liveDir, false);
+    try {
+      // The orphan's recorded owner is not its parent (as after the owner died and init took it).
+      writeFileSync(join(orphanDir, 'ssh.pids'), `${orphan.pid} ${2 ** 22 + 1}\n`);
+      writeFileSync(join(liveDir, 'ssh.pids'), `${live.pid} ${process.pid}\n`);
+      await listening(join(orphanDir, 'c.sock'));
+      await listening(join(liveDir, 'c.sock'));
+      expect(orphanedSsh(orphanDir)).toBe(orphan.pid);
+      expect(orphanedSsh(liveDir)).toBeNull();
+      await sweepStale(base, Date.now() + 120_000);
+      for (let i = 0; i < 200 && !exited(orphan.pid!); i++)
+        await new Promise((r) => setTimeout(r, 25));
+      expect(exited(orphan.pid!)).toBe(true);
+      expect(exited(live.pid!)).toBe(false);
+      expect(readdirSync(base)).toEqual(['fwd-live']);
+    } finally {
+      orphan.kill();
+      live.kill();
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+
+  it('is never a process whose argv does not forward to that folder', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'cd-orphan-'));
+    const dir = join(base, 'fwd-x');
+    mkdirSync(dir, { mode: 0o700 });
+    const other = spawn('sleep', ['30'], { stdio: 'ignore', detached: true });
+    try {
+      writeFileSync(join(dir, 'ssh.pids'), `${other.pid} ${2 ** 22 + 1}\n`);
+      expect(orphanedSsh(dir)).toBeNull();
+      writeFileSync(join(dir, 'ssh.pids'), 'not pids');
+      expect(orphanedSsh(dir)).toBeNull();
+      await sweepStale(base, Date.now() + 120_000);
+      expect(exited(other.pid!)).toBe(false);
+    } finally {
+      other.kill();
       rmSync(base, { recursive: true, force: true });
     }
   });
