@@ -1,5 +1,4 @@
 // `cdesk daemon config`: print the containerd config TOML the app generates from the current settings.
-import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 
 const USAGE = `usage: cdesk daemon config [--json]
@@ -9,9 +8,8 @@ settings and the overrides file. With --json: {toml, path, overridesFile}.
 `;
 
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const p = parseCommand(argv, {}, USAGE, io);
+  const p = parseCommand(argv, {}, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   return withClient('daemon config', p.flags, io, async (c) => {
     const r = await c.invoke('config:preview', {});
     if (!r.ok) return reportFailure('daemon config', r.error, p.flags, io);

@@ -63,9 +63,8 @@ export async function run(
   io: CliIo = processIo(),
   opts: LogsOptions = {},
 ): Promise<number> {
-  const p = parseCommand(argv, DAEMON_LOGS_SPEC, USAGE, io);
+  const p = parseCommand(argv, DAEMON_LOGS_SPEC, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   const filter: LogFilter = {};
   if (typeof p.flags.since === 'string') filter.sinceTime = parseSince(p.flags.since);
   if (typeof p.flags.level === 'string') filter.minLevel = parseLevel(p.flags.level);

@@ -57,9 +57,9 @@ export async function run(
     },
     USAGE,
     io,
+    { positionals: 0 },
   );
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   if (p.flags['all-namespaces'] && p.flags.namespace !== undefined)
     throw new UsageError('use either --namespace or --all-namespaces');
   let namespace = p.flags['all-namespaces'] ? null : namespaceFlag(p.flags);

@@ -1,5 +1,4 @@
 // `cdesk images`: images of a namespace with their size (as ctr counts it) and the containers using them.
-import { UsageError } from './args';
 import { EXIT, parseCommand, printReply, processIo, type CliIo } from './common';
 import {
   formatImages,
@@ -23,9 +22,8 @@ export async function run(
   opts: InsideOutputOptions = {},
 ): Promise<number> {
   const tty = stdoutIsTerminal(opts.tty);
-  const p = parseCommand(argv, NAMESPACE_FLAG, USAGE, io);
+  const p = parseCommand(argv, NAMESPACE_FLAG, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   namespaceFlag(p.flags);
   return printReply(
     'images',

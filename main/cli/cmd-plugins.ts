@@ -1,6 +1,5 @@
 // `cdesk plugins`: containerd's plugins with their status, the problems that matter listed first.
 import { formatContainerdVersion } from '../../common/containerd';
-import { UsageError } from './args';
 import { EXIT, parseCommand, printReply, processIo, type CliIo } from './common';
 import { formatPlugins, formatProblems, type InsideOutputOptions } from './inside-format';
 import { stdoutIsTerminal } from './terminal-text';
@@ -18,9 +17,8 @@ export async function run(
   opts: InsideOutputOptions = {},
 ): Promise<number> {
   const tty = stdoutIsTerminal(opts.tty);
-  const p = parseCommand(argv, {}, USAGE, io);
+  const p = parseCommand(argv, {}, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   return printReply(
     'plugins',
     p,

@@ -1,7 +1,6 @@
 // `cdesk ps`: containers of a namespace joined with their tasks (running ones, or all with -a).
 import { isLiveTask } from '../../common/containerd';
 import type { CommandResults } from '../../common/contract';
-import { UsageError } from './args';
 import { EXIT, parseCommand, printReply, processIo, type CliIo } from './common';
 import {
   formatContainers,
@@ -31,9 +30,9 @@ export async function run(
     { ...NAMESPACE_FLAG, all: { type: 'boolean', short: 'a' } },
     USAGE,
     io,
+    { positionals: 0 },
   );
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   // Checked before connecting (a bad -n is a usage error); the host may prefer another default.
   namespaceFlag(p.flags);
   const shown = (v: CommandResults['containers:list']) =>

@@ -7,7 +7,7 @@ import type {
 } from '../../common/contract';
 import { AppError } from '../shared/app-error';
 import type { ControlClient } from '../control-socket/control-client';
-import { parseArgs, type FlagSpec, type Parsed } from './args';
+import { parseArgs, UsageError, type FlagSpec, type Parsed } from './args';
 import { connectTarget } from './connect-target';
 import { escapeJsonForTerminal, escapeStringsForTerminal } from './terminal-text';
 
@@ -67,18 +67,31 @@ export function helpText(usage: string): string {
   return `${usage.trimEnd()}\n${common.join('')}\n${EXIT_HELP}`;
 }
 
-/** Parse argv with the common flags; prints help and returns `null` for --help. */
+/** What a command accepts besides its flags. */
+export interface ParseOptions {
+  /** The most positional arguments the command takes; one more is a usage error naming it. */
+  positionals?: number;
+}
+
+/**
+ * Parse argv with the common flags; prints help and returns `null` for --help. With
+ * `positionals`, an argument past that many is refused (after --help, which always answers).
+ */
 export function parseCommand(
   argv: string[],
   spec: Record<string, FlagSpec>,
   usage: string,
   io: CliIo,
+  opts: ParseOptions = {},
 ): Parsed | null {
   const parsed = parseArgs(argv, { ...COMMON_FLAGS, ...spec });
   if (parsed.flags.help) {
     io.out(helpText(usage));
     return null;
   }
+  const most = opts.positionals;
+  if (most !== undefined && parsed.positionals.length > most)
+    throw new UsageError(`unexpected argument ${parsed.positionals[most]}`);
   return parsed;
 }
 
