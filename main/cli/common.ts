@@ -1,15 +1,9 @@
 // Shared CLI plumbing: exit codes, --control/--json/--help, connecting to the app, printing errors.
-import type {
-  CommandName,
-  CommandPayload,
-  CommandResults,
-  ContractError,
-} from '../../common/contract';
+import type { ContractError } from '../../common/contract';
 import { AppError } from '../shared/app-error';
 import type { ControlClient } from '../control-socket/control-client';
 import { parseArgs, UsageError, type FlagSpec, type Parsed } from './args';
 import { connectTarget } from './connect-target';
-import { escapeJsonForTerminal, escapeStringsForTerminal } from './terminal-text';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, noApp: 3, interrupted: 130 } as const;
@@ -165,35 +159,4 @@ export function reportFailure(
   if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
   io.err(formatError(`cdesk ${name}`, e));
   return EXIT.failed;
-}
-
-/**
- * One request, one printed answer (`ps`, `images`, `plugins`): with --json, `json(value)` as JSON;
- * otherwise `text(value)`. On a terminal, containerd's strings are escaped first either way.
- */
-export function printReply<C extends CommandName, J = CommandResults[C]>(
-  name: string,
-  p: Parsed,
-  io: CliIo,
-  tty: boolean,
-  /** Or, when it depends on the host (e.g. its preferred namespace), from the connected client. */
-  request:
-    | { command: C; payload: CommandPayload<C> }
-    | ((client: ControlClient) => Promise<{ command: C; payload: CommandPayload<C> }>),
-  show: {
-    json?: (v: CommandResults[C]) => J;
-    /** May ask the app more (the client is still open), e.g. for a hint. */
-    text: (v: CommandResults[C], client: ControlClient) => string | Promise<string>;
-  },
-): Promise<number> {
-  return withClient(name, p.flags, io, async (c) => {
-    const req = typeof request === 'function' ? await request(c) : request;
-    const r = await c.invoke(req.command, req.payload);
-    if (!r.ok) return reportFailure(name, r.error, p.flags, io);
-    if (p.flags.json) {
-      const json = JSON.stringify(show.json ? show.json(r.value) : r.value, null, 2);
-      io.out(`${tty ? escapeJsonForTerminal(json) : json}\n`);
-    } else io.out(await show.text(tty ? escapeStringsForTerminal(r.value) : r.value, c));
-    return EXIT.ok;
-  });
 }
