@@ -1,5 +1,5 @@
 // Shared CLI plumbing: exit codes, --control/--json/--help, connecting to the app, printing errors.
-import type { ContractError } from '../../common/contract';
+import type { AnyEvent, ContractError } from '../../common/contract';
 import { AppError } from '../shared/app-error';
 import type { ControlClient } from '../control-socket/control-client';
 import { parseArgs, UsageError, type FlagSpec, type Parsed } from './args';
@@ -147,6 +147,27 @@ export function untilStopped(name: string, client: ControlClient, io: CliIo): Pr
       resolve(EXIT.failed);
     });
   });
+}
+
+/**
+ * A follower's body (`events`, `daemon logs -f`): the app's events flow to `onEvent` before
+ * `replay` runs, so none falls between what it prints and the live stream; then follow until
+ * Ctrl-C or the app goes away. A code `replay` returns ends the command at once. The events are
+ * unsubscribed either way.
+ */
+export async function replayThenFollow(
+  name: string,
+  client: ControlClient,
+  io: CliIo,
+  onEvent: (e: AnyEvent) => void,
+  replay: () => Promise<number | void>,
+): Promise<number> {
+  const off = await client.events(onEvent);
+  try {
+    return (await replay()) ?? (await untilStopped(name, client, io));
+  } finally {
+    off();
+  }
 }
 
 /** Print a failed result (JSON to stdout with --json, always the message to stderr) and return 1. */
