@@ -18,13 +18,7 @@ import { LinkedText } from '../components/linked-text';
 import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/namespace-picker';
 import { sameOrder, stableOrder } from '../components/use-slash-focus';
 import { SearchBox } from '../components/search-box';
-import {
-  DaemonStopped,
-  ErrorLine,
-  NoMatch,
-  Reconnecting,
-  SkeletonRows,
-} from '../components/view-states';
+import { ListPending, NoMatch, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { useRowStats, type StatsTarget } from '../store/row-stats';
 
@@ -237,9 +231,10 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const ctr = ctrPrefix(socket, all ? 'default' : namespace);
 
   let body: ReactNode;
-  if (down)
+  if (down || containers.value === null)
     body = (
-      <DaemonStopped
+      <ListPending
+        part="containers"
         note={
           running
             ? `${plural(running, 'container')} in ${nsLabel} ${running === 1 ? 'was' : 'were'} running when it stopped; tasks keep running without containerd but cannot be managed until it is back.`
@@ -247,9 +242,6 @@ export function ContainersView(props: { viewportHeight?: number }) {
         }
       />
     );
-  else if (containers.value === null && containers.error)
-    body = <ErrorLine error={containers.error} onRetry={() => void store.reload('containers')} />;
-  else if (containers.value === null) body = <SkeletonRows />;
   else if (list.length === 0)
     body = (
       <div className="iv-empty-state" data-testid="containers-empty">

@@ -14,13 +14,7 @@ import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
 import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/namespace-picker';
 import { SearchBox } from '../components/search-box';
-import {
-  DaemonStopped,
-  ErrorLine,
-  NoMatch,
-  Reconnecting,
-  SkeletonRows,
-} from '../components/view-states';
+import { ListPending, NoMatch, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
 
 const COLUMNS: readonly Column[] = [
@@ -138,10 +132,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
   const everywhere = namespace === ALL_NAMESPACES;
   const ctr = ctrPrefix(socket, everywhere ? 'default' : namespace);
   let body: ReactNode;
-  if (down) body = <DaemonStopped />;
-  else if (!value && images.error)
-    body = <ErrorLine error={images.error} onRetry={() => void store.reload('images')} />;
-  else if (!value) body = <SkeletonRows />;
+  if (down || !value) body = <ListPending part="images" />;
   else if (all.length === 0)
     body = (
       <div className="iv-empty-state" data-testid="images-empty">

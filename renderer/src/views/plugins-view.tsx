@@ -8,7 +8,7 @@ import { useInside, useInsideStore } from '../store/inside-context';
 import { useWriteBlock } from '../store/hosts-context';
 import { isConnected, isDaemonDown } from '../store/inside-state';
 import { CopyCommand } from '../components/copy-command';
-import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from '../components/view-states';
+import { ErrorLine, ListPending, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
 
 type Filter = 'all' | PluginStatus;
@@ -135,10 +135,7 @@ export function PluginsView(props: { viewportHeight?: number }) {
   const count = (s: PluginStatus) => all.filter((p) => shownStatus(p) === s).length;
 
   let body: ReactNode;
-  if (down) body = <DaemonStopped />;
-  else if (!value && plugins.error)
-    body = <ErrorLine error={plugins.error} onRetry={() => void store.reload('plugins')} />;
-  else if (!value) body = <SkeletonRows />;
+  if (down || !value) body = <ListPending part="plugins" />;
   else if (shown.length === 0)
     body = (
       <div className="iv-empty-state" data-testid="plugins-no-match">
