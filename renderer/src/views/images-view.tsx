@@ -16,6 +16,7 @@ import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/na
 import { SearchBox } from '../components/search-box';
 import { ListPending, NoMatch, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
+import { PageFrame } from '../components/page-frame';
 
 const COLUMNS: readonly Column[] = [
   { key: 'repo', label: 'Repository' },
@@ -224,12 +225,16 @@ export function ImagesView(props: { viewportHeight?: number }) {
     );
 
   return (
-    <section className="iv-inside-view" aria-labelledby="images-heading" data-testid="images-view">
-      <header className="iv-view-header">
-        <h2 id="images-heading">Images</h2>
-        <NamespacePicker count="images" />
-        <SearchBox label="Search images" value={search} onChange={setSearch} />
-      </header>
+    <PageFrame
+      id="images"
+      title="Images"
+      tools={
+        <>
+          <NamespacePicker count="images" />
+          <SearchBox label="Search images" value={search} onChange={setSearch} />
+        </>
+      }
+    >
       <ImagePulls />
       <DiskPanel />
       {value && (
@@ -263,6 +268,6 @@ export function ImagesView(props: { viewportHeight?: number }) {
           </p>
         </ConfirmDialog>
       )}
-    </section>
+    </PageFrame>
   );
 }
