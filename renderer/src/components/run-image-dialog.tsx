@@ -1,7 +1,7 @@
 // "Run…" on an image row: docker run's main options as a form, validated in place by the same
 // parsers the CLI uses (common/run-fields.ts); on submit the app runs it and the new container's
 // page opens (on Logs to follow its output, on Summary when detached).
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useId, useRef, useState, type ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import type { ImageInfo } from '../../../common/containerd';
 import {
@@ -15,6 +15,7 @@ import { useInsideStore } from '../store/inside-context';
 import { containerHash } from '../store/pages';
 import { useHostScope } from '../store/hosts-context';
 import { LinkedText } from './linked-text';
+import { useModal } from './modal';
 import './run-image-dialog.css';
 
 type Errors = Partial<Record<RunFormField, string>>;
@@ -66,11 +67,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
   );
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    first.current?.focus();
-    return () => before?.focus?.();
-  }, []);
+  const modal = useModal({ onClose: props.onClose, titleId: `${uid}-title`, first });
 
   const restart =
     f.restart === 'on-failure' && retries.trim() ? `on-failure:${retries.trim()}` : f.restart;
@@ -152,21 +149,12 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
   };
 
   return (
-    <div className="iv-modal-backdrop" onMouseDown={props.onClose}>
+    <div {...modal.backdrop}>
       <form
         className="iv-modal rf-modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${uid}-title`}
+        {...modal.dialog}
         data-testid="run-form"
         noValidate
-        onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.preventDefault();
-            props.onClose();
-          }
-        }}
         onSubmit={(e) => {
           e.preventDefault();
           void submit();
