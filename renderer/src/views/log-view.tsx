@@ -34,7 +34,7 @@ function LogSkeleton() {
   return (
     <div className="log-skeleton" aria-hidden="true" data-testid="log-skeleton">
       {[70, 55, 82, 64, 48, 76, 60, 88].map((w, i) => (
-        <div key={i} className={`skeleton skeleton-w${w}`} />
+        <div key={i} className="skeleton" style={{ width: `${w}%` }} />
       ))}
     </div>
   );
