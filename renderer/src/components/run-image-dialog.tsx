@@ -20,6 +20,15 @@ import './run-image-dialog.css';
 
 type Errors = Partial<Record<RunFormField, string>>;
 
+/** What every field's control gets: its id, validity, help/error link, test id and blur. */
+interface FieldProps {
+  id: string;
+  'aria-invalid'?: true;
+  'aria-describedby': string;
+  'data-testid': string;
+  onBlur: () => void;
+}
+
 /** Which field a refusal from the app is about (the name taken, a mount source missing…). */
 function fieldOf(e: ContractError): RunFormField | null {
   const named = e.fields?.[0]?.field.split('.')[0];
@@ -113,13 +122,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
   const field = (
     k: RunFormField,
     label: string,
-    input: (common: {
-      id: string;
-      'aria-invalid'?: true;
-      'aria-describedby': string;
-      'data-testid': string;
-      onBlur: () => void;
-    }) => ReactNode,
+    input: (common: FieldProps) => ReactNode,
     help: ReactNode,
   ) => {
     const id = `${uid}-${k}`;
@@ -148,6 +151,32 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
     );
   };
 
+  /** A one-line text field (`first` takes the focus when the form opens). */
+  const text =
+    (k: 'name' | 'command', placeholder: string, ref?: typeof first) => (c: FieldProps) => (
+      <input
+        {...c}
+        ref={ref}
+        type="text"
+        spellCheck={false}
+        autoComplete="off"
+        placeholder={placeholder}
+        value={f[k]}
+        onChange={(e) => set(k, e.target.value)}
+      />
+    );
+  /** A field of one entry a line. */
+  const lines = (k: 'env' | 'ports' | 'volumes', placeholder: string) => (c: FieldProps) => (
+    <textarea
+      {...c}
+      rows={2}
+      spellCheck={false}
+      placeholder={placeholder}
+      value={f[k]}
+      onChange={(e) => set(k, e.target.value)}
+    />
+  );
+
   return (
     <div {...modal.backdrop}>
       <form
@@ -170,66 +199,22 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
           {field(
             'name',
             'Name',
-            (c) => (
-              <input
-                {...c}
-                ref={first}
-                type="text"
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="generated when empty"
-                value={f.name}
-                onChange={(e) => set('name', e.target.value)}
-              />
-            ),
+            text('name', 'generated when empty', first),
             'letters, digits, . _ -',
           )}
           {field(
             'command',
             'Command',
-            (c) => (
-              <input
-                {...c}
-                type="text"
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="the image's own when empty"
-                value={f.command}
-                onChange={(e) => set('command', e.target.value)}
-              />
-            ),
+            text('command', "the image's own when empty"),
             <>
               replaces the image’s Cmd; words split as a shell would (quotes kept), nothing expanded
             </>,
           )}
-          {field(
-            'env',
-            'Environment',
-            (c) => (
-              <textarea
-                {...c}
-                rows={2}
-                spellCheck={false}
-                placeholder="KEY=VALUE"
-                value={f.env}
-                onChange={(e) => set('env', e.target.value)}
-              />
-            ),
-            'one KEY=VALUE a line',
-          )}
+          {field('env', 'Environment', lines('env', 'KEY=VALUE'), 'one KEY=VALUE a line')}
           {field(
             'ports',
             'Ports',
-            (c) => (
-              <textarea
-                {...c}
-                rows={2}
-                spellCheck={false}
-                placeholder="127.0.0.1:8080:80"
-                value={f.ports}
-                onChange={(e) => set('ports', e.target.value)}
-              />
-            ),
+            lines('ports', '127.0.0.1:8080:80'),
             <>
               [IP:]HOST:CONTAINER[/udp], one a line, as <span className="iv-mono">-p</span> takes
               them (bridge network)
@@ -238,16 +223,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
           {field(
             'volumes',
             'Volumes',
-            (c) => (
-              <textarea
-                {...c}
-                rows={2}
-                spellCheck={false}
-                placeholder="/host/path:/container/path:ro"
-                value={f.volumes}
-                onChange={(e) => set('volumes', e.target.value)}
-              />
-            ),
+            lines('volumes', '/host/path:/container/path:ro'),
             <>
               /host:/container[:ro], one a line, as <span className="iv-mono">-v</span> takes them
             </>,
