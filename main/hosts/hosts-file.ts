@@ -15,6 +15,7 @@ import {
 } from '../../common/hosts';
 import { AppError } from '../shared/app-error';
 import { makeDirs } from '../shared/make-dirs';
+import { readAtMost } from '../shared/read-at-most';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import { APP_DIR, xdgDir } from '../shared/xdg';
 
@@ -52,16 +53,9 @@ export async function readHosts(file: string): Promise<SavedHost[]> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw badFile(file, 'is not a regular file');
-    const buf = Buffer.alloc(MAX_HOSTS_FILE_BYTES + 1);
-    let got = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-      if (got > MAX_HOSTS_FILE_BYTES)
-        throw badFile(file, `is larger than ${MAX_HOSTS_FILE_BYTES} bytes`);
-    }
-    text = buf.subarray(0, got).toString('utf8');
+    const buf = await readAtMost(fh, MAX_HOSTS_FILE_BYTES);
+    if (!buf) throw badFile(file, `is larger than ${MAX_HOSTS_FILE_BYTES} bytes`);
+    text = buf.toString('utf8');
   } finally {
     await fh.close().catch(() => undefined);
   }

@@ -4,6 +4,7 @@ import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { makeDirs } from '../shared/make-dirs';
+import { readAtMost } from '../shared/read-at-most';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import type { ContractError, Result, SettingsView } from '../../common/contract';
 import {
@@ -90,16 +91,9 @@ async function readSettingsFile(
       return {
         problem: `is ${st.size} bytes; a settings file is at most ${MAX_SETTINGS_FILE_BYTES}`,
       };
-    const buf = Buffer.alloc(MAX_SETTINGS_FILE_BYTES + 1);
-    let got = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-      if (got > MAX_SETTINGS_FILE_BYTES)
-        return { problem: `grew past ${MAX_SETTINGS_FILE_BYTES} bytes while it was read` };
-    }
-    return { text: buf.subarray(0, got).toString('utf8') };
+    const buf = await readAtMost(fh, MAX_SETTINGS_FILE_BYTES);
+    if (!buf) return { problem: `grew past ${MAX_SETTINGS_FILE_BYTES} bytes while it was read` };
+    return { text: buf.toString('utf8') };
   } catch (err) {
     return { problem: `could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
   } finally {
