@@ -1,7 +1,6 @@
 // The saved hosts list: `$XDG_CONFIG_HOME/containerd-desktop/hosts.json` next to settings.json, read bounded, written atomically.
 import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { hostsFileProblem, type HostsFile } from '../../common/hosts-schema';
 import {
@@ -17,19 +16,14 @@ import { AppError } from '../shared/app-error';
 import { makeDirs } from '../shared/make-dirs';
 import { readAtMost } from '../shared/read-at-most';
 import { writeFileAtomic } from '../shared/write-file-atomic';
-import { APP_DIR, xdgDir } from '../shared/xdg';
+import { appConfigFile } from '../shared/xdg';
 
 /** A list of a few hosts is a few KiB; anything bigger is not a hosts file. */
 export const MAX_HOSTS_FILE_BYTES = 256 * 1024;
 
 /** `$XDG_CONFIG_HOME/containerd-desktop/hosts.json`, default `~/.config/…`. */
-export function defaultHostsFile(
-  env: NodeJS.ProcessEnv = process.env,
-  home = os.homedir(),
-): string {
-  const base = xdgDir(env, 'XDG_CONFIG_HOME') ?? path.join(home, '.config');
-  return path.join(base, APP_DIR, 'hosts.json');
-}
+export const defaultHostsFile = (env?: NodeJS.ProcessEnv, home?: string): string =>
+  appConfigFile('hosts.json', env, home);
 
 const EDIT_HINT = (file: string) =>
   `Fix or remove ${file} (cdesk host add / rm rewrite it); nothing was changed.`;
