@@ -1,4 +1,5 @@
-// One request, one printed answer: the command `cdesk ps`, `images` and `plugins` each describe.
+// One request, one printed answer: the command `cdesk ps`, `images`, `plugins`, `status` and
+// `daemon config` each describe.
 import type { CommandName, CommandPayload, CommandResults } from '../../common/contract';
 import type { ControlClient } from '../control-socket/control-client';
 import type { FlagSpec, Parsed } from './args';
@@ -34,6 +35,8 @@ export interface ReplyCommand<C extends CommandName> {
   /** With --json: what to print (default: the whole value). */
   json?: (v: CommandResults[C], flags: Parsed['flags']) => unknown;
   text: (v: CommandResults[C], ctx: ReplyContext) => string | Promise<string>;
+  /** false: print the answer as the app sent it, also on a terminal (default: escaped there). */
+  escape?: boolean;
 }
 
 /**
@@ -46,7 +49,7 @@ export function replyCommand<C extends CommandName>(def: ReplyCommand<C>) {
     io: CliIo = processIo(),
     opts: InsideOutputOptions = {},
   ): Promise<number> => {
-    const tty = stdoutIsTerminal(opts.tty);
+    const tty = def.escape !== false && stdoutIsTerminal(opts.tty);
     const spec = def.namespaced ? { ...NAMESPACE_FLAG, ...def.flags } : { ...def.flags };
     const p = parseCommand(argv, spec, def.usage, io, { positionals: 0 });
     if (!p) return EXIT.ok;
