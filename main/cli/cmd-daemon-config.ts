@@ -11,8 +11,6 @@ export const run = replyCommand({
   name: 'daemon config',
   usage: USAGE,
   command: 'config:preview',
-  namespaced: false,
-  payload: () => ({}),
   escape: false,
   text: (v) => (v.toml.endsWith('\n') ? v.toml : `${v.toml}\n`),
 });

@@ -12,7 +12,6 @@ export const run = replyCommand({
   name: 'images',
   usage: USAGE,
   command: 'images:list',
-  namespaced: true,
   payload: (namespace) => ({ namespace }),
   text: (v) =>
     v.images.length

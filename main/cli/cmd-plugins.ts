@@ -14,8 +14,6 @@ export const run = replyCommand({
   name: 'plugins',
   usage: USAGE,
   command: 'plugins:list',
-  namespaced: false,
-  payload: () => ({}),
   text: (v) => {
     const version = v.version ? `containerd ${formatContainerdVersion(v.version)}\n` : '';
     return `${version}${formatProblems(v.problems)}\n${formatPlugins(v.plugins)}`;

@@ -20,7 +20,6 @@ export const run = replyCommand({
   name: 'ps',
   usage: USAGE,
   command: 'containers:list',
-  namespaced: true,
   payload: (namespace) => ({ namespace }),
   flags: { all: { type: 'boolean', short: 'a' } },
   json: (v, flags) => ({ namespace: v.namespace, containers: shown(v, flags) }),

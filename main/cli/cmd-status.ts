@@ -12,8 +12,6 @@ export const run = replyCommand({
   name: 'status',
   usage: USAGE,
   command: 'daemon:status',
-  namespaced: false,
-  payload: () => ({}),
   escape: false,
   text: (v) => formatStatus(v),
 });

@@ -25,11 +25,11 @@ export interface ReplyCommand<C extends CommandName> {
   usage: string;
   command: C;
   /**
-   * Takes -n NS: checked before connecting (a bad -n is a usage error); without it, the namespace
-   * the host shows first. The request is `payload(namespace)` ('' for a command without -n).
+   * A command with `payload` takes -n NS (checked before connecting: a bad -n is a usage error;
+   * without it, the namespace the host shows first) and asks `payload(namespace)`. Without
+   * `payload` there is no -n and the request is empty.
    */
-  namespaced: boolean;
-  payload: (namespace: string) => CommandPayload<C>;
+  payload?: (namespace: string) => CommandPayload<C>;
   /** The command's own flags, besides the common ones and -n. */
   flags?: Record<string, FlagSpec>;
   /** With --json: what to print (default: the whole value). */
@@ -50,13 +50,16 @@ export function replyCommand<C extends CommandName>(def: ReplyCommand<C>) {
     opts: InsideOutputOptions = {},
   ): Promise<number> => {
     const tty = def.escape !== false && stdoutIsTerminal(opts.tty);
-    const spec = def.namespaced ? { ...NAMESPACE_FLAG, ...def.flags } : { ...def.flags };
+    const payload = def.payload;
+    const spec = payload ? { ...NAMESPACE_FLAG, ...def.flags } : { ...def.flags };
     const p = parseCommand(argv, spec, def.usage, io, { positionals: 0 });
     if (!p) return EXIT.ok;
-    if (def.namespaced) namespaceFlag(p.flags);
+    if (payload) namespaceFlag(p.flags);
     return withClient(def.name, p.flags, io, async (client) => {
-      const namespace = def.namespaced ? await namespaceOn(p.flags, client) : '';
-      const r = await client.invoke(def.command, def.payload(namespace));
+      const request = payload
+        ? payload(await namespaceOn(p.flags, client))
+        : ({} as CommandPayload<C>);
+      const r = await client.invoke(def.command, request);
       if (!r.ok) return reportFailure(def.name, r.error, p.flags, io);
       if (p.flags.json) {
         const json = JSON.stringify(def.json ? def.json(r.value, p.flags) : r.value, null, 2);
