@@ -17,6 +17,7 @@ import { useHostScope } from '../store/hosts-context';
 import { LinkedText } from './linked-text';
 import { useModal } from './modal';
 import './run-image-dialog.css';
+import { Options } from './options';
 
 type Errors = Partial<Record<RunFormField, string>>;
 
@@ -247,11 +248,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
             (c) => (
               <span className="rf-inline">
                 <select {...c} value={f.restart} onChange={(e) => set('restart', e.target.value)}>
-                  {RESTART_POLICIES.map((p) => (
-                    <option key={p} value={p}>
-                      {p}
-                    </option>
-                  ))}
+                  <Options values={RESTART_POLICIES} />
                 </select>
                 {f.restart === 'on-failure' && (
                   <input

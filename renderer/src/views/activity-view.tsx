@@ -13,6 +13,7 @@ import { DaemonStopped, NoMatch, Reconnecting } from '../components/view-states'
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { PageFrame } from '../components/page-frame';
 import { Segmented, type Segment } from '../components/segmented';
+import { Options } from '../components/options';
 
 type Kind = 'all' | 'supervisor' | 'tasks' | 'containers' | 'images' | 'snapshot' | 'other';
 const KINDS: Segment<Kind>[] = [
@@ -204,11 +205,7 @@ export function ActivityView(props: { viewportHeight?: number }) {
               data-testid="activity-namespace"
             >
               <option value="">all</option>
-              {namespaces.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
+              <Options values={namespaces} />
             </select>
           </label>
           <Segmented label="Show events about" segments={KINDS} value={kind} onChange={setKind} />
