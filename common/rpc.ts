@@ -10,6 +10,7 @@
 //   server → client  {"hello": {"protocol": 1}}   (or an id-null protocol-mismatch error, then close)
 import type { AnyEvent, CommandName, ContractError, Result } from './contract';
 import { isErrorCode, type ErrorCode } from './errors';
+import { jsonRecord } from './json-record';
 import type { FieldError } from './settings';
 
 export type RequestId = number | string;
@@ -335,14 +336,8 @@ function isResult(v: unknown): v is Result<unknown> {
 
 /** Parse one message from the app (client side); null for anything that is not a reply or an event. */
 export function parseMessage(text: string): RpcMessage | null {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  if (typeof raw !== 'object' || raw === null) return null;
-  const m = raw as { id?: unknown; result?: unknown; event?: unknown; payload?: unknown };
+  const m = jsonRecord(text);
+  if (!m) return null;
   if ('result' in m) {
     const id = typeof m.id === 'number' || typeof m.id === 'string' ? m.id : null;
     return isResult(m.result) ? { id, result: m.result } : null;

@@ -2,7 +2,7 @@
 // Without a container, start/stop/restart are their old meaning (containerd's own controls, now
 // under `cdesk daemon`): that form exits 2 naming the new command.
 import { TASK_SIGNALS, type TaskSignal } from '../../common/containerd';
-import type { ContractError } from '../../common/contract';
+import type { ContractError, Result } from '../../common/contract';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args';
 import type { CommandModule } from './command';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
@@ -116,52 +116,33 @@ export async function runVerb(verb: Verb, argv: string[], io: CliIo): Promise<nu
   const signal = verb === 'kill' ? signalFlag(p) : undefined;
   const name = verb;
   return withClient(name, p.flags, io, async (c) => {
+    /** The verb on one container: what to print for it (inspect: its record), or why it failed. */
+    const actOn = async (id: string): Promise<Result<unknown>> => {
+      if (verb === 'stop' || verb === 'restart' || (verb === 'rm' && p.flags.force)) {
+        const s = await stopOne(c, namespace, id, graceMs);
+        if (!s.ok || verb === 'stop') return s;
+      }
+      switch (verb) {
+        case 'kill': {
+          const r = await c.invoke('task:kill', { namespace, id, signal: signal! });
+          return r.ok ? { ok: true, value: { id, signal } } : r;
+        }
+        case 'start':
+        case 'restart':
+          return c.invoke('container:start', { namespace, id });
+        case 'rm':
+          return c.invoke('container:delete', { namespace, id });
+        case 'inspect':
+          return c.invoke('container:inspect', { namespace, id });
+      }
+    };
     let code: number = EXIT.ok;
     const inspected: unknown[] = [];
     for (const id of p.positionals) {
-      const fail = (e: ContractError) => {
-        code = reportFailure(name, e, p.flags, io);
-      };
-      let result: unknown = { id };
-      if (verb === 'stop' || verb === 'restart' || (verb === 'rm' && p.flags.force)) {
-        const s = await stopOne(c, namespace, id, graceMs);
-        if (!s.ok) {
-          fail(s.error);
-          continue;
-        }
-        result = s.value;
-      }
-      if (verb === 'kill') {
-        const r = await c.invoke('task:kill', { namespace, id, signal: signal! });
-        if (!r.ok) {
-          fail(r.error);
-          continue;
-        }
-        result = { id, signal };
-      } else if (verb === 'start' || verb === 'restart') {
-        const r = await c.invoke('container:start', { namespace, id });
-        if (!r.ok) {
-          fail(r.error);
-          continue;
-        }
-        result = r.value;
-      } else if (verb === 'rm') {
-        const r = await c.invoke('container:delete', { namespace, id });
-        if (!r.ok) {
-          fail(r.error);
-          continue;
-        }
-        result = r.value;
-      } else if (verb === 'inspect') {
-        const r = await c.invoke('container:inspect', { namespace, id });
-        if (!r.ok) {
-          fail(r.error);
-          continue;
-        }
-        inspected.push(r.value);
-        continue;
-      }
-      io.out(p.flags.json ? `${JSON.stringify(result)}\n` : `${id}\n`);
+      const r = await actOn(id);
+      if (!r.ok) code = reportFailure(name, r.error, p.flags, io);
+      else if (verb === 'inspect') inspected.push(r.value);
+      else io.out(p.flags.json ? `${JSON.stringify(r.value)}\n` : `${id}\n`);
     }
     if (verb === 'inspect' && inspected.length) {
       const json = JSON.stringify(inspected, null, 2);

@@ -1,6 +1,5 @@
 // `cdesk daemon config`: print the containerd config TOML the app generates from the current settings.
-import { UsageError } from './args';
-import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
+import { replyCommand } from './reply-command';
 
 const USAGE = `usage: cdesk daemon config [--json]
 
@@ -8,15 +7,10 @@ Print the containerd config (TOML) the app runs containerd with, generated from 
 settings and the overrides file. With --json: {toml, path, overridesFile}.
 `;
 
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const p = parseCommand(argv, {}, USAGE, io);
-  if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  return withClient('daemon config', p.flags, io, async (c) => {
-    const r = await c.invoke('config:preview', {});
-    if (!r.ok) return reportFailure('daemon config', r.error, p.flags, io);
-    if (p.flags.json) io.out(`${JSON.stringify(r.value, null, 2)}\n`);
-    else io.out(r.value.toml.endsWith('\n') ? r.value.toml : `${r.value.toml}\n`);
-    return EXIT.ok;
-  });
-}
+export const run = replyCommand({
+  name: 'daemon config',
+  usage: USAGE,
+  command: 'config:preview',
+  escape: false,
+  text: (v) => (v.toml.endsWith('\n') ? v.toml : `${v.toml}\n`),
+});

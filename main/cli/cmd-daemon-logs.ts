@@ -1,6 +1,6 @@
 // `cdesk daemon logs`: containerd's log from the app's ring buffer, paged in byte-bounded replies and filtered; -f keeps following live lines.
 import { compileLogFilter, lineCost, type LogFilter } from '../../common/log-filter';
-import type { CommandPayload, ContractError } from '../../common/contract';
+import type { AnyEvent, CommandPayload, ContractError } from '../../common/contract';
 import type { LogLine } from '../../common/states';
 import type { ControlClient } from '../control-socket/control-client';
 import { UsageError, type FlagSpec, type Parsed } from './args';
@@ -8,8 +8,8 @@ import {
   EXIT,
   parseCommand,
   processIo,
+  replayThenFollow,
   reportFailure,
-  untilStopped,
   withClient,
   type CliIo,
 } from './common';
@@ -63,9 +63,8 @@ export async function run(
   io: CliIo = processIo(),
   opts: LogsOptions = {},
 ): Promise<number> {
-  const p = parseCommand(argv, DAEMON_LOGS_SPEC, USAGE, io);
+  const p = parseCommand(argv, DAEMON_LOGS_SPEC, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   const filter: LogFilter = {};
   if (typeof p.flags.since === 'string') filter.sinceTime = parseSince(p.flags.since);
   if (typeof p.flags.level === 'string') filter.minLevel = parseLevel(p.flags.level);
@@ -112,30 +111,33 @@ export async function run(
           if (lines.length) lastSeq = Math.max(lastSeq, lines[lines.length - 1]!.seq);
           print(fresh);
         };
-        const off = p.flags.follow
-          ? await c.events((e) => {
-              if (e.event !== 'logs:lines') return;
-              if (!held) return live(e.payload.lines);
-              for (const l of e.payload.lines) heldBytes += lineCost(l);
-              held.push(...e.payload.lines);
-              if (heldBytes > HELD_BYTES) {
-                // The ring still has them: drop what is held and read them again after the backlog.
-                held = [];
-                heldBytes = 0;
-                overflow = true;
-              }
-            })
-          : null;
-        try {
-          // --tail 0 prints no backlog; one line is still read, for where following starts.
-          let r = await printBacklog(
+        const onEvent = (e: AnyEvent) => {
+          if (e.event !== 'logs:lines') return;
+          if (!held) return live(e.payload.lines);
+          for (const l of e.payload.lines) heldBytes += lineCost(l);
+          held.push(...e.payload.lines);
+          if (heldBytes > HELD_BYTES) {
+            // The ring still has them: drop what is held and read them again after the backlog.
+            held = [];
+            heldBytes = 0;
+            overflow = true;
+          }
+        };
+        // --tail 0 prints no backlog; one line is still read, for where following starts.
+        const backlog = () =>
+          printBacklog(
             c,
             { ...base, ...(tail !== null ? { limit: Math.max(1, tail) } : {}) },
             pageBytes,
             tail === 0 ? () => undefined : print,
           );
+        if (!p.flags.follow) {
+          const r = await backlog();
+          return r.ok ? EXIT.ok : reportFailure('daemon logs', r.error, p.flags, io);
+        }
+        return replayThenFollow('daemon logs', c, io, onEvent, async () => {
+          let r = await backlog();
           if (!r.ok) return reportFailure('daemon logs', r.error, p.flags, io);
-          if (!off) return EXIT.ok;
           while (overflow) {
             overflow = false;
             r = await printBacklog(
@@ -147,13 +149,10 @@ export async function run(
             if (!r.ok) return reportFailure('daemon logs', r.error, p.flags, io);
           }
           lastSeq = r.lastSeq;
-          const backlog = held ?? [];
+          const caught = held ?? [];
           held = null;
-          live(backlog);
-          return await untilStopped('daemon logs', c, io);
-        } finally {
-          off?.();
-        }
+          live(caught);
+        });
       },
       true,
     );

@@ -1,5 +1,4 @@
 // `cdesk daemon restart`: stop and start containerd again.
-import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, type CliIo } from './common';
 import { runAction } from './daemon-action';
 
@@ -9,8 +8,7 @@ Restart containerd. Exits 0 once it is running again, 1 if it did not come back.
 `;
 
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const p = parseCommand(argv, {}, USAGE, io);
+  const p = parseCommand(argv, {}, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   return runAction('daemon restart', 'daemon:restart', 'running', p.flags, io);
 }

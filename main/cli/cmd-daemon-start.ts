@@ -21,9 +21,9 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
     { wait: { type: 'boolean' }, timeout: { type: 'string' } },
     USAGE,
     io,
+    { positionals: 0 },
   );
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   const timeoutMs = durationFlag(p.flags, 'timeout', 's', 1000, 86_400_000);
   if (timeoutMs !== undefined && !p.flags.wait)
     throw new UsageError('--timeout only makes sense with --wait');

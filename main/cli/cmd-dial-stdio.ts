@@ -26,9 +26,8 @@ function processDialIo(): DialIo {
 }
 
 export async function run(argv: string[], io: DialIo = processDialIo()): Promise<number> {
-  const p = parseCommand(argv, {}, USAGE, io);
+  const p = parseCommand(argv, {}, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   if (p.flags.host !== undefined) throw new UsageError('-H does not apply to dial-stdio');
   const path = typeof p.flags.control === 'string' ? p.flags.control : defaultControlPath(io.env);
   const unsafe = await checkControlPeer(path);

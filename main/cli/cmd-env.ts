@@ -1,5 +1,4 @@
 // `cdesk env`: how to reach the supervised containerd from a terminal (CONTAINERD_ADDRESS, ctr, nerdctl).
-import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
 
@@ -13,9 +12,8 @@ ${NAMESPACE_HELP}`;
 const q = (s: string) => (/^[A-Za-z0-9_./:@%+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const p = parseCommand(argv, NAMESPACE_FLAG, USAGE, io);
+  const p = parseCommand(argv, NAMESPACE_FLAG, USAGE, io, { positionals: 0 });
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   const namespace = p.flags.namespace === undefined ? null : namespaceFlag(p.flags);
   return withClient('env', p.flags, io, async (c) => {
     const r = await c.invoke('daemon:status', {});

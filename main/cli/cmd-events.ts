@@ -2,12 +2,13 @@
 // first replays the app's recent-events ring.
 import type { ContainerdEvent } from '../../common/containerd';
 import { UsageError } from './args';
+import type { AnyEvent } from '../../common/contract';
 import {
   EXIT,
   parseCommand,
   processIo,
+  replayThenFollow,
   reportFailure,
-  untilStopped,
   withClient,
   type CliIo,
 } from './common';
@@ -57,9 +58,9 @@ export async function run(
     },
     USAGE,
     io,
+    { positionals: 0 },
   );
   if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
   if (p.flags['all-namespaces'] && p.flags.namespace !== undefined)
     throw new UsageError('use either --namespace or --all-namespaces');
   let namespace = p.flags['all-namespaces'] ? null : namespaceFlag(p.flags);
@@ -87,7 +88,7 @@ export async function run(
       // gap, and the replayed ones that also arrive live are skipped (see `fresh`).
       let held: ContainerdEvent[] | null = since === null ? null : [];
       let fresh = (events: ContainerdEvent[]) => events;
-      const off = await c.events((e) => {
+      const onEvent = (e: AnyEvent) => {
         if (e.event === 'containerd:events') {
           const batch = mine(e.payload.events);
           if (held) held.push(...batch);
@@ -100,37 +101,34 @@ export async function run(
           io.err(
             `cdesk events: ${escapeForTerminal(e.payload.inside.message ?? 'containerd unreachable')}; waiting for it to come back\n`,
           );
-      });
-      try {
+      };
+      return replayThenFollow('events', c, io, onEvent, async () => {
         if (since === null) {
           io.err(
             `cdesk events: watching ${where()}; Ctrl-C stops (--since 5m first shows the last 5 minutes)\n`,
           );
-        } else {
-          const r = await c.invoke('events:recent', {
-            ...(namespace === null ? {} : { namespace }),
-            limit: RECENT_MAX,
-          });
-          if (!r.ok) return reportFailure('events', r.error, p.flags, io);
-          const ring = r.value.events;
-          const replay = ring.filter((e) => e.at >= since);
-          if (ring.length >= RECENT_MAX && replay.length === ring.length)
-            io.err(
-              `cdesk events: the app keeps only its last ${RECENT_MAX} events; earlier ones since ${new Date(since).toISOString()} are gone\n`,
-            );
-          print(replay);
-          fresh = skipReplayed(ring);
-          const live = held ?? [];
-          held = null;
-          print(fresh(live));
-          io.err(
-            `cdesk events: watching ${where()} after ${replay.length} event${replay.length === 1 ? '' : 's'} since ${new Date(since).toISOString()}; Ctrl-C stops\n`,
-          );
+          return;
         }
-        return await untilStopped('events', c, io);
-      } finally {
-        off();
-      }
+        const r = await c.invoke('events:recent', {
+          ...(namespace === null ? {} : { namespace }),
+          limit: RECENT_MAX,
+        });
+        if (!r.ok) return reportFailure('events', r.error, p.flags, io);
+        const ring = r.value.events;
+        const replay = ring.filter((e) => e.at >= since);
+        if (ring.length >= RECENT_MAX && replay.length === ring.length)
+          io.err(
+            `cdesk events: the app keeps only its last ${RECENT_MAX} events; earlier ones since ${new Date(since).toISOString()} are gone\n`,
+          );
+        print(replay);
+        fresh = skipReplayed(ring);
+        const live = held ?? [];
+        held = null;
+        print(fresh(live));
+        io.err(
+          `cdesk events: watching ${where()} after ${replay.length} event${replay.length === 1 ? '' : 's'} since ${new Date(since).toISOString()}; Ctrl-C stops\n`,
+        );
+      });
     },
     true,
   );

@@ -1,9 +1,9 @@
 // `cdesk load [-i FILE]`: load a docker save / OCI layout tar into a namespace, unpacked.
 import { resolve } from 'node:path';
 import { UsageError } from './args';
-import { refuseRemoteFiles } from './connect-target';
-import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
-import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
+import { EXIT, parseCommand, processIo, type CliIo } from './common';
+import { archiveRequest } from './image-archive';
+import { NAMESPACE_FLAG, NAMESPACE_HELP } from './inside-format';
 
 const USAGE = `usage: cdesk load [-i FILE] [-n NS] [--json]
 
@@ -26,21 +26,18 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (!p) return EXIT.ok;
   if (p.positionals.length)
     throw new UsageError(`unexpected argument ${p.positionals[0]}; give the file with -i FILE`);
-  refuseRemoteFiles(p.flags, io.env, 'load');
-  const namespace = namespaceFlag(p.flags);
-  let path: string;
-  if (typeof p.flags.input === 'string') path = resolve(p.flags.input);
-  else {
-    if (process.stdin.isTTY)
-      throw new UsageError('no archive: give -i FILE or pipe one in (cdesk load < image.tar)');
-    // The app opens this process's stdin (same user) and streams it; it stays open until the reply.
-    path = `/proc/${process.pid}/fd/0`;
-  }
-  return withClient('load', p.flags, io, async (c) => {
-    const r = await c.invoke('image:load', { namespace, path });
-    if (!r.ok) return reportFailure('load', r.error, p.flags, io);
-    if (p.flags.json) io.out(`${JSON.stringify(r.value)}\n`);
-    else for (const i of r.value.images) io.out(`Loaded image: ${i.name} ${i.digest}\n`);
-    return EXIT.ok;
-  });
+  return archiveRequest(
+    'load',
+    p,
+    io,
+    'image:load',
+    (namespace) => {
+      if (typeof p.flags.input === 'string') return { namespace, path: resolve(p.flags.input) };
+      if (process.stdin.isTTY)
+        throw new UsageError('no archive: give -i FILE or pipe one in (cdesk load < image.tar)');
+      // The app opens this process's stdin (same user) and streams it; it stays open until the reply.
+      return { namespace, path: `/proc/${process.pid}/fd/0` };
+    },
+    (v) => v.images.map((i) => `Loaded image: ${i.name} ${i.digest}\n`).join(''),
+  );
 }

@@ -1,9 +1,7 @@
 // `cdesk plugins`: containerd's plugins with their status, the problems that matter listed first.
 import { formatContainerdVersion } from '../../common/containerd';
-import { UsageError } from './args';
-import { EXIT, parseCommand, printReply, processIo, type CliIo } from './common';
-import { formatPlugins, formatProblems, type InsideOutputOptions } from './inside-format';
-import { stdoutIsTerminal } from './terminal-text';
+import { formatPlugins, formatProblems } from './inside-format';
+import { replyCommand } from './reply-command';
 
 const USAGE = `usage: cdesk plugins [--json]
 
@@ -12,26 +10,12 @@ CNI network…) with a hint each, then every plugin: type, id, ok / skip / error
 Skipped snapshotters and an unconfigured devmapper are normal and not problems.
 `;
 
-export async function run(
-  argv: string[],
-  io: CliIo = processIo(),
-  opts: InsideOutputOptions = {},
-): Promise<number> {
-  const tty = stdoutIsTerminal(opts.tty);
-  const p = parseCommand(argv, {}, USAGE, io);
-  if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  return printReply(
-    'plugins',
-    p,
-    io,
-    tty,
-    { command: 'plugins:list', payload: {} },
-    {
-      text: (v) => {
-        const version = v.version ? `containerd ${formatContainerdVersion(v.version)}\n` : '';
-        return `${version}${formatProblems(v.problems)}\n${formatPlugins(v.plugins)}`;
-      },
-    },
-  );
-}
+export const run = replyCommand({
+  name: 'plugins',
+  usage: USAGE,
+  command: 'plugins:list',
+  text: (v) => {
+    const version = v.version ? `containerd ${formatContainerdVersion(v.version)}\n` : '';
+    return `${version}${formatProblems(v.problems)}\n${formatPlugins(v.plugins)}`;
+  },
+});

@@ -2,9 +2,9 @@
 import { resolve } from 'node:path';
 import { formatBytes } from '../../common/format-bytes';
 import { UsageError } from './args';
-import { refuseRemoteFiles } from './connect-target';
-import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
-import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag } from './inside-format';
+import { EXIT, parseCommand, processIo, type CliIo } from './common';
+import { archiveRequest } from './image-archive';
+import { NAMESPACE_FLAG, NAMESPACE_HELP } from './inside-format';
 
 const USAGE = `usage: cdesk save -o FILE REF… [-n NS] [--json]
 
@@ -26,17 +26,13 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
   if (typeof p.flags.output !== 'string')
     throw new UsageError('missing -o FILE (where to write the archive)');
   if (!p.positionals.length) throw new UsageError('missing REF (cdesk images lists them)');
-  refuseRemoteFiles(p.flags, io.env, 'save');
-  const namespace = namespaceFlag(p.flags);
   const path = resolve(p.flags.output);
-  return withClient('save', p.flags, io, async (c) => {
-    const r = await c.invoke('image:save', { namespace, names: p.positionals, path });
-    if (!r.ok) return reportFailure('save', r.error, p.flags, io);
-    if (p.flags.json) io.out(`${JSON.stringify(r.value)}\n`);
-    else
-      io.out(
-        `saved ${r.value.images.length} image(s) to ${path} (${formatBytes(r.value.bytes)})\n`,
-      );
-    return EXIT.ok;
-  });
+  return archiveRequest(
+    'save',
+    p,
+    io,
+    'image:save',
+    (namespace) => ({ namespace, names: p.positionals, path }),
+    (v) => `saved ${v.images.length} image(s) to ${path} (${formatBytes(v.bytes)})\n`,
+  );
 }

@@ -1,7 +1,6 @@
 // `cdesk status`: the daemon's state, pid, uptime, restarts, last exit, health and version.
-import { EXIT, parseCommand, processIo, reportFailure, withClient, type CliIo } from './common';
 import { formatStatus } from './format-status';
-import { UsageError } from './args';
+import { replyCommand } from './reply-command';
 
 const USAGE = `usage: cdesk status [--json]
 
@@ -9,14 +8,10 @@ Show containerd's state as the running app sees it. Exits 0 whenever the app ans
 (check the "state" field); 3 when no app is running.
 `;
 
-export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
-  const p = parseCommand(argv, {}, USAGE, io);
-  if (!p) return EXIT.ok;
-  if (p.positionals.length) throw new UsageError(`unexpected argument ${p.positionals[0]}`);
-  return withClient('status', p.flags, io, async (c) => {
-    const r = await c.invoke('daemon:status', {});
-    if (!r.ok) return reportFailure('status', r.error, p.flags, io);
-    io.out(p.flags.json ? `${JSON.stringify(r.value, null, 2)}\n` : formatStatus(r.value));
-    return EXIT.ok;
-  });
-}
+export const run = replyCommand({
+  name: 'status',
+  usage: USAGE,
+  command: 'daemon:status',
+  escape: false,
+  text: (v) => formatStatus(v),
+});

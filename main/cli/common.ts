@@ -1,15 +1,9 @@
 // Shared CLI plumbing: exit codes, --control/--json/--help, connecting to the app, printing errors.
-import type {
-  CommandName,
-  CommandPayload,
-  CommandResults,
-  ContractError,
-} from '../../common/contract';
+import type { AnyEvent, ContractError } from '../../common/contract';
 import { AppError } from '../shared/app-error';
 import type { ControlClient } from '../control-socket/control-client';
-import { parseArgs, type FlagSpec, type Parsed } from './args';
+import { parseArgs, UsageError, type FlagSpec, type Parsed } from './args';
 import { connectTarget } from './connect-target';
-import { escapeJsonForTerminal, escapeStringsForTerminal } from './terminal-text';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, noApp: 3, interrupted: 130 } as const;
@@ -67,18 +61,31 @@ export function helpText(usage: string): string {
   return `${usage.trimEnd()}\n${common.join('')}\n${EXIT_HELP}`;
 }
 
-/** Parse argv with the common flags; prints help and returns `null` for --help. */
+/** What a command accepts besides its flags. */
+export interface ParseOptions {
+  /** The most positional arguments the command takes; one more is a usage error naming it. */
+  positionals?: number;
+}
+
+/**
+ * Parse argv with the common flags; prints help and returns `null` for --help. With
+ * `positionals`, an argument past that many is refused (after --help, which always answers).
+ */
 export function parseCommand(
   argv: string[],
   spec: Record<string, FlagSpec>,
   usage: string,
   io: CliIo,
+  opts: ParseOptions = {},
 ): Parsed | null {
   const parsed = parseArgs(argv, { ...COMMON_FLAGS, ...spec });
   if (parsed.flags.help) {
     io.out(helpText(usage));
     return null;
   }
+  const most = opts.positionals;
+  if (most !== undefined && parsed.positionals.length > most)
+    throw new UsageError(`unexpected argument ${parsed.positionals[most]}`);
   return parsed;
 }
 
@@ -142,6 +149,27 @@ export function untilStopped(name: string, client: ControlClient, io: CliIo): Pr
   });
 }
 
+/**
+ * A follower's body (`events`, `daemon logs -f`): the app's events flow to `onEvent` before
+ * `replay` runs, so none falls between what it prints and the live stream; then follow until
+ * Ctrl-C or the app goes away. A code `replay` returns ends the command at once. The events are
+ * unsubscribed either way.
+ */
+export async function replayThenFollow(
+  name: string,
+  client: ControlClient,
+  io: CliIo,
+  onEvent: (e: AnyEvent) => void,
+  replay: () => Promise<number | void>,
+): Promise<number> {
+  const off = await client.events(onEvent);
+  try {
+    return (await replay()) ?? (await untilStopped(name, client, io));
+  } finally {
+    off();
+  }
+}
+
 /** Print a failed result (JSON to stdout with --json, always the message to stderr) and return 1. */
 export function reportFailure(
   name: string,
@@ -152,35 +180,4 @@ export function reportFailure(
   if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
   io.err(formatError(`cdesk ${name}`, e));
   return EXIT.failed;
-}
-
-/**
- * One request, one printed answer (`ps`, `images`, `plugins`): with --json, `json(value)` as JSON;
- * otherwise `text(value)`. On a terminal, containerd's strings are escaped first either way.
- */
-export function printReply<C extends CommandName, J = CommandResults[C]>(
-  name: string,
-  p: Parsed,
-  io: CliIo,
-  tty: boolean,
-  /** Or, when it depends on the host (e.g. its preferred namespace), from the connected client. */
-  request:
-    | { command: C; payload: CommandPayload<C> }
-    | ((client: ControlClient) => Promise<{ command: C; payload: CommandPayload<C> }>),
-  show: {
-    json?: (v: CommandResults[C]) => J;
-    /** May ask the app more (the client is still open), e.g. for a hint. */
-    text: (v: CommandResults[C], client: ControlClient) => string | Promise<string>;
-  },
-): Promise<number> {
-  return withClient(name, p.flags, io, async (c) => {
-    const req = typeof request === 'function' ? await request(c) : request;
-    const r = await c.invoke(req.command, req.payload);
-    if (!r.ok) return reportFailure(name, r.error, p.flags, io);
-    if (p.flags.json) {
-      const json = JSON.stringify(show.json ? show.json(r.value) : r.value, null, 2);
-      io.out(`${tty ? escapeJsonForTerminal(json) : json}\n`);
-    } else io.out(await show.text(tty ? escapeStringsForTerminal(r.value) : r.value, c));
-    return EXIT.ok;
-  });
 }

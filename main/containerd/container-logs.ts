@@ -2,19 +2,15 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { ContainerCommandResults, ContainerLogLine } from '../../common/container-commands';
+import { jsonRecord } from '../../common/json-record';
 
 export type LogFormat = 'json-file' | 'cri';
 
 /** One docker json-file line (`{"log":"…\n","stream":"stdout","time":"…"}`); null when it is not one. */
 export function parseJsonLogLine(line: string): ContainerLogLine | null {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch {
-    return null;
-  }
-  if (typeof v !== 'object' || v === null) return null;
-  const { log, stream, time } = v as Record<string, unknown>;
+  const v = jsonRecord(line);
+  if (!v) return null;
+  const { log, stream, time } = v;
   if (typeof log !== 'string' || typeof time !== 'string') return null;
   if (stream !== 'stdout' && stream !== 'stderr') return null;
   const ms = Date.parse(time);

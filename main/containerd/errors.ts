@@ -54,70 +54,85 @@ export function fromGrpc(
       "Free space on the disk that holds containerd's root (the rootDir setting): cdesk system prune removes stopped containers and unused images. Then try again.",
       opts,
     );
-  switch (err.code) {
-    case GRPC.UNAVAILABLE:
-      if (/EACCES|permission denied/i.test(detail)) {
-        return new InsideError(
-          'containerd-api-unavailable',
-          `${what}: not allowed to connect to ${socket}`,
-          'containerd runs as another user; run this as that user (or root).',
-          opts,
-        );
-      }
-      return new InsideError(
-        'containerd-api-unavailable',
-        `${what}: containerd is not reachable at ${socket} (${detail})`,
-        'It may be restarting: check cdesk status, start it with cdesk daemon start, then try again.',
-        opts,
-      );
-    case GRPC.DEADLINE_EXCEEDED:
-      return new InsideError(
-        'containerd-timeout',
-        `${what}: containerd did not answer within ${timeoutMs} ms`,
-        "containerd (or a container's shim) may be hung; the supervisor restarts a hung containerd (hangPolicy). Check cdesk status and try again.",
-        opts,
-      );
-    case GRPC.NOT_FOUND:
-      return new InsideError(
-        'not-found',
-        `${what}: ${detail}`,
-        'Check the name and the namespace (-n NS); list them with cdesk ps -a / cdesk images.',
-        opts,
-      );
-    case GRPC.ALREADY_EXISTS:
-      return new InsideError(
-        'already-exists',
-        `${what}: ${detail}`,
-        'Use another name, or remove the existing one first.',
-        opts,
-      );
-    case GRPC.FAILED_PRECONDITION:
-      return new InsideError(
-        'failed-precondition',
-        `${what}: ${detail}`,
-        "Check the object's state (cdesk ps -a) and try again.",
-        opts,
-      );
-    case GRPC.PERMISSION_DENIED:
-      return new InsideError(
-        'containerd-api-error',
-        `${what}: permission denied (${detail})`,
-        'Run as the user that runs containerd (or root).',
-        opts,
-      );
-    case GRPC.RESOURCE_EXHAUSTED:
-      return new InsideError(
-        'containerd-api-error',
-        `${what}: the answer was too large (${detail})`,
-        'Fewer objects per namespace, or report this as a bug.',
-        opts,
-      );
-    default:
-      return new InsideError(
-        'containerd-api-error',
-        `${what}: ${detail}`,
-        "See containerd's log (cdesk daemon logs --level warn) for the cause.",
-        opts,
-      );
-  }
+  if (err.code === GRPC.UNAVAILABLE && /EACCES|permission denied/i.test(detail))
+    return new InsideError(
+      'containerd-api-unavailable',
+      `${what}: not allowed to connect to ${socket}`,
+      'containerd runs as another user; run this as that user (or root).',
+      opts,
+    );
+  const r = BY_STATUS.get(err.code) ?? OTHER_STATUS;
+  return new InsideError(r.code, `${what}: ${r.message(detail, socket, timeoutMs)}`, r.hint, opts);
 }
+
+/** How a status from containerd reads: the app's error code, the message after "what: ", the next step. */
+interface StatusReading {
+  code: ErrorCode;
+  message: (detail: string, socket: string, timeoutMs: number) => string;
+  hint: string;
+}
+
+const BY_STATUS = new Map<number, StatusReading>([
+  [
+    GRPC.UNAVAILABLE,
+    {
+      code: 'containerd-api-unavailable',
+      message: (detail, socket) => `containerd is not reachable at ${socket} (${detail})`,
+      hint: 'It may be restarting: check cdesk status, start it with cdesk daemon start, then try again.',
+    },
+  ],
+  [
+    GRPC.DEADLINE_EXCEEDED,
+    {
+      code: 'containerd-timeout',
+      message: (_detail, _socket, timeoutMs) => `containerd did not answer within ${timeoutMs} ms`,
+      hint: "containerd (or a container's shim) may be hung; the supervisor restarts a hung containerd (hangPolicy). Check cdesk status and try again.",
+    },
+  ],
+  [
+    GRPC.NOT_FOUND,
+    {
+      code: 'not-found',
+      message: (detail) => detail,
+      hint: 'Check the name and the namespace (-n NS); list them with cdesk ps -a / cdesk images.',
+    },
+  ],
+  [
+    GRPC.ALREADY_EXISTS,
+    {
+      code: 'already-exists',
+      message: (detail) => detail,
+      hint: 'Use another name, or remove the existing one first.',
+    },
+  ],
+  [
+    GRPC.FAILED_PRECONDITION,
+    {
+      code: 'failed-precondition',
+      message: (detail) => detail,
+      hint: "Check the object's state (cdesk ps -a) and try again.",
+    },
+  ],
+  [
+    GRPC.PERMISSION_DENIED,
+    {
+      code: 'containerd-api-error',
+      message: (detail) => `permission denied (${detail})`,
+      hint: 'Run as the user that runs containerd (or root).',
+    },
+  ],
+  [
+    GRPC.RESOURCE_EXHAUSTED,
+    {
+      code: 'containerd-api-error',
+      message: (detail) => `the answer was too large (${detail})`,
+      hint: 'Fewer objects per namespace, or report this as a bug.',
+    },
+  ],
+]);
+
+const OTHER_STATUS: StatusReading = {
+  code: 'containerd-api-error',
+  message: (detail) => detail,
+  hint: "See containerd's log (cdesk daemon logs --level warn) for the cause.",
+};

@@ -46,59 +46,60 @@ function invalid(what: string, err: z.ZodError): Result<never> {
   );
 }
 
-/** The request's checks, both channels alike: a trusted sender, then the payload's shape. */
-function checked<T>(
+/** A file request's handler: the app, the dialogs, the trust check, the asking page, its payload. */
+type FileHandler<T> = (
+  service: FileIpcService,
+  dialogs: FileDialogs,
   opts: IpcOptions,
   event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
-  schema: z.ZodType<T>,
   payload: unknown,
+) => Promise<Result<T | null>>;
+
+/**
+ * A handler that checks the request as both channels do (a trusted sender, then the payload's
+ * shape, named `what` in the refusal) before `run` shows a dialog and asks the app.
+ */
+function fileHandler<P, T>(
+  schema: z.ZodType<P>,
   what: string,
-): { ok: true; value: T } | { ok: false; refusal: Result<never> } {
-  if (!opts.isTrustedSender(senderInfoOf(event)))
-    return {
-      ok: false,
-      refusal: failure(
+  run: (p: P, service: FileIpcService, dialogs: FileDialogs) => Promise<Result<T | null>>,
+): FileHandler<T> {
+  return async (service, dialogs, opts, event, payload) => {
+    if (!opts.isTrustedSender(senderInfoOf(event)))
+      return failure(
         'forbidden-sender',
         'refused a file request from an unknown page',
         'reload the window',
-      ),
-    };
-  const p = schema.safeParse(payload ?? {});
-  return p.success ? { ok: true, value: p.data } : { ok: false, refusal: invalid(what, p.error) };
+      );
+    const p = schema.safeParse(payload ?? {});
+    return p.success ? run(p.data, service, dialogs) : invalid(what, p.error);
+  };
 }
 
-/** Load: sender check, payload check, the open dialog, then image:load on the chosen file. */
-export async function handleLoad(
-  service: FileIpcService,
-  dialogs: FileDialogs,
-  opts: IpcOptions,
-  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
-  payload: unknown,
-): Promise<Result<LoadResult | null>> {
-  const p = checked(opts, event, loadPayload, payload, 'image load');
-  if (!p.ok) return p.refusal;
-  const file = await dialogs.chooseArchive();
-  if (file === null) return { ok: true, value: null };
-  return service.invoke('image:load', { namespace: p.value.namespace, path: file });
-}
+/** Load: the open dialog, then image:load on the chosen file. */
+export const handleLoad = fileHandler(
+  loadPayload,
+  'image load',
+  async (p, service, dialogs): Promise<Result<LoadResult | null>> => {
+    const file = await dialogs.chooseArchive();
+    if (file === null) return { ok: true, value: null };
+    return service.invoke('image:load', { namespace: p.namespace, path: file });
+  },
+);
 
-/** Save: sender check, payload check, the save dialog, then image:save to the chosen path. */
-export async function handleSave(
-  service: FileIpcService,
-  dialogs: FileDialogs,
-  opts: IpcOptions,
-  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
-  payload: unknown,
-): Promise<Result<SaveOutcome | null>> {
-  const p = checked(opts, event, savePayload, payload, 'image save');
-  if (!p.ok) return p.refusal;
-  const file = await dialogs.chooseSavePath(archiveFileName(p.value.names));
-  if (file === null) return { ok: true, value: null };
-  const r = await service.invoke('image:save', { ...p.value, path: file });
-  return r.ok
-    ? { ok: true, value: { images: r.value.images, bytes: r.value.bytes, fileName: file } }
-    : r;
-}
+/** Save: the save dialog, then image:save to the chosen path. */
+export const handleSave = fileHandler(
+  savePayload,
+  'image save',
+  async (p, service, dialogs): Promise<Result<SaveOutcome | null>> => {
+    const file = await dialogs.chooseSavePath(archiveFileName(p.names));
+    if (file === null) return { ok: true, value: null };
+    const r = await service.invoke('image:save', { ...p, path: file });
+    return r.ok
+      ? { ok: true, value: { images: r.value.images, bytes: r.value.bytes, fileName: file } }
+      : r;
+  },
+);
 
 /** Register the two channels; returns a function that removes them. */
 export function registerFileIpc(
@@ -107,23 +108,20 @@ export function registerFileIpc(
   dialogs: FileDialogs,
   opts: IpcOptions,
 ): () => void {
-  ipcMain.handle(IPC_IMAGE_LOAD_CHANNEL, async (event, payload: unknown) =>
-    encodeReply(
-      null,
-      'image load',
-      await answerOnce(() => handleLoad(service, dialogs, opts, event, payload)),
-    ),
-  );
-  ipcMain.handle(IPC_IMAGE_SAVE_CHANNEL, async (event, payload: unknown) =>
-    encodeReply(
-      null,
-      'image save',
-      await answerOnce(() => handleSave(service, dialogs, opts, event, payload)),
-    ),
-  );
+  const channels: [channel: string, what: string, handler: FileHandler<unknown>][] = [
+    [IPC_IMAGE_LOAD_CHANNEL, 'image load', handleLoad],
+    [IPC_IMAGE_SAVE_CHANNEL, 'image save', handleSave],
+  ];
+  for (const [channel, what, handler] of channels)
+    ipcMain.handle(channel, async (event, payload: unknown) =>
+      encodeReply(
+        null,
+        what,
+        await answerOnce(() => handler(service, dialogs, opts, event, payload)),
+      ),
+    );
   return () => {
-    ipcMain.removeHandler(IPC_IMAGE_LOAD_CHANNEL);
-    ipcMain.removeHandler(IPC_IMAGE_SAVE_CHANNEL);
+    for (const [channel] of channels) ipcMain.removeHandler(channel);
   };
 }
 

@@ -59,21 +59,10 @@ function forbidden(sender: SenderInfo): Result<never> {
   );
 }
 
-/** Handle one invoke of `name`: sender check, then the service (which validates); never throws. */
-export async function handleInvoke(
-  service: Pick<IpcService, 'handle'>,
-  opts: IpcOptions,
-  event: Pick<IpcMainInvokeEvent, 'sender' | 'senderFrame'>,
-  name: CommandName,
-  payload: unknown,
-): Promise<Result<unknown>> {
-  const sender = senderInfoOf(event);
-  if (!opts.isTrustedSender(sender)) return forbidden(sender);
-  if (LOCAL_FILE_COMMANDS.has(name)) return localOnly(name);
-  return answerOnce(() => service.handle(name, payload));
-}
-
-/** The reply as it crosses IPC: the envelope's text, bounded like every other reply. */
+/**
+ * One invoke of `name` as its reply crosses IPC: sender check, then the service (which
+ * validates); the envelope's text, bounded like every other reply. Never throws.
+ */
 export async function invokeReply(
   service: Pick<IpcService, 'handle'>,
   opts: IpcOptions,
@@ -82,12 +71,13 @@ export async function invokeReply(
   payload: unknown,
   maxReplyBytes?: number,
 ): Promise<string> {
-  return encodeReply(
-    null,
-    name,
-    await handleInvoke(service, opts, event, name, payload),
-    maxReplyBytes,
-  );
+  const sender = senderInfoOf(event);
+  const result = !opts.isTrustedSender(sender)
+    ? forbidden(sender)
+    : LOCAL_FILE_COMMANDS.has(name)
+      ? localOnly(name)
+      : await answerOnce(() => service.handle(name, payload));
+  return encodeReply(null, name, result, maxReplyBytes);
 }
 
 /** Every channel registerIpc handles: one per contract command, plus the command list. */

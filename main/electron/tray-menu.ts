@@ -92,10 +92,31 @@ export function hostRoute(host?: string): string {
   return `#/@${encodeURIComponent(host)}`;
 }
 
+/** The first `max` of `all` as items, then "… and N more NOUNs" (which does `action`) for the rest. */
+function capped<T>(
+  all: readonly T[],
+  max: number,
+  noun: string,
+  action: TrayAction,
+  item: (t: T) => MenuItemSpec,
+): MenuItemSpec[] {
+  const items = all.slice(0, max).map(item);
+  const more = all.length - max;
+  if (more > 0)
+    items.push({
+      type: 'normal',
+      id: `${noun}s-more`,
+      label: `… and ${more} more ${noun}${more === 1 ? '' : 's'}`,
+      enabled: true,
+      action,
+    });
+  return items;
+}
+
 /** The "Hosts" submenu: only when hosts besides this machine are saved (one host needs no list). */
 function hostItems(hosts: readonly TrayHost[], now: number): MenuItemSpec[] {
   if (hosts.length < 2) return [];
-  const items: MenuItemSpec[] = hosts.slice(0, TRAY_MAX_HOSTS).map((h) => ({
+  const items = capped(hosts, TRAY_MAX_HOSTS, 'host', 'open-host', (h) => ({
     type: 'normal',
     id: `host-${h.name}`,
     label: hostLine(h, now),
@@ -103,15 +124,6 @@ function hostItems(hosts: readonly TrayHost[], now: number): MenuItemSpec[] {
     action: 'open-host',
     host: h.name,
   }));
-  const more = hosts.length - TRAY_MAX_HOSTS;
-  if (more > 0)
-    items.push({
-      type: 'normal',
-      id: 'hosts-more',
-      label: `… and ${more} more host${more === 1 ? '' : 's'}`,
-      enabled: true,
-      action: 'open-host',
-    });
   return [{ type: 'submenu', id: 'hosts', label: 'Hosts', items }];
 }
 
@@ -160,23 +172,13 @@ export function pullLabel(p: TrayPull): string {
 }
 
 function pullItems(pulls: readonly TrayPull[]): MenuItemSpec[] {
-  const items: MenuItemSpec[] = pulls.slice(0, TRAY_MAX_PULLS).map((p) => ({
+  return capped(pulls, TRAY_MAX_PULLS, 'pull', 'open-window', (p) => ({
     type: 'normal',
     id: `pull-${p.pullId}`,
     label: pullLabel(p),
     enabled: true,
     action: 'open-window',
   }));
-  const more = pulls.length - TRAY_MAX_PULLS;
-  if (more > 0)
-    items.push({
-      type: 'normal',
-      id: 'pulls-more',
-      label: `… and ${more} more pull${more === 1 ? '' : 's'}`,
-      enabled: true,
-      action: 'open-window',
-    });
-  return items;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { normaliseLevel, type LogLevel } from '../../common/log-level-names';
 import type { LogLine } from '../../common/states';
 import { formatBytes } from '../../common/format-bytes';
+import { jsonRecord } from '../../common/json-record';
 
 /** Digit at position i of s, or -1 when it is not an ASCII digit. */
 function digit(s: string, i: number): number {
@@ -313,18 +314,13 @@ function finish(
 }
 
 function parseJson(raw: string, seq: number, now: number): LogLine | null {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(raw);
-  } catch {
-    return null;
-  }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return null;
+  const obj = jsonRecord(raw);
+  if (!obj) return null;
   const fields: Record<string, string> = {};
   let time: string | undefined;
   let level: string | undefined;
   let msg: string | undefined;
-  for (const [k, v] of Object.entries(obj as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(obj)) {
     if (k === 'time' && typeof v === 'string') time = v;
     else if (k === 'level' && typeof v === 'string') level = v;
     else if (k === 'msg') msg = stringify(v);

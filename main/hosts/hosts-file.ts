@@ -1,7 +1,6 @@
 // The saved hosts list: `$XDG_CONFIG_HOME/containerd-desktop/hosts.json` next to settings.json, read bounded, written atomically.
 import { constants as fsConstants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { hostsFileProblem, type HostsFile } from '../../common/hosts-schema';
 import {
@@ -15,20 +14,16 @@ import {
 } from '../../common/hosts';
 import { AppError } from '../shared/app-error';
 import { makeDirs } from '../shared/make-dirs';
+import { readAtMost } from '../shared/read-at-most';
 import { writeFileAtomic } from '../shared/write-file-atomic';
-import { APP_DIR, xdgDir } from '../shared/xdg';
+import { appConfigFile } from '../shared/xdg';
 
 /** A list of a few hosts is a few KiB; anything bigger is not a hosts file. */
 export const MAX_HOSTS_FILE_BYTES = 256 * 1024;
 
 /** `$XDG_CONFIG_HOME/containerd-desktop/hosts.json`, default `~/.config/…`. */
-export function defaultHostsFile(
-  env: NodeJS.ProcessEnv = process.env,
-  home = os.homedir(),
-): string {
-  const base = xdgDir(env, 'XDG_CONFIG_HOME') ?? path.join(home, '.config');
-  return path.join(base, APP_DIR, 'hosts.json');
-}
+export const defaultHostsFile = (env?: NodeJS.ProcessEnv, home?: string): string =>
+  appConfigFile('hosts.json', env, home);
 
 const EDIT_HINT = (file: string) =>
   `Fix or remove ${file} (cdesk host add / rm rewrite it); nothing was changed.`;
@@ -52,16 +47,9 @@ export async function readHosts(file: string): Promise<SavedHost[]> {
   try {
     const st = await fh.stat();
     if (!st.isFile()) throw badFile(file, 'is not a regular file');
-    const buf = Buffer.alloc(MAX_HOSTS_FILE_BYTES + 1);
-    let got = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-      if (got > MAX_HOSTS_FILE_BYTES)
-        throw badFile(file, `is larger than ${MAX_HOSTS_FILE_BYTES} bytes`);
-    }
-    text = buf.subarray(0, got).toString('utf8');
+    const buf = await readAtMost(fh, MAX_HOSTS_FILE_BYTES);
+    if (!buf) throw badFile(file, `is larger than ${MAX_HOSTS_FILE_BYTES} bytes`);
+    text = buf.toString('utf8');
   } finally {
     await fh.close().catch(() => undefined);
   }

@@ -3,26 +3,15 @@
 import type { ClientFrame, ExecEndInfo, ExecStarted } from '../../common/exec-stream';
 import { chunks, EXEC_START, encodeFrame } from '../../common/exec-stream';
 import type { ControlClient } from '../control-socket/control-client';
-import type { ExecSpec } from '../containerd/exec';
+import type { ExecEnd, ExecProcess, ExecSpec } from '../containerd/exec';
 import { AppError } from '../shared/app-error';
 
 /** The same process description as a local exec. */
 export type RemoteExecSpec = ExecSpec;
 
-export type RemoteExecEnd = { kind: 'exit'; code: number } | { kind: 'cut-off'; message: string };
-
-/** containerd/exec's ExecProcess, by shape. */
-export interface RemoteExecProcess {
-  readonly execId: string;
-  readonly pid: number;
-  write(chunk: Buffer, done: (err?: Error) => void): void;
-  closeStdin(): Promise<void>;
-  resize(cols: number, rows: number): Promise<void>;
-  pause(): void;
-  resume(): void;
-  readonly ended: Promise<RemoteExecEnd>;
-  dispose(): Promise<void>;
-}
+/** A remote exec ends, and is driven, as a local one is (the exec hub holds either). */
+export type RemoteExecEnd = ExecEnd;
+export type RemoteExecProcess = ExecProcess;
 
 /** How long dispose waits for the far side to confirm the process is gone before closing anyway. */
 const DISPOSE_WAIT_MS = 5000;

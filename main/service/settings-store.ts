@@ -1,9 +1,9 @@
 // User settings persisted as JSON (XDG config dir): load with clear warnings, validated patches, atomic writes.
 import { constants as fsConstants, type Stats } from 'node:fs';
 import * as fsp from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { makeDirs } from '../shared/make-dirs';
+import { readAtMost } from '../shared/read-at-most';
 import { writeFileAtomic } from '../shared/write-file-atomic';
 import type { ContractError, Result, SettingsView } from '../../common/contract';
 import {
@@ -25,7 +25,7 @@ import {
   type Plain,
 } from '../../common/settings-paths';
 import { AppError } from '../shared/app-error';
-import { APP_DIR, xdgDir } from '../shared/xdg';
+import { appConfigFile } from '../shared/xdg';
 
 export interface SettingsStore {
   readonly file: string;
@@ -47,13 +47,8 @@ export interface SettingsStoreOptions {
 }
 
 /** `$XDG_CONFIG_HOME/containerd-desktop/settings.json`, default `~/.config/…`. */
-export function defaultSettingsFile(
-  env: NodeJS.ProcessEnv = process.env,
-  home = os.homedir(),
-): string {
-  const base = xdgDir(env, 'XDG_CONFIG_HOME') ?? path.join(home, '.config');
-  return path.join(base, APP_DIR, 'settings.json');
-}
+export const defaultSettingsFile = (env?: NodeJS.ProcessEnv, home?: string): string =>
+  appConfigFile('settings.json', env, home);
 
 /** A settings file is a few KiB; anything bigger is not one (a symlink to a log, /dev/zero…). */
 export const MAX_SETTINGS_FILE_BYTES = 1024 * 1024;
@@ -90,16 +85,9 @@ async function readSettingsFile(
       return {
         problem: `is ${st.size} bytes; a settings file is at most ${MAX_SETTINGS_FILE_BYTES}`,
       };
-    const buf = Buffer.alloc(MAX_SETTINGS_FILE_BYTES + 1);
-    let got = 0;
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, got, buf.length - got, got);
-      if (bytesRead === 0) break;
-      got += bytesRead;
-      if (got > MAX_SETTINGS_FILE_BYTES)
-        return { problem: `grew past ${MAX_SETTINGS_FILE_BYTES} bytes while it was read` };
-    }
-    return { text: buf.subarray(0, got).toString('utf8') };
+    const buf = await readAtMost(fh, MAX_SETTINGS_FILE_BYTES);
+    if (!buf) return { problem: `grew past ${MAX_SETTINGS_FILE_BYTES} bytes while it was read` };
+    return { text: buf.toString('utf8') };
   } catch (err) {
     return { problem: `could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)})` };
   } finally {

@@ -249,17 +249,32 @@ export async function readCredentials(
   return null;
 }
 
+/** The config file, what it holds, a copy of its auths to change, and the registry's helper if any. */
+async function openAuths(registry: string, env: NodeJS.ProcessEnv) {
+  const file = dockerConfigPath(env);
+  const config = await readConfig(file);
+  const auths = { ...(config.auths ?? {}) };
+  return { file, config, auths, helper: helperFor(config, registry, file) };
+}
+
+/** Write the config back with `auths` (file 0600, every other key kept). */
+async function writeAuths(
+  file: string,
+  config: ConfigFile,
+  auths: NonNullable<ConfigFile['auths']>,
+): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeFileAtomic(file, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
+}
+
 /** Store credentials (file 0600, every other key kept); returns the file written. */
 export async function saveCredentials(
   registry: string,
   creds: Credentials,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<string> {
-  const file = dockerConfigPath(env);
-  const config = await readConfig(file);
-  const auths = { ...(config.auths ?? {}) };
+  const { file, config, auths, helper } = await openAuths(registry, env);
   for (const k of authKeys(registry)) delete auths[k];
-  const helper = helperFor(config, registry, file);
   if (helper) {
     const ServerURL = loginKey(registry);
     await runHelper(
@@ -276,8 +291,7 @@ export async function saveCredentials(
       auth: Buffer.from(`${creds.username}:${creds.password}`).toString('base64'),
     };
   }
-  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
+  await writeAuths(file, config, auths);
   return file;
 }
 
@@ -286,11 +300,8 @@ export async function removeCredentials(
   registry: string,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<boolean> {
-  const file = dockerConfigPath(env);
-  const config = await readConfig(file);
-  const auths = { ...(config.auths ?? {}) };
+  const { file, config, auths, helper } = await openAuths(registry, env);
   const found = authKeys(registry).filter((k) => k in auths);
-  const helper = helperFor(config, registry, file);
   let erased = false;
   if (helper && (await helperGet(helper, loginKey(registry), env, file))) {
     await runHelper(helper, 'erase', loginKey(registry), env, file);
@@ -298,6 +309,6 @@ export async function removeCredentials(
   }
   if (!found.length) return erased;
   for (const k of found) delete auths[k];
-  await writeFileAtomic(file, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
+  await writeAuths(file, config, auths);
   return true;
 }

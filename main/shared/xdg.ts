@@ -1,5 +1,6 @@
 // XDG base directories: one reading of the spec for settings, data, state and runtime paths.
-import { isAbsolute } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 
 /** The folder name under every XDG base directory. */
 export const APP_DIR = 'containerd-desktop';
@@ -8,4 +9,13 @@ export const APP_DIR = 'containerd-desktop';
 export function xdgDir(env: NodeJS.ProcessEnv, name: string): string | null {
   const v = env[name];
   return v && isAbsolute(v) ? v : null;
+}
+
+/** The app's config file `name`: `$XDG_CONFIG_HOME/containerd-desktop/NAME`, default `~/.config/…`. */
+export function appConfigFile(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  home = homedir(),
+): string {
+  return join(xdgDir(env, 'XDG_CONFIG_HOME') ?? join(home, '.config'), APP_DIR, name);
 }

@@ -39,6 +39,32 @@ export function tickLabel(t: number, stepMs: number): string {
   return stepMs < 60_000 ? `${hm}:${two(d.getSeconds())}` : hm;
 }
 
+export interface XTick {
+  x: number;
+  label: string;
+  anchor: 'start' | 'middle' | 'end';
+}
+
+/**
+ * A tick every `stepMs` from t0 to t1 at `x(t)`; a label near either edge of a chart `width`
+ * wide is anchored inward so it is never cut off.
+ */
+export function timeTicks(
+  t0: number,
+  t1: number,
+  stepMs: number,
+  x: (t: number) => number,
+  width: number,
+): XTick[] {
+  const ticks: XTick[] = [];
+  for (let t = Math.ceil(t0 / stepMs) * stepMs; t <= t1; t += stepMs) {
+    const tx = x(t);
+    const anchor = tx > width - 32 ? 'end' : tx < PAD.left + 20 ? 'start' : 'middle';
+    ticks.push({ x: tx, label: tickLabel(t, stepMs), anchor });
+  }
+  return ticks;
+}
+
 export function formatMs(ms: number): string {
   if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s`;
   if (ms >= 10) return `${Math.round(ms)} ms`;
@@ -114,13 +140,7 @@ export function chartModel(
 
   const maxTicks = Math.max(2, Math.floor(plotW / 90));
   const step = STEPS_MS.find((st) => span / st <= maxTicks) ?? STEPS_MS[STEPS_MS.length - 1]!;
-  const xTicks: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[] = [];
-  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
-    const tx = x(t);
-    // A label near either edge is anchored inward so it is never cut off.
-    const anchor = tx > W - 32 ? 'end' : tx < PAD.left + 20 ? 'start' : 'middle';
-    xTicks.push({ x: tx, label: tickLabel(t, step), anchor });
-  }
+  const xTicks = timeTicks(t0, t1, step, x, W);
   const yTicks = [0, yMax / 2, yMax].map((v) => ({ y: y(v), label: formatMs(v) }));
   const restartXs = restarts.filter((t) => t >= t0 && t <= t1).map(x);
   return {

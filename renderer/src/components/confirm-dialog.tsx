@@ -1,5 +1,6 @@
 // A small modal confirmation that names what goes; Cancel has focus first, Escape cancels, focus returns.
-import { useEffect, useRef, type ReactNode } from 'react';
+import { useRef, type ReactNode } from 'react';
+import { useModal } from './modal';
 
 export function ConfirmDialog(props: {
   title: string;
@@ -9,26 +10,10 @@ export function ConfirmDialog(props: {
   onCancel: () => void;
 }) {
   const cancel = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    cancel.current?.focus();
-    return () => before?.focus?.();
-  }, []);
+  const modal = useModal({ onClose: props.onCancel, titleId: 'confirm-title', first: cancel });
   return (
-    <div className="iv-modal-backdrop" onMouseDown={props.onCancel}>
-      <div
-        className="iv-modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby="confirm-title"
-        onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.preventDefault();
-            props.onCancel();
-          }
-        }}
-      >
+    <div {...modal.backdrop}>
+      <div className="iv-modal" {...modal.dialog}>
         <h3 id="confirm-title">{props.title}</h3>
         <div className="iv-modal-body">{props.children}</div>
         <div className="button-row iv-modal-buttons">

@@ -8,6 +8,7 @@ import { useInsideStore } from '../store/inside-context';
 import { formatClock } from './format';
 import { ErrorLine } from './view-states';
 import { useVirtualRows } from './virtual-rows';
+import { Segmented } from './segmented';
 
 const ROW_HEIGHT = 20;
 /** Lines kept on the page; older ones drop off the top (cdesk logs reads the whole file). */
@@ -86,14 +87,16 @@ export function ContainerLogs(props: { namespace: string; id: string; active: bo
   return (
     <div className="cp-logs" data-testid="container-logs">
       <div className="cp-toolbar">
-        <div className="iv-segmented" role="group" aria-label="Streams">
-          {(['all', 'stdout', 'stderr'] as const).map((s) => (
-            <button key={s} type="button" aria-pressed={stream === s} onClick={() => setStream(s)}>
-              {s === 'all' ? 'All' : s}
-              {s === 'stderr' && errors ? ` ${errors}` : ''}
-            </button>
-          ))}
-        </div>
+        <Segmented
+          label="Streams"
+          segments={[
+            ['all', 'All'],
+            ['stdout', 'stdout'],
+            ['stderr', errors ? `stderr ${errors}` : 'stderr'],
+          ]}
+          value={stream}
+          onChange={setStream}
+        />
         <label className="cp-check">
           <input type="checkbox" checked={follow} onChange={(e) => setFollow(e.target.checked)} />{' '}
           Follow

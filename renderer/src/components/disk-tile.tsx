@@ -1,13 +1,12 @@
 // The Status page's disk tile: bytes in snapshots and images over every namespace, from the inside store.
-import { useDispatcher } from '../store/context';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { useSettledRead } from './hooks';
 import { formatBytes, plural } from './inside-format';
+import { PageLink } from './page-link';
 
 /** Wait this long after a change before reading again: a burst of events is one read. */
 export function DiskTile(props: { stale: boolean }) {
   const inside = useInsideStore();
-  const dispatcher = useDispatcher();
   // Namespace counts change with every image or container created or deleted: read again then.
   const namespaces = useInside((s) => s.namespaces);
   const connected = useInside((s) => s.inside?.state !== 'unavailable');
@@ -32,15 +31,7 @@ export function DiskTile(props: { stale: boolean }) {
         {v ? (
           <>
             snapshots · images {formatBytes(v.totalSize)} in {plural(count, 'namespace')} ·{' '}
-            <a
-              href="#/images"
-              onClick={(e) => {
-                e.preventDefault();
-                dispatcher.navigate('images');
-              }}
-            >
-              Open Images
-            </a>
+            <PageLink page="images">Open Images</PageLink>
           </>
         ) : usage.error ? (
           <span className="muted">{usage.error.message}</span>

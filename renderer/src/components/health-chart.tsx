@@ -3,6 +3,7 @@
 import { useRef } from 'react';
 import { useClientWidth, useTruth } from './hooks';
 import { useStore } from '../store/context';
+import { ChartAxes } from './chart-axes';
 import { chartModel, formatMs, LANE_Y } from './chart-model';
 
 const HEIGHT = 200;
@@ -38,14 +39,7 @@ export function HealthChart() {
         >
           <title id="health-title">Health check latency</title>
           <desc id="health-desc">{desc}</desc>
-          {m.yTicks.map((t, i) => (
-            <g key={`y${i}`}>
-              <line className="grid" x1={m.plot.left} x2={m.plot.right} y1={t.y} y2={t.y} />
-              <text className="axis-label" x={m.plot.left - 6} y={t.y + 4} textAnchor="end">
-                {t.label}
-              </text>
-            </g>
-          ))}
+          <ChartAxes plot={m.plot} yTicks={m.yTicks} xTicks={m.xTicks} />
           <text
             className="axis-label lane-label"
             x={m.plot.left - 6}
@@ -54,14 +48,6 @@ export function HealthChart() {
           >
             off-scale
           </text>
-          {m.xTicks.map((t, i) => (
-            <g key={`x${i}`}>
-              <line className="tick" x1={t.x} x2={t.x} y1={m.plot.bottom} y2={m.plot.bottom + 4} />
-              <text className="axis-label" x={t.x} y={m.plot.bottom + 16} textAnchor={t.anchor}>
-                {t.label}
-              </text>
-            </g>
-          ))}
           {m.restartXs.map((x, i) => (
             <line
               key={`r${i}`}

@@ -1,7 +1,7 @@
 // "Run…" on an image row: docker run's main options as a form, validated in place by the same
 // parsers the CLI uses (common/run-fields.ts); on submit the app runs it and the new container's
 // page opens (on Logs to follow its output, on Summary when detached).
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useId, useRef, useState, type ReactNode } from 'react';
 import type { ContractError } from '../../../common/contract';
 import type { ImageInfo } from '../../../common/containerd';
 import {
@@ -15,9 +15,20 @@ import { useInsideStore } from '../store/inside-context';
 import { containerHash } from '../store/pages';
 import { useHostScope } from '../store/hosts-context';
 import { LinkedText } from './linked-text';
+import { useModal } from './modal';
 import './run-image-dialog.css';
+import { Options } from './options';
 
 type Errors = Partial<Record<RunFormField, string>>;
+
+/** What every field's control gets: its id, validity, help/error link, test id and blur. */
+interface FieldProps {
+  id: string;
+  'aria-invalid'?: true;
+  'aria-describedby': string;
+  'data-testid': string;
+  onBlur: () => void;
+}
 
 /** Which field a refusal from the app is about (the name taken, a mount source missing…). */
 function fieldOf(e: ContractError): RunFormField | null {
@@ -66,11 +77,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
   );
   const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    const before = document.activeElement as HTMLElement | null;
-    first.current?.focus();
-    return () => before?.focus?.();
-  }, []);
+  const modal = useModal({ onClose: props.onClose, titleId: `${uid}-title`, first });
 
   const restart =
     f.restart === 'on-failure' && retries.trim() ? `on-failure:${retries.trim()}` : f.restart;
@@ -116,13 +123,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
   const field = (
     k: RunFormField,
     label: string,
-    input: (common: {
-      id: string;
-      'aria-invalid'?: true;
-      'aria-describedby': string;
-      'data-testid': string;
-      onBlur: () => void;
-    }) => ReactNode,
+    input: (common: FieldProps) => ReactNode,
     help: ReactNode,
   ) => {
     const id = `${uid}-${k}`;
@@ -151,22 +152,39 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
     );
   };
 
+  /** A one-line text field (`first` takes the focus when the form opens). */
+  const text =
+    (k: 'name' | 'command', placeholder: string, ref?: typeof first) => (c: FieldProps) => (
+      <input
+        {...c}
+        ref={ref}
+        type="text"
+        spellCheck={false}
+        autoComplete="off"
+        placeholder={placeholder}
+        value={f[k]}
+        onChange={(e) => set(k, e.target.value)}
+      />
+    );
+  /** A field of one entry a line. */
+  const lines = (k: 'env' | 'ports' | 'volumes', placeholder: string) => (c: FieldProps) => (
+    <textarea
+      {...c}
+      rows={2}
+      spellCheck={false}
+      placeholder={placeholder}
+      value={f[k]}
+      onChange={(e) => set(k, e.target.value)}
+    />
+  );
+
   return (
-    <div className="iv-modal-backdrop" onMouseDown={props.onClose}>
+    <div {...modal.backdrop}>
       <form
         className="iv-modal rf-modal"
-        role="dialog"
-        aria-modal="true"
-        aria-labelledby={`${uid}-title`}
+        {...modal.dialog}
         data-testid="run-form"
         noValidate
-        onMouseDown={(e) => e.stopPropagation()}
-        onKeyDown={(e) => {
-          if (e.key === 'Escape') {
-            e.preventDefault();
-            props.onClose();
-          }
-        }}
         onSubmit={(e) => {
           e.preventDefault();
           void submit();
@@ -182,66 +200,22 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
           {field(
             'name',
             'Name',
-            (c) => (
-              <input
-                {...c}
-                ref={first}
-                type="text"
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="generated when empty"
-                value={f.name}
-                onChange={(e) => set('name', e.target.value)}
-              />
-            ),
+            text('name', 'generated when empty', first),
             'letters, digits, . _ -',
           )}
           {field(
             'command',
             'Command',
-            (c) => (
-              <input
-                {...c}
-                type="text"
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="the image's own when empty"
-                value={f.command}
-                onChange={(e) => set('command', e.target.value)}
-              />
-            ),
+            text('command', "the image's own when empty"),
             <>
               replaces the image’s Cmd; words split as a shell would (quotes kept), nothing expanded
             </>,
           )}
-          {field(
-            'env',
-            'Environment',
-            (c) => (
-              <textarea
-                {...c}
-                rows={2}
-                spellCheck={false}
-                placeholder="KEY=VALUE"
-                value={f.env}
-                onChange={(e) => set('env', e.target.value)}
-              />
-            ),
-            'one KEY=VALUE a line',
-          )}
+          {field('env', 'Environment', lines('env', 'KEY=VALUE'), 'one KEY=VALUE a line')}
           {field(
             'ports',
             'Ports',
-            (c) => (
-              <textarea
-                {...c}
-                rows={2}
-                spellCheck={false}
-                placeholder="127.0.0.1:8080:80"
-                value={f.ports}
-                onChange={(e) => set('ports', e.target.value)}
-              />
-            ),
+            lines('ports', '127.0.0.1:8080:80'),
             <>
               [IP:]HOST:CONTAINER[/udp], one a line, as <span className="iv-mono">-p</span> takes
               them (bridge network)
@@ -250,16 +224,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
           {field(
             'volumes',
             'Volumes',
-            (c) => (
-              <textarea
-                {...c}
-                rows={2}
-                spellCheck={false}
-                placeholder="/host/path:/container/path:ro"
-                value={f.volumes}
-                onChange={(e) => set('volumes', e.target.value)}
-              />
-            ),
+            lines('volumes', '/host/path:/container/path:ro'),
             <>
               /host:/container[:ro], one a line, as <span className="iv-mono">-v</span> takes them
             </>,
@@ -283,11 +248,7 @@ export function RunImageDialog(props: { image: ImageInfo; onClose: () => void })
             (c) => (
               <span className="rf-inline">
                 <select {...c} value={f.restart} onChange={(e) => set('restart', e.target.value)}>
-                  {RESTART_POLICIES.map((p) => (
-                    <option key={p} value={p}>
-                      {p}
-                    </option>
-                  ))}
+                  <Options values={RESTART_POLICIES} />
                 </select>
                 {f.restart === 'on-failure' && (
                   <input

@@ -1,5 +1,6 @@
 // One stats series over the last minute, drawn like the health chart: real pixel size, time axis, round scale.
 import { useRef } from 'react';
+import { ChartAxes } from './chart-axes';
 import { useClientWidth } from './hooks';
 import { seriesModel, type StatsPoint } from './stats-model';
 
@@ -39,22 +40,11 @@ export function StatsChart(props: {
           role="img"
         >
           <title>{`${props.title} over the last minute`}</title>
-          {m.yTicks.map((t, i) => (
-            <g key={`y${i}`}>
-              <line className="grid" x1={m.plot.left} x2={m.plot.right} y1={t.y} y2={t.y} />
-              <text className="axis-label" x={m.plot.left - 6} y={t.y + 4} textAnchor="end">
-                {props.format(t.v)}
-              </text>
-            </g>
-          ))}
-          {m.xTicks.map((t, i) => (
-            <g key={`x${i}`}>
-              <line className="tick" x1={t.x} x2={t.x} y1={m.plot.bottom} y2={m.plot.bottom + 4} />
-              <text className="axis-label" x={t.x} y={m.plot.bottom + 16} textAnchor={t.anchor}>
-                {t.label}
-              </text>
-            </g>
-          ))}
+          <ChartAxes
+            plot={m.plot}
+            yTicks={m.yTicks.map((t) => ({ y: t.y, label: props.format(t.v) }))}
+            xTicks={m.xTicks}
+          />
           {path && <path className="latency-line" d={path} fill="none" />}
         </svg>
       </div>

@@ -1,7 +1,7 @@
 // A container's stats over the last minute, pure: samples in, CPU % (from counter deltas) and the
 // chart's geometry out, on the health chart's axes (its padding, its round scale, its time ticks).
 import { cpuPercent, type TaskStats } from '../../../common/containerd';
-import { niceCeil, PAD, tickLabel, type ChartSize } from './chart-model';
+import { niceCeil, PAD, timeTicks, type ChartSize } from './chart-model';
 
 export const WINDOW_MS = 60_000;
 
@@ -46,13 +46,7 @@ export function seriesModel(
   const line = points
     .filter((p) => p.at >= t0 && value(p) !== null)
     .map((p) => ({ x: x(p.at), y: y(value(p)!) }));
-  const step = 15_000;
-  const xTicks: { x: number; label: string; anchor: 'start' | 'middle' | 'end' }[] = [];
-  for (let t = Math.ceil(t0 / step) * step; t <= t1; t += step) {
-    const tx = x(t);
-    const anchor = tx > size.width - 32 ? 'end' : tx < PAD.left + 20 ? 'start' : 'middle';
-    xTicks.push({ x: tx, label: tickLabel(t, step), anchor });
-  }
+  const xTicks = timeTicks(t0, t1, 15_000, x, size.width);
   return {
     line,
     xTicks,

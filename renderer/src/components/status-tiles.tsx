@@ -5,9 +5,10 @@ import { formatContainerdVersion } from '../../../common/containerd';
 import type { HealthEvent } from '../../../common/states';
 import { formatDuration, formatExit, formatHMS } from './format';
 import { useTruth } from './hooks';
-import { useDispatcher, useStore } from '../store/context';
+import { useStore } from '../store/context';
 import { countdownText, failingCheck } from '../store/truth';
 import { formatMs, quantile } from './chart-model';
+import { PageLink } from './page-link';
 
 function Tile(props: { title: string; testId: string; children: ReactNode; stale: boolean }) {
   return (
@@ -58,7 +59,6 @@ export function restartCausesText(c: { crash: number; hang: number; user: number
 export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
   const status = useStore((s) => s.status);
   const health = useStore((s) => s.health);
-  const dispatcher = useDispatcher();
   const truth = useTruth();
   if (!status) return <TilesSkeleton />;
   const stale = truth.kind === 'unknown';
@@ -159,15 +159,7 @@ export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
             : status.state === 'running'
               ? 'reading… · '
               : 'containerd is not running · '}
-          <a
-            href="#/containers"
-            onClick={(e) => {
-              e.preventDefault();
-              dispatcher.navigate('containers');
-            }}
-          >
-            Open Containers
-          </a>
+          <PageLink page="containers">Open Containers</PageLink>
         </div>
         {asOf}
       </Tile>

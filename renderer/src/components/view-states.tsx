@@ -5,7 +5,7 @@ import { useWriteBlock } from '../store/hosts-context';
 import { useInside, useInsideStore } from '../store/inside-context';
 import { formatHMS } from './format';
 import { LinkedText } from './linked-text';
-import { isConnected, isDaemonDown, isLinkDown } from '../store/inside-state';
+import { isConnected, isDaemonDown, isLinkDown, type ListPart } from '../store/inside-state';
 
 /** "containerd is stopped · Start" when the daemon is stopped or failed; null otherwise. */
 export function DaemonStopped(props: { note?: string }) {
@@ -100,4 +100,17 @@ export function SkeletonRows(props: { rows?: number }) {
       ))}
     </div>
   );
+}
+
+/**
+ * A list page's body until its list has arrived: containerd stopped (with Start, and `note`), the
+ * read failed (with Retry), or loading.
+ */
+export function ListPending(props: { part: ListPart; note?: string }) {
+  const store = useInsideStore();
+  const down = useInside(isDaemonDown);
+  const error = useInside((s) => s[props.part].error);
+  if (down) return <DaemonStopped note={props.note} />;
+  if (error) return <ErrorLine error={error} onRetry={() => void store.reload(props.part)} />;
+  return <SkeletonRows />;
 }

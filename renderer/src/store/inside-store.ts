@@ -22,10 +22,9 @@ import {
   withoutUnreachable,
 } from './inside-state';
 import { Relister } from './relist';
+import { SmallStore } from './small-store';
 
-export class InsideStore {
-  private state: InsideState;
-  private readonly listeners = new Set<() => void>();
+export class InsideStore extends SmallStore<InsideState> {
   private readonly relister = new Relister<LoadKey | 'fresh'>();
   /** Parts a view has asked for; only those are re-listed on reconnect. */
   private readonly wanted = new Set<ListPart>();
@@ -43,25 +42,11 @@ export class InsideStore {
     readonly client: ContractClient,
     init: InsideState = initialInsideState(),
   ) {
-    this.state = init;
+    super(init);
     this.core = { client, getState: this.getState, set: (fn) => this.set(fn) };
     this.load = new InsideLoaders(this.core, this.relister);
     this.actions = new InsideActions(this.core);
     this.pulls = new PullStore(client);
-  }
-
-  getState = (): InsideState => this.state;
-
-  subscribe = (l: () => void): (() => void) => {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  };
-
-  private set(fn: (s: InsideState) => Partial<InsideState>): void {
-    const patch = fn(this.state);
-    if (Object.keys(patch).length === 0) return;
-    this.state = { ...this.state, ...patch };
-    for (const l of [...this.listeners]) l();
   }
 
   /** Subscribe to events and load namespaces, daemon status and recent events; returns the undo. */

@@ -2,6 +2,7 @@
 // the CLI's), so they keep going, visibly, on any page. Decisions are in pulls-reduce.ts.
 import type { AnyEvent, ContractClient } from '../../../common/contract';
 import { call } from './inside-call';
+import { SmallStore } from './small-store';
 import {
   pullDismissed,
   pullProgressed,
@@ -25,25 +26,12 @@ function newPullId(): string {
   return `w${[...b].map((x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
-export class PullStore {
-  private state: PullStoreState = { pulls: new Map(), focused: null, fieldPull: null };
-  private readonly listeners = new Set<() => void>();
-
+export class PullStore extends SmallStore<PullStoreState> {
   constructor(
     private readonly client: ContractClient,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  getState = (): PullStoreState => this.state;
-
-  subscribe = (l: () => void): (() => void) => {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  };
-
-  private set(patch: Partial<PullStoreState>): void {
-    this.state = { ...this.state, ...patch };
-    for (const l of [...this.listeners]) l();
+  ) {
+    super({ pulls: new Map(), focused: null, fieldPull: null });
   }
 
   /** Follow progress events; returns the undo. */

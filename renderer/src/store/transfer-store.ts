@@ -4,6 +4,7 @@ import type { LoadResult } from '../../../common/containerd';
 import type { ContractError } from '../../../common/contract';
 import type { SaveOutcome } from '../../../common/image-files';
 import { pickImageFiles, type ImageFiles } from '../transport/image-files';
+import { SmallStore } from './small-store';
 
 export type TransferOutcome =
   | { kind: 'load'; ok: true; value: LoadResult }
@@ -16,23 +17,11 @@ export interface TransferState {
   outcome: TransferOutcome | null;
 }
 
-export class TransferStore {
-  private state: TransferState = { busy: new Set(), outcome: null };
-  private readonly listeners = new Set<() => void>();
+export class TransferStore extends SmallStore<TransferState> {
   private files: ImageFiles | null = null;
 
-  constructor(private readonly pick: () => ImageFiles = () => pickImageFiles()) {}
-
-  getState = (): TransferState => this.state;
-
-  subscribe = (l: () => void): (() => void) => {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  };
-
-  private set(patch: Partial<TransferState>): void {
-    this.state = { ...this.state, ...patch };
-    for (const l of [...this.listeners]) l();
+  constructor(private readonly pick: () => ImageFiles = () => pickImageFiles()) {
+    super({ busy: new Set(), outcome: null });
   }
 
   /** Chosen on first use: the page's shell does not change under it. */

@@ -11,9 +11,12 @@ import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { SearchBox } from '../components/search-box';
 import { DaemonStopped, NoMatch, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
+import { PageFrame } from '../components/page-frame';
+import { Segmented, type Segment } from '../components/segmented';
+import { Options } from '../components/options';
 
 type Kind = 'all' | 'supervisor' | 'tasks' | 'containers' | 'images' | 'snapshot' | 'other';
-const KINDS: [Kind, string][] = [
+const KINDS: Segment<Kind>[] = [
   ['all', 'All'],
   ['supervisor', 'Supervisor'],
   ['tasks', 'Tasks'],
@@ -189,51 +192,41 @@ export function ActivityView(props: { viewportHeight?: number }) {
     );
 
   return (
-    <section
-      className="iv-inside-view"
-      aria-labelledby="activity-heading"
-      data-testid="activity-view"
-    >
-      <header className="iv-view-header">
-        <h2 id="activity-heading">Activity</h2>
-        <label className="iv-ns-picker">
-          Namespace{' '}
-          <select
-            value={ns}
-            onChange={(e) => setNs(e.target.value)}
-            data-testid="activity-namespace"
-          >
-            <option value="">all</option>
-            {namespaces.map((n) => (
-              <option key={n} value={n}>
-                {n}
-              </option>
-            ))}
-          </select>
-        </label>
-        <div className="iv-segmented" role="group" aria-label="Show events about">
-          {KINDS.map(([k, label]) => (
-            <button key={k} type="button" aria-pressed={kind === k} onClick={() => setKind(k)}>
-              {label}
+    <PageFrame
+      id="activity"
+      title="Activity"
+      tools={
+        <>
+          <label className="iv-ns-picker">
+            Namespace{' '}
+            <select
+              value={ns}
+              onChange={(e) => setNs(e.target.value)}
+              data-testid="activity-namespace"
+            >
+              <option value="">all</option>
+              <Options values={namespaces} />
+            </select>
+          </label>
+          <Segmented label="Show events about" segments={KINDS} value={kind} onChange={setKind} />
+          <SearchBox label="Search events" value={search} onChange={setSearch} />
+          <span className="muted" data-testid="activity-count">
+            {shown.length === sourceLength
+              ? `${sourceLength} events`
+              : `${shown.length} of ${sourceLength} events`}
+            {events.length >= MAX_EVENTS ? ` (the newest ${MAX_EVENTS} kept)` : ''}
+          </span>
+          {waiting > 0 && (
+            <button type="button" className="link" onClick={() => setHeld(null)}>
+              {waiting} new · show
             </button>
-          ))}
-        </div>
-        <SearchBox label="Search events" value={search} onChange={setSearch} />
-        <span className="muted" data-testid="activity-count">
-          {shown.length === sourceLength
-            ? `${sourceLength} events`
-            : `${shown.length} of ${sourceLength} events`}
-          {events.length >= MAX_EVENTS ? ` (the newest ${MAX_EVENTS} kept)` : ''}
-        </span>
-        {waiting > 0 && (
-          <button type="button" className="link" onClick={() => setHeld(null)}>
-            {waiting} new · show
-          </button>
-        )}
-      </header>
+          )}
+        </>
+      }
+    >
       <DaemonStopped />
       <Reconnecting />
       {body}
-    </section>
+    </PageFrame>
   );
 }

@@ -18,15 +18,11 @@ import { LinkedText } from '../components/linked-text';
 import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/namespace-picker';
 import { sameOrder, stableOrder } from '../components/use-slash-focus';
 import { SearchBox } from '../components/search-box';
-import {
-  DaemonStopped,
-  ErrorLine,
-  NoMatch,
-  Reconnecting,
-  SkeletonRows,
-} from '../components/view-states';
+import { ListPending, NoMatch, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { useRowStats, type StatsTarget } from '../store/row-stats';
+import { PageFrame } from '../components/page-frame';
+import { Segmented, type Segment } from '../components/segmented';
 
 type Filter = 'all' | 'running' | 'stopped';
 
@@ -237,9 +233,10 @@ export function ContainersView(props: { viewportHeight?: number }) {
   const ctr = ctrPrefix(socket, all ? 'default' : namespace);
 
   let body: ReactNode;
-  if (down)
+  if (down || containers.value === null)
     body = (
-      <DaemonStopped
+      <ListPending
+        part="containers"
         note={
           running
             ? `${plural(running, 'container')} in ${nsLabel} ${running === 1 ? 'was' : 'were'} running when it stopped; tasks keep running without containerd but cannot be managed until it is back.`
@@ -247,9 +244,6 @@ export function ContainersView(props: { viewportHeight?: number }) {
         }
       />
     );
-  else if (containers.value === null && containers.error)
-    body = <ErrorLine error={containers.error} onRetry={() => void store.reload('containers')} />;
-  else if (containers.value === null) body = <SkeletonRows />;
   else if (list.length === 0)
     body = (
       <div className="iv-empty-state" data-testid="containers-empty">
@@ -313,47 +307,42 @@ export function ContainersView(props: { viewportHeight?: number }) {
       />
     );
 
-  const filters: [Filter, string, number][] = [
-    ['all', 'All', list.length],
-    ['running', 'Running', running],
-    ['stopped', 'Stopped', list.length - running],
+  // Counts are last known while containerd is away; not shown when it is stopped.
+  const counted = (n: number) => (containers.value && !down ? n : '');
+  const filters: Segment<Filter>[] = [
+    ['all', 'All', counted(list.length)],
+    ['running', 'Running', counted(running)],
+    ['stopped', 'Stopped', counted(list.length - running)],
   ];
 
   return (
-    <section
-      className="iv-inside-view"
-      aria-labelledby="containers-heading"
-      data-testid="containers-view"
-    >
-      <header className="iv-view-header">
-        <h2 id="containers-heading">Containers</h2>
-        <NamespacePicker count="containers" />
-        <div className="iv-segmented" role="group" aria-label="Show">
-          {filters.map(([f, label, n]) => (
+    <PageFrame
+      id="containers"
+      title="Containers"
+      tools={
+        <>
+          <NamespacePicker count="containers" />
+          <Segmented
+            label="Show"
+            segments={filters}
+            value={filter}
+            onChange={setFilter}
+            testIdPrefix="filter-"
+          />
+          <SearchBox label="Search containers" value={search} onChange={setSearch} />
+          {orderChanged && (
             <button
-              key={f}
               type="button"
-              aria-pressed={filter === f}
-              data-testid={`filter-${f}`}
-              onClick={() => setFilter(f)}
+              className="link"
+              aria-label="order changed · re-sort"
+              onClick={() => setResortTick((t) => t + 1)}
             >
-              {/* Counts are last known while containerd is away; not shown when it is stopped. */}
-              {label} {containers.value && !down ? n : ''}
+              <span className="iv-wide-only">order changed · </span>↻ re-sort
             </button>
-          ))}
-        </div>
-        <SearchBox label="Search containers" value={search} onChange={setSearch} />
-        {orderChanged && (
-          <button
-            type="button"
-            className="link"
-            aria-label="order changed · re-sort"
-            onClick={() => setResortTick((t) => t + 1)}
-          >
-            <span className="iv-wide-only">order changed · </span>↻ re-sort
-          </button>
-        )}
-      </header>
+          )}
+        </>
+      }
+    >
       <Reconnecting />
       {selected.size > 0 && (
         <div className="iv-bulk-bar" role="toolbar" aria-label="Selected containers">
@@ -444,6 +433,6 @@ export function ContainersView(props: { viewportHeight?: number }) {
           )}
         </ConfirmDialog>
       )}
-    </section>
+    </PageFrame>
   );
 }

@@ -14,14 +14,9 @@ import { CopyCommand, ctrPrefix } from '../components/copy-command';
 import { formatBytes, plural, shortDigest, splitImageName } from '../components/inside-format';
 import { ElsewhereHint, NamespacePicker, namespaceLabel } from '../components/namespace-picker';
 import { SearchBox } from '../components/search-box';
-import {
-  DaemonStopped,
-  ErrorLine,
-  NoMatch,
-  Reconnecting,
-  SkeletonRows,
-} from '../components/view-states';
+import { ListPending, NoMatch, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
+import { PageFrame } from '../components/page-frame';
 
 const COLUMNS: readonly Column[] = [
   { key: 'repo', label: 'Repository' },
@@ -138,10 +133,7 @@ export function ImagesView(props: { viewportHeight?: number }) {
   const everywhere = namespace === ALL_NAMESPACES;
   const ctr = ctrPrefix(socket, everywhere ? 'default' : namespace);
   let body: ReactNode;
-  if (down) body = <DaemonStopped />;
-  else if (!value && images.error)
-    body = <ErrorLine error={images.error} onRetry={() => void store.reload('images')} />;
-  else if (!value) body = <SkeletonRows />;
+  if (down || !value) body = <ListPending part="images" />;
   else if (all.length === 0)
     body = (
       <div className="iv-empty-state" data-testid="images-empty">
@@ -233,12 +225,16 @@ export function ImagesView(props: { viewportHeight?: number }) {
     );
 
   return (
-    <section className="iv-inside-view" aria-labelledby="images-heading" data-testid="images-view">
-      <header className="iv-view-header">
-        <h2 id="images-heading">Images</h2>
-        <NamespacePicker count="images" />
-        <SearchBox label="Search images" value={search} onChange={setSearch} />
-      </header>
+    <PageFrame
+      id="images"
+      title="Images"
+      tools={
+        <>
+          <NamespacePicker count="images" />
+          <SearchBox label="Search images" value={search} onChange={setSearch} />
+        </>
+      }
+    >
       <ImagePulls />
       <DiskPanel />
       {value && (
@@ -272,6 +268,6 @@ export function ImagesView(props: { viewportHeight?: number }) {
           </p>
         </ConfirmDialog>
       )}
-    </section>
+    </PageFrame>
   );
 }

@@ -14,6 +14,7 @@ import {
 } from '../components/log-markers';
 import { LogRow } from '../components/log-row';
 import { useVirtualRows } from '../components/virtual-rows';
+import { Options } from '../components/options';
 
 export const ROW_HEIGHT = 20;
 export const OVERSCAN = 20;
@@ -34,7 +35,7 @@ function LogSkeleton() {
   return (
     <div className="log-skeleton" aria-hidden="true" data-testid="log-skeleton">
       {[70, 55, 82, 64, 48, 76, 60, 88].map((w, i) => (
-        <div key={i} className={`skeleton skeleton-w${w}`} />
+        <div key={i} className="skeleton" style={{ width: `${w}%` }} />
       ))}
     </div>
   );
@@ -266,11 +267,7 @@ export function LogView(props: { viewportHeight?: number }) {
             value={level}
             onChange={(e) => setLevel(e.target.value as LevelFilter)}
           >
-            {LEVEL_FILTERS.map((l) => (
-              <option key={l} value={l}>
-                {l}
-              </option>
-            ))}
+            <Options values={LEVEL_FILTERS} />
           </select>
         </label>
         <label>

@@ -8,8 +8,10 @@ import { useInside, useInsideStore } from '../store/inside-context';
 import { useWriteBlock } from '../store/hosts-context';
 import { isConnected, isDaemonDown } from '../store/inside-state';
 import { CopyCommand } from '../components/copy-command';
-import { DaemonStopped, ErrorLine, Reconnecting, SkeletonRows } from '../components/view-states';
+import { ErrorLine, ListPending, Reconnecting } from '../components/view-states';
 import { VirtualTable, type Column } from '../components/virtual-table';
+import { PageFrame } from '../components/page-frame';
+import { Segmented, type Segment } from '../components/segmented';
 
 type Filter = 'all' | PluginStatus;
 
@@ -135,10 +137,7 @@ export function PluginsView(props: { viewportHeight?: number }) {
   const count = (s: PluginStatus) => all.filter((p) => shownStatus(p) === s).length;
 
   let body: ReactNode;
-  if (down) body = <DaemonStopped />;
-  else if (!value && plugins.error)
-    body = <ErrorLine error={plugins.error} onRetry={() => void store.reload('plugins')} />;
-  else if (!value) body = <SkeletonRows />;
+  if (down || !value) body = <ListPending part="plugins" />;
   else if (shown.length === 0)
     body = (
       <div className="iv-empty-state" data-testid="plugins-no-match">
@@ -196,38 +195,33 @@ export function PluginsView(props: { viewportHeight?: number }) {
       />
     );
 
-  const filters: [Filter, string, number][] = [
-    ['all', 'All', all.length],
-    ['ok', 'OK', count('ok')],
-    ['skip', 'Skipped', count('skip')],
-    ['error', 'Error', count('error')],
+  const counted = (n: number) => (value ? n : '');
+  const filters: Segment<Filter>[] = [
+    ['all', 'All', counted(all.length)],
+    ['ok', 'OK', counted(count('ok'))],
+    ['skip', 'Skipped', counted(count('skip'))],
+    ['error', 'Error', counted(count('error'))],
   ];
 
   return (
-    <section
-      className="iv-inside-view"
-      aria-labelledby="plugins-heading"
-      data-testid="plugins-view"
+    <PageFrame
+      id="plugins"
+      title="Plugins"
+      tools={
+        <>
+          {value?.version && (
+            <span className="muted">containerd {formatContainerdVersion(value.version)}</span>
+          )}
+          <Segmented
+            label="Show plugins"
+            segments={filters}
+            value={filter}
+            onChange={setFilter}
+            testIdPrefix="plugin-filter-"
+          />
+        </>
+      }
     >
-      <header className="iv-view-header">
-        <h2 id="plugins-heading">Plugins</h2>
-        {value?.version && (
-          <span className="muted">containerd {formatContainerdVersion(value.version)}</span>
-        )}
-        <div className="iv-segmented" role="group" aria-label="Show plugins">
-          {filters.map(([f, label, n]) => (
-            <button
-              key={f}
-              type="button"
-              aria-pressed={filter === f}
-              data-testid={`plugin-filter-${f}`}
-              onClick={() => setFilter(f)}
-            >
-              {label} {value ? n : ''}
-            </button>
-          ))}
-        </div>
-      </header>
       <Reconnecting />
       {problems.length > 0 && (
         <section aria-label="Problems">
@@ -239,6 +233,6 @@ export function PluginsView(props: { viewportHeight?: number }) {
         </section>
       )}
       {body}
-    </section>
+    </PageFrame>
   );
 }

@@ -86,6 +86,30 @@ describe('every command', () => {
     await expect(status(['--control', sock, '--bogus'], io())).rejects.toThrow(UsageError);
     await expect(stop(['--control', sock, 'now'], io())).rejects.toThrow(UsageError);
   });
+
+  it('a command without arguments names a stray one before connecting; --help still answers', async () => {
+    const none = path.join(dir, 'none.sock');
+    for (const name of [
+      'status',
+      'daemon-start',
+      'daemon-stop',
+      'daemon-restart',
+      'daemon-logs',
+      'daemon-config',
+      'ps',
+      'images',
+      'plugins',
+      'events',
+      'env',
+      'dial-stdio',
+    ]) {
+      const { run } = (await import(`../../../main/cli/cmd-${name}`)) as { run: typeof status };
+      await expect(run(['--control', none, 'extra'], io()), name).rejects.toThrow(
+        /^unexpected argument extra$/,
+      );
+      expect(await run(['extra', '--help'], io()), name).toBe(0);
+    }
+  });
 });
 
 describe('status', () => {
