@@ -8,16 +8,10 @@
 // what the task writes until Node reads it, and containerd 1.6 takes an exit before the close
 // (EOF) as ready too, so the wait never caught a logger that failed to start.
 //
-// The launcher starts Node at a lower priority (nice +10) and the program takes that back once it
-// is set up: Node's start-up (~70 ms of CPU) runs while runc creates and starts the task, and on a
-// busy machine it took the CPU the run waited for (Tasks/Create 16–72 ms longer on 2 loaded cores).
-// Where the priority cannot be raised again (a rootless shim), the writer stays at +10.
-//
 // Why not `file://`: the shim then writes stdout and stderr into the one file, untagged
 // (containerd's cmd/containerd-shim-runc-v2/process/io.go). The shim runs this with no
 // environment but CONTAINER_ID/CONTAINER_NAMESPACE and no PATH, so a tiny sh launcher names
 // Node by its absolute path.
-import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../shared/write-file-atomic';
@@ -29,7 +23,6 @@ import { writeFileAtomic } from '../shared/write-file-atomic';
 export function loggerProgram(load: (id: string) => unknown): void {
   const fs = load('node:fs') as typeof import('node:fs');
   const net = load('node:net') as typeof import('node:net');
-  const os = load('node:os') as typeof import('node:os');
   const argv = process.argv.slice(2);
   const opt: Record<string, string> = {};
   // The shim passes the URI's query as "key value" pairs in no set order.
@@ -108,15 +101,6 @@ export function loggerProgram(load: (id: string) => unknown): void {
   }
   // The shim sends SIGTERM when the task's IO closes: keep what was read.
   process.on('SIGTERM', done);
-  // Started niced by the launcher (it says by how much): write at the shim's own priority.
-  const niced = Number(process.env.CDESK_LOGGER_NICE);
-  if (Number.isInteger(niced) && niced > 0 && niced <= 19) {
-    try {
-      os.setPriority(os.getPriority() - niced);
-    } catch {
-      // not allowed (no CAP_SYS_NICE): it stays niced
-    }
-  }
 }
 
 export interface LoggerPaths {
@@ -128,20 +112,11 @@ function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Where the launcher finds nice(1) (the shim gives it no PATH); without it Node starts un-niced. */
-export const NICE_BIN = '/usr/bin/nice';
-/** How much lower the launcher starts Node; the program raises itself back by as much. */
-const START_NICE = 10;
-
 /**
  * Write the launcher and the program into `binDir` (when changed) and return their paths.
- * `node` is the Node (or Electron) binary that runs the program; `nice`, nice(1) or null for none.
+ * `node` is the Node (or Electron) binary that runs the program.
  */
-export async function ensureLogger(
-  binDir: string,
-  node = process.execPath,
-  nice: string | null = existsSync(NICE_BIN) ? NICE_BIN : null,
-): Promise<LoggerPaths> {
+export async function ensureLogger(binDir: string, node = process.execPath): Promise<LoggerPaths> {
   await mkdir(binDir, { recursive: true, mode: 0o700 });
   // Not cdesk-logger.cjs: that program closes fd 5 itself, as launchers written by older versions
   // expect. Each launcher names the program of its own protocol, and the program is written before
@@ -149,10 +124,7 @@ export async function ensureLogger(
   const script = join(binDir, 'cdesk-logger-after-ready.cjs');
   const launcher = join(binDir, 'cdesk-logger');
   const program = `'use strict';\n// Written by Containerd Desktop: the container log writer (see container-logger.ts).\nvar __name = function (f) { return f; };\n(${loggerProgram.toString()})(require);\n`;
-  const start = nice
-    ? `CDESK_LOGGER_NICE=${START_NICE} exec ${shQuote(nice)} -n ${START_NICE} `
-    : 'exec ';
-  const sh = `#!/bin/sh\n# Written by Containerd Desktop: runs the container log writer with an absolute Node path.\nELECTRON_RUN_AS_NODE=1 ${start}${shQuote(node)} ${shQuote(script)} "$@" 5>&-\n`;
+  const sh = `#!/bin/sh\n# Written by Containerd Desktop: runs the container log writer with an absolute Node path.\nELECTRON_RUN_AS_NODE=1 exec ${shQuote(node)} ${shQuote(script)} "$@" 5>&-\n`;
   for (const [path, text, mode] of [
     [script, program, 0o600],
     [launcher, sh, 0o700],

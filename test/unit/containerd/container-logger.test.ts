@@ -1,13 +1,12 @@
 // The container log writer as the runc shim starts it: stdout on fd 3, stderr on fd 4, and fd 5
 // whose close means "ready" (the shim's Tasks/Create waits for it).
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { getPriority } from 'node:os';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureLogger, NICE_BIN } from '../../../main/containerd/container-logger';
-import { tempDir, until } from '../../helpers/engine';
+import { ensureLogger } from '../../../main/containerd/container-logger';
+import { tempDir } from '../../helpers/engine';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -56,48 +55,6 @@ describe('the log writer launcher', () => {
     ]);
     expect(outcome).toBe('ready');
     expect(l.child.exitCode).toBeNull();
-  });
-
-  it('starts Node niced (nice +10), and the writer takes its priority back once set up', async () => {
-    expect(existsSync(NICE_BIN), `${NICE_BIN} (coreutils) is missing`).toBe(true);
-    const niceOf = (pid: number) =>
-      Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[16]);
-    const base = getPriority();
-    const { dir, cleanup } = tempDir('cdlog-');
-    cleanups.push(cleanup);
-    // A stand-in that never sets itself up: it keeps the start-up priority.
-    const slow = join(dir, 'slow-node');
-    writeFileSync(slow, '#!/bin/sh\nexec sleep 30\n');
-    chmodSync(slow, 0o700);
-    const s = launch((await ensureLogger(join(dir, 'slow'), slow)).launcher, join(dir, 's.log'));
-    cleanups.push(() => s.child.kill('SIGKILL'));
-    await s.ready;
-    // fd 5 closes as sh execs nice(1), just before nice lowers the priority.
-    const niced = Math.min(19, base + 10);
-    await until(() => niceOf(s.child.pid!) === niced, 10_000, `nice ${niced}`);
-    // The real program: back at the launcher's own priority where it may raise it (root).
-    const { launcher } = await ensureLogger(join(dir, 'bin'));
-    const l = launch(launcher, join(dir, 'c-json.log'));
-    cleanups.push(() => l.child.kill('SIGKILL'));
-    l.stdout.write('up\n');
-    await until(() => existsSync(join(dir, 'c-json.log')), 10_000, 'the writer set up');
-    const want = process.getuid?.() === 0 ? base : Math.min(19, base + 10);
-    await until(() => niceOf(l.child.pid!) === want, 10_000, `nice ${want}`);
-    l.stdout.end();
-    l.stderr.end();
-    expect(await l.exited).toBe(0);
-  });
-
-  it('starts Node un-niced where there is no nice(1)', async () => {
-    const { dir, cleanup } = tempDir('cdlog-');
-    cleanups.push(cleanup);
-    const { launcher } = await ensureLogger(join(dir, 'bin'), process.execPath, null);
-    expect(readFileSync(launcher, 'utf8')).not.toContain('nice');
-    const l = launch(launcher, join(dir, 'c-json.log'));
-    l.stdout.end('one\n');
-    l.stderr.end();
-    expect(await l.exited).toBe(0);
-    expect(readFileSync(join(dir, 'c-json.log'), 'utf8')).toContain('"log":"one\\n"');
   });
 
   it("leaves an older version's program, which closes fd 5 itself, to that version's launcher", async () => {
