@@ -8,9 +8,9 @@ import { splitRunArgs } from './run-flags';
 
 export async function run(argv: string[], io: CliIo = processIo()): Promise<number> {
   // A command line that names an IMAGE runs a container. Only one naming none may be the old form,
-  // and only then are its options (the settings table, and zod with it) loaded to check.
+  // and only then are its options (from the settings table) loaded to check.
   if (!namesImage(argv)) {
-    const { DAEMON_RUN_SPEC } = await import('./settings-flags');
+    const { DAEMON_RUN_SPEC } = await import('./setting-flag-spec');
     if (isDaemonForm(argv, DAEMON_RUN_SPEC))
       return daemonMoved('run', io, '`cdesk run IMAGE` runs a container');
   }

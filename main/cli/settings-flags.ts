@@ -3,20 +3,14 @@ import { resolve } from 'node:path';
 import { DURATION_FORMS } from '../../common/duration';
 import { settingsWith, type Settings, type SettingsPatch } from '../../common/settings';
 import { setPath, type Plain } from '../../common/settings-paths';
-import { SETTING_ROWS, settingRow, type KeyedRow } from '../../common/settings-table';
+import { settingRow } from '../../common/settings-table';
 import { formatSettingFlagValue, parseSettingText } from '../../common/settings-text';
-import { UsageError, type FlagSpec } from './args';
+import { UsageError } from './args';
+import { FLAG_ROWS, type FlagRow } from './setting-flag-spec';
 
 type Flags = Record<string, string | boolean | undefined>;
-type FlagRow = KeyedRow & { readonly flag: { readonly name: string; readonly arg?: string } };
 
-/** The settings that have a `run`/`serve` option, in table order. */
-export const FLAG_ROWS: readonly FlagRow[] = SETTING_ROWS.filter((r): r is FlagRow => !!r.flag);
-
-/** The options' parser spec (all take a value). */
-export const SETTING_FLAG_SPEC: Record<string, FlagSpec> = Object.fromEntries(
-  FLAG_ROWS.map((r) => [r.flag.name, { type: 'string' } satisfies FlagSpec]),
-);
+export { DAEMON_RUN_SPEC, FLAG_ROWS, SETTING_FLAG_SPEC } from './setting-flag-spec';
 
 function argName(r: FlagRow): string {
   if (r.flag.arg) return r.flag.arg;
@@ -96,12 +90,3 @@ export function settingsPatchFromFlags(flags: Flags, cwd = process.cwd()): Setti
 export function settingsFromFlags(flags: Flags, cwd = process.cwd()): Settings {
   return checkedFlags(flags, cwd).settings;
 }
-
-/** `cdesk daemon run`'s options (here, not in its module: `cdesk run` recognises the old form by them). */
-export const DAEMON_RUN_SPEC: Record<string, FlagSpec> = {
-  ...SETTING_FLAG_SPEC,
-  json: { type: 'boolean' },
-  logs: { type: 'boolean' },
-  'keep-running': { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-};

@@ -203,31 +203,84 @@ function openFifo(path: string, flags: number): net.Socket {
   return new net.Socket({ fd, readable, writable: !readable });
 }
 
-/** A private folder with the exec's FIFOs (stdin only with -i, stderr only without a TTY). */
-async function makeFifos(
-  root: string,
-  s: ExecSpec,
-): Promise<{ dir: string; paths: { stdin: string; stdout: string; stderr: string } }> {
+interface FifoSet {
+  dir: string;
+  paths: { stdin: string; stdout: string; stderr: string };
+}
+
+/** A private folder with the three FIFOs an exec may use (the unused ones go with the folder). */
+async function makeFifoSet(root: string): Promise<FifoSet> {
   await fsp.mkdir(root, { recursive: true, mode: 0o700 });
   const dir = await fsp.mkdtemp(join(root, 'x-'));
   const paths = {
-    stdin: s.stdin ? join(dir, 'stdin') : '',
+    stdin: join(dir, 'stdin'),
     stdout: join(dir, 'stdout'),
-    stderr: s.tty ? '' : join(dir, 'stderr'),
+    stderr: join(dir, 'stderr'),
   };
   try {
     // Node has no mkfifo(3); the coreutils tool with an argv (no shell) is the portable way.
-    await run('mkfifo', [
-      '-m',
-      '0600',
-      '--',
-      ...[paths.stdin, paths.stdout, paths.stderr].filter(Boolean),
-    ]);
+    await run('mkfifo', ['-m', '0600', '--', paths.stdin, paths.stdout, paths.stderr]);
   } catch (err) {
     await fsp.rm(dir, { recursive: true, force: true }).catch(() => undefined);
     throw err;
   }
   return { dir, paths };
+}
+
+/**
+ * One FIFO set made ahead per root: the mkfifo spawn (10–30 ms on a busy machine) was on every
+ * exec's path. An exec takes the spare (or makes its own when there is none) and the next spare
+ * is made in the background. A spare left by the previous run of the app, and the folders of execs
+ * it never cleaned up, are swept before this run's first set is made.
+ */
+const spares = new Map<string, Promise<FifoSet>>();
+const swept = new Map<string, Promise<void>>();
+
+function sweep(root: string): Promise<void> {
+  let done = swept.get(root);
+  if (!done) {
+    done = fsp
+      .readdir(root)
+      .then((names) =>
+        Promise.all(
+          names
+            .filter((n) => n.startsWith('x-'))
+            .map((n) => fsp.rm(join(root, n), { recursive: true, force: true })),
+        ),
+      )
+      .then(
+        () => undefined,
+        () => undefined,
+      );
+    swept.set(root, done);
+  }
+  return done;
+}
+
+function makeSpare(root: string): void {
+  if (spares.has(root)) return;
+  const made = makeFifoSet(root);
+  spares.set(root, made);
+  made.catch(() => {
+    if (spares.get(root) === made) spares.delete(root);
+  });
+}
+
+/** The exec's FIFOs (stdin only with -i, stderr only without a TTY). */
+async function takeFifos(root: string, s: ExecSpec): Promise<FifoSet> {
+  await sweep(root);
+  const spare = spares.get(root);
+  spares.delete(root);
+  const set = (spare && (await spare.catch(() => null))) || (await makeFifoSet(root));
+  makeSpare(root);
+  return {
+    dir: set.dir,
+    paths: {
+      stdin: s.stdin ? set.paths.stdin : '',
+      stdout: set.paths.stdout,
+      stderr: s.tty ? '' : set.paths.stderr,
+    },
+  };
 }
 
 /**
@@ -240,8 +293,8 @@ export async function startExec(
   o: ExecStart,
 ): Promise<ExecProcess> {
   const ns = { namespace: s.namespace };
-  // The FIFOs cost a process spawn (mkfifo): made while containerd answers the lookups.
-  const io = makeFifos(o.fifoRoot, s);
+  // Taken (or, without a spare, made: a process spawn) while containerd answers the lookups.
+  const io = takeFifos(o.fifoRoot, s);
   io.catch(() => undefined); // handled where it is awaited; a rejection meanwhile is no crash
   const dropIo = () =>
     void io.then(({ dir }) => fsp.rm(dir, { recursive: true, force: true })).catch(() => undefined);

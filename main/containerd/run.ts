@@ -25,7 +25,6 @@ import {
   PrepareSnapshotRequest,
   RemoveSnapshotRequest,
   SnapshotsService,
-  StatSnapshotRequest,
 } from '../shared/api/services/snapshots/v1/snapshots';
 import {
   CreateTaskRequest,
@@ -409,74 +408,12 @@ export async function runContainer(
       `image ${p.image} has no layers`,
       'Use an image with a root filesystem.',
     );
-  const snapshotters = await unpackedFor(c, namespace, configDigest);
-  const snapshotter = snapshotters[0] ?? 'overlayfs';
-  try {
-    await c.call(SnapshotsService.stat, StatSnapshotRequest.create({ snapshotter, key: chain }), {
-      namespace,
-    });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    throw new InsideError(
-      'failed-precondition',
-      `image ${p.image} is not unpacked for the ${snapshotter} snapshotter`,
-      `Unpack it (ctr -n ${namespace} images unpack ${image.name}) or pull it again.`,
-    );
-  }
-  if (await taken)
-    throw new InsideError(
-      'already-exists',
-      `the name ${id} is already in use by a container in namespace ${namespace}`,
-      `Choose another --name, or remove that container first (cdesk rm ${id}).`,
-    );
-  const net = p.net ?? (await defaultNetwork(ctx));
-  const ports = p.ports ?? [];
-  if (ports.length && net !== 'bridge')
-    throw new InsideError(
-      'bad-payload',
-      `published ports need the bridge network, not --net ${net}`,
-      'Drop -p, or run with --net bridge (needs the CNI plugins and root).',
-    );
-  let cniDir = '';
-  if (net === 'bridge') {
-    cniDir = await cniBinDir(ctx);
-    await checkPorts(ctx, ports);
-  }
-  const userText = p.user ?? config.User ?? '';
-  // Only uid:gid is taken as it is; a name, a group name or a lone uid (whose group is its passwd
-  // row's, else 0) is looked up, as containerd's WithUsername / WithUserID do.
-  const namedUser = userText !== '' && !(isNumericUser(userText) && userText.includes(':'));
-  const built = buildSpec({
-    namespace,
-    id,
-    image: config,
-    entrypoint: p.entrypoint,
-    args: p.args,
-    env: p.env ?? [],
-    workdir: p.workdir,
-    user: p.user,
-    // A name is looked up in the image's /etc/passwd once the snapshot exists (below).
-    ...(namedUser ? { resolvedUser: { uid: 0, gid: 0 } } : {}),
-    mounts,
-    net,
-    netnsPath: net === 'bridge' ? netnsFile(ctx, namespace, id) : undefined,
-    cgroupParent: cgroupParentFor(ctx.stateDir),
-  });
-  if ('error' in built) throw new InsideError('bad-payload', built.error, 'Fix the run options.');
-  const { spec } = built;
-  const policy = parseRestartPolicy(p.restart ?? 'no') ?? { name: 'no', maxRetries: 0 };
-  const driver =
-    policy.name === 'no' ? 'none' : restartDriver(policy, await monitorCapabilities(c));
-
-  const logFile = join(ctx.logDir, namespace, id, `${id}-json.log`);
-  const { launcher } = await logger;
-  const stdio = loggerUri(launcher, logFile, { maxBytes: ctx.logMaxBytes, keep: ctx.logKeep });
-
-  const steps: (() => Promise<unknown>)[] = [];
   // Between Prepare and Containers/Create nothing references the snapshot: a lease keeps GC off
-  // it (as containerd's client does), and expires by itself if we die half-way.
+  // it (as containerd's client does), and expires by itself if we die half-way. Made while the
+  // config's labels are read: the image record just read says the namespace exists (creating a
+  // lease in a namespace would create the namespace); dropped in the finally below.
   const lease = `cdesk-run-${id}-${randomBytes(4).toString('hex')}`;
-  await c.call(
+  const leased = c.call(
     LeasesService.create,
     CreateRequest.create({
       id: lease,
@@ -484,87 +421,154 @@ export async function runContainer(
     }),
     { namespace },
   );
+  leased.catch(() => undefined);
   try {
-    await mkdir(dirname(logFile), { recursive: true, mode: 0o700 });
-    steps.push(() => rm(dirname(logFile), { recursive: true, force: true }));
-    const prepared = await c.call(
-      SnapshotsService.prepare,
-      PrepareSnapshotRequest.create({ snapshotter, key: id, parent: chain }),
-      { namespace, timeoutMs: 30_000, lease },
-    );
-    steps.push(() =>
-      c.call(SnapshotsService.remove, RemoveSnapshotRequest.create({ snapshotter, key: id }), {
-        namespace,
-      }),
-    );
-    if (namedUser) {
-      const u = await userFromRootfs(userText, prepared.mounts, !p.user);
-      spec.process.user = { ...spec.process.user, uid: u.uid, gid: u.gid };
-    }
+    const snapshotters = await unpackedFor(c, namespace, configDigest);
+    const snapshotter = snapshotters[0] ?? 'overlayfs';
+    if (await taken)
+      throw new InsideError(
+        'already-exists',
+        `the name ${id} is already in use by a container in namespace ${namespace}`,
+        `Choose another --name, or remove that container first (cdesk rm ${id}).`,
+      );
+    const net = p.net ?? (await defaultNetwork(ctx));
+    const ports = p.ports ?? [];
+    if (ports.length && net !== 'bridge')
+      throw new InsideError(
+        'bad-payload',
+        `published ports need the bridge network, not --net ${net}`,
+        'Drop -p, or run with --net bridge (needs the CNI plugins and root).',
+      );
+    let cniDir = '';
     if (net === 'bridge') {
-      await createNetns(ctx, namespace, id);
-      steps.push(() => detachNetwork(ctx, namespace, id));
+      cniDir = await cniBinDir(ctx);
+      await checkPorts(ctx, ports);
     }
-    const labels: Record<string, string> = {
-      ...p.labels,
-      [LABELS.net]: net,
-      ...(ports.length ? { [LABELS.ports]: JSON.stringify(ports) } : {}),
-      [LABELS.logFile]: logFile,
-      [LABELS.logUri]: stdio,
-      ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
-      // The monitor starts new tasks with this stdio: the same log writer and file.
-      ...restartLabels(policy, driver, stdio),
-    };
-    await c.call(
-      ContainersService.create,
-      CreateContainerRequest.create({
-        container: Container.create({
-          id,
-          image: image.name,
-          labels,
-          runtime: { name: RUNC_RUNTIME, options: runcOptions(ctx) },
-          spec: Any.create({
-            type_url: SPEC_TYPE_URL,
-            value: Buffer.from(JSON.stringify(spec)),
-          }),
-          snapshotter,
-          snapshot_key: id,
-        }),
-      }),
-      { namespace, lease },
-    );
-    steps.push(() =>
-      c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace }),
-    );
-    let ip: string | null = null;
-    const pid = await createAndStart(
-      c,
+    const userText = p.user ?? config.User ?? '';
+    // Only uid:gid is taken as it is; a name, a group name or a lone uid (whose group is its passwd
+    // row's, else 0) is looked up, as containerd's WithUsername / WithUserID do.
+    const namedUser = userText !== '' && !(isNumericUser(userText) && userText.includes(':'));
+    const built = buildSpec({
       namespace,
       id,
-      prepared.mounts,
-      stdio,
-      spec.process.args,
-      net === 'bridge'
-        ? async () => {
-            ip = (
-              await attachBridge(ctx, cniDir, namespace, id, netnsFile(ctx, namespace, id), ports)
-            ).ip;
-            if (ip) await updateLabels(c, namespace, id, { [LABELS.ip]: ip });
-          }
-        : undefined,
-    );
-    // Only now the monitor may watch it: before, it would create a task of its own.
-    if (driver === 'monitor')
-      await updateLabels(c, namespace, id, { [RESTART_LABELS.status]: 'running' });
-    return { id, namespace, pid, net, ...(ip ? { ip } : {}) };
-  } catch (err) {
-    await undo(steps);
-    throw err;
+      image: config,
+      entrypoint: p.entrypoint,
+      args: p.args,
+      env: p.env ?? [],
+      workdir: p.workdir,
+      user: p.user,
+      // A name is looked up in the image's /etc/passwd once the snapshot exists (below).
+      ...(namedUser ? { resolvedUser: { uid: 0, gid: 0 } } : {}),
+      mounts,
+      net,
+      netnsPath: net === 'bridge' ? netnsFile(ctx, namespace, id) : undefined,
+      cgroupParent: cgroupParentFor(ctx.stateDir),
+    });
+    if ('error' in built) throw new InsideError('bad-payload', built.error, 'Fix the run options.');
+    const { spec } = built;
+    const policy = parseRestartPolicy(p.restart ?? 'no') ?? { name: 'no', maxRetries: 0 };
+    const driver =
+      policy.name === 'no' ? 'none' : restartDriver(policy, await monitorCapabilities(c));
+
+    const logFile = join(ctx.logDir, namespace, id, `${id}-json.log`);
+    const { launcher } = await logger;
+    const stdio = loggerUri(launcher, logFile, { maxBytes: ctx.logMaxBytes, keep: ctx.logKeep });
+
+    const steps: (() => Promise<unknown>)[] = [];
+    await leased;
+    try {
+      await mkdir(dirname(logFile), { recursive: true, mode: 0o700 });
+      steps.push(() => rm(dirname(logFile), { recursive: true, force: true }));
+      // A missing parent is an image not unpacked for this snapshotter: Prepare says so itself (one
+      // round trip fewer than asking Snapshots/Stat first).
+      const prepared = await c
+        .call(
+          SnapshotsService.prepare,
+          PrepareSnapshotRequest.create({ snapshotter, key: id, parent: chain }),
+          { namespace, timeoutMs: 30_000, lease },
+        )
+        .catch((err: unknown) => {
+          if (!isNotFound(err)) throw err;
+          throw new InsideError(
+            'failed-precondition',
+            `image ${p.image} is not unpacked for the ${snapshotter} snapshotter`,
+            `Unpack it (ctr -n ${namespace} images unpack ${image.name}) or pull it again.`,
+          );
+        });
+      steps.push(() =>
+        c.call(SnapshotsService.remove, RemoveSnapshotRequest.create({ snapshotter, key: id }), {
+          namespace,
+        }),
+      );
+      if (namedUser) {
+        const u = await userFromRootfs(userText, prepared.mounts, !p.user);
+        spec.process.user = { ...spec.process.user, uid: u.uid, gid: u.gid };
+      }
+      if (net === 'bridge') {
+        await createNetns(ctx, namespace, id);
+        steps.push(() => detachNetwork(ctx, namespace, id));
+      }
+      const labels: Record<string, string> = {
+        ...p.labels,
+        [LABELS.net]: net,
+        ...(ports.length ? { [LABELS.ports]: JSON.stringify(ports) } : {}),
+        [LABELS.logFile]: logFile,
+        [LABELS.logUri]: stdio,
+        ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
+        // The monitor starts new tasks with this stdio: the same log writer and file.
+        ...restartLabels(policy, driver, stdio),
+      };
+      await c.call(
+        ContainersService.create,
+        CreateContainerRequest.create({
+          container: Container.create({
+            id,
+            image: image.name,
+            labels,
+            runtime: { name: RUNC_RUNTIME, options: runcOptions(ctx) },
+            spec: Any.create({
+              type_url: SPEC_TYPE_URL,
+              value: Buffer.from(JSON.stringify(spec)),
+            }),
+            snapshotter,
+            snapshot_key: id,
+          }),
+        }),
+        { namespace, lease },
+      );
+      steps.push(() =>
+        c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace }),
+      );
+      let ip: string | null = null;
+      const pid = await createAndStart(
+        c,
+        namespace,
+        id,
+        prepared.mounts,
+        stdio,
+        spec.process.args,
+        net === 'bridge'
+          ? async () => {
+              ip = (
+                await attachBridge(ctx, cniDir, namespace, id, netnsFile(ctx, namespace, id), ports)
+              ).ip;
+              if (ip) await updateLabels(c, namespace, id, { [LABELS.ip]: ip });
+            }
+          : undefined,
+      );
+      // Only now the monitor may watch it: before, it would create a task of its own.
+      if (driver === 'monitor')
+        await updateLabels(c, namespace, id, { [RESTART_LABELS.status]: 'running' });
+      return { id, namespace, pid, net, ...(ip ? { ip } : {}) };
+    } catch (err) {
+      await undo(steps);
+      throw err;
+    }
   } finally {
     // Off the reply's path: the container record now holds the snapshot, and a lease left by a
     // failed delete expires by itself.
-    void c
-      .call(LeasesService.delete, DeleteRequest.create({ id: lease }), { namespace })
+    void leased
+      .then(() => c.call(LeasesService.delete, DeleteRequest.create({ id: lease }), { namespace }))
       .catch(() => undefined);
   }
 }

@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ContainerLogLine } from '../../common/container-commands';
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
-import { canRunContainers, ctrList, ctrTasks, importImage } from '../helpers/oci-image';
+import { canRunContainers, ctr, ctrList, ctrTasks, importImage } from '../helpers/oci-image';
 import { cgroupParentFor } from '../../main/containerd/oci-spec';
 
 const have = requireContainerd();
@@ -90,6 +90,12 @@ describe.skipIf(!have || !can.ok)('container:run against containerd', () => {
     expect(spec.process.args).toEqual(['sleep', '1000']);
     expect(spec.process.env).toEqual(['PATH=/bin']);
     expect(ins.task?.status).toBe('running');
+    // The lease that held the snapshot until the container record did is dropped after the reply.
+    await until(
+      () => ctr(f.socket, 'default', ['leases', 'ls', '-q']).trim() === '',
+      5_000,
+      'lease gone',
+    );
   });
 
   it('attached-style run: exit code, stdout and stderr kept apart and in order', async () => {
@@ -315,6 +321,38 @@ describe.skipIf(!have || !can.ok)('container:run against containerd', () => {
         hint: expect.stringMatching(/cdesk pull nosuch\/image:1/),
       });
       expect(before()).toEqual(b);
+    });
+
+    it('an image in a namespace that does not exist: no namespace (nor lease) is made', async () => {
+      const ns = `nons-${process.pid}-${++seq}`;
+      await expect(
+        h()['container:run']({ namespace: ns, image: f.img.name, name: uid() }),
+      ).rejects.toMatchObject({ code: 'not-found' });
+      expect(ctr(f.socket, 'default', ['namespaces', 'ls', '-q']).split('\n')).not.toContain(ns);
+    });
+
+    it('an image not unpacked names the unpack command; its lease goes, nothing is left', async () => {
+      const ns = `nounpack-${process.pid}-${++seq}`;
+      ctr(f.socket, ns, ['images', 'import', '--no-unpack', f.img.archive]);
+      const id = uid();
+      await expect(
+        h()['container:run']({ namespace: ns, image: f.img.name, name: id }),
+      ).rejects.toMatchObject({
+        code: 'failed-precondition',
+        message: `image ${f.img.name} is not unpacked for the overlayfs snapshotter`,
+        hint: `Unpack it (ctr -n ${ns} images unpack ${f.img.name}) or pull it again.`,
+      });
+      expect(ctrList(f.socket, ns, 'containers')).toEqual([]);
+      expect(ctr(f.socket, ns, ['snapshots', 'ls']).split('\n').slice(1).filter(Boolean)).toEqual(
+        [],
+      );
+      // The lease is dropped off the reply's path.
+      await until(
+        () => ctr(f.socket, ns, ['leases', 'ls', '-q']).trim() === '',
+        5_000,
+        'lease gone',
+      );
+      expect(existsSync(join(f.engine.status().paths.root, 'containers', ns, id))).toBe(false);
     });
 
     it('a name already taken', async () => {

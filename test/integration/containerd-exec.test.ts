@@ -1,5 +1,5 @@
 // Exec inside a running container against real containerd: exit codes, stdio, tty, cleanup.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ExecCommandError, type ExecProcess, type ExecSpec } from '../../main/containerd/exec';
@@ -67,8 +67,33 @@ describe.skipIf(!have || !can.ok)('exec in a running container (real containerd,
     expect(r.err()).toBe('err\n');
     await r.p.dispose();
     expect(execIds(f, id)).toEqual([]);
+  });
+
+  it("takes FIFOs made ahead: each exec's own go with it, one spare is left for the next", async () => {
+    const { f, id } = await running();
     const fifoRoot = join(dirname(f.engine.status().paths.config), 'exec-fifo');
-    expect(readdirSync(fifoRoot)).toEqual([]);
+    // Left by an earlier run of the app (a crash, or its spare): swept before the first exec.
+    mkdirSync(join(fifoRoot, 'x-stale'), { recursive: true });
+    writeFileSync(join(fifoRoot, 'x-stale', 'stdout'), '');
+    const spares = async () => {
+      await until(() => readdirSync(fifoRoot).length === 1, 10_000, 'one spare');
+      const [dir] = readdirSync(fifoRoot);
+      for (const n of ['stdin', 'stdout', 'stderr'])
+        expect(statSync(join(fifoRoot, dir!, n)).isFIFO(), n).toBe(true);
+      return dir!;
+    };
+    const first = await exec(f, { id, args: ['sh', '-c', 'echo one'] });
+    expect(await first.p.ended).toEqual({ kind: 'exit', code: 0 });
+    await first.p.dispose();
+    expect(first.out()).toBe('one\n');
+    const spare = await spares();
+    expect(spare).not.toBe('x-stale');
+    const second = await exec(f, { id, args: ['sh', '-c', 'echo two; echo err >&2'] });
+    expect(await second.p.ended).toEqual({ kind: 'exit', code: 0 });
+    await second.p.dispose();
+    expect([second.out(), second.err()]).toEqual(['two\n', 'err\n']);
+    // The second exec used the spare (now gone with it) and left a new one.
+    expect(await spares()).not.toBe(spare);
   });
 
   it('forwards stdin and its EOF', async () => {

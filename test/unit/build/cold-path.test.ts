@@ -140,11 +140,13 @@ describe('CLI bundle', () => {
     expect(Object.keys(runMeta.inputs).filter((s) => s.startsWith('main/headless/'))).toEqual([]);
   });
 
-  it('builds `run IMAGE` and `exec` as one CommonJS file that requires only Node built-ins', () => {
+  it('builds `run IMAGE` and `exec` as one CommonJS file that requires only Node built-ins (and zod from its own file)', () => {
     const out = Object.entries(containerMeta.outputs).filter(([f]) => f.endsWith('.cjs'));
     expect(out.map(([, o]) => o.entryPoint)).toEqual(['main/cli/container-entry.ts']);
     const [, bundle] = out[0]!;
-    for (const i of bundle.imports) expect(isBuiltin(i.path), `${i.kind} ${i.path}`).toBe(true);
+    for (const i of bundle.imports)
+      if (i.path !== './cli-container-zod.cjs')
+        expect(isBuiltin(i.path), `${i.kind} ${i.path}`).toBe(true);
     const sources = Object.keys(containerMeta.inputs);
     expect(sources).toContain('main/cli/cmd-run.ts');
     expect(sources).toContain('main/cli/cmd-exec.ts');
@@ -152,8 +154,9 @@ describe('CLI bundle', () => {
     expect(
       sources.filter((s) => /grpc-js|@bufbuild|main\/shared\/api\/|main\/engine\//.test(s)),
     ).toEqual([]);
-    // zod is in the file (the old `cdesk run` form's options, -H's hosts file) but initializes
-    // only when one of those is reached: nothing the two verbs import up front uses it.
+    // zod is not in the file: -H's hosts file requires it from dist/cli-container-zod.cjs, and
+    // nothing the two verbs import up front uses it.
+    expect(sources.filter((s) => s.includes('node_modules/zod/'))).toEqual([]);
     const upFront = new Set<string>();
     const visit = (f: string) => {
       if (upFront.has(f) || !containerMeta.inputs[f]) return;
@@ -164,6 +167,11 @@ describe('CLI bundle', () => {
     visit('main/cli/container-entry.ts');
     expect(upFront.has('main/cli/cmd-run.ts')).toBe(true);
     expect([...upFront].filter((s) => s.includes('node_modules/'))).toEqual([]);
+    const zodUsers = sources.filter((f) =>
+      containerMeta.inputs[f]!.imports.some((i) => i.path === './cli-container-zod.cjs'),
+    );
+    expect(zodUsers.length).toBeGreaterThan(0);
+    for (const f of zodUsers) expect(upFront.has(f), f).toBe(false);
   });
 
   it('lets `run` spawn containerd before the rest of the engine initializes', () => {
@@ -307,5 +315,41 @@ describe('CLI processes', () => {
         verb,
       ).toEqual([]);
     }
+  });
+
+  it("`cdesk run`'s old daemon form is told from the settings table alone (no zod file)", async () => {
+    const r = await runRecorded(['run', '--json'], 'cli-container.cjs');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/moved: use `cdesk daemon run`/);
+    expect(r.loaded.filter((l) => l.includes('/cli') && !l.endsWith('/cli-container.cjs'))).toEqual(
+      [],
+    );
+  });
+
+  it('a saved host ($CDESK_HOST) loads zod from its own file next to the bundle', async () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    const record = join(dir, 'loaded-cdesk-host.txt');
+    const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        ['--import', RECORDER, join(dir, 'cli-container.cjs'), 'run', 'busybox', 'true'],
+        {
+          env: {
+            ...process.env,
+            HOME: home,
+            XDG_CONFIG_HOME: home,
+            CDESK_HOST: 'nosuchhost',
+            CDESK_RECORD_MODULES: record,
+          },
+          timeout: 30_000,
+        },
+        (err, _stdout, stderr) =>
+          resolve({ code: err ? ((err as { code?: number }).code ?? null) : 0, stderr }),
+      );
+    });
+    expect(r.stderr).toMatch(/no saved host named "nosuchhost"/);
+    expect(r.code).toBe(1);
+    const loaded = readFileSync(record, 'utf8').split('\n');
+    expect(loaded).toContain(join(dir, 'cli-container-zod.cjs'));
   });
 });
