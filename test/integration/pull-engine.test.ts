@@ -1,5 +1,6 @@
 // The pull engine against a real registry (docker-registry on 127.0.0.1) and real containerd.
 import { execFileSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { networkInterfaces, tmpdir } from 'node:os';
@@ -7,7 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PullProgress } from '../../common/containerd';
 import { ContainerdClient } from '../../main/containerd/client';
+import { WRITE_MESSAGE_BYTES, writeBlob } from '../../main/containerd/pull/content-write';
 import { pullImage } from '../../main/containerd/pull/pull';
+import { LeasesService } from '../../main/shared/api/services/leases/v1/leases';
 import { DaemonChannel } from '../../main/shared/daemon-channel';
 import { requireContainerd, until } from '../helpers/engine';
 import { startInside, removeBuiltImage, type InsideFixture } from '../helpers/inside-fixture';
@@ -77,6 +80,73 @@ describe.skipIf(!have || !can.ok)('pullImage', () => {
     expect(last.layers).toHaveLength(4);
     expect(last.layers.every((l) => l.status === 'done' && l.current === l.total)).toBe(true);
   }, 120_000);
+});
+
+describe.skipIf(!have || !can.ok)('writeBlob', () => {
+  // Each test its own bytes: containerd answers a digest it holds already in any namespace.
+  const fresh = () => {
+    const bytes = randomBytes(2 * WRITE_MESSAGE_BYTES + 12_345);
+    return { bytes, digest: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  };
+  /** The blob in chunks of odd sizes (one far larger than a message), as a registry may send it. */
+  const chunks = (bytes: Buffer) => {
+    const out: Buffer[] = [];
+    const sizes = [1, 65_535, 3 * WRITE_MESSAGE_BYTES, 7];
+    for (let at = 0, i = 0; at < bytes.length; i++) {
+      const n = sizes[i % sizes.length]!;
+      out.push(bytes.subarray(at, at + n));
+      at += n;
+    }
+    return out;
+  };
+  const write = async (body: Buffer[], expected: string, size: number) => {
+    const n = ns();
+    const lease = `lease-${n}`;
+    await client.call(LeasesService.create, { id: lease, labels: {} }, { namespace: n });
+    const done: number[] = [];
+    const err = await writeBlob(
+      client,
+      { namespace: n, lease, signal: new AbortController().signal },
+      { digest: expected, size, ref: `ref-${n}`, labels: {} },
+      async () => ({ body, resumed: false }),
+      (d) => done.push(d),
+    ).then(
+      () => null,
+      (e: unknown) => e as Error & { code?: string },
+    );
+    return { n, err, done };
+  };
+
+  it('writes the bytes it was given across message boundaries, whatever the chunks', async () => {
+    const { bytes: blob, digest } = fresh();
+    const { n, err, done } = await write(chunks(blob), digest, blob.length);
+    expect(err).toBeNull();
+    const stored = execFileSync('ctr', ['-a', f.socket, '-n', n, 'content', 'get', digest], {
+      maxBuffer: 64 << 20,
+    });
+    expect(Buffer.compare(stored, blob)).toBe(0);
+    expect(done[done.length - 1]).toBe(blob.length);
+  });
+
+  it('refuses a body that is short, long, or not the digest, and keeps nothing', async () => {
+    const { bytes: blob, digest } = fresh();
+    const short = await write(chunks(blob.subarray(0, blob.length - 1)), digest, blob.length);
+    expect(short.err?.code).toBe('digest-mismatch');
+    expect(short.err?.message).toMatch(/truncated/);
+    const long = await write(chunks(Buffer.concat([blob, Buffer.from('x')])), digest, blob.length);
+    expect(long.err?.code).toBe('digest-mismatch');
+    expect(long.err?.message).toMatch(/more than/);
+    // The right size, other bytes: containerd's commit refuses them.
+    const other = Buffer.from(blob);
+    other[WRITE_MESSAGE_BYTES + 1] ^= 0xff;
+    const wrong = await write(chunks(other), digest, blob.length);
+    expect(wrong.err?.code).toBe('digest-mismatch');
+    expect(wrong.err?.message).toMatch(/do not match/);
+    for (const { n } of [short, long, wrong]) {
+      expect(ctr(f.socket, n, ['content', 'ls', '-q']).trim()).toBe('');
+      expect(ctr(f.socket, n, ['content', 'active']).trim().split('\n').slice(1)).toEqual([]);
+    }
+  });
 });
 
 describe.skipIf(!have || !can.ok)('pullImage after a crash', () => {

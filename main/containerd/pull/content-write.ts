@@ -24,39 +24,24 @@ const DATA_TAG = (6 << 3) | 2;
 const MESSAGE_ROOM = WRITE_MESSAGE_BYTES + 32;
 
 /**
- * The bytes of WriteContentRequest{action: WRITE, offset, data} with `data` gathered from
- * `chunks`, identical to the generated encoder's output (a test compares them). The generated
- * writer copies a megabyte of data three times (growing its buffer, `raw`, `finish`) and zeroes
- * it once; here the data is copied once, straight from the registry's chunks, into `room` when it
- * fits. The fields before `data` come from the generated encoder itself; only the data field's tag
- * and length are ours.
+ * The leading bytes of WriteContentRequest{action: WRITE, offset, data} for `length` bytes of data:
+ * followed by the data they are the generated encoder's output for that message (a test compares
+ * them). The generated writer would copy each megabyte three times (growing its buffer, `raw`,
+ * `finish`) into fresh memory; with the head known first, the data is copied once, as it arrives,
+ * into a reused buffer. The fields come from the generated encoder; only the data field's tag and
+ * length are written here.
  */
-export function encodeWriteData(
-  offset: number,
-  chunks: readonly Uint8Array[],
-  length: number,
-  room?: Buffer,
-): Buffer {
-  const head = WriteContentRequest.encode(
+export function encodeWriteHead(offset: number, length: number): Uint8Array {
+  return WriteContentRequest.encode(
     WriteContentRequest.fromPartial({ action: WriteAction.WRITE, offset: String(offset) }),
   )
     .uint32(DATA_TAG)
     .uint32(length)
     .finish();
-  const size = head.length + length;
-  const out = room && room.length >= size ? room.subarray(0, size) : Buffer.allocUnsafe(size);
-  out.set(head, 0);
-  let at = head.length;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  if (at !== out.length) throw new Error(`write message: ${at - head.length} of ${length} bytes`);
-  return out;
 }
 
 /**
- * Content/Write as generated, but a WRITE message arrives already encoded (encodeWriteData), and
+ * Content/Write as generated, but a WRITE message arrives already encoded (encodeWriteHead), and
  * the others are serialized without the generated serializer's extra copy into a Buffer.
  */
 export const contentWrite = {
@@ -193,9 +178,11 @@ export async function writeBlob(
     // and size, as for ctr's pulls: a second sha256 here would only cost CPU (~2 ms a MiB).
     let pos = resumed ? offset : 0;
     onBytes(pos);
-    // A message's buffer is used again once containerd has acknowledged that message (the call
-    // is committed by the STAT answer, so grpc-js keeps no copy to retry with). Measured here, a
-    // fresh megabyte costs 1–4 ms of page faults, more than copying the data into it.
+    // Each message is filled as the chunks arrive (its head first: the blob's size says how long
+    // every message is), so a chunk is copied once and dropped at once. A message's buffer is used
+    // again once containerd has acknowledged it (the STAT answer committed the call, so grpc-js
+    // keeps no copy to retry with); a fresh megabyte costs 1-4 ms of page faults here, more than
+    // copying into it.
     const spare: Buffer[] = [];
     const unacked: Buffer[] = [];
     const ack = async () => {
@@ -203,41 +190,48 @@ export async function writeBlob(
       if (!r) throw new Error('containerd ended the write early');
       spare.push(unacked.shift()!);
     };
-    // Chunks wait here until a message's worth arrived, then are copied once into the message.
-    let pending: Uint8Array[] = [];
-    let pendingBytes = 0;
-    const flush = async (chunks: readonly Uint8Array[], length: number) => {
-      const room = spare.pop() ?? Buffer.allocUnsafe(MESSAGE_ROOM);
-      await w.send(encodeWriteData(pos, chunks, length, room));
-      unacked.push(room);
-      pos += length;
-      if (unacked.length >= IN_FLIGHT) await ack();
-    };
+    // The message being filled: its buffer, where its data starts, and how much it holds and
+    // wants (every message but the last is whole; the blob's size says how long the last is).
+    let room: Buffer | null = null;
+    let dataAt = 0;
+    let filled = 0;
+    let want = 0;
     for await (const chunk of stallGuard(body, s.stallTimeoutMs ?? STALL_TIMEOUT_MS, t.digest)) {
       if (s.signal.aborted) throw cancelled();
-      if (pos + pendingBytes + chunk.byteLength > t.size)
+      if (pos + filled + chunk.byteLength > t.size)
         throw mismatch(t.digest, `the registry sent more than its ${t.size} bytes`);
-      onBytes(pos + pendingBytes + chunk.byteLength);
-      // A chunk that crosses a message's end is split there (a big one, several times).
-      let rest = chunk;
-      while (pendingBytes + rest.byteLength >= WRITE_MESSAGE_BYTES) {
-        const take = WRITE_MESSAGE_BYTES - pendingBytes;
-        pending.push(rest.subarray(0, take));
-        rest = rest.subarray(take);
-        const full = pending;
-        pending = [];
-        pendingBytes = 0;
-        await flush(full, WRITE_MESSAGE_BYTES);
+      let at = 0;
+      while (at < chunk.byteLength) {
+        if (!room) {
+          want = Math.min(WRITE_MESSAGE_BYTES, t.size - pos);
+          const head = encodeWriteHead(pos, want);
+          room = spare.pop() ?? Buffer.allocUnsafe(MESSAGE_ROOM);
+          room.set(head, 0);
+          dataAt = head.length;
+          filled = 0;
+        }
+        const take = Math.min(want - filled, chunk.byteLength - at);
+        room.set(chunk.subarray(at, at + take), dataAt + filled);
+        filled += take;
+        at += take;
+        if (filled === want) {
+          const full = room;
+          room = null;
+          await w.send(full.subarray(0, dataAt + want));
+          unacked.push(full);
+          pos += want;
+          filled = 0;
+          if (unacked.length >= IN_FLIGHT) await ack();
+        }
       }
-      if (rest.byteLength) {
-        pending.push(rest);
-        pendingBytes += rest.byteLength;
-      }
+      onBytes(pos + filled);
     }
-    if (pendingBytes) await flush(pending, pendingBytes);
+    if (pos + filled !== t.size)
+      throw mismatch(
+        t.digest,
+        `the registry sent ${pos + filled} of its ${t.size} bytes (truncated)`,
+      );
     while (unacked.length > 0) await ack();
-    if (pos !== t.size)
-      throw mismatch(t.digest, `the registry sent ${pos} of its ${t.size} bytes (truncated)`);
     await w.send(
       WriteContentRequest.fromPartial({
         action: WriteAction.COMMIT,

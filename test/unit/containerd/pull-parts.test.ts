@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PullProgress } from '../../../common/containerd';
-import { encodeWriteData } from '../../../main/containerd/pull/content-write';
+import { encodeWriteHead } from '../../../main/containerd/pull/content-write';
 import { pickManifest, parsePlatform } from '../../../main/containerd/pull/platform';
 import { PullTracker } from '../../../main/containerd/pull/progress';
 import { isInsecure } from '../../../main/containerd/pull/pull';
@@ -155,7 +155,7 @@ describe('PullTracker', () => {
   });
 });
 
-describe('encodeWriteData', () => {
+describe('encodeWriteHead', () => {
   // Offsets and lengths either side of the varint byte boundaries, and one beyond 2^32.
   it.each([
     [0, 1],
@@ -164,28 +164,16 @@ describe('encodeWriteData', () => {
     [16_383, 16_384],
     [2 ** 20, 2 ** 20 - 64],
     [2 ** 33 + 5, 3],
-  ])(
-    "offset %d, %d bytes: the generated encoder's bytes, gathered from chunks",
-    (offset, length) => {
-      const data = Buffer.alloc(length);
-      for (let i = 0; i < length; i++) data[i] = (i * 7 + 3) & 0xff;
-      const chunks = [data.subarray(0, length >> 1), data.subarray(length >> 1)];
-      const generated = WriteContentRequest.encode(
-        WriteContentRequest.fromPartial({
-          action: WriteAction.WRITE,
-          offset: String(offset),
-          data,
-        }),
-      ).finish();
-      const ours = encodeWriteData(offset, chunks, length);
-      expect(Buffer.compare(ours, Buffer.from(generated))).toBe(0);
-      const back = WriteContentRequest.decode(ours);
-      expect(back.offset).toBe(String(offset));
-      expect(Buffer.compare(Buffer.from(back.data), data)).toBe(0);
-    },
-  );
-
-  it('refuses chunks that do not add up to the length it was told', () => {
-    expect(() => encodeWriteData(0, [Buffer.alloc(3)], 4)).toThrow(/3 of 4 bytes/);
+  ])("offset %d, %d bytes: with the data, the generated encoder's bytes", (offset, length) => {
+    const data = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) data[i] = (i * 7 + 3) & 0xff;
+    const generated = WriteContentRequest.encode(
+      WriteContentRequest.fromPartial({ action: WriteAction.WRITE, offset: String(offset), data }),
+    ).finish();
+    const ours = Buffer.concat([encodeWriteHead(offset, length), data]);
+    expect(Buffer.compare(ours, Buffer.from(generated))).toBe(0);
+    const back = WriteContentRequest.decode(ours);
+    expect(back.offset).toBe(String(offset));
+    expect(Buffer.compare(Buffer.from(back.data), data)).toBe(0);
   });
 });
