@@ -16,6 +16,8 @@ import {
 } from '../../renderer/src/store/pages';
 import { preferredNamespace } from '../../common/hosts';
 import { hostClient } from '../../renderer/src/transport/host-client';
+import { cellRenders } from '../../renderer/src/views/overview-view';
+import { countdownsTicking } from '../../renderer/src/components/retry-countdown';
 import type { ConnectionState } from '../../renderer/src/transport/connection';
 import { FakeClient, makeStatus, ok } from './fake-client';
 import { FakeInsideClient, makeContainer } from './fake-inside-client';
@@ -395,6 +397,40 @@ describe('Overview', () => {
       'running',
     );
     expect(screen.queryByTestId('overview-error')).toBeNull();
+  });
+
+  it("renders only the changed host's row, and a countdown ticks without re-rendering its row", async () => {
+    const downs = Array.from({ length: 20 }, (_, i) =>
+      row(`down-${i}`, { ...DOWN, retryAt: Date.now() + 3000 + i * 1000 }),
+    );
+    const base = world([row('local'), row('far'), ...downs]);
+    window.location.hash = '#/overview';
+    await renderApp(base);
+    const retries = screen.getAllByTestId('overview-retry');
+    expect(retries.length).toBe(20);
+    const first = retries[0]!.textContent;
+    cellRenders.clear();
+    // Two whole seconds pass: the countdowns move, no row renders again.
+    await act(() => new Promise<void>((r) => setTimeout(r, 2100)));
+    expect(screen.getAllByTestId('overview-retry')[0]!.textContent).not.toBe(first);
+    expect([...cellRenders.values()].reduce((a, b) => a + b, 0)).toBe(0);
+    expect(countdownsTicking()).toBe(20);
+    // One host changes: its row renders, the other 21 do not.
+    await act(async () =>
+      base.push({
+        event: 'hosts:changed',
+        payload: { host: row('far', { containers: { running: 2, total: 2 } }) },
+      }),
+    );
+    await settle();
+    expect(screen.getAllByTestId('overview-table-row')[1]!.textContent).toContain('2 / 2');
+    expect([...cellRenders.keys()]).toEqual(['far']);
+    // Leaving the Overview stops every countdown's clock.
+    await act(async () => {
+      window.location.hash = '#/status';
+      await new Promise((r) => setTimeout(r, 10));
+    });
+    expect(countdownsTicking()).toBe(0);
   });
 
   it('opens a host with Enter on its row, or a click', async () => {
