@@ -425,6 +425,17 @@ describe('Overview', () => {
     await settle();
     expect(screen.getAllByTestId('overview-table-row')[1]!.textContent).toContain('2 / 2');
     expect([...cellRenders.keys()]).toEqual(['far']);
+    // A down host's next retry time alone: its countdown takes it, its cells do not render.
+    cellRenders.clear();
+    await act(async () =>
+      base.push({
+        event: 'hosts:changed',
+        payload: { host: row('down-0', { ...DOWN, retryAt: Date.now() + 25_000 }) },
+      }),
+    );
+    await settle();
+    expect(screen.getAllByTestId('overview-retry')[0]!.textContent).toBe('in 25s');
+    expect(cellRenders.size).toBe(0);
     // Leaving the Overview stops every countdown's clock.
     await act(async () => {
       window.location.hash = '#/status';

@@ -46,8 +46,24 @@ function latencyText(h: HostView): string {
 /** How many times each host's cells rendered (the idle bench and tests read it: an unchanged row renders no more). */
 export const cellRenders = new Map<string, number>();
 
-// Memoised on the row object alone: a hosts:changed re-renders its own row only (the others keep
-// their row object), and the countdown under a down row ticks inside RetryCountdown, not here.
+/**
+ * The same cells: every field but retryAt, which these cells do not show (a down host's failed
+ * retry changes only that; its countdown under the row takes it, the row's cells stay as they are).
+ */
+export function sameCells(a: { h: HostView }, b: { h: HostView }): boolean {
+  if (a.h === b.h) return true;
+  for (const k of Object.keys(b.h) as (keyof HostView)[]) {
+    if (k === 'retryAt' || a.h[k] === b.h[k]) continue;
+    if (k === 'error' && JSON.stringify(a.h.error) === JSON.stringify(b.h.error)) continue;
+    if (k === 'containers' && JSON.stringify(a.h.containers) === JSON.stringify(b.h.containers))
+      continue;
+    return false;
+  }
+  return Object.keys(a.h).length === Object.keys(b.h).length;
+}
+
+// Memoised: a hosts:changed re-renders its own row only, and only when something these cells show
+// changed; the countdown under a down row ticks inside RetryCountdown, not here.
 const HostCells = memo(function HostCells(props: { h: HostView }) {
   const { h } = props;
   cellRenders.set(h.name, (cellRenders.get(h.name) ?? 0) + 1);
@@ -109,7 +125,7 @@ const HostCells = memo(function HostCells(props: { h: HostView }) {
       </td>
     </>
   );
-});
+}, sameCells);
 
 /** The link's error and what to do, under a host whose link is not up. */
 const LinkError = memo(function LinkError(props: { h: HostView }) {
