@@ -427,7 +427,8 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     });
 
   const apply = (hosts: SavedHost[]) => {
-    const before = new Set(rows.map((r) => r.saved.name));
+    const states = links.states();
+    const before = new Map(rows.map((r) => [r.saved.name, hostView(r, states.get(r.saved.name))]));
     rows = hosts.map((saved) => {
       try {
         return { saved, target: targetOf(saved), invalid: null };
@@ -444,10 +445,12 @@ export function createHostHub(opts: HostHubOptions): HostHub {
       }
     });
     const names = new Set(rows.map((r) => r.saved.name));
-    for (const name of before)
+    for (const [name, last] of before)
       if (!names.has(name)) {
         closeLanes(name);
         forget(name);
+        // The window drops the row now, not at its next hosts:list.
+        emit({ event: 'hosts:changed', payload: { host: last, removed: true } });
       }
     links.set(rows.flatMap((r) => (r.target ? [r.target] : [])));
     for (const r of rows) changed(r.saved.name);

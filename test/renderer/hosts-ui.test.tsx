@@ -360,6 +360,20 @@ describe('host switcher', () => {
   });
 });
 
+describe('HostsStore', () => {
+  it('drops a row when hosts:changed says the host was removed', async () => {
+    const base = world([row('local'), row('far'), row('edge')]);
+    const store = new HostsStore(base, 0);
+    const stop = store.start();
+    await act(async () => {});
+    expect(store.getState().hosts?.map((h) => h.name)).toEqual(['local', 'far', 'edge']);
+    store.apply({ event: 'hosts:changed', payload: { host: row('far'), removed: true } });
+    expect(store.getState().hosts?.map((h) => h.name)).toEqual(['local', 'edge']);
+    expect(store.get('far')).toBeUndefined();
+    stop();
+  });
+});
+
 describe('Overview', () => {
   it('shows one row per host with state, version, counts, latency and the link error, live on hosts:changed', async () => {
     const base = world([

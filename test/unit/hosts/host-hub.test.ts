@@ -527,6 +527,10 @@ describe('host hub: the hosts file', () => {
     await writeHostsFile(file, ['b']);
     await until(() => row('a') === undefined, 3000, 'a to go');
     expect(hub!.list().map((h) => h.name)).toEqual(['b']);
+    // The window hears of it at once: the row's last state, marked removed.
+    const last = events.at(-1);
+    expect(last?.event).toBe('hosts:changed');
+    expect(last?.payload).toMatchObject({ host: { name: 'a' }, removed: true });
   }, 15_000);
 
   it('keeps the last good list when the file goes bad, and says which field', async () => {
