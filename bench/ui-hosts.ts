@@ -230,16 +230,17 @@ export async function benchUiHosts(rounds = 5): Promise<Row[]> {
     const capped = 75_000;
     const wait = capped - (performance.now() - localStart);
     if (wait > 0) await page.waitForTimeout(wait);
-    const steady = await idle('#/overview', 10_000);
+    // Over one whole 30 s cycle, so every down host's attempt is in it once (they run in bursts).
+    const steady = await idle('#/overview', 30_000);
     const late = startedAgo();
     rows.push({
-      metric: `idle, Overview open on 50 hosts: page main thread (CDP TaskDuration over 10 s), ${late} s after start (48 backoffs at their 30 s cap)`,
+      metric: `idle, Overview open on 50 hosts: page main thread (CDP TaskDuration over 30 s), ${late} s after start (48 backoffs at their 30 s cap)`,
       ours: pct(steady.page),
       reference: 'target ≤ 1 %',
       ratio: cpuNote(steady),
     });
     rows.push({
-      metric: `idle, 50 hosts: the local \`cdesk serve\` (1 link up, 48 reconnecting), ${late} s after start`,
+      metric: `idle, 50 hosts: the local \`cdesk serve\` (1 link up, 48 reconnecting), over 30 s, ${late} s after start`,
       ours: pct(steady.serve),
       reference: `with its ssh processes (one per attempt): ${pct(steady.withSsh)}`,
       ratio: 'the hub, not the window; its own engine included',
