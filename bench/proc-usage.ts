@@ -94,3 +94,65 @@ export function usageOf(pids: readonly number[]): { cpuMs: number; rss: number; 
   }
   return { cpuMs: c, rss: r, pss: p };
 }
+
+/** The parent pid of `pid` (0 once it is gone). */
+function parentOf(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return 0;
+  }
+}
+
+/** Every live process below `root` (children, grandchildren…). */
+export function descendants(root: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    let p = parentOf(Number(name));
+    for (let hops = 0; p > 1 && hops < 16; hops++, p = parentOf(p))
+      if (p === root) {
+        out.push(Number(name));
+        break;
+      }
+  }
+  return out;
+}
+
+/** CPU ms of the main thread of `pid` (a Chromium renderer's main thread runs the page's script, style, layout and paint). */
+export function mainThreadCpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) / HZ) * 1000;
+}
+
+/** CPU ms of `pid` with the children it has waited for (an `ssh` per reconnect attempt ends there). */
+export function cpuMsWithReaped(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) / HZ) * 1000;
+}
+
+/** The Chromium renderer processes below `root` (this process, when it launched the browser). */
+export function rendererPids(root: number): number[] {
+  return descendants(root).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer');
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** A process's CPU ms with its ended children and its live `ssh` children (a hosts link's cost). */
+export function cpuMsWithSsh(pid: number): number {
+  let total = cpuMsWithReaped(pid);
+  for (const d of descendants(pid))
+    try {
+      if (readFileSync(`/proc/${d}/comm`, 'utf8').trim() === 'ssh') total += cpuMs(d);
+    } catch {
+      // Ended meanwhile: its time is in the parent's reaped figure now.
+    }
+  return total;
+}

@@ -7,8 +7,12 @@
 // (b) The Overview with 50 hosts: far's containerd stopped and started (`cdesk daemon stop|start`
 // on far's control socket); from the command's return to far's row badge saying so, stamped in the
 // page by a MutationObserver and mapped onto this process's clock.
-// (c) Idle: the Overview open on 50 hosts for 10 s: the page's main-thread time (CDP TaskDuration)
-// and the local `cdesk serve` process's CPU (it keeps the 49 links and 48 reconnect loops).
+// (c) Idle: the Overview open on 50 hosts for 10 s: the page's main-thread time (CDP TaskDuration,
+// wall time of its tasks, which a busy machine stretches) beside the CPU time /proc counts for the
+// renderer's main thread and its processes; the local `cdesk serve` process's CPU (it keeps the 49
+// links and 48 reconnect loops), alone and with the `ssh` processes it runs (one per attempt).
+// Twice: in the first minute, while the 48 backoffs still ramp up (0.5 s, 1 s, 2 s…), and once
+// they all wait their 30 s cap.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -24,7 +28,8 @@ import {
 } from '../test/helpers/serve';
 import { requireSshd, startSshd } from '../test/helpers/sshd';
 import { clockOffset, now } from './clock';
-import { cpuMs } from './proc-usage';
+import { cpuMs, cpuMsWithSsh, mainThreadCpuMs, rendererPids } from './proc-usage';
+import { cpus, loadavg } from 'node:os';
 import { median, type Row } from './row';
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -100,7 +105,9 @@ export async function benchUiHosts(rounds = 5): Promise<Row[]> {
     CDESK_SSH_CONFIG: sshd.clientConfig,
   };
   delete env.CDESK_HOST;
+  const loadStart = loadavg()[0]!;
   const { serve: local } = await startServeRunning({ prefix: '/tmp/cbl-', env });
+  const localStart = performance.now();
   const browser = await launchChromium();
   const rows: Row[] = [];
   try {
@@ -171,34 +178,77 @@ export async function benchUiHosts(rounds = 5): Promise<Row[]> {
     // this machine's Status page in the same session (its health chart and log follow live).
     const cdp = await newCdp(page);
     await cdp.send('Performance.enable');
+    // This process launched Chromium: its renderers are below it (an idle spare one counts too).
+    const renderers = rendererPids(process.pid);
+    const sum = (f: (pid: number) => number) =>
+      renderers.reduce((a, pid) => {
+        try {
+          return a + f(pid);
+        } catch {
+          return a;
+        }
+      }, 0);
     const idle = async (hash: string, wallMs: number) => {
       await page.evaluate(`location.hash = ${JSON.stringify(hash)}`);
       await page.waitForTimeout(3000);
       const task0 = await taskMs(cdp);
+      const main0 = sum(mainThreadCpuMs);
+      const rend0 = sum(cpuMs);
       const serve0 = cpuMs(local.child.pid!);
+      const app0 = cpuMsWithSsh(local.child.pid!);
       const t0 = performance.now();
       await page.waitForTimeout(wallMs);
       const wall = performance.now() - t0;
       return {
         page: ((await taskMs(cdp)) - task0) / wall,
+        main: (sum(mainThreadCpuMs) - main0) / wall,
+        renderer: (sum(cpuMs) - rend0) / wall,
         serve: (cpuMs(local.child.pid!) - serve0) / wall,
+        withSsh: (cpuMsWithSsh(local.child.pid!) - app0) / wall,
       };
     };
+    const pct = (x: number) => `${(x * 100).toFixed(2)} % of a core`;
+    const cpuNote = (x: { main: number; renderer: number }) =>
+      `CPU time: main thread ${pct(x.main)}, renderer processes ${pct(x.renderer)}`;
     const status = await idle('#/status', 10_000);
     const overview = await idle('#/overview', 10_000);
-    const pageBusy = overview.page;
-    const serveCpu = overview.serve;
-    const pct = (x: number) => `${(x * 100).toFixed(2)} % of a core`;
+    const startedAgo = () => ((performance.now() - localStart) / 1000).toFixed(0);
+    const early = startedAgo();
     rows.push({
-      metric: 'idle, Overview open on 50 hosts: page main thread (CDP TaskDuration over 10 s)',
-      ours: pct(pageBusy),
-      reference: `target ≤ 1 %; this machine's Status page, same session: ${pct(status.page)}`,
-      ratio: `${(pageBusy / Math.max(status.page, 1e-6)).toFixed(2)}× the Status page`,
+      metric: `idle, Overview open on 50 hosts: page main thread (CDP TaskDuration over 10 s), ${early} s after start (48 backoffs still ramping up)`,
+      ours: pct(overview.page),
+      reference: `target ≤ 1 %; this machine's Status page, same session: ${pct(status.page)} (${cpuNote(status)})`,
+      ratio: cpuNote(overview),
     });
     rows.push({
-      metric: 'idle, 50 hosts: the local `cdesk serve` (1 link up, 48 reconnecting)',
-      ours: `${(serveCpu * 100).toFixed(2)} % of a core`,
-      reference: 'the hub, not the window',
+      metric: `idle, 50 hosts: the local \`cdesk serve\` (1 link up, 48 reconnecting), ${early} s after start`,
+      ours: pct(overview.serve),
+      reference: `with its ssh processes (one per attempt): ${pct(overview.withSsh)}`,
+      ratio: 'the hub, not the window; its own engine included',
+    });
+    // Every backoff at its cap: 0.5 + 1 + … + 16 s, then 30 s ± 20 % (link-state.ts).
+    const capped = 75_000;
+    const wait = capped - (performance.now() - localStart);
+    if (wait > 0) await page.waitForTimeout(wait);
+    // Over one whole 30 s cycle, so every down host's attempt is in it once (they run in bursts).
+    const steady = await idle('#/overview', 30_000);
+    const late = startedAgo();
+    rows.push({
+      metric: `idle, Overview open on 50 hosts: page main thread (CDP TaskDuration over 30 s), ${late} s after start (48 backoffs at their 30 s cap)`,
+      ours: pct(steady.page),
+      reference: 'target ≤ 1 %',
+      ratio: cpuNote(steady),
+    });
+    rows.push({
+      metric: `idle, 50 hosts: the local \`cdesk serve\` (1 link up, 48 reconnecting), over 30 s, ${late} s after start`,
+      ours: pct(steady.serve),
+      reference: `with its ssh processes (one per attempt): ${pct(steady.withSsh)}`,
+      ratio: 'the hub, not the window; its own engine included',
+    });
+    rows.push({
+      metric: 'UI hosts: conditions of this run',
+      ours: `1-min load average ${loadStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end; ${cpus().length} CPUs`,
+      reference: 'Chromium headless (software rendering), 1280 × 800',
       ratio: '',
     });
   } finally {

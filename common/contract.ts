@@ -135,8 +135,11 @@ export interface EventPayloads extends InsideEventPayloads {
   /** Log lines, batched (at most ~60 batches a second). */
   'logs:lines': { lines: LogLine[] };
   'settings:changed': SettingsView;
-  /** One host's row changed (link up/down, its containerd's state, counts, latency). */
-  'hosts:changed': { host: HostView };
+  /**
+   * One host's row changed (link up/down, its containerd's state, counts, latency); `removed`:
+   * the host left the saved hosts (the row is its last state), so lists drop it now.
+   */
+  'hosts:changed': { host: HostView; removed?: true };
   /** An event from another host's app, as it sent it (never a hosts event). */
   'host:event': { host: string; event: string; payload: unknown };
 }

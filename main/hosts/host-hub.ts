@@ -175,17 +175,35 @@ export function hostView(row: Row, s: LinkState | undefined): HostView {
 
 /**
  * What decides whether a row changed for the window: everything but the time of the last answer
- * while up (it moves on every sample) and latency's noise (two significant digits).
+ * while up (it moves on every sample) and the latency (latencyMoved decides that one).
  */
 function visibleKey(v: HostView): string {
-  const l = v.latencyMs;
-  const latency = l === null ? null : l < 10 ? Math.round(l) : Number(l.toPrecision(2));
   return JSON.stringify({
     ...v,
     lastSeen: v.phase === 'up' ? null : v.lastSeen,
-    latencyMs: latency,
+    latencyMs: null,
   });
 }
+
+/** A latency sample alone reaches the window at most this often, unless it moved a lot. */
+export const LATENCY_EVERY_MS = 30_000;
+
+/**
+ * Whether a new latency is worth a hosts:changed of its own: it appeared or went, or it moved by
+ * half or more and by 5 ms or more (12 → 18 ms does, 12 → 15 ms or 200 → 260 ms does not).
+ */
+export function latencyMoved(sent: number | null, now: number | null): boolean {
+  if (sent === null || now === null) return sent !== now;
+  const d = Math.abs(now - sent);
+  return d >= 5 && d >= 0.5 * Math.min(sent, now);
+}
+
+/**
+ * A retry of a link that is down goes out only if it is still under way this long (an attempt
+ * that fails at once is one change, down again with its next retry time, not two): the row says
+ * "reconnecting now" meanwhile, which is true.
+ */
+export const RETRY_QUIET_MS = 2000;
 
 export function createHostHub(opts: HostHubOptions): HostHub {
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
@@ -218,27 +236,50 @@ export function createHostHub(opts: HostHubOptions): HostHub {
   const viewOf = (row: Row) => hostView(row, links.states().get(row.saved.name));
 
   // hosts:changed, per host: the first change goes out at once, later ones within coalesceMs are
-  // folded into one sent when the window ends (with the row as it is then).
-  const sentKey = new Map<string, string>();
+  // folded into one sent when the window ends (with the row as it is then). A latency sample alone
+  // is no change unless it moved a lot or the window's figure is LATENCY_EVERY_MS old.
+  const sent = new Map<string, { key: string; latency: number | null; latencyAt: number }>();
   const lastSent = new Map<string, number>();
-  const pending = new Map<string, NodeJS.Timeout>();
+  const pending = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  const forget = (name: string) => {
+    sent.delete(name);
+    lastSent.delete(name);
+    clearTimeout(pending.get(name)?.timer);
+    pending.delete(name);
+  };
   const flush = (name: string) => {
     pending.delete(name);
     const row = rowOf(name);
     if (!row || disposed) return;
     const view = viewOf(row);
     const key = visibleKey(view);
-    if (sentKey.get(name) === key) return;
-    sentKey.set(name, key);
-    lastSent.set(name, performance.now());
+    const at = performance.now();
+    const was = sent.get(name);
+    if (
+      was &&
+      was.key === key &&
+      (Math.round(was.latency ?? -1) === Math.round(view.latencyMs ?? -1) ||
+        (!latencyMoved(was.latency, view.latencyMs) && at - was.latencyAt < LATENCY_EVERY_MS))
+    )
+      return;
+    sent.set(name, { key, latency: view.latencyMs, latencyAt: at });
+    lastSent.set(name, at);
     emit({ event: 'hosts:changed', payload: { host: view } });
   };
   const changed = (name: string) => {
-    if (pending.has(name) || disposed) return;
-    const since = performance.now() - (lastSent.get(name) ?? -Infinity);
-    if (since >= coalesceMs) return flush(name);
-    const t = setTimeout(() => flush(name), coalesceMs - since);
-    pending.set(name, t);
+    if (disposed) return;
+    const at = performance.now();
+    const s = links.states().get(name);
+    const retrying = s?.phase === 'connecting' && s.attempt > 0;
+    const due = Math.max(
+      at + (retrying ? RETRY_QUIET_MS : 0),
+      (lastSent.get(name) ?? -Infinity) + coalesceMs,
+    );
+    const p = pending.get(name);
+    if (p && p.due <= due) return;
+    if (p) clearTimeout(p.timer);
+    if (due <= at) return flush(name);
+    pending.set(name, { timer: setTimeout(() => flush(name), due - at), due });
   };
 
   const offChange = links.onChange((name) => changed(name));
@@ -386,7 +427,8 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     });
 
   const apply = (hosts: SavedHost[]) => {
-    const before = new Set(rows.map((r) => r.saved.name));
+    const states = links.states();
+    const before = new Map(rows.map((r) => [r.saved.name, hostView(r, states.get(r.saved.name))]));
     rows = hosts.map((saved) => {
       try {
         return { saved, target: targetOf(saved), invalid: null };
@@ -403,13 +445,12 @@ export function createHostHub(opts: HostHubOptions): HostHub {
       }
     });
     const names = new Set(rows.map((r) => r.saved.name));
-    for (const name of before)
+    for (const [name, last] of before)
       if (!names.has(name)) {
         closeLanes(name);
-        sentKey.delete(name);
-        lastSent.delete(name);
-        clearTimeout(pending.get(name));
-        pending.delete(name);
+        forget(name);
+        // The window drops the row now, not at its next hosts:list.
+        emit({ event: 'hosts:changed', payload: { host: last, removed: true } });
       }
     links.set(rows.flatMap((r) => (r.target ? [r.target] : [])));
     for (const r of rows) changed(r.saved.name);
@@ -573,7 +614,7 @@ export function createHostHub(opts: HostHubOptions): HostHub {
       watcher = null;
       if (debounce) clearTimeout(debounce);
       if (poll) clearInterval(poll);
-      for (const t of pending.values()) clearTimeout(t);
+      for (const p of pending.values()) clearTimeout(p.timer);
       pending.clear();
       for (const name of [...lanes.keys()]) closeLanes(name);
       offChange();

@@ -34,19 +34,28 @@ export type LinkEffect =
 
 export const BACKOFF_INITIAL_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
+/**
+ * After this many failed attempts in a row (about 5 minutes down), a host is retried once a
+ * minute: each attempt is an ssh process (~30 ms of CPU here), and a fleet of hosts that are off
+ * for the day should not cost the app a few percent of a core.
+ */
+export const LONG_DOWN_ATTEMPTS = 16;
+export const BACKOFF_LONG_MAX_MS = 60_000;
 
 /** Errors only the user can fix (a host key to trust, a key to authorize, cdesk to install). */
 const NEEDS_USER = new Set(['ssh-host-key', 'ssh-auth', 'ssh-no-cdesk', 'invalid-host']);
 
 /**
- * 0.5 s × 2ⁿ (±20 % jitter), at most 30 s; straight to the cap when only the user can fix it, so
- * a refused key is not retried against the server (and its fail2ban) twice a second.
+ * 0.5 s × 2ⁿ (±20 % jitter), at most 30 s (60 s once the host has failed LONG_DOWN_ATTEMPTS times
+ * in a row); straight to the cap when only the user can fix it, so a refused key is not retried
+ * against the server (and its fail2ban) twice a second.
  */
 export function backoffMs(attempt: number, error: ContractError | null, random: number): number {
+  const cap = attempt > LONG_DOWN_ATTEMPTS ? BACKOFF_LONG_MAX_MS : BACKOFF_MAX_MS;
   const base = NEEDS_USER.has(error?.code ?? '')
-    ? BACKOFF_MAX_MS
-    : Math.min(BACKOFF_MAX_MS, BACKOFF_INITIAL_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(Math.min(BACKOFF_MAX_MS, base * (0.8 + 0.4 * random)));
+    ? cap
+    : Math.min(cap, BACKOFF_INITIAL_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(Math.min(cap, base * (0.8 + 0.4 * random)));
 }
 
 export function initialLink(at: number): { state: LinkState; effects: LinkEffect[] } {

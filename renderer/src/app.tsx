@@ -35,6 +35,7 @@ import {
   StatusPanel,
 } from './views';
 import { OverviewView } from './views/overview-view';
+import { PageShownContext } from './components/hooks';
 
 /** The settings form (SETTINGS' module) carries the config preview inside it. */
 function SettingsPage() {
@@ -128,7 +129,9 @@ function Pages(props: { overview: boolean }) {
           data-testid={`page-${p.id}`}
           hidden={props.overview || p.id !== page}
         >
-          {(visited.has(p.id) || p.id === page) && CONTENT[p.id]()}
+          <PageShownContext.Provider value={!props.overview && p.id === page}>
+            {(visited.has(p.id) || p.id === page) && CONTENT[p.id]()}
+          </PageShownContext.Provider>
         </div>
       ))}
     </>

@@ -16,6 +16,8 @@ import {
 } from '../../renderer/src/store/pages';
 import { preferredNamespace } from '../../common/hosts';
 import { hostClient } from '../../renderer/src/transport/host-client';
+import { cellRenders } from '../../renderer/src/views/overview-view';
+import { countdownsTicking } from '../../renderer/src/components/retry-countdown';
 import type { ConnectionState } from '../../renderer/src/transport/connection';
 import { FakeClient, makeStatus, ok } from './fake-client';
 import { FakeInsideClient, makeContainer } from './fake-inside-client';
@@ -358,6 +360,20 @@ describe('host switcher', () => {
   });
 });
 
+describe('HostsStore', () => {
+  it('drops a row when hosts:changed says the host was removed', async () => {
+    const base = world([row('local'), row('far'), row('edge')]);
+    const store = new HostsStore(base, 0);
+    const stop = store.start();
+    await act(async () => {});
+    expect(store.getState().hosts?.map((h) => h.name)).toEqual(['local', 'far', 'edge']);
+    store.apply({ event: 'hosts:changed', payload: { host: row('far'), removed: true } });
+    expect(store.getState().hosts?.map((h) => h.name)).toEqual(['local', 'edge']);
+    expect(store.get('far')).toBeUndefined();
+    stop();
+  });
+});
+
 describe('Overview', () => {
   it('shows one row per host with state, version, counts, latency and the link error, live on hosts:changed', async () => {
     const base = world([
@@ -395,6 +411,51 @@ describe('Overview', () => {
       'running',
     );
     expect(screen.queryByTestId('overview-error')).toBeNull();
+  });
+
+  it("renders only the changed host's row, and a countdown ticks without re-rendering its row", async () => {
+    const downs = Array.from({ length: 20 }, (_, i) =>
+      row(`down-${i}`, { ...DOWN, retryAt: Date.now() + 3000 + i * 1000 }),
+    );
+    const base = world([row('local'), row('far'), ...downs]);
+    window.location.hash = '#/overview';
+    await renderApp(base);
+    const retries = screen.getAllByTestId('overview-retry');
+    expect(retries.length).toBe(20);
+    const first = retries[0]!.textContent;
+    cellRenders.clear();
+    // Two whole seconds pass: the countdowns move, no row renders again.
+    await act(() => new Promise<void>((r) => setTimeout(r, 2100)));
+    expect(screen.getAllByTestId('overview-retry')[0]!.textContent).not.toBe(first);
+    expect([...cellRenders.values()].reduce((a, b) => a + b, 0)).toBe(0);
+    expect(countdownsTicking()).toBe(20);
+    // One host changes: its row renders, the other 21 do not.
+    await act(async () =>
+      base.push({
+        event: 'hosts:changed',
+        payload: { host: row('far', { containers: { running: 2, total: 2 } }) },
+      }),
+    );
+    await settle();
+    expect(screen.getAllByTestId('overview-table-row')[1]!.textContent).toContain('2 / 2');
+    expect([...cellRenders.keys()]).toEqual(['far']);
+    // A down host's next retry time alone: its countdown takes it, its cells do not render.
+    cellRenders.clear();
+    await act(async () =>
+      base.push({
+        event: 'hosts:changed',
+        payload: { host: row('down-0', { ...DOWN, retryAt: Date.now() + 25_000 }) },
+      }),
+    );
+    await settle();
+    expect(screen.getAllByTestId('overview-retry')[0]!.textContent).toBe('in 25s');
+    expect(cellRenders.size).toBe(0);
+    // Leaving the Overview stops every countdown's clock.
+    await act(async () => {
+      window.location.hash = '#/status';
+      await new Promise((r) => setTimeout(r, 10));
+    });
+    expect(countdownsTicking()).toBe(0);
   });
 
   it('opens a host with Enter on its row, or a click', async () => {

@@ -11,7 +11,7 @@ const HEIGHT = 200;
 export function HealthChart() {
   const samples = useStore((s) => s.health);
   const restarts = useStore((s) => s.restarts);
-  const truth = useTruth();
+  const truth = useTruth({ clock: true });
   const box = useRef<HTMLDivElement>(null);
   const width = useClientWidth(box, 640);
   const m = chartModel(samples, restarts, { width, height: HEIGHT }, truth.clock);

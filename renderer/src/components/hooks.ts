@@ -1,5 +1,5 @@
 // Shared hooks: a ticking clock, an element's measured height, and the truth model (badge state) for the current store.
-import { useEffect, useState } from 'react';
+import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import type { ContractError, Result } from '../../../common/contract';
 import { useStore } from '../store/context';
 import type { StoreState } from '../store/store';
@@ -83,17 +83,52 @@ export function useClientWidth(
   return useClientSize(ref, clientWidth, initial, true);
 }
 
-/** What may be claimed right now; re-derived each second so countdowns and ages tick together. */
-export function useTruth(): Truth {
+/** Whether the page this is on is shown (false inside a hidden page: its clocks need not tick). */
+export const PageShownContext = createContext(true);
+
+/** The same claim, whatever the clock says: the badge, its reason and the counts, not `clock`. */
+function sameClaim(a: Truth, b: Truth): boolean {
+  return (
+    a.kind === b.kind &&
+    a.label === b.label &&
+    a.icon === b.icon &&
+    a.tone === b.tone &&
+    a.reason === b.reason &&
+    a.detail === b.detail &&
+    a.live === b.live &&
+    a.problems === b.problems &&
+    a.retryAt === b.retryAt
+  );
+}
+
+/**
+ * What may be claimed right now, re-derived each second so countdowns and ages tick together.
+ * `clock`: the caller draws counters from truth.clock (uptime, the chart's time axis), so it
+ * renders every second while its page is shown; otherwise (a badge, a count, or a hidden page)
+ * it renders only when the claim itself changes (a backoff countdown's number, a new state).
+ */
+export function useTruth(opts: { clock?: boolean } = {}): Truth {
   const status = useStore((s) => s.status);
   const connection = useStore((s) => s.connection);
   const health = useStore((s) => s.health);
   const settings = useStore((s) => s.settings);
   const transitions = useStore((s) => s.transitions);
   const lastSeenAt = useStore((s) => s.lastSeenAt);
-  const now = useNow(1000);
-  const partial = { status, connection, health, settings, transitions, lastSeenAt };
-  return deriveTruth(partial as StoreState, now);
+  const shown = useContext(PageShownContext);
+  const everySecond = (opts.clock ?? false) && shown;
+  const [, setTick] = useState(0);
+  const partial = { status, connection, health, settings, transitions, lastSeenAt } as StoreState;
+  const truth = deriveTruth(partial, Date.now());
+  const latest = useRef({ partial, truth });
+  latest.current = { partial, truth };
+  useEffect(() => {
+    const t = setInterval(() => {
+      const { partial: p, truth: was } = latest.current;
+      if (everySecond || !sameClaim(deriveTruth(p, Date.now()), was)) setTick((n) => n + 1);
+    }, 1000);
+    return () => clearInterval(t);
+  }, [everySecond]);
+  return truth;
 }
 
 /**

@@ -59,7 +59,7 @@ export function restartCausesText(c: { crash: number; hang: number; user: number
 export function StatusTiles(props: { extra?: (stale: boolean) => ReactNode }) {
   const status = useStore((s) => s.status);
   const health = useStore((s) => s.health);
-  const truth = useTruth();
+  const truth = useTruth({ clock: true });
   if (!status) return <TilesSkeleton />;
   const stale = truth.kind === 'unknown';
   const now = truth.clock;

@@ -28,7 +28,8 @@ export function retryText(retryAt: number | null, now: number): string | null {
   return `in ${formatCountdown(Math.ceil(left / step) * step)}`;
 }
 
-export function hostTruth(h: HostView, now: number): HostTruth {
+/** `now` null: the countdown is drawn beside the reason (RetryCountdown), so the reason leaves it out. */
+export function hostTruth(h: HostView, now: number | null): HostTruth {
   const look = (kind: TruthKind, reason: string, live: boolean): HostTruth => ({
     kind,
     ...truthLook(kind),
@@ -37,6 +38,7 @@ export function hostTruth(h: HostView, now: number): HostTruth {
   });
   const seen = h.lastSeen != null ? `last seen ${clockHM(h.lastSeen)}` : 'never reached';
   if (h.phase === 'down') {
+    if (now === null) return look('unknown', `${seen} · reconnecting`, false);
     const retry = retryText(h.retryAt, now);
     return look('unknown', `${seen}${retry ? ` · reconnecting ${retry}` : ''}`, false);
   }

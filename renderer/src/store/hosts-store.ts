@@ -95,7 +95,14 @@ export class HostsStore implements HostLinkSource {
     }
     if (e.event !== 'hosts:changed') return;
     const row = rowOf(e.payload);
-    if (row) this.setRows(withHostRow(this.state.hosts, row), true);
+    if (!row) return;
+    if (e.payload.removed === true) {
+      this.downAt.delete(row.name);
+      this.setRows(
+        (this.state.hosts ?? []).filter((h) => h.name !== row.name),
+        true,
+      );
+    } else this.setRows(withHostRow(this.state.hosts, row), true);
   }
 
   private setRows(hosts: HostView[], soon = false): void {

@@ -2,10 +2,10 @@
 import { memo, useCallback, useMemo, type KeyboardEvent } from 'react';
 import type { HostView } from '../../../common/hosts';
 import { HostBadge } from '../components/host-badge';
-import { useSecondTick } from '../components/hooks';
+import { RetryCountdown } from '../components/retry-countdown';
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { ErrorLine } from '../components/view-states';
-import { hostTruth, retryText } from '../store/host-truth';
+import { hostTruth } from '../store/host-truth';
 import { useHosts } from '../store/hosts-context';
 import { withHost } from '../store/pages';
 
@@ -43,13 +43,31 @@ function latencyText(h: HostView): string {
   return `${Math.round(h.latencyMs)} ms`;
 }
 
-/** Whether a row shows a countdown (and so needs the ticking clock); other rows keep `now` = 0 and skip the tick's render. */
-const counts = (h: HostView) => h.phase !== 'up' && h.retryAt != null;
+/** How many times each host's cells rendered (the idle bench and tests read it: an unchanged row renders no more). */
+export const cellRenders = new Map<string, number>();
 
-// Memoised: a hosts:changed re-renders its own row only (the others keep their row object).
-const HostCells = memo(function HostCells(props: { h: HostView; now: number }) {
-  const { h, now } = props;
-  const truth = hostTruth(h, now);
+/**
+ * The same cells: every field but retryAt, which these cells do not show (a down host's failed
+ * retry changes only that; its countdown under the row takes it, the row's cells stay as they are).
+ */
+export function sameCells(a: { h: HostView }, b: { h: HostView }): boolean {
+  if (a.h === b.h) return true;
+  for (const k of Object.keys(b.h) as (keyof HostView)[]) {
+    if (k === 'retryAt' || a.h[k] === b.h[k]) continue;
+    if (k === 'error' && JSON.stringify(a.h.error) === JSON.stringify(b.h.error)) continue;
+    if (k === 'containers' && JSON.stringify(a.h.containers) === JSON.stringify(b.h.containers))
+      continue;
+    return false;
+  }
+  return Object.keys(a.h).length === Object.keys(b.h).length;
+}
+
+// Memoised: a hosts:changed re-renders its own row only, and only when something these cells show
+// changed; the countdown under a down row ticks inside RetryCountdown, not here.
+const HostCells = memo(function HostCells(props: { h: HostView }) {
+  const { h } = props;
+  cellRenders.set(h.name, (cellRenders.get(h.name) ?? 0) + 1);
+  const truth = hostTruth(h, null);
   // Counts are the host's word as of lastSeen: greyed when the link is not up.
   const stale = !truth.live;
   return (
@@ -107,13 +125,12 @@ const HostCells = memo(function HostCells(props: { h: HostView; now: number }) {
       </td>
     </>
   );
-});
+}, sameCells);
 
 /** The link's error and what to do, under a host whose link is not up. */
-const LinkError = memo(function LinkError(props: { h: HostView; now: number }) {
+const LinkError = memo(function LinkError(props: { h: HostView }) {
   const { h } = props;
   if (h.phase === 'up' || !h.error) return null;
-  const retry = retryText(h.retryAt, props.now);
   return (
     <div
       className="ov-error"
@@ -122,25 +139,26 @@ const LinkError = memo(function LinkError(props: { h: HostView; now: number }) {
     >
       <span className="ov-error-text">{errorText(h)}</span>
       <span className="muted"> — {h.error.hint}</span>
-      {retry && <span className="muted"> · reconnecting {retry}</span>}
+      {h.retryAt != null && (
+        <span className="muted">
+          {' '}
+          · reconnecting <RetryCountdown retryAt={h.retryAt} testId="overview-retry" />
+        </span>
+      )}
     </div>
   );
 });
+
+// Module-level, so the table's row elements stay the same from one render to the next.
+const cellsOf = (h: HostView) => <HostCells h={h} />;
+const extraOf = (h: HostView) => (h.phase !== 'up' && h.error ? <LinkError h={h} /> : null);
+const rowClassOf = (h: HostView) => (h.phase === 'up' ? 'ov-row' : 'ov-row ov-down');
 
 export function OverviewView(props: { viewportHeight?: number }) {
   const hosts = useHosts((s) => s.hosts);
   const error = useHosts((s) => s.error);
   const list = hosts ?? [];
-  // Countdowns tick only while some host is waiting to reconnect.
-  const counting = list.some(counts);
-  const now = useSecondTick(counting);
   const up = list.filter((h) => h.phase === 'up').length;
-  const extra = useCallback(
-    (h: HostView) =>
-      h.phase !== 'up' && h.error ? <LinkError h={h} now={counts(h) ? now : 0} /> : null,
-    [now],
-  );
-  const cells = useCallback((h: HostView) => <HostCells h={h} now={counts(h) ? now : 0} />, [now]);
   const key = useCallback((h: HostView) => h.name, []);
   const onKey = (e: KeyboardEvent) => {
     if (e.key !== 'Enter') return;
@@ -182,10 +200,10 @@ export function OverviewView(props: { viewportHeight?: number }) {
             columns={COLUMNS}
             items={list}
             itemKey={key}
-            cells={cells}
-            extra={extra}
+            cells={cellsOf}
+            extra={extraOf}
             viewportHeight={props.viewportHeight}
-            rowClass={(h) => (h.phase === 'up' ? 'ov-row' : 'ov-row ov-down')}
+            rowClass={rowClassOf}
           />
         </div>
       )}

@@ -8,9 +8,12 @@ import type { AnyEvent } from '../../../common/contract';
 import type { HostView } from '../../../common/hosts';
 import type { PullProgress } from '../../../common/containerd';
 import type { InsideEvent, InsideProvider } from '../../../main/containerd/provider';
+import type { ControlClient } from '../../../main/control-socket/control-client';
 import {
   createHostHub,
+  latencyMoved,
   MAX_LANES_PER_HOST,
+  RETRY_QUIET_MS,
   waitAllowance,
   type HostHub,
 } from '../../../main/hosts/host-hub';
@@ -395,6 +398,119 @@ describe('host hub: events', () => {
   });
 });
 
+describe('host hub: what counts as a row change', () => {
+  /** The fixtures' connect, with each status sample answered `delay.ms` late (the link's latency). */
+  const slowed = (delay: { ms: number }) => {
+    const connect = connectFixtures(fixtures);
+    return async (t: Parameters<typeof connect>[0]): Promise<ControlClient> => {
+      const c = await connect(t);
+      const invoke = c.invoke.bind(c) as (cmd: string, p: unknown) => Promise<unknown>;
+      return {
+        ...c,
+        invoke: (async (cmd: string, p: unknown) => {
+          if (cmd === 'daemon:status') await new Promise((r) => setTimeout(r, delay.ms));
+          return invoke(cmd, p);
+        }) as ControlClient['invoke'],
+      };
+    };
+  };
+
+  it('a latency that moves a little sends no hosts:changed; a state change still goes out at once', async () => {
+    const a = await fixture('a');
+    await writeHostsFile(file, ['a']);
+    const delay = { ms: 100 };
+    startHub({ connect: slowed(delay), sampleEveryMs: 60 });
+    await until(() => row('a')?.state === 'running' && (row('a')?.latencyMs ?? 0) >= 100);
+    await new Promise((r) => setTimeout(r, 300));
+    const before = changes('a').length;
+    // 100 → 125 ms: every sample's latency differs from the one the window has, by a little.
+    delay.ms = 125;
+    await until(() => (row('a')?.latencyMs ?? 0) >= 125, 2000, 'the new latency sampled');
+    await new Promise((r) => setTimeout(r, 800));
+    expect(changes('a').length).toBe(before);
+    const t0 = performance.now();
+    a.engine.transition('stopped');
+    await until(() => changes('a').at(-1)?.state === 'stopped', 1000, 'the state change');
+    expect(performance.now() - t0).toBeLessThan(500);
+    // It carries the latency as it is now.
+    expect(changes('a').at(-1)!.latencyMs).toBeGreaterThanOrEqual(125);
+  });
+
+  it('a latency that moves a lot goes out by itself', async () => {
+    await fixture('a');
+    await writeHostsFile(file, ['a']);
+    const delay = { ms: 20 };
+    startHub({ connect: slowed(delay), sampleEveryMs: 60 });
+    await until(() => row('a')?.state === 'running');
+    await new Promise((r) => setTimeout(r, 300));
+    const before = changes('a').length;
+    delay.ms = 150;
+    await until(
+      () => (changes('a').at(-1)?.latencyMs ?? 0) >= 150,
+      2000,
+      'the latency to reach the window',
+    );
+    expect(changes('a').length - before).toBeGreaterThanOrEqual(1);
+    expect(changes('a').at(-1)!.state).toBe('running');
+  });
+
+  it('decides a latency moved by half and by 5 ms or more', () => {
+    expect(latencyMoved(12, 18)).toBe(true);
+    expect(latencyMoved(12, 15)).toBe(false);
+    expect(latencyMoved(200, 260)).toBe(false);
+    expect(latencyMoved(200, 320)).toBe(true);
+    expect(latencyMoved(1, 4)).toBe(false);
+    expect(latencyMoved(null, 3)).toBe(true);
+    expect(latencyMoved(3, null)).toBe(true);
+    expect(latencyMoved(null, null)).toBe(false);
+  });
+
+  it("a down host's retry that fails at once is one hosts:changed (down again, next retry time), not two", async () => {
+    await writeHostsFile(file, ['gone']);
+    startHub();
+    await until(() => row('gone')?.phase === 'down', 2000, 'down');
+    // Let the first retries (0.5 s, 1 s, 2 s apart) run: each fails at once (no fixture).
+    await new Promise((r) => setTimeout(r, 4000));
+    const sent = changes('gone');
+    expect(sent.filter((h) => h.phase === 'connecting').length).toBe(1); // the first connect only
+    const downs = sent.filter((h) => h.phase === 'down');
+    expect(downs.length).toBeGreaterThanOrEqual(3);
+    // Each says when it tries again, later each time.
+    const at = downs.map((h) => h.retryAt!);
+    expect([...at].sort((x, y) => x - y)).toEqual(at);
+    expect(new Set(at).size).toBe(at.length);
+  }, 10_000);
+
+  it('a retry still under way after RETRY_QUIET_MS goes out as connecting; coming up goes out at once', async () => {
+    const gate = { open: false, release: () => {} };
+    const connect = connectFixtures(fixtures);
+    await writeHostsFile(file, ['a']);
+    let calls = 0;
+    startHub({
+      connect: async (t) => {
+        calls++;
+        if (calls === 1) throw new Error('refused');
+        // The retry hangs until the test lets it through (a host slow to answer ssh).
+        await new Promise<void>((r) => (gate.release = r));
+        return connect(t);
+      },
+    });
+    await until(() => row('a')?.phase === 'down', 2000, 'down');
+    await until(() => row('a')?.phase === 'connecting', 3000, 'the retry');
+    const retryStart = performance.now();
+    const before = changes('a').length;
+    await new Promise((r) => setTimeout(r, RETRY_QUIET_MS / 2));
+    expect(changes('a').length).toBe(before);
+    await until(() => changes('a').at(-1)?.phase === 'connecting', RETRY_QUIET_MS, 'connecting');
+    expect(performance.now() - retryStart).toBeGreaterThanOrEqual(RETRY_QUIET_MS - 50);
+    await fixture('a');
+    const t0 = performance.now();
+    gate.release();
+    await until(() => changes('a').at(-1)?.state === 'running', 1000, 'running');
+    expect(performance.now() - t0).toBeLessThan(500);
+  }, 10_000);
+});
+
 describe('host hub: the hosts file', () => {
   it('reads the file again when it changes: a host added appears, one removed goes', async () => {
     await fixture('a');
@@ -411,6 +527,10 @@ describe('host hub: the hosts file', () => {
     await writeHostsFile(file, ['b']);
     await until(() => row('a') === undefined, 3000, 'a to go');
     expect(hub!.list().map((h) => h.name)).toEqual(['b']);
+    // The window hears of it at once: the row's last state, marked removed.
+    const last = events.at(-1);
+    expect(last?.event).toBe('hosts:changed');
+    expect(last?.payload).toMatchObject({ host: { name: 'a' }, removed: true });
   }, 15_000);
 
   it('keeps the last good list when the file goes bad, and says which field', async () => {

@@ -4,9 +4,11 @@ import type { ContractError } from '../../../common/contract';
 import type { DaemonStatus } from '../../../common/states';
 import {
   backoffMs,
+  BACKOFF_LONG_MAX_MS,
   BACKOFF_MAX_MS,
   initialLink,
   linkBadge,
+  LONG_DOWN_ATTEMPTS,
   nextLink,
   type LinkState,
 } from '../../../main/hosts/link-state';
@@ -86,7 +88,17 @@ describe('nextLink', () => {
   it('jitter stays within ±20 % and under the cap', () => {
     expect(backoffMs(1, null, 0)).toBe(400);
     expect(backoffMs(1, null, 0.999)).toBe(600);
-    expect(backoffMs(20, null, 0.999)).toBe(BACKOFF_MAX_MS);
+    expect(backoffMs(LONG_DOWN_ATTEMPTS, null, 0.999)).toBe(BACKOFF_MAX_MS);
+  });
+
+  it('waits up to a minute once a host has been failing for about five minutes', () => {
+    let total = 0;
+    for (let a = 1; a <= LONG_DOWN_ATTEMPTS; a++) total += backoffMs(a, null, 0.5);
+    expect(total).toBeGreaterThan(4 * 60_000);
+    expect(total).toBeLessThan(6 * 60_000);
+    expect(backoffMs(LONG_DOWN_ATTEMPTS + 1, null, 0.5)).toBe(BACKOFF_LONG_MAX_MS);
+    expect(backoffMs(LONG_DOWN_ATTEMPTS + 1, null, 0.999)).toBe(BACKOFF_LONG_MAX_MS);
+    expect(backoffMs(LONG_DOWN_ATTEMPTS + 1, null, 0)).toBe(0.8 * BACKOFF_LONG_MAX_MS);
   });
 
   it('late events are ignored: a sample while down, a retry while up, a second failure', () => {
