@@ -138,7 +138,7 @@ describe.skipIf(!have || !can.ok)('writeBlob', () => {
     expect(long.err?.message).toMatch(/more than/);
     // The right size, other bytes: containerd's commit refuses them.
     const other = Buffer.from(blob);
-    other[WRITE_MESSAGE_BYTES + 1] ^= 0xff;
+    other.writeUInt8(other.readUInt8(WRITE_MESSAGE_BYTES + 1) ^ 0xff, WRITE_MESSAGE_BYTES + 1);
     const wrong = await write(chunks(other), digest, blob.length);
     expect(wrong.err?.code).toBe('digest-mismatch');
     expect(wrong.err?.message).toMatch(/do not match/);
