@@ -235,12 +235,14 @@ export async function benchUi(): Promise<Row[]> {
           written += due;
         }
         if (now() - lastSample > 100) {
-          shownAtEnd = await lastSeq();
+          // Sequence numbers only grow: a frame caught with no row in the DOM (a re-render under
+          // a flood) reads -1, which is not fewer lines shown.
+          shownAtEnd = Math.max(shownAtEnd, await lastSeq());
           lastSample = now();
         } else await new Promise((r) => setTimeout(r, 5));
       }
       const elapsed = (now() - t0) / 1000;
-      shownAtEnd = await lastSeq();
+      shownAtEnd = Math.max(shownAtEnd, await lastSeq());
       const gap = await readGap();
       const tEnd = now();
       let caught = shownAtEnd;
