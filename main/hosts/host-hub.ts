@@ -237,13 +237,12 @@ export function createHostHub(opts: HostHubOptions): HostHub {
 
   // hosts:changed, per host: the first change goes out at once, later ones within coalesceMs are
   // folded into one sent when the window ends (with the row as it is then). A latency sample alone
-  // is no change unless it moved a lot or the window's figure is LATENCY_EVERY_MS old.
-  const sent = new Map<string, { key: string; latency: number | null; latencyAt: number }>();
-  const lastSent = new Map<string, number>();
+  // is no change unless it moved a lot or the window's figure is LATENCY_EVERY_MS old. `sent`:
+  // each row as last sent, and when (which also paces the next).
+  const sent = new Map<string, { key: string; latency: number | null; at: number }>();
   const pending = new Map<string, { timer: NodeJS.Timeout; due: number }>();
   const forget = (name: string) => {
     sent.delete(name);
-    lastSent.delete(name);
     clearTimeout(pending.get(name)?.timer);
     pending.delete(name);
   };
@@ -259,11 +258,10 @@ export function createHostHub(opts: HostHubOptions): HostHub {
       was &&
       was.key === key &&
       (Math.round(was.latency ?? -1) === Math.round(view.latencyMs ?? -1) ||
-        (!latencyMoved(was.latency, view.latencyMs) && at - was.latencyAt < LATENCY_EVERY_MS))
+        (!latencyMoved(was.latency, view.latencyMs) && at - was.at < LATENCY_EVERY_MS))
     )
       return;
-    sent.set(name, { key, latency: view.latencyMs, latencyAt: at });
-    lastSent.set(name, at);
+    sent.set(name, { key, latency: view.latencyMs, at });
     emit({ event: 'hosts:changed', payload: { host: view } });
   };
   const changed = (name: string) => {
@@ -273,7 +271,7 @@ export function createHostHub(opts: HostHubOptions): HostHub {
     const retrying = s?.phase === 'connecting' && s.attempt > 0;
     const due = Math.max(
       at + (retrying ? RETRY_QUIET_MS : 0),
-      (lastSent.get(name) ?? -Infinity) + coalesceMs,
+      (sent.get(name)?.at ?? -Infinity) + coalesceMs,
     );
     const p = pending.get(name);
     if (p && p.due <= due) return;
