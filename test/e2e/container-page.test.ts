@@ -4,10 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireContainerd } from '../helpers/engine';
 import {
   buildBusyboxImage,
-  canRunContainers,
   importImage,
   removeAllContainers,
   type BuiltImage,
@@ -17,10 +15,10 @@ import {
   cdesk,
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServeRunning,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 
 // Runs in the page (evaluate), where the DOM has it; typed for what the test reads.
@@ -28,10 +26,7 @@ declare function getComputedStyle(el: unknown): { color: string; backgroundColor
 
 declare const window: { location: { hash: string } };
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const can = canRunContainers();
-const ready = requireChromium() && requireContainerd() && can.ok;
-if (!can.ok) console.warn(`skipping the container page e2e: ${can.reason}`);
+const ready = windowWithContainersReady('container page');
 
 const ID = `cpage-${process.pid}`;
 let serve: Serve;

@@ -4,10 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireContainerd } from '../helpers/engine';
 import {
   buildBusyboxImage,
-  canRunContainers,
   ctr,
   importImage,
   removeAllContainers,
@@ -16,17 +14,13 @@ import {
 import {
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServeRunning,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-
-const can = canRunContainers();
-const ready = requireChromium() && requireContainerd() && can.ok;
-if (!can.ok) console.warn(`skipping the containers stats e2e: ${can.reason}`);
+const ready = windowWithContainersReady('containers stats');
 
 // Running rows sort by id: the busy one first, the idle one last, fillers between.
 const TAG = process.pid.toString(36);

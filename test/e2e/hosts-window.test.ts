@@ -6,26 +6,22 @@ import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireContainerd } from '../helpers/engine';
-import { buildBusyboxImage, canRunContainers, ctr, importImage } from '../helpers/oci-image';
+import { buildBusyboxImage, ctr, importImage } from '../helpers/oci-image';
 import { removeAllContainers } from '../helpers/oci-image';
 import {
   cdesk,
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServeRunning,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 import { requireSshd, startSshd, type Sshd } from '../helpers/sshd';
 
 declare const window: { location: { hash: string } };
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const can = canRunContainers();
-const ready = requireChromium() && requireContainerd() && requireSshd() && can.ok;
-if (!can.ok) console.warn(`skipping the hosts window e2e: ${can.reason}`);
+const ready = windowWithContainersReady('hosts window') && requireSshd();
 
 const ONLY_THERE = `far-only-${process.pid}`;
 let dir: string;

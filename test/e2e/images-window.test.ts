@@ -6,14 +6,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireContainerd } from '../helpers/engine';
-import {
-  buildBusyboxImage,
-  canRunContainers,
-  ctr,
-  removeAllContainers,
-  type BuiltImage,
-} from '../helpers/oci-image';
+import { buildBusyboxImage, ctr, removeAllContainers, type BuiltImage } from '../helpers/oci-image';
 import {
   buildLayoutImage,
   canRunRegistry,
@@ -24,19 +17,16 @@ import {
 import {
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServeRunning,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 
 declare const window: { location: { hash: string }; __noReload?: number };
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const can = canRunContainers();
 const reg = canRunRegistry();
-const ready = requireChromium() && requireContainerd() && can.ok;
-if (!can.ok) console.warn(`skipping the images window e2e: ${can.reason}`);
+const ready = windowWithContainersReady('images window');
 // The registry is installed wherever containers can run (.ci/run): its absence is a failure.
 if (ready && !reg.ok) throw new Error(`the images window e2e needs ${reg.reason}`);
 

@@ -4,10 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireContainerd } from '../helpers/engine';
 import {
   buildBusyboxImage,
-  canRunContainers,
   ctr,
   ctrTasks,
   importImage,
@@ -17,18 +15,15 @@ import {
 import {
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServeRunning,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 
 declare const window: { location: { hash: string }; __noReload?: number };
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const can = canRunContainers();
-const ready = requireChromium() && requireContainerd() && can.ok;
-if (!can.ok) console.warn(`skipping the container actions e2e: ${can.reason}`);
+const ready = windowWithContainersReady('container actions');
 
 let serve: Serve;
 let browser: Browser;

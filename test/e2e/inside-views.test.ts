@@ -3,10 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireContainerd } from '../helpers/engine';
 import {
   buildBusyboxImage,
-  canRunContainers,
   ctr,
   ctrList,
   ctrTasks,
@@ -18,20 +16,17 @@ import {
   cdesk,
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServeRunning,
   waitFor,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 
 // Page globals for the functions page.evaluate runs inside Chromium (the Node tsconfig has no DOM lib).
 declare const window: { location: { hash: string }; __noReload?: number };
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const can = canRunContainers();
-const ready = requireChromium() && requireContainerd() && can.ok;
-if (!can.ok) console.warn(`skipping the inside views e2e: ${can.reason}`);
+const ready = windowWithContainersReady('inside views');
 
 let serve: Serve;
 let browser: Browser;

@@ -6,11 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireContainerd } from '../helpers/engine';
 import { removeNetworks } from '../helpers/inside-fixture';
 import {
   buildBusyboxImage,
-  canRunContainers,
   ctrList,
   ctrTasks,
   importImage,
@@ -20,18 +18,15 @@ import {
 import {
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServeRunning,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 
 declare const window: { location: { hash: string } };
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const can = canRunContainers();
-const ready = requireChromium() && requireContainerd() && can.ok;
-if (!can.ok) console.warn(`skipping the Run… form e2e: ${can.reason}`);
+const ready = windowWithContainersReady('Run… form');
 
 const ID = `runform-${process.pid}`;
 let serve: Serve;

@@ -6,10 +6,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alive, requireContainerd } from '../helpers/engine';
+import { alive } from '../helpers/engine';
 import {
   buildBusyboxImage,
-  canRunContainers,
   ctr,
   ctrTasks,
   importImage,
@@ -20,10 +19,10 @@ import {
   cdesk,
   ensureBuilt,
   launchChromium,
-  requireChromium,
-  ROOT,
   startServe,
   type Serve,
+  SHOTS,
+  windowWithContainersReady,
 } from '../helpers/serve';
 
 declare const window: { location: { hash: string }; __noReload?: number };
@@ -35,10 +34,7 @@ interface DomEl {
 }
 declare function getComputedStyle(el: DomEl): { textOverflow: string; whiteSpace: string };
 
-const SHOTS = join(ROOT, 'test-output', 'screenshots');
-const can = canRunContainers();
-const ready = requireChromium() && requireContainerd() && can.ok;
-if (!can.ok) console.warn(`skipping the newcomer e2e: ${can.reason}`);
+const ready = windowWithContainersReady('newcomer');
 
 /**
  * A check each second that fails at the first slow answer; a hang is only reported, so a frozen

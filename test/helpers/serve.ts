@@ -3,9 +3,12 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { removeTree } from './engine';
+import { removeTree, requireContainerd } from './engine';
+import { canRunContainers } from './oci-image';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
+/** Where the e2e tests leave the screenshots a person looks at. */
+export const SHOTS = join(ROOT, 'test-output', 'screenshots');
 export const CDESK = join(ROOT, 'bin', 'cdesk.cjs');
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -213,4 +216,14 @@ export async function startServeRunning(
     (await cdesk(['status', '--json', '--control', serve.control])).stdout,
   ) as { paths: { socket: string } };
   return { serve, socket: status.paths.socket };
+}
+
+/**
+ * Whether a window e2e that runs containers can run here (Chromium, containerd, and containers,
+ * which need root): false with a printed reason when not; CI has them all.
+ */
+export function windowWithContainersReady(what: string): boolean {
+  const can = canRunContainers();
+  if (!can.ok) console.warn(`skipping the ${what} e2e: ${can.reason}`);
+  return requireChromium() && requireContainerd() && can.ok;
 }
