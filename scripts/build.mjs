@@ -75,38 +75,38 @@ const cliBuild = build({
 // is spawned. The same sources; nothing in it comes from the packages kept external (cold-path test).
 // In `daemon run`, grpc-js comes from dist/cli-run-grpc.cjs: one file compiles faster than its ~100 in
 // node_modules, and kept out of cli-run.cjs it costs nothing before containerd is spawned.
-const grpcFromItsOwnFile = {
-  name: 'grpc-from-its-own-file',
+/** A package required at run time from a bundle file of its own (`./FILE` next to the requirer). */
+const fromItsOwnFile = (pkg, file) => ({
+  name: `${pkg}-from-its-own-file`,
   setup(b) {
-    b.onResolve({ filter: /^@grpc\/grpc-js$/ }, () => ({
-      path: './cli-run-grpc.cjs',
+    b.onResolve({ filter: new RegExp(`^${pkg.replace(/[/.]/g, '\\$&')}$`) }, () => ({
+      path: `./${file}`,
       external: true,
     }));
   },
-};
+});
 // Both run files are minified but keep their names (stack traces still read; the source maps
 // map them back): a third of the bytes to read and compile, and all-ASCII text, so V8 keeps the
 // source one byte per character (one "—" in a bundled comment made the whole file two-byte).
-const runMinify = { minifyWhitespace: true, minifySyntax: true };
-const runBuild = build({
+const runCjs = {
   ...common,
-  ...runMinify,
-  entryPoints: { 'cli-run': 'main/cli/run-entry.ts' },
+  minifyWhitespace: true,
+  minifySyntax: true,
   outdir,
   outExtension: { '.js': '.cjs' },
   format: 'cjs',
+};
+const runBuild = build({
+  ...runCjs,
+  entryPoints: { 'cli-run': 'main/cli/run-entry.ts' },
   external: runExternal,
-  plugins: [grpcFromItsOwnFile],
+  plugins: [fromItsOwnFile('@grpc/grpc-js', 'cli-run-grpc.cjs')],
   metafile: true,
 });
 // grpc-js for `run`, one file of its own: required once the Supervisor loads, after the spawn.
 const runGrpcBuild = build({
-  ...common,
-  ...runMinify,
+  ...runCjs,
   entryPoints: { 'cli-run-grpc': '@grpc/grpc-js' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
   external: grpcUnused,
 });
 
@@ -127,29 +127,15 @@ const agentlessLocalOnly = {
 // zod would be two thirds of the bytes the two verbs read and parse on every run, yet only -H (the
 // hosts file's schema, before an ssh connection) uses it: it is required from a file of its own
 // (dist/cli-container-zod.cjs) only then.
-const zodFromItsOwnFile = {
-  name: 'zod-from-its-own-file',
-  setup(b) {
-    b.onResolve({ filter: /^zod$/ }, () => ({ path: './cli-container-zod.cjs', external: true }));
-  },
-};
 const containerBuild = build({
-  ...common,
-  ...runMinify,
+  ...runCjs,
   entryPoints: { 'cli-container': 'main/cli/container-entry.ts' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
-  plugins: [agentlessLocalOnly, zodFromItsOwnFile],
+  plugins: [agentlessLocalOnly, fromItsOwnFile('zod', 'cli-container-zod.cjs')],
   metafile: true,
 });
 const containerZodBuild = build({
-  ...common,
-  ...runMinify,
+  ...runCjs,
   entryPoints: { 'cli-container-zod': 'zod' },
-  outdir,
-  outExtension: { '.js': '.cjs' },
-  format: 'cjs',
 });
 
 const appBuilds = cliOnly
