@@ -54,36 +54,62 @@ export function sshOptions(t: SshTarget, configFile?: string): string[] {
   return argv;
 }
 
+/** How an ssh child ended: its exit code, or the signal that ended it. */
+export interface SshExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
 /**
- * What went wrong, from ssh's exit and the tail of what it printed: an error saying what to run.
- * Pure: the cases are a table in the tests.
+ * Why an ssh child ended, for any kind of link: a failed login first (the same whatever runs once
+ * logged in), then what `specific` recognises in what ssh printed, else "the link closed" with
+ * ssh's exit and `nextStep` as the hint.
  */
-export function classifySshEnd(
+export function classifySshExit(
   t: SshTarget,
-  exit: { code: number | null; signal: NodeJS.Signals | null },
+  exit: SshExit,
   stderr: string,
+  specific: (where: string, saidPart: string) => AppError | null,
+  nextStep: string,
 ): AppError {
-  const common = classifySshLogin(t, stderr);
-  if (common) return common;
   const where = sshWhere(t);
   const saidPart = sshSaid(stderr);
-  if (exit.code === 127 || /cdesk: (command )?not found/.test(stderr))
-    return new AppError(
-      'ssh-no-cdesk',
-      `${where}: there is no cdesk on the remote side's PATH${saidPart}`,
-      `Install Containerd Desktop on ${t.host}, or put its cdesk on the PATH that non-interactive ssh sessions get (check with \`${sshCommandLine(t)} command -v cdesk\`).`,
-    );
-  if (exit.code === 3)
-    return new AppError(
-      'no-app',
-      `no running Containerd Desktop on ${where}${saidPart}`,
-      `Start it there: the desktop app, \`cdesk serve\` or \`cdesk daemon run\` on ${t.host}.`,
-    );
+  const known = classifySshLogin(t, stderr) ?? specific(where, saidPart);
+  if (known) return known;
   const how =
     exit.signal !== null ? `ssh ended by ${exit.signal}` : `ssh exited with code ${exit.code}`;
   return new AppError(
     'ssh-failed',
     `the SSH link to ${where} closed (${how})${saidPart}`,
+    nextStep,
+  );
+}
+
+/**
+ * What went wrong with a `cdesk dial-stdio` link, from ssh's exit and the tail of what it printed:
+ * an error saying what to run. Pure: the cases are a table in the tests.
+ */
+export function classifySshEnd(t: SshTarget, exit: SshExit, stderr: string): AppError {
+  const remoteSide = (where: string, saidPart: string): AppError | null => {
+    if (exit.code === 127 || /cdesk: (command )?not found/.test(stderr))
+      return new AppError(
+        'ssh-no-cdesk',
+        `${where}: there is no cdesk on the remote side's PATH${saidPart}`,
+        `Install Containerd Desktop on ${t.host}, or put its cdesk on the PATH that non-interactive ssh sessions get (check with \`${sshCommandLine(t)} command -v cdesk\`).`,
+      );
+    if (exit.code === 3)
+      return new AppError(
+        'no-app',
+        `no running Containerd Desktop on ${where}${saidPart}`,
+        `Start it there: the desktop app, \`cdesk serve\` or \`cdesk daemon run\` on ${t.host}.`,
+      );
+    return null;
+  };
+  return classifySshExit(
+    t,
+    exit,
+    stderr,
+    remoteSide,
     `Check that the host is up and try again; \`${sshCommandLine(t)} cdesk status\` shows what the remote side says.`,
   );
 }

@@ -9,13 +9,14 @@ import path from 'node:path';
 import type { SshTarget } from '../../common/hosts';
 import { ensureControlDir, defaultControlPath } from '../control-socket/control-paths';
 import {
-  classifySshLogin,
+  classifySshExit,
   sshCommandLine,
   sshOptions,
   sshSaid,
   sshWhere,
   SSH_CONFIG_ENV,
   stderrTail,
+  type SshExit,
   type SshLinkOptions,
 } from '../control-socket/ssh-link';
 import { AppError } from '../shared/app-error';
@@ -62,27 +63,23 @@ export function forwardArgv(t: SshTarget, local: string, configFile?: string): s
  * Why ssh ended before the forward was up, from what it printed: login failures as for every
  * link, a local end that cannot be bound, else the exit. Pure: the cases are a table in the tests.
  */
-export function classifyForwardEnd(
-  t: SshTarget,
-  exit: { code: number | null; signal: NodeJS.Signals | null },
-  stderr: string,
-): AppError {
-  const login = classifySshLogin(t, stderr);
-  if (login) return login;
-  const where = sshWhere(t);
-  if (/Could not request local forwarding|cannot bind|unix_listener/.test(stderr))
-    return new AppError(
-      'ssh-failed',
-      `${where}: ssh could not create the local end of the socket forward${sshSaid(stderr)}`,
-      'Check that $XDG_RUNTIME_DIR (or /tmp) is writable and not full, then try again.',
-    );
-  if (/forwarding (is )?disabled|administratively prohibited/i.test(stderr))
-    return forwardRefused(t);
-  const how =
-    exit.signal !== null ? `ssh ended by ${exit.signal}` : `ssh exited with code ${exit.code}`;
-  return new AppError(
-    'ssh-failed',
-    `the SSH link to ${where} closed (${how})${sshSaid(stderr)}`,
+export function classifyForwardEnd(t: SshTarget, exit: SshExit, stderr: string): AppError {
+  const forwardSide = (where: string, saidPart: string): AppError | null => {
+    if (/Could not request local forwarding|cannot bind|unix_listener/.test(stderr))
+      return new AppError(
+        'ssh-failed',
+        `${where}: ssh could not create the local end of the socket forward${saidPart}`,
+        'Check that $XDG_RUNTIME_DIR (or /tmp) is writable and not full, then try again.',
+      );
+    if (/forwarding (is )?disabled|administratively prohibited/i.test(stderr))
+      return forwardRefused(t);
+    return null;
+  };
+  return classifySshExit(
+    t,
+    exit,
+    stderr,
+    forwardSide,
     `Check that the host is up and try again (\`${sshCommandLine(t)}\` shows what ssh says).`,
   );
 }
