@@ -26,6 +26,10 @@ import {
 
 type Inspect = ContainerCommandResults['container:inspect'];
 
+/** The page's two actions that ask first; their dialog differs only in these words and its text. */
+type Confirmed = 'kill' | 'delete';
+const CONFIRM_VERB: Record<Confirmed, string> = { kill: 'Kill', delete: 'Delete' };
+
 const TAB_LABEL: Record<ContainerTab, string> = {
   summary: 'Summary',
   logs: 'Logs',
@@ -161,7 +165,7 @@ export function ContainerPage(props: { route: ContainerRoute }) {
   const [inspectError, setInspectError] = useState<ContractError | null>(null);
   const [startError, setStartError] = useState<ContractError | null>(null);
   const [starting, setStarting] = useState(false);
-  const [confirm, setConfirm] = useState<'kill' | 'delete' | null>(null);
+  const [confirm, setConfirm] = useState<Confirmed | null>(null);
   // Tabs mount on first visit and stay (the terminal keeps its shell, the log its lines).
   const [visited, setVisited] = useState<ReadonlySet<ContainerTab>>(() => new Set([route.tab]));
   const now = useNow(1000);
@@ -223,7 +227,7 @@ export function ContainerPage(props: { route: ContainerRoute }) {
     if (!r.ok) setStartError(r.error);
     else void store.reload('containers');
   };
-  const confirmed = async (what: 'kill' | 'delete') => {
+  const confirmed = async (what: Confirmed) => {
     setConfirm(null);
     if (what === 'kill') return void store.actions.kill(route.namespace, route.id);
     const r = await store.actions.deleteContainer(route.namespace, route.id);
@@ -369,30 +373,24 @@ export function ContainerPage(props: { route: ContainerRoute }) {
           ))}
         </>
       )}
-      {confirm === 'kill' && (
+      {confirm && (
         <ConfirmDialog
-          title={`Kill container ${route.id}?`}
-          confirmLabel="Kill container"
+          title={`${CONFIRM_VERB[confirm]} container ${route.id}?`}
+          confirmLabel={`${CONFIRM_VERB[confirm]} container`}
           onCancel={() => setConfirm(null)}
-          onConfirm={() => void confirmed('kill')}
+          onConfirm={() => void confirmed(confirm)}
         >
-          <p>
-            This sends SIGKILL to the task of <span className="iv-mono">{route.id}</span>: it ends
-            at once, with no chance to finish its work or clean up.
-          </p>
-        </ConfirmDialog>
-      )}
-      {confirm === 'delete' && (
-        <ConfirmDialog
-          title={`Delete container ${route.id}?`}
-          confirmLabel="Delete container"
-          onCancel={() => setConfirm(null)}
-          onConfirm={() => void confirmed('delete')}
-        >
-          <p>
-            In namespace <strong>{route.namespace}</strong>, this removes the container{' '}
-            <span className="iv-mono">{route.id}</span>, its stopped task and snapshot.
-          </p>
+          {confirm === 'kill' ? (
+            <p>
+              This sends SIGKILL to the task of <span className="iv-mono">{route.id}</span>: it ends
+              at once, with no chance to finish its work or clean up.
+            </p>
+          ) : (
+            <p>
+              In namespace <strong>{route.namespace}</strong>, this removes the container{' '}
+              <span className="iv-mono">{route.id}</span>, its stopped task and snapshot.
+            </p>
+          )}
         </ConfirmDialog>
       )}
     </section>
