@@ -6,6 +6,7 @@ import { defaultControlPath } from '../control-socket/control-paths';
 import { connectSsh } from '../control-socket/ssh-link';
 import { addHost, defaultHostsFile, readHosts, removeHost } from '../hosts/hosts-file';
 import { AppError, toContractError } from '../shared/app-error';
+import { rejectAfter } from '../shared/reject-after';
 import { UsageError } from './args';
 import { EXIT, formatError, parseCommand, processIo, type CliIo } from './common';
 
@@ -48,33 +49,28 @@ async function probe(
 ): Promise<HostRow> {
   const kind = name === LOCAL_HOST ? 'local' : hostKindOf(url);
   let client: ControlClient | undefined;
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new AppError(
-            'ssh-unreachable',
-            `no answer within ${LS_TIMEOUT_MS / 1000} s`,
-            `Check the host is up (cdesk -H ${name} status).`,
-          ),
-        ),
-      LS_TIMEOUT_MS,
-    );
-  });
+  const timeout = rejectAfter(
+    LS_TIMEOUT_MS,
+    () =>
+      new AppError(
+        'ssh-unreachable',
+        `no answer within ${LS_TIMEOUT_MS / 1000} s`,
+        `Check the host is up (cdesk -H ${name} status).`,
+      ),
+  );
   try {
     const pending = connect();
     pending.then((c) => (client = c)).catch(() => undefined);
-    client = await Promise.race([pending, timeout]);
+    client = await Promise.race([pending, timeout.expired]);
     const t0 = performance.now();
-    const r = await Promise.race([client.invoke('daemon:status', {}), timeout]);
+    const r = await Promise.race([client.invoke('daemon:status', {}), timeout.expired]);
     const latencyMs = performance.now() - t0;
     if (!r.ok) return { name, url, kind, state: 'unreachable', error: r.error };
     return { name, url, kind, state: 'reachable', containerd: r.value.state, latencyMs };
   } catch (err) {
     return { name, url, kind, state: 'unreachable', error: toContractError(err) };
   } finally {
-    clearTimeout(timer);
+    timeout.cancel();
     client?.close();
   }
 }
