@@ -11,6 +11,13 @@ function client() {
   return c;
 }
 
+/** The page of `id` (in default), with its `button` pressed: the dialog that asks first. */
+async function pageAsking(c: FakeInsideClient, id: string, button: 'Kill' | 'Delete') {
+  await renderInside(<ContainerPage route={{ namespace: 'default', id, tab: 'summary' }} />, c);
+  fireEvent.click(screen.getByRole('button', { name: button }));
+  return screen.getByRole('dialog');
+}
+
 afterEach(() => {
   cleanup();
   window.location.hash = '';
@@ -19,12 +26,7 @@ afterEach(() => {
 describe('ContainerPage confirmations', () => {
   it('Kill names the container and what SIGKILL does, and kills only once confirmed', async () => {
     const c = client();
-    await renderInside(
-      <ContainerPage route={{ namespace: 'default', id: 'web', tab: 'summary' }} />,
-      c,
-    );
-    fireEvent.click(screen.getByRole('button', { name: 'Kill' }));
-    const dialog = screen.getByRole('dialog');
+    const dialog = await pageAsking(c, 'web', 'Kill');
     expect(dialog.textContent).toContain('Kill container web?');
     expect(dialog.textContent).toContain('This sends SIGKILL to the task of web');
     expect(c.callsTo('task:kill')).toEqual([]);
@@ -39,12 +41,7 @@ describe('ContainerPage confirmations', () => {
   it('Delete names the namespace, deletes once confirmed and goes back to the list', async () => {
     const c = client();
     c.on('container:delete', (p) => ok({ id: p.id }));
-    await renderInside(
-      <ContainerPage route={{ namespace: 'default', id: 'old', tab: 'summary' }} />,
-      c,
-    );
-    fireEvent.click(screen.getByRole('button', { name: 'Delete' }));
-    const dialog = screen.getByRole('dialog');
+    const dialog = await pageAsking(c, 'old', 'Delete');
     expect(dialog.textContent).toContain('Delete container old?');
     expect(dialog.textContent).toContain('In namespace default, this removes the container old');
     fireEvent.click(within(dialog).getByRole('button', { name: 'Cancel' }));
