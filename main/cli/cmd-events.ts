@@ -29,6 +29,8 @@ import {
 
 /** The app's recent-events ring holds this many; events:recent answers at most as many. */
 const RECENT_MAX = 1000;
+/** Live events held while the replay is read, at most: the newest are kept, the rest counted. */
+const HELD_MAX = 1000;
 
 const USAGE = `usage: cdesk events [-n NS | --all-namespaces] [--since TIME] [--json]
 
@@ -87,12 +89,19 @@ export async function run(
       // With --since, live events wait until the replay is printed: subscribing first leaves no
       // gap, and the replayed ones that also arrive live are skipped (see `fresh`).
       let held: ContainerdEvent[] | null = since === null ? null : [];
+      let heldDropped = 0;
       let fresh = (events: ContainerdEvent[]) => events;
       const onEvent = (e: AnyEvent) => {
         if (e.event === 'containerd:events') {
           const batch = mine(e.payload.events);
-          if (held) held.push(...batch);
-          else print(fresh(batch));
+          if (held) {
+            held.push(...batch);
+            const over = held.length - HELD_MAX;
+            if (over > 0) {
+              held.splice(0, over);
+              heldDropped += over;
+            }
+          } else print(fresh(batch));
         } else if (
           e.event === 'inside:status' &&
           !p.flags.json &&
@@ -125,6 +134,10 @@ export async function run(
         const live = held ?? [];
         held = null;
         print(fresh(live));
+        if (heldDropped > 0)
+          io.err(
+            `cdesk events: ${heldDropped} live event${heldDropped === 1 ? '' : 's'} arrived while the replay was read and ${heldDropped === 1 ? 'was' : 'were'} not kept (at most ${HELD_MAX} are held)\n`,
+          );
         io.err(
           `cdesk events: watching ${where()} after ${replay.length} event${replay.length === 1 ? '' : 's'} since ${new Date(since).toISOString()}; Ctrl-C stops\n`,
         );

@@ -104,6 +104,29 @@ describe('cdesk events', () => {
     ]);
   });
 
+  it('--since holds at most 1000 live events while the replay is read: the newest, the rest counted', async () => {
+    const flood = Array.from({ length: 2500 }, (_, i) => ev('/tasks/start', `c${i}`));
+    // Live events that arrive before the ring's answer: a flood while the replay is read.
+    script.onRecent = () => {
+      for (let i = 0; i < flood.length; i += 100) script.send(...flood.slice(i, i + 100));
+    };
+    const o = io();
+    const done = events(['--since', '5m', '--control', sock], o);
+    await expect.poll(() => o.stderr).toMatch(/watching namespace default after 0 events/);
+    o.abort();
+    expect(await done).toBe(0);
+    expect(o.stderr).toContain(
+      'cdesk events: 1500 live events arrived while the replay was read and were not kept (at most 1000 are held)',
+    );
+    const ids = o.stdout
+      .trim()
+      .split('\n')
+      .map((l) => /container=(\S+)/.exec(l)?.[1]);
+    expect(ids).toHaveLength(1000);
+    expect(ids[0]).toBe('c1500');
+    expect(ids.at(-1)).toBe('c2499');
+  });
+
   it('a bad --since names the flag and the forms it takes', async () => {
     await expect(events(['--since', '5', '--control', sock], io())).rejects.toThrow(UsageError);
     await expect(events(['--since', 'soon', '--control', sock], io())).rejects.toThrow(
