@@ -165,3 +165,18 @@ describe('the old layout exits 2 naming the new command', () => {
     }
   });
 });
+
+describe('the bin as a shell runs it (its own #! line)', () => {
+  it("passes docker's --env-file to cdesk run instead of Node taking it as its own", () => {
+    // Node 20 reads an --env-file anywhere on its command line unless a -- ends its options: with
+    // a missing file it exits 9 ("node: FILE: not found") before cdesk runs.
+    const r = spawnSync(CDESK, ['run', '--env-file', '/nonexistent/env', 'img'], {
+      encoding: 'utf8',
+      env: { ...process.env, XDG_RUNTIME_DIR: '/nonexistent-cdesk-layout' },
+      timeout: 20_000,
+    });
+    expect(r.stderr).not.toMatch(/^node:/m);
+    expect(r.stderr).toMatch(/--env-file \/nonexistent\/env: cannot read it \(ENOENT\)/);
+    expect(r.status).toBe(2);
+  });
+});
