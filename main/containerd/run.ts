@@ -383,6 +383,13 @@ export async function runContainer(
   const { namespace } = p;
   const mounts = p.mounts ?? [];
   await checkHost(mounts);
+  // A given name is looked up while the image record is read (Get creates no namespace); neither
+  // that nor the log writer depends on the image. Awaited below, after the image's own checks, so
+  // errors keep their order; a rejection meanwhile is no crash.
+  const namedTaken = p.name !== undefined ? containerExists(c, namespace, p.name) : null;
+  namedTaken?.catch(() => undefined);
+  const logger = ensureLogger(ctx.binDir);
+  logger.catch(() => undefined);
   const image = await getImage(c, namespace, p.image);
   if (!image.target)
     throw new InsideError(
@@ -391,12 +398,8 @@ export async function runContainer(
       'Pull it again.',
     );
   const id = p.name ?? generatedName(image.name);
-  // Neither depends on the image's content: asked while it is read. Awaited below, after the
-  // image's own checks, so errors keep their order; a rejection meanwhile is no crash.
-  const taken = containerExists(c, namespace, id);
-  const logger = ensureLogger(ctx.binDir);
+  const taken = namedTaken ?? containerExists(c, namespace, id);
   taken.catch(() => undefined);
-  logger.catch(() => undefined);
   const { config, diffIds, configDigest } = await imageConfig(c, namespace, p.image, {
     mediaType: image.target.media_type,
     digest: image.target.digest,
@@ -475,50 +478,20 @@ export async function runContainer(
     const stdio = loggerUri(launcher, logFile, { maxBytes: ctx.logMaxBytes, keep: ctx.logKeep });
 
     const steps: (() => Promise<unknown>)[] = [];
-    await leased;
-    try {
-      await mkdir(dirname(logFile), { recursive: true, mode: 0o700 });
-      steps.push(() => rm(dirname(logFile), { recursive: true, force: true }));
-      // A missing parent is an image not unpacked for this snapshotter: Prepare says so itself (one
-      // round trip fewer than asking Snapshots/Stat first).
-      const prepared = await c
-        .call(
-          SnapshotsService.prepare,
-          PrepareSnapshotRequest.create({ snapshotter, key: id, parent: chain }),
-          { namespace, timeoutMs: 30_000, lease },
-        )
-        .catch((err: unknown) => {
-          if (!isNotFound(err)) throw err;
-          throw new InsideError(
-            'failed-precondition',
-            `image ${p.image} is not unpacked for the ${snapshotter} snapshotter`,
-            `Unpack it (ctr -n ${namespace} images unpack ${image.name}) or pull it again.`,
-          );
-        });
-      steps.push(() =>
-        c.call(SnapshotsService.remove, RemoveSnapshotRequest.create({ snapshotter, key: id }), {
-          namespace,
-        }),
-      );
-      if (namedUser) {
-        const u = await userFromRootfs(userText, prepared.mounts, !p.user);
-        spec.process.user = { ...spec.process.user, uid: u.uid, gid: u.gid };
-      }
-      if (net === 'bridge') {
-        await createNetns(ctx, namespace, id);
-        steps.push(() => detachNetwork(ctx, namespace, id));
-      }
-      const labels: Record<string, string> = {
-        ...p.labels,
-        [LABELS.net]: net,
-        ...(ports.length ? { [LABELS.ports]: JSON.stringify(ports) } : {}),
-        [LABELS.logFile]: logFile,
-        [LABELS.logUri]: stdio,
-        ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
-        // The monitor starts new tasks with this stdio: the same log writer and file.
-        ...restartLabels(policy, driver, stdio),
-      };
-      await c.call(
+    const labels: Record<string, string> = {
+      ...p.labels,
+      [LABELS.net]: net,
+      ...(ports.length ? { [LABELS.ports]: JSON.stringify(ports) } : {}),
+      [LABELS.logFile]: logFile,
+      [LABELS.logUri]: stdio,
+      ...(p.rm ? { [LABELS.autoRemove]: 'true' } : {}),
+      // The monitor starts new tasks with this stdio: the same log writer and file.
+      ...restartLabels(policy, driver, stdio),
+    };
+    // The record is sent once the spec is final: at once, unless a user name is looked up in the
+    // prepared snapshot.
+    const createRecord = () =>
+      c.call(
         ContainersService.create,
         CreateContainerRequest.create({
           container: Container.create({
@@ -536,9 +509,59 @@ export async function runContainer(
         }),
         { namespace, lease },
       );
-      steps.push(() =>
-        c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace }),
-      );
+    await leased;
+    try {
+      // The log folder, the snapshot and (with the spec final) the container record are made at
+      // once: containerd checks no snapshot at Containers/Create, and the lease holds both until
+      // the record references the snapshot. Each one made is undone if another fails; a failed
+      // Prepare is reported first, as when they ran one after the other.
+      // A missing parent is an image not unpacked for this snapshotter: Prepare says so itself (one
+      // round trip fewer than asking Snapshots/Stat first).
+      const [madeDir, preparing, creating] = await Promise.allSettled([
+        mkdir(dirname(logFile), { recursive: true, mode: 0o700 }),
+        c
+          .call(
+            SnapshotsService.prepare,
+            PrepareSnapshotRequest.create({ snapshotter, key: id, parent: chain }),
+            { namespace, timeoutMs: 30_000, lease },
+          )
+          .catch((err: unknown) => {
+            if (!isNotFound(err)) throw err;
+            throw new InsideError(
+              'failed-precondition',
+              `image ${p.image} is not unpacked for the ${snapshotter} snapshotter`,
+              `Unpack it (ctr -n ${namespace} images unpack ${image.name}) or pull it again.`,
+            );
+          }),
+        namedUser ? Promise.resolve(null) : createRecord(),
+      ]);
+      if (madeDir.status === 'fulfilled')
+        steps.push(() => rm(dirname(logFile), { recursive: true, force: true }));
+      if (preparing.status === 'fulfilled')
+        steps.push(() =>
+          c.call(SnapshotsService.remove, RemoveSnapshotRequest.create({ snapshotter, key: id }), {
+            namespace,
+          }),
+        );
+      const deleteRecord = () =>
+        c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
+      if (creating.status === 'fulfilled' && creating.value !== null) steps.push(deleteRecord);
+      if (preparing.status === 'rejected') throw preparing.reason;
+      if (madeDir.status === 'rejected') throw madeDir.reason;
+      if (creating.status === 'rejected') throw creating.reason;
+      const prepared = preparing.value;
+      if (namedUser) {
+        const u = await userFromRootfs(userText, prepared.mounts, !p.user);
+        spec.process.user = { ...spec.process.user, uid: u.uid, gid: u.gid };
+      }
+      if (net === 'bridge') {
+        await createNetns(ctx, namespace, id);
+        steps.push(() => detachNetwork(ctx, namespace, id));
+      }
+      if (namedUser) {
+        await createRecord();
+        steps.push(deleteRecord);
+      }
       let ip: string | null = null;
       const pid = await createAndStart(
         c,
