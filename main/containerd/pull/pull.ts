@@ -196,8 +196,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         scope,
         { digest, size, ref: refKey(kind, digest), labels },
         async (offset) => {
-          const { res, partial } = await registry.blob(digest, offset);
-          return { body: res.body as unknown as AsyncIterable<Uint8Array>, resumed: partial };
+          const { body, partial } = await registry.blob(digest, offset);
+          return { body, resumed: partial };
         },
         (done) => tracker.bytes(digest, done),
       );
@@ -321,6 +321,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     throw e;
   } finally {
     o.signal.removeEventListener('abort', onAbort);
+    registry.close();
   }
 }
 
