@@ -411,6 +411,7 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   // CPU is steadier than wall time on a shared machine: what each pull costs the app (or ctr), the
   // cdesk client and containerd (the registry's share is the same for both).
   const oursCpu: number[] = [];
+  const appCpu: number[] = [];
   const theirsCpu: number[] = [];
   try {
     // busybox's layer plus two of ~75 MB of random bytes (incompressible: the wire carries them).
@@ -428,8 +429,10 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
       const base = rssBytes(pid);
       const sampler = rssSampler(pid, 10);
       let cpu0 = cpuNow(true);
+      const app0 = cpuMs(pid);
       ours.push(await wall(cdeskArgv(['pull', '--control', env.serve.control, '-n', nsA, ref])));
       oursCpu.push(cpuNow(true) - cpu0);
+      appCpu.push(cpuMs(pid) - app0);
       growth.push(sampler.stop().peak - base);
       await dropNamespace(env.socket, nsA, ref);
       cpu0 = cpuNow(false);
@@ -448,7 +451,7 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
       },
       {
         metric: `CPU of that pull: the app, cdesk and containerd (median of ${rounds})`,
-        ours: ms(median(oursCpu)),
+        ours: `${ms(median(oursCpu))} (the app alone ${ms(median(appCpu))})`,
         reference: `ctr and containerd ${ms(median(theirsCpu))}`,
         ratio: `${ratio(median(oursCpu), median(theirsCpu))}; runs ${oursCpu.map((x) => x.toFixed(0)).join(', ')} vs ${theirsCpu.map((x) => x.toFixed(0)).join(', ')} ms`,
       },
