@@ -285,7 +285,8 @@ export class Registry {
   /**
    * A blob's body, from `offset` when the registry honours Range (then `partial` is true). Over
    * node:http rather than fetch: a blob is most of a pull's bytes, and fetch's web streams cost
-   * about twice the CPU per megabyte (and the garbage collections that follow) on its way through.
+   * more CPU per megabyte on their way through (measured: the app's CPU for a 150 MB pull fell by
+   * a sixth to a third with node:http).
    */
   async blob(
     digest: string,
