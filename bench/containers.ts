@@ -22,7 +22,15 @@ import {
 import { buildLayoutImage, canRunRegistry, startRegistry } from '../test/helpers/registry';
 import { CDESK, cdesk, ensureBuilt, startServe, type Serve } from '../test/helpers/serve';
 import { benchContainersUi } from './containers-ui';
-import { cpuOver, pidsMatching, rssBytes, rssSampler, usageOf } from './proc-usage';
+import {
+  cpuMs,
+  cpuOver,
+  endedChildrenCpuMs,
+  pidsMatching,
+  rssBytes,
+  rssSampler,
+  usageOf,
+} from './proc-usage';
 import { median, type Row } from './row';
 
 const run = promisify(execFile);
@@ -400,6 +408,11 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   const ours: number[] = [];
   const theirs: number[] = [];
   const growth: number[] = [];
+  // CPU is steadier than wall time on a shared machine: what each pull costs the app (or ctr), the
+  // cdesk client and containerd (the registry's share is the same for both).
+  const oursCpu: number[] = [];
+  const appCpu: number[] = [];
+  const theirsCpu: number[] = [];
   try {
     // busybox's layer plus two of ~75 MB of random bytes (incompressible: the wire carries them).
     const image = buildLayoutImage(dir, { randomLayers: 2, layerBytes: 75 * 2 ** 20 });
@@ -407,15 +420,24 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
     const ref = `${reg.host}/bench/big:1`;
     const total = image.layers.reduce((a, l) => a + l.size, 0);
     const pid = env.serve.info.pid;
+    const containerd = pidsMatching(`${env.serve.stateDir}/containerd.toml`);
+    const cpuNow = (withApp: boolean) =>
+      endedChildrenCpuMs() + usageOf(containerd).cpuMs + (withApp ? cpuMs(pid) : 0);
     for (let i = 0; i < rounds; i++) {
       const nsA = `bench-pull-c-${process.pid}-${i}`;
       const nsB = `bench-pull-x-${process.pid}-${i}`;
       const base = rssBytes(pid);
       const sampler = rssSampler(pid, 10);
+      let cpu0 = cpuNow(true);
+      const app0 = cpuMs(pid);
       ours.push(await wall(cdeskArgv(['pull', '--control', env.serve.control, '-n', nsA, ref])));
+      oursCpu.push(cpuNow(true) - cpu0);
+      appCpu.push(cpuMs(pid) - app0);
       growth.push(sampler.stop().peak - base);
       await dropNamespace(env.socket, nsA, ref);
+      cpu0 = cpuNow(false);
       theirs.push(await wall(ctrArgv(env.socket, nsB, ['images', 'pull', '--plain-http', ref])));
+      theirsCpu.push(cpuNow(false) - cpu0);
       await dropNamespace(env.socket, nsB, ref);
     }
     const m = median(ours);
@@ -426,6 +448,12 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
         ours: ms(m),
         reference: `\`ctr images pull --plain-http\` ${ms(r)}`,
         ratio: `${ratio(m, r)} (goal ≤ 1.0×); runs ${ours.map((x) => x.toFixed(0)).join(', ')} vs ${theirs.map((x) => x.toFixed(0)).join(', ')} ms`,
+      },
+      {
+        metric: `CPU of that pull: the app, cdesk and containerd (median of ${rounds})`,
+        ours: `${ms(median(oursCpu))} (the app alone ${ms(median(appCpu))})`,
+        reference: `ctr and containerd ${ms(median(theirsCpu))}`,
+        ratio: `${ratio(median(oursCpu), median(theirsCpu))}; runs ${oursCpu.map((x) => x.toFixed(0)).join(', ')} vs ${theirsCpu.map((x) => x.toFixed(0)).join(', ')} ms`,
       },
       {
         metric: "the app's peak RSS growth during a pull",

@@ -12,6 +12,13 @@ export function cpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) / HZ) * 1000;
 }
 
+/** CPU time (user + system) of this process's children that have ended, in ms. */
+export function endedChildrenCpuMs(): number {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[13]) + Number(f[14])) / HZ) * 1000;
+}
+
 /** Resident set size in bytes. */
 export function rssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -296,6 +296,92 @@ async function bearerFront(target: string, user: string, password: string) {
   };
 }
 
+/**
+ * A basic-auth front for the registry that sends blobs to another origin (as registries send them
+ * to their storage), where a recorder passes them on and notes the authorization each carried.
+ */
+async function redirectingFront(target: string, user: string, password: string) {
+  const storage: { url: string; authorization?: string }[] = [];
+  const sockets = new Set<import('node:net').Socket>();
+  const pass = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const headers = { ...req.headers };
+    delete headers.authorization;
+    const up = http.request(
+      { host: '127.0.0.1', port: Number(target.split(':')[1]), path: req.url, headers },
+      (upRes) => {
+        res.writeHead(upRes.statusCode ?? 502, upRes.headers);
+        upRes.pipe(res);
+      },
+    );
+    req.pipe(up);
+  };
+  const store = http.createServer((req, res) => {
+    storage.push({ url: req.url ?? '', authorization: req.headers.authorization });
+    pass(req, res);
+  });
+  const front = http.createServer((req, res) => {
+    const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    if (req.headers.authorization !== basic) {
+      res.writeHead(401, { 'www-authenticate': 'Basic realm="cdesk-test"' }).end();
+      return;
+    }
+    if (/\/blobs\//.test(req.url ?? '')) {
+      const port = (store.address() as import('node:net').AddressInfo).port;
+      res.writeHead(307, { location: `http://localhost:${port}${req.url}` }).end();
+      return;
+    }
+    pass(req, res);
+  });
+  for (const s of [store, front]) {
+    s.on('connection', (c) => {
+      sockets.add(c);
+      c.on('close', () => sockets.delete(c));
+    });
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  }
+  return {
+    host: `127.0.0.1:${(front.address() as import('node:net').AddressInfo).port}`,
+    storage,
+    close: async () => {
+      for (const c of sockets) c.destroy();
+      await Promise.all(
+        [store, front].map((s) => new Promise<void>((resolve) => s.close(() => resolve()))),
+      );
+    },
+  };
+}
+
+describe.skipIf(!have || !can.ok)('pullImage with blobs redirected to another origin', () => {
+  it('follows the redirect and keeps the credentials on the registry', async () => {
+    const front = await redirectingFront(r.host, 'carol', 'secret');
+    try {
+      // A layer of its own: one containerd holds already is not downloaded again.
+      const img = buildLayoutImage(join(dir, 'redirect'), { randomLayers: 1, layerBytes: 1 << 16 });
+      r.push(img.layout, 'x/redirect:v1');
+      const n = ns();
+      const res = await pullImage(client, {
+        namespace: n,
+        ref: `${front.host}/x/redirect:v1`,
+        pullId: 'redirect',
+        insecureRegistries: [],
+        credentials: { username: 'carol', password: 'secret' },
+        signal: new AbortController().signal,
+        onProgress: () => undefined,
+      });
+      expect(res.digest).toBe((await registryManifest(r, 'x/redirect', 'v1')).digest);
+      // The new layer came from the storage; no blob went there with the registry's login.
+      const fresh = img.layers[img.layers.length - 1]!.digest;
+      expect(front.storage.map((s) => s.url)).toContain(`/v2/x/redirect/blobs/${fresh}`);
+      expect(front.storage.filter((s) => s.authorization !== undefined)).toEqual([]);
+      expect(
+        ctr(f.socket, n, ['run', '--rm', `${front.host}/x/redirect:v1`, `run-${n}`]),
+      ).toContain('pulled-ok');
+    } finally {
+      await front.close();
+    }
+  }, 60_000);
+});
+
 describe.skipIf(!have || !can.ok)('pullImage with bearer-token auth', () => {
   it('answers the challenge at the token endpoint with the login, then pulls by digest', async () => {
     const front = await bearerFront(r.host, 'bob', 'secret');

@@ -196,29 +196,17 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         scope,
         { digest, size, ref: refKey(kind, digest), labels },
         async (offset) => {
-          const { res, partial } = await registry.blob(digest, offset);
-          return { body: res.body as unknown as AsyncIterable<Uint8Array>, resumed: partial };
+          const { body, partial } = await registry.blob(digest, offset);
+          return { body, resumed: partial };
         },
         (done) => tracker.bytes(digest, done),
       );
       return 'written';
     };
 
-    // ---- the config first: its diff_ids name the snapshots ---------------------------------
-    await putBlob('config', config.digest, Number(config.size ?? 0), {});
-    const configBytes = await readContent(c, o.namespace, config.digest);
-    const diffIds = (
-      JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }
-    ).rootfs?.diff_ids;
-    if (!Array.isArray(diffIds) || diffIds.length !== layers.length)
-      throw new InsideError(
-        'registry-error',
-        `${ref.name}: the config lists ${Array.isArray(diffIds) ? diffIds.length : 'no'} layer diff ids for ${layers.length} layers`,
-        'The image is malformed; check how it was pushed.',
-      );
-    const chain = chainIds(diffIds);
-
     // ---- layers: 3 downloads at a time; each is unpacked, in order, once it is here ---------
+    // The config is written meanwhile (as ctr fetches it beside the layers): only unpacking needs
+    // its diff_ids, which name the snapshots.
     const arrived = layers.map(() => deferred<'exists' | 'written'>());
     let next = 0;
     const worker = async () => {
@@ -229,7 +217,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         try {
           arrived[i]!.resolve(await putBlob('layer', l.digest!, l.size!, {}));
         } catch (err) {
-          failure ??= err;
+          // After the abort, the other downloads only end as cancelled: not the cause.
+          if (!ac.signal.aborted) failure ??= err;
           arrived[i]!.reject(err);
           ac.abort();
           return;
@@ -241,8 +230,29 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     ).then(() => {
       if (!ac.signal.aborted) tracker.setPhase('unpacking');
     });
+    const configDigest = config.digest;
+    const configRead = (async () => {
+      await putBlob('config', configDigest, Number(config.size ?? 0), {});
+      const configBytes = await readContent(c, o.namespace, configDigest);
+      const diffIds = (
+        JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }
+      ).rootfs?.diff_ids;
+      if (!Array.isArray(diffIds) || diffIds.length !== layers.length)
+        throw new InsideError(
+          'registry-error',
+          `${ref.name}: the config lists ${Array.isArray(diffIds) ? diffIds.length : 'no'} layer diff ids for ${layers.length} layers`,
+          'The image is malformed; check how it was pushed.',
+        );
+      return diffIds;
+    })();
+    configRead.catch(() => undefined);
+    let diffIds: string[] = [];
+    let chain: string[] = [];
+    let unpacked = false;
     let parent = '';
     try {
+      diffIds = await Promise.race([configRead, aborted(ac.signal)]);
+      chain = chainIds(diffIds);
       for (let i = 0; i < layers.length; i++) {
         const l = layers[i]!;
         const got = await Promise.race([arrived[i]!.promise, aborted(ac.signal)]);
@@ -262,9 +272,13 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         }
         parent = id;
       }
+      unpacked = true;
+    } catch (err) {
+      failure ??= err;
+      throw err;
     } finally {
-      // A failed unpack stops the downloads too; their own errors come second.
-      if (!ac.signal.aborted && next < layers.length) ac.abort();
+      // A failed config or unpack stops the downloads too; their own errors come second.
+      if (!unpacked) ac.abort();
       await downloads.catch(() => undefined);
     }
     for (const a of arrived) await a.promise;
@@ -321,6 +335,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     throw e;
   } finally {
     o.signal.removeEventListener('abort', onAbort);
+    registry.close();
   }
 }
 
