@@ -13,8 +13,9 @@ const ROOMS = {
   'control-socket': ['service', 'shared'],
   headless: ['service', 'shared'],
   // Other machines: the saved list and the links to them (over the control client's ssh transport;
-  // an agentless host's bare containerd is read with the containerd room's API code).
-  hosts: ['control-socket', 'containerd', 'shared'],
+  // an agentless host's bare containerd is read with the containerd room's API code); the hub is
+  // the service's HostsProvider.
+  hosts: ['control-socket', 'service', 'containerd', 'shared'],
   host: ['hosts', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
   cli: ['host', 'hosts', 'headless', 'control-socket', 'service', 'containerd', 'engine', 'shared'],
   electron: ['host', 'hosts', 'service', 'shared'],

@@ -15,7 +15,8 @@ import type { ControlClient } from '../control-socket/control-client';
 import { formatDuration } from '../../common/duration';
 import { AppError, toContractError } from '../shared/app-error';
 import { createHostLinks } from './host-links';
-import { remoteExec, type RemoteExecProcess, type RemoteExecSpec } from './remote-exec';
+import type { HostsProvider } from '../service/service';
+import { remoteExec } from './remote-exec';
 import { readOnlyReason } from './agentless';
 import { readHosts } from './hosts-file';
 import { linkBadge, type LinkState } from './link-state';
@@ -99,20 +100,8 @@ export interface HostHubOptions {
   laneIdleMs?: number;
 }
 
-/** The service's HostsProvider (main/service/service.ts; hosts/ sits below service/, so by shape). */
-export interface HostHub {
-  /** The saved hosts' rows, in the hosts file's order. */
-  list(): HostView[];
-  /** Run a command on a saved host: its reply, or an error as data. */
-  invoke(host: string, cmd: CommandName, payload: unknown): Promise<Result<unknown>>;
-  /** hosts:changed and host:event, as they happen. */
-  onEvent(fn: (e: AnyEvent) => void): () => void;
-  /** Start an exec on a saved host, over a connection of its own; refusals are thrown (AppError). */
-  exec(
-    host: string,
-    spec: RemoteExecSpec,
-    onOutput: (fd: 1 | 2, chunk: Buffer) => boolean | void,
-  ): Promise<RemoteExecProcess>;
+/** The service's HostsProvider, with exec always there, and the hosts file's life. */
+export interface HostHub extends Required<HostsProvider> {
   /** Settles once the file has been read the first time. */
   readonly ready: Promise<void>;
   /** Read the file again now (the watcher does it by itself). */
