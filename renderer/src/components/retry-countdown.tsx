@@ -1,8 +1,9 @@
-// A link's "in 8s" until its next attempt: one shared whole-second clock for every countdown on
-// screen, and each one renders only when its own text changes (a page of 50 hosts backing off must
-// not re-render 50 rows a second to move a few numbers).
+// A link's "in ~25s" until its next attempt, on a page of many hosts: one shared clock that steps
+// every COUNTDOWN_STEP_MS of the wall clock, so every countdown on screen moves in the same frame
+// (48 hosts backing off out of step would otherwise repaint the page every second), and each one
+// renders only when its own text changes.
 import { useEffect, useRef, useState } from 'react';
-import { retryText } from '../store/host-truth';
+import { COUNTDOWN_STEP_MS, steppedRetryText } from '../store/host-truth';
 
 const listeners = new Set<() => void>();
 let timer: ReturnType<typeof setTimeout> | null = null;
@@ -14,12 +15,12 @@ function arm(): void {
       for (const fn of [...listeners]) fn();
       if (listeners.size > 0) arm();
     },
-    1000 - (Date.now() % 1000),
+    COUNTDOWN_STEP_MS - (Date.now() % COUNTDOWN_STEP_MS),
   );
 }
 
-/** Call `fn` on every whole second of the wall clock until the returned function is called. */
-export function onWholeSecond(fn: () => void): () => void {
+/** Call `fn` on every COUNTDOWN_STEP_MS boundary of the wall clock until the returned function is called. */
+export function onClockStep(fn: () => void): () => void {
   listeners.add(fn);
   if (!timer) arm();
   return () => {
@@ -37,14 +38,14 @@ export function countdownsTicking(): number {
 }
 
 /**
- * retryText for `retryAt`, live while the element is on screen (an IntersectionObserver where
- * there is one): a row scrolled away or a page not shown costs no timer. Once the attempt is due
- * the text stays "now" until the row itself changes, so nothing ticks then either.
+ * steppedRetryText for `retryAt`, live while the element is on screen (an IntersectionObserver
+ * where there is one): a row scrolled away or a page not shown costs no timer. Once the attempt is
+ * due the text stays "now" until the row itself changes, so nothing ticks then either.
  */
 export function RetryCountdown(props: { retryAt: number; testId?: string }) {
   const { retryAt } = props;
   const ref = useRef<HTMLSpanElement>(null);
-  const [text, setText] = useState(() => retryText(retryAt, Date.now()));
+  const [text, setText] = useState(() => steppedRetryText(retryAt, Date.now()));
   useEffect(() => {
     let off: (() => void) | null = null;
     const stop = () => {
@@ -53,12 +54,12 @@ export function RetryCountdown(props: { retryAt: number; testId?: string }) {
     };
     const update = () => {
       // The same string again: React keeps the element as it is.
-      setText(retryText(retryAt, Date.now()));
+      setText(steppedRetryText(retryAt, Date.now()));
       if (retryAt <= Date.now()) stop();
     };
     const start = () => {
       update();
-      if (!off && retryAt > Date.now()) off = onWholeSecond(update);
+      if (!off && retryAt > Date.now()) off = onClockStep(update);
     };
     const el = ref.current;
     if (typeof IntersectionObserver === 'undefined' || !el) {

@@ -28,6 +28,24 @@ export function retryText(retryAt: number | null, now: number): string | null {
   return `in ${formatCountdown(Math.ceil(left / step) * step)}`;
 }
 
+/** How often the Overview's countdowns move: every one on screen on the same boundary of the wall clock. */
+export const COUNTDOWN_STEP_MS = 5000;
+
+/**
+ * retryText for a page of many hosts, right until the next COUNTDOWN_STEP_MS boundary of the wall
+ * clock (when it is computed again): "in ~25s" is the time left halfway to that boundary, to the
+ * nearest step; "soon" when the attempt falls before the boundary; "now" once it is due.
+ */
+export function steppedRetryText(retryAt: number, now: number): string {
+  const left = retryAt - now;
+  if (left <= 0) return 'now';
+  const toBoundary = COUNTDOWN_STEP_MS - (now % COUNTDOWN_STEP_MS);
+  if (left <= toBoundary) return 'soon';
+  const mid = left - toBoundary / 2;
+  const shown = Math.max(1, Math.round(mid / COUNTDOWN_STEP_MS)) * COUNTDOWN_STEP_MS;
+  return `in ~${formatCountdown(shown)}`;
+}
+
 /** `now` null: the countdown is drawn beside the reason (RetryCountdown), so the reason leaves it out. */
 export function hostTruth(h: HostView, now: number | null): HostTruth {
   const look = (kind: TruthKind, reason: string, live: boolean): HostTruth => ({
