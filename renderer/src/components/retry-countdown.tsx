@@ -4,37 +4,11 @@
 // renders only when its own text changes.
 import { useEffect, useRef, useState } from 'react';
 import { COUNTDOWN_STEP_MS, steppedRetryText } from '../store/host-truth';
-
-const listeners = new Set<() => void>();
-let timer: ReturnType<typeof setTimeout> | null = null;
-
-function arm(): void {
-  timer = setTimeout(
-    () => {
-      timer = null;
-      for (const fn of [...listeners]) fn();
-      if (listeners.size > 0) arm();
-    },
-    COUNTDOWN_STEP_MS - (Date.now() % COUNTDOWN_STEP_MS),
-  );
-}
-
-/** Call `fn` on every COUNTDOWN_STEP_MS boundary of the wall clock until the returned function is called. */
-export function onClockStep(fn: () => void): () => void {
-  listeners.add(fn);
-  if (!timer) arm();
-  return () => {
-    listeners.delete(fn);
-    if (listeners.size === 0 && timer) {
-      clearTimeout(timer);
-      timer = null;
-    }
-  };
-}
+import { followingClock, onClockStep } from './step-clock';
 
 /** How many countdowns follow the clock now (0: no timer runs at all). */
 export function countdownsTicking(): number {
-  return listeners.size;
+  return followingClock(COUNTDOWN_STEP_MS);
 }
 
 /**
@@ -42,39 +16,66 @@ export function countdownsTicking(): number {
  * where there is one): a row scrolled away or a page not shown costs no timer. Once the attempt is
  * due the text stays "now" until the row itself changes, so nothing ticks then either.
  */
+interface CountdownClock {
+  retryAt: number;
+  /** The element is on screen (or there is no IntersectionObserver to say otherwise). */
+  shown: boolean;
+  off: (() => void) | null;
+  set: (text: string) => void;
+}
+
+/** Follow the step clock while shown and not yet due; stop otherwise. */
+function follow(c: CountdownClock): void {
+  const stop = () => {
+    c.off?.();
+    c.off = null;
+  };
+  const update = () => {
+    // The same string again: React keeps the element as it is.
+    c.set(steppedRetryText(c.retryAt, Date.now()));
+    if (c.retryAt <= Date.now()) stop();
+  };
+  if (!c.shown) return stop();
+  update();
+  if (!c.off && c.retryAt > Date.now()) c.off = onClockStep(COUNTDOWN_STEP_MS, update);
+}
+
 export function RetryCountdown(props: { retryAt: number; testId?: string }) {
   const { retryAt } = props;
   const ref = useRef<HTMLSpanElement>(null);
   const [text, setText] = useState(() => steppedRetryText(retryAt, Date.now()));
+  // The clock's state outlives a retry time: a failed retry (a new time) restarts the count
+  // without a new IntersectionObserver, one per element for as long as it is on the page.
+  const clock = useRef<CountdownClock>({ retryAt, shown: false, off: null, set: setText });
   useEffect(() => {
-    let off: (() => void) | null = null;
-    const stop = () => {
-      off?.();
-      off = null;
-    };
-    const update = () => {
-      // The same string again: React keeps the element as it is.
-      setText(steppedRetryText(retryAt, Date.now()));
-      if (retryAt <= Date.now()) stop();
-    };
-    const start = () => {
-      update();
-      if (!off && retryAt > Date.now()) off = onClockStep(update);
-    };
+    const c = clock.current;
     const el = ref.current;
     if (typeof IntersectionObserver === 'undefined' || !el) {
-      start();
-      return stop;
+      c.shown = true;
+      follow(c);
+      return () => {
+        c.shown = false;
+        follow(c);
+      };
     }
     const io = new IntersectionObserver((entries) => {
-      if (entries[entries.length - 1]?.isIntersecting) start();
-      else stop();
+      c.shown = entries[entries.length - 1]?.isIntersecting ?? false;
+      follow(c);
     });
     io.observe(el);
     return () => {
       io.disconnect();
-      stop();
+      c.shown = false;
+      follow(c);
     };
+  }, []);
+  useEffect(() => {
+    const c = clock.current;
+    if (c.retryAt === retryAt) return;
+    c.retryAt = retryAt;
+    c.off?.();
+    c.off = null;
+    follow(c);
   }, [retryAt]);
   return (
     <span ref={ref} className="retry-countdown" data-testid={props.testId}>
