@@ -195,13 +195,14 @@ describe('host rows', () => {
   });
 
   it('count down on the Overview in steps of five seconds of the wall clock, all on the same boundary', () => {
-    // T is on a boundary: the text holds until T + 5 s, so it says the time left halfway there.
+    // T is on a boundary: the text holds until T + 5 s, so it says the time left at T + 2.5 s.
     expect(T % COUNTDOWN_STEP_MS).toBe(0);
     expect(steppedRetryText(T + 22_000, T)).toBe('in ~20s');
     expect(steppedRetryText(T + 23_000, T)).toBe('in ~20s');
     expect(steppedRetryText(T + 22_000, T + 5000)).toBe('in ~15s');
-    // Between boundaries, the time left until the next one.
-    expect(steppedRetryText(T + 22_000, T + 4000)).toBe('in ~20s');
+    // Anywhere in a step, the same text (a row drawn mid-step agrees with its neighbours).
+    for (const at of [T + 1, T + 2500, T + 4999])
+      expect(steppedRetryText(T + 22_000, at)).toBe('in ~20s');
     // Due before the next boundary: "soon"; due: "now".
     expect(steppedRetryText(T + 5000, T)).toBe('soon');
     expect(steppedRetryText(T + 6000, T + 2000)).toBe('in ~5s');
@@ -424,6 +425,38 @@ describe('HostsStore', () => {
     await act(async () => vi.advanceTimersByTime(HOSTS_NOTIFY_MS + 50));
     expect(heard).toBe(2);
     expect(store.get('far')?.phase).toBe('up');
+    stop();
+  });
+
+  it("takes hosts:retries' new times for down hosts on the countdowns' step, and ignores up or unknown hosts", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const far = row('far', { ...DOWN, retryAt: Date.now() + 1000 });
+    const base = world([row('local'), far, row('edge')]);
+    const store = new HostsStore(base);
+    const stop = store.start();
+    await act(async () => {});
+    let heard = 0;
+    store.subscribe(() => heard++);
+    const at = Date.now() + 30_000;
+    base.push({
+      event: 'hosts:retries',
+      payload: {
+        retries: [
+          { name: 'far', retryAt: at },
+          { name: 'edge', retryAt: at },
+          { name: 'nobody', retryAt: at },
+        ],
+      },
+    });
+    expect(store.get('far')?.retryAt).toBe(at);
+    expect(store.get('edge')?.retryAt).toBeNull();
+    expect(heard).toBe(0);
+    await act(async () => vi.advanceTimersByTime(COUNTDOWN_STEP_MS + 10));
+    expect(heard).toBe(1);
+    // Nothing for a row it knows: no notice at all.
+    base.push({ event: 'hosts:retries', payload: { retries: [{ name: 'edge', retryAt: at }] } });
+    await act(async () => vi.advanceTimersByTime(COUNTDOWN_STEP_MS + 10));
+    expect(heard).toBe(1);
     stop();
   });
 

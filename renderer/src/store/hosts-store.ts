@@ -119,6 +119,17 @@ export class HostsStore implements HostLinkSource {
         );
       return;
     }
+    if (e.event === 'hosts:retries') {
+      // New retry times of down hosts, sent just before the countdowns' step: shown on it.
+      let hosts = this.state.hosts;
+      for (const r of Array.isArray(e.payload?.retries) ? e.payload.retries : []) {
+        const h = typeof r?.name === 'string' ? this.byName.get(r.name) : undefined;
+        if (!h || h.phase !== 'down' || typeof r.retryAt !== 'number') continue;
+        hosts = withHostRow(hosts, { ...h, retryAt: r.retryAt });
+      }
+      if (hosts !== this.state.hosts) this.setRows(hosts as HostView[], 'step');
+      return;
+    }
     if (e.event !== 'hosts:changed') return;
     const row = rowOf(e.payload);
     if (!row) return;
