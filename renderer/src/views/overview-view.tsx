@@ -9,15 +9,16 @@ import { hostTruth } from '../store/host-truth';
 import { useHostRetryAt, useHosts } from '../store/hosts-context';
 import { withHost } from '../store/pages';
 
+// Widths in styles.css (.ov-table .vt-col-KEY): the state column needs room for "Unknown", "last
+// seen 14:01 · reconnecting" and the countdown, and the rest give way below 1000 px.
 const COLUMNS: readonly Column[] = [
   { key: 'host', label: 'Host' },
-  // Wide enough for "Unknown", "last seen 14:01 · reconnecting" and the countdown on one line.
-  { key: 'hstate', label: 'State', width: '370px' },
-  { key: 'version', label: 'containerd', width: '100px' },
-  { key: 'ctrs', label: 'Containers', width: '96px' },
-  { key: 'problems', label: 'Problems', width: '80px' },
-  { key: 'latency', label: 'Latency', width: '72px' },
-  { key: 'kind', label: 'Kind', width: '110px' },
+  { key: 'hstate', label: 'State' },
+  { key: 'version', label: 'containerd' },
+  { key: 'ctrs', label: 'Containers' },
+  { key: 'problems', label: 'Problems' },
+  { key: 'latency', label: 'Latency' },
+  { key: 'kind', label: 'Kind' },
 ];
 
 const KIND: Record<HostView['kind'], { text: string; title: string }> = {
