@@ -140,6 +140,11 @@ export interface EventPayloads extends InsideEventPayloads {
    * the host left the saved hosts (the row is its last state), so lists drop it now.
    */
   'hosts:changed': { host: HostView; removed?: true };
+  /**
+   * Down hosts whose retry failed as the one before (same error, nothing else changed): only their
+   * next attempt moved. Told together once per RETRY_STEP_MS, when the window's countdowns move.
+   */
+  'hosts:retries': { retries: { name: string; retryAt: number }[] };
   /** An event from another host's app, as it sent it (never a hosts event). */
   'host:event': { host: string; event: string; payload: unknown };
 }

@@ -2,6 +2,12 @@
 /** The name of this machine's own app; never saved, never taken by a saved host. */
 export const LOCAL_HOST = 'local';
 
+/**
+ * How often a window's countdowns to hosts' next attempts move (all on the same boundary of the
+ * wall clock), and so how often the app tells it of retry times alone (hosts:retries).
+ */
+export const RETRY_STEP_MS = 5000;
+
 /** A saved host: a name, where to reach it, and optionally which key to offer. */
 export interface SavedHost {
   name: string;

@@ -10,7 +10,13 @@ import type {
   EventName,
   Result,
 } from '../../common/contract';
-import { targetOf, type HostView, type SavedHost, type SshTarget } from '../../common/hosts';
+import {
+  RETRY_STEP_MS,
+  targetOf,
+  type HostView,
+  type SavedHost,
+  type SshTarget,
+} from '../../common/hosts';
 import type { ControlClient } from '../control-socket/control-client';
 import { formatDuration } from '../../common/duration';
 import { AppError, toContractError } from '../shared/app-error';
@@ -34,7 +40,10 @@ export const LANE_IDLE_MS = 30_000;
  * The remote app's events that are passed on as host:event: every contract event but the hosts'
  * own (a remote's view of *its* hosts is not ours). A Record, so a new event must be listed here.
  */
-const FORWARDED: Record<Exclude<EventName, 'hosts:changed' | 'host:event'>, true> = {
+const FORWARDED: Record<
+  Exclude<EventName, 'hosts:changed' | 'hosts:retries' | 'host:event'>,
+  true
+> = {
   'daemon:state': true,
   'health:sample': true,
   'logs:lines': true,
@@ -194,6 +203,12 @@ export function latencyMoved(sent: number | null, now: number | null): boolean {
  */
 export const RETRY_QUIET_MS = 2000;
 
+/**
+ * hosts:retries goes out this long before each RETRY_STEP_MS boundary of the wall clock, so the
+ * window has the new times when its countdowns move (one frame for both).
+ */
+export const RETRIES_LEAD_MS = 250;
+
 export function createHostHub(opts: HostHubOptions): HostHub {
   const logError = opts.logError ?? ((m, e) => console.error(m, e));
   const logWarn = opts.logWarn ?? ((m) => console.warn(m));
@@ -228,10 +243,33 @@ export function createHostHub(opts: HostHubOptions): HostHub {
   // folded into one sent when the window ends (with the row as it is then). A latency sample alone
   // is no change unless it moved a lot or the window's figure is LATENCY_EVERY_MS old. `sent`:
   // each row as last sent, and when (which also paces the next).
-  const sent = new Map<string, { key: string; latency: number | null; at: number }>();
+  const sent = new Map<
+    string,
+    { key: string; quiet: string; down: boolean; latency: number | null; at: number }
+  >();
   const pending = new Map<string, { timer: NodeJS.Timeout; due: number }>();
+  // A down host's failed retry (only its next attempt moved) waits for the next step with the
+  // others': a fleet of hosts backing off is one hosts:retries every few seconds, not a message per
+  // attempt (each one a task in the window, ~1 ms of its main thread on a busy machine).
+  const retries = new Map<string, number>();
+  let retriesTimer: NodeJS.Timeout | null = null;
+  const sendRetries = () => {
+    retriesTimer = null;
+    if (disposed || retries.size === 0) return;
+    const list = [...retries].map(([name, retryAt]) => ({ name, retryAt }));
+    retries.clear();
+    emit({ event: 'hosts:retries', payload: { retries: list } });
+  };
+  const queueRetry = (name: string, retryAt: number) => {
+    retries.set(name, retryAt);
+    if (retriesTimer) return;
+    const now = Date.now();
+    const due = now - (now % RETRY_STEP_MS) + RETRY_STEP_MS - RETRIES_LEAD_MS;
+    retriesTimer = setTimeout(sendRetries, Math.max(0, due - now));
+  };
   const forget = (name: string) => {
     sent.delete(name);
+    retries.delete(name);
     clearTimeout(pending.get(name)?.timer);
     pending.delete(name);
   };
@@ -250,7 +288,13 @@ export function createHostHub(opts: HostHubOptions): HostHub {
         (!latencyMoved(was.latency, view.latencyMs) && at - was.at < LATENCY_EVERY_MS))
     )
       return;
-    sent.set(name, { key, latency: view.latencyMs, at });
+    const quiet = visibleKey({ ...view, retryAt: null });
+    const down = view.phase === 'down';
+    sent.set(name, { key, quiet, down, latency: view.latencyMs, at });
+    if (was?.down && down && was.quiet === quiet && view.retryAt !== null)
+      return queueRetry(name, view.retryAt);
+    // A whole row says everything a queued retry time would.
+    retries.delete(name);
     emit({ event: 'hosts:changed', payload: { host: view } });
   };
   const changed = (name: string) => {
@@ -603,6 +647,8 @@ export function createHostHub(opts: HostHubOptions): HostHub {
       if (poll) clearInterval(poll);
       for (const p of pending.values()) clearTimeout(p.timer);
       pending.clear();
+      if (retriesTimer) clearTimeout(retriesTimer);
+      retries.clear();
       for (const name of [...lanes.keys()]) closeLanes(name);
       offChange();
       offEvents();

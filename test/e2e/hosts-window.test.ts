@@ -178,9 +178,18 @@ describe.skipIf(!ready)('the window on two hosts (two cdesk serves, one over ssh
         timeout: 30_000,
       })
       .toBe('unknown');
-    // The link's error sits on the line under each such row.
-    await page.getByTestId('overview-error').first().waitFor({ timeout: 30_000 });
-    expect(await page.getByTestId('overview-error').first().textContent()).toMatch(/\S/);
+    // The 48 share one error: said once above the table, with how many; no line under each row.
+    const group = page.getByTestId('overview-error-group');
+    await expect.poll(() => group.getAttribute('data-hosts'), { timeout: 30_000 }).toBe('48');
+    expect(await group.locator('summary').textContent()).toMatch(
+      /^48 hosts .*Connection refused — Check that sshd runs on 127\.0\.0\.1 port 1/,
+    );
+    expect(await page.getByTestId('overview-error').count()).toBe(0);
+    // Each row keeps its badge and says it reconnects, with its countdown beside.
+    expect(await row('build-01').textContent()).toMatch(/never reached · reconnecting/);
+    await expect
+      .poll(() => row('build-01').getByTestId('overview-retry').textContent(), { timeout: 30_000 })
+      .toMatch(/^(in ~\d+s|soon|now)$/);
     expect(await row('far').getByTestId('overview-badge').getAttribute('data-kind')).toBe(
       'running',
     );

@@ -5,8 +5,19 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AnyEvent, ContractClient } from '../../common/contract';
 import type { HostView } from '../../common/hosts';
 import { App } from '../../renderer/src/app';
-import { hostTruth, retryText, unreachableText } from '../../renderer/src/store/host-truth';
-import { HOSTS_NOTIFY_MS, HostsStore, withHostRow } from '../../renderer/src/store/hosts-store';
+import {
+  COUNTDOWN_STEP_MS,
+  hostTruth,
+  retryText,
+  steppedRetryText,
+  unreachableText,
+} from '../../renderer/src/store/host-truth';
+import {
+  HOSTS_NOTIFY_MS,
+  HostsStore,
+  onlyRetryMoved,
+  withHostRow,
+} from '../../renderer/src/store/hosts-store';
 import {
   containerHash,
   containerRouteFromHash,
@@ -16,13 +27,14 @@ import {
 } from '../../renderer/src/store/pages';
 import { preferredNamespace } from '../../common/hosts';
 import { hostClient } from '../../renderer/src/transport/host-client';
-import { cellRenders } from '../../renderer/src/views/overview-view';
+import { cellRenders, sharedErrors } from '../../renderer/src/views/overview-view';
 import { countdownsTicking } from '../../renderer/src/components/retry-countdown';
 import type { ConnectionState } from '../../renderer/src/transport/connection';
 import { FakeClient, makeStatus, ok } from './fake-client';
 import { FakeInsideClient, makeContainer } from './fake-inside-client';
 
 afterEach(() => {
+  vi.useRealTimers();
   cleanup();
   window.location.hash = '';
 });
@@ -180,6 +192,23 @@ describe('host rows', () => {
     expect(retryText(T + 21_000, T)).toBe('in 25s');
     expect(retryText(T, T)).toBe('now');
     expect(retryText(null, T)).toBeNull();
+  });
+
+  it('count down on the Overview in steps of five seconds of the wall clock, all on the same boundary', () => {
+    // T is on a boundary: the text holds until T + 5 s, so it says the time left at T + 2.5 s.
+    expect(T % COUNTDOWN_STEP_MS).toBe(0);
+    expect(steppedRetryText(T + 22_000, T)).toBe('in ~20s');
+    expect(steppedRetryText(T + 23_000, T)).toBe('in ~20s');
+    expect(steppedRetryText(T + 22_000, T + 5000)).toBe('in ~15s');
+    // Anywhere in a step, the same text (a row drawn mid-step agrees with its neighbours).
+    for (const at of [T + 1, T + 2500, T + 4999])
+      expect(steppedRetryText(T + 22_000, at)).toBe('in ~20s');
+    // Due before the next boundary: "soon"; due: "now".
+    expect(steppedRetryText(T + 5000, T)).toBe('soon');
+    expect(steppedRetryText(T + 6000, T + 2000)).toBe('in ~5s');
+    expect(steppedRetryText(T + 5000, T + 2000)).toBe('soon');
+    expect(steppedRetryText(T, T)).toBe('now');
+    expect(steppedRetryText(T + 60_000, T)).toBe('in ~1m');
   });
 
   it('are never green on a guess: connecting or no state yet is Unknown', () => {
@@ -361,6 +390,76 @@ describe('host switcher', () => {
 });
 
 describe('HostsStore', () => {
+  it("tells a down host's new retry time alone on the countdowns' step, any other change within a second", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const far = row('far', { ...DOWN, retryAt: Date.now() + 1000 });
+    expect(onlyRetryMoved(far, { ...far, retryAt: Date.now() + 30_000 })).toBe(true);
+    expect(onlyRetryMoved(far, { ...far, lastSeen: T + 1 })).toBe(false);
+    expect(onlyRetryMoved(far, row('far'))).toBe(false);
+    expect(onlyRetryMoved(row('far'), row('far', { latencyMs: 3 }))).toBe(false);
+    const base = world([row('local'), far]);
+    const store = new HostsStore(base);
+    const stop = store.start();
+    await act(async () => {});
+    let heard = 0;
+    store.subscribe(() => heard++);
+    // Put the clock just after a step, so a second and a step are told apart.
+    await act(async () =>
+      vi.advanceTimersByTime(COUNTDOWN_STEP_MS - (Date.now() % COUNTDOWN_STEP_MS) + 10),
+    );
+    heard = 0;
+    base.push({
+      event: 'hosts:changed',
+      payload: { host: { ...far, retryAt: Date.now() + 30_000 } },
+    });
+    await act(async () => vi.advanceTimersByTime(HOSTS_NOTIFY_MS + 50));
+    expect(heard).toBe(0);
+    await act(async () => vi.advanceTimersByTime(COUNTDOWN_STEP_MS - HOSTS_NOTIFY_MS));
+    expect(heard).toBe(1);
+    // A real change (the link is up again) goes out within the second, with any retry pending.
+    base.push({
+      event: 'hosts:changed',
+      payload: { host: { ...far, retryAt: Date.now() + 9000 } },
+    });
+    base.push({ event: 'hosts:changed', payload: { host: row('far') } });
+    await act(async () => vi.advanceTimersByTime(HOSTS_NOTIFY_MS + 50));
+    expect(heard).toBe(2);
+    expect(store.get('far')?.phase).toBe('up');
+    stop();
+  });
+
+  it("takes hosts:retries' new times for down hosts on the countdowns' step, and ignores up or unknown hosts", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const far = row('far', { ...DOWN, retryAt: Date.now() + 1000 });
+    const base = world([row('local'), far, row('edge')]);
+    const store = new HostsStore(base);
+    const stop = store.start();
+    await act(async () => {});
+    let heard = 0;
+    store.subscribe(() => heard++);
+    const at = Date.now() + 30_000;
+    base.push({
+      event: 'hosts:retries',
+      payload: {
+        retries: [
+          { name: 'far', retryAt: at },
+          { name: 'edge', retryAt: at },
+          { name: 'nobody', retryAt: at },
+        ],
+      },
+    });
+    expect(store.get('far')?.retryAt).toBe(at);
+    expect(store.get('edge')?.retryAt).toBeNull();
+    expect(heard).toBe(0);
+    await act(async () => vi.advanceTimersByTime(COUNTDOWN_STEP_MS + 10));
+    expect(heard).toBe(1);
+    // Nothing for a row it knows: no notice at all.
+    base.push({ event: 'hosts:retries', payload: { retries: [{ name: 'edge', retryAt: at }] } });
+    await act(async () => vi.advanceTimersByTime(COUNTDOWN_STEP_MS + 10));
+    expect(heard).toBe(1);
+    stop();
+  });
+
   it('drops a row when hosts:changed says the host was removed', async () => {
     const base = world([row('local'), row('far'), row('edge')]);
     const store = new HostsStore(base, 0);
@@ -390,9 +489,13 @@ describe('Overview', () => {
     expect(within(rows[1]!).getByTestId('overview-badge').getAttribute('data-kind')).toBe(
       'unknown',
     );
-    expect(rows[1]!.textContent).toContain('last seen 14:01');
-    expect(screen.getByTestId('overview-error').textContent).toContain('Connection refused');
-    expect(screen.getByTestId('overview-error').textContent).toContain('reconnecting in');
+    expect(rows[1]!.textContent).toContain('last seen 14:01 · reconnecting');
+    expect(within(rows[1]!).getByTestId('overview-retry').textContent).toMatch(/^in ~(5|10)s$/);
+    // An error one host has: under its row, with what to do.
+    expect(screen.getByTestId('overview-error').textContent).toBe(
+      'ssh: connect to host far port 22: Connection refused — check that far is up and sshd runs there',
+    );
+    expect(screen.queryByTestId('overview-error-groups')).toBeNull();
     expect(rows[2]!.textContent).toContain('read-only');
     expect(rows[2]!.textContent).toContain('12 ms');
     expect(screen.getByTestId('overview-summary').textContent).toBe('3 hosts · 2 reachable');
@@ -413,20 +516,90 @@ describe('Overview', () => {
     expect(screen.queryByTestId('overview-error')).toBeNull();
   });
 
-  it("renders only the changed host's row, and a countdown ticks without re-rendering its row", async () => {
+  it('says an error several hosts share once above the table, with how many and which, each row keeping its badge', async () => {
+    const downs = Array.from({ length: 5 }, (_, i) =>
+      row(`down-${i}`, { ...DOWN, retryAt: Date.now() + 20_000 }),
+    );
+    const own = {
+      ...DOWN,
+      error: { code: 'ssh-auth' as const, message: 'the server refused the key', hint: 'add it' },
+    };
+    const base = world([row('local'), ...downs, row('edge', own)]);
+    window.location.hash = '#/overview';
+    await renderApp(base);
+    const groups = screen.getAllByTestId('overview-error-group');
+    expect(groups.length).toBe(1);
+    expect(groups[0]!.getAttribute('data-hosts')).toBe('5');
+    expect(groups[0]!.querySelector('summary')!.textContent).toBe(
+      '5 hosts ssh: connect to host far port 22: Connection refused — check that far is up and sshd runs there',
+    );
+    expect(groups[0]!.textContent).toContain('down-0, down-1, down-2, down-3, down-4');
+    // The shared error is not repeated under those rows; edge's own error stays under edge.
+    const errors = screen.getAllByTestId('overview-error');
+    expect(
+      errors.map((e) => e.closest('tr')?.previousElementSibling?.getAttribute('data-key')),
+    ).toEqual(['edge']);
+    expect(errors[0]!.textContent).toBe('the server refused the key — add it');
+    // Every row keeps its own badge and countdown.
+    const rows = screen.getAllByTestId('overview-table-row');
+    expect(rows.length).toBe(7);
+    for (const r of rows.slice(1)) {
+      expect(within(r).getByTestId('overview-badge').getAttribute('data-kind')).toBe('unknown');
+      expect(r.textContent).toContain('last seen 14:01 · reconnecting');
+    }
+    // One of them comes back: four share the error now.
+    await act(async () => base.push({ event: 'hosts:changed', payload: { host: row('down-0') } }));
+    await settle();
+    expect(screen.getByTestId('overview-error-group').getAttribute('data-hosts')).toBe('4');
+  });
+
+  it('groups hosts by the error text without their names, and the hint', () => {
+    const a = row('a', {
+      ...DOWN,
+      url: 'ssh://x',
+      error: { ...DOWN.error, message: 'a (ssh://x): refused' },
+    });
+    const b = row('b', {
+      ...DOWN,
+      url: 'ssh://y',
+      error: { ...DOWN.error, message: 'b (ssh://y): refused' },
+    });
+    const c = row('c', { ...DOWN, error: { ...DOWN.error, hint: 'another hint' } });
+    const d = row('d', { ...DOWN, error: { ...DOWN.error, hint: 'another hint' } });
+    const e = row('e', { ...DOWN, error: { ...DOWN.error, hint: 'another hint' } });
+    expect(sharedErrors([row('local'), a, b, c, d, e, row('up')])).toEqual([
+      {
+        key: expect.any(String),
+        text: DOWN.error.message,
+        hint: 'another hint',
+        hosts: ['c', 'd', 'e'],
+      },
+      { key: expect.any(String), text: 'refused', hint: DOWN.error.hint, hosts: ['a', 'b'] },
+    ]);
+    expect(sharedErrors([row('local'), a])).toEqual([]);
+  });
+
+  it("renders only the changed host's row, and countdowns move together on the clock's step without re-rendering rows", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
     const downs = Array.from({ length: 20 }, (_, i) =>
-      row(`down-${i}`, { ...DOWN, retryAt: Date.now() + 3000 + i * 1000 }),
+      row(`down-${i}`, { ...DOWN, retryAt: Date.now() + 13_000 + i * 1000 }),
     );
     const base = world([row('local'), row('far'), ...downs]);
     window.location.hash = '#/overview';
     await renderApp(base);
-    const retries = screen.getAllByTestId('overview-retry');
-    expect(retries.length).toBe(20);
-    const first = retries[0]!.textContent;
+    const texts = () => screen.getAllByTestId('overview-retry').map((e) => e.textContent);
+    expect(texts().length).toBe(20);
+    const first = texts();
     cellRenders.clear();
-    // Two whole seconds pass: the countdowns move, no row renders again.
-    await act(() => new Promise<void>((r) => setTimeout(r, 2100)));
-    expect(screen.getAllByTestId('overview-retry')[0]!.textContent).not.toBe(first);
+    // Until the step, no countdown moves; on it, they move together, and no row renders again.
+    const toStep = COUNTDOWN_STEP_MS - (Date.now() % COUNTDOWN_STEP_MS);
+    const step = Date.now() + toStep;
+    await act(async () => vi.advanceTimersByTime(toStep - 20));
+    expect(texts()).toEqual(first);
+    await act(async () => vi.advanceTimersByTime(40));
+    const moved = texts().filter((t, i) => t !== first[i]).length;
+    expect(moved).toBeGreaterThan(10);
+    expect(texts()).toEqual(downs.map((d) => steppedRetryText(d.retryAt!, step)));
     expect([...cellRenders.values()].reduce((a, b) => a + b, 0)).toBe(0);
     expect(countdownsTicking()).toBe(20);
     // One host changes: its row renders, the other 21 do not.
@@ -436,24 +609,29 @@ describe('Overview', () => {
         payload: { host: row('far', { containers: { running: 2, total: 2 } }) },
       }),
     );
-    await settle();
+    await act(async () => vi.advanceTimersByTime(HOSTS_NOTIFY_MS + 50));
     expect(screen.getAllByTestId('overview-table-row')[1]!.textContent).toContain('2 / 2');
     expect([...cellRenders.keys()]).toEqual(['far']);
-    // A down host's next retry time alone: its countdown takes it, its cells do not render.
+    // A down host's next retry time alone: its countdown takes it on the next step, its cells do not render.
     cellRenders.clear();
+    const retryAt = Date.now() + 40_000;
     await act(async () =>
       base.push({
         event: 'hosts:changed',
-        payload: { host: row('down-0', { ...DOWN, retryAt: Date.now() + 25_000 }) },
+        payload: { host: row('down-0', { ...DOWN, retryAt }) },
       }),
     );
-    await settle();
-    expect(screen.getAllByTestId('overview-retry')[0]!.textContent).toBe('in 25s');
+    const next = COUNTDOWN_STEP_MS - (Date.now() % COUNTDOWN_STEP_MS);
+    const nextStep = Date.now() + next;
+    await act(async () => vi.advanceTimersByTime(next - 20));
+    expect(texts()[0]).not.toBe(steppedRetryText(retryAt, nextStep));
+    await act(async () => vi.advanceTimersByTime(40));
+    expect(texts()[0]).toBe(steppedRetryText(retryAt, nextStep));
     expect(cellRenders.size).toBe(0);
     // Leaving the Overview stops every countdown's clock.
     await act(async () => {
       window.location.hash = '#/status';
-      await new Promise((r) => setTimeout(r, 10));
+      await vi.advanceTimersByTimeAsync(10);
     });
     expect(countdownsTicking()).toBe(0);
   });

@@ -4,6 +4,7 @@ import type { ContractError, Result } from '../../../common/contract';
 import { useStore } from '../store/context';
 import type { StoreState } from '../store/store';
 import { deriveTruth, type Truth } from '../store/truth';
+import { onClockStep } from './step-clock';
 
 /** The current time, refreshed every `intervalMs` while `active`. */
 export function useNow(intervalMs = 1000, active = true): number {
@@ -121,13 +122,15 @@ export function useTruth(opts: { clock?: boolean } = {}): Truth {
   const truth = deriveTruth(partial, Date.now());
   const latest = useRef({ partial, truth });
   latest.current = { partial, truth };
-  useEffect(() => {
-    const t = setInterval(() => {
-      const { partial: p, truth: was } = latest.current;
-      if (everySecond || !sameClaim(deriveTruth(p, Date.now()), was)) setTick((n) => n + 1);
-    }, 1000);
-    return () => clearInterval(t);
-  }, [everySecond]);
+  // One shared timer for every badge and counter on the page (five of them wake once a second together).
+  useEffect(
+    () =>
+      onClockStep(1000, () => {
+        const { partial: p, truth: was } = latest.current;
+        if (everySecond || !sameClaim(deriveTruth(p, Date.now()), was)) setTick((n) => n + 1);
+      }),
+    [everySecond],
+  );
   return truth;
 }
 

@@ -1,79 +1,81 @@
-// A link's "in 8s" until its next attempt: one shared whole-second clock for every countdown on
-// screen, and each one renders only when its own text changes (a page of 50 hosts backing off must
-// not re-render 50 rows a second to move a few numbers).
+// A link's "in ~25s" until its next attempt, on a page of many hosts: one shared clock that steps
+// every COUNTDOWN_STEP_MS of the wall clock, so every countdown on screen moves in the same frame
+// (48 hosts backing off out of step would otherwise repaint the page every second), and each one
+// renders only when its own text changes.
 import { useEffect, useRef, useState } from 'react';
-import { retryText } from '../store/host-truth';
-
-const listeners = new Set<() => void>();
-let timer: ReturnType<typeof setTimeout> | null = null;
-
-function arm(): void {
-  timer = setTimeout(
-    () => {
-      timer = null;
-      for (const fn of [...listeners]) fn();
-      if (listeners.size > 0) arm();
-    },
-    1000 - (Date.now() % 1000),
-  );
-}
-
-/** Call `fn` on every whole second of the wall clock until the returned function is called. */
-export function onWholeSecond(fn: () => void): () => void {
-  listeners.add(fn);
-  if (!timer) arm();
-  return () => {
-    listeners.delete(fn);
-    if (listeners.size === 0 && timer) {
-      clearTimeout(timer);
-      timer = null;
-    }
-  };
-}
+import { COUNTDOWN_STEP_MS, steppedRetryText } from '../store/host-truth';
+import { followingClock, onClockStep } from './step-clock';
 
 /** How many countdowns follow the clock now (0: no timer runs at all). */
 export function countdownsTicking(): number {
-  return listeners.size;
+  return followingClock(COUNTDOWN_STEP_MS);
 }
 
 /**
- * retryText for `retryAt`, live while the element is on screen (an IntersectionObserver where
- * there is one): a row scrolled away or a page not shown costs no timer. Once the attempt is due
- * the text stays "now" until the row itself changes, so nothing ticks then either.
+ * steppedRetryText for `retryAt`, live while the element is on screen (an IntersectionObserver
+ * where there is one): a row scrolled away or a page not shown costs no timer. Once the attempt is
+ * due the text stays "now" until the row itself changes, so nothing ticks then either.
  */
+interface CountdownClock {
+  retryAt: number;
+  /** The element is on screen (or there is no IntersectionObserver to say otherwise). */
+  shown: boolean;
+  off: (() => void) | null;
+  set: (text: string) => void;
+}
+
+/** Follow the step clock while shown and not yet due; stop otherwise. */
+function follow(c: CountdownClock): void {
+  const stop = () => {
+    c.off?.();
+    c.off = null;
+  };
+  const update = () => {
+    // The same string again: React keeps the element as it is.
+    c.set(steppedRetryText(c.retryAt, Date.now()));
+    if (c.retryAt <= Date.now()) stop();
+  };
+  if (!c.shown) return stop();
+  update();
+  if (!c.off && c.retryAt > Date.now()) c.off = onClockStep(COUNTDOWN_STEP_MS, update);
+}
+
 export function RetryCountdown(props: { retryAt: number; testId?: string }) {
   const { retryAt } = props;
   const ref = useRef<HTMLSpanElement>(null);
-  const [text, setText] = useState(() => retryText(retryAt, Date.now()));
+  const [text, setText] = useState(() => steppedRetryText(retryAt, Date.now()));
+  // The clock's state outlives a retry time: a failed retry (a new time) restarts the count
+  // without a new IntersectionObserver, one per element for as long as it is on the page.
+  const clock = useRef<CountdownClock>({ retryAt, shown: false, off: null, set: setText });
   useEffect(() => {
-    let off: (() => void) | null = null;
-    const stop = () => {
-      off?.();
-      off = null;
-    };
-    const update = () => {
-      // The same string again: React keeps the element as it is.
-      setText(retryText(retryAt, Date.now()));
-      if (retryAt <= Date.now()) stop();
-    };
-    const start = () => {
-      update();
-      if (!off && retryAt > Date.now()) off = onWholeSecond(update);
-    };
+    const c = clock.current;
     const el = ref.current;
     if (typeof IntersectionObserver === 'undefined' || !el) {
-      start();
-      return stop;
+      c.shown = true;
+      follow(c);
+      return () => {
+        c.shown = false;
+        follow(c);
+      };
     }
     const io = new IntersectionObserver((entries) => {
-      if (entries[entries.length - 1]?.isIntersecting) start();
-      else stop();
+      c.shown = entries[entries.length - 1]?.isIntersecting ?? false;
+      follow(c);
     });
     io.observe(el);
     return () => {
       io.disconnect();
-      stop();
+      c.shown = false;
+      follow(c);
     };
+  }, []);
+  useEffect(() => {
+    const c = clock.current;
+    if (c.retryAt === retryAt) return;
+    c.retryAt = retryAt;
+    c.off?.();
+    c.off = null;
+    follow(c);
   }, [retryAt]);
   return (
     <span ref={ref} className="retry-countdown" data-testid={props.testId}>

@@ -1,7 +1,7 @@
 // What the window may claim about another host, from its row alone: the status badge's rules per host.
 // A link that is not up is Unknown (with when we last heard), never a remembered green.
 import { formatCountdown } from '../../../common/duration';
-import type { HostView } from '../../../common/hosts';
+import { RETRY_STEP_MS, type HostView } from '../../../common/hosts';
 import type { DaemonStatus } from '../../../common/states';
 import { clockHM, truthLook, type Tone, type TruthKind } from './truth';
 
@@ -26,6 +26,25 @@ export function retryText(retryAt: number | null, now: number): string | null {
   if (left <= 0) return 'now';
   const step = left <= 10_000 ? 1000 : 5000;
   return `in ${formatCountdown(Math.ceil(left / step) * step)}`;
+}
+
+/** How often the Overview's countdowns move: every one on screen on the same boundary of the wall clock. */
+export const COUNTDOWN_STEP_MS = RETRY_STEP_MS;
+
+/**
+ * retryText for a page of many hosts, the same all through one COUNTDOWN_STEP_MS step of the wall
+ * clock (it is computed again on the next): "in ~25s" is the time left from the middle of the
+ * step, to the nearest step; "soon" when the attempt falls before the step ends; "now" once due.
+ */
+export function steppedRetryText(retryAt: number, now: number): string {
+  const left = retryAt - now;
+  if (left <= 0) return 'now';
+  const boundary = now - (now % COUNTDOWN_STEP_MS) + COUNTDOWN_STEP_MS;
+  if (retryAt <= boundary) return 'soon';
+  // From the middle of this step: the same text wherever in the step it is computed.
+  const mid = retryAt - boundary + COUNTDOWN_STEP_MS / 2;
+  const shown = Math.max(1, Math.round(mid / COUNTDOWN_STEP_MS)) * COUNTDOWN_STEP_MS;
+  return `in ~${formatCountdown(shown)}`;
 }
 
 /** `now` null: the countdown is drawn beside the reason (RetryCountdown), so the reason leaves it out. */

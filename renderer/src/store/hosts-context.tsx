@@ -26,6 +26,15 @@ export function useHosts<T>(select: (s: HostsState) => T): T {
   );
 }
 
+/**
+ * A host's next attempt, live, for a countdown inside a row that does not render for it (a down
+ * host's failed retry moves only this); null while none is due or outside a HostsProvider.
+ */
+export function useHostRetryAt(name: string): number | null {
+  const store = useOptionalHostsStore();
+  return useSyncExternalStore(store?.subscribe ?? noop, () => store?.get(name)?.retryAt ?? null);
+}
+
 /** The host the pages below are about, and what cannot be done there. */
 export interface HostScope {
   host: string;

@@ -3,7 +3,7 @@ import type { AnyEvent, ContractClient, ContractError } from '../../../common/co
 import { LOCAL_HOST, type HostView } from '../../../common/hosts';
 import { isConnectionAware, linkDown } from '../transport/connection';
 import type { HostLinkSource } from '../transport/host-client';
-import { localRowFrom } from './host-truth';
+import { COUNTDOWN_STEP_MS, localRowFrom } from './host-truth';
 
 export interface HostsState {
   /** null until the first list arrives (or when this app has no hosts:list: then local only). */
@@ -35,6 +35,26 @@ function rowOf(payload: unknown): HostView | null {
  */
 export const HOSTS_NOTIFY_MS = 1000;
 
+/**
+ * Whether `next` only moves a down host's next attempt (its retry failed as the one before: same
+ * error, same last answer). The window shows that time as a countdown stepping every
+ * COUNTDOWN_STEP_MS, so such a change is told on that step, with every other host's, in one frame.
+ */
+export function onlyRetryMoved(prev: HostView | undefined, next: HostView): boolean {
+  if (!prev || prev.phase !== 'down' || next.phase !== 'down') return false;
+  for (const k of Object.keys(next) as (keyof HostView)[]) {
+    if (k === 'retryAt' || prev[k] === next[k]) continue;
+    if (k === 'error' && JSON.stringify(prev.error) === JSON.stringify(next.error)) continue;
+    if (k === 'containers' && JSON.stringify(prev.containers) === JSON.stringify(next.containers))
+      continue;
+    return false;
+  }
+  return Object.keys(prev).length === Object.keys(next).length;
+}
+
+/** When listeners hear of a change: at once, with the others within notifyMs, or on the countdowns' step. */
+type When = 'now' | 'soon' | 'step';
+
 export class HostsStore implements HostLinkSource {
   private state: HostsState = { hosts: null, error: null };
   private readonly listeners = new Set<() => void>();
@@ -42,10 +62,12 @@ export class HostsStore implements HostLinkSource {
   private readonly downAt = new Map<string, number>();
 
   private notifyTimer: ReturnType<typeof setTimeout> | null = null;
+  private notifyDue = Infinity;
 
   constructor(
     readonly client: ContractClient,
     private readonly notifyMs = HOSTS_NOTIFY_MS,
+    private readonly stepMs = notifyMs > 0 ? COUNTDOWN_STEP_MS : 0,
   ) {}
 
   getState = (): HostsState => this.state;
@@ -57,23 +79,27 @@ export class HostsStore implements HostLinkSource {
 
   get = (name: string): HostView | undefined => this.byName.get(name);
 
-  /** `soon`: a row change, told with the others that arrive within notifyMs; else at once. */
-  private set(patch: Partial<HostsState>, soon = false): void {
+  /**
+   * `soon`: a row change, told with the others that arrive within notifyMs (on a whole second);
+   * `step`: a retry time alone, told on the countdowns' next step; `now`: at once.
+   */
+  private set(patch: Partial<HostsState>, when: When = 'now'): void {
     this.state = { ...this.state, ...patch };
     if (patch.hosts) this.byName = new Map(patch.hosts.map((h) => [h.name, h]));
-    if (soon && this.notifyMs > 0) {
-      this.notifyTimer ??= setTimeout(
-        () => this.notify(),
-        this.notifyMs - (Date.now() % this.notifyMs),
-      );
-      return;
-    }
-    this.notify();
+    const every = when === 'step' ? this.stepMs : when === 'soon' ? this.notifyMs : 0;
+    if (every <= 0) return this.notify();
+    const now = Date.now();
+    const due = now + every - (now % every);
+    if (due >= this.notifyDue) return;
+    if (this.notifyTimer) clearTimeout(this.notifyTimer);
+    this.notifyDue = due;
+    this.notifyTimer = setTimeout(() => this.notify(), due - now);
   }
 
   private notify(): void {
     if (this.notifyTimer) clearTimeout(this.notifyTimer);
     this.notifyTimer = null;
+    this.notifyDue = Infinity;
     for (const l of [...this.listeners]) l();
   }
 
@@ -89,8 +115,19 @@ export class HostsStore implements HostLinkSource {
       if (local)
         this.setRows(
           withHostRow(this.state.hosts, localRowFrom(local, e.payload.status, Date.now())),
-          true,
+          'soon',
         );
+      return;
+    }
+    if (e.event === 'hosts:retries') {
+      // New retry times of down hosts, sent just before the countdowns' step: shown on it.
+      let hosts = this.state.hosts;
+      for (const r of Array.isArray(e.payload?.retries) ? e.payload.retries : []) {
+        const h = typeof r?.name === 'string' ? this.byName.get(r.name) : undefined;
+        if (!h || h.phase !== 'down' || typeof r.retryAt !== 'number') continue;
+        hosts = withHostRow(hosts, { ...h, retryAt: r.retryAt });
+      }
+      if (hosts !== this.state.hosts) this.setRows(hosts as HostView[], 'step');
       return;
     }
     if (e.event !== 'hosts:changed') return;
@@ -100,18 +137,22 @@ export class HostsStore implements HostLinkSource {
       this.downAt.delete(row.name);
       this.setRows(
         (this.state.hosts ?? []).filter((h) => h.name !== row.name),
-        true,
+        'soon',
       );
-    } else this.setRows(withHostRow(this.state.hosts, row), true);
+    } else
+      this.setRows(
+        withHostRow(this.state.hosts, row),
+        onlyRetryMoved(this.byName.get(row.name), row) ? 'step' : 'soon',
+      );
   }
 
-  private setRows(hosts: HostView[], soon = false): void {
+  private setRows(hosts: HostView[], when: When = 'now'): void {
     const now = Date.now();
     for (const h of hosts) {
       if (h.phase === 'up') this.downAt.delete(h.name);
       else if (!this.downAt.has(h.name)) this.downAt.set(h.name, now);
     }
-    this.set({ hosts, error: null }, soon);
+    this.set({ hosts, error: null }, when);
   }
 
   async load(): Promise<void> {
@@ -151,6 +192,7 @@ export class HostsStore implements HostLinkSource {
       offLink();
       if (this.notifyTimer) clearTimeout(this.notifyTimer);
       this.notifyTimer = null;
+      this.notifyDue = Infinity;
     };
   }
 }

@@ -36,7 +36,7 @@ function unwrap(host: string, e: AnyEvent): AnyEvent | null {
   const { host: h, event, payload } = p as { host?: unknown; event?: unknown; payload?: unknown };
   if (h !== host || typeof event !== 'string' || event.length === 0) return null;
   // A host never speaks for the hosts list: those events are this app's own.
-  if (event === 'hosts:changed' || event === 'host:event') return null;
+  if (event === 'hosts:changed' || event === 'hosts:retries' || event === 'host:event') return null;
   // The payload was the far app's own event; the pages' reducers read it as they read ours.
   return { event: event as EventName, payload } as AnyEvent;
 }

@@ -6,17 +6,19 @@ import { RetryCountdown } from '../components/retry-countdown';
 import { VirtualTable, type Column } from '../components/virtual-table';
 import { ErrorLine } from '../components/view-states';
 import { hostTruth } from '../store/host-truth';
-import { useHosts } from '../store/hosts-context';
+import { useHostRetryAt, useHosts } from '../store/hosts-context';
 import { withHost } from '../store/pages';
 
+// Widths in styles.css (.ov-table .vt-col-KEY): the state column needs room for "Unknown", "last
+// seen 14:01 · reconnecting" and the countdown, and the rest give way below 1000 px.
 const COLUMNS: readonly Column[] = [
   { key: 'host', label: 'Host' },
-  { key: 'hstate', label: 'State', width: '260px' },
-  { key: 'version', label: 'containerd', width: '110px' },
-  { key: 'ctrs', label: 'Containers', width: '104px' },
-  { key: 'problems', label: 'Problems', width: '90px' },
-  { key: 'latency', label: 'Latency', width: '84px' },
-  { key: 'kind', label: 'Kind', width: '124px' },
+  { key: 'hstate', label: 'State' },
+  { key: 'version', label: 'containerd' },
+  { key: 'ctrs', label: 'Containers' },
+  { key: 'problems', label: 'Problems' },
+  { key: 'latency', label: 'Latency' },
+  { key: 'kind', label: 'Kind' },
 ];
 
 const KIND: Record<HostView['kind'], { text: string; title: string }> = {
@@ -30,6 +32,35 @@ export function errorText(h: HostView): string {
   const m = h.error?.message ?? '';
   const prefix = `${h.name} (${h.url ?? ''}): `;
   return m.startsWith(prefix) ? m.slice(prefix.length) : m;
+}
+
+/** What groups hosts failing the same way: the error (without the host's name) and its hint. */
+function errorKey(h: HostView): string | null {
+  if (h.phase === 'up' || !h.error) return null;
+  return `${errorText(h)}\u0000${h.error.hint}`;
+}
+
+/** One error shared by several hosts: said once above the table, not under each of their rows. */
+export interface ErrorGroup {
+  key: string;
+  text: string;
+  hint: string;
+  hosts: string[];
+}
+
+/** The errors two or more hosts share, most hosts first (a host with an error of its own keeps it under its row). */
+export function sharedErrors(hosts: readonly HostView[]): ErrorGroup[] {
+  const groups = new Map<string, ErrorGroup>();
+  for (const h of hosts) {
+    const key = errorKey(h);
+    if (key === null) continue;
+    const g = groups.get(key);
+    if (g) g.hosts.push(h.name);
+    else groups.set(key, { key, text: errorText(h), hint: h.error!.hint, hosts: [h.name] });
+  }
+  return [...groups.values()]
+    .filter((g) => g.hosts.length > 1)
+    .sort((a, b) => b.hosts.length - a.hosts.length);
 }
 
 /** Open a host's pages (its Status page, or the page named). */
@@ -92,10 +123,14 @@ const HostCells = memo(function HostCells(props: { h: HostView }) {
         <span className="ov-state">
           <HostBadge truth={truth} compact testId="overview-badge" />
           {truth.reason && (
-            <span className="muted ov-reason" title={truth.reason}>
+            <span
+              className="muted ov-reason"
+              title={h.error && !truth.live ? `${truth.reason} — ${h.error.message}` : truth.reason}
+            >
               {truth.reason}
             </span>
           )}
+          {h.phase === 'down' && <HostRetry name={h.name} />}
         </span>
       </td>
       <td className={stale ? 'ov-stale' : ''}>{h.version ?? '—'}</td>
@@ -127,7 +162,17 @@ const HostCells = memo(function HostCells(props: { h: HostView }) {
   );
 }, sameCells);
 
-/** The link's error and what to do, under a host whose link is not up. */
+/**
+ * A down host's countdown to its next attempt. It reads the retry time from the store itself, so
+ * a failed retry (which moves only that) renders this alone, not the row's cells.
+ */
+function HostRetry(props: { name: string }) {
+  const retryAt = useHostRetryAt(props.name);
+  if (retryAt === null) return null;
+  return <RetryCountdown retryAt={retryAt} testId="overview-retry" />;
+}
+
+/** The link's error and what to do, under a host whose link is not up (an error of its own). */
 const LinkError = memo(function LinkError(props: { h: HostView }) {
   const { h } = props;
   if (h.phase === 'up' || !h.error) return null;
@@ -139,19 +184,27 @@ const LinkError = memo(function LinkError(props: { h: HostView }) {
     >
       <span className="ov-error-text">{errorText(h)}</span>
       <span className="muted"> — {h.error.hint}</span>
-      {h.retryAt != null && (
-        <span className="muted">
-          {' '}
-          · reconnecting <RetryCountdown retryAt={h.retryAt} testId="overview-retry" />
-        </span>
-      )}
     </div>
   );
 });
 
+/** An error several hosts share, said once: how many, the error, what to do, and which hosts. */
+function SharedError(props: { group: ErrorGroup }) {
+  const { group: g } = props;
+  return (
+    <details className="ov-group" data-testid="overview-error-group" data-hosts={g.hosts.length}>
+      <summary className="ov-error" title={`${g.text} — ${g.hint}`}>
+        <span className="ov-group-count">{g.hosts.length} hosts</span>{' '}
+        <span className="ov-error-text">{g.text}</span>
+        <span className="muted"> — {g.hint}</span>
+      </summary>
+      <p className="muted ov-group-hosts">{g.hosts.join(', ')}</p>
+    </details>
+  );
+}
+
 // Module-level, so the table's row elements stay the same from one render to the next.
 const cellsOf = (h: HostView) => <HostCells h={h} />;
-const extraOf = (h: HostView) => (h.phase !== 'up' && h.error ? <LinkError h={h} /> : null);
 const rowClassOf = (h: HostView) => (h.phase === 'up' ? 'ov-row' : 'ov-row ov-down');
 
 export function OverviewView(props: { viewportHeight?: number }) {
@@ -173,6 +226,17 @@ export function OverviewView(props: { viewportHeight?: number }) {
     const row = t.closest<HTMLElement>('tr[data-key]');
     if (row?.dataset.key) openHost(row.dataset.key);
   };
+  const groups = useMemo(() => sharedErrors(list), [list]);
+  // The same function while the same errors are shared, so the table's rows stay as they are.
+  const sharedSig = groups.map((g) => g.key).join('\u0001');
+  const shared = useMemo(() => new Set(sharedSig.split('\u0001')), [sharedSig]);
+  const extraOf = useCallback(
+    (h: HostView) => {
+      const key = errorKey(h);
+      return key === null || shared.has(key) ? null : <LinkError h={h} />;
+    },
+    [shared],
+  );
   const summary = useMemo(
     () => (hosts ? `${list.length} host${list.length === 1 ? '' : 's'} · ${up} reachable` : ''),
     [hosts, list.length, up],
@@ -191,6 +255,13 @@ export function OverviewView(props: { viewportHeight?: number }) {
       </header>
       {error && !hosts && <ErrorLine error={error} />}
       {!hosts && !error && <p className="muted">Reading the hosts…</p>}
+      {groups.length > 0 && (
+        <div className="ov-groups" data-testid="overview-error-groups">
+          {groups.map((g) => (
+            <SharedError key={g.key} group={g} />
+          ))}
+        </div>
+      )}
       {hosts && (
         // Enter or a click on a row opens that host's pages; arrows move between rows.
         <div className="ov-table" onKeyDown={onKey} onClick={onClick}>

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AnyEvent } from '../../../common/contract';
-import type { HostView } from '../../../common/hosts';
+import { RETRY_STEP_MS, type HostView } from '../../../common/hosts';
 import type { PullProgress } from '../../../common/containerd';
 import type { InsideEvent, InsideProvider } from '../../../main/containerd/provider';
 import type { ControlClient } from '../../../main/control-socket/control-client';
@@ -13,6 +13,7 @@ import {
   createHostHub,
   latencyMoved,
   MAX_LANES_PER_HOST,
+  RETRIES_LEAD_MS,
   RETRY_QUIET_MS,
   waitAllowance,
   type HostHub,
@@ -31,6 +32,8 @@ let file: string;
 let fixtures: Map<string, FixtureHost>;
 let hub: HostHub | null;
 let events: AnyEvent[];
+/** When each event was told (wall clock). */
+let stamps: Map<AnyEvent, number>;
 let warnings: string[];
 
 const until = async (cond: () => boolean, ms = 5000, what = 'the condition') => {
@@ -57,7 +60,10 @@ function startHub(extra: Partial<Parameters<typeof createHostHub>[0]> = {}): Hos
     reloadDebounceMs: 20,
     ...extra,
   });
-  hub.onEvent((e) => events.push(e));
+  hub.onEvent((e) => {
+    events.push(e);
+    stamps.set(e, Date.now());
+  });
   return hub;
 }
 
@@ -73,6 +79,7 @@ beforeEach(async () => {
   fixtures = new Map();
   hub = null;
   events = [];
+  stamps = new Map();
   warnings = [];
 });
 afterEach(async () => {
@@ -465,21 +472,44 @@ describe('host hub: what counts as a row change', () => {
     expect(latencyMoved(null, null)).toBe(false);
   });
 
-  it("a down host's retry that fails at once is one hosts:changed (down again, next retry time), not two", async () => {
-    await writeHostsFile(file, ['gone']);
+  it("a down host's retry that fails at once as before moves only its retry time: told in hosts:retries, batched just before each step", async () => {
+    await writeHostsFile(file, ['gone', 'lost']);
     startHub();
-    await until(() => row('gone')?.phase === 'down', 2000, 'down');
+    await until(() => row('gone')?.phase === 'down' && row('lost')?.phase === 'down', 2000, 'down');
     // Let the first retries (0.5 s, 1 s, 2 s apart) run: each fails at once (no fixture).
-    await new Promise((r) => setTimeout(r, 4000));
+    await new Promise((r) => setTimeout(r, 5500 + RETRY_STEP_MS));
     const sent = changes('gone');
-    expect(sent.filter((h) => h.phase === 'connecting').length).toBe(1); // the first connect only
-    const downs = sent.filter((h) => h.phase === 'down');
-    expect(downs.length).toBeGreaterThanOrEqual(3);
-    // Each says when it tries again, later each time.
-    const at = downs.map((h) => h.retryAt!);
+    // The whole row went out for the first connect and the first failure only.
+    expect(sent.map((h) => h.phase)).toEqual(['connecting', 'down']);
+    const batches = events.flatMap((e) => (e.event === 'hosts:retries' ? [e] : []));
+    expect(batches.length).toBeGreaterThanOrEqual(1);
+    // Each batch went out RETRIES_LEAD_MS before a step of the wall clock, with both hosts' times.
+    for (const b of batches) {
+      const at = stamps.get(b)!;
+      const toStep = RETRY_STEP_MS - (at % RETRY_STEP_MS);
+      expect(toStep).toBeLessThanOrEqual(RETRIES_LEAD_MS + 5);
+      expect(toStep).toBeGreaterThanOrEqual(RETRIES_LEAD_MS - 100);
+    }
+    expect(
+      batches.some(
+        (b) =>
+          b.payload.retries
+            .map((r) => r.name)
+            .sort()
+            .join() === 'gone,lost',
+      ),
+    ).toBe(true);
+    // Each says when it tries again, later each time, and the list agrees with the last.
+    const at = [
+      sent[1]!.retryAt!,
+      ...batches.flatMap((b) =>
+        b.payload.retries.filter((r) => r.name === 'gone').map((r) => r.retryAt),
+      ),
+    ];
     expect([...at].sort((x, y) => x - y)).toEqual(at);
     expect(new Set(at).size).toBe(at.length);
-  }, 10_000);
+    expect(row('gone')!.retryAt).toBeGreaterThanOrEqual(at.at(-1)!);
+  }, 15_000);
 
   it('a retry still under way after RETRY_QUIET_MS goes out as connecting; coming up goes out at once', async () => {
     const gate = { open: false, release: () => {} };
