@@ -1,5 +1,5 @@
-// Writes one blob into containerd's content store (Content/Write) under a lease, verifying its
-// sha256 and size as the bytes pass; resumes a partial ingest from containerd's recorded offset.
+// Writes one blob into containerd's content store (Content/Write) under a lease (containerd checks
+// its sha256 and size at the commit); resumes a partial ingest from containerd's recorded offset.
 import { status as GRPC } from '@grpc/grpc-js';
 import {
   ContentService,
@@ -8,6 +8,7 @@ import {
   type WriteContentResponse,
 } from '../../shared/api/services/content/v1/content';
 import type { ContainerdClient } from '../client';
+import { rejectAfter } from '../../shared/reject-after';
 import { InsideError } from '../errors';
 import { cancelled } from './registry';
 
@@ -89,26 +90,21 @@ async function* stallGuard(
           yield* body;
         })();
   for (;;) {
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new InsideError(
-              'registry-unreachable',
-              `blob ${digest}: the registry sent nothing for ${Math.round(ms / 1000)} s`,
-              'The registry or the network stalled; pull again to resume.',
-            ),
-          ),
-        ms,
-      );
-    });
+    const stalled = rejectAfter(
+      ms,
+      () =>
+        new InsideError(
+          'registry-unreachable',
+          `blob ${digest}: the registry sent nothing for ${Math.round(ms / 1000)} s`,
+          'The registry or the network stalled; pull again to resume.',
+        ),
+    );
     try {
-      const next = await Promise.race([it.next(), stalled]);
+      const next = await Promise.race([it.next(), stalled.expired]);
       if (next.done) return;
       yield next.value;
     } finally {
-      clearTimeout(timer);
+      stalled.cancel();
     }
   }
 }

@@ -11,11 +11,7 @@ export function countdownsTicking(): number {
   return followingClock(COUNTDOWN_STEP_MS);
 }
 
-/**
- * steppedRetryText for `retryAt`, live while the element is on screen (an IntersectionObserver
- * where there is one): a row scrolled away or a page not shown costs no timer. Once the attempt is
- * due the text stays "now" until the row itself changes, so nothing ticks then either.
- */
+/** One countdown's clock: what it counts to, whether it is seen, and its step subscription. */
 interface CountdownClock {
   retryAt: number;
   /** The element is on screen (or there is no IntersectionObserver to say otherwise). */
@@ -40,6 +36,11 @@ function follow(c: CountdownClock): void {
   if (!c.off && c.retryAt > Date.now()) c.off = onClockStep(COUNTDOWN_STEP_MS, update);
 }
 
+/**
+ * steppedRetryText for `retryAt`, live while the element is on screen (an IntersectionObserver
+ * where there is one): a row scrolled away or a page not shown costs no timer. Once the attempt is
+ * due the text stays "now" until the row itself changes, so nothing ticks then either.
+ */
 export function RetryCountdown(props: { retryAt: number; testId?: string }) {
   const { retryAt } = props;
   const ref = useRef<HTMLSpanElement>(null);
