@@ -7,6 +7,9 @@ import { handshake, type ControlClient, type ControlLink } from './control-clien
 /** ssh's stderr kept per link: enough for its messages, bounded whatever the remote prints. */
 export const MAX_SSH_STDERR_BYTES = 4096;
 
+/** ssh's ConnectTimeout: how long its TCP connect may take before the host counts as unreachable. */
+export const SSH_CONNECT_TIMEOUT_S = 10;
+
 /** The command run on the other side; fixed words, never built from input. */
 export const REMOTE_COMMAND = ['cdesk', 'dial-stdio'] as const;
 
@@ -41,7 +44,7 @@ export function sshOptions(t: SshTarget, configFile?: string): string[] {
     '-o',
     'BatchMode=yes',
     '-o',
-    'ConnectTimeout=10',
+    `ConnectTimeout=${SSH_CONNECT_TIMEOUT_S}`,
     // A link that silently died (sleep, network change) ends within ~30 s instead of never.
     '-o',
     'ServerAliveInterval=10',
@@ -151,19 +154,62 @@ export function classifySshLogin(t: SshTarget, stderr: string): AppError | null 
       `${where}: the server refused ${t.identity ? `the key ${t.identity}` : 'every key ssh offered (your agent and default keys)'}`,
       `Add your public key to ~${t.user ?? ''}/.ssh/authorized_keys on ${t.host} (ssh-copy-id ${t.port ? `-p ${t.port} ` : ''}${dest})${t.identity ? '' : ', or name the key with cdesk host add … --identity FILE'}; \`${sshCommandLine(t)}\` shows what the server accepts.`,
     );
+  const failure = sshConnectFailure(stderr);
   if (/Connection refused/.test(stderr))
-    return new AppError(
-      'ssh-unreachable',
+    return new SshUnreachableError(
       `${where}: connection refused${saidPart}`,
       `Check that sshd runs on ${t.host}${t.port ? ` port ${t.port}` : ''} and that the URL's port is right.`,
+      failure,
     );
   if (/timed out|Could not resolve hostname|No route to host|Network is unreachable/.test(stderr))
-    return new AppError(
-      'ssh-unreachable',
+    return new SshUnreachableError(
       `${where}: cannot reach the host${saidPart}`,
       `Check the host name and your network (try \`${sshCommandLine(t)}\`).`,
+      failure,
     );
   return null;
+}
+
+/** How ssh's own TCP connect failed (its strerror words, as a probe's errno would say it). */
+export type ConnectFailureHow = 'ECONNREFUSED' | 'ETIMEDOUT' | 'EHOSTUNREACH' | 'ENETUNREACH';
+
+/**
+ * Where ssh's TCP connect went and how it failed: the address after the user's ssh config (its
+ * HostName and Port), or the jump host's when a ProxyJump's ssh could not reach it.
+ */
+export interface SshConnectFailure {
+  host: string;
+  port: number;
+  how: ConnectFailureHow;
+}
+
+const CONNECT_FAILED =
+  /ssh: connect to host (\S+) port (\d+): (Connection refused|Connection timed out|No route to host|Network is unreachable)/g;
+const HOW: Record<string, ConnectFailureHow> = {
+  'Connection refused': 'ECONNREFUSED',
+  'Connection timed out': 'ETIMEDOUT',
+  'No route to host': 'EHOSTUNREACH',
+  'Network is unreachable': 'ENETUNREACH',
+};
+
+/** OpenSSH's "ssh: connect to host H port P: …" (the last one printed), or null. */
+export function sshConnectFailure(stderr: string): SshConnectFailure | null {
+  const last = [...stderr.matchAll(CONNECT_FAILED)].at(-1);
+  if (!last) return null;
+  const port = Number(last[2]);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) return null;
+  return { host: last[1]!, port, how: HOW[last[3]!]! };
+}
+
+/** ssh could not reach the host; `failure` says where it tried when ssh printed that. */
+export class SshUnreachableError extends AppError {
+  constructor(
+    message: string,
+    hint: string,
+    readonly failure: SshConnectFailure | null,
+  ) {
+    super('ssh-unreachable', message, hint);
+  }
 }
 
 /** The last MAX_SSH_STDERR_BYTES of a child's stderr, as text. */

@@ -10,7 +10,7 @@ import { createInside, type Inside } from '../containerd/index';
 import { createService, type Service } from '../service/service';
 import type { SshTarget } from '../../common/hosts';
 import type { ControlClient } from '../control-socket/control-client';
-import { connectHost } from '../hosts/connect-host';
+import { createHostConnector } from '../hosts/connect-host';
 import { createHostHub, type HostHub } from '../hosts/host-hub';
 import { createSettingsStore, type SettingsStore } from '../service/settings-store';
 import { version as packageVersion } from '../../package.json';
@@ -40,7 +40,7 @@ export interface AppHostOptions {
    * lists them in hosts:list. Undefined = none (only this machine).
    */
   hostsFile?: string;
-  /** How to reach a saved host; default ssh (connectHost). Tests pass fixture sockets. */
+  /** How to reach a saved host; default ssh (createHostConnector). Tests pass fixture sockets. */
   connectHost?: (t: SshTarget) => Promise<ControlClient>;
   /** Only for tests: build the engine from the loaded settings instead of the Supervisor. */
   createEngine?: (settings: Settings) => Engine;
@@ -97,7 +97,7 @@ export async function createAppHost(opts: AppHostOptions): Promise<AppHost> {
       ? null
       : createHostHub({
           file: opts.hostsFile,
-          connect: opts.connectHost ?? ((t) => connectHost(t)),
+          connect: opts.connectHost ?? createHostConnector(),
           logError: log.error,
           logWarn: log.warn,
         });

@@ -93,7 +93,7 @@ export function waitAllowance(cmd: CommandName, payload: unknown): number | 'pro
 export interface HostHubOptions {
   /** hosts.json (defaultHostsFile()); read at start and whenever it changes. */
   file: string;
-  /** How to reach a host (connectHost in the app; fixture sockets in tests). */
+  /** How to reach a host (createHostConnector in the app; fixture sockets in tests). */
   connect: (t: SshTarget) => Promise<ControlClient>;
   logError?: (message: string, err: unknown) => void;
   /** A bad hosts file is reported here (the last good list stays). */

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseHostUrl, type SshTarget } from '../../../common/hosts';
-import { classifySshEnd, connectSsh, sshArgv } from '../../../main/control-socket/ssh-link';
+import {
+  classifySshEnd,
+  connectSsh,
+  sshArgv,
+  sshConnectFailure,
+  SshUnreachableError,
+} from '../../../main/control-socket/ssh-link';
 
 const target = (url: string, identity?: string, label = 'r'): SshTarget => {
   const r = parseHostUrl(url, label, identity);
@@ -122,6 +128,54 @@ describe('classifySshEnd', () => {
       'Permission denied (publickey).',
     );
     expect(e.message).toMatch(/refused the key \/k\/id/);
+  });
+});
+
+describe('sshConnectFailure', () => {
+  it.each([
+    [
+      'ssh: connect to host 127.0.0.1 port 2222: Connection refused\r\n',
+      { host: '127.0.0.1', port: 2222, how: 'ECONNREFUSED' },
+    ],
+    [
+      'ssh: connect to host vm.lan port 22: Connection timed out\r\n',
+      { host: 'vm.lan', port: 22, how: 'ETIMEDOUT' },
+    ],
+    [
+      'ssh: connect to host fe80::1%eth0 port 22: No route to host\n',
+      { host: 'fe80::1%eth0', port: 22, how: 'EHOSTUNREACH' },
+    ],
+    [
+      'ssh: connect to host 10.9.9.9 port 22: Network is unreachable\n',
+      { host: '10.9.9.9', port: 22, how: 'ENETUNREACH' },
+    ],
+    // A ProxyJump whose jump host refuses: the inner ssh's line names the jump host.
+    [
+      'ssh: connect to host jump port 2200: Connection refused\r\nkex_exchange_identification: Connection closed by remote host\r\nConnection closed by UNKNOWN port 65535\r\n',
+      { host: 'jump', port: 2200, how: 'ECONNREFUSED' },
+    ],
+    // TCP was open; the banner never came: not an address a connect can check.
+    [
+      'Connection timed out during banner exchange\r\nConnection to 10.1.1.1 port 22 timed out\r\n',
+      null,
+    ],
+    ['ssh: Could not resolve hostname nowhere: Name or service not known\r\n', null],
+    ['ssh: connect to host x port 99999: Connection refused\n', null],
+  ])('%j', (stderr, failure) => {
+    expect(sshConnectFailure(stderr)).toEqual(failure);
+  });
+  it('rides on the unreachable error, so the next attempt knows where ssh tried', () => {
+    const e = classifySshEnd(
+      target('ssh://me@box'),
+      exit(255),
+      'ssh: connect to host 10.0.0.7 port 22: Connection refused\r\n',
+    );
+    expect(e).toBeInstanceOf(SshUnreachableError);
+    expect((e as SshUnreachableError).failure).toEqual({
+      host: '10.0.0.7',
+      port: 22,
+      how: 'ECONNREFUSED',
+    });
   });
 });
 
