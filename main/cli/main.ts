@@ -146,6 +146,11 @@ const commands: Record<string, Command> = {
       'headless mode: supervise containerd and serve the UI on 127.0.0.1 (no display needed)',
     load: () => import('./cmd-serve'),
   },
+  version: {
+    group: 'app',
+    summary: "this cdesk's version, the app's and its containerd's (--version: cdesk's alone)",
+    load: () => import('./cmd-version'),
+  },
 };
 
 const GROUP_TITLES: Record<Group, string> = {
@@ -194,6 +199,10 @@ async function main(args: string[]): Promise<number> {
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(usage());
     return name ? 0 : 2;
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write((await import('./cmd-version')).versionLine());
+    return 0;
   }
   const removed = Object.hasOwn(REMOVED_COMMANDS, name) ? REMOVED_COMMANDS[name] : undefined;
   if (removed) {

@@ -1,7 +1,7 @@
 // `cdesk -H` over real OpenSSH: a second app instance (its own containerd, state and runtime dirs,
 // control socket) plays the remote host behind sshd on 127.0.0.1; the built CLI reaches it with the
 // system's ssh running `cdesk dial-stdio` there.
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,6 +113,20 @@ describe.skipIf(!have || !can.ok)(
       expect(s.pid).toBe(remote.engine.status().pid);
       // Nothing listens locally: the answer can only have come over ssh.
       expect((await cdesk(['status'])).code).toBe(3);
+
+      // `version` names the remote app and its containerd (the one `containerd --version` shows).
+      const version = await cdesk(['-H', 'r', 'version']);
+      expect(version.code).toBe(0);
+      const installed = /containerd (\S+) (\S+) (\S+)/.exec(
+        execFileSync('containerd', ['--version'], { encoding: 'utf8' }),
+      )!;
+      expect(version.stdout).toMatch(/^Client:\n Version: +\d+\.\d+\.\d+\n Protocol: +\d+\n/);
+      expect(version.stdout).toContain('Server: Containerd Desktop (headless)');
+      expect(version.stdout).toMatch(
+        new RegExp(
+          ` containerd: ${installed[2]!.replace(/^v/, '').replace(/\./g, '\\.')}.*, running\n`,
+        ),
+      );
 
       const ps = await cdesk(['-H', 'r', 'ps']);
       expect(ps.code).toBe(0);
