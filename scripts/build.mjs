@@ -57,9 +57,15 @@ const STALE_CHUNK_MS = 60 * 60 * 1000;
 // zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
 // modules. grpc-js and the generated API types are bundled too, in chunks only the commands that
 // talk gRPC reach.
+// dist/pull-thread.js is the pulls' worker thread (main/containerd/pull/blob-thread.ts starts it
+// from the file beside its own bundle, so the Electron main finds it too): an entry of this build,
+// it shares the gRPC chunks with `serve`.
 const cliBuild = build({
   ...common,
-  entryPoints: { cli: 'main/cli/main.ts' },
+  entryPoints: {
+    cli: 'main/cli/main.ts',
+    'pull-thread': 'main/containerd/pull/blob-thread-entry.ts',
+  },
   outdir,
   entryNames: '[name]',
   chunkNames: 'cli-[name]-[hash]',
@@ -138,19 +144,6 @@ const containerZodBuild = build({
   entryPoints: { 'cli-container-zod': 'zod' },
 });
 
-// The pulls' blob thread (main/containerd/pull/blob-thread.ts starts it from the file next to the
-// module that starts it): dist/pull-thread.js, one ES module file that both the CLI chunks (serve)
-// and the Electron main find beside them. grpc-js is bundled in, as in the CLI: one file compiles
-// faster than its ~100 in node_modules, and each thread compiles it again.
-const pullThreadBuild = build({
-  ...common,
-  entryPoints: { 'pull-thread': 'main/containerd/pull/blob-thread-entry.ts' },
-  outdir,
-  format: 'esm',
-  external: cliExternal,
-  banner: { js: cliRequire },
-});
-
 const appBuilds = cliOnly
   ? []
   : [
@@ -181,7 +174,6 @@ const [cli, cliRun, , cliContainer] = await Promise.all([
   runGrpcBuild,
   containerBuild,
   containerZodBuild,
-  pullThreadBuild,
   ...appBuilds,
 ]);
 
