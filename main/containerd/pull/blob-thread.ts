@@ -71,8 +71,8 @@ function fromThreadError(e: ThreadError): Error {
 
 /**
  * The thread's heap holds a few megabytes that live (the messages being written) and the garbage
- * the bytes leave behind; an out-of-memory thread fails its pulls with a clear error. The young
- * generation's size made no difference in the bench (2, 4 and 8 MiB): the garbage is buffers
+ * the bytes leave behind; a thread out of memory fails its pulls with a clear error. Its young
+ * generation's size (2, 4 or 8 MiB) made no difference to the bench's RSS: the garbage is buffers
  * outside the heap, which the thread's own minor collections return (blob-thread-entry.ts).
  */
 const RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
@@ -80,7 +80,7 @@ const RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGen
 /** The thread's module: built beside the bundle that starts it (dist/pull-thread.js), or the source under tsx or vitest. */
 export function startBlobWorker(): Worker {
   const here = import.meta.url;
-  const o = { resourceLimits: RESOURCE_LIMITS, stdout: false, stderr: false };
+  const o = { resourceLimits: RESOURCE_LIMITS };
   if (!here.endsWith('.ts')) return new Worker(new URL('./pull-thread.js', here), o);
   const entry = new URL('./blob-thread-entry.ts', here).href;
   return new Worker(
