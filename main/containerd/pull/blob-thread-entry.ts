@@ -1,8 +1,8 @@
 // The pulls' byte path in a thread of its own (blob-thread.ts starts it): each blob goes from the
 // registry into containerd's content store through the same Registry and writeBlob the main
-// thread uses for small blobs. Every megabyte leaves ~3 MB of dead buffers (socket reads,
-// grpc-js's framed copy); in the app's big heap they were collected by ~20 mark-compacts of
-// 30-65 ms per pull, here by minor collections of a small heap.
+// thread uses for small blobs. Every megabyte written leaves about three of dead buffers behind
+// (socket reads, grpc-js's framed copy of each message…); in the app's big heap they were
+// collected by ~20 mark-compacts of 30-65 ms per pull, here by minor collections of a small heap.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';

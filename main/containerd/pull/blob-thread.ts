@@ -9,7 +9,7 @@ import type { BlobTarget } from './content-write';
 import type { ImageReference } from './reference';
 import { cancelled } from './registry';
 
-/** What a pull's blobs need to be fetched and written from another thread (all of it cloneable). */
+/** Where a pull's blobs come from and go to, for another thread (all of it cloneable). */
 export interface BlobSourceInit {
   /** containerd's socket: the thread dials its own connection. */
   socket: string;
@@ -97,7 +97,12 @@ interface Job {
 
 /** A pull's use of the thread: its streamed blobs, then close() (which may end the thread). */
 export interface BlobThreadUse {
-  write(target: BlobTarget, scope: BlobWriteScope, onBytes: (done: number) => void): Promise<void>;
+  write(
+    source: BlobSourceInit,
+    target: BlobTarget,
+    scope: BlobWriteScope,
+    onBytes: (done: number) => void,
+  ): Promise<void>;
   close(): void;
 }
 
@@ -106,16 +111,16 @@ export class BlobThread {
   private users = 0;
   private nextId = 0;
   private readonly jobs = new Map<number, Job>();
-  /** Why the thread ended early: the answer for the blobs its pulls still ask for. */
+  /** Why the last thread ended early: the answer for the blobs its pulls still ask for. */
   private death: InsideError | null = null;
 
   constructor(private readonly start: () => Worker = startBlobWorker) {}
 
   private started(): Worker {
     if (this.worker) return this.worker;
+    // Not unref'd: a pull holds the process as it would without the thread, and a thread no
+    // pull holds is ended (close()).
     const w = this.start();
-    // The pulls keep the app busy, not the thread: an app that is done quits with it running.
-    w.unref();
     w.on('message', (m: FromThread) => this.answer(m));
     w.on('error', (err) => this.died(w, `failed: ${err.message}`));
     w.on('messageerror', (err) =>
@@ -123,7 +128,6 @@ export class BlobThread {
     );
     w.on('exit', (code) => this.died(w, `ended (exit code ${code})`));
     this.worker = w;
-    this.death = null;
     return w;
   }
 
@@ -150,14 +154,14 @@ export class BlobThread {
   }
 
   /** The thread for one pull (started if none runs); `signal` cancels the pull's downloads. */
-  open(pullId: string, source: BlobSourceInit, signal: AbortSignal): BlobThreadUse {
+  open(pullId: string, signal: AbortSignal): BlobThreadUse {
     this.users++;
     const w = this.started();
     const onAbort = () => w.postMessage({ type: 'cancel', pullId } satisfies ToThread);
     signal.addEventListener('abort', onAbort, { once: true });
     let closed = false;
     return {
-      write: (target, scope, onBytes) => {
+      write: (source, target, scope, onBytes) => {
         if (signal.aborted) return Promise.reject(cancelled());
         if (this.worker !== w) return Promise.reject(this.death ?? cancelled());
         const id = ++this.nextId;
@@ -173,7 +177,7 @@ export class BlobThread {
         signal.removeEventListener('abort', onAbort);
         if (this.worker === w) w.postMessage({ type: 'end', pullId } satisfies ToThread);
         if (--this.users > 0 || !this.worker) return;
-        // Nothing pulls: the thread's ~15 MiB go back (a new pull starts one in ~50 ms).
+        // Nothing pulls: the thread's ~15 MiB go back (a new pull starts one in ~100 ms).
         const ending = this.worker;
         this.worker = null;
         void ending.terminate();

@@ -13,7 +13,7 @@ import { SnapshotsService } from '../../shared/api/services/snapshots/v1/snapsho
 import type { Credentials } from '../../shared/docker-config';
 import type { ContainerdClient } from '../client';
 import { InsideError } from '../errors';
-import { blobThread, type BlobThreadUse } from './blob-thread';
+import { blobThread, type BlobSourceInit } from './blob-thread';
 import { writeBlob, type WriteScope } from './content-write';
 import { formatPlatform, parsePlatform, pickManifest, type IndexEntry } from './platform';
 import { PullTracker } from './progress';
@@ -79,10 +79,22 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
   });
   const ns = { namespace: o.namespace };
   let lease: string | null = null;
-  let thread: BlobThreadUse | null = null;
-  let untrack = (): void => undefined;
   /** The first failure of a download: the others then stop as "cancelled", which is not the cause. */
   let failure: unknown = null;
+  // The pulls' thread, started now (~100 ms) so that it is ready when the first layer is.
+  const thread = blobThread.open(o.pullId, ac.signal);
+  // The thread's connection is its own: when the app's one to containerd is reset or closed
+  // (containerd restarts, the app quits), the downloads end too, as they would on it.
+  const untrack = c.channel.track({
+    cancel: () => {
+      failure ??= new InsideError(
+        'containerd-api-unavailable',
+        `the connection to containerd (${c.socket}) was closed during the pull`,
+        'Pull again once containerd runs: what was written is reused.',
+      );
+      ac.abort();
+    },
+  });
   try {
     // ---- resolve: the target, and for an index the platform's manifest ----------------------
     const top = await registry.manifest(ref.digest ?? ref.tag ?? 'latest');
@@ -142,29 +154,13 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     const callOpts = { namespace: o.namespace, lease, signal: ac.signal };
     // Streamed blobs (config, layers) download in the pulls' thread; the small ones fetched above
     // are written from here.
-    const blobs = (thread = blobThread.open(
-      o.pullId,
-      {
-        socket: c.channel.socket,
-        ref,
-        insecure,
-        credentials: o.credentials,
-        authorization: registry.currentAuthorization,
-      },
-      ac.signal,
-    ));
-    // The thread's connection is its own: when the app's one to containerd is reset or closed
-    // (containerd restarts, the app quits), the downloads end too, as they would on it.
-    untrack = c.channel.track({
-      cancel: () => {
-        failure ??= new InsideError(
-          'containerd-api-unavailable',
-          `the connection to containerd (${c.socket}) was closed during the pull`,
-          'Pull again once containerd runs: what was written is reused.',
-        );
-        ac.abort();
-      },
-    });
+    const source: BlobSourceInit = {
+      socket: c.channel.socket,
+      ref,
+      insecure,
+      credentials: o.credentials,
+      authorization: registry.currentAuthorization,
+    };
 
     tracker.blob(config.digest, Number(config.size ?? 0));
     for (const l of layers) tracker.layer(l.digest!, l.size!);
@@ -220,7 +216,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         tracker.present(digest);
         return 'exists';
       }
-      await blobs.write(
+      await thread.write(
+        source,
         { digest, size, ref: refKey(kind, digest), labels },
         { namespace: o.namespace, lease: lease!, stallTimeoutMs: o.stallTimeoutMs },
         (done) => tracker.bytes(digest, done),
@@ -360,7 +357,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
   } finally {
     o.signal.removeEventListener('abort', onAbort);
     untrack();
-    thread?.close();
+    thread.close();
     registry.close();
   }
 }

@@ -38,9 +38,9 @@ describe('BlobThread', () => {
         post({ type: 'done', id: m.id });
       });`),
     );
-    const use = t.open('p', source, new AbortController().signal);
+    const use = t.open('p', new AbortController().signal);
     const seen: number[] = [];
-    await use.write(target, scope, (n) => seen.push(n));
+    await use.write(source, target, scope, (n) => seen.push(n));
     expect(seen).toEqual([4, 10]);
     use.close();
   });
@@ -52,8 +52,8 @@ describe('BlobThread', () => {
           code: 'digest-mismatch', message: 'blob x: bad bytes', hint: 'Check the registry.', grpcCode: 9 } });
       });`),
     );
-    const use = t.open('p', source, new AbortController().signal);
-    const err = await use.write(target, scope, () => undefined).catch((e: unknown) => e);
+    const use = t.open('p', new AbortController().signal);
+    const err = await use.write(source, target, scope, () => undefined).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InsideError);
     expect(err).toMatchObject({
       code: 'digest-mismatch',
@@ -74,18 +74,18 @@ describe('BlobThread', () => {
             `port.on('message', (m) => { if (m.type === 'write') post({ type: 'done', id: m.id }); });`,
           )();
     });
-    const use = t.open('p1', source, new AbortController().signal);
+    const use = t.open('p1', new AbortController().signal);
     const died = {
       code: 'internal',
       message: expect.stringMatching(/thread that downloads the pull's layers failed: boom/),
       hint: expect.stringContaining('Pull again'),
     };
-    await expect(use.write(target, scope, () => undefined)).rejects.toMatchObject(died);
-    await expect(use.write(target, scope, () => undefined)).rejects.toMatchObject(died);
+    await expect(use.write(source, target, scope, () => undefined)).rejects.toMatchObject(died);
+    await expect(use.write(source, target, scope, () => undefined)).rejects.toMatchObject(died);
     use.close();
 
-    const next = t.open('p2', source, new AbortController().signal);
-    await expect(next.write(target, scope, () => undefined)).resolves.toBeUndefined();
+    const next = t.open('p2', new AbortController().signal);
+    await expect(next.write(source, target, scope, () => undefined)).resolves.toBeUndefined();
     expect(starts).toBe(2);
     next.close();
   });
@@ -102,11 +102,11 @@ describe('BlobThread', () => {
       });`),
     );
     const ac = new AbortController();
-    const use = t.open('p', source, ac.signal);
-    const writing = use.write(target, scope, () => undefined);
+    const use = t.open('p', ac.signal);
+    const writing = use.write(source, target, scope, () => undefined);
     ac.abort();
     await expect(writing).rejects.toMatchObject({ code: 'cancelled' });
-    await expect(use.write(target, scope, () => undefined)).rejects.toMatchObject({
+    await expect(use.write(source, target, scope, () => undefined)).rejects.toMatchObject({
       code: 'cancelled',
     });
     use.close();
@@ -121,16 +121,16 @@ describe('BlobThread', () => {
       workers.push(w);
       return w;
     });
-    const a = t.open('a', source, new AbortController().signal);
-    const b = t.open('b', source, new AbortController().signal);
+    const a = t.open('a', new AbortController().signal);
+    const b = t.open('b', new AbortController().signal);
     await Promise.all([
-      a.write(target, scope, () => undefined),
-      b.write(target, scope, () => undefined),
+      a.write(source, target, scope, () => undefined),
+      b.write(source, target, scope, () => undefined),
     ]);
     expect(workers).toHaveLength(1);
     const exited = new Promise<number>((resolve) => workers[0]!.once('exit', resolve));
     a.close();
-    await b.write(target, scope, () => undefined);
+    await b.write(source, target, scope, () => undefined);
     b.close();
     await exited;
     expect(workers).toHaveLength(1);
