@@ -17,7 +17,7 @@ const BYTES_EVERY_MS = 50;
 /**
  * A minor collection every this many bytes written. Left to V8, the dead buffers of this thread
  * piled up to ~38 MiB before it collected them (their memory is outside the heap, so the heap
- * does not fill): with the thread's own ~15 MiB, the bench's pull then grew the app by 66-81 MiB,
+ * does not fill): with the thread's own ~15 MiB, the bench's pull then grew the app by 65-74 MiB,
  * over its 64 MiB budget. Each collection takes 1-3 ms.
  */
 const COLLECT_EVERY_BYTES = 4 * 1024 * 1024;
