@@ -453,13 +453,13 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
         metric: `CPU of that pull: the app, cdesk and containerd (median of ${rounds})`,
         ours: `${ms(median(oursCpu))} (the app alone ${ms(median(appCpu))})`,
         reference: `ctr and containerd ${ms(median(theirsCpu))}`,
-        ratio: `${ratio(median(oursCpu), median(theirsCpu))}; runs ${oursCpu.map((x) => x.toFixed(0)).join(', ')} vs ${theirsCpu.map((x) => x.toFixed(0)).join(', ')} ms`,
+        ratio: `${ratio(median(oursCpu), median(theirsCpu))}; runs ${oursCpu.map((x) => x.toFixed(0)).join(', ')} vs ${theirsCpu.map((x) => x.toFixed(0)).join(', ')} ms; the app's ${appCpu.map((x) => x.toFixed(0)).join(', ')} ms`,
       },
       {
         metric: "the app's peak RSS growth during a pull",
         ours: mib(Math.max(...growth)),
         reference: `median ${mib(median(growth))}`,
-        ratio: 'target ≤ 64 MiB (layers stream)',
+        ratio: `target ≤ 64 MiB (layers stream); runs ${growth.map((x) => (x / 2 ** 20).toFixed(1)).join(', ')} MiB`,
       },
     ];
   } finally {

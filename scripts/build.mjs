@@ -57,9 +57,15 @@ const STALE_CHUNK_MS = 60 * 60 * 1000;
 // zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
 // modules. grpc-js and the generated API types are bundled too, in chunks only the commands that
 // talk gRPC reach.
+// dist/pull-thread.js is the pulls' worker thread (main/containerd/pull/blob-thread.ts starts it
+// from the file beside its own bundle, so the Electron main finds it too): an entry of this build,
+// it shares the gRPC chunks with `serve`.
 const cliBuild = build({
   ...common,
-  entryPoints: { cli: 'main/cli/main.ts' },
+  entryPoints: {
+    cli: 'main/cli/main.ts',
+    'pull-thread': 'main/containerd/pull/blob-thread-entry.ts',
+  },
   outdir,
   entryNames: '[name]',
   chunkNames: 'cli-[name]-[hash]',

@@ -286,6 +286,20 @@ export class DaemonChannel {
     };
   }
 
+  /**
+   * Work done for this channel over another connection (the pulls' thread dials its own) ends
+   * with it: reset() and close() call `cancel` as they cancel the calls in flight. Returns the
+   * undo, for when that work is done.
+   */
+  track(work: { cancel(): void }): () => void {
+    if (this.closed) {
+      work.cancel();
+      return () => undefined;
+    }
+    this.calls.add(work);
+    return () => this.calls.delete(work);
+  }
+
   /** Drops the connection (calls in flight fail with CANCELLED); the next call dials afresh. */
   reset(): void {
     for (const call of [...this.calls]) call.cancel();

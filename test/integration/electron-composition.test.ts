@@ -3,7 +3,7 @@
 // the window's web preferences, the real preload, an IPC handler per contract command with bad
 // senders and payloads refused, the tray menu per state, close-to-tray, and quit → stop or leave
 // running per setting against real containerd.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { IPC_IMAGE_LOAD_CHANNEL, IPC_IMAGE_SAVE_CHANNEL } from '../../common/ima
 import { COMMAND_NAMES, type ContractError, type Result } from '../../common/contract';
 import { IPC_COMMANDS_CHANNEL, ipcChannel } from '../../common/rpc';
 import { IPC_EXEC_FRAME_CHANNEL, IPC_EXEC_START_CHANNEL } from '../../common/ipc-exec';
+import type { PullResult } from '../../common/containerd';
 import type { DaemonStatus } from '../../common/states';
 import {
   ensureAppBuilt,
@@ -24,6 +25,8 @@ import {
   type Rec,
 } from '../fixtures/electron-stand-in/launch';
 import { CONTAINERD, requireContainerd } from '../helpers/engine';
+import { canRunContainers, ctr } from '../helpers/oci-image';
+import { buildLayoutImage, canRunRegistry, startRegistry } from '../helpers/registry';
 
 const haveContainerd = requireContainerd();
 const PRELOAD = join(ROOT, 'dist', 'preload.cjs');
@@ -424,6 +427,36 @@ describe('the Electron composition on a desktop without a tray', () => {
 });
 
 describe.skipIf(!haveContainerd)('the Electron composition with real containerd', () => {
+  it.skipIf(!canRunContainers().ok || !canRunRegistry().ok)(
+    'pulls an image: its layers go through the thread started from dist/pull-thread.js beside the bundle',
+    async () => {
+      const reg = await startRegistry();
+      const dir = mkdtempSync('/tmp/cde-img-');
+      try {
+        const img = buildLayoutImage(dir, { randomLayers: 2, layerBytes: 1 << 20 });
+        reg.push(img.layout, 'x/composed:1');
+        const a = launch(home({ autoStart: true, onQuit: 'stop', containerdPath: CONTAINERD }));
+        await trayMenu(a, /^Running/);
+        const st = await status(a);
+        const ns = `composed-${process.pid}`;
+        const ref = `${reg.host}/x/composed:1`;
+        const r = await pageInvoke<PullResult>(a, 'image:pull', {
+          namespace: ns,
+          ref,
+          pullId: `composed-${process.pid}`,
+        });
+        expect(r, JSON.stringify(r)).toMatchObject({ ok: true, value: { name: ref } });
+        expect(ctr(st.paths.socket, ns, ['images', 'ls', '-q'])).toContain(ref);
+        await a.request('quit');
+        expect(await a.exited).toBe(0);
+      } finally {
+        await reg.stop();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    180_000,
+  );
+
   it('autoStart → running; tray Stop and Start; quit with onQuit "stop" stops containerd', async () => {
     const h = home({ autoStart: true, onQuit: 'stop', containerdPath: CONTAINERD });
     const a = launch(h);

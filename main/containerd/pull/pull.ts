@@ -13,6 +13,7 @@ import { SnapshotsService } from '../../shared/api/services/snapshots/v1/snapsho
 import type { Credentials } from '../../shared/docker-config';
 import type { ContainerdClient } from '../client';
 import { InsideError } from '../errors';
+import { blobThread, type BlobSourceInit } from './blob-thread';
 import { writeBlob, type WriteScope } from './content-write';
 import { formatPlatform, parsePlatform, pickManifest, type IndexEntry } from './platform';
 import { PullTracker } from './progress';
@@ -70,8 +71,9 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
   const ac = new AbortController();
   const onAbort = () => ac.abort();
   o.signal.addEventListener('abort', onAbort, { once: true });
+  const insecure = isInsecure(ref.domain, o.insecureRegistries);
   const registry = new Registry(ref, {
-    insecure: isInsecure(ref.domain, o.insecureRegistries),
+    insecure,
     credentials: o.credentials,
     signal: ac.signal,
   });
@@ -79,6 +81,20 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
   let lease: string | null = null;
   /** The first failure of a download: the others then stop as "cancelled", which is not the cause. */
   let failure: unknown = null;
+  // The pulls' thread, started now (~100 ms) so that it is ready when the first layer is.
+  const thread = blobThread.open(o.pullId, ac.signal);
+  // The thread's connection is its own: when the app's one to containerd is reset or closed
+  // (containerd restarts, the app quits), the downloads end too, as they would on it.
+  const untrack = c.channel.track({
+    cancel: () => {
+      failure ??= new InsideError(
+        'containerd-api-unavailable',
+        `the connection to containerd (${c.socket}) was closed during the pull`,
+        'Pull again once containerd runs: what was written is reused.',
+      );
+      ac.abort();
+    },
+  });
   try {
     // ---- resolve: the target, and for an index the platform's manifest ----------------------
     const top = await registry.manifest(ref.digest ?? ref.tag ?? 'latest');
@@ -136,6 +152,15 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
       stallTimeoutMs: o.stallTimeoutMs,
     };
     const callOpts = { namespace: o.namespace, lease, signal: ac.signal };
+    // Streamed blobs (config, layers) download in the pulls' thread; the small ones fetched above
+    // are written from here.
+    const source: BlobSourceInit = {
+      socket: c.channel.socket,
+      ref,
+      insecure,
+      credentials: o.credentials,
+      authorization: registry.currentAuthorization,
+    };
 
     tracker.blob(config.digest, Number(config.size ?? 0));
     for (const l of layers) tracker.layer(l.digest!, l.size!);
@@ -179,7 +204,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         () => undefined,
       );
     };
-    /** A blob streamed from the registry. */
+    /** A blob streamed from the registry (in the pulls' thread). */
     const putBlob = async (
       kind: string,
       digest: string,
@@ -191,14 +216,10 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         tracker.present(digest);
         return 'exists';
       }
-      await writeBlob(
-        c,
-        scope,
+      await thread.write(
+        source,
         { digest, size, ref: refKey(kind, digest), labels },
-        async (offset) => {
-          const { body, partial } = await registry.blob(digest, offset);
-          return { body, resumed: partial };
-        },
+        { namespace: o.namespace, lease: lease!, stallTimeoutMs: o.stallTimeoutMs },
         (done) => tracker.bytes(digest, done),
       );
       return 'written';
@@ -335,6 +356,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     throw e;
   } finally {
     o.signal.removeEventListener('abort', onAbort);
+    untrack();
+    thread.close();
     registry.close();
   }
 }

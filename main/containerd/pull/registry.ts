@@ -31,6 +31,8 @@ export interface RegistryOptions {
   insecure: boolean;
   credentials: Credentials | null;
   signal?: AbortSignal;
+  /** An Authorization header another Registry of the same repository already obtained. */
+  authorization?: string | null;
 }
 
 export interface Fetched {
@@ -92,10 +94,16 @@ export class Registry {
   ) {
     this.host = registryHost(ref.domain);
     this.base = `${o.insecure ? 'http' : 'https'}://${this.host}/v2/${ref.path}`;
+    this.authorization = o.authorization ?? null;
     // A cancel closes the blob connections: their requests and bodies then fail, as cancelled. (Not
     // http's own `signal` option: it destroys sockets with an error that a socket already handed
     // back to the keep-alive pool has nobody to catch.)
     o.signal?.addEventListener('abort', () => this.close(), { once: true });
+  }
+
+  /** The Authorization header in use (a bearer token once challenged), for another Registry to start with. */
+  get currentAuthorization(): string | null {
+    return this.authorization;
   }
 
   private get where(): string {

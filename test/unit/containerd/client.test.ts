@@ -68,3 +68,19 @@ describe('ContainerdClient', () => {
     expect(() => new DaemonChannel('run/x.sock')).toThrow(/absolute/);
   });
 });
+
+describe('DaemonChannel.track', () => {
+  it('ends work done for the channel elsewhere when it is reset or closed, not once it is done', () => {
+    const channel = new DaemonChannel('/run/x.sock');
+    const ended: string[] = [];
+    channel.track({ cancel: () => ended.push('reset') });
+    const untrack = channel.track({ cancel: () => ended.push('done before') });
+    untrack();
+    channel.reset();
+    expect(ended).toEqual(['reset']);
+    channel.track({ cancel: () => ended.push('close') });
+    channel.close();
+    channel.track({ cancel: () => ended.push('after close') });
+    expect(ended).toEqual(['reset', 'close', 'after close']);
+  });
+});
