@@ -57,15 +57,9 @@ const STALE_CHUNK_MS = 60 * 60 * 1000;
 // zod is bundled: one chunk without the locales loads in well under half the time of zod's ~100 ES
 // modules. grpc-js and the generated API types are bundled too, in chunks only the commands that
 // talk gRPC reach.
-// dist/pull-thread.js is the pulls' worker thread (main/containerd/pull/blob-thread.ts starts it
-// from the file beside its own bundle, so the Electron main finds it too): an entry of this build,
-// it shares the gRPC chunks with `serve`.
 const cliBuild = build({
   ...common,
-  entryPoints: {
-    cli: 'main/cli/main.ts',
-    'pull-thread': 'main/containerd/pull/blob-thread-entry.ts',
-  },
+  entryPoints: { cli: 'main/cli/main.ts' },
   outdir,
   entryNames: '[name]',
   chunkNames: 'cli-[name]-[hash]',
@@ -144,6 +138,16 @@ const containerZodBuild = build({
   entryPoints: { 'cli-container-zod': 'zod' },
 });
 
+// The pulls' worker thread (main/containerd/pull/blob-thread.ts starts it from beside the bundle
+// it is in: the CLI's chunks for `serve`, dist/electron-main.js in the app): one self-contained
+// CommonJS file, so the packaged app can keep it outside app.asar (electron-builder.yml asarUnpack)
+// with nothing beside it to import and no package.json needed to say what module type it is.
+const pullThreadBuild = build({
+  ...runCjs,
+  entryPoints: { 'pull-thread': 'main/containerd/pull/blob-thread-entry.ts' },
+  external: grpcUnused,
+});
+
 const appBuilds = cliOnly
   ? []
   : [
@@ -174,6 +178,7 @@ const [cli, cliRun, , cliContainer] = await Promise.all([
   runGrpcBuild,
   containerBuild,
   containerZodBuild,
+  pullThreadBuild,
   ...appBuilds,
 ]);
 

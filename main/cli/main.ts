@@ -10,6 +10,7 @@ type Group = 'containers' | 'images' | 'app';
 type Command = { group: Group; summary: string; load: () => Promise<CommandModule> };
 
 const verb = (v: Verb) => () => import('./cmd-container-verbs').then((m) => m.verbCommand(v));
+const loadVersion = () => import('./cmd-version');
 
 // docker's layout: container and image verbs at the top, containerd itself under `daemon`.
 const commands: Record<string, Command> = {
@@ -149,7 +150,7 @@ const commands: Record<string, Command> = {
   version: {
     group: 'app',
     summary: "this cdesk's version, the app's and its containerd's (--version: cdesk's alone)",
-    load: () => import('./cmd-version'),
+    load: loadVersion,
   },
 };
 
@@ -201,7 +202,7 @@ async function main(args: string[]): Promise<number> {
     return name ? 0 : 2;
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write((await import('./cmd-version')).versionLine());
+    process.stdout.write((await loadVersion()).versionLine());
     return 0;
   }
   const removed = Object.hasOwn(REMOVED_COMMANDS, name) ? REMOVED_COMMANDS[name] : undefined;

@@ -428,7 +428,7 @@ describe('the Electron composition on a desktop without a tray', () => {
 
 describe.skipIf(!haveContainerd)('the Electron composition with real containerd', () => {
   it.skipIf(!canRunContainers().ok || !canRunRegistry().ok)(
-    'pulls an image: its layers go through the thread started from dist/pull-thread.js beside the bundle',
+    'pulls an image: its layers go through the thread started from dist/pull-thread.cjs beside the bundle',
     async () => {
       const reg = await startRegistry();
       const dir = mkdtempSync('/tmp/cde-img-');

@@ -8,7 +8,7 @@ import { runInNewContext } from 'node:vm';
 import { parentPort } from 'node:worker_threads';
 import { DaemonChannel } from '../../shared/daemon-channel';
 import { ContainerdClient } from '../client';
-import { toThreadError, type FromThread, type ToThread } from './blob-thread';
+import { toThreadError, type FromThread, type ToThread } from './blob-thread-messages';
 import { writeBlob } from './content-write';
 import { Registry } from './registry';
 

@@ -1,73 +1,19 @@
 // The pulls' blob downloads (registry → Content/Write) run in one worker thread, shared by the pulls
 // running at once and ended when none runs; the pull itself (lease, unpack order, image record,
 // progress, cancel) stays on the calling thread. A thread that dies fails its blobs, not the app.
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
-import type { ErrorCode } from '../../../common/contract';
-import type { Credentials } from '../../shared/docker-config';
 import { InsideError } from '../errors';
+import {
+  fromThreadError,
+  type BlobSourceInit,
+  type BlobWriteScope,
+  type FromThread,
+  type ToThread,
+} from './blob-thread-messages';
 import type { BlobTarget } from './content-write';
-import type { ImageReference } from './reference';
 import { cancelled } from './registry';
-
-/** Where a pull's blobs come from and go to, for another thread (all of it cloneable). */
-export interface BlobSourceInit {
-  /** containerd's socket: the thread dials its own connection. */
-  socket: string;
-  ref: ImageReference;
-  insecure: boolean;
-  credentials: Credentials | null;
-  /** The Authorization header the pull's manifests were fetched with (a bearer token is reused). */
-  authorization: string | null;
-}
-
-export interface BlobWriteScope {
-  namespace: string;
-  lease: string;
-  stallTimeoutMs?: number;
-}
-
-export type ToThread =
-  | {
-      type: 'write';
-      id: number;
-      pullId: string;
-      source: BlobSourceInit;
-      scope: BlobWriteScope;
-      target: BlobTarget;
-    }
-  | { type: 'cancel'; pullId: string }
-  | { type: 'end'; pullId: string };
-
-export type FromThread =
-  | { type: 'bytes'; id: number; done: number }
-  | { type: 'done'; id: number }
-  | { type: 'failed'; id: number; error: ThreadError };
-
-/** An error as it crosses the thread boundary (an InsideError is rebuilt as one). */
-export interface ThreadError {
-  inside: boolean;
-  code: ErrorCode;
-  message: string;
-  hint: string;
-  grpcCode: number | null;
-}
-
-export function toThreadError(err: unknown): ThreadError {
-  const e = err as Partial<InsideError> | null;
-  return {
-    inside: err instanceof InsideError,
-    code: e?.code ?? 'internal',
-    message: String(e?.message ?? err),
-    hint: e?.hint ?? '',
-    grpcCode: e?.grpcCode ?? null,
-  };
-}
-
-function fromThreadError(e: ThreadError): Error {
-  return e.inside
-    ? new InsideError(e.code, e.message, e.hint, { grpcCode: e.grpcCode ?? undefined })
-    : new Error(e.message);
-}
 
 /**
  * The thread's heap holds a few megabytes that live (the messages being written) and the garbage
@@ -77,11 +23,23 @@ function fromThreadError(e: ThreadError): Error {
  */
 const RESOURCE_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 };
 
-/** The thread's module: built beside the bundle that starts it (dist/pull-thread.js), or the source under tsx or vitest. */
+/**
+ * The built thread beside `bundle` (the file URL of the bundle that starts it). In the packaged app
+ * the bundles sit in app.asar; electron-builder also puts this one file in app.asar.unpacked
+ * (electron-builder.yml asarUnpack), and the thread runs from there: a plain file on disk, as
+ * Node runs it here, with no reliance on Electron's archive reading inside worker threads.
+ */
+export function threadFile(bundle: string): string {
+  const file = fileURLToPath(new URL('./pull-thread.cjs', bundle));
+  const inAsar = `${sep}app.asar${sep}`;
+  return file.includes(inAsar) ? file.replace(inAsar, `${sep}app.asar.unpacked${sep}`) : file;
+}
+
+/** The thread: dist/pull-thread.cjs when built, the source through tsx under vitest or tsx. */
 export function startBlobWorker(): Worker {
   const here = import.meta.url;
   const o = { resourceLimits: RESOURCE_LIMITS };
-  if (!here.endsWith('.ts')) return new Worker(new URL('./pull-thread.js', here), o);
+  if (!here.endsWith('.ts')) return new Worker(threadFile(here), o);
   const entry = new URL('./blob-thread-entry.ts', here).href;
   return new Worker(
     `import('tsx/esm/api').then((t) => t.tsImport(${JSON.stringify(entry)}, ${JSON.stringify(here)}))`,

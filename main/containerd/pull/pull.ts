@@ -13,7 +13,8 @@ import { SnapshotsService } from '../../shared/api/services/snapshots/v1/snapsho
 import type { Credentials } from '../../shared/docker-config';
 import type { ContainerdClient } from '../client';
 import { InsideError } from '../errors';
-import { blobThread, type BlobSourceInit } from './blob-thread';
+import { blobThread } from './blob-thread';
+import type { BlobSourceInit } from './blob-thread-messages';
 import { writeBlob, type WriteScope } from './content-write';
 import { formatPlatform, parsePlatform, pickManifest, type IndexEntry } from './platform';
 import { PullTracker } from './progress';

@@ -3,7 +3,8 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { InsideError } from '../../../main/containerd/errors';
-import { BlobThread, type BlobSourceInit } from '../../../main/containerd/pull/blob-thread';
+import { BlobThread } from '../../../main/containerd/pull/blob-thread';
+import type { BlobSourceInit } from '../../../main/containerd/pull/blob-thread-messages';
 
 const source: BlobSourceInit = {
   socket: '/run/containerd/containerd.sock',
