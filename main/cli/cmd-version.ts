@@ -25,13 +25,15 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       `Client:\n Version:    ${client.version}\n Protocol:   ${client.protocol}\n Node:       ${client.node}\n\n`,
     );
   let answered = false;
-  // The client part stands on its own: with --json a failure still prints it, with server null.
-  const code = await withClient('version', { ...p.flags, json: false }, io, async (c) => {
+  // The client part stands on its own: with --json a failure still prints it, with server null
+  // (so the failure itself is told on stderr only).
+  const textFlags = { ...p.flags, json: false };
+  const code = await withClient('version', textFlags, io, async (c) => {
     const [info, status] = await Promise.all([
       c.invoke('app:info', {}),
       c.invoke('daemon:status', {}),
     ]);
-    if (!info.ok) return reportFailure('version', info.error, { ...p.flags, json: false }, io);
+    if (!info.ok) return reportFailure('version', info.error, textFlags, io);
     const containerd = status.ok
       ? { state: status.value.state, version: status.value.version }
       : null;

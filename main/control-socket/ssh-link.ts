@@ -192,6 +192,11 @@ const HOW: Record<string, ConnectFailureHow> = {
   'Network is unreachable': 'ENETUNREACH',
 };
 
+/** Whether a connect's errno is one of the failures ssh reports by those words. */
+export function isConnectFailure(code: string): code is ConnectFailureHow {
+  return Object.values(HOW).includes(code as ConnectFailureHow);
+}
+
 /** OpenSSH's "ssh: connect to host H port P: …" (the last one printed), or null. */
 export function sshConnectFailure(stderr: string): SshConnectFailure | null {
   const last = [...stderr.matchAll(CONNECT_FAILED)].at(-1);

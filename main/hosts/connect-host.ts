@@ -4,6 +4,7 @@ import type { SshTarget } from '../../common/hosts';
 import type { ControlClient } from '../control-socket/control-client';
 import {
   connectSsh,
+  isConnectFailure,
   SSH_CONNECT_TIMEOUT_S,
   SshUnreachableError,
   type ConnectFailureHow,
@@ -88,13 +89,6 @@ export const tcpProbe: TcpProbe = (host, port, timeoutMs) =>
     socket.once('connect', () => done('accepted'));
     socket.once('error', (err: NodeJS.ErrnoException) => {
       const code = err.code ?? '';
-      done(
-        code === 'ECONNREFUSED' ||
-          code === 'ETIMEDOUT' ||
-          code === 'EHOSTUNREACH' ||
-          code === 'ENETUNREACH'
-          ? code
-          : 'other',
-      );
+      done(isConnectFailure(code) ? code : 'other');
     });
   });
