@@ -16,7 +16,7 @@ import { checkControlPeer } from './control-paths';
 import { lineSplitter } from './control-protocol';
 
 export const NO_APP_HINT =
-  'Start one: the desktop app (`npm start`), `cdesk serve` (headless), or `cdesk daemon run` (foreground); or pass --control PATH to reach another instance.';
+  'Start one: open Containerd Desktop (from a source checkout: `npm start`), `cdesk serve` (headless), or `cdesk daemon run` (foreground); or pass --control PATH to reach another instance.';
 
 const LOST_HINT = 'The app may have quit; check it is still running (cdesk status).';
 

@@ -33,7 +33,7 @@ describe('every command', () => {
     const o = io();
     expect(await status(['--control', path.join(dir, 'none.sock')], o)).toBe(3);
     expect(o.stderr).toMatch(/no running Containerd Desktop/);
-    expect(o.stderr).toMatch(/npm start/);
+    expect(o.stderr).toMatch(/open Containerd Desktop \(from a source checkout: `npm start`\)/);
     expect(o.stderr).toMatch(/cdesk serve/);
     expect(o.stderr).toMatch(/cdesk daemon run/);
   });
