@@ -4,10 +4,13 @@
 // RSS), and the window's rows (a printed line → on screen, terminal open and echo) from
 // bench/containers-ui.ts.
 import { execFile, spawn } from 'node:child_process';
+import { Readable, Writable } from 'node:stream';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { run as execCommand } from '../main/cli/cmd-exec';
+import { run as runCommand } from '../main/cli/cmd-run';
 import { connectControl, type ControlClient } from '../main/control-socket/control-client';
 import { requireContainerd } from '../test/helpers/engine';
 import { removeNetworks } from '../test/helpers/inside-fixture';
@@ -103,6 +106,62 @@ const ctrArgv = (socket: string, ns: string, args: string[]) => [
 ];
 const cdeskArgv = (args: string[]) => [process.execPath, CDESK, ...args];
 
+/**
+ * A cdesk command's floor: the same command run inside this already started Node (its code, the
+ * connection and the app's whole part, but no process start), plus a bare Node's start and exit
+ * (`node -e 0`). No Node CLI can do the command in less, so a ratio to ctr below this one is out
+ * of reach while cdesk is a Node program.
+ */
+async function floorSample(
+  inProcess: (io: ReturnType<typeof quietIo>) => Promise<number>,
+  env: NodeJS.ProcessEnv,
+): Promise<{ inProcess: number; node: number }> {
+  const io = quietIo(env);
+  const t0 = performance.now();
+  const code = await inProcess(io);
+  const t = performance.now() - t0;
+  if (code !== 0) throw new Error(`in-process cdesk exited ${code}: ${io.errText().slice(0, 500)}`);
+  return { inProcess: t, node: await wall([process.execPath, '-e', '0'], env) };
+}
+
+/** A command's io with nothing on stdin and its output kept (only to report a failure). */
+function quietIo(env: NodeJS.ProcessEnv) {
+  let err = '';
+  const sink = () =>
+    new Writable({
+      write: (chunk: Buffer, _enc, done) => {
+        if (err.length < 4000) err += chunk.toString();
+        done();
+      },
+    });
+  return {
+    out: () => undefined,
+    err: (t: string) => void (err.length < 4000 && (err += t)),
+    env,
+    signal: new AbortController().signal,
+    stdin: Readable.from([]),
+    stdout: sink(),
+    stderr: sink(),
+    errText: () => err,
+  };
+}
+
+/** The floor row (floorSample's figures, medians of the sums), against ctr's median. */
+function floorRow(
+  command: string,
+  samples: { inProcess: number; node: number }[],
+  theirs: number,
+  reference: string,
+): Row {
+  const sums = samples.map((x) => x.inProcess + x.node);
+  return {
+    metric: `… its floor: \`${command}\` run inside a started Node (no process start) + a bare Node's start and exit (\`node -e 0\`), same rounds`,
+    ours: ms(median(sums)),
+    reference: `${reference}; in-process ${ms(median(samples.map((x) => x.inProcess)))}, \`node -e 0\` ${ms(median(samples.map((x) => x.node)))}`,
+    ratio: `${ratio(median(sums), theirs)} (no Node CLI gets below this)`,
+  };
+}
+
 async function taskStatus(socket: string, ns: string, id: string): Promise<string> {
   const { stdout } = await run(CTR, ['-a', socket, '-n', ns, 'tasks', 'ls']);
   for (const line of stdout.split('\n').slice(1)) {
@@ -169,6 +228,7 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   const oursWithCerts: number[] = [];
   const bridge: number[] = [];
   const theirs: number[] = [];
+  const floor: { inProcess: number; node: number }[] = [];
   const check = async (id: string) => {
     const st = await taskStatus(env.socket, NS, id);
     if (st !== 'RUNNING') throw new Error(`${id}: task is ${st || 'missing'}, not RUNNING`);
@@ -192,6 +252,7 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
     const a2 = `bench-run-e-${tag}-${i}`;
     const b = `bench-run-x-${tag}-${i}`;
     const c = `bench-run-b-${tag}-${i}`;
+    const f = `bench-run-f-${tag}-${i}`;
     const tA = await runNone(a, envs.plain);
     await check(a);
     const tB = await wall(ctrArgv(env.socket, NS, ['run', '-d', env.img.name, b, 'sleep', '1000']));
@@ -211,14 +272,30 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
       envs.plain,
     );
     await check(c);
+    const tF = await floorSample(
+      (io) =>
+        runCommand(
+          cdeskRunArgs({
+            control: env.serve.control,
+            image: env.img.name,
+            name: f,
+            cmd: ['sleep', '1000'],
+            flags: ['--net', 'none'],
+          }).slice(1),
+          io,
+        ),
+      envs.plain,
+    );
+    await check(f);
     // Round 0 warms the caches (node's compile cache, containerd's snapshot of the image).
     if (i > 0) {
+      floor.push(tF);
       ours.push(tA);
       if (tA2 !== null) oursWithCerts.push(tA2);
       theirs.push(tB);
       bridge.push(tC);
     }
-    await removeViaApp(env, tA2 !== null ? [a, a2, c] : [a, c]);
+    await removeViaApp(env, tA2 !== null ? [a, a2, c, f] : [a, c, f]);
     await run(CTR, ['-a', env.socket, '-n', NS, 'tasks', 'delete', '-f', b]);
     await run(CTR, ['-a', env.socket, '-n', NS, 'containers', 'rm', b]);
   }
@@ -232,6 +309,7 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
       reference: `\`ctr run -d\` ${ms(r)}`,
       ratio: `${ratio(m, r)} (target ≤ 1.2×); min ${ms(Math.min(...ours))} vs ${ms(Math.min(...theirs))}`,
     },
+    floorRow('cdesk run -d --net none IMG sleep 1000', floor, r, `\`ctr run -d\` ${ms(r)}`),
     ...withCertsRow(metric, oursWithCerts, r, `\`ctr run -d\` ${ms(r)}`),
     {
       metric: '`cdesk run -d` on the default network (CNI bridge) → RUNNING, wall',
@@ -260,7 +338,9 @@ async function execRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   const ours: number[] = [];
   const oursWithCerts: number[] = [];
   const theirs: number[] = [];
-  const execArgv = cdeskArgv(['exec', '--control', env.serve.control, id, 'true']);
+  const floor: { inProcess: number; node: number }[] = [];
+  const execArgs = ['--control', env.serve.control, id, 'true'];
+  const execArgv = cdeskArgv(['exec', ...execArgs]);
   try {
     for (let i = 0; i <= rounds; i++) {
       const a = await wall(execArgv, envs.plain);
@@ -268,7 +348,9 @@ async function execRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
         ctrArgv(env.socket, NS, ['tasks', 'exec', '--exec-id', `b${i}-${process.pid}`, id, 'true']),
       );
       const a2 = envs.withCerts ? await wall(execArgv, envs.withCerts) : null;
+      const f = await floorSample((io) => execCommand(execArgs, io), envs.plain);
       if (i > 0) {
+        floor.push(f);
         ours.push(a);
         theirs.push(b);
         if (a2 !== null) oursWithCerts.push(a2);
@@ -287,6 +369,7 @@ async function execRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
       reference: `\`ctr tasks exec\` ${ms(r)}`,
       ratio: `${ratio(m, r)} (target ≤ 1.2×); min ${ms(Math.min(...ours))} vs ${ms(Math.min(...theirs))}`,
     },
+    floorRow('cdesk exec c1 true', floor, r, `\`ctr tasks exec\` ${ms(r)}`),
     ...withCertsRow(metric, oursWithCerts, r, `\`ctr tasks exec\` ${ms(r)}`),
   ];
 }
