@@ -17,7 +17,20 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
+let pipesWatched = false;
+
 export function processIo(): CliIo {
+  // `cdesk logs c1 | head`: once the reader is gone, so are we, quietly (as tools killed by
+  // SIGPIPE are), not with Node's stack trace for the unhandled EPIPE.
+  if (!pipesWatched) {
+    pipesWatched = true;
+    const onPipeError = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(EXIT.ok);
+    };
+    process.stdout.on('error', onPipeError);
+    process.stderr.on('error', onPipeError);
+  }
   const ac = new AbortController();
   // First Ctrl-C: let the command finish cleanly; a second one exits at once.
   process.once('SIGINT', () => {

@@ -106,6 +106,44 @@ describe.skipIf(!have || !can.ok)('cdesk exec (built CLI, real containerd)', () 
     expect(noCmd.code).toBe(2);
   });
 
+  it('a reader that stops early (| head) ends exec and logs quietly, exit 0', async () => {
+    const ctl = ['--control', h.sock];
+    const closedEarly = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CDESK, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.stdout.once('data', () => child.stdout.destroy());
+        child.once('exit', (code) => resolve({ code, stderr }));
+      });
+    const exec = await closedEarly(['exec', ...ctl, c1, 'sh', '-c', 'head -c 3000000 /dev/zero']);
+    expect(exec).toEqual({ code: 0, stderr: '' });
+    await until(() => execIds(c1).length === 0, 10_000, 'exec process gone');
+
+    const logged = `cli-exec-logs-${process.pid}-${seq}`;
+    const run = spawn(process.execPath, [
+      CDESK,
+      'run',
+      ...ctl,
+      '-d',
+      '--name',
+      logged,
+      f.img.name,
+      'sh',
+      '-c',
+      'head -c 3000000 /dev/zero; sleep 1000',
+    ]);
+    await new Promise((r) => run.once('exit', r));
+    try {
+      const logs = await closedEarly(['logs', ...ctl, logged]);
+      expect(logs).toEqual({ code: 0, stderr: '' });
+    } finally {
+      ctr(f.socket, 'default', ['tasks', 'kill', '-s', 'SIGKILL', logged]);
+    }
+  });
+
   it('kills the exec process when the client is killed', async () => {
     const child = spawn(
       process.execPath,
