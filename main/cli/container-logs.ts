@@ -91,7 +91,10 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
       show(io, first.value.lines, ts);
       if (!p.flags.follow) return EXIT.ok;
       let cursor = first.value.cursor;
-      const stopped = untilStopped('logs', c, io);
+      // Ending here (the container was removed) closes the connection ourselves: no news to tell.
+      const ended = new AbortController();
+      const signal = AbortSignal.any([io.signal, ended.signal]);
+      const stopped = untilStopped('logs', c, { ...io, signal });
       let done: number | null = null;
       void stopped.then((code) => (done = code));
       while (done === null) {
@@ -99,7 +102,10 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
         if (done !== null) break;
         const page = await printNewLines(c, io, { namespace, id, cursor }, ts).catch(() => null);
         if (!page) break;
-        if (!page.ok) return page.code;
+        if (!page.ok) {
+          ended.abort();
+          return page.code;
+        }
         cursor = page.cursor;
       }
       return stopped;

@@ -156,6 +156,26 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
   });
 
+  it('logs -f on a container removed meanwhile ends with one message, not a lost connection', async () => {
+    const id = uid();
+    expect(
+      await container(
+        ['run', '-d', ...ctl(), '--name', id, f.img.name, 'sh', '-c', 'echo up; sleep 1000'],
+        io(),
+      ),
+    ).toBe(0);
+    const follow = io();
+    const following = container(['logs', '-f', ...ctl(), id], follow);
+    await until(() => follow.stdout.includes('up'), 10_000, 'followed line');
+    expect(await container(['rm', '-f', ...ctl(), id], io())).toBe(0);
+    expect(await following).toBe(1);
+    // The connection's close event comes after the command returned: let it arrive.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(follow.stderr).toMatch(
+      /^cdesk logs: there is no container \S+ in namespace default\n\s+hint: [^\n]+\n$/,
+    );
+  });
+
   it('bad input: clear errors, nothing created', async () => {
     const before = ctrList(f.socket, 'default', 'containers');
     await expect(
