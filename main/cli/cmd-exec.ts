@@ -9,6 +9,7 @@ import {
   type ExecStartPayload,
   type ServerFrame,
 } from '../../common/exec-stream';
+import { EXEC_USER_PATTERN, EXEC_USER_RULE, WORKDIR_RULE } from '../../common/container-names';
 import type { ContractError } from '../../common/contract';
 import { UsageError } from './args';
 import { EXIT, formatError, helpText, processIo, withClient, type CliIo } from './common';
@@ -125,6 +126,10 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' {
     );
   for (const e of env)
     if (!/^[^=\s]+=/.test(e)) throw new UsageError(`-e needs KEY=VALUE (got ${JSON.stringify(e)})`);
+  if (typeof flags.workdir === 'string' && flags.workdir !== '' && !flags.workdir.startsWith('/'))
+    throw new UsageError(`-w ${flags.workdir}: ${WORKDIR_RULE}`);
+  if (typeof flags.user === 'string' && flags.user !== '' && !EXEC_USER_PATTERN.test(flags.user))
+    throw new UsageError(`-u ${JSON.stringify(flags.user)}: ${EXEC_USER_RULE}`);
   return {
     flags,
     interactive: flags.interactive === true,

@@ -2,6 +2,7 @@
 // service, carries their stdio as frames with credit-based flow control, and ends every one of
 // them (process killed and deleted) when the connection goes away.
 import * as z from 'zod';
+import { EXEC_USER_PATTERN, EXEC_USER_RULE, WORKDIR_RULE } from '../../common/container-names';
 import { HOST_NAME_PATTERN } from '../../common/hosts';
 import { namespaceName } from '../../common/containerd-commands';
 import type { Result } from '../../common/contract';
@@ -48,18 +49,8 @@ export const execStartSchema = z
       )
       .max(1024)
       .optional(),
-    cwd: z
-      .string()
-      .max(4096)
-      .regex(/^\//, { message: 'must be an absolute path in the container (e.g. -w /app)' })
-      .optional(),
-    user: z
-      .string()
-      .max(256)
-      .regex(/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, {
-        message: 'must be USER, UID, USER:GROUP or UID:GID (e.g. -u 1000:1000)',
-      })
-      .optional(),
+    cwd: z.string().max(4096).regex(/^\//, { message: WORKDIR_RULE }).optional(),
+    user: z.string().max(256).regex(EXEC_USER_PATTERN, { message: EXEC_USER_RULE }).optional(),
     cols: z.number().int().min(0).max(10_000).optional(),
     rows: z.number().int().min(0).max(10_000).optional(),
     /** A saved host's name: the exec runs there, over the app's link to it ("local" or none: here). */

@@ -104,6 +104,12 @@ describe.skipIf(!have || !can.ok)('cdesk exec (built CLI, real containerd)', () 
     expect(env.stderr).toMatch(/-e needs KEY=VALUE/);
     const noCmd = await cdesk([c1]);
     expect(noCmd.code).toBe(2);
+    const rel = await cdesk(['-w', 'tmp', c1, 'pwd']);
+    expect(rel.code).toBe(2);
+    expect(rel.stderr).toMatch(/^cdesk exec: -w tmp: must be an absolute path in the container/);
+    const user = await cdesk(['-u', 'a b', c1, 'id']);
+    expect(user.code).toBe(2);
+    expect(user.stderr).toMatch(/^cdesk exec: -u "a b": must be USER, UID/);
   });
 
   it('a reader that stops early (| head) ends exec and logs quietly, exit 0', async () => {

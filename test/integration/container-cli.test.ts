@@ -1,6 +1,7 @@
 // The container verbs (`cdesk run|logs|stop|start|inspect|rm`) over a real control socket, service and containerd: run attached and
 // detached, logs (-f, stderr apart), stop/start/rm, bad input, and two app instances side by side.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { UsageError } from '../../main/cli/args';
 import { run as logsCmd } from '../../main/cli/cmd-logs';
@@ -203,6 +204,27 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
       container(['run', ...ctl(), '--env-file', '/nonexistent/env', f.img.name], io()),
     ).rejects.toThrow(/--env-file \/nonexistent\/env: cannot read it \(ENOENT\)/);
     await expect(container(['run', ...ctl(), '-d'], io())).rejects.toThrow(/missing IMAGE/);
+    // What the app's schema would refuse is a usage error naming the flag, before asking it.
+    await expect(container(['run', ...ctl(), '-w', 'rel', f.img.name], io())).rejects.toThrow(
+      /-w rel: must be an absolute path in the container/,
+    );
+    await expect(container(['run', ...ctl(), '-u', 'a b', f.img.name], io())).rejects.toThrow(
+      /-u "a b": must be a user name or uid/,
+    );
+    const many = Array.from({ length: 1025 }, (_, i) => String(i));
+    await expect(container(['run', ...ctl(), f.img.name, 'echo', ...many], io())).rejects.toThrow(
+      /the command has 1026 arguments, at most 1024/,
+    );
+    const bigEnv = Array.from({ length: 3000 }, (_, i) => `VAR_${i}=${'x'.repeat(100)}`).join('\n');
+    const envFile = join(mkdtempSync('/tmp/cd-ccli-env-'), 'big.env');
+    writeFileSync(envFile, bigEnv);
+    try {
+      await expect(
+        container(['run', ...ctl(), '--env-file', envFile, f.img.name], io()),
+      ).rejects.toThrow(/environment \(-e, --env-file\), labels and mounts add up to over 256 KiB/);
+    } finally {
+      rmSync(dirname(envFile), { recursive: true });
+    }
     const unknown = io();
     expect(await container(['run', ...ctl(), 'nosuch:1'], unknown)).toBe(1);
     expect(unknown.stderr).toMatch(
