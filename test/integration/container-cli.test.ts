@@ -185,6 +185,9 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     await expect(container(['run', ...ctl(), '-v', '/a:/b:zz', f.img.name], io())).rejects.toThrow(
       UsageError,
     );
+    await expect(container(['run', ...ctl(), '-v', '/tmp:/', f.img.name], io())).rejects.toThrow(
+      /-v \/tmp:\/: the container path can't be \//,
+    );
     await expect(container(['run', ...ctl(), '-e', '=v', f.img.name], io())).rejects.toThrow(
       /-e =v: expected KEY=VALUE/,
     );
