@@ -158,6 +158,13 @@ export function parseEnvFile(path: string, text: string, env: NodeJS.ProcessEnv)
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trimStart();
     if (!line || line.startsWith('#')) return;
+    // docker refuses these too: a shell's `export A=1` or `A = 1` would give a variable no
+    // program can read.
+    const key = line.split('=', 1)[0]!;
+    if (/\s/.test(key))
+      throw new UsageError(
+        `--env-file ${path}:${i + 1}: the name "${key}" contains whitespace (write KEY=VALUE${key.startsWith('export') ? ', without export' : ''})`,
+      );
     try {
       const e = parseEnv(line, env);
       if (e) out.push(e);
