@@ -13,7 +13,7 @@ Print a container's output: stdout to stdout, stderr to stderr. Kept for contain
 cdesk run (and nerdctl's json-file logs, and CRI logs in k8s.io); containerd keeps none.
   -f, --follow        keep printing new output until Ctrl-C
       --since TIME    only output since TIME: an ISO date or a time ago like 30s, 5m, 2h
-      --tail N        only the newest N lines
+      --tail N        only the newest N lines (all: every line, the default)
   -t, --timestamps    put each line's time first
 ${NAMESPACE_HELP}`;
 
@@ -73,7 +73,8 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
   if (!p) return EXIT.ok;
   const id = onePositional(p, 'CONTAINER (cdesk ps -a lists them)');
   const namespace = namespaceFlag(p.flags);
-  const tail = intFlag(p.flags, 'tail', 0, 1_000_000);
+  // `all` is docker's default and its spelling for "every line".
+  const tail = p.flags.tail === 'all' ? undefined : intFlag(p.flags, 'tail', 0, 1_000_000);
   const sinceMs = typeof p.flags.since === 'string' ? parseSince(p.flags.since) : undefined;
   const ts = p.flags.timestamps === true;
   return withClient(

@@ -177,6 +177,32 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     );
   });
 
+  it("kill -s takes docker's signal numbers; logs --tail all prints every line", async () => {
+    const id = uid();
+    const script = 'trap "echo got-term; exit 0" TERM; echo up; while true; do sleep 0.1; done';
+    expect(
+      await container(['run', '-d', ...ctl(), '--name', id, f.img.name, 'sh', '-c', script], io()),
+    ).toBe(0);
+    await until(() => ctrTasks(f.socket, 'default').get(id)?.status === 'running', 10_000, 'run');
+    // The trap is set once "up" is in the log.
+    for (let t = Date.now(); ;) {
+      const logs = io();
+      expect(await container(['logs', ...ctl(), id], logs)).toBe(0);
+      if (logs.stdout === 'up\n') break;
+      if (Date.now() - t > 10_000) throw new Error('no "up" in the log');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(await container(['kill', '-s', '15', ...ctl(), id], io())).toBe(0);
+    await until(() => ctrTasks(f.socket, 'default').get(id)?.status === 'stopped', 10_000, 'exit');
+    const all = io();
+    expect(await container(['logs', '--tail', 'all', ...ctl(), id], all)).toBe(0);
+    expect(all.stdout).toBe('up\ngot-term\n');
+    await expect(container(['kill', '-s', '99', ...ctl(), id], io())).rejects.toThrow(
+      /--signal must be one of SIGTERM, .* or its number \(got 99\)/,
+    );
+    expect(await container(['rm', ...ctl(), id], io())).toBe(0);
+  });
+
   it('bad input: clear errors, nothing created', async () => {
     const before = ctrList(f.socket, 'default', 'containers');
     await expect(
