@@ -230,7 +230,7 @@ export async function deleteContainer(
     throw new InsideError(
       'in-use',
       `container ${id} has ${what}; deleting it now would orphan the task`,
-      `Stop it first: cdesk stop ${id}${namespace === 'default' ? '' : ` -n ${namespace}`} (or Stop in the window), then delete.`,
+      `Stop it first: cdesk stop ${id}${namespace === 'default' ? '' : ` -n ${namespace}`} (or Stop in the window), then delete; or cdesk rm -f ${id} stops it first.`,
     );
   }
   if (t) {
@@ -252,7 +252,14 @@ export async function deleteContainer(
     .call(ContainersService.get, GetContainerRequest.create({ id }), { namespace })
     .then((r) => r.container)
     .catch(() => undefined);
-  await c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
+  try {
+    await c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
+  } catch (err) {
+    // Say it as stop, start and logs do (and name the namespace that has it), not containerd's words.
+    if (err instanceof InsideError && err.code === 'not-found')
+      throw await noTask(c, namespace, id);
+    throw err;
+  }
   if (record) await removeLeftovers(c, namespace, id, record, net);
   return { id };
 }

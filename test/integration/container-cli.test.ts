@@ -265,6 +265,11 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     const noLog = io();
     expect(await container(['logs', ...ctl(), 'no-such-ctr'], noLog)).toBe(1);
     expect(noLog.stderr).toMatch(/there is no container no-such-ctr in namespace default/);
+    const noRm = io();
+    expect(await container(['rm', ...ctl(), 'no-such-ctr'], noRm)).toBe(1);
+    expect(noRm.stderr).toMatch(
+      /^cdesk rm: there is no container no-such-ctr in namespace default\n\s+hint: Check the id and the namespace/,
+    );
     expect(ctrList(f.socket, 'default', 'containers')).toEqual(before);
   });
 });
