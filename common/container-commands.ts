@@ -152,7 +152,8 @@ export const containerCommandSchemas = {
     .strict(),
   /**
    * A container's output: the newest `tail` lines (all when absent) since `sinceMs`, or, with
-   * `cursor`, the lines written after the previous page (follow).
+   * `cursor`, the lines written after the previous page (follow); a cursor naming no file kept
+   * now (`0:0`) starts at the oldest line kept.
    */
   'container:logs': z
     .object({
@@ -191,6 +192,11 @@ export interface ContainerCommandResults {
     cursor: string;
     /** The page stopped at maxBytes: ask again with the cursor for the rest. */
     more: boolean;
+    /**
+     * Without a cursor or tail: older lines did not fit in maxBytes (the page holds the newest).
+     * Every line is read from the start with cursor `0:0`, a page at a time while `more`.
+     */
+    truncated?: boolean;
   };
   'container:inspect': {
     id: string;

@@ -2,7 +2,7 @@
 import type { CommandPayload } from '../../common/contract';
 import type { ContainerLogLine } from '../../common/container-commands';
 import type { ControlClient } from '../control-socket/control-client';
-import { intFlag } from './args';
+import { intFlag, type Parsed } from './args';
 import { EXIT, parseCommand, reportFailure, untilStopped, withClient, type CliIo } from './common';
 import { NAMESPACE_FLAG, NAMESPACE_HELP, namespaceFlag, onePositional } from './inside-format';
 import { parseSince } from './log-filter';
@@ -18,6 +18,8 @@ cdesk run (and nerdctl's json-file logs, and CRI logs in k8s.io); containerd kee
 ${NAMESPACE_HELP}`;
 
 const FOLLOW_MS = 200;
+/** A cursor naming no file: the app reads from the oldest line it keeps. */
+const FROM_START = '0:0';
 
 function show(io: CliIo, lines: ContainerLogLine[], timestamps: boolean): void {
   let out = '';
@@ -44,12 +46,18 @@ export async function printNewLines(
   io: CliIo,
   p: CommandPayload<'container:logs'>,
   timestamps = false,
+  flags: Parsed['flags'] = {},
 ): Promise<{ ok: true; cursor: string; count: number } | { ok: false; code: number }> {
   let cursor = p.cursor;
   let count = 0;
   for (;;) {
-    const r = await c.invoke('container:logs', { ...p, cursor });
-    if (!r.ok) return { ok: false, code: reportFailure('logs', r.error, {}, io) };
+    const r = await c.invoke('container:logs', { ...p, ...(cursor ? { cursor } : {}) });
+    if (!r.ok) return { ok: false, code: reportFailure('logs', r.error, flags, io) };
+    // The newest lines only: read every one from the start instead, a page at a time.
+    if (r.value.truncated && cursor === undefined && p.tail === undefined) {
+      cursor = FROM_START;
+      continue;
+    }
     show(io, r.value.lines, timestamps);
     count += r.value.lines.length;
     cursor = r.value.cursor;
@@ -82,16 +90,20 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
     p.flags,
     io,
     async (c) => {
-      const first = await c.invoke('container:logs', {
-        namespace,
-        id,
-        ...(tail !== undefined ? { tail } : {}),
-        ...(sinceMs !== undefined ? { sinceMs } : {}),
-      });
-      if (!first.ok) return reportFailure('logs', first.error, p.flags, io);
-      show(io, first.value.lines, ts);
+      const since = sinceMs !== undefined ? { sinceMs } : {};
+      let cursor: string;
+      if (tail === undefined) {
+        // Every line, however long the log: page by page.
+        const all = await printNewLines(c, io, { namespace, id, ...since }, ts, p.flags);
+        if (!all.ok) return all.code;
+        cursor = all.cursor;
+      } else {
+        const first = await c.invoke('container:logs', { namespace, id, tail, ...since });
+        if (!first.ok) return reportFailure('logs', first.error, p.flags, io);
+        show(io, first.value.lines, ts);
+        cursor = first.value.cursor;
+      }
       if (!p.flags.follow) return EXIT.ok;
-      let cursor = first.value.cursor;
       // Ending here (the container was removed) closes the connection ourselves: no news to tell.
       const ended = new AbortController();
       const signal = AbortSignal.any([io.signal, ended.signal]);
@@ -101,7 +113,9 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
       while (done === null) {
         await new Promise((r) => setTimeout(r, FOLLOW_MS));
         if (done !== null) break;
-        const page = await printNewLines(c, io, { namespace, id, cursor }, ts).catch(() => null);
+        const page = await printNewLines(c, io, { namespace, id, cursor, ...since }, ts).catch(
+          () => null,
+        );
         if (!page) break;
         if (!page.ok) {
           ended.abort();

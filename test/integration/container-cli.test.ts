@@ -177,6 +177,25 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     );
   });
 
+  it('logs prints every line of a log bigger than one page, across rotations, in order', async () => {
+    f.settings.containerLogMaxBytes = 2 * 1024 * 1024;
+    f.settings.containerLogKeep = 5;
+    const id = uid();
+    const n = 60_000;
+    const script = `busybox awk 'BEGIN { for (i = 0; i < ${n}; i++) print "line " i " padding padding padding padding" }'`;
+    expect(
+      await container(['run', ...ctl(), '--name', id, f.img.name, 'sh', '-c', script], io()),
+    ).toBe(0);
+    const all = io();
+    expect(await container(['logs', ...ctl(), id], all)).toBe(0);
+    const lines = all.stdout.split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(n);
+    expect(lines[0]).toBe('line 0 padding padding padding padding');
+    expect(lines.every((l, i) => l === `line ${i} padding padding padding padding`)).toBe(true);
+    expect(await container(['rm', ...ctl(), id], io())).toBe(0);
+  });
+
   it("kill -s takes docker's signal numbers; logs --tail all prints every line", async () => {
     const id = uid();
     const script = 'trap "echo got-term; exit 0" TERM; echo up; while true; do sleep 0.1; done';
