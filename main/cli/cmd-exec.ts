@@ -12,7 +12,15 @@ import {
 import { EXEC_USER_PATTERN, EXEC_USER_RULE, WORKDIR_RULE } from '../../common/container-names';
 import type { ContractError } from '../../common/contract';
 import { UsageError } from './args';
-import { EXIT, formatError, helpText, processIo, withClient, type CliIo } from './common';
+import {
+  EXIT,
+  formatError,
+  helpText,
+  processIo,
+  requestRefused,
+  withClient,
+  type CliIo,
+} from './common';
 import { namespaceFlag } from './inside-format';
 
 const USAGE = `usage: cdesk exec [OPTIONS] CONTAINER COMMAND [ARG...]
@@ -146,6 +154,7 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' {
 function startFailureCode(e: ContractError): number {
   if (e.code === 'command-not-found') return 127;
   if (e.code === 'command-not-executable') return 126;
+  if (requestRefused(e)) return EXIT.usage;
   return e.code === 'no-app' ? EXIT.noApp : EXIT.failed;
 }
 

@@ -103,9 +103,10 @@ export function parseCommand(
 }
 
 export function formatError(prefix: string, e: ContractError): string {
-  const fields = e.fields?.length
-    ? e.fields.map((f) => `  ${f.field}: ${f.message}\n`).join('')
-    : '';
+  // The contract's "invalid payload" message already lists each field: once is enough.
+  const listed = e.fields?.every((f) => e.message.includes(`${f.field}: ${f.message}`));
+  const fields =
+    e.fields?.length && !listed ? e.fields.map((f) => `  ${f.field}: ${f.message}\n`).join('') : '';
   return `${prefix}: ${e.message}\n${fields}  hint: ${e.hint}\n`;
 }
 
@@ -192,5 +193,10 @@ export function reportFailure(
 ): number {
   if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
   io.err(formatError(`cdesk ${name}`, e));
-  return EXIT.failed;
+  return requestRefused(e) ? EXIT.usage : EXIT.failed;
+}
+
+/** The app refused the request as sent (a field out of its rules, too big): bad usage, exit 2. */
+export function requestRefused(e: ContractError): boolean {
+  return e.code === 'bad-payload' || e.code === 'request-too-large';
 }

@@ -110,6 +110,12 @@ describe.skipIf(!have || !can.ok)('cdesk exec (built CLI, real containerd)', () 
     const user = await cdesk(['-u', 'a b', c1, 'id']);
     expect(user.code).toBe(2);
     expect(user.stderr).toMatch(/^cdesk exec: -u "a b": must be USER, UID/);
+    // What only the app checks is bad usage too, said once.
+    const many = await cdesk([c1, 'echo', ...Array.from({ length: 4100 }, (_, i) => String(i))]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toBe(
+      'cdesk exec: exec:start: invalid payload: args: Too big: expected array to have <=4096 items\n  hint: fix the named fields and send the command again\n',
+    );
   });
 
   it('a reader that stops early (| head) ends exec and logs quietly, exit 0', async () => {
