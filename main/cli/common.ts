@@ -196,7 +196,10 @@ export function reportFailure(
   return requestRefused(e) ? EXIT.usage : EXIT.failed;
 }
 
-/** The app refused the request as sent (a field out of its rules, too big): bad usage, exit 2. */
+/**
+ * The request broke the command's rules as sent (its schema names the fields, or it is too big):
+ * bad usage, exit 2. What the app refuses after looking (a port in use, an unknown user) is 1.
+ */
 export function requestRefused(e: ContractError): boolean {
-  return e.code === 'bad-payload' || e.code === 'request-too-large';
+  return e.code === 'request-too-large' || (e.code === 'bad-payload' && !!e.fields?.length);
 }
