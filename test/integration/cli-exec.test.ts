@@ -96,6 +96,11 @@ describe.skipIf(!have || !can.ok)('cdesk exec (built CLI, real containerd)', () 
     const stopped = await cdesk(['nope-container', 'true']);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toMatch(/there is no container nope-container in namespace default/);
+    const wrongNs = await cdesk(['-n', 'nons', c1, 'true']);
+    expect(wrongNs.code).toBe(1);
+    expect(wrongNs.stderr).toMatch(
+      /there is no container \S+ in namespace nons\n\s+hint: A container \S+ exists in namespace default: pass -n default\./,
+    );
     const it = await cdesk(['-it', c1, 'sh']);
     expect(it.code).toBe(1);
     expect(it.stderr).toMatch(/the input device is not a TTY/);

@@ -222,6 +222,22 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     expect(await container(['rm', ...ctl(), id], io())).toBe(0);
   });
 
+  it('a wrong -n: every verb names the namespace that has the container', async () => {
+    const id = uid();
+    expect(
+      await container(['run', '-d', ...ctl(), '--name', id, f.img.name, 'sleep', '1000'], io()),
+    ).toBe(0);
+    const ns = `nons-${process.pid}`;
+    for (const verb of ['logs', 'inspect', 'start', 'stop', 'kill', 'rm']) {
+      const o = io();
+      expect(await container([verb, ...ctl(), '-n', ns, id], o), verb).toBe(1);
+      expect(o.stderr, verb).toBe(
+        `cdesk ${verb}: there is no container ${id} in namespace ${ns}\n  hint: A container ${id} exists in namespace default: pass -n default.\n`,
+      );
+    }
+    expect(await container(['rm', '-f', ...ctl(), id], io())).toBe(0);
+  });
+
   it('bad input: clear errors, nothing created', async () => {
     const before = ctrList(f.socket, 'default', 'containers');
     await expect(
