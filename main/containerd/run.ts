@@ -117,6 +117,11 @@ export function normalizeImageName(name: string): string {
   const hasDomain =
     ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (!hasDomain) ref = ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+  else if (first === 'docker.io' || first === 'index.docker.io') {
+    // docker.io/busybox is docker.io/library/busybox, as docker and containerd's refdocker say.
+    const path = ref.slice(first.length + 1);
+    ref = `docker.io/${path.includes('/') ? '' : 'library/'}${path}`;
+  }
   const last = ref.slice(ref.lastIndexOf('/') + 1);
   if (!last.includes(':') && !ref.includes('@')) ref = `${ref}:latest`;
   return ref;

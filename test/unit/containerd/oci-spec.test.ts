@@ -117,6 +117,9 @@ describe('docker rules', () => {
     expect(normalizeImageName('me/app:1')).toBe('docker.io/me/app:1');
     expect(normalizeImageName('ghcr.io/x/y')).toBe('ghcr.io/x/y:latest');
     expect(normalizeImageName('localhost:5000/y')).toBe('localhost:5000/y:latest');
+    expect(normalizeImageName('docker.io/busybox')).toBe('docker.io/library/busybox:latest');
+    expect(normalizeImageName('index.docker.io/busybox:1')).toBe('docker.io/library/busybox:1');
+    expect(normalizeImageName('docker.io/me/app')).toBe('docker.io/me/app:latest');
   });
 });
 
