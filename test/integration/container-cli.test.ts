@@ -72,6 +72,15 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     expect(code).toBe(3);
     expect(o.stdout).toBe('hello world\n');
     expect(o.stderr).toBe('oops\n');
+    // A last line without its newline is output too (the shim gives the log writer no EOF).
+    const partial = io();
+    expect(
+      await container(
+        ['run', ...ctl(), '--rm', f.img.name, 'sh', '-c', 'echo a; printf b'],
+        partial,
+      ),
+    ).toBe(0);
+    expect(partial.stdout).toBe('a\nb');
     expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
   });
 
