@@ -11,13 +11,17 @@ export const LOGS_USAGE = `usage: cdesk logs [-f] [--since TIME] [--tail N] [-t]
 
 Print a container's output: stdout to stdout, stderr to stderr. Kept for containers run with
 cdesk run (and nerdctl's json-file logs, and CRI logs in k8s.io); containerd keeps none.
-  -f, --follow        keep printing new output until Ctrl-C
+  -f, --follow        keep printing new output until the container stops (or Ctrl-C)
       --since TIME    only output since TIME: an ISO date or a time ago like 30s, 5m, 2h
       --tail N        only the newest N lines (all: every line, the default)
   -t, --timestamps    put each line's time first
 ${NAMESPACE_HELP}`;
 
 const FOLLOW_MS = 200;
+/** How often a follower asks whether the container still runs. */
+const STOP_CHECK_MS = 1_000;
+/** After the exit, the log writer flushes within this. */
+const DRAIN_MS = 1_000;
 /** A cursor naming no file: the app reads from the oldest line it keeps. */
 const FROM_START = '0:0';
 
@@ -110,6 +114,7 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
       const stopped = untilStopped('logs', c, { ...io, signal });
       let done: number | null = null;
       void stopped.then((code) => (done = code));
+      let checked = 0;
       while (done === null) {
         await new Promise((r) => setTimeout(r, FOLLOW_MS));
         if (done !== null) break;
@@ -122,6 +127,26 @@ export async function logsCommand(argv: string[], io: CliIo): Promise<number> {
           return page.code;
         }
         cursor = page.cursor;
+        // docker's logs -f ends when the container stops (or was never started): look each second.
+        if (Date.now() - checked < STOP_CHECK_MS) continue;
+        checked = Date.now();
+        // (A deadline much shorter than a round trip to containerd would miss an exit already there.)
+        const w = await c.invoke('task:wait', { namespace, id, timeoutMs: FOLLOW_MS / 2 });
+        if (w.ok ? w.value.exitStatus === null : w.error.code !== 'not-found') continue;
+        // The log writer still writes what the pipes held: read until it has been quiet a while.
+        const end = Date.now() + DRAIN_MS;
+        for (let quiet = 0; quiet < 3 && Date.now() < end;) {
+          await new Promise((r) => setTimeout(r, FOLLOW_MS / 2));
+          const last = await printNewLines(c, io, { namespace, id, cursor, ...since }, ts);
+          if (!last.ok) {
+            ended.abort();
+            return last.code;
+          }
+          quiet = last.count ? 0 : quiet + 1;
+          cursor = last.cursor;
+        }
+        ended.abort();
+        return EXIT.ok;
       }
       return stopped;
     },

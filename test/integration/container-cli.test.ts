@@ -166,6 +166,21 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     expect(ctrList(f.socket, 'default', 'containers')).not.toContain(id);
   });
 
+  it('logs -f ends (exit 0) when the container stops, with its last lines; at once on a stopped one', async () => {
+    const id = uid();
+    const script = 'echo first; sleep 2; echo last; printf tail';
+    expect(
+      await container(['run', '-d', ...ctl(), '--name', id, f.img.name, 'sh', '-c', script], io()),
+    ).toBe(0);
+    const follow = io();
+    expect(await container(['logs', '-f', ...ctl(), id], follow)).toBe(0);
+    expect(follow.stdout).toBe('first\nlast\ntail');
+    const again = io();
+    expect(await container(['logs', '-f', '--tail', '1', ...ctl(), id], again)).toBe(0);
+    expect(again.stdout).toBe('tail');
+    expect(await container(['rm', ...ctl(), id], io())).toBe(0);
+  });
+
   it('logs -f on a container removed meanwhile ends with one message, not a lost connection', async () => {
     const id = uid();
     expect(
