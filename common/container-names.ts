@@ -2,12 +2,15 @@
 // `cdesk run` and `cdesk exec` check their flags with these, where zod's schemas would add ~40 ms of
 // start-up, and the contract's schemas (container-commands.ts) are built from the same constants.
 
-/** containerd's identifier rule (namespaces, container ids): letters, digits, . _ - inside. */
-export const NAME_PATTERN = /^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/;
+/**
+ * containerd's identifier rule (namespaces, container ids; its pkg/identifiers): letters and
+ * digits, one . _ or - between them (`a..b` and `a_-b` are refused there, so here too).
+ */
+export const NAME_PATTERN = /^[A-Za-z0-9]+(?:[._-][A-Za-z0-9]+)*$/;
 export const NAME_MAX = 76;
 export const NAMESPACE_RULE =
-  'must be a containerd namespace name (letters, digits, . _ -), e.g. default';
-export const CONTAINER_ID_RULE = 'must be a container id (letters, digits, . _ -)';
+  'must be a containerd namespace name (letters, digits, one . _ - between them), e.g. default';
+export const CONTAINER_ID_RULE = 'must be a container id (letters, digits, one . _ - between them)';
 
 /** `KEY=VALUE` as docker's `-e` takes it: the key is non-empty and has no '='; no NUL. */
 export const ENV_ENTRY_PATTERN = /^[^=\0]+=[^\0]*$/s;

@@ -238,10 +238,16 @@ async function unpackedFor(
 }
 
 /** A free id from the image's short name: busybox-3f9a1c. */
-function generatedName(image: string): string {
+export function generatedName(image: string): string {
   const base = (image.split('@')[0]!.split('/').pop() ?? 'ctr').split(':')[0]!;
-  const clean = base.replace(/[^A-Za-z0-9_.-]/g, '').replace(/^[^A-Za-z0-9]+/, '') || 'ctr';
-  return `${clean.slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+  // containerd's id rule: one separator between letters and digits (image names allow `__`).
+  const clean =
+    base
+      .replace(/[^A-Za-z0-9_.-]/g, '')
+      .replace(/[_.-]+/g, (m) => m[0]!)
+      .slice(0, 40)
+      .replace(/^[_.-]+|[_.-]+$/g, '') || 'ctr';
+  return `${clean}-${randomBytes(3).toString('hex')}`;
 }
 
 async function containerExists(c: ContainerdClient, namespace: string, id: string) {

@@ -2,7 +2,14 @@
 // service, carries their stdio as frames with credit-based flow control, and ends every one of
 // them (process killed and deleted) when the connection goes away.
 import * as z from 'zod';
-import { EXEC_USER_PATTERN, EXEC_USER_RULE, WORKDIR_RULE } from '../../common/container-names';
+import {
+  CONTAINER_ID_RULE,
+  EXEC_USER_PATTERN,
+  EXEC_USER_RULE,
+  NAME_MAX,
+  NAME_PATTERN,
+  WORKDIR_RULE,
+} from '../../common/container-names';
 import { HOST_NAME_PATTERN } from '../../common/hosts';
 import { namespaceName } from '../../common/containerd-commands';
 import type { Result } from '../../common/contract';
@@ -20,13 +27,9 @@ import { rpcError, type RequestId } from '../../common/rpc';
 import type { ExecProcess, ExecSpec } from '../containerd/exec';
 import { toContractError } from '../shared/app-error';
 
-const containerId = z
-  .string()
-  .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a container id (letters, digits, . _ -)',
-  });
+const containerId = z.string().min(1).max(NAME_MAX).regex(NAME_PATTERN, {
+  message: CONTAINER_ID_RULE,
+});
 const noNul = (what: string) =>
   z
     .string()

@@ -14,6 +14,7 @@ import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/in
 import {
   buildBusyboxImage,
   canRunContainers,
+  ctr,
   ctrList,
   ctrTasks,
   importImage,
@@ -260,6 +261,23 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
       );
     }
     expect(await container(['rm', '-f', ...ctl(), id], io())).toBe(0);
+  });
+
+  it("ids follow containerd's rule: --name a..b is refused first; an image named my__app..x runs", async () => {
+    await expect(container(['run', ...ctl(), '--name', 'a..b', f.img.name], io())).rejects.toThrow(
+      /--name a\.\.b: must be a container id \(letters, digits, one \. _ - between them\)/,
+    );
+    const odd = `docker.io/cdesk/my__app..x-${process.pid}:test`;
+    ctr(f.socket, 'default', ['images', 'tag', f.img.name, odd]);
+    try {
+      const o = io();
+      expect(await container(['run', '-d', ...ctl(), odd, 'sleep', '1000'], o)).toBe(0);
+      const id = o.stdout.trim();
+      expect(id).toMatch(new RegExp(`^my_app\\.x-${process.pid}-[0-9a-f]{6}$`));
+      expect(await container(['rm', '-f', ...ctl(), id], io())).toBe(0);
+    } finally {
+      ctr(f.socket, 'default', ['images', 'rm', odd]);
+    }
   });
 
   it('bad input: clear errors, nothing created', async () => {
