@@ -14,7 +14,11 @@ import {
   GetContainerRequest,
 } from '../shared/api/services/containers/v1/containers';
 import { ContentService, InfoRequest } from '../shared/api/services/content/v1/content';
-import { GetImageRequest, ImagesService } from '../shared/api/services/images/v1/images';
+import {
+  GetImageRequest,
+  ImagesService,
+  ListImagesRequest,
+} from '../shared/api/services/images/v1/images';
 import {
   CreateRequest,
   DeleteRequest,
@@ -138,6 +142,19 @@ async function getImage(c: ContainerdClient, namespace: string, name: string) {
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
+  }
+  // NAME@sha256:…, as docker takes it: an image of that repository whose target is the digest
+  // (images are recorded by tag, so no record has that name).
+  const at = /^(.+)@(sha256:[0-9a-f]{64})$/.exec(normalizeImageName(name));
+  if (at) {
+    const repo = at[1]!.replace(/:[^/:]+$/, '');
+    const r = await c.call(
+      ImagesService.list,
+      ListImagesRequest.create({ filters: [`target.digest==${at[2]!}`] }),
+      { namespace },
+    );
+    const found = r.images.find((i) => i.name.replace(/[:@][^/]+$/, '') === repo);
+    if (found) return found;
   }
   throw new InsideError(
     'not-found',

@@ -280,6 +280,20 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     }
   });
 
+  it("run takes NAME@sha256:… as docker does: the repository's image with that digest", async () => {
+    const ref = `${f.img.name.replace(/:[^/:]+$/, '')}@${f.img.manifestDigest}`;
+    const o = io();
+    expect(
+      await container(['run', ...ctl(), '--rm', ref, 'sh', '-c', 'echo pinned'], o),
+      o.stderr,
+    ).toBe(0);
+    expect(o.stdout).toBe('pinned\n');
+    const other = `${f.img.name.replace(/:[^/:]+$/, '')}@sha256:${'0'.repeat(64)}`;
+    const missing = io();
+    expect(await container(['run', ...ctl(), '--rm', other, 'true'], missing)).toBe(1);
+    expect(missing.stderr).toMatch(/is not in namespace default/);
+  });
+
   it('bad input: clear errors, nothing created', async () => {
     const before = ctrList(f.socket, 'default', 'containers');
     await expect(
