@@ -51,6 +51,7 @@ import {
   netnsFile,
 } from './container-network';
 import { InsideError } from './errors';
+import { parseReference } from './pull/reference';
 import { hostPlatform } from './image-size';
 import { buildSpec, cgroupParentFor, isNumericUser, type ImageConfig } from './oci-spec';
 import { chainIds } from './pull/unpack';
@@ -156,10 +157,19 @@ async function getImage(c: ContainerdClient, namespace: string, name: string) {
     const found = r.images.find((i) => i.name.replace(/[:@][^/]+$/, '') === repo);
     if (found) return found;
   }
+  // A name no registry could serve (BUSYBOX, a bad tag) is not one to send to cdesk pull.
+  let unpullable: string | null = null;
+  try {
+    parseReference(name);
+  } catch (err) {
+    unpullable = err instanceof Error ? err.message : String(err);
+  }
   throw new InsideError(
     'not-found',
     `image ${name} is not in namespace ${namespace}`,
-    `Pull it first (cdesk pull ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}) or import it; cdesk images -n ${namespace} lists the images there.`,
+    unpullable
+      ? `It is no image name a registry has either (${unpullable}); cdesk images -n ${namespace} lists the images there.`
+      : `Pull it first (cdesk pull ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}) or import it; cdesk images -n ${namespace} lists the images there.`,
   );
 }
 

@@ -350,6 +350,11 @@ describe.skipIf(!have || !can.ok)('cdesk container verbs', () => {
     expect(unknown.stderr).toMatch(
       /image nosuch:1 is not in namespace default\n\s+hint: Pull it first \(cdesk pull nosuch:1\)/,
     );
+    const upper = io();
+    expect(await container(['run', ...ctl(), 'BUSYBOX'], upper)).toBe(1);
+    expect(upper.stderr).toMatch(
+      /image BUSYBOX is not in namespace default\n\s+hint: It is no image name a registry has either \(invalid image reference "BUSYBOX": the repository name must be lowercase\)/,
+    );
     const badUser = io();
     expect(await container(['run', ...ctl(), '-u', 'nobody', f.img.name], badUser)).toBe(1);
     expect(badUser.stderr).toMatch(/user: no user nobody in the container's \/etc\/passwd/);
