@@ -133,6 +133,16 @@ export function normalizeImageName(name: string): string {
 }
 
 const isNotFound = (err: unknown) => err instanceof InsideError && err.code === 'not-found';
+const isAlreadyExists = (err: unknown) =>
+  err instanceof InsideError && err.code === 'already-exists';
+
+function nameTaken(namespace: string, id: string): InsideError {
+  return new InsideError(
+    'already-exists',
+    `the name ${id} is already in use by a container in namespace ${namespace}`,
+    `Choose another --name, or remove that container first (cdesk rm ${id}).`,
+  );
+}
 
 /** The image record by the name given or docker's long form of it. */
 async function getImage(c: ContainerdClient, namespace: string, name: string) {
@@ -412,7 +422,31 @@ async function checkHost(mounts: RunPayload['mounts'] & object): Promise<void> {
   }
 }
 
+/** Named runs under way here: two at once would each take half (snapshot, record) and both fail. */
+const starting = new Set<string>();
+
 export async function runContainer(
+  c: ContainerdClient,
+  ctx: RunContext,
+  payload: RunPayload,
+): Promise<ContainerCommandResults['container:run']> {
+  if (payload.name === undefined) return runOnce(c, ctx, payload);
+  const key = `${payload.namespace}/${payload.name}`;
+  if (starting.has(key))
+    throw new InsideError(
+      'already-exists',
+      `the name ${payload.name} is already in use by a run starting now in namespace ${payload.namespace}`,
+      `Choose another --name, or wait for that run and remove its container (cdesk rm ${payload.name}).`,
+    );
+  starting.add(key);
+  try {
+    return await runOnce(c, ctx, payload);
+  } finally {
+    starting.delete(key);
+  }
+}
+
+async function runOnce(
   c: ContainerdClient,
   ctx: RunContext,
   payload: RunPayload,
@@ -466,12 +500,7 @@ export async function runContainer(
   try {
     const snapshotters = await unpackedFor(c, namespace, configDigest);
     const snapshotter = snapshotters[0] ?? 'overlayfs';
-    if (await taken)
-      throw new InsideError(
-        'already-exists',
-        `the name ${id} is already in use by a container in namespace ${namespace}`,
-        `Choose another --name, or remove that container first (cdesk rm ${id}).`,
-      );
+    if (await taken) throw nameTaken(namespace, id);
     const net = p.net ?? (await defaultNetwork(ctx));
     const ports = p.ports ?? [];
     if (ports.length && net !== 'bridge')
@@ -573,7 +602,9 @@ export async function runContainer(
           }),
         namedUser ? Promise.resolve(null) : createRecord(),
       ]);
-      if (madeDir.status === 'fulfilled')
+      // Only a folder this run made: another run of the same name racing this one has its log
+      // there (mkdir tells: it resolves to the first folder it made, undefined for none).
+      if (madeDir.status === 'fulfilled' && madeDir.value !== undefined)
         steps.push(() => rm(dirname(logFile), { recursive: true, force: true }));
       if (preparing.status === 'fulfilled')
         steps.push(() =>
@@ -584,6 +615,10 @@ export async function runContainer(
       const deleteRecord = () =>
         c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
       if (creating.status === 'fulfilled' && creating.value !== null) steps.push(deleteRecord);
+      // Two runs of one name at once both pass the check above: the later finds the snapshot or
+      // the record there.
+      for (const r of [preparing, creating])
+        if (r.status === 'rejected' && isAlreadyExists(r.reason)) throw nameTaken(namespace, id);
       if (preparing.status === 'rejected') throw preparing.reason;
       if (madeDir.status === 'rejected') throw madeDir.reason;
       if (creating.status === 'rejected') throw creating.reason;

@@ -239,6 +239,38 @@ describe.skipIf(!have || !can.ok)('container:run against containerd', () => {
     expect(next.lines).toEqual([]);
   });
 
+  it('runs of one name at once: one wins, the others say the name is taken and leave its log alone', async () => {
+    const id = uid();
+    const runs = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        h()['container:run']({
+          namespace: 'default',
+          image: f.img.name,
+          name: id,
+          args: ['sh', '-c', 'sleep 1; echo still-logged; sleep 1000'],
+        }),
+      ),
+    );
+    expect(runs.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of runs.filter((r) => r.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toMatchObject({
+        code: 'already-exists',
+        message: expect.stringMatching(
+          new RegExp(
+            `^the name ${id} is already in use by a (container|run starting now) in namespace default$`,
+          ),
+        ),
+      });
+    await eventually(
+      async () =>
+        (await h()['container:logs']({ namespace: 'default', id })).lines.some(
+          (l) => l.text === 'still-logged',
+        ),
+      10_000,
+      "the winner's line in its log",
+    );
+  });
+
   it('a followed cursor sees lines written later', async () => {
     const id = uid();
     await h()['container:run']({
