@@ -670,7 +670,26 @@ async function runOnce(
 }
 
 /** Start a container whose task stopped (or never ran): a new task on the same rootfs and log. */
-export async function startContainer(
+/** Starts under way here: a second start of the same container gets the first one's answer. */
+const startsUnderWay = new Map<string, Promise<ContainerCommandResults['container:start']>>();
+
+export function startContainer(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  ctx?: RunContext,
+): Promise<ContainerCommandResults['container:start']> {
+  // Two at once would each delete the stopped task and create one: the later fails with runc's
+  // "file exists", or deletes the task the earlier just made.
+  const key = `${namespace}/${id}`;
+  const under = startsUnderWay.get(key);
+  if (under) return under;
+  const started = startOnce(c, namespace, id, ctx).finally(() => startsUnderWay.delete(key));
+  startsUnderWay.set(key, started);
+  return started;
+}
+
+async function startOnce(
   c: ContainerdClient,
   namespace: string,
   id: string,

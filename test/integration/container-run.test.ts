@@ -271,6 +271,27 @@ describe.skipIf(!have || !can.ok)('container:run against containerd', () => {
     );
   });
 
+  it('starts of one container at once all get the one task it starts', async () => {
+    const id = uid();
+    await h()['container:run']({
+      namespace: 'default',
+      image: f.img.name,
+      name: id,
+      args: ['sh', '-c', 'echo up; sleep 1000'],
+    });
+    await h()['task:stop']({ namespace: 'default', id, graceMs: 100 });
+    const starts = await Promise.allSettled(
+      Array.from({ length: 3 }, () => h()['container:start']({ namespace: 'default', id })),
+    );
+    expect(starts.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const pids = starts.map((r) => (r as PromiseFulfilledResult<{ pid: number }>).value.pid);
+    expect(new Set(pids).size).toBe(1);
+    expect(ctrTasks(f.socket, 'default').get(id)).toMatchObject({
+      status: 'running',
+      pid: pids[0],
+    });
+  });
+
   it('a followed cursor sees lines written later', async () => {
     const id = uid();
     await h()['container:run']({
