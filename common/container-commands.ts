@@ -1,6 +1,7 @@
 // Commands that make and read containers (run, start, wait, logs, inspect): schemas and result types.
 import * as z from 'zod';
 import {
+  ARGV_MAX,
   CONTAINER_ID_RULE,
   ENV_ENTRY_MAX,
   ENV_ENTRY_PATTERN,
@@ -9,6 +10,8 @@ import {
   NAMESPACE_RULE,
   NETWORK_MODES,
   type NetworkMode,
+  USER_PATTERN,
+  USER_RULE,
 } from './container-names';
 import type { TaskInfo } from './containerd';
 
@@ -56,7 +59,7 @@ const argv = z
       .max(128 * 1024)
       .regex(/^[^\0]*$/),
   )
-  .max(1024);
+  .max(ARGV_MAX);
 
 export const runPayload = z
   .object({
@@ -71,12 +74,7 @@ export const runPayload = z
     env: z.array(envEntry).max(4096).optional(),
     workdir: absPath.optional(),
     /** `uid[:gid]`, or names (`name[:group]`) looked up in the image's /etc/passwd and /etc/group. */
-    user: z
-      .string()
-      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,31})?$/, {
-        message: 'must be a user name or uid, optionally :group or :gid, e.g. 1000:1000 or nobody',
-      })
-      .optional(),
+    user: z.string().regex(USER_PATTERN, { message: USER_RULE }).optional(),
     mounts: z.array(bindMount).max(256).optional(),
     labels: z
       .record(z.string().min(1).max(1024), z.string().max(3072))
@@ -154,7 +152,8 @@ export const containerCommandSchemas = {
     .strict(),
   /**
    * A container's output: the newest `tail` lines (all when absent) since `sinceMs`, or, with
-   * `cursor`, the lines written after the previous page (follow).
+   * `cursor`, the lines written after the previous page (follow); a cursor naming no file kept
+   * now (`0:0`) starts at the oldest line kept.
    */
   'container:logs': z
     .object({
@@ -193,6 +192,11 @@ export interface ContainerCommandResults {
     cursor: string;
     /** The page stopped at maxBytes: ask again with the cursor for the rest. */
     more: boolean;
+    /**
+     * Without a cursor or tail: older lines did not fit in maxBytes (the page holds the newest).
+     * Every line is read from the start with cursor `0:0`, a page at a time while `more`.
+     */
+    truncated?: boolean;
   };
   'container:inspect': {
     id: string;

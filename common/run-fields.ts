@@ -52,6 +52,9 @@ export function parseVolume(v: string): FieldResult<BindMount> {
   const [source, destination, mode] = parts as [string, string, string | undefined];
   if (!source.startsWith('/') || !destination.startsWith('/')) return no();
   if (mode !== undefined && mode !== 'ro' && mode !== 'rw') return no();
+  // Over the root the container has no /proc, /dev or its own files left: docker refuses it too.
+  if (/^\/+$/.test(destination))
+    return bad("the container path can't be / (mount it at a folder, e.g. /data)");
   return ok({ source, destination, readonly: mode === 'ro' });
 }
 

@@ -1,6 +1,7 @@
 // docker's container verbs over the app: `cdesk start|stop|restart|kill|rm|inspect CONTAINER…`.
 // Without a container, start/stop/restart are their old meaning (containerd's own controls, now
 // under `cdesk daemon`): that form exits 2 naming the new command.
+import { constants } from 'node:os';
 import { TASK_SIGNALS, type TaskSignal } from '../../common/containerd';
 import type { ContractError, Result } from '../../common/contract';
 import { intFlag, UsageError, type FlagSpec, type Parsed } from './args';
@@ -34,7 +35,7 @@ const HELP: Record<Verb, { args: string; text: string; flags: string }> = {
   kill: {
     args: '[-s SIGNAL] CONTAINER…',
     text: "Send a signal to containers' tasks (default SIGKILL) and return at once.",
-    flags: `  -s, --signal SIG    ${TASK_SIGNALS.join(', ')} (the SIG may be left out: -s TERM)\n`,
+    flags: `  -s, --signal SIG    ${TASK_SIGNALS.join(', ')} (the SIG may be left out, -s TERM, or the number given, -s 9)\n`,
   },
   rm: {
     args: '[-f] CONTAINER…',
@@ -79,9 +80,15 @@ function signalFlag(p: Parsed): TaskSignal {
   const raw = p.flags.signal;
   if (typeof raw !== 'string') return 'SIGKILL';
   const s = raw.toUpperCase();
-  const name = (s.startsWith('SIG') ? s : `SIG${s}`) as TaskSignal;
+  // docker's -s 9 / -s 15: a number names the signal it is here.
+  const byNumber = /^\d+$/.test(s)
+    ? TASK_SIGNALS.find((n) => constants.signals[n] === Number(s))
+    : undefined;
+  const name = byNumber ?? ((s.startsWith('SIG') ? s : `SIG${s}`) as TaskSignal);
   if (!TASK_SIGNALS.includes(name))
-    throw new UsageError(`--signal must be one of ${TASK_SIGNALS.join(', ')} (got ${raw})`);
+    throw new UsageError(
+      `--signal must be one of ${TASK_SIGNALS.join(', ')} or its number (got ${raw})`,
+    );
   return name;
 }
 

@@ -9,9 +9,18 @@ import {
   type ExecStartPayload,
   type ServerFrame,
 } from '../../common/exec-stream';
+import { EXEC_USER_PATTERN, EXEC_USER_RULE, WORKDIR_RULE } from '../../common/container-names';
 import type { ContractError } from '../../common/contract';
 import { UsageError } from './args';
-import { EXIT, formatError, helpText, processIo, withClient, type CliIo } from './common';
+import {
+  EXIT,
+  formatError,
+  helpText,
+  processIo,
+  requestRefused,
+  withClient,
+  type CliIo,
+} from './common';
 import { namespaceFlag } from './inside-format';
 
 const USAGE = `usage: cdesk exec [OPTIONS] CONTAINER COMMAND [ARG...]
@@ -125,6 +134,10 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' {
     );
   for (const e of env)
     if (!/^[^=\s]+=/.test(e)) throw new UsageError(`-e needs KEY=VALUE (got ${JSON.stringify(e)})`);
+  if (typeof flags.workdir === 'string' && flags.workdir !== '' && !flags.workdir.startsWith('/'))
+    throw new UsageError(`-w ${flags.workdir}: ${WORKDIR_RULE}`);
+  if (typeof flags.user === 'string' && flags.user !== '' && !EXEC_USER_PATTERN.test(flags.user))
+    throw new UsageError(`-u ${JSON.stringify(flags.user)}: ${EXEC_USER_RULE}`);
   return {
     flags,
     interactive: flags.interactive === true,
@@ -141,6 +154,7 @@ export function parseExecArgs(argv: string[]): ExecArgs | 'help' {
 function startFailureCode(e: ContractError): number {
   if (e.code === 'command-not-found') return 127;
   if (e.code === 'command-not-executable') return 126;
+  if (requestRefused(e)) return EXIT.usage;
   return e.code === 'no-app' ? EXIT.noApp : EXIT.failed;
 }
 

@@ -37,6 +37,8 @@ export const run = replyCommand({
       const first = tty ? escapeForTerminal(elsewhere[0]!.name) : elsewhere[0]!.name;
       return `No containers in namespace ${namespace}; other namespaces have some: ${tty ? escapeForTerminal(list) : list}. Pass -n ${first}.\n`;
     }
-    return `No containers in namespace ${namespace}. Run one with: ctr -n ${namespace} run -d IMAGE ID (see cdesk env).\n`;
+    const n =
+      namespace === 'default' ? '' : ` -n ${tty ? escapeForTerminal(namespace) : namespace}`;
+    return `No containers in namespace ${namespace}. Run one with: cdesk run -d${n} IMAGE (cdesk images lists them).\n`;
   },
 });

@@ -17,7 +17,20 @@ export interface CliIo {
   signal: AbortSignal;
 }
 
+let pipesWatched = false;
+
 export function processIo(): CliIo {
+  // `cdesk logs c1 | head`: once the reader is gone, so are we, quietly (as tools killed by
+  // SIGPIPE are), not with Node's stack trace for the unhandled EPIPE.
+  if (!pipesWatched) {
+    pipesWatched = true;
+    const onPipeError = (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(EXIT.ok);
+    };
+    process.stdout.on('error', onPipeError);
+    process.stderr.on('error', onPipeError);
+  }
   const ac = new AbortController();
   // First Ctrl-C: let the command finish cleanly; a second one exits at once.
   process.once('SIGINT', () => {
@@ -90,9 +103,10 @@ export function parseCommand(
 }
 
 export function formatError(prefix: string, e: ContractError): string {
-  const fields = e.fields?.length
-    ? e.fields.map((f) => `  ${f.field}: ${f.message}\n`).join('')
-    : '';
+  // The contract's "invalid payload" message already lists each field: once is enough.
+  const listed = e.fields?.every((f) => e.message.includes(`${f.field}: ${f.message}`));
+  const fields =
+    e.fields?.length && !listed ? e.fields.map((f) => `  ${f.field}: ${f.message}\n`).join('') : '';
   return `${prefix}: ${e.message}\n${fields}  hint: ${e.hint}\n`;
 }
 
@@ -179,5 +193,13 @@ export function reportFailure(
 ): number {
   if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
   io.err(formatError(`cdesk ${name}`, e));
-  return EXIT.failed;
+  return requestRefused(e) ? EXIT.usage : EXIT.failed;
+}
+
+/**
+ * The request broke the command's rules as sent (its schema names the fields, or it is too big):
+ * bad usage, exit 2. What the app refuses after looking (a port in use, an unknown user) is 1.
+ */
+export function requestRefused(e: ContractError): boolean {
+  return e.code === 'request-too-large' || (e.code === 'bad-payload' && !!e.fields?.length);
 }

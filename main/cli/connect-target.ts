@@ -22,6 +22,11 @@ export async function connectTarget(
   flags: Parsed['flags'],
   env: NodeJS.ProcessEnv,
 ): Promise<ControlClient> {
+  // Node would take "" for a TCP port and throw: say what the flag wants instead.
+  if (flags.control === '')
+    throw new UsageError(
+      "--control needs the path of the app's control socket (leave it out for the default)",
+    );
   const host = hostChoice(flags, env);
   if (host !== null) {
     // Loaded only for -H: the hosts file's schema (zod) and ssh stay off every local command's path.

@@ -14,7 +14,15 @@ import {
   type FieldResult,
   type PortMapping,
 } from '../../common/run-fields';
-import { nameProblem, NAMESPACE_RULE } from '../../common/container-names';
+import {
+  ARGV_MAX,
+  nameProblem,
+  NAMESPACE_RULE,
+  USER_PATTERN,
+  USER_RULE,
+  WORKDIR_RULE,
+} from '../../common/container-names';
+import { fitsBytes, MAX_REQUEST_BYTES } from '../../common/rpc';
 import { UsageError } from './args';
 
 type Kind = 'bool' | 'value' | 'list';
@@ -150,6 +158,13 @@ export function parseEnvFile(path: string, text: string, env: NodeJS.ProcessEnv)
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = raw.trimStart();
     if (!line || line.startsWith('#')) return;
+    // docker refuses these too: a shell's `export A=1` or `A = 1` would give a variable no
+    // program can read.
+    const key = line.split('=', 1)[0]!;
+    if (/\s/.test(key))
+      throw new UsageError(
+        `--env-file ${path}:${i + 1}: the name "${key}" contains whitespace (write KEY=VALUE${key.startsWith('export') ? ', without export' : ''})`,
+      );
     try {
       const e = parseEnv(line, env);
       if (e) out.push(e);
@@ -196,6 +211,16 @@ export function runPayloadFrom(
     throw new UsageError(`--restart and --rm conflict: --restart ${RM_RESTART_CONFLICT}`);
   const name = a.values.get('name');
   if (name !== undefined) orThrow('--name', name, parseContainerName(name));
+  const workdir = a.values.get('workdir');
+  // -w "" is docker's "the image's own", as no -w.
+  if (workdir && !workdir.startsWith('/')) throw new UsageError(`-w ${workdir}: ${WORKDIR_RULE}`);
+  const user = a.values.get('user');
+  if (user !== undefined && !USER_PATTERN.test(user))
+    throw new UsageError(`-u ${JSON.stringify(user)}: ${USER_RULE}`);
+  if (a.command.length > ARGV_MAX)
+    throw new UsageError(
+      `the command has ${a.command.length} arguments, at most ${ARGV_MAX} (pass a list in a file or through sh -c)`,
+    );
   const envs = [
     ...envFiles.flatMap((f) => parseEnvFile(f.path, f.text, env)),
     ...(a.lists.get('env') ?? []).map((e) => parseEnv(e, env)).filter((e): e is string => !!e),
@@ -212,11 +237,16 @@ export function runPayloadFrom(
   if (a.values.has('name')) p.name = a.values.get('name')!;
   if (entry !== undefined) p.entrypoint = entry === '' ? [] : [entry];
   if (a.command.length) p.args = a.command;
-  if (a.values.has('workdir')) p.workdir = a.values.get('workdir')!;
+  if (workdir) p.workdir = workdir;
   if (a.values.has('user')) p.user = a.values.get('user')!;
   if (restart !== undefined) p.restart = restart;
   // Without --net the app picks: bridge where the CNI plugins are, else host.
   if (net !== undefined) p.net = net as RunPayload['net'];
   if (ports.length) p.ports = ports;
+  // One request carries the whole run: say what to shrink rather than the transport's limit.
+  if (!fitsBytes(JSON.stringify({ id: 0, cmd: 'container:run', payload: p }), MAX_REQUEST_BYTES))
+    throw new UsageError(
+      `the command, environment (-e, --env-file), labels and mounts add up to over ${MAX_REQUEST_BYTES / 1024} KiB, more than the app takes in one request: pass fewer or shorter ones (e.g. a file mounted with -v)`,
+    );
   return p;
 }

@@ -25,9 +25,8 @@ import {
 import { Status, type Process } from '../shared/api/types/task/task';
 import type { ContainerdClient } from './client';
 import { detachNetwork, type NetContext } from './container-network';
+import { noContainer } from './container-info';
 import { InsideError } from './errors';
-import { mapLimit } from './map-limit';
-import { listNamespaceNames } from './reads';
 
 const DEFAULT_GRACE_MS = 10_000;
 /** After SIGKILL a task ends within milliseconds unless its shim is stuck. */
@@ -116,25 +115,6 @@ async function afterKill<T>(waiting: Promise<T>, kill: Promise<void>): Promise<T
   return waiting;
 }
 
-/** The other namespaces that hold a container `id` (a wrong or missing -n is the usual mistake). */
-async function namespacesHolding(
-  c: ContainerdClient,
-  id: string,
-  except: string,
-): Promise<string[]> {
-  const names = (await listNamespaceNames(c).catch(() => [])).map((n) => n.name);
-  const held = await mapLimit(
-    names.filter((n) => n !== except),
-    8,
-    (namespace) =>
-      c.call(ContainersService.get, GetContainerRequest.create({ id }), { namespace }).then(
-        () => namespace,
-        () => null,
-      ),
-  );
-  return held.filter((n): n is string => n !== null);
-}
-
 /** The task is not there: say whether the container is, since that is usually the mistake. */
 async function noTask(c: ContainerdClient, namespace: string, id: string): Promise<InsideError> {
   const exists = await c
@@ -143,16 +123,7 @@ async function noTask(c: ContainerdClient, namespace: string, id: string): Promi
       () => true,
       (err: unknown) => !(err instanceof InsideError && err.code === 'not-found'),
     );
-  if (!exists) {
-    const elsewhere = await namespacesHolding(c, id, namespace);
-    return new InsideError(
-      'not-found',
-      `there is no container ${id} in namespace ${namespace}`,
-      elsewhere.length
-        ? `A container ${id} exists in ${elsewhere.map((n) => `namespace ${n}`).join(', ')}: pass -n ${elsewhere[0]!}.`
-        : `Check the id and the namespace: cdesk ps -a -n ${namespace} lists its containers; pass -n NS for another namespace.`,
-    );
-  }
+  if (!exists) return noContainer(c, namespace, id);
   return new InsideError(
     'not-found',
     `container ${id} has no task in namespace ${namespace}`,
@@ -230,7 +201,7 @@ export async function deleteContainer(
     throw new InsideError(
       'in-use',
       `container ${id} has ${what}; deleting it now would orphan the task`,
-      `Stop it first: cdesk stop ${id}${namespace === 'default' ? '' : ` -n ${namespace}`} (or Stop in the window), then delete.`,
+      `Stop it first: cdesk stop ${id}${namespace === 'default' ? '' : ` -n ${namespace}`} (or Stop in the window), then delete; or cdesk rm -f ${id} stops it first.`,
     );
   }
   if (t) {
@@ -252,7 +223,14 @@ export async function deleteContainer(
     .call(ContainersService.get, GetContainerRequest.create({ id }), { namespace })
     .then((r) => r.container)
     .catch(() => undefined);
-  await c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
+  try {
+    await c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
+  } catch (err) {
+    // Say it as stop, start and logs do (and name the namespace that has it), not containerd's words.
+    if (err instanceof InsideError && err.code === 'not-found')
+      throw await noTask(c, namespace, id);
+    throw err;
+  }
   if (record) await removeLeftovers(c, namespace, id, record, net);
   return { id };
 }

@@ -13,6 +13,8 @@ import type { ContainerdClient } from './client';
 import { readContainerLog, watchForChange, type LogFormat } from './container-logs';
 import { InsideError } from './errors';
 import { toMs, toTaskInfo } from './map';
+import { mapLimit } from './map-limit';
+import { listNamespaceNames } from './reads';
 import { LABELS, RUNC_OPTIONS_TYPE_URL } from './run';
 
 const isNotFound = (err: unknown) => err instanceof InsideError && err.code === 'not-found';
@@ -31,10 +33,41 @@ export async function getContainer(
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  throw new InsideError(
+  throw await noContainer(c, namespace, id);
+}
+
+/** The other namespaces that hold a container `id` (a wrong or missing -n is the usual mistake). */
+async function namespacesHolding(
+  c: ContainerdClient,
+  id: string,
+  except: string,
+): Promise<string[]> {
+  const names = (await listNamespaceNames(c).catch(() => [])).map((n) => n.name);
+  const held = await mapLimit(
+    names.filter((n) => n !== except),
+    8,
+    (namespace) =>
+      c.call(ContainersService.get, GetContainerRequest.create({ id }), { namespace }).then(
+        () => namespace,
+        () => null,
+      ),
+  );
+  return held.filter((n): n is string => n !== null);
+}
+
+/** No container `id` in `namespace`: the error names the namespace that has one, if any. */
+export async function noContainer(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+): Promise<InsideError> {
+  const elsewhere = await namespacesHolding(c, id, namespace);
+  return new InsideError(
     'not-found',
     `there is no container ${id} in namespace ${namespace}`,
-    `Check the id and the namespace: cdesk ps -a -n ${namespace} lists its containers; pass -n NS for another namespace.`,
+    elsewhere.length
+      ? `A container ${id} exists in ${elsewhere.map((n) => `namespace ${n}`).join(', ')}: pass -n ${elsewhere[0]!}.`
+      : `Check the id and the namespace: cdesk ps -a -n ${namespace} lists its containers; pass -n NS for another namespace.`,
   );
 }
 

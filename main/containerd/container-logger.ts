@@ -61,8 +61,14 @@ export function loggerProgram(load: (id: string) => unknown): void {
     fs.writeSync(fd, line);
     size += line.length;
   };
+  // The shim holds the pipes open until the task is deleted, so no EOF tells us a task ended on
+  // a line without its newline (a prompt, `printf x`): a line end quiet this long is written as
+  // a partial line, which readers join with what follows.
+  const IDLE_MS = 200;
   const pending: Record<string, Buffer> = { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0) };
+  const idle: Record<string, ReturnType<typeof setTimeout> | undefined> = {};
   const flush = (stream: string): void => {
+    clearTimeout(idle[stream]);
     if (pending[stream]!.length) write(stream, pending[stream]!.toString('utf8'));
     pending[stream] = Buffer.alloc(0);
   };
@@ -92,6 +98,8 @@ export function loggerProgram(load: (id: string) => unknown): void {
         buf = buf.subarray(MAX_LINE);
       }
       pending[stream] = buf;
+      clearTimeout(idle[stream]);
+      if (buf.length) idle[stream] = setTimeout(() => flush(stream), IDLE_MS);
     });
     s.on('error', () => s.destroy());
     s.on('close', () => {

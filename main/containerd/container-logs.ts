@@ -77,20 +77,24 @@ async function readRange(
 }
 
 /** The last `maxBytes` of a file from a line start; `end` is just after its last complete line. */
-async function readTail(path: string, maxBytes: number): Promise<{ text: string; end: number }> {
+async function readTail(
+  path: string,
+  maxBytes: number,
+): Promise<{ text: string; end: number; from: number }> {
   const h = await open(path, 'r').catch(() => null);
-  if (!h) return { text: '', end: 0 };
+  if (!h) return { text: '', end: 0, from: 0 };
   try {
     const size = (await h.stat()).size;
     const from = Math.max(0, size - maxBytes);
     const buf = Buffer.alloc(size - from);
     const { bytesRead } = await h.read(buf, 0, buf.length, from);
     const last = buf.subarray(0, bytesRead).lastIndexOf(10);
-    if (last === -1) return { text: '', end: from };
+    if (last === -1) return { text: '', end: from, from };
     const first = from > 0 ? buf.indexOf(10) + 1 : 0;
     return {
       text: first <= last ? buf.subarray(first, last + 1).toString('utf8') : '',
       end: from + last + 1,
+      from,
     };
   } finally {
     await h.close();
@@ -155,68 +159,90 @@ export function watchForChange(
   return { changed, close };
 }
 
-/** A page of the log at `file` (and its rotations): the newest lines, or what follows `cursor`. */
+/**
+ * A page of the log at `file` (and its rotations): the newest lines, or what follows `cursor`.
+ * A cursor naming no file kept now (`0:0`, or one rotated away meanwhile) starts at the oldest.
+ */
 export async function readContainerLog(file: string, o: ReadLogOptions): Promise<Page> {
   const files = await rotations(file);
   const live = files[0]?.path === file ? files[0] : undefined;
   const c = o.cursor ? parseCursor(o.cursor) : null;
-  if (c) return follow(file, files, live, c, o);
+  if (c) {
+    const page = await follow(files, live, c, o);
+    if (o.sinceMs === undefined) return page;
+    return { ...page, lines: page.lines.filter((l) => l.time >= o.sinceMs!) };
+  }
   // Newest file first, until the budget or the tail is met.
   const chunks: ContainerLogLine[][] = [];
   let budget = o.maxBytes;
   let count = 0;
   let liveEnd = 0;
+  // Untailed, older lines the budget left out make the page `truncated`.
+  let truncated = false;
   for (const f of files) {
-    if (budget <= 0 || (o.tail !== undefined && count >= o.tail)) break;
-    const { text, end } = await readTail(f.path, budget);
+    if (budget <= 0 || (o.tail !== undefined && count >= o.tail)) {
+      truncated = o.tail === undefined;
+      break;
+    }
+    const { text, end, from } = await readTail(f.path, budget);
     if (f === live) liveEnd = end;
     budget -= Buffer.byteLength(text);
     const lines = parseLines(text, o.format);
     chunks.unshift(lines);
     count += lines.length;
+    if (from > 0 && o.tail === undefined) {
+      truncated = true;
+      break;
+    }
   }
   let lines = chunks.flat();
   if (o.sinceMs !== undefined) lines = lines.filter((l) => l.time >= o.sinceMs!);
   if (o.tail !== undefined) lines = o.tail === 0 ? [] : lines.slice(-o.tail);
-  return { lines, cursor: cursorOf(live?.ino ?? 0, liveEnd), more: false };
+  return {
+    lines,
+    cursor: cursorOf(live?.ino ?? 0, liveEnd),
+    more: false,
+    ...(truncated ? { truncated: true } : {}),
+  };
 }
 
+/**
+ * What follows the cursor: the rest of its file, then each newer rotation and the live file,
+ * as far as `maxBytes` goes (`more` when a rotated file or much of the live one is left).
+ */
 async function follow(
-  file: string,
   files: { path: string; ino: number }[],
   live: { path: string; ino: number } | undefined,
   c: { ino: number; offset: number },
   o: ReadLogOptions,
 ): Promise<Page> {
+  let at = files.findIndex((f) => f.ino === c.ino);
+  let offset = c.offset;
+  if (at === -1) {
+    if (!files.length) return { lines: [], cursor: cursorOf(0, 0), more: false };
+    at = files.length - 1;
+    offset = 0;
+  }
   let budget = o.maxBytes;
   const parts: string[] = [];
-  let curIno = c.ino;
-  let curOff = c.offset;
-  if (!live || live.ino !== c.ino) {
-    // The file we followed was rotated: finish it where it now lives, then the new live file.
-    const old = files.find((f) => f.ino === c.ino);
-    if (old) {
-      const r = await readRange(old.path, c.offset, budget);
-      parts.push(r.text);
-      budget -= Buffer.byteLength(r.text);
-      const rest = (await stat(old.path)).size - r.end;
-      if (rest > MORE_SLACK || !live)
-        return {
-          lines: parseLines(parts.join(''), o.format),
-          cursor: cursorOf(c.ino, r.end),
-          more: rest > MORE_SLACK,
-        };
-    }
-    if (!live) return { lines: [], cursor: cursorOf(0, 0), more: false };
-    curIno = live.ino;
-    curOff = 0;
+  for (;;) {
+    const f = files[at]!;
+    const r = await readRange(f.path, offset, budget);
+    parts.push(r.text);
+    const size = (await stat(f.path).catch(() => null))?.size ?? r.end;
+    const page = (more: boolean): Page => ({
+      lines: parseLines(parts.join(''), o.format),
+      cursor: cursorOf(f.ino, r.end),
+      more,
+    });
+    // The live file grows: a half line waits for its end; cut short by the budget or far
+    // behind, ask again at once.
+    if (f === live) return page(size - offset > budget || size - r.end > MORE_SLACK);
+    // A rotated file no longer changes: what the budget left comes next (an unended last line never will).
+    if (size - offset > budget) return page(true);
+    budget -= Buffer.byteLength(r.text);
+    if (at === 0) return page(false);
+    at -= 1;
+    offset = 0;
   }
-  const r = await readRange(file, curOff, budget);
-  parts.push(r.text);
-  const size = (await stat(file).catch(() => null))?.size ?? r.end;
-  return {
-    lines: parseLines(parts.join(''), o.format),
-    cursor: cursorOf(curIno, r.end),
-    more: size - r.end > MORE_SLACK,
-  };
 }

@@ -24,6 +24,7 @@ import {
 import { Status } from '../shared/api/types/task/task';
 import type { ContainerdClient } from './client';
 import { fromGrpc, InsideError } from './errors';
+import { noContainer } from './container-info';
 
 const run = promisify(execFile);
 
@@ -315,18 +316,13 @@ export async function startExec(
         .then((r) => r.container ?? null)
         .catch(notFound),
     ]);
-    if (!task || task.status !== Status.RUNNING || !container) {
-      const exists = container !== null;
+    if (!container) throw await noContainer(c, s.namespace, s.id);
+    if (!task || task.status !== Status.RUNNING)
       throw new InsideError(
-        exists ? 'failed-precondition' : 'not-found',
-        exists
-          ? `container ${s.id} is not running in namespace ${s.namespace}`
-          : `there is no container ${s.id} in namespace ${s.namespace}`,
-        exists
-          ? `Start it first; exec runs a process inside a running container.`
-          : `Check the id and the namespace: cdesk ps -n ${s.namespace} lists running containers.`,
+        'failed-precondition',
+        `container ${s.id} is not running in namespace ${s.namespace}`,
+        `Start it first; exec runs a process inside a running container.`,
       );
-    }
     taskPid = task.pid;
     try {
       base = (JSON.parse(container.spec!.value.toString('utf8')) as { process: OciProcess })

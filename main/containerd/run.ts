@@ -14,7 +14,11 @@ import {
   GetContainerRequest,
 } from '../shared/api/services/containers/v1/containers';
 import { ContentService, InfoRequest } from '../shared/api/services/content/v1/content';
-import { GetImageRequest, ImagesService } from '../shared/api/services/images/v1/images';
+import {
+  GetImageRequest,
+  ImagesService,
+  ListImagesRequest,
+} from '../shared/api/services/images/v1/images';
 import {
   CreateRequest,
   DeleteRequest,
@@ -47,6 +51,7 @@ import {
   netnsFile,
 } from './container-network';
 import { InsideError } from './errors';
+import { parseReference } from './pull/reference';
 import { hostPlatform } from './image-size';
 import { buildSpec, cgroupParentFor, isNumericUser, type ImageConfig } from './oci-spec';
 import { chainIds } from './pull/unpack';
@@ -117,12 +122,27 @@ export function normalizeImageName(name: string): string {
   const hasDomain =
     ref.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
   if (!hasDomain) ref = ref.includes('/') ? `docker.io/${ref}` : `docker.io/library/${ref}`;
+  else if (first === 'docker.io' || first === 'index.docker.io') {
+    // docker.io/busybox is docker.io/library/busybox, as docker and containerd's refdocker say.
+    const path = ref.slice(first.length + 1);
+    ref = `docker.io/${path.includes('/') ? '' : 'library/'}${path}`;
+  }
   const last = ref.slice(ref.lastIndexOf('/') + 1);
   if (!last.includes(':') && !ref.includes('@')) ref = `${ref}:latest`;
   return ref;
 }
 
 const isNotFound = (err: unknown) => err instanceof InsideError && err.code === 'not-found';
+const isAlreadyExists = (err: unknown) =>
+  err instanceof InsideError && err.code === 'already-exists';
+
+function nameTaken(namespace: string, id: string): InsideError {
+  return new InsideError(
+    'already-exists',
+    `the name ${id} is already in use by a container in namespace ${namespace}`,
+    `Choose another --name, or remove that container first (cdesk rm ${id}).`,
+  );
+}
 
 /** The image record by the name given or docker's long form of it. */
 async function getImage(c: ContainerdClient, namespace: string, name: string) {
@@ -134,10 +154,32 @@ async function getImage(c: ContainerdClient, namespace: string, name: string) {
       if (!isNotFound(err)) throw err;
     }
   }
+  // NAME@sha256:…, as docker takes it: an image of that repository whose target is the digest
+  // (images are recorded by tag, so no record has that name).
+  const at = /^(.+)@(sha256:[0-9a-f]{64})$/.exec(normalizeImageName(name));
+  if (at) {
+    const repo = at[1]!.replace(/:[^/:]+$/, '');
+    const r = await c.call(
+      ImagesService.list,
+      ListImagesRequest.create({ filters: [`target.digest==${at[2]!}`] }),
+      { namespace },
+    );
+    const found = r.images.find((i) => i.name.replace(/[:@][^/]+$/, '') === repo);
+    if (found) return found;
+  }
+  // A name no registry could serve (BUSYBOX, a bad tag) is not one to send to cdesk pull.
+  let unpullable: string | null = null;
+  try {
+    parseReference(name);
+  } catch (err) {
+    unpullable = err instanceof Error ? err.message : String(err);
+  }
   throw new InsideError(
     'not-found',
     `image ${name} is not in namespace ${namespace}`,
-    `Pull it first (cdesk pull ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}) or import it; cdesk images -n ${namespace} lists the images there.`,
+    unpullable
+      ? `It is no image name a registry has either (${unpullable}); cdesk images -n ${namespace} lists the images there.`
+      : `Pull it first (cdesk pull ${name}${namespace === 'default' ? '' : ` -n ${namespace}`}) or import it; cdesk images -n ${namespace} lists the images there.`,
   );
 }
 
@@ -233,10 +275,16 @@ async function unpackedFor(
 }
 
 /** A free id from the image's short name: busybox-3f9a1c. */
-function generatedName(image: string): string {
+export function generatedName(image: string): string {
   const base = (image.split('@')[0]!.split('/').pop() ?? 'ctr').split(':')[0]!;
-  const clean = base.replace(/[^A-Za-z0-9_.-]/g, '').replace(/^[^A-Za-z0-9]+/, '') || 'ctr';
-  return `${clean.slice(0, 40)}-${randomBytes(3).toString('hex')}`;
+  // containerd's id rule: one separator between letters and digits (image names allow `__`).
+  const clean =
+    base
+      .replace(/[^A-Za-z0-9_.-]/g, '')
+      .replace(/[_.-]+/g, (m) => m[0]!)
+      .slice(0, 40)
+      .replace(/^[_.-]+|[_.-]+$/g, '') || 'ctr';
+  return `${clean}-${randomBytes(3).toString('hex')}`;
 }
 
 async function containerExists(c: ContainerdClient, namespace: string, id: string) {
@@ -374,7 +422,31 @@ async function checkHost(mounts: RunPayload['mounts'] & object): Promise<void> {
   }
 }
 
+/** Named runs under way here: two at once would each take half (snapshot, record) and both fail. */
+const starting = new Set<string>();
+
 export async function runContainer(
+  c: ContainerdClient,
+  ctx: RunContext,
+  payload: RunPayload,
+): Promise<ContainerCommandResults['container:run']> {
+  if (payload.name === undefined) return runOnce(c, ctx, payload);
+  const key = `${payload.namespace}/${payload.name}`;
+  if (starting.has(key))
+    throw new InsideError(
+      'already-exists',
+      `the name ${payload.name} is already in use by a run starting now in namespace ${payload.namespace}`,
+      `Choose another --name, or wait for that run and remove its container (cdesk rm ${payload.name}).`,
+    );
+  starting.add(key);
+  try {
+    return await runOnce(c, ctx, payload);
+  } finally {
+    starting.delete(key);
+  }
+}
+
+async function runOnce(
   c: ContainerdClient,
   ctx: RunContext,
   payload: RunPayload,
@@ -428,12 +500,7 @@ export async function runContainer(
   try {
     const snapshotters = await unpackedFor(c, namespace, configDigest);
     const snapshotter = snapshotters[0] ?? 'overlayfs';
-    if (await taken)
-      throw new InsideError(
-        'already-exists',
-        `the name ${id} is already in use by a container in namespace ${namespace}`,
-        `Choose another --name, or remove that container first (cdesk rm ${id}).`,
-      );
+    if (await taken) throw nameTaken(namespace, id);
     const net = p.net ?? (await defaultNetwork(ctx));
     const ports = p.ports ?? [];
     if (ports.length && net !== 'bridge')
@@ -535,7 +602,9 @@ export async function runContainer(
           }),
         namedUser ? Promise.resolve(null) : createRecord(),
       ]);
-      if (madeDir.status === 'fulfilled')
+      // Only a folder this run made: another run of the same name racing this one has its log
+      // there (mkdir tells: it resolves to the first folder it made, undefined for none).
+      if (madeDir.status === 'fulfilled' && madeDir.value !== undefined)
         steps.push(() => rm(dirname(logFile), { recursive: true, force: true }));
       if (preparing.status === 'fulfilled')
         steps.push(() =>
@@ -546,6 +615,10 @@ export async function runContainer(
       const deleteRecord = () =>
         c.call(ContainersService.delete, DeleteContainerRequest.create({ id }), { namespace });
       if (creating.status === 'fulfilled' && creating.value !== null) steps.push(deleteRecord);
+      // Two runs of one name at once both pass the check above: the later finds the snapshot or
+      // the record there.
+      for (const r of [preparing, creating])
+        if (r.status === 'rejected' && isAlreadyExists(r.reason)) throw nameTaken(namespace, id);
       if (preparing.status === 'rejected') throw preparing.reason;
       if (madeDir.status === 'rejected') throw madeDir.reason;
       if (creating.status === 'rejected') throw creating.reason;
@@ -597,7 +670,26 @@ export async function runContainer(
 }
 
 /** Start a container whose task stopped (or never ran): a new task on the same rootfs and log. */
-export async function startContainer(
+/** Starts under way here: a second start of the same container gets the first one's answer. */
+const startsUnderWay = new Map<string, Promise<ContainerCommandResults['container:start']>>();
+
+export function startContainer(
+  c: ContainerdClient,
+  namespace: string,
+  id: string,
+  ctx?: RunContext,
+): Promise<ContainerCommandResults['container:start']> {
+  // Two at once would each delete the stopped task and create one: the later fails with runc's
+  // "file exists", or deletes the task the earlier just made.
+  const key = `${namespace}/${id}`;
+  const under = startsUnderWay.get(key);
+  if (under) return under;
+  const started = startOnce(c, namespace, id, ctx).finally(() => startsUnderWay.delete(key));
+  startsUnderWay.set(key, started);
+  return started;
+}
+
+async function startOnce(
   c: ContainerdClient,
   namespace: string,
   id: string,

@@ -2,6 +2,14 @@
 // service, carries their stdio as frames with credit-based flow control, and ends every one of
 // them (process killed and deleted) when the connection goes away.
 import * as z from 'zod';
+import {
+  CONTAINER_ID_RULE,
+  EXEC_USER_PATTERN,
+  EXEC_USER_RULE,
+  NAME_MAX,
+  NAME_PATTERN,
+  WORKDIR_RULE,
+} from '../../common/container-names';
 import { HOST_NAME_PATTERN } from '../../common/hosts';
 import { namespaceName } from '../../common/containerd-commands';
 import type { Result } from '../../common/contract';
@@ -19,13 +27,9 @@ import { rpcError, type RequestId } from '../../common/rpc';
 import type { ExecProcess, ExecSpec } from '../containerd/exec';
 import { toContractError } from '../shared/app-error';
 
-const containerId = z
-  .string()
-  .min(1)
-  .max(76)
-  .regex(/^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$/, {
-    message: 'must be a container id (letters, digits, . _ -)',
-  });
+const containerId = z.string().min(1).max(NAME_MAX).regex(NAME_PATTERN, {
+  message: CONTAINER_ID_RULE,
+});
 const noNul = (what: string) =>
   z
     .string()
@@ -48,18 +52,8 @@ export const execStartSchema = z
       )
       .max(1024)
       .optional(),
-    cwd: z
-      .string()
-      .max(4096)
-      .regex(/^\//, { message: 'must be an absolute path in the container (e.g. -w /app)' })
-      .optional(),
-    user: z
-      .string()
-      .max(256)
-      .regex(/^[A-Za-z0-9_.-]+(:[A-Za-z0-9_.-]+)?$/, {
-        message: 'must be USER, UID, USER:GROUP or UID:GID (e.g. -u 1000:1000)',
-      })
-      .optional(),
+    cwd: z.string().max(4096).regex(/^\//, { message: WORKDIR_RULE }).optional(),
+    user: z.string().max(256).regex(EXEC_USER_PATTERN, { message: EXEC_USER_RULE }).optional(),
     cols: z.number().int().min(0).max(10_000).optional(),
     rows: z.number().int().min(0).max(10_000).optional(),
     /** A saved host's name: the exec runs there, over the app's link to it ("local" or none: here). */

@@ -287,6 +287,13 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
     expect((await cdesk(['serve', '--port', 'abc'])).code).toBe(2);
     expect((await cdesk(['serve', '--port', '70000'])).code).toBe(2);
     expect((await cdesk(['serve', '--log-level', 'loud'])).code).toBe(2);
+    for (const cmd of [['status'], ['run', 'busybox'], ['exec', 'c1', 'true'], ['ps']]) {
+      const empty = await cdesk([cmd[0]!, '--control', '', ...cmd.slice(1)]);
+      expect(empty.code, cmd.join(' ')).toBe(2);
+      expect(empty.stderr).toMatch(
+        /^cdesk \w+: --control needs the path of the app's control socket/,
+      );
+    }
   });
 
   it('serve: a taken port is a clear error naming the port and --port (exit 1)', async () => {

@@ -96,6 +96,11 @@ describe.skipIf(!have || !can.ok)('cdesk exec (built CLI, real containerd)', () 
     const stopped = await cdesk(['nope-container', 'true']);
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toMatch(/there is no container nope-container in namespace default/);
+    const wrongNs = await cdesk(['-n', 'nons', c1, 'true']);
+    expect(wrongNs.code).toBe(1);
+    expect(wrongNs.stderr).toMatch(
+      /there is no container \S+ in namespace nons\n\s+hint: A container \S+ exists in namespace default: pass -n default\./,
+    );
     const it = await cdesk(['-it', c1, 'sh']);
     expect(it.code).toBe(1);
     expect(it.stderr).toMatch(/the input device is not a TTY/);
@@ -104,6 +109,56 @@ describe.skipIf(!have || !can.ok)('cdesk exec (built CLI, real containerd)', () 
     expect(env.stderr).toMatch(/-e needs KEY=VALUE/);
     const noCmd = await cdesk([c1]);
     expect(noCmd.code).toBe(2);
+    const rel = await cdesk(['-w', 'tmp', c1, 'pwd']);
+    expect(rel.code).toBe(2);
+    expect(rel.stderr).toMatch(/^cdesk exec: -w tmp: must be an absolute path in the container/);
+    const user = await cdesk(['-u', 'a b', c1, 'id']);
+    expect(user.code).toBe(2);
+    expect(user.stderr).toMatch(/^cdesk exec: -u "a b": must be USER, UID/);
+    // What only the app checks is bad usage too, said once.
+    const many = await cdesk([c1, 'echo', ...Array.from({ length: 4100 }, (_, i) => String(i))]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toBe(
+      'cdesk exec: exec:start: invalid payload: args: Too big: expected array to have <=4096 items\n  hint: fix the named fields and send the command again\n',
+    );
+  });
+
+  it('a reader that stops early (| head) ends exec and logs quietly, exit 0', async () => {
+    const ctl = ['--control', h.sock];
+    const closedEarly = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CDESK, ...args], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        let stderr = '';
+        child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+        child.stdout.once('data', () => child.stdout.destroy());
+        child.once('exit', (code) => resolve({ code, stderr }));
+      });
+    const exec = await closedEarly(['exec', ...ctl, c1, 'sh', '-c', 'head -c 3000000 /dev/zero']);
+    expect(exec).toEqual({ code: 0, stderr: '' });
+    await until(() => execIds(c1).length === 0, 10_000, 'exec process gone');
+
+    const logged = `cli-exec-logs-${process.pid}-${seq}`;
+    const run = spawn(process.execPath, [
+      CDESK,
+      'run',
+      ...ctl,
+      '-d',
+      '--name',
+      logged,
+      f.img.name,
+      'sh',
+      '-c',
+      'head -c 3000000 /dev/zero; sleep 1000',
+    ]);
+    await new Promise((r) => run.once('exit', r));
+    try {
+      const logs = await closedEarly(['logs', ...ctl, logged]);
+      expect(logs).toEqual({ code: 0, stderr: '' });
+    } finally {
+      ctr(f.socket, 'default', ['tasks', 'kill', '-s', 'SIGKILL', logged]);
+    }
   });
 
   it('kills the exec process when the client is killed', async () => {

@@ -239,6 +239,59 @@ describe.skipIf(!have || !can.ok)('container:run against containerd', () => {
     expect(next.lines).toEqual([]);
   });
 
+  it('runs of one name at once: one wins, the others say the name is taken and leave its log alone', async () => {
+    const id = uid();
+    const runs = await Promise.allSettled(
+      Array.from({ length: 4 }, () =>
+        h()['container:run']({
+          namespace: 'default',
+          image: f.img.name,
+          name: id,
+          args: ['sh', '-c', 'sleep 1; echo still-logged; sleep 1000'],
+        }),
+      ),
+    );
+    expect(runs.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    for (const r of runs.filter((r) => r.status === 'rejected'))
+      expect((r as PromiseRejectedResult).reason).toMatchObject({
+        code: 'already-exists',
+        message: expect.stringMatching(
+          new RegExp(
+            `^the name ${id} is already in use by a (container|run starting now) in namespace default$`,
+          ),
+        ),
+      });
+    await eventually(
+      async () =>
+        (await h()['container:logs']({ namespace: 'default', id })).lines.some(
+          (l) => l.text === 'still-logged',
+        ),
+      10_000,
+      "the winner's line in its log",
+    );
+  });
+
+  it('starts of one container at once all get the one task it starts', async () => {
+    const id = uid();
+    await h()['container:run']({
+      namespace: 'default',
+      image: f.img.name,
+      name: id,
+      args: ['sh', '-c', 'echo up; sleep 1000'],
+    });
+    await h()['task:stop']({ namespace: 'default', id, graceMs: 100 });
+    const starts = await Promise.allSettled(
+      Array.from({ length: 3 }, () => h()['container:start']({ namespace: 'default', id })),
+    );
+    expect(starts.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    const pids = starts.map((r) => (r as PromiseFulfilledResult<{ pid: number }>).value.pid);
+    expect(new Set(pids).size).toBe(1);
+    expect(ctrTasks(f.socket, 'default').get(id)).toMatchObject({
+      status: 'running',
+      pid: pids[0],
+    });
+  });
+
   it('a followed cursor sees lines written later', async () => {
     const id = uid();
     await h()['container:run']({

@@ -43,6 +43,11 @@ describe.skipIf(!have || !can.ok)(
   'cdesk ps / images / plugins / events / env / stop / rm / rmi',
   () => {
     it('ps lists running containers (all with -a), --json matches ctr', async () => {
+      const none = io();
+      expect(await ps(['--control', ctl], none)).toBe(0);
+      expect(none.stdout).toBe(
+        'No containers in namespace default. Run one with: cdesk run -d IMAGE (cdesk images lists them).\n',
+      );
       ctr(f.socket, 'default', ['run', '-d', f.img.name, 'cli-web']);
       ctr(f.socket, 'default', ['containers', 'create', f.img.name, 'idle']);
       const o = io();

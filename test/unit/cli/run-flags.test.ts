@@ -50,6 +50,14 @@ describe('values', () => {
     expect(() => parseEnvFile('f', 'A=1\n=bad\n', {})).toThrow(
       '--env-file f:2: expected KEY=VALUE',
     );
+    // A BOM, CRLF line ends and leading blanks go; what follows '=' is kept as written.
+    expect(parseEnvFile('f', '\ufeffA=1\r\n  B= two \r\n', {})).toEqual(['A=1', 'B= two ']);
+    expect(() => parseEnvFile('f', 'A=1\nexport B=2\n', {})).toThrow(
+      '--env-file f:2: the name "export B" contains whitespace (write KEY=VALUE, without export)',
+    );
+    expect(() => parseEnvFile('f', 'C = 3\n', {})).toThrow(
+      '--env-file f:1: the name "C " contains whitespace (write KEY=VALUE)',
+    );
   });
   it('builds the payload; --rm goes to the app only with -d', () => {
     const p = runPayloadFrom(

@@ -8,7 +8,20 @@ import {
   NAMESPACE_RULE,
 } from '../../../common/container-names';
 
-const NAMES = ['default', 'k8s.io', 'a', 'web_1-b.c', '', '-x', 'x-', 'a b', 'ä', 'x'.repeat(76)];
+const NAMES = [
+  'default',
+  'k8s.io',
+  'a',
+  'web_1-b.c',
+  '',
+  '-x',
+  'x-',
+  'a b',
+  'ä',
+  'x'.repeat(76),
+  'a..b',
+  'a_-b',
+];
 
 describe('nameProblem', () => {
   it('accepts exactly what the namespace and container id schemas accept', () => {
@@ -20,6 +33,10 @@ describe('nameProblem', () => {
 
   it('names the rule, or the length limit', () => {
     expect(nameProblem('-x', NAMESPACE_RULE)).toBe(NAMESPACE_RULE);
+    // containerd refuses two separators in a row (its identifiers package): so do we, first.
+    expect(nameProblem('a..b', CONTAINER_ID_RULE)).toBe(CONTAINER_ID_RULE);
+    expect(nameProblem('a_-b', NAMESPACE_RULE)).toBe(NAMESPACE_RULE);
+    expect(nameProblem('a.b_c-d', CONTAINER_ID_RULE)).toBeNull();
     expect(nameProblem('', CONTAINER_ID_RULE)).toBe(CONTAINER_ID_RULE);
     expect(nameProblem('x'.repeat(77), CONTAINER_ID_RULE)).toMatch(/at most 76 characters/);
   });

@@ -49,6 +49,11 @@ describe('field parsers', () => {
       value: { source: '/a', destination: '/b', readonly: true },
     });
     expect(parseVolume('data:/b').ok).toBe(false);
+    expect(parseVolume('/tmp:/')).toEqual({
+      ok: false,
+      error: "the container path can't be / (mount it at a folder, e.g. /data)",
+    });
+    expect(parseVolume('/tmp://').ok).toBe(false);
   });
 });
 

@@ -1,12 +1,12 @@
 // The container log writer as the runc shim starts it: stdout on fd 3, stderr on fd 4, and fd 5
 // whose close means "ready" (the shim's Tasks/Create waits for it).
 import { spawn } from 'node:child_process';
-import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ensureLogger } from '../../../main/containerd/container-logger';
-import { tempDir } from '../../helpers/engine';
+import { tempDir, until } from '../../helpers/engine';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -92,5 +92,27 @@ describe('the log writer launcher', () => {
       'last line\n',
     ]);
     expect(lines.filter((x) => x.stream === 'stderr').map((x) => x.log)).toEqual(['on stderr\n']);
+  });
+
+  it('writes a line left without its newline once the task is quiet, as a partial line', async () => {
+    const { dir, cleanup } = tempDir('cdlog-');
+    cleanups.push(cleanup);
+    const { launcher } = await ensureLogger(join(dir, 'bin'));
+    const file = join(dir, 'c-json.log');
+    const l = launch(launcher, file);
+    cleanups.push(() => l.child.kill('SIGKILL'));
+    await l.ready;
+    // As a task that ends on `printf prompt`: the shim keeps the pipes open, no EOF comes.
+    l.stdout.write('full\nprompt> ');
+    const logged = () =>
+      (existsSync(file) ? readFileSync(file, 'utf8') : '')
+        .split('\n')
+        .filter(Boolean)
+        .map((s) => (JSON.parse(s) as { log: string }).log);
+    await until(() => logged().length === 2, 10_000, 'the partial line');
+    expect(logged()).toEqual(['full\n', 'prompt> ']);
+    l.stdout.write('answer\n');
+    await until(() => logged().length === 3, 10_000, 'the rest of the line');
+    expect(logged()).toEqual(['full\n', 'prompt> ', 'answer\n']);
   });
 });

@@ -102,6 +102,84 @@ describe('readContainerLog', () => {
   });
 });
 
+describe('readContainerLog: every line of a log larger than a page', () => {
+  const texts = (r: { lines: { text: string }[] }) => r.lines.map((l) => l.text);
+  /** Ten lines a file: n0..n9 in FILE.2, n10..n19 in FILE.1, n20..n29 live. */
+  const rotated = () => {
+    const f = join(dir, 'c-json.log');
+    const lines = (from: number) =>
+      Array.from({ length: 10 }, (_, i) => line(`n${from + i}`)).join('');
+    writeFileSync(`${f}.2`, lines(0));
+    writeFileSync(`${f}.1`, lines(10));
+    writeFileSync(f, lines(20));
+    return f;
+  };
+
+  it('an untailed page that leaves older lines out says so', async () => {
+    const f = rotated();
+    const newest = await readContainerLog(f, { format: 'json-file', maxBytes: 1024 });
+    expect(newest.truncated).toBe(true);
+    expect(texts(newest).at(-1)).toBe('n29');
+    const whole = await readContainerLog(f, { format: 'json-file', maxBytes: 1 << 20 });
+    expect(whole.truncated).toBeUndefined();
+    expect(texts(whole)).toHaveLength(30);
+    const tail = await readContainerLog(f, { format: 'json-file', tail: 2, maxBytes: 1024 });
+    expect(tail.truncated).toBeUndefined();
+  });
+
+  it('cursor 0:0 pages through every rotation, oldest first, then the live file', async () => {
+    const f = rotated();
+    const seen: string[] = [];
+    let page = await readContainerLog(f, { format: 'json-file', cursor: '0:0', maxBytes: 300 });
+    seen.push(...texts(page));
+    for (let i = 0; page.more && i < 100; i++) {
+      page = await readContainerLog(f, { format: 'json-file', cursor: page.cursor, maxBytes: 300 });
+      seen.push(...texts(page));
+    }
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => `n${i}`));
+    appendFileSync(f, line('n30'));
+    const next = await readContainerLog(f, {
+      format: 'json-file',
+      cursor: page.cursor,
+      maxBytes: 300,
+    });
+    expect(texts(next)).toEqual(['n30']);
+  });
+
+  it('a follower whose file rotated twice meanwhile reads the rotation in between too', async () => {
+    const f = join(dir, 'c-json.log');
+    writeFileSync(f, line('one'));
+    const p0 = await readContainerLog(f, { format: 'json-file', maxBytes: 1 << 20 });
+    appendFileSync(f, line('two'));
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, line('three'));
+    renameSync(`${f}.1`, `${f}.2`);
+    renameSync(f, `${f}.1`);
+    writeFileSync(f, line('four'));
+    const p1 = await readContainerLog(f, {
+      format: 'json-file',
+      cursor: p0.cursor,
+      maxBytes: 1 << 20,
+    });
+    expect(texts(p1)).toEqual(['two', 'three', 'four']);
+  });
+
+  it('since filters the pages a cursor reads', async () => {
+    const f = join(dir, 'c-json.log');
+    writeFileSync(
+      f,
+      line('old', 'stdout', '2024-05-01T10:00:00Z') + line('new', 'stdout', '2024-05-01T10:00:05Z'),
+    );
+    const r = await readContainerLog(f, {
+      format: 'json-file',
+      cursor: '0:0',
+      sinceMs: Date.parse('2024-05-01T10:00:01Z'),
+      maxBytes: 1 << 20,
+    });
+    expect(texts(r)).toEqual(['new']);
+  });
+});
+
 describe('watchForChange', () => {
   it('resolves at the first write, long before its limit', async () => {
     const file = join(dir, 'w.log');

@@ -8,7 +8,7 @@ import {
   type SpecOptions,
 } from '../../../main/containerd/oci-spec';
 import { chainIds } from '../../../main/containerd/pull/unpack';
-import { normalizeImageName } from '../../../main/containerd/run';
+import { generatedName, normalizeImageName } from '../../../main/containerd/run';
 
 const base: SpecOptions = {
   namespace: 'default',
@@ -117,6 +117,19 @@ describe('docker rules', () => {
     expect(normalizeImageName('me/app:1')).toBe('docker.io/me/app:1');
     expect(normalizeImageName('ghcr.io/x/y')).toBe('ghcr.io/x/y:latest');
     expect(normalizeImageName('localhost:5000/y')).toBe('localhost:5000/y:latest');
+    expect(normalizeImageName('docker.io/busybox')).toBe('docker.io/library/busybox:latest');
+    expect(normalizeImageName('index.docker.io/busybox:1')).toBe('docker.io/library/busybox:1');
+    expect(normalizeImageName('docker.io/me/app')).toBe('docker.io/me/app:latest');
+    // Generated ids follow containerd's rule, whatever the image's name allows.
+    for (const [image, base] of [
+      ['docker.io/library/busybox:latest', 'busybox'],
+      ['ghcr.io/me/my__app..x:1', 'my_app.x'],
+      ['localhost:5000/_x_', 'x'],
+      [`r/${'a'.repeat(39)}..b`, 'a'.repeat(39)],
+    ])
+      expect(generatedName(image!)).toMatch(
+        new RegExp(`^${base!.replace(/\./g, '\\.')}-[0-9a-f]{6}$`),
+      );
   });
 });
 
