@@ -346,3 +346,34 @@ describe.skipIf(!on)('cancel', () => {
     }
   }, 120_000);
 });
+
+describe.skipIf(!on)('the same image pulled twice at once', () => {
+  it('both succeed: the second waits for the layer the first is writing instead of failing on its lock', async () => {
+    const img = buildLayoutImage(join(dir, 'twice'), { randomLayers: 2, layerBytes: 2 << 20 });
+    r.push(img.layout, 'x/twice:v1');
+    const proxy = await slowProxy(r.host);
+    try {
+      const n = ns();
+      const a = io();
+      const b = io();
+      const ref = `${proxy.host}/x/twice:v1`;
+      const first = pull([ref, '-n', n, '--json', '--control', h.sock], a);
+      await until(
+        () => /"current":[1-9]\d*,"total":\d+,"status":"downloading"/.test(a.stdout),
+        30_000,
+        'the first pull downloading',
+      );
+      const second = pull([ref, '-n', n, '--json', '--control', h.sock], b);
+      // containerd refuses the second writer of a ref at once; give it the time to ask.
+      await new Promise((res) => setTimeout(res, 1000));
+      proxy.release();
+      expect([await first, await second, a.stderr + b.stderr]).toEqual([0, 0, '']);
+      expect(images(n)).toEqual([ref]);
+      expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+      expect(activeIngests(n)).toEqual([]);
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
+  }, 120_000);
+});
