@@ -179,6 +179,9 @@ describe.skipIf(!on)('cdesk pull', () => {
     await expect(pull(['UPPER/case', '--control', h.sock], io())).rejects.toThrow(
       /must be lowercase/,
     );
+    await expect(pull(['127.0.0.1:99999/x/y', '--control', h.sock], io())).rejects.toThrow(
+      /port 99999 is not between 1 and 65535/,
+    );
     await expect(
       pull(['alpine', '--platform', 'amd64', '--control', h.sock], io()),
     ).rejects.toThrow(/os\/architecture/);
