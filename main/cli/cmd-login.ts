@@ -81,6 +81,11 @@ function registryArg(text: string): string {
     throw new UsageError(
       `${JSON.stringify(text)} is not a registry (host or host:port, e.g. registry.lan:5000)`,
     );
+  const port = /:(\d+)$/.exec(host)?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535))
+    throw new UsageError(
+      `${JSON.stringify(text)}: the registry's port ${port} is not between 1 and 65535`,
+    );
   return host;
 }
 
