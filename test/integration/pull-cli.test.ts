@@ -312,9 +312,9 @@ describe.skipIf(!on)('cdesk login / logout and a registry with basic auth', () =
     );
     await expect(login(['bad host!'], o, noTty)).rejects.toThrow(/is not a registry/);
     const pw = { readAll: async () => 'pw', ask: async () => null };
-    await expect(
-      login(['127.0.0.1:99999', '-u', 'x', '--password-stdin'], o, pw),
-    ).rejects.toThrow(/port 99999 is not between 1 and 65535/);
+    await expect(login(['127.0.0.1:99999', '-u', 'x', '--password-stdin'], o, pw)).rejects.toThrow(
+      /port 99999 is not between 1 and 65535/,
+    );
     await expect(logout(['127.0.0.1:0'], o)).rejects.toThrow(/port 0 is not between/);
     await expect(login(['127.0.0.1:5000'], o, noTty)).rejects.toThrow(/no terminal/);
   });
