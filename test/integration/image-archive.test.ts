@@ -1,7 +1,16 @@
 // cdesk load / save / system df / system prune end to end: the app's service behind a real control
 // socket, real containerd checked with ctr, archives cross-checked with ctr import/export and skopeo.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +178,36 @@ describe.runIf(on)('cdesk save', () => {
     expect(await load(['-i', exported, '-n', c, '--control', h.sock], captureIo())).toBe(0);
     expect(images(c)).toEqual([NAME]);
     expect(runs(c, NAME)).toContain('ran-ok');
+  }, 90_000);
+
+  it('into a device or a FIFO writes through it and never replaces it with a file', async () => {
+    const a = ns();
+    expect(await load(['-i', f.img.archive, '-n', a, '--control', h.sock], captureIo())).toBe(0);
+    // A FIFO: the reader gets the whole archive, and the FIFO stays one.
+    const fifo = join(dir, `fifo-${a}`);
+    execFileSync('mkfifo', [fifo]);
+    const got = new Promise<Buffer>((res, rej) => {
+      const chunks: Buffer[] = [];
+      createReadStream(fifo)
+        .on('data', (b) => chunks.push(b as Buffer))
+        .on('end', () => res(Buffer.concat(chunks)))
+        .on('error', rej);
+    });
+    const o = captureIo();
+    expect(await save(['-o', fifo, NAME, '-n', a, '--control', h.sock], o), o.stderr).toBe(0);
+    const bytes = await got;
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    const copy = join(dir, `fifo-copy-${a}.tar`);
+    writeFileSync(copy, bytes);
+    expect(execFileSync('tar', ['-tf', copy], { encoding: 'utf8' })).toContain('index.json');
+    // A full disk (a /dev/full node of our own): the write fails naming ENOSPC, the node stays.
+    const full = join(dir, `full-${a}`);
+    execFileSync('mknod', [full, 'c', '1', '7']);
+    const e = captureIo();
+    expect(await save(['-o', full, NAME, '-n', a, '--control', h.sock], e)).toBe(1);
+    expect(e.stderr).toMatch(/cannot write .*full-.*ENOSPC/);
+    expect(lstatSync(full).isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir).some((x) => x.includes('cdesk-'))).toBe(false);
   }, 90_000);
 
   it('names a missing image and writes nothing', async () => {

@@ -2,7 +2,7 @@
 // the 0600 control socket, whose peer is the app's own user, so opening the path the CLI named is
 // what that user could do anyway (stdin reaches the app as /proc/<cli pid>/fd/0).
 import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { InsideCommandResults } from '../../../common/containerd-commands';
@@ -164,8 +164,20 @@ export async function saveFile(
   }
 
   // ---- write to a temporary file beside the target, then rename: a failure leaves nothing -----
-  const tmp = join(dirname(path), `.${basename(path)}.cdesk-${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
+  // A device or a FIFO (/dev/null, a pipe) is written through: a rename would replace the node
+  // itself with a regular file (as root, /dev/null for everyone).
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory())
+    throw new InsideError(
+      'file-access',
+      `cannot write ${path}: it is a directory`,
+      'Give a file name, e.g. DIR/image.tar.',
+    );
+  const through = st !== null && !st.isFile();
+  const tmp = through
+    ? path
+    : join(dirname(path), `.${basename(path)}.cdesk-${randomBytes(4).toString('hex')}`);
+  const fh = await open(tmp, through ? 'w' : 'wx', 0o644).catch((err: unknown) => {
     throw fileError(path, err, 'write');
   });
   const out = fh.createWriteStream();
@@ -206,13 +218,20 @@ export async function saveFile(
     for (const [name, data] of meta) await archive.file(name, data.length, data);
     await archive.finish();
     bytes = out.bytesWritten;
-    await rename(tmp, path).catch((err: unknown) => {
-      throw fileError(path, err, 'write');
-    });
+    if (!through)
+      await rename(tmp, path).catch((err: unknown) => {
+        throw fileError(path, err, 'write');
+      });
   } catch (err) {
     out.destroy();
     await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
+    if (!through) await rm(tmp, { force: true });
+    // The file's own failure (ENOSPC on a full disk, EIO) names the file, not a bug.
+    if (
+      !(err instanceof InsideError) &&
+      typeof (err as NodeJS.ErrnoException)?.syscall === 'string'
+    )
+      throw fileError(path, err, 'write');
     throw err;
   }
   return { namespace, path, images, bytes };
