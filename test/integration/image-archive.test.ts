@@ -1,6 +1,6 @@
 // cdesk load / save / system df / system prune end to end: the app's service behind a real control
 // socket, real containerd checked with ctr, archives cross-checked with ctr import/export and skopeo.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import {
   createReadStream,
   existsSync,
@@ -19,7 +19,8 @@ import { run as load } from '../../main/cli/cmd-load';
 import { run as save } from '../../main/cli/cmd-save';
 import { run as system } from '../../main/cli/cmd-system';
 import { captureIo, startControlHarness, type ControlHarness } from '../helpers/cli-io';
-import { requireContainerd } from '../helpers/engine';
+import { requireContainerd, until } from '../helpers/engine';
+import { CDESK, ensureBuilt } from '../helpers/serve';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
 import { buildLayoutImage, canRunRegistry, SKOPEO } from '../helpers/registry';
@@ -296,4 +297,41 @@ describe.runIf(on)('cdesk system df / prune', () => {
     expect(content(n)).toEqual([]);
     expect(snapshots(n)).toEqual([]);
   }, 120_000);
+
+  it('on a terminal, Ctrl-D at the question means no (exit 0) and Ctrl-C stops (exit 130); nothing removed', async () => {
+    ensureBuilt();
+    const n = ns();
+    expect(await load(['-i', f.img.archive, '-n', n, '--control', h.sock], captureIo())).toBe(0);
+    for (const [key, code, says] of [
+      ['\u0004', 0, /Nothing removed/],
+      ['\u0003', 130, /Continue\? \[y\/N\]/],
+    ] as const) {
+      // script(1) gives the CLI a real terminal; -e passes its exit code on.
+      const cmd = [
+        process.execPath,
+        CDESK,
+        'system',
+        'prune',
+        '--all',
+        '-n',
+        n,
+        '--control',
+        h.sock,
+      ]
+        .map((a) => `'${a}'`)
+        .join(' ');
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      await until(() => out.includes('Continue?'), 30_000, 'the question');
+      child.stdin.write(key);
+      expect(await exit, out).toBe(code);
+      expect(out).toMatch(says);
+      expect(out).not.toMatch(/AbortError|at .*node:internal/);
+      expect(images(n)).toEqual([NAME]);
+    }
+  }, 90_000);
 });
