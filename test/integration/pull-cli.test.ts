@@ -1,6 +1,7 @@
 // cdesk pull / login / logout end to end: a real registry on 127.0.0.1 (docker-registry, pushed to
 // with skopeo), the app's service behind a real control socket, and real containerd checked with ctr.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,7 @@ import { captureIo, startControlHarness, type ControlHarness } from '../helpers/
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
+import { CDESK, ensureBuilt } from '../helpers/serve';
 import {
   buildLayoutImage,
   canRunRegistry,
@@ -303,6 +305,55 @@ describe.skipIf(!on)('cdesk login / logout and a registry with basic auth', () =
     const after = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
     expect(after).toMatchObject({ psFormat: 'x', auths: {} });
   }, 120_000);
+
+  it('on a terminal, Ctrl-C at either question exits 130 and Ctrl-D ends the answer; nothing is stored', async () => {
+    ensureBuilt();
+    const cases: [string[], number, RegExp][] = [
+      [['\u0003'], 130, /Username: \r?\n?$/],
+      [['u\r', '\u0003'], 130, /Password: /],
+      [['\u0004'], 2, /the user name is empty/],
+      [['u\r', '\u0004'], 2, /the password is empty/],
+      [['u\u007fv\r', 'p\u0004'], -1, /Password: /],
+    ];
+    for (const [keys, code, says] of cases) {
+      const dc = mkdtempSync(join(dir, 'dc-tty-'));
+      // script(1) gives the CLI a real terminal; -e passes its exit code on.
+      const cmd = [process.execPath, CDESK, 'login', '127.0.0.1:9'].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, DOCKER_CONFIG: dc },
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      for (const [i, k] of keys.entries()) {
+        await until(
+          () => out.includes(i === 0 ? 'Username:' : 'Password:'),
+          30_000,
+          `question ${i + 1}`,
+        );
+        child.stdin.write(k);
+      }
+      const got = await Promise.race([
+        exit,
+        new Promise((r) => setTimeout(() => r('hung'), 10_000)),
+      ]);
+      if (got === 'hung') child.kill('SIGKILL');
+      // The last case types a user (with a backspace) and a password, then Ctrl-D: it goes on
+      // to the registry (nothing listens on port 9: stored unchecked).
+      if (code === -1) {
+        expect(got, out).toBe(0);
+        expect(out).toContain('Username: u\b \bv');
+        expect(JSON.parse(readFileSync(join(dc, 'config.json'), 'utf8')).auths).toEqual({
+          '127.0.0.1:9': { auth: Buffer.from('v:p').toString('base64') },
+        });
+        continue;
+      }
+      expect([got, out]).toEqual([code, expect.stringMatching(says)]);
+      expect(out).not.toMatch(/no terminal to ask on/);
+      expect(existsSync(join(dc, 'config.json'))).toBe(false);
+    }
+  }, 90_000);
 
   it('login refuses a missing user or a malformed registry as usage errors', async () => {
     const o = io();
