@@ -192,6 +192,9 @@ describe.skipIf(!on)('cdesk pull', () => {
     expect(await pull([`${r.host}/x/multi:nope`, '-n', n, '--control', h.sock], o)).toBe(1);
     expect(o.stderr).toMatch(/manifest .*x\/multi:nope not found/);
     expect(o.stderr).toMatch(/hint: Check the repository name and the tag/);
+    const blocked = io();
+    expect(await pull(['127.0.0.1:6000/x/y:1', '-n', n, '--control', h.sock], blocked)).toBe(1);
+    expect(blocked.stderr).toMatch(/Node refuses to connect to port 6000 .*\n.*another port/);
     expect(images(n)).toEqual([]);
     expect(content(n)).toEqual([]);
   }, 60_000);
