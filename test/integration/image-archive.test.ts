@@ -2,13 +2,16 @@
 // socket, real containerd checked with ctr, archives cross-checked with ctr import/export and skopeo.
 import { execFileSync, spawn } from 'node:child_process';
 import {
+  closeSync,
   createReadStream,
   existsSync,
   lstatSync,
   mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -209,6 +212,50 @@ describe.runIf(on)('cdesk save', () => {
     expect(e.stderr).toMatch(/cannot write .*full-.*ENOSPC/);
     expect(lstatSync(full).isCharacterDevice()).toBe(true);
     expect(readdirSync(dir).some((x) => x.includes('cdesk-'))).toBe(false);
+  }, 90_000);
+
+  it('without -o (or with -o /dev/stdout) writes to our stdout, a pipe or a redirected file, as docker save', async () => {
+    ensureBuilt();
+    const a = ns();
+    expect(await load(['-i', f.img.archive, '-n', a, '--control', h.sock], captureIo())).toBe(0);
+    // Node gives a child a socket for 'pipe': through cat, the CLI's stdout is a real pipe.
+    const cli = (args: string[], stdout: 'pipe' | number) =>
+      new Promise<{ code: number | null; out: Buffer; err: string }>((res) => {
+        const cmd = [process.execPath, CDESK, 'save', ...args].map((x) => `'${x}'`).join(' ');
+        const child = spawn('sh', ['-c', stdout === 'pipe' ? `${cmd} | cat` : cmd], {
+          stdio: ['ignore', stdout, 'pipe'],
+        });
+        const out: Buffer[] = [];
+        let err = '';
+        child.stdout?.on('data', (b: Buffer) => out.push(b));
+        child.stderr!.on('data', (b: Buffer) => (err += b.toString('utf8')));
+        child.once('close', (code) => res({ code, out: Buffer.concat(out), err }));
+      });
+    const listing = (file: string) => execFileSync('tar', ['-tf', file], { encoding: 'utf8' });
+    // A pipe (cdesk save REF | gzip).
+    const piped = await cli([NAME, '-n', a, '--control', h.sock], 'pipe');
+    expect([piped.code, piped.err]).toEqual([0, expect.stringMatching(/to standard output/)]);
+    const pipedFile = join(dir, `piped-${a}.tar`);
+    writeFileSync(pipedFile, piped.out);
+    expect(listing(pipedFile)).toContain('index.json');
+    // A redirected file (cdesk save -o /dev/stdout REF > file), over older, longer content.
+    const redirected = join(dir, `redirected-${a}.tar`);
+    writeFileSync(redirected, Buffer.alloc(64 * 1024 * 1024, 1));
+    const fd = openSync(redirected, 'w');
+    const r = await cli(['-o', '/dev/stdout', NAME, '-n', a, '--control', h.sock], fd);
+    closeSync(fd);
+    expect([r.code, r.err]).toEqual([0, expect.stringMatching(/to standard output/)]);
+    expect(listing(redirected)).toContain('index.json');
+    expect(statSync(redirected).size).toBe(statSync(pipedFile).size);
+    // A socket has no path the app could open: a usage error naming the way out.
+    const sock = await new Promise<{ code: number | null; err: string }>((res) => {
+      const child = spawn(process.execPath, [CDESK, 'save', NAME, '-n', a, '--control', h.sock]);
+      let err = '';
+      child.stdout.resume();
+      child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+      child.once('close', (code) => res({ code, err }));
+    });
+    expect([sock.code, sock.err]).toEqual([2, expect.stringMatching(/socket.*-o FILE/)]);
   }, 90_000);
 
   it('names a missing image and writes nothing', async () => {

@@ -173,7 +173,8 @@ export async function saveFile(
       `cannot write ${path}: it is a directory`,
       'Give a file name, e.g. DIR/image.tar.',
     );
-  const through = st !== null && !st.isFile();
+  // /proc/PID/fd/1 is the CLI's stdout (cdesk save REF > file): its folder takes no temp file.
+  const through = st !== null && (!st.isFile() || path.startsWith('/proc/'));
   const tmp = through
     ? path
     : join(dirname(path), `.${basename(path)}.cdesk-${randomBytes(4).toString('hex')}`);
