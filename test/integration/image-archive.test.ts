@@ -143,6 +143,19 @@ describe.runIf(on)('cdesk load', () => {
   it('needs -i or a piped stdin', async () => {
     await expect(load(['-n', 'default', 'file.tar'], captureIo())).rejects.toThrow(UsageError);
   });
+
+  it('a socket on stdin (how Node spawns a child) is a usage error naming -i, not ENXIO', async () => {
+    ensureBuilt();
+    const n = ns();
+    const child = spawn(process.execPath, [CDESK, 'load', '-n', n, '--control', h.sock]);
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(readFileSync(f.img.archive));
+    const code = await new Promise((r) => child.once('close', r));
+    expect([code, err]).toEqual([2, expect.stringMatching(/standard input is a socket.*-i FILE/)]);
+    expect(images(n)).toEqual([]);
+  });
 });
 
 describe.runIf(on)('cdesk save', () => {
