@@ -2,6 +2,8 @@
 // with skopeo), the app's service behind a real control socket, and real containerd checked with ctr.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -436,6 +438,68 @@ describe.skipIf(!on)('the same image pulled twice at once', () => {
     } finally {
       proxy.release();
       await proxy.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!on)('a registry that serves malformed manifests', () => {
+  it('each is a registry error naming the field, not an internal error, and leaves nothing', async () => {
+    const cfg = {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${'0'.repeat(64)}`,
+      size: 10,
+    };
+    const M = 'application/vnd.oci.image.manifest.v1+json';
+    const layer = (digest: string, size: number) => ({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      digest,
+      size,
+    });
+    const served: Record<string, { mediaType: string } & Record<string, unknown>> = {
+      notarray: { schemaVersion: 2, mediaType: M, config: cfg, layers: 'x' },
+      traversal: { schemaVersion: 2, mediaType: M, config: cfg, layers: [layer('sha256:../x', 5)] },
+      negative: { schemaVersion: 2, mediaType: M, config: cfg, layers: [layer(cfg.digest, -5)] },
+      huge: { schemaVersion: 2, mediaType: M, config: cfg, layers: [layer(cfg.digest, 1e300)] },
+      index: {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: 'x',
+      },
+      nullentry: {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [null],
+      },
+    };
+    const server = http.createServer((req, res) => {
+      const m = /^\/v2\/x\/(\w+)\/manifests\//.exec(req.url ?? '');
+      const doc = m ? served[m[1]!] : undefined;
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      if (!doc) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': doc.mediaType }).end(JSON.stringify(doc));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      for (const [name, field] of [
+        ['notarray', /layers: .*array/],
+        ['traversal', /layers\.0\.digest/],
+        ['negative', /layers\.0\.size/],
+        ['huge', /layers\.0\.size/],
+        ['index', /manifests: .*array/],
+        ['nullentry', /manifests\.0/],
+      ] as const) {
+        const n = ns();
+        const o = io();
+        expect(await pull([`${host}/x/${name}:1`, '-n', n, '--control', h.sock], o)).toBe(1);
+        expect(o.stderr, name).toMatch(/is malformed/);
+        expect(o.stderr, name).toMatch(field);
+        expect(o.stderr, name).not.toMatch(/internal error|bug in Containerd Desktop/);
+        expect(images(n)).toEqual([]);
+        expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+      }
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   }, 120_000);
 });
