@@ -4,6 +4,7 @@ import { AppError } from '../shared/app-error';
 import type { ControlClient } from '../control-socket/control-client';
 import { parseArgs, UsageError, type FlagSpec, type Parsed } from './args';
 import { connectTarget } from './connect-target';
+import { escapeForTerminal } from './terminal-text';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, noApp: 3, interrupted: 130 } as const;
@@ -90,10 +91,13 @@ export function parseCommand(
 }
 
 export function formatError(prefix: string, e: ContractError): string {
+  // An error may quote what a registry, an archive or containerd said: its control characters
+  // must not reach the terminal (a colour, a retitle, OSC 52 setting the clipboard). Lines stay.
+  const safe = (t: string) => t.split('\n').map(escapeForTerminal).join('\n');
   const fields = e.fields?.length
-    ? e.fields.map((f) => `  ${f.field}: ${f.message}\n`).join('')
+    ? e.fields.map((f) => `  ${safe(f.field)}: ${safe(f.message)}\n`).join('')
     : '';
-  return `${prefix}: ${e.message}\n${fields}  hint: ${e.hint}\n`;
+  return `${prefix}: ${safe(e.message)}\n${fields}  hint: ${safe(e.hint)}\n`;
 }
 
 /**

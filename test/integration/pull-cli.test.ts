@@ -475,6 +475,13 @@ describe.skipIf(!on)('a registry that serves malformed manifests', () => {
       const m = /^\/v2\/x\/(\w+)\/manifests\//.exec(req.url ?? '');
       const doc = m ? served[m[1]!] : undefined;
       if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      // An error whose text would set the terminal's clipboard (OSC 52) and colour it.
+      if (m?.[1] === 'ansi')
+        return void res.writeHead(500).end(
+          JSON.stringify({
+            errors: [{ code: 'X', message: '\u001b]52;c;ZXZpbA==\u0007\u001b[31mpwned\u009b' }],
+          }),
+        );
       if (!doc) return void res.writeHead(404).end();
       res.writeHead(200, { 'Content-Type': doc.mediaType }).end(JSON.stringify(doc));
     });
@@ -498,6 +505,11 @@ describe.skipIf(!on)('a registry that serves malformed manifests', () => {
         expect(images(n)).toEqual([]);
         expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
       }
+      // What the registry says reaches the terminal with its control characters escaped.
+      const o = io();
+      expect(await pull([`${host}/x/ansi:1`, '--control', h.sock], o)).toBe(1);
+      expect(o.stderr).toContain('\\x1b]52;c;ZXZpbA==\\x07\\x1b[31mpwned\\x9b');
+      expect(o.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     } finally {
       await new Promise((r) => server.close(r));
     }
