@@ -112,6 +112,28 @@ describe.runIf(on)('cdesk load', () => {
     expect(await load(['-i', plain, '-n', n, '--control', h.sock], o2)).toBe(1);
     expect(o2.stderr).toMatch(/not an image archive: the input is not a tar archive/);
     expect(content(n)).toEqual([]);
+
+    // index.json / manifest.json whose entries are not objects or not a list.
+    for (const [file, text, says] of [
+      [
+        'index.json',
+        '{"schemaVersion":2,"manifests":[null]}',
+        /index\.json: manifests\[0\] is not an object/,
+      ],
+      ['index.json', '{"schemaVersion":2,"manifests":"x"}', /index\.json: manifests is not a list/],
+      ['manifest.json', '[null]', /manifest\.json: entry 0 is not an object/],
+    ] as const) {
+      const odd = join(dir, `odd-${n}-${file}`);
+      execFileSync('mkdir', ['-p', odd]);
+      writeFileSync(join(odd, file), text);
+      const tarFile = `${odd}.tar`;
+      execFileSync('tar', ['-C', odd, '-cf', tarFile, file]);
+      const o3 = captureIo();
+      expect(await load(['-i', tarFile, '-n', n, '--control', h.sock], o3)).toBe(1);
+      expect(o3.stderr).toMatch(says);
+      expect(o3.stderr).not.toMatch(/internal error/);
+    }
+    expect(content(n)).toEqual([]);
   }, 60_000);
 
   it('refuses an archive whose new layer was tampered with (digest-mismatch) and keeps nothing', async () => {
