@@ -509,6 +509,7 @@ describe.skipIf(!on)('a registry that serves malformed manifests', () => {
       const o = io();
       expect(await pull([`${host}/x/ansi:1`, '--control', h.sock], o)).toBe(1);
       expect(o.stderr).toContain('\\x1b]52;c;ZXZpbA==\\x07\\x1b[31mpwned\\x9b');
+      // eslint-disable-next-line no-control-regex
       expect(o.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
     } finally {
       await new Promise((r) => server.close(r));
