@@ -181,6 +181,14 @@ export function reportFailure(
   flags: Parsed['flags'],
   io: CliIo,
 ): number {
+  // Ctrl-C closed the connection (withClient): the app did not quit, and what it had started
+  // (a load, a stop) may still finish there.
+  if (io.signal.aborted && e.code === 'disconnected') {
+    io.err(
+      `cdesk ${name}: interrupted (Ctrl-C) before the app answered; what it had started may still finish there\n`,
+    );
+    return EXIT.interrupted;
+  }
   if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
   io.err(formatError(`cdesk ${name}`, e));
   return EXIT.failed;

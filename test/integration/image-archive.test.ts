@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
   createReadStream,
+  createWriteStream,
   existsSync,
   lstatSync,
   mkdtempSync,
@@ -161,6 +162,23 @@ describe.runIf(on)('cdesk load', () => {
       [],
     );
   }, 60_000);
+
+  it('Ctrl-C while the app loads exits 130 saying so, not that the app may have quit', async () => {
+    const n = ns();
+    // The archive arrives through a FIFO we hold open: the load is surely still running.
+    const fifo = join(dir, `slow-${n}`);
+    execFileSync('mkfifo', [fifo]);
+    const o = captureIo();
+    const running = load(['-i', fifo, '-n', n, '--control', h.sock], o);
+    const w = createWriteStream(fifo);
+    w.write(readFileSync(f.img.archive).subarray(0, 4096));
+    await new Promise((res) => setTimeout(res, 500));
+    o.abort();
+    expect(await running).toBe(130);
+    w.end();
+    expect(o.stderr).toMatch(/cdesk load: interrupted \(Ctrl-C\)/);
+    expect(o.stderr).not.toMatch(/may have quit|lost the connection/);
+  });
 
   it('needs -i or a piped stdin', async () => {
     await expect(load(['-n', 'default', 'file.tar'], captureIo())).rejects.toThrow(UsageError);
