@@ -163,14 +163,41 @@ describe.runIf(on)('cdesk load', () => {
     );
   }, 60_000);
 
+  it('loads waiting on a FIFO nobody writes to hold none of the file threads: a save still works', async () => {
+    const n = ns();
+    expect(await load(['-i', f.img.archive, '-n', n, '--control', h.sock], captureIo())).toBe(0);
+    const fifo = join(dir, `idle-${n}`);
+    execFileSync('mkfifo', [fifo]);
+    // More than Node's 4 file-system threads: a blocking open() of each would hold one for ever.
+    const loads = Array.from({ length: 5 }, () => {
+      const o = captureIo();
+      return load(['-i', fifo, '-n', n, '--control', h.sock], o).then((code) => ({ code, o }));
+    });
+    await new Promise((res) => setTimeout(res, 1000));
+    // They wait for a writer, as cat would; meanwhile the app's file work goes on.
+    const out = join(dir, `after-fifo-${n}.tar`);
+    const saved = captureIo();
+    const save1 = save(['-o', out, NAME, '-n', n, '--control', h.sock], saved);
+    const timedOut = new Promise<string>((res) => setTimeout(() => res('timed out'), 15_000));
+    expect(await Promise.race([save1, timedOut]), saved.stderr).toBe(0);
+    // A writer that sends nothing and goes: each load ends, refusing the empty input.
+    closeSync(openSync(fifo, 'r+'));
+    for (const { code, o } of await Promise.all(loads)) {
+      expect(code).toBe(1);
+      expect(o.stderr).toMatch(/the input is empty/);
+    }
+  }, 60_000);
+
   it('Ctrl-C while the app loads exits 130 saying so, not that the app may have quit', async () => {
     const n = ns();
     // The archive arrives through a FIFO we hold open: the load is surely still running.
     const fifo = join(dir, `slow-${n}`);
     execFileSync('mkfifo', [fifo]);
+    // Opened read-write first (never blocks on Linux), so the FIFO has its writer when the app
+    // opens it.
+    const w = createWriteStream(fifo, { flags: 'r+' });
     const o = captureIo();
     const running = load(['-i', fifo, '-n', n, '--control', h.sock], o);
-    const w = createWriteStream(fifo);
     w.write(readFileSync(f.img.archive).subarray(0, 4096));
     await new Promise((res) => setTimeout(res, 500));
     o.abort();

@@ -1,7 +1,8 @@
 // image:load and image:save against a file the app opens itself. These commands are served only on
 // the 0600 control socket, whose peer is the app's own user, so opening the path the CLI named is
 // what that user could do anyway (stdin reaches the app as /proc/<cli pid>/fd/0).
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream, open as fsOpen } from 'node:fs';
+import net from 'node:net';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -40,6 +41,30 @@ export async function loadFile(
   namespace: string,
   path: string,
 ): Promise<LoadResult> {
+  // A FIFO or pipe (stdin piped in is /proc/PID/fd/0): opened without blocking and read as a
+  // socket is, by the event loop. A blocking open() waits in one of Node's four file-system
+  // threads until a writer comes (never, for a FIFO nobody writes to), and reads wait there too;
+  // four of them would stall every file operation of the app.
+  const kind = await stat(path).catch((err: unknown) => {
+    throw fileError(path, err, 'open');
+  });
+  if (kind.isFIFO()) {
+    const fd = await new Promise<number>((resolve, reject) =>
+      fsOpen(path, constants.O_RDONLY | constants.O_NONBLOCK, (err, d) =>
+        err ? reject(fileError(path, err, 'open')) : resolve(d),
+      ),
+    );
+    const pipe = new net.Socket({ fd, readable: true, writable: false });
+    try {
+      return await loadArchive(c, {
+        namespace,
+        source: pipe,
+        signal: new AbortController().signal,
+      });
+    } finally {
+      pipe.destroy();
+    }
+  }
   const fh = await open(path, 'r').catch((err: unknown) => {
     throw fileError(path, err, 'open');
   });
