@@ -16,5 +16,5 @@ export const run = replyCommand({
   text: (v) =>
     v.images.length
       ? formatImages(v.images, v.totalSize, v.snapshotters)
-      : `No images in namespace ${v.namespace}. Import one with: ctr -n ${v.namespace} images import FILE.tar (see cdesk env).\n`,
+      : `No images in namespace ${v.namespace}. Get one with cdesk pull REF or cdesk load -i FILE.tar${v.namespace === 'default' ? '' : ` (-n ${v.namespace})`}.\n`,
 });

@@ -1,4 +1,5 @@
 // `cdesk load [-i FILE]`: load a docker save / OCI layout tar into a namespace, unpacked.
+import { fstatSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { UsageError } from './args';
 import { EXIT, parseCommand, processIo, type CliIo } from './common';
@@ -35,6 +36,11 @@ export async function run(argv: string[], io: CliIo = processIo()): Promise<numb
       if (typeof p.flags.input === 'string') return { namespace, path: resolve(p.flags.input) };
       if (process.stdin.isTTY)
         throw new UsageError('no archive: give -i FILE or pipe one in (cdesk load < image.tar)');
+      // A socket (a parent that spawned us with one for stdin) has no path the app could open.
+      if (fstatSync(0).isSocket())
+        throw new UsageError(
+          'standard input is a socket, which the app cannot open: give -i FILE, or pipe it through cat',
+        );
       // The app opens this process's stdin (same user) and streams it; it stays open until the reply.
       return { namespace, path: `/proc/${process.pid}/fd/0` };
     },

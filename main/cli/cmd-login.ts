@@ -31,8 +31,11 @@ export interface LoginInput {
   /** All of stdin (for --password-stdin), at most 64 KiB. */
   readAll(): Promise<string>;
   /** Ask on the terminal; `hidden` does not echo. Null when there is no terminal. */
-  ask(question: string, hidden: boolean): Promise<string | null>;
+  ask(question: string, hidden: boolean): Promise<string | null | typeof INTERRUPTED>;
 }
+
+/** What ask() answers when the user pressed Ctrl-C. */
+export const INTERRUPTED = Symbol('interrupted');
 
 const MAX_STDIN = 64 * 1024;
 
@@ -50,23 +53,30 @@ function processInput(): LoginInput {
       if (!process.stdin.isTTY) return null;
       process.stderr.write(question);
       const stdin = process.stdin;
-      stdin.setRawMode(hidden);
+      // Raw for both questions: Ctrl-C and Ctrl-D then arrive as characters to answer, where a
+      // cooked terminal would raise SIGINT or end the input with the question left pending.
+      stdin.setRawMode(true);
       stdin.resume();
       return new Promise((resolve) => {
         let answer = '';
-        const done = (v: string | null) => {
+        const done = (v: string | typeof INTERRUPTED) => {
           stdin.off('data', onData);
           stdin.setRawMode(false);
           stdin.pause();
-          if (hidden) process.stderr.write('\n');
+          process.stderr.write('\n');
           resolve(v);
         };
         const onData = (b: Buffer) => {
           for (const ch of b.toString('utf8')) {
-            if (ch === '\r' || ch === '\n') return done(answer);
-            if (ch === '\u0003') return done(null);
-            if (ch === '\u007f') answer = answer.slice(0, -1);
-            else answer += ch;
+            if (ch === '\r' || ch === '\n' || ch === '\u0004') return done(answer);
+            if (ch === '\u0003') return done(INTERRUPTED);
+            if (ch === '\u007f' || ch === '\b') {
+              if (answer && !hidden) process.stderr.write('\b \b');
+              answer = answer.slice(0, -1);
+            } else {
+              answer += ch;
+              if (!hidden) process.stderr.write(ch);
+            }
           }
         };
         stdin.on('data', onData);
@@ -80,6 +90,11 @@ function registryArg(text: string): string {
   if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?(:[0-9]{1,5})?$/.test(host))
     throw new UsageError(
       `${JSON.stringify(text)} is not a registry (host or host:port, e.g. registry.lan:5000)`,
+    );
+  const port = /:(\d+)$/.exec(host)?.[1];
+  if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535))
+    throw new UsageError(
+      `${JSON.stringify(text)}: the registry's port ${port} is not between 1 and 65535`,
     );
   return host;
 }
@@ -109,8 +124,13 @@ export async function run(
     if (!username) throw new UsageError('--password-stdin needs --username');
     password = (await input.readAll()).replace(/\r?\n$/, '');
   } else {
-    username ??= await input.ask('Username: ', false);
-    password = username === null ? null : await input.ask('Password: ', true);
+    const user = username ?? (await input.ask('Username: ', false));
+    if (user === INTERRUPTED) return EXIT.interrupted;
+    username = user;
+    if (username === '') throw new UsageError('the user name is empty');
+    const pass = username === null ? null : await input.ask('Password: ', true);
+    if (pass === INTERRUPTED) return EXIT.interrupted;
+    password = pass;
     if (username === null || password === null)
       throw new UsageError('no terminal to ask on: pass -u USER and --password-stdin');
   }

@@ -21,13 +21,19 @@ ${NAMESPACE_HELP}`;
 export interface SystemOptions {
   /** Whether stdin is a terminal (tests); default: process.stdin.isTTY. */
   stdinTty?: boolean;
-  ask?: (question: string) => Promise<string>;
+  /** The answer; null when the user pressed Ctrl-C. */
+  ask?: (question: string) => Promise<string | null>;
 }
 
-async function askTerminal(q: string): Promise<string> {
+async function askTerminal(q: string): Promise<string | null> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
     return await rl.question(q);
+  } catch (err) {
+    // readline rejects on Ctrl-D (end of input: as docker, a no) and Ctrl-C (stop, exit 130).
+    if ((err as Error).name !== 'AbortError') throw err;
+    process.stderr.write('\n');
+    return /Ctrl\+C/.test((err as Error).message) ? null : '';
   } finally {
     rl.close();
   }
@@ -111,6 +117,7 @@ export async function run(
         io.err(`and frees about ${formatBytes(v.bytes)}.\n`);
       }
       const answer = await (opts.ask ?? askTerminal)('Continue? [y/N] ');
+      if (answer === null) return EXIT.interrupted;
       if (!/^y(es)?$/i.test(answer.trim())) {
         io.err('Nothing removed.\n');
         return EXIT.ok;

@@ -4,6 +4,7 @@ import { AppError } from '../shared/app-error';
 import type { ControlClient } from '../control-socket/control-client';
 import { parseArgs, UsageError, type FlagSpec, type Parsed } from './args';
 import { connectTarget } from './connect-target';
+import { escapeForTerminal } from './terminal-text';
 
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, noApp: 3, interrupted: 130 } as const;
@@ -103,11 +104,16 @@ export function parseCommand(
 }
 
 export function formatError(prefix: string, e: ContractError): string {
+  // An error may quote what a registry, an archive or containerd said: its control characters
+  // must not reach the terminal (a colour, a retitle, OSC 52 setting the clipboard). Lines stay.
+  const safe = (t: string) => t.split('\n').map(escapeForTerminal).join('\n');
   // The contract's "invalid payload" message already lists each field: once is enough.
   const listed = e.fields?.every((f) => e.message.includes(`${f.field}: ${f.message}`));
   const fields =
-    e.fields?.length && !listed ? e.fields.map((f) => `  ${f.field}: ${f.message}\n`).join('') : '';
-  return `${prefix}: ${e.message}\n${fields}  hint: ${e.hint}\n`;
+    e.fields?.length && !listed
+      ? e.fields.map((f) => `  ${safe(f.field)}: ${safe(f.message)}\n`).join('')
+      : '';
+  return `${prefix}: ${safe(e.message)}\n${fields}  hint: ${safe(e.hint)}\n`;
 }
 
 /**
@@ -191,6 +197,14 @@ export function reportFailure(
   flags: Parsed['flags'],
   io: CliIo,
 ): number {
+  // Ctrl-C closed the connection (withClient): the app did not quit, and what it had started
+  // (a load, a stop) may still finish there.
+  if (io.signal.aborted && e.code === 'disconnected') {
+    io.err(
+      `cdesk ${name}: interrupted (Ctrl-C) before the app answered; what it had started may still finish there\n`,
+    );
+    return EXIT.interrupted;
+  }
   if (flags.json) io.out(`${JSON.stringify({ ok: false, error: e })}\n`);
   io.err(formatError(`cdesk ${name}`, e));
   return requestRefused(e) ? EXIT.usage : EXIT.failed;

@@ -53,6 +53,8 @@ const saveQuery = z
   .object({ namespace: namespaceName, name: z.array(imageName).min(1).max(100) })
   .strict();
 const downloadId = z.string().regex(/^[a-f0-9]{32}$/);
+/** The temp files tempFile() names. */
+const TEMP_FILE = /^(upload|save)-[0-9a-f]{24}\.tar$/;
 
 function answer(res: http.ServerResponse, status: number, result: Result<unknown>): void {
   const body = Buffer.from(JSON.stringify(result));
@@ -100,7 +102,13 @@ export function createImageTransfer(opts: ImageTransferOptions): ImageTransfer {
   const dir = () =>
     (ready ??= makeDirs(opts.dir, 0o700).then(async () => {
       await fsp.chmod(opts.dir, 0o700);
+      // What an app killed mid-transfer left (an upload as large as an archive, a save never
+      // downloaded): nothing resumes from them, and only this app writes here.
+      for (const f of await fsp.readdir(opts.dir))
+        if (TEMP_FILE.test(f)) await fsp.rm(path.join(opts.dir, f), { force: true });
     }));
+  // At once, not on the first transfer: the leftovers may be gigabytes.
+  dir().catch(() => undefined);
   const tempFile = async (kind: string) => {
     await dir();
     return path.join(opts.dir, `${kind}-${randomBytes(12).toString('hex')}.tar`);

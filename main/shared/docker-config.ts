@@ -1,7 +1,7 @@
 // Registry credentials in docker's config file (`auths`), as docker, nerdctl, skopeo and podman read
 // them, and through the credential helpers it names (`credHelpers`, `credsStore`).
 import { spawn } from 'node:child_process';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { AppError } from './app-error';
@@ -264,7 +264,10 @@ async function writeAuths(
   auths: NonNullable<ConfigFile['auths']>,
 ): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
-  await writeFileAtomic(file, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
+  // As docker does: a symlinked config (kept in a dotfiles repo) gets the file it points to
+  // replaced, and stays a link; renaming onto the link would turn it into a copy.
+  const target = await realpath(file).catch(() => file);
+  await writeFileAtomic(target, `${JSON.stringify({ ...config, auths }, null, '\t')}\n`, 0o600);
 }
 
 /** Store credentials (file 0600, every other key kept); returns the file written. */

@@ -86,6 +86,12 @@ describe.skipIf(!have || !can.ok)(
       expect((JSON.parse(j.stdout) as { images: { size: number }[] }).images[0]!.size).toBe(
         f.img.size,
       );
+      // An empty namespace names cdesk's own ways in, not ctr's.
+      const none = io();
+      expect(await images(['-n', `empty-${process.pid}`, '--control', ctl], none)).toBe(0);
+      expect(none.stdout).toMatch(
+        /No images in namespace empty-\d+\. Get one with cdesk pull REF or cdesk load -i FILE\.tar/,
+      );
 
       const p = io();
       expect(await plugins(['--control', ctl], p)).toBe(0);

@@ -1,7 +1,20 @@
 // cdesk load / save / system df / system prune end to end: the app's service behind a real control
 // socket, real containerd checked with ctr, archives cross-checked with ctr import/export and skopeo.
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +23,8 @@ import { run as load } from '../../main/cli/cmd-load';
 import { run as save } from '../../main/cli/cmd-save';
 import { run as system } from '../../main/cli/cmd-system';
 import { captureIo, startControlHarness, type ControlHarness } from '../helpers/cli-io';
-import { requireContainerd } from '../helpers/engine';
+import { requireContainerd, until } from '../helpers/engine';
+import { CDESK, ensureBuilt } from '../helpers/serve';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
 import { buildLayoutImage, canRunRegistry, SKOPEO } from '../helpers/registry';
@@ -99,6 +113,28 @@ describe.runIf(on)('cdesk load', () => {
     expect(await load(['-i', plain, '-n', n, '--control', h.sock], o2)).toBe(1);
     expect(o2.stderr).toMatch(/not an image archive: the input is not a tar archive/);
     expect(content(n)).toEqual([]);
+
+    // index.json / manifest.json whose entries are not objects or not a list.
+    for (const [file, text, says] of [
+      [
+        'index.json',
+        '{"schemaVersion":2,"manifests":[null]}',
+        /index\.json: manifests\[0\] is not an object/,
+      ],
+      ['index.json', '{"schemaVersion":2,"manifests":"x"}', /index\.json: manifests is not a list/],
+      ['manifest.json', '[null]', /manifest\.json: entry 0 is not an object/],
+    ] as const) {
+      const odd = join(dir, `odd-${n}-${file}`);
+      execFileSync('mkdir', ['-p', odd]);
+      writeFileSync(join(odd, file), text);
+      const tarFile = `${odd}.tar`;
+      execFileSync('tar', ['-C', odd, '-cf', tarFile, file]);
+      const o3 = captureIo();
+      expect(await load(['-i', tarFile, '-n', n, '--control', h.sock], o3)).toBe(1);
+      expect(o3.stderr).toMatch(says);
+      expect(o3.stderr).not.toMatch(/internal error/);
+    }
+    expect(content(n)).toEqual([]);
   }, 60_000);
 
   it('refuses an archive whose new layer was tampered with (digest-mismatch) and keeps nothing', async () => {
@@ -127,8 +163,65 @@ describe.runIf(on)('cdesk load', () => {
     );
   }, 60_000);
 
+  it('loads waiting on a FIFO nobody writes to hold none of the file threads: a save still works', async () => {
+    const n = ns();
+    expect(await load(['-i', f.img.archive, '-n', n, '--control', h.sock], captureIo())).toBe(0);
+    const fifo = join(dir, `idle-${n}`);
+    execFileSync('mkfifo', [fifo]);
+    // More than Node's 4 file-system threads: a blocking open() of each would hold one for ever.
+    const loads = Array.from({ length: 5 }, () => {
+      const o = captureIo();
+      return load(['-i', fifo, '-n', n, '--control', h.sock], o).then((code) => ({ code, o }));
+    });
+    await new Promise((res) => setTimeout(res, 1000));
+    // They wait for a writer, as cat would; meanwhile the app's file work goes on.
+    const out = join(dir, `after-fifo-${n}.tar`);
+    const saved = captureIo();
+    const save1 = save(['-o', out, NAME, '-n', n, '--control', h.sock], saved);
+    const timedOut = new Promise<string>((res) => setTimeout(() => res('timed out'), 15_000));
+    expect(await Promise.race([save1, timedOut]), saved.stderr).toBe(0);
+    // A writer that sends nothing and goes: each load ends, refusing the empty input.
+    closeSync(openSync(fifo, 'r+'));
+    for (const { code, o } of await Promise.all(loads)) {
+      expect(code).toBe(1);
+      expect(o.stderr).toMatch(/the input is empty/);
+    }
+  }, 60_000);
+
+  it('Ctrl-C while the app loads exits 130 saying so, not that the app may have quit', async () => {
+    const n = ns();
+    // The archive arrives through a FIFO we hold open: the load is surely still running.
+    const fifo = join(dir, `slow-${n}`);
+    execFileSync('mkfifo', [fifo]);
+    // Opened read-write first (never blocks on Linux), so the FIFO has its writer when the app
+    // opens it.
+    const w = createWriteStream(fifo, { flags: 'r+' });
+    const o = captureIo();
+    const running = load(['-i', fifo, '-n', n, '--control', h.sock], o);
+    w.write(readFileSync(f.img.archive).subarray(0, 4096));
+    await new Promise((res) => setTimeout(res, 500));
+    o.abort();
+    expect(await running).toBe(130);
+    w.end();
+    expect(o.stderr).toMatch(/cdesk load: interrupted \(Ctrl-C\)/);
+    expect(o.stderr).not.toMatch(/may have quit|lost the connection/);
+  });
+
   it('needs -i or a piped stdin', async () => {
     await expect(load(['-n', 'default', 'file.tar'], captureIo())).rejects.toThrow(UsageError);
+  });
+
+  it('a socket on stdin (how Node spawns a child) is a usage error naming -i, not ENXIO', async () => {
+    ensureBuilt();
+    const n = ns();
+    const child = spawn(process.execPath, [CDESK, 'load', '-n', n, '--control', h.sock]);
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(readFileSync(f.img.archive));
+    const code = await new Promise((r) => child.once('close', r));
+    expect([code, err]).toEqual([2, expect.stringMatching(/standard input is a socket.*-i FILE/)]);
+    expect(images(n)).toEqual([]);
   });
 });
 
@@ -169,6 +262,80 @@ describe.runIf(on)('cdesk save', () => {
     expect(await load(['-i', exported, '-n', c, '--control', h.sock], captureIo())).toBe(0);
     expect(images(c)).toEqual([NAME]);
     expect(runs(c, NAME)).toContain('ran-ok');
+  }, 90_000);
+
+  it('into a device or a FIFO writes through it and never replaces it with a file', async () => {
+    const a = ns();
+    expect(await load(['-i', f.img.archive, '-n', a, '--control', h.sock], captureIo())).toBe(0);
+    // A FIFO: the reader gets the whole archive, and the FIFO stays one.
+    const fifo = join(dir, `fifo-${a}`);
+    execFileSync('mkfifo', [fifo]);
+    const got = new Promise<Buffer>((res, rej) => {
+      const chunks: Buffer[] = [];
+      createReadStream(fifo)
+        .on('data', (b) => chunks.push(b as Buffer))
+        .on('end', () => res(Buffer.concat(chunks)))
+        .on('error', rej);
+    });
+    const o = captureIo();
+    expect(await save(['-o', fifo, NAME, '-n', a, '--control', h.sock], o), o.stderr).toBe(0);
+    const bytes = await got;
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    const copy = join(dir, `fifo-copy-${a}.tar`);
+    writeFileSync(copy, bytes);
+    expect(execFileSync('tar', ['-tf', copy], { encoding: 'utf8' })).toContain('index.json');
+    // A full disk (a /dev/full node of our own): the write fails naming ENOSPC, the node stays.
+    const full = join(dir, `full-${a}`);
+    execFileSync('mknod', [full, 'c', '1', '7']);
+    const e = captureIo();
+    expect(await save(['-o', full, NAME, '-n', a, '--control', h.sock], e)).toBe(1);
+    expect(e.stderr).toMatch(/cannot write .*full-.*ENOSPC/);
+    expect(lstatSync(full).isCharacterDevice()).toBe(true);
+    expect(readdirSync(dir).some((x) => x.includes('cdesk-'))).toBe(false);
+  }, 90_000);
+
+  it('without -o (or with -o /dev/stdout) writes to our stdout, a pipe or a redirected file, as docker save', async () => {
+    ensureBuilt();
+    const a = ns();
+    expect(await load(['-i', f.img.archive, '-n', a, '--control', h.sock], captureIo())).toBe(0);
+    // Node gives a child a socket for 'pipe': through cat, the CLI's stdout is a real pipe.
+    const cli = (args: string[], stdout: 'pipe' | number) =>
+      new Promise<{ code: number | null; out: Buffer; err: string }>((res) => {
+        const cmd = [process.execPath, CDESK, 'save', ...args].map((x) => `'${x}'`).join(' ');
+        const child = spawn('sh', ['-c', stdout === 'pipe' ? `${cmd} | cat` : cmd], {
+          stdio: ['ignore', stdout, 'pipe'],
+        });
+        const out: Buffer[] = [];
+        let err = '';
+        child.stdout?.on('data', (b: Buffer) => out.push(b));
+        child.stderr!.on('data', (b: Buffer) => (err += b.toString('utf8')));
+        child.once('close', (code) => res({ code, out: Buffer.concat(out), err }));
+      });
+    const listing = (file: string) => execFileSync('tar', ['-tf', file], { encoding: 'utf8' });
+    // A pipe (cdesk save REF | gzip).
+    const piped = await cli([NAME, '-n', a, '--control', h.sock], 'pipe');
+    expect([piped.code, piped.err]).toEqual([0, expect.stringMatching(/to standard output/)]);
+    const pipedFile = join(dir, `piped-${a}.tar`);
+    writeFileSync(pipedFile, piped.out);
+    expect(listing(pipedFile)).toContain('index.json');
+    // A redirected file (cdesk save -o /dev/stdout REF > file), over older, longer content.
+    const redirected = join(dir, `redirected-${a}.tar`);
+    writeFileSync(redirected, Buffer.alloc(64 * 1024 * 1024, 1));
+    const fd = openSync(redirected, 'w');
+    const r = await cli(['-o', '/dev/stdout', NAME, '-n', a, '--control', h.sock], fd);
+    closeSync(fd);
+    expect([r.code, r.err]).toEqual([0, expect.stringMatching(/to standard output/)]);
+    expect(listing(redirected)).toContain('index.json');
+    expect(statSync(redirected).size).toBe(statSync(pipedFile).size);
+    // A socket has no path the app could open: a usage error naming the way out.
+    const sock = await new Promise<{ code: number | null; err: string }>((res) => {
+      const child = spawn(process.execPath, [CDESK, 'save', NAME, '-n', a, '--control', h.sock]);
+      let err = '';
+      child.stdout.resume();
+      child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+      child.once('close', (code) => res({ code, err }));
+    });
+    expect([sock.code, sock.err]).toEqual([2, expect.stringMatching(/socket.*-o FILE/)]);
   }, 90_000);
 
   it('names a missing image and writes nothing', async () => {
@@ -257,4 +424,41 @@ describe.runIf(on)('cdesk system df / prune', () => {
     expect(content(n)).toEqual([]);
     expect(snapshots(n)).toEqual([]);
   }, 120_000);
+
+  it('on a terminal, Ctrl-D at the question means no (exit 0) and Ctrl-C stops (exit 130); nothing removed', async () => {
+    ensureBuilt();
+    const n = ns();
+    expect(await load(['-i', f.img.archive, '-n', n, '--control', h.sock], captureIo())).toBe(0);
+    for (const [key, code, says] of [
+      ['\u0004', 0, /Nothing removed/],
+      ['\u0003', 130, /Continue\? \[y\/N\]/],
+    ] as const) {
+      // script(1) gives the CLI a real terminal; -e passes its exit code on.
+      const cmd = [
+        process.execPath,
+        CDESK,
+        'system',
+        'prune',
+        '--all',
+        '-n',
+        n,
+        '--control',
+        h.sock,
+      ]
+        .map((a) => `'${a}'`)
+        .join(' ');
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      await until(() => out.includes('Continue?'), 30_000, 'the question');
+      child.stdin.write(key);
+      expect(await exit, out).toBe(code);
+      expect(out).toMatch(says);
+      expect(out).not.toMatch(/AbortError|at .*node:internal/);
+      expect(images(n)).toEqual([NAME]);
+    }
+  }, 90_000);
 });

@@ -1,6 +1,9 @@
 // cdesk pull / login / logout end to end: a real registry on 127.0.0.1 (docker-registry, pushed to
 // with skopeo), the app's service behind a real control socket, and real containerd checked with ctr.
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
+import type net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +15,7 @@ import { captureIo, startControlHarness, type ControlHarness } from '../helpers/
 import { requireContainerd, until } from '../helpers/engine';
 import { removeBuiltImage, startInside, type InsideFixture } from '../helpers/inside-fixture';
 import { canRunContainers, ctr } from '../helpers/oci-image';
+import { CDESK, ensureBuilt } from '../helpers/serve';
 import {
   buildLayoutImage,
   canRunRegistry,
@@ -179,6 +183,9 @@ describe.skipIf(!on)('cdesk pull', () => {
     await expect(pull(['UPPER/case', '--control', h.sock], io())).rejects.toThrow(
       /must be lowercase/,
     );
+    await expect(pull(['127.0.0.1:99999/x/y', '--control', h.sock], io())).rejects.toThrow(
+      /port 99999 is not between 1 and 65535/,
+    );
     await expect(
       pull(['alpine', '--platform', 'amd64', '--control', h.sock], io()),
     ).rejects.toThrow(/os\/architecture/);
@@ -187,6 +194,9 @@ describe.skipIf(!on)('cdesk pull', () => {
     expect(await pull([`${r.host}/x/multi:nope`, '-n', n, '--control', h.sock], o)).toBe(1);
     expect(o.stderr).toMatch(/manifest .*x\/multi:nope not found/);
     expect(o.stderr).toMatch(/hint: Check the repository name and the tag/);
+    const blocked = io();
+    expect(await pull(['127.0.0.1:6000/x/y:1', '-n', n, '--control', h.sock], blocked)).toBe(1);
+    expect(blocked.stderr).toMatch(/Node refuses to connect to port 6000 .*\n.*another port/);
     expect(images(n)).toEqual([]);
     expect(content(n)).toEqual([]);
   }, 60_000);
@@ -301,6 +311,55 @@ describe.skipIf(!on)('cdesk login / logout and a registry with basic auth', () =
     expect(after).toMatchObject({ psFormat: 'x', auths: {} });
   }, 120_000);
 
+  it('on a terminal, Ctrl-C at either question exits 130 and Ctrl-D ends the answer; nothing is stored', async () => {
+    ensureBuilt();
+    const cases: [string[], number, RegExp][] = [
+      [['\u0003'], 130, /Username: \r?\n?$/],
+      [['u\r', '\u0003'], 130, /Password: /],
+      [['\u0004'], 2, /the user name is empty/],
+      [['u\r', '\u0004'], 2, /the password is empty/],
+      [['u\u007fv\r', 'p\u0004'], -1, /Password: /],
+    ];
+    for (const [keys, code, says] of cases) {
+      const dc = mkdtempSync(join(dir, 'dc-tty-'));
+      // script(1) gives the CLI a real terminal; -e passes its exit code on.
+      const cmd = [process.execPath, CDESK, 'login', '127.0.0.1:9'].map((a) => `'${a}'`).join(' ');
+      const child = spawn('script', ['-qec', cmd, '/dev/null'], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, DOCKER_CONFIG: dc },
+      });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      for (const [i, k] of keys.entries()) {
+        await until(
+          () => out.includes(i === 0 ? 'Username:' : 'Password:'),
+          30_000,
+          `question ${i + 1}`,
+        );
+        child.stdin.write(k);
+      }
+      const got = await Promise.race([
+        exit,
+        new Promise((r) => setTimeout(() => r('hung'), 10_000)),
+      ]);
+      if (got === 'hung') child.kill('SIGKILL');
+      // The last case types a user (with a backspace) and a password, then Ctrl-D: it goes on
+      // to the registry (nothing listens on port 9: stored unchecked).
+      if (code === -1) {
+        expect(got, out).toBe(0);
+        expect(out).toContain('Username: u\b \bv');
+        expect(JSON.parse(readFileSync(join(dc, 'config.json'), 'utf8')).auths).toEqual({
+          '127.0.0.1:9': { auth: Buffer.from('v:p').toString('base64') },
+        });
+        continue;
+      }
+      expect([got, out]).toEqual([code, expect.stringMatching(says)]);
+      expect(out).not.toMatch(/no terminal to ask on/);
+      expect(existsSync(join(dc, 'config.json'))).toBe(false);
+    }
+  }, 90_000);
+
   it('login refuses a missing user or a malformed registry as usage errors', async () => {
     const o = io();
     const noTty = { readAll: async () => 'pw', ask: async () => null };
@@ -308,6 +367,11 @@ describe.skipIf(!on)('cdesk login / logout and a registry with basic auth', () =
       /--password-stdin needs --username/,
     );
     await expect(login(['bad host!'], o, noTty)).rejects.toThrow(/is not a registry/);
+    const pw = { readAll: async () => 'pw', ask: async () => null };
+    await expect(login(['127.0.0.1:99999', '-u', 'x', '--password-stdin'], o, pw)).rejects.toThrow(
+      /port 99999 is not between 1 and 65535/,
+    );
+    await expect(logout(['127.0.0.1:0'], o)).rejects.toThrow(/port 0 is not between/);
     await expect(login(['127.0.0.1:5000'], o, noTty)).rejects.toThrow(/no terminal/);
   });
 });
@@ -343,6 +407,112 @@ describe.skipIf(!on)('cancel', () => {
     } finally {
       proxy.release();
       await proxy.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!on)('the same image pulled twice at once', () => {
+  it('both succeed: the second waits for the layer the first is writing instead of failing on its lock', async () => {
+    const img = buildLayoutImage(join(dir, 'twice'), { randomLayers: 2, layerBytes: 2 << 20 });
+    r.push(img.layout, 'x/twice:v1');
+    const proxy = await slowProxy(r.host);
+    try {
+      const n = ns();
+      const a = io();
+      const b = io();
+      const ref = `${proxy.host}/x/twice:v1`;
+      const first = pull([ref, '-n', n, '--json', '--control', h.sock], a);
+      await until(
+        () => /"current":[1-9]\d*,"total":\d+,"status":"downloading"/.test(a.stdout),
+        30_000,
+        'the first pull downloading',
+      );
+      const second = pull([ref, '-n', n, '--json', '--control', h.sock], b);
+      // containerd refuses the second writer of a ref at once; give it the time to ask.
+      await new Promise((res) => setTimeout(res, 1000));
+      proxy.release();
+      expect([await first, await second, a.stderr + b.stderr]).toEqual([0, 0, '']);
+      expect(images(n)).toEqual([ref]);
+      expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+      expect(activeIngests(n)).toEqual([]);
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!on)('a registry that serves malformed manifests', () => {
+  it('each is a registry error naming the field, not an internal error, and leaves nothing', async () => {
+    const cfg = {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${'0'.repeat(64)}`,
+      size: 10,
+    };
+    const M = 'application/vnd.oci.image.manifest.v1+json';
+    const layer = (digest: string, size: number) => ({
+      mediaType: 'application/vnd.oci.image.layer.v1.tar',
+      digest,
+      size,
+    });
+    const served: Record<string, { mediaType: string } & Record<string, unknown>> = {
+      notarray: { schemaVersion: 2, mediaType: M, config: cfg, layers: 'x' },
+      traversal: { schemaVersion: 2, mediaType: M, config: cfg, layers: [layer('sha256:../x', 5)] },
+      negative: { schemaVersion: 2, mediaType: M, config: cfg, layers: [layer(cfg.digest, -5)] },
+      huge: { schemaVersion: 2, mediaType: M, config: cfg, layers: [layer(cfg.digest, 1e300)] },
+      index: {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: 'x',
+      },
+      nullentry: {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [null],
+      },
+    };
+    const server = http.createServer((req, res) => {
+      const m = /^\/v2\/x\/(\w+)\/manifests\//.exec(req.url ?? '');
+      const doc = m ? served[m[1]!] : undefined;
+      if (req.url === '/v2/') return void res.writeHead(200).end('{}');
+      // An error whose text would set the terminal's clipboard (OSC 52) and colour it.
+      if (m?.[1] === 'ansi')
+        return void res.writeHead(500).end(
+          JSON.stringify({
+            errors: [{ code: 'X', message: '\u001b]52;c;ZXZpbA==\u0007\u001b[31mpwned\u009b' }],
+          }),
+        );
+      if (!doc) return void res.writeHead(404).end();
+      res.writeHead(200, { 'Content-Type': doc.mediaType }).end(JSON.stringify(doc));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+    try {
+      for (const [name, field] of [
+        ['notarray', /layers: .*array/],
+        ['traversal', /layers\.0\.digest/],
+        ['negative', /layers\.0\.size/],
+        ['huge', /layers\.0\.size/],
+        ['index', /manifests: .*array/],
+        ['nullentry', /manifests\.0/],
+      ] as const) {
+        const n = ns();
+        const o = io();
+        expect(await pull([`${host}/x/${name}:1`, '-n', n, '--control', h.sock], o)).toBe(1);
+        expect(o.stderr, name).toMatch(/is malformed/);
+        expect(o.stderr, name).toMatch(field);
+        expect(o.stderr, name).not.toMatch(/internal error|bug in Containerd Desktop/);
+        expect(images(n)).toEqual([]);
+        expect(ctr(f.socket, n, ['leases', 'ls', '-q']).trim()).toBe('');
+      }
+      // What the registry says reaches the terminal with its control characters escaped.
+      const o = io();
+      expect(await pull([`${host}/x/ansi:1`, '--control', h.sock], o)).toBe(1);
+      expect(o.stderr).toContain('\\x1b]52;c;ZXZpbA==\\x07\\x1b[31mpwned\\x9b');
+      // eslint-disable-next-line no-control-regex
+      expect(o.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+    } finally {
+      await new Promise((r) => server.close(r));
     }
   }, 120_000);
 });

@@ -1,8 +1,9 @@
 // image:load and image:save against a file the app opens itself. These commands are served only on
 // the 0600 control socket, whose peer is the app's own user, so opening the path the CLI named is
 // what that user could do anyway (stdin reaches the app as /proc/<cli pid>/fd/0).
-import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { constants, createReadStream, open as fsOpen } from 'node:fs';
+import net from 'node:net';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { InsideCommandResults } from '../../../common/containerd-commands';
@@ -40,6 +41,30 @@ export async function loadFile(
   namespace: string,
   path: string,
 ): Promise<LoadResult> {
+  // A FIFO or pipe (stdin piped in is /proc/PID/fd/0): opened without blocking and read as a
+  // socket is, by the event loop. A blocking open() waits in one of Node's four file-system
+  // threads until a writer comes (never, for a FIFO nobody writes to), and reads wait there too;
+  // four of them would stall every file operation of the app.
+  const kind = await stat(path).catch((err: unknown) => {
+    throw fileError(path, err, 'open');
+  });
+  if (kind.isFIFO()) {
+    const fd = await new Promise<number>((resolve, reject) =>
+      fsOpen(path, constants.O_RDONLY | constants.O_NONBLOCK, (err, d) =>
+        err ? reject(fileError(path, err, 'open')) : resolve(d),
+      ),
+    );
+    const pipe = new net.Socket({ fd, readable: true, writable: false });
+    try {
+      return await loadArchive(c, {
+        namespace,
+        source: pipe,
+        signal: new AbortController().signal,
+      });
+    } finally {
+      pipe.destroy();
+    }
+  }
   const fh = await open(path, 'r').catch((err: unknown) => {
     throw fileError(path, err, 'open');
   });
@@ -164,8 +189,21 @@ export async function saveFile(
   }
 
   // ---- write to a temporary file beside the target, then rename: a failure leaves nothing -----
-  const tmp = join(dirname(path), `.${basename(path)}.cdesk-${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, 'wx', 0o644).catch((err: unknown) => {
+  // A device or a FIFO (/dev/null, a pipe) is written through: a rename would replace the node
+  // itself with a regular file (as root, /dev/null for everyone).
+  const st = await stat(path).catch(() => null);
+  if (st?.isDirectory())
+    throw new InsideError(
+      'file-access',
+      `cannot write ${path}: it is a directory`,
+      'Give a file name, e.g. DIR/image.tar.',
+    );
+  // /proc/PID/fd/1 is the CLI's stdout (cdesk save REF > file): its folder takes no temp file.
+  const through = st !== null && (!st.isFile() || path.startsWith('/proc/'));
+  const tmp = through
+    ? path
+    : join(dirname(path), `.${basename(path)}.cdesk-${randomBytes(4).toString('hex')}`);
+  const fh = await open(tmp, through ? 'w' : 'wx', 0o644).catch((err: unknown) => {
     throw fileError(path, err, 'write');
   });
   const out = fh.createWriteStream();
@@ -206,13 +244,20 @@ export async function saveFile(
     for (const [name, data] of meta) await archive.file(name, data.length, data);
     await archive.finish();
     bytes = out.bytesWritten;
-    await rename(tmp, path).catch((err: unknown) => {
-      throw fileError(path, err, 'write');
-    });
+    if (!through)
+      await rename(tmp, path).catch((err: unknown) => {
+        throw fileError(path, err, 'write');
+      });
   } catch (err) {
     out.destroy();
     await fh.close().catch(() => undefined);
-    await rm(tmp, { force: true });
+    if (!through) await rm(tmp, { force: true });
+    // The file's own failure (ENOSPC on a full disk, EIO) names the file, not a bug.
+    if (
+      !(err instanceof InsideError) &&
+      typeof (err as NodeJS.ErrnoException)?.syscall === 'string'
+    )
+      throw fileError(path, err, 'write');
     throw err;
   }
   return { namespace, path, images, bytes };

@@ -254,7 +254,11 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
       const idx = parseJson<{
         manifests?: (IndexEntry & { annotations?: Record<string, string> })[];
       }>(index, 'index.json');
-      for (const m of idx.manifests ?? []) {
+      if (idx.manifests !== undefined && !Array.isArray(idx.manifests))
+        throw badArchive('index.json: manifests is not a list');
+      for (const [i, m] of (idx.manifests ?? []).entries()) {
+        if (!m || typeof m !== 'object')
+          throw badArchive(`index.json: manifests[${i}] is not an object`);
         if (!m.digest || !blobs.has(m.digest))
           throw badArchive(
             `index.json names ${m.digest ?? '(no digest)'}, which is not in the archive`,
@@ -273,7 +277,9 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
         { Config?: string; RepoTags?: string[] | null; Layers?: string[] }[]
       >(dockerManifest, 'manifest.json');
       if (!Array.isArray(entries)) throw badArchive('manifest.json is not a list');
-      for (const en of entries) {
+      for (const [i, en] of entries.entries()) {
+        if (!en || typeof en !== 'object')
+          throw badArchive(`manifest.json: entry ${i} is not an object`);
         const config = en.Config ? (legacy.get(en.Config) ?? blobFromPath(en.Config, blobs)) : null;
         if (!config || !Array.isArray(en.Layers))
           throw badArchive(

@@ -117,9 +117,16 @@ export function writeTar(out: Writable): TarWriter {
     const written = new Promise<void>((ok, fail) => {
       settle = (err) => (err ? fail(err) : ok());
     });
+    written.catch(() => undefined);
     const stream = pack.entry(header, (err) => settle(err));
     stream.on('error', (err: Error) => settle(err));
-    for await (const b of chunks) if (!stream.write(b)) await Promise.race([drained(stream), done]);
+    for await (const b of chunks)
+      if (!stream.write(b)) {
+        // The loser of each race settles later: it must not become an unhandled rejection.
+        const d = drained(stream);
+        d.catch(() => undefined);
+        await Promise.race([d, done]);
+      }
     // streamx's end() takes an optional last chunk; there is none.
     stream.end(undefined);
     await Promise.race([written, done]);

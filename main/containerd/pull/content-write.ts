@@ -148,13 +148,28 @@ export async function writeBlob(
     return { w, offset: Number(stat?.offset ?? 0) };
   };
   let opened: Awaited<ReturnType<typeof open>>;
-  try {
-    opened = await open();
-  } catch (err) {
-    if (s.signal.aborted) throw cancelled();
-    // Committed meanwhile (another pull of a shared layer): nothing left to write.
-    if (err instanceof InsideError && err.grpcCode === GRPC.ALREADY_EXISTS) return;
-    throw err;
+  for (let wait = 50; ; wait = Math.min(wait * 2, 1000)) {
+    try {
+      opened = await open();
+      break;
+    } catch (err) {
+      if (s.signal.aborted) throw cancelled();
+      // Committed meanwhile (another pull of a shared layer): nothing left to write.
+      if (err instanceof InsideError && err.grpcCode === GRPC.ALREADY_EXISTS) return;
+      // Another pull (the same image twice at once) is writing this ingest: containerd refuses a
+      // second writer with "ref … locked". Wait for it as ctr does: it commits (then the open
+      // answers ALREADY_EXISTS) or stops (then this one resumes from its offset).
+      if (
+        err instanceof InsideError &&
+        err.grpcCode === GRPC.UNAVAILABLE &&
+        /\blocked\b/.test(err.message)
+      ) {
+        await new Promise((r) => setTimeout(r, wait));
+        if (s.signal.aborted) throw cancelled();
+        continue;
+      }
+      throw err;
+    }
   }
   let { w, offset } = opened;
   try {

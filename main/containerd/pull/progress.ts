@@ -21,6 +21,8 @@ export class PullTracker {
   private timer: NodeJS.Timeout | null = null;
   private error: PullProgress['error'];
   private downloadedBytes = 0;
+  /** Blobs whose write has reported its starting offset. */
+  private readonly started = new Set<string>();
   private finished = false;
 
   constructor(
@@ -40,11 +42,16 @@ export class PullTracker {
     this.changed();
   }
 
-  /** Bytes of `digest` in the store so far (absolute, not a delta). */
+  /**
+   * Bytes of `digest` in the store so far (absolute, not a delta). The first report is where the
+   * write starts: 0, or the offset a resumed ingest already had, which was not downloaded now.
+   */
   bytes(digest: string, current: number): void {
     const l = this.layers.get(digest) ?? this.extra.get(digest);
     if (!l) return;
-    if (current > l.current) {
+    const first = !this.started.has(digest);
+    this.started.add(digest);
+    if (!first && current > l.current) {
       this.downloadedBytes += current - l.current;
       this.samples.push({ at: this.now(), bytes: this.downloadedBytes });
     }

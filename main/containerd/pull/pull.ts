@@ -16,6 +16,7 @@ import { InsideError } from '../errors';
 import { blobThread } from './blob-thread';
 import type { BlobSourceInit } from './blob-thread-messages';
 import { writeBlob, type WriteScope } from './content-write';
+import * as z from 'zod';
 import { formatPlatform, parsePlatform, pickManifest, type IndexEntry } from './platform';
 import { PullTracker } from './progress';
 import { parseReference } from './reference';
@@ -26,6 +27,47 @@ import { chainIds } from './unpack';
 const PARALLEL_LAYERS = 3;
 /** More layers than overlayfs can mount is not an image (docker stops at 125); it also bounds events. */
 const MAX_LAYERS = 500;
+
+// What a pull reads of a manifest and an index: anything else there is the registry's business,
+// but these go into URLs, containerd's requests and sizes, so they must be what they claim.
+const descriptor = z.looseObject({
+  mediaType: z.string().max(255).optional(),
+  digest: z.string().regex(/^(sha256:[a-f0-9]{64}|sha384:[a-f0-9]{96}|sha512:[a-f0-9]{128})$/, {
+    error: 'not a sha256/384/512 digest',
+  }),
+  size: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+});
+const manifestShape = z.looseObject({
+  config: descriptor,
+  layers: z.array(descriptor).default([]),
+});
+const indexShape = z.looseObject({
+  manifests: z.array(
+    descriptor.extend({
+      platform: z
+        .looseObject({
+          os: z.string().optional(),
+          architecture: z.string().optional(),
+          variant: z.string().optional(),
+        })
+        .optional(),
+    }),
+  ),
+});
+
+/** The manifest or index as `shape` reads it, or a registry error naming the bad fields. */
+function checked<T extends z.ZodType>(shape: T, f: Fetched, name: string): z.infer<T> {
+  const r = shape.safeParse(JSON.parse(f.body.toString('utf8')));
+  if (r.success) return r.data;
+  const fields = r.error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
+  throw new InsideError(
+    'registry-error',
+    `${name}: the manifest ${f.digest} is malformed (${fields.join('; ')})`,
+    'The image is malformed; check how it was pushed.',
+  );
+}
 /** A config blob is small JSON; more is not an image config. */
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 /** Extracting a big layer takes a while; a hung containerd still ends the call. */
@@ -102,8 +144,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     let manifest: Fetched = top;
     let picked: IndexEntry | null = null;
     if (INDEX_TYPES.has(top.mediaType)) {
-      const index = JSON.parse(top.body.toString('utf8')) as { manifests?: IndexEntry[] };
-      picked = pickManifest(index.manifests ?? [], platform, ref.name);
+      const index = checked(indexShape, top, ref.name);
+      picked = pickManifest(index.manifests, platform, ref.name);
       manifest = await registry.manifest(picked.digest, {
         digest: picked.digest,
         size: Number(picked.size),
@@ -115,12 +157,9 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
           'Nested indexes are not supported; pull the inner index by digest.',
         );
     }
-    const m = JSON.parse(manifest.body.toString('utf8')) as {
-      config?: { mediaType?: string; digest?: string; size?: number };
-      layers?: { mediaType?: string; digest?: string; size?: number }[];
-    };
+    const m = checked(manifestShape, manifest, ref.name);
     const config = m.config;
-    const layers = m.layers ?? [];
+    const layers = m.layers;
     if (layers.length > MAX_LAYERS)
       throw new InsideError(
         'registry-error',

@@ -69,6 +69,10 @@ export function parseReference(ref: string): ImageReference {
       path = rest.slice(slash + 1);
       if (!DOMAIN.test(domain))
         throw bad(ref, `the registry ${JSON.stringify(domain)} is not a host[:port]`);
+      // The grammar takes any digits; a URL does not (it would fail later as an internal error).
+      const port = /:(\d+)$/.exec(domain)?.[1];
+      if (port !== undefined && !(Number(port) >= 1 && Number(port) <= 65535))
+        throw bad(ref, `the registry's port ${port} is not between 1 and 65535`);
     }
   }
   if (domain === 'index.docker.io') domain = 'docker.io';

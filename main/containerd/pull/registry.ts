@@ -140,6 +140,14 @@ export class Registry {
     if (this.o.signal?.aborted) return cancelled();
     const code = cause.code ?? '';
     const tls = /CERT|SSL|TLS|EPROTO/i.test(`${code} ${cause.message ?? ''}`);
+    // Node's fetch refuses the ports the fetch standard blocks (6000, 10080, …) before connecting.
+    if (cause.message === 'bad port')
+      return new InsideError(
+        'registry-unreachable',
+        `cannot reach the registry at ${new URL(url).origin}: Node refuses to connect to port ${new URL(url).port} (one of the ports the fetch standard blocks)`,
+        'Serve the registry on another port, e.g. 5000.',
+        { cause: err },
+      );
     return new InsideError(
       'registry-unreachable',
       `cannot reach the registry at ${new URL(url).origin}: ${cause.message ?? (err as Error).message}${code ? ` (${code})` : ''}`,

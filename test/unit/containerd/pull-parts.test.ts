@@ -40,6 +40,9 @@ describe('parseReference (docker normalisation)', () => {
     ['a/-b', /not a valid name component/],
     [':tag', /name is missing/],
     [`${'a'.repeat(300)}`, /longer than 255/],
+    ['127.0.0.1:99999/x', /port 99999 is not between 1 and 65535/],
+    ['localhost:0/x:1', /port 0 is not between 1 and 65535/],
+    ['[::1]:65536/x', /port 65536/],
   ])('refuses %j with the reason and the form to use', (text, why) => {
     expect(() => parseReference(text)).toThrow(why);
     try {

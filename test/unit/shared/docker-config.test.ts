@@ -3,10 +3,12 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  lstatSync,
   mkdtempSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -74,6 +76,22 @@ describe('docker config credentials', () => {
     expect(await removeCredentials('r.lan:5000', env)).toBe(true);
     expect(await removeCredentials('r.lan:5000', env)).toBe(false);
     expect(JSON.parse(readFileSync(file(), 'utf8'))).toEqual({ detachKeys: 'ctrl-x', auths: {} });
+  });
+
+  it('a symlinked config (a dotfiles repo) stays a link: login and logout write the file it points to', async () => {
+    const real = join(dir, 'dotfiles-config.json');
+    writeFileSync(real, JSON.stringify({ psFormat: 'x' }));
+    symlinkSync(real, file());
+    await saveCredentials('127.0.0.1:5000', { username: 'u', password: 'p' }, env);
+    expect(lstatSync(file()).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(real, 'utf8'))).toMatchObject({
+      psFormat: 'x',
+      auths: { '127.0.0.1:5000': { auth: Buffer.from('u:p').toString('base64') } },
+    });
+    expect(statSync(real).mode & 0o777).toBe(0o600);
+    expect(await removeCredentials('127.0.0.1:5000', env)).toBe(true);
+    expect(lstatSync(file()).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(real, 'utf8'))).toEqual({ psFormat: 'x', auths: {} });
   });
 });
 
