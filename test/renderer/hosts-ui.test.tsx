@@ -690,6 +690,27 @@ describe('read-only hosts', () => {
     expect(preferredNamespace(['default', 'k8s.io'], 'app')).toBe('default');
     expect(preferredNamespace([{ name: 'moby' }], 'agentless')).toBe('default');
   });
+
+  it("point an empty page at a terminal there, not at this window's Run… or Pull", async () => {
+    const edge = new FakeInsideClient();
+    edge.containers.set('default', []);
+    edge.images.set('default', []);
+    const base = world([row('local'), row('edge', { kind: 'agentless', readOnly: 'read only' })], {
+      edge,
+    });
+    window.location.hash = '#/@edge/containers';
+    await renderApp(base);
+    await act(async () => {});
+    const empty = (await screen.findByTestId('containers-empty')).textContent;
+    expect(empty).toContain('Run one from a terminal:');
+    expect(empty).toContain('No image yet? Import one:');
+    expect(empty).not.toContain('Images page');
+    window.location.hash = '#/@edge/images';
+    await act(async () => {});
+    const images = (await screen.findByTestId('images-empty')).textContent;
+    expect(images).toContain('Import an image archive from a terminal on that machine:');
+    expect(images).not.toContain('Pull field');
+  });
 });
 
 vi.setConfig({ testTimeout: 15_000 });

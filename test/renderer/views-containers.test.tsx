@@ -258,6 +258,8 @@ describe('ContainersView', () => {
     expect(empty.textContent).toContain(
       `ctr -a ${SOCKET} -n default run -d IMAGE demo sleep infinity`,
     );
+    expect(empty.textContent).toContain('Run one with Run… on the Images page');
+    expect(empty.textContent).toContain('Pull one on the Images page');
     expect(empty.textContent).toContain(`ctr -a ${SOCKET} -n default images import`);
     expect(screen.getByTestId('elsewhere').textContent).toContain('1 container in k8s.io');
     fireEvent.click(screen.getByRole('button', { name: 'switch to k8s.io' }));

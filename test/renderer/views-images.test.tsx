@@ -146,6 +146,8 @@ describe('ImagesView', () => {
     c.images.set('k8s.io', [makeImage('registry.k8s.io/pause:3.9', { namespace: 'k8s.io' })]);
     await renderInside(<ImagesView />, c);
     const empty = screen.getByTestId('images-empty');
+    expect(empty.textContent).toContain('Pull one with the Pull field above');
+    expect(empty.textContent).toContain('load an archive with Load…');
     expect(empty.textContent).toContain(`ctr -a ${SOCKET} -n default images import IMAGE.tar`);
     expect(screen.getByTestId('elsewhere').textContent).toContain('1 image in k8s.io');
   });

@@ -248,12 +248,19 @@ export function ContainersView(props: { viewportHeight?: number }) {
     body = (
       <div className="iv-empty-state" data-testid="containers-empty">
         <p>
-          <strong>No containers in {nsLabel}.</strong> Run one from a terminal:
+          <strong>No containers in {nsLabel}.</strong>{' '}
+          {block
+            ? 'Run one from a terminal:'
+            : 'Run one with Run… on the Images page, or from a terminal:'}
         </p>
         <CopyCommand command={`${ctr} run -d ${exampleImage} demo sleep infinity`} />
         {!images?.images.length && (
           <>
-            <p className="muted">No image yet? Import one:</p>
+            <p className="muted">
+              {block
+                ? 'No image yet? Import one:'
+                : 'No image yet? Pull one on the Images page, or import one:'}
+            </p>
             <CopyCommand command={`${ctr} images import IMAGE.tar`} />
           </>
         )}

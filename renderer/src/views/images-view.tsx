@@ -138,11 +138,12 @@ export function ImagesView(props: { viewportHeight?: number }) {
     body = (
       <div className="iv-empty-state" data-testid="images-empty">
         <p>
-          <strong>No images in {namespaceLabel(namespace)}.</strong> Import an image archive from a
-          terminal:
+          <strong>No images in {namespaceLabel(namespace)}.</strong>{' '}
+          {readOnly
+            ? 'Import an image archive from a terminal on that machine:'
+            : 'Pull one with the Pull field above (e.g. busybox:latest), load an archive with Load…, or import one from a terminal:'}
         </p>
         <CopyCommand command={`${ctr} images import IMAGE.tar`} />
-        <p className="muted">or pull one with the Pull field above (e.g. busybox:latest).</p>
         <ElsewhereHint count="images" noun="image" />
       </div>
     );
