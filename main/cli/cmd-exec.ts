@@ -13,6 +13,7 @@ import { EXEC_USER_PATTERN, EXEC_USER_RULE, WORKDIR_RULE } from '../../common/co
 import type { ContractError } from '../../common/contract';
 import { UsageError } from './args';
 import {
+  connectFailureCode,
   EXIT,
   formatError,
   helpText,
@@ -155,7 +156,7 @@ function startFailureCode(e: ContractError): number {
   if (e.code === 'command-not-found') return 127;
   if (e.code === 'command-not-executable') return 126;
   if (requestRefused(e)) return EXIT.usage;
-  return e.code === 'no-app' ? EXIT.noApp : EXIT.failed;
+  return connectFailureCode(e.code);
 }
 
 export async function run(argv: string[], io: ExecIo = processExecIo()): Promise<number> {

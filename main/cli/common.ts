@@ -9,6 +9,11 @@ import { escapeForTerminal } from './terminal-text';
 /** Exit codes a script can rely on. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, noApp: 3, interrupted: 130 } as const;
 
+/** The exit code of a failure to reach the app: none runs (3), a malformed -H URL (2), else 1. */
+export function connectFailureCode(code: string): number {
+  return code === 'no-app' ? EXIT.noApp : code === 'invalid-host' ? EXIT.usage : EXIT.failed;
+}
+
 /** Where a command writes and how it learns to stop (tests pass their own). */
 export interface CliIo {
   out(text: string): void;
@@ -137,7 +142,7 @@ export async function withClient(
           `${JSON.stringify({ ok: false, error: { code: err.code, message: err.message, hint: err.hint } })}\n`,
         );
       io.err(formatError(`cdesk ${name}`, err));
-      return err.code === 'no-app' ? EXIT.noApp : EXIT.failed;
+      return connectFailureCode(err.code);
     }
     throw err;
   }

@@ -294,6 +294,12 @@ describe.skipIf(!have)('cdesk commands against cdesk serve', () => {
         /^cdesk \w+: --control needs the path of the app's control socket/,
       );
     }
+    // A malformed -H URL is bad usage too, refused before anything is contacted.
+    for (const cmd of [['status'], ['ps'], ['exec', 'c1', 'true'], ['logs', 'c1']]) {
+      const bad = await cdesk(['-H', 'ssh://', ...cmd]);
+      expect(bad.code, cmd.join(' ')).toBe(2);
+      expect(bad.stderr).toMatch(/^cdesk \w+: -H: "" is not a host name or address/);
+    }
   });
 
   it('serve: a taken port is a clear error naming the port and --port (exit 1)', async () => {
