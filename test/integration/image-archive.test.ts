@@ -188,6 +188,38 @@ describe.runIf(on)('cdesk load', () => {
     }
   }, 60_000);
 
+  it('saves into FIFOs nobody reads yet hold none of the file threads, and write once a reader comes', async () => {
+    const n = ns();
+    expect(await load(['-i', f.img.archive, '-n', n, '--control', h.sock], captureIo())).toBe(0);
+    // More than Node's 4 file-system threads: a blocking open() or write() of each would hold one.
+    const fifos = Array.from({ length: 5 }, (_, i) => join(dir, `unread-${n}-${i}`));
+    const saves = fifos.map((fifo) => {
+      execFileSync('mkfifo', [fifo]);
+      const o = captureIo();
+      return save(['-o', fifo, NAME, '-n', n, '--control', h.sock], o).then((code) => ({
+        code,
+        o,
+      }));
+    });
+    await new Promise((res) => setTimeout(res, 1000));
+    const out = join(dir, `beside-fifos-${n}.tar`);
+    const saved = captureIo();
+    const save1 = save(['-o', out, NAME, '-n', n, '--control', h.sock], saved);
+    const timedOut = new Promise<string>((res) => setTimeout(() => res('timed out'), 15_000));
+    expect(await Promise.race([save1, timedOut]), saved.stderr).toBe(0);
+    // The readers come late: each still gets the whole archive.
+    const copies = fifos.map((fifo, i) => {
+      const copy = join(dir, `unread-copy-${n}-${i}.tar`);
+      const cat = spawn('sh', ['-c', 'exec cat "$1" > "$2"', 'sh', fifo, copy], {
+        stdio: 'ignore',
+      });
+      return new Promise<string>((res) => cat.once('exit', () => res(copy)));
+    });
+    for (const { code, o } of await Promise.all(saves)) expect(code, o.stderr).toBe(0);
+    for (const copy of await Promise.all(copies))
+      expect(execFileSync('tar', ['-tf', copy], { encoding: 'utf8' })).toContain('index.json');
+  }, 90_000);
+
   it('Ctrl-C while the app loads exits 130 saying so, not that the app may have quit', async () => {
     const n = ns();
     // The archive arrives through a FIFO we hold open: the load is surely still running.

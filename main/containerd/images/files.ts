@@ -203,10 +203,15 @@ export async function saveFile(
   const tmp = through
     ? path
     : join(dirname(path), `.${basename(path)}.cdesk-${randomBytes(4).toString('hex')}`);
-  const fh = await open(tmp, through ? 'w' : 'wx', 0o644).catch((err: unknown) => {
-    throw fileError(path, err, 'write');
-  });
-  const out = fh.createWriteStream();
+  // A FIFO or pipe (the CLI's stdout piped on) is written as a socket is, by the event loop, as
+  // loadFile reads one: a blocking open or write would hold one of Node's four file-system threads
+  // for as long as nobody reads (four such saves would stall every file operation of the app).
+  const fh = st?.isFIFO()
+    ? null
+    : await open(tmp, through ? 'w' : 'wx', 0o644).catch((err: unknown) => {
+        throw fileError(path, err, 'write');
+      });
+  const out = fh ? fh.createWriteStream() : await openPipeForWriting(path);
   const archive = writeTar(out);
   let bytes: number;
   const json = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -250,7 +255,7 @@ export async function saveFile(
       });
   } catch (err) {
     out.destroy();
-    await fh.close().catch(() => undefined);
+    await fh?.close().catch(() => undefined);
     if (!through) await rm(tmp, { force: true });
     // The file's own failure (ENOSPC on a full disk, EIO) names the file, not a bug.
     if (
@@ -261,4 +266,31 @@ export async function saveFile(
     throw err;
   }
   return { namespace, path, images, bytes };
+}
+
+/** A reader of a FIFO that comes this long after the save started is too late. */
+const PIPE_READER_WAIT_MS = 30_000;
+
+/**
+ * The write end of a FIFO, without blocking: a non-blocking open fails (ENXIO) while nobody has
+ * it open for reading, so it is tried again until a reader comes (`mkfifo p; cdesk save -o p … &
+ * cat p`), for at most PIPE_READER_WAIT_MS.
+ */
+async function openPipeForWriting(path: string): Promise<net.Socket> {
+  const until = Date.now() + PIPE_READER_WAIT_MS;
+  for (;;) {
+    const opened = await new Promise<number | NodeJS.ErrnoException>((resolve) =>
+      fsOpen(path, constants.O_WRONLY | constants.O_NONBLOCK, (err, fd) => resolve(err ?? fd)),
+    );
+    if (typeof opened === 'number')
+      return new net.Socket({ fd: opened, readable: false, writable: true });
+    if (opened.code !== 'ENXIO') throw fileError(path, opened, 'write');
+    if (Date.now() >= until)
+      throw new InsideError(
+        'file-access',
+        `cannot write ${path}: it is a pipe nobody has opened for reading`,
+        'Start the reader first (e.g. cat PIPE > image.tar), or give -o a file.',
+      );
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
