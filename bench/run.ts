@@ -61,7 +61,7 @@ async function main(): Promise<void> {
       `${(median(hang) / window).toFixed(2)}× the window`,
     );
 
-    const idle = await benchIdleCpu(10);
+    const idle = await benchIdleCpu(20);
     add(
       'engine CPU while containerd is healthy',
       `${idle.cpuMsPerSec.toFixed(2)} ms/s`,
