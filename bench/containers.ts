@@ -70,6 +70,16 @@ export function cdeskRunArgs(o: {
   ];
 }
 
+/** `cdesk run -d --net none IMAGE sleep 1000`, the like-for-like of `ctr run -d` (empty netns). */
+const sleeperArgs = (env: ContainersEnv, name: string) =>
+  cdeskRunArgs({
+    control: env.serve.control,
+    image: env.img.name,
+    name,
+    cmd: ['sleep', '1000'],
+    flags: ['--net', 'none'],
+  });
+
 /** What every part of this section shares: the app, its containerd, the image. */
 export interface ContainersEnv {
   serve: Serve;
@@ -235,18 +245,7 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   };
   // ctr run gives the task an empty network namespace: --net none is the like-for-like run.
   const runNone = (name: string, e: NodeJS.ProcessEnv) =>
-    wall(
-      cdeskArgv(
-        cdeskRunArgs({
-          control: env.serve.control,
-          image: env.img.name,
-          name,
-          cmd: ['sleep', '1000'],
-          flags: ['--net', 'none'],
-        }),
-      ),
-      e,
-    );
+    wall(cdeskArgv(sleeperArgs(env, name)), e);
   for (let i = 0; i <= rounds; i++) {
     const a = `bench-run-c-${tag}-${i}`;
     const a2 = `bench-run-e-${tag}-${i}`;
@@ -272,20 +271,8 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
       envs.plain,
     );
     await check(c);
-    const tF = await floorSample(
-      (io) =>
-        runCommand(
-          cdeskRunArgs({
-            control: env.serve.control,
-            image: env.img.name,
-            name: f,
-            cmd: ['sleep', '1000'],
-            flags: ['--net', 'none'],
-          }).slice(1),
-          io,
-        ),
-      envs.plain,
-    );
+    // sleeperArgs' first word is the verb, which cmd-run's argv leaves out.
+    const tF = await floorSample((io) => runCommand(sleeperArgs(env, f).slice(1), io), envs.plain);
     await check(f);
     // Round 0 warms the caches (node's compile cache, containerd's snapshot of the image).
     if (i > 0) {
@@ -323,17 +310,7 @@ async function runRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
 /** `cdesk exec c1 true` vs `ctr tasks exec` in the same container, alternating. */
 async function execRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   const id = `bench-exec-${process.pid.toString(36)}`;
-  await wall(
-    cdeskArgv(
-      cdeskRunArgs({
-        control: env.serve.control,
-        image: env.img.name,
-        name: id,
-        cmd: ['sleep', '1000'],
-        flags: ['--net', 'none'],
-      }),
-    ),
-  );
+  await wall(cdeskArgv(sleeperArgs(env, id)));
   const envs = cdeskEnvs();
   const ours: number[] = [];
   const oursWithCerts: number[] = [];
