@@ -228,7 +228,7 @@ export async function deleteContainer(
   } catch (err) {
     // Say it as stop, start and logs do (and name the namespace that has it), not containerd's words.
     if (err instanceof InsideError && err.code === 'not-found')
-      throw await noTask(c, namespace, id);
+      throw await noContainer(c, namespace, id);
     throw err;
   }
   if (record) await removeLeftovers(c, namespace, id, record, net);
