@@ -433,7 +433,8 @@ describe.skipIf(!haveContainerd)('the Electron composition with real containerd'
       const reg = await startRegistry();
       const dir = mkdtempSync('/tmp/cde-img-');
       try {
-        const img = buildLayoutImage(dir, { randomLayers: 2, layerBytes: 1 << 20 });
+        // Over the 8 MiB below which a pull writes its blobs without the thread.
+        const img = buildLayoutImage(dir, { randomLayers: 2, layerBytes: 5 << 20 });
         reg.push(img.layout, 'x/composed:1');
         const a = launch(home({ autoStart: true, onQuit: 'stop', containerdPath: CONTAINERD }));
         await trayMenu(a, /^Running/);

@@ -13,7 +13,7 @@ import { SnapshotsService } from '../../shared/api/services/snapshots/v1/snapsho
 import type { Credentials } from '../../shared/docker-config';
 import type { ContainerdClient } from '../client';
 import { InsideError } from '../errors';
-import { blobThread } from './blob-thread';
+import { blobThread, type BlobThreadUse } from './blob-thread';
 import type { BlobSourceInit } from './blob-thread-messages';
 import { writeBlob, type WriteScope } from './content-write';
 import * as z from 'zod';
@@ -68,6 +68,12 @@ function checked<T extends z.ZodType>(shape: T, f: Fetched, name: string): z.inf
     'The image is malformed; check how it was pushed.',
   );
 }
+/**
+ * A pull streaming more than this (config and layers, as the manifest sizes them) writes them from
+ * the pulls' thread: so much garbage in the app's big heap cost ~20 mark-compacts of 30-65 ms per
+ * 150 MB. Below it (alpine, busybox…) starting the thread (~100 ms) would cost more than it saves.
+ */
+const THREAD_PULL_BYTES = 8 * 1024 * 1024;
 /** A config blob is small JSON; more is not an image config. */
 const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
 /** Extracting a big layer takes a while; a hung containerd still ends the call. */
@@ -90,6 +96,8 @@ export interface PullOptions {
   progressIntervalMs?: number;
   /** A blob download that receives nothing this long fails (default 60 s). */
   stallTimeoutMs?: number;
+  /** Streamed bytes above which the pulls' thread writes them (default THREAD_PULL_BYTES). */
+  threadPullBytes?: number;
 }
 
 /** localhost, loopback addresses and the insecureRegistries setting speak plain HTTP. */
@@ -124,8 +132,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
   let lease: string | null = null;
   /** The first failure of a download: the others then stop as "cancelled", which is not the cause. */
   let failure: unknown = null;
-  // The pulls' thread, started now (~100 ms) so that it is ready when the first layer is.
-  const thread = blobThread.open(o.pullId, ac.signal);
+  /** The pulls' thread, once the manifest says this pull is big enough to want it. */
+  let thread: BlobThreadUse | null = null;
   // The thread's connection is its own: when the app's one to containerd is reset or closed
   // (containerd restarts, the app quits), the downloads end too, as they would on it.
   const untrack = c.channel.track({
@@ -192,8 +200,12 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
       stallTimeoutMs: o.stallTimeoutMs,
     };
     const callOpts = { namespace: o.namespace, lease, signal: ac.signal };
-    // Streamed blobs (config, layers) download in the pulls' thread; the small ones fetched above
-    // are written from here.
+    // A big pull's streamed blobs (config, layers) download in the pulls' thread, started now
+    // (~100 ms) so that it is ready when the first layer is; a small pull's, like the manifests,
+    // are written from here, where starting the thread would take longer than the whole download.
+    const streamed = Number(config.size ?? 0) + layers.reduce((a, l) => a + l.size!, 0);
+    if (streamed > (o.threadPullBytes ?? THREAD_PULL_BYTES))
+      thread = blobThread.open(o.pullId, ac.signal);
     const source: BlobSourceInit = {
       socket: c.channel.socket,
       ref,
@@ -244,7 +256,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         () => undefined,
       );
     };
-    /** A blob streamed from the registry (in the pulls' thread). */
+    /** A blob streamed from the registry (in the pulls' thread when it runs). */
     const putBlob = async (
       kind: string,
       digest: string,
@@ -256,12 +268,26 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         tracker.present(digest);
         return 'exists';
       }
-      await thread.write(
-        source,
-        { digest, size, ref: refKey(kind, digest), labels },
-        { namespace: o.namespace, lease: lease!, stallTimeoutMs: o.stallTimeoutMs },
-        (done) => tracker.bytes(digest, done),
-      );
+      const target = { digest, size, ref: refKey(kind, digest), labels };
+      const onBytes = (done: number) => tracker.bytes(digest, done);
+      if (thread)
+        await thread.write(
+          source,
+          target,
+          { namespace: o.namespace, lease: lease!, stallTimeoutMs: o.stallTimeoutMs },
+          onBytes,
+        );
+      else
+        await writeBlob(
+          c,
+          scope,
+          target,
+          async (offset) => {
+            const { body, partial } = await registry.blob(digest, offset);
+            return { body, resumed: partial };
+          },
+          onBytes,
+        );
       return 'written';
     };
 
@@ -397,7 +423,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
   } finally {
     o.signal.removeEventListener('abort', onAbort);
     untrack();
-    thread.close();
+    thread?.close();
     registry.close();
   }
 }
