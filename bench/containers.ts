@@ -473,12 +473,19 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
   const oursCpu: number[] = [];
   const appCpu: number[] = [];
   const theirsCpu: number[] = [];
+  // A small image (busybox alone, ~1 MiB): what a pull costs besides its bytes.
+  const oursSmall: number[] = [];
+  const theirsSmall: number[] = [];
   try {
     // busybox's layer plus two of ~75 MB of random bytes (incompressible: the wire carries them).
     const image = buildLayoutImage(dir, { randomLayers: 2, layerBytes: 75 * 2 ** 20 });
     reg.push(image.layout, 'bench/big:1');
     const ref = `${reg.host}/bench/big:1`;
     const total = image.layers.reduce((a, l) => a + l.size, 0);
+    const small = buildLayoutImage(join(dir, 'small'));
+    reg.push(small.layout, 'bench/small:1');
+    const smallRef = `${reg.host}/bench/small:1`;
+    const smallBytes = small.layers.reduce((a, l) => a + l.size, 0);
     const pid = env.serve.info.pid;
     const containerd = pidsMatching(`${env.serve.stateDir}/containerd.toml`);
     const cpuNow = (withApp: boolean) =>
@@ -499,6 +506,14 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
       theirs.push(await wall(ctrArgv(env.socket, nsB, ['images', 'pull', '--plain-http', ref])));
       theirsCpu.push(cpuNow(false) - cpu0);
       await dropNamespace(env.socket, nsB, ref);
+      oursSmall.push(
+        await wall(cdeskArgv(['pull', '--control', env.serve.control, '-n', nsA, smallRef])),
+      );
+      await dropNamespace(env.socket, nsA, smallRef);
+      theirsSmall.push(
+        await wall(ctrArgv(env.socket, nsB, ['images', 'pull', '--plain-http', smallRef])),
+      );
+      await dropNamespace(env.socket, nsB, smallRef);
     }
     const m = median(ours);
     const r = median(theirs);
@@ -520,6 +535,12 @@ async function pullRows(env: ContainersEnv, rounds: number): Promise<Row[]> {
         ours: mib(Math.max(...growth)),
         reference: `median ${mib(median(growth))}`,
         ratio: `target ≤ 64 MiB (layers stream); runs ${growth.map((x) => (x / 2 ** 20).toFixed(1)).join(', ')} MiB`,
+      },
+      {
+        metric: `pull a ${mib(smallBytes)}, 1-layer image (busybox) the same way (median of ${rounds}, alternating)`,
+        ours: ms(median(oursSmall)),
+        reference: `\`ctr images pull --plain-http\` ${ms(median(theirsSmall))}`,
+        ratio: `${ratio(median(oursSmall), median(theirsSmall))}; cdesk starts Node first (\`node -e 0\`: see the run -d floor row); runs ${oursSmall.map((x) => x.toFixed(0)).join(', ')} vs ${theirsSmall.map((x) => x.toFixed(0)).join(', ')} ms`,
       },
     ];
   } finally {
