@@ -152,14 +152,14 @@ describe.skipIf(!have || !can.ok)('writeBlob', () => {
     }
     return out;
   };
-  const write = async (body: Buffer[], expected: string, size: number) => {
+  const write = async (body: Buffer[], expected: string, size: number, inFlight = 1) => {
     const n = ns();
     const lease = `lease-${n}`;
     await client.call(LeasesService.create, { id: lease, labels: {} }, { namespace: n });
     const done: number[] = [];
     const err = await writeBlob(
       client,
-      { namespace: n, lease, signal: new AbortController().signal },
+      { namespace: n, lease, signal: new AbortController().signal, inFlight: () => inFlight },
       { digest: expected, size, ref: `ref-${n}`, labels: {} },
       async () => ({ body, resumed: false }),
       (d) => done.push(d),
@@ -170,16 +170,19 @@ describe.skipIf(!have || !can.ok)('writeBlob', () => {
     return { n, err, done };
   };
 
-  it('writes the bytes it was given across message boundaries, whatever the chunks', async () => {
-    const { bytes: blob, digest } = fresh();
-    const { n, err, done } = await write(chunks(blob), digest, blob.length);
-    expect(err).toBeNull();
-    const stored = execFileSync('ctr', ['-a', f.socket, '-n', n, 'content', 'get', digest], {
-      maxBuffer: 64 << 20,
-    });
-    expect(Buffer.compare(stored, blob)).toBe(0);
-    expect(done[done.length - 1]).toBe(blob.length);
-  });
+  it.each([1, 4])(
+    'writes the bytes it was given across message boundaries, whatever the chunks, with %i message(s) in flight',
+    async (inFlight) => {
+      const { bytes: blob, digest } = fresh();
+      const { n, err, done } = await write(chunks(blob), digest, blob.length, inFlight);
+      expect(err).toBeNull();
+      const stored = execFileSync('ctr', ['-a', f.socket, '-n', n, 'content', 'get', digest], {
+        maxBuffer: 64 << 20,
+      });
+      expect(Buffer.compare(stored, blob)).toBe(0);
+      expect(done[done.length - 1]).toBe(blob.length);
+    },
+  );
 
   it('refuses a body that is short, long, or not the digest, and keeps nothing', async () => {
     const { bytes: blob, digest } = fresh();

@@ -9,7 +9,7 @@ import { parentPort } from 'node:worker_threads';
 import { DaemonChannel } from '../../shared/daemon-channel';
 import { ContainerdClient } from '../client';
 import { toThreadError, type FromThread, type ToThread } from './blob-thread-messages';
-import { writeBlob } from './content-write';
+import { messagesInFlight, writeBlob } from './content-write';
 import { Registry } from './registry';
 
 /** Progress crosses to the pull at most this often per blob (the window shows 5 a second). */
@@ -40,7 +40,11 @@ const collect = (() => {
 let sinceCollect = 0;
 
 const clients = new Map<string, ContainerdClient>();
-const pulls = new Map<string, { ac: AbortController; registry: Registry }>();
+/** Each pull's cancel, registry, and its writes running: id → place in the unpack order. */
+const pulls = new Map<
+  string,
+  { ac: AbortController; registry: Registry; writing: Map<number, number> }
+>();
 
 const post = (m: FromThread) => port.postMessage(m);
 
@@ -55,9 +59,11 @@ async function write(m: Extract<ToThread, { type: 'write' }>): Promise<void> {
   if (!pull) {
     const ac = new AbortController();
     const registry = new Registry(m.source.ref, { ...m.source, signal: ac.signal });
-    pulls.set(m.pullId, (pull = { ac, registry }));
+    pulls.set(m.pullId, (pull = { ac, registry, writing: new Map() }));
   }
-  const { ac, registry } = pull;
+  const { ac, registry, writing } = pull;
+  writing.set(m.id, m.scope.order);
+  const inFlight = () => messagesInFlight(writing.values(), m.scope.order);
   // Progress at most every BYTES_EVERY_MS, the latest value last (also when the bytes stall).
   let latest = -1;
   let posted = -1;
@@ -72,7 +78,7 @@ async function write(m: Extract<ToThread, { type: 'write' }>): Promise<void> {
   try {
     await writeBlob(
       client(m.source.socket),
-      { ...m.scope, signal: ac.signal },
+      { ...m.scope, signal: ac.signal, inFlight },
       m.target,
       async (offset) => {
         const { body, partial } = await registry.blob(m.target.digest, offset);
@@ -93,6 +99,7 @@ async function write(m: Extract<ToThread, { type: 'write' }>): Promise<void> {
       },
     );
   } finally {
+    writing.delete(m.id);
     if (timer) clearTimeout(timer);
     flush();
   }

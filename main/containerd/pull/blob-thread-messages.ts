@@ -22,6 +22,8 @@ export interface BlobWriteScope {
   namespace: string;
   lease: string;
   stallTimeoutMs?: number;
+  /** Where the blob is in the pull's unpack order (its layer's index; the config's -1). */
+  order: number;
 }
 
 export type ToThread =

@@ -262,6 +262,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
       digest: string,
       size: number,
       labels: Record<string, string>,
+      order: number,
     ): Promise<'exists' | 'written'> => {
       if (await have(digest)) {
         await label(digest, labels);
@@ -274,7 +275,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         await thread.write(
           source,
           target,
-          { namespace: o.namespace, lease: lease!, stallTimeoutMs: o.stallTimeoutMs },
+          { namespace: o.namespace, lease: lease!, stallTimeoutMs: o.stallTimeoutMs, order },
           onBytes,
         );
       else
@@ -302,7 +303,7 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
         const l = layers[i]!;
         tracker.status(l.digest!, 'downloading');
         try {
-          arrived[i]!.resolve(await putBlob('layer', l.digest!, l.size!, {}));
+          arrived[i]!.resolve(await putBlob('layer', l.digest!, l.size!, {}, i));
         } catch (err) {
           // After the abort, the other downloads only end as cancelled: not the cause.
           if (!ac.signal.aborted) failure ??= err;
@@ -319,7 +320,8 @@ export async function pullImage(c: ContainerdClient, o: PullOptions): Promise<Pu
     });
     const configDigest = config.digest;
     const configRead = (async () => {
-      await putBlob('config', configDigest, Number(config.size ?? 0), {});
+      // Unpacking needs the config's diff_ids before any layer: it is first in line.
+      await putBlob('config', configDigest, Number(config.size ?? 0), {}, -1);
       const configBytes = await readContent(c, o.namespace, configDigest);
       const diffIds = (
         JSON.parse(configBytes.toString('utf8')) as { rootfs?: { diff_ids?: string[] } }

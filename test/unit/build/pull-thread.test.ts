@@ -76,7 +76,7 @@ describe('dist/pull-thread.cjs', () => {
           credentials: null,
           authorization: null,
         },
-        scope: { namespace: 'ns', lease: 'l' },
+        scope: { namespace: 'ns', lease: 'l', order: 0 },
         target: { digest: `sha256:${'a'.repeat(64)}`, size: 10, ref: 'layer-x', labels: {} },
       } satisfies ToThread);
       expect(await answer).toMatchObject({

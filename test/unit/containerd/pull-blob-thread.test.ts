@@ -20,7 +20,7 @@ const source: BlobSourceInit = {
   authorization: null,
 };
 const target = { digest: 'sha256:' + 'a'.repeat(64), size: 10, ref: 'layer-x', labels: {} };
-const scope = { namespace: 'ns', lease: 'l' };
+const scope = { namespace: 'ns', lease: 'l', order: 0 };
 
 /** A worker running `body` with `port` (its parentPort) and `post` in scope. */
 const script = (body: string) => () =>

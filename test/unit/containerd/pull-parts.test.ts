@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { PullProgress } from '../../../common/containerd';
-import { encodeWriteHead } from '../../../main/containerd/pull/content-write';
+import { encodeWriteHead, messagesInFlight } from '../../../main/containerd/pull/content-write';
 import { pickManifest, parsePlatform } from '../../../main/containerd/pull/platform';
 import { PullTracker } from '../../../main/containerd/pull/progress';
 import { isInsecure } from '../../../main/containerd/pull/pull';
@@ -178,5 +178,22 @@ describe('encodeWriteHead', () => {
     const back = WriteContentRequest.decode(ours);
     expect(back.offset).toBe(String(offset));
     expect(Buffer.compare(Buffer.from(back.data), data)).toBe(0);
+  });
+});
+
+describe('messagesInFlight', () => {
+  it('keeps the blob first in the unpack order busiest, and the next one once it is done', () => {
+    const writing = new Map([
+      [11, 1],
+      [12, 2],
+      [13, -1],
+    ]);
+    // The config (-1) is first: unpacking needs it before any layer.
+    expect(messagesInFlight(writing.values(), -1)).toBeGreaterThan(1);
+    expect(messagesInFlight(writing.values(), 1)).toBe(1);
+    expect(messagesInFlight(writing.values(), 2)).toBe(1);
+    writing.delete(13);
+    expect(messagesInFlight(writing.values(), 1)).toBeGreaterThan(1);
+    expect(messagesInFlight(writing.values(), 2)).toBe(1);
   });
 });
