@@ -28,11 +28,13 @@ const IN_FLIGHT = 1;
 /**
  * Write messages in flight for the layer a pull unpacks next. Its layers download 3 at a time, so
  * with one message each they arrived together and were unpacked one after the other at the end;
- * the first in line, kept busier, arrives first and is unpacked while the others still download
- * (the bench's 150 MB pull: ~5-8 % faster in alternating runs; as fast as one layer at a time with
- * this depth, which would lose the parallel requests a distant registry needs).
+ * the first in line, kept busier, arrives first and is unpacked while the others still download.
+ * The bench's 150 MB pull, alternating in one process on a loaded machine: median 3062 ms with 2,
+ * 3726 with 1, 2888 with 4; but 4 grew the app's RSS by 66-73 MiB on its first pull (over the
+ * 64 MiB budget), 2 by 52-54 as 1 does. (One layer at a time would lose the parallel requests a
+ * distant registry needs.)
  */
-const FIRST_IN_LINE_IN_FLIGHT = 4;
+const FIRST_IN_LINE_IN_FLIGHT = 2;
 
 /** Messages in flight for the blob at `order` in the unpack order, beside those being written. */
 export function messagesInFlight(writing: Iterable<number>, order: number): number {
