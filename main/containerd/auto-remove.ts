@@ -25,7 +25,7 @@ const isGone = (err: unknown) =>
 
 export class AutoRemove {
   /** Attached runs' connections, by container: while one is open its CLI removes the container. */
-  private readonly holders = new Map<string, AbortSignal>();
+  private readonly holders = new Map<string, { signal: AbortSignal; onAbort: () => void }>();
   /** Runs under way: their record may exist before their task does. */
   private readonly underWay = new Map<string, number>();
 
@@ -39,17 +39,14 @@ export class AutoRemove {
     const k = key(namespace, id);
     this.underWay.set(k, (this.underWay.get(k) ?? 0) + 1);
     if (heldBy && !heldBy.aborted) {
-      this.holders.set(k, heldBy);
-      heldBy.addEventListener(
-        'abort',
-        () => {
-          if (this.holders.get(k) !== heldBy) return;
-          this.holders.delete(k);
-          // A run still under way is looked at when it ends.
-          if (!this.underWay.has(k)) this.removeIfExited(namespace, id);
-        },
-        { once: true },
-      );
+      this.forget(namespace, id);
+      const onAbort = () => {
+        this.holders.delete(k);
+        // A run still under way is looked at when it ends.
+        if (!this.underWay.has(k)) this.removeIfExited(namespace, id);
+      };
+      this.holders.set(k, { signal: heldBy, onAbort });
+      heldBy.addEventListener('abort', onAbort, { once: true });
     }
     let done = false;
     return () => {
@@ -61,6 +58,15 @@ export class AutoRemove {
       // The caller left during the run: its task may have exited meanwhile, unseen by exited().
       if (heldBy?.aborted && !this.held(k)) this.removeIfExited(namespace, id);
     };
+  }
+
+  /** The container was removed (by its cdesk, say): its connection holds nothing now. */
+  forget(namespace: string, id: string): void {
+    const k = key(namespace, id);
+    const h = this.holders.get(k);
+    if (!h) return;
+    h.signal.removeEventListener('abort', h.onAbort);
+    this.holders.delete(k);
   }
 
   /** A task exited (its /tasks/exit event). */
@@ -84,8 +90,8 @@ export class AutoRemove {
   }
 
   private held(k: string): boolean {
-    const s = this.holders.get(k);
-    return !!s && !s.aborted;
+    const h = this.holders.get(k);
+    return !!h && !h.signal.aborted;
   }
 
   /** Delete it (record, snapshot, network, log folder) when it is --rm and its task is not running. */

@@ -71,7 +71,13 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
     'task:kill': ({ namespace, id, signal }) =>
       afterChange(killTask(d.ready(), namespace, id, signal)),
     'container:delete': ({ namespace, id }) =>
-      afterChange(deleteContainer(d.ready(), namespace, id, d.runContext())),
+      afterChange(
+        deleteContainer(d.ready(), namespace, id, d.runContext()).then((r) => {
+          // Not on the delete event: that can arrive after a new run of the same name claimed it.
+          d.autoRemove.forget(namespace, id);
+          return r;
+        }),
+      ),
     'container:run': (p, caller) =>
       afterChange(
         runContainer(

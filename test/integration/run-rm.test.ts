@@ -70,6 +70,15 @@ const logFolder = (id: string) => join(f.engine.status().paths.root, 'containers
 const taskStopped = (id: string) => ctrTasks(f.socket, 'default').get(id)?.status === 'stopped';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The container's labels as `cdesk inspect` shows them, once it exists (within 10 s). */
+async function inspectLabels(id: string): Promise<Record<string, string>> {
+  for (const end = Date.now() + 10_000; Date.now() < end; await sleep(50)) {
+    const r = await h.service.handle('container:inspect', { namespace: 'default', id });
+    if (r.ok) return (r.value as { labels: Record<string, string> }).labels;
+  }
+  throw new Error(`container ${id} never appeared`);
+}
+
 describe.skipIf(!have || !can.ok)('cdesk run --rm, kept by the app', () => {
   it('a SIGKILLed attached cdesk run --rm: the app removes the container (and its log) once the task exits; one without --rm is kept', async () => {
     const rmId = uid();
@@ -119,8 +128,12 @@ describe.skipIf(!have || !can.ok)('cdesk run --rm, kept by the app', () => {
     const id = uid();
     const cli = cdeskRun(
       ['--rm', '--name', id],
-      'i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; echo last >&2; exit 4',
+      'sleep 1; i=0; while [ $i -lt 3000 ]; do echo line $i; i=$((i+1)); done; echo last >&2; exit 4',
     );
+    // While it runs the app knows it is --rm (docker inspect's HostConfig.AutoRemove), so a cdesk
+    // that dies would not leave it behind.
+    const labels = await inspectLabels(id);
+    expect(labels['containerd-desktop/auto-remove']).toBe('true');
     const { code } = await cli.exit;
     // cdesk's own removal succeeded (a failed rm would be exit 1 and a message).
     expect({ code, stderr: cli.stderr() }).toEqual({ code: 4, stderr: 'last\n' });
