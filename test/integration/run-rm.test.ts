@@ -124,6 +124,28 @@ describe.skipIf(!have || !can.ok)('cdesk run --rm, kept by the app', () => {
     await until(() => !existsSync(logFolder(id)), 5_000, `${id}'s log folder removed`);
   });
 
+  it('an attached run --rm whose connection closes before the run answers: removed once the task exits', async () => {
+    const id = uid();
+    const left = new AbortController();
+    const running = h.service.handle(
+      'container:run',
+      {
+        namespace: 'default',
+        image: f.img.name,
+        name: id,
+        args: ['sh', '-c', 'sleep 1'],
+        rm: true,
+        attached: true,
+      },
+      { gone: left.signal },
+    );
+    setImmediate(() => left.abort());
+    const r = await running;
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    expect(containers()).toContain(id);
+    await until(() => !containers().includes(id), 10_000, `${id} removed by the app`);
+  });
+
   it('a normal attached run --rm prints every line, passes its exit code on, and is removed once (by cdesk)', async () => {
     const id = uid();
     const cli = cdeskRun(
