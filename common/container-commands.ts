@@ -96,8 +96,14 @@ export const runPayload = z
       )
       .max(256)
       .optional(),
-    /** Remove the container once its task exits (the app does it for a detached one). */
+    /** Remove the container (and its log) once its task exits; the app does it, even after a restart. */
     rm: z.boolean().optional(),
+    /**
+     * With rm: the caller follows the output and removes the container itself once it has read the
+     * last lines (`cdesk run --rm` without -d). The app then waits for the caller's connection to
+     * close before it removes an exited container; a transport without connections ignores it.
+     */
+    attached: z.boolean().optional(),
     /** docker's --restart: no | always | unless-stopped | on-failure[:N]. */
     restart: z
       .string()

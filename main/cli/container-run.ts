@@ -25,7 +25,8 @@ stdout, stderr to stderr) until it exits, and its exit code is cdesk's; Ctrl-C s
                            installed, as root), the host's, or none (loopback only)
   -p, --publish [IP:]H:C[/udp]
                            publish container port C on host port H (bridge; repeatable)
-      --rm                 remove the container (and its log) once it exits
+      --rm                 remove the container (and its log) once it exits; the app does it
+                           when cdesk is gone (killed, or -d)
       --restart POLICY     no (default), always, unless-stopped, on-failure[:N]: containerd's
                            restart monitor starts it again (a stop holds until start)
   -n, --namespace NS       containerd namespace (default: default)

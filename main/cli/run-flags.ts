@@ -232,8 +232,10 @@ export function runPayloadFrom(
     env: envs,
     mounts: (a.lists.get('volume') ?? []).map(parseVolume),
     labels: parseLabels(a.lists.get('label') ?? []),
-    rm: a.bools.has('rm') && a.bools.has('detach'),
+    rm: a.bools.has('rm'),
   };
+  // The CLI removes an attached --rm container itself after its last read; the app only if it dies.
+  if (p.rm && !a.bools.has('detach')) p.attached = true;
   if (a.values.has('name')) p.name = a.values.get('name')!;
   if (entry !== undefined) p.entrypoint = entry === '' ? [] : [entry];
   if (a.command.length) p.args = a.command;

@@ -5,6 +5,7 @@ import { deleteContainer, deleteImage, killTask, stopTask } from './actions';
 import type { ContainerdClient } from './client';
 import { containerLogs, inspectContainer, waitTask } from './container-info';
 import { runContainer, startContainer, type RunContext } from './run';
+import type { AutoRemove } from './auto-remove';
 import type { EventFeed } from './event-feed';
 import type { InsideHandlers } from './provider';
 import { diskUsage, prune } from './images/disk';
@@ -31,6 +32,8 @@ export interface HandlerDeps {
   /** Where containers this app runs keep runc state and logs (from the engine's paths and settings). */
   runContext(): RunContext;
   pulls: Pulls;
+  /** Removes --rm containers once they exit (an attached caller's only once it has gone). */
+  autoRemove: AutoRemove;
 }
 
 export function createHandlers(d: HandlerDeps): InsideHandlers {
@@ -68,8 +71,24 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
     'task:kill': ({ namespace, id, signal }) =>
       afterChange(killTask(d.ready(), namespace, id, signal)),
     'container:delete': ({ namespace, id }) =>
-      afterChange(deleteContainer(d.ready(), namespace, id, d.runContext())),
-    'container:run': (p) => afterChange(runContainer(d.ready(), d.runContext(), p)),
+      afterChange(
+        deleteContainer(d.ready(), namespace, id, d.runContext()).then((r) => {
+          // Not on the delete event: that can arrive after a new run of the same name claimed it.
+          d.autoRemove.forget(namespace, id);
+          return r;
+        }),
+      ),
+    'container:run': (p, caller) =>
+      afterChange(
+        runContainer(
+          d.ready(),
+          d.runContext(),
+          p,
+          p.rm
+            ? (ns, id) => d.autoRemove.running(ns, id, p.attached ? caller?.gone : undefined)
+            : undefined,
+        ),
+      ),
     'container:start': ({ namespace, id }) =>
       afterChange(
         (async () => {

@@ -14,7 +14,8 @@ import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
 import { Pulls } from './pull/pulls';
 import { listPlugins } from './reads';
-import { autoRemoveOnExit, runContextFor } from './run-context';
+import { runContextFor } from './run-context';
+import { AutoRemove } from './auto-remove';
 import { onFailureAfterExit } from './restart-policy';
 import { startContainer } from './run';
 import { collectNetworks } from './container-network';
@@ -132,6 +133,12 @@ export function createInside(opts: InsideOptions): Inside {
     onChange: () => emit({ event: 'inside:status', payload: { inside: status, problems } }),
   });
   const outage = new OutageExits();
+  const autoRemove = new AutoRemove({
+    ready,
+    runContext,
+    logError,
+    removed: () => counts.schedule(),
+  });
 
   const feed = new EventFeed({
     batchMs: opts.batchMs ?? 16,
@@ -141,7 +148,7 @@ export function createInside(opts: InsideOptions): Inside {
     onEvent: (e) => {
       if (e.topic.startsWith('/tasks/') || e.topic.startsWith('/containers/')) counts.schedule();
       if (e.topic === '/tasks/exit' && e.containerId) {
-        autoRemoveOnExit(ready, e.namespace, e.containerId, runContext(), logError);
+        autoRemove.exited(e.namespace, e.containerId);
         if (e.exitStatus !== undefined)
           onFailureAfterExit(
             ready,
@@ -214,6 +221,8 @@ export function createInside(opts: InsideOptions): Inside {
       const all = await counts.refresh();
       if (gen !== connectGen) return;
       feed.inject(outage.end(all, Date.now()));
+      // --rm containers whose task exited while the app or containerd was away.
+      autoRemove.sweep(all);
       // Networks of containers removed while we were away (or by another client) go now.
       await collectNetworks(runContext(), (ns, id) => containerStillThere(c, ns, id)).catch(
         (err: unknown) => logError('cleaning up container networks failed', err),
@@ -285,6 +294,7 @@ export function createInside(opts: InsideOptions): Inside {
     stopGraceMs: () => settings().stopGraceMs,
     changed: () => counts.schedule(),
     runContext,
+    autoRemove,
   });
 
   return {

@@ -7,9 +7,21 @@ import type { ExecProcess, ExecSpec, ExecStart } from './exec';
 
 export type InsideCommandName = keyof InsideCommandResults;
 
-/** One handler per inside command; payloads arrive validated by the contract's schemas. */
+/** Who sent a request: for a command whose effect lasts as long as its sender is there. */
+export interface Caller {
+  /** Aborted once the connection that sent the request has closed. */
+  gone: AbortSignal;
+}
+
+/**
+ * One handler per inside command; payloads arrive validated by the contract's schemas. `caller`
+ * comes from transports with connections (the control socket), never from the others.
+ */
 export type InsideHandlers = {
-  [C in InsideCommandName]: (payload: CommandPayload<C>) => Promise<InsideCommandResults[C]>;
+  [C in InsideCommandName]: (
+    payload: CommandPayload<C>,
+    caller?: Caller,
+  ) => Promise<InsideCommandResults[C]>;
 };
 
 export type InsideEvent = {

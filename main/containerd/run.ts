@@ -425,12 +425,19 @@ async function checkHost(mounts: RunPayload['mounts'] & object): Promise<void> {
 /** Named runs under way here: two at once would each take half (snapshot, record) and both fail. */
 const starting = new Set<string>();
 
+/**
+ * Told the container's id once it is known to be free, before its record exists; returns what to
+ * call when the run has answered or failed (auto-remove keeps off a run's container meanwhile).
+ */
+export type RunClaim = (namespace: string, id: string) => () => void;
+
 export async function runContainer(
   c: ContainerdClient,
   ctx: RunContext,
   payload: RunPayload,
+  claim?: RunClaim,
 ): Promise<ContainerCommandResults['container:run']> {
-  if (payload.name === undefined) return runOnce(c, ctx, payload);
+  if (payload.name === undefined) return runOnce(c, ctx, payload, claim);
   const key = `${payload.namespace}/${payload.name}`;
   if (starting.has(key))
     throw new InsideError(
@@ -440,7 +447,7 @@ export async function runContainer(
     );
   starting.add(key);
   try {
-    return await runOnce(c, ctx, payload);
+    return await runOnce(c, ctx, payload, claim);
   } finally {
     starting.delete(key);
   }
@@ -450,6 +457,7 @@ async function runOnce(
   c: ContainerdClient,
   ctx: RunContext,
   payload: RunPayload,
+  claim?: RunClaim,
 ): Promise<ContainerCommandResults['container:run']> {
   const p = runPayload.parse(payload);
   const { namespace } = p;
@@ -497,10 +505,12 @@ async function runOnce(
     { namespace },
   );
   leased.catch(() => undefined);
+  let claimed: (() => void) | undefined;
   try {
     const snapshotters = await unpackedFor(c, namespace, configDigest);
     const snapshotter = snapshotters[0] ?? 'overlayfs';
     if (await taken) throw nameTaken(namespace, id);
+    claimed = claim?.(namespace, id);
     const net = p.net ?? (await defaultNetwork(ctx));
     const ports = p.ports ?? [];
     if (ports.length && net !== 'bridge')
@@ -661,6 +671,7 @@ async function runOnce(
       throw err;
     }
   } finally {
+    claimed?.();
     // Off the reply's path: the container record now holds the snapshot, and a lease left by a
     // failed delete expires by itself.
     void leased

@@ -311,6 +311,9 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       return;
     }
     conns.add(sock);
+    // A request whose effect lasts while its sender is connected (an attached run --rm) watches this.
+    const closed = new AbortController();
+    const caller = { gone: closed.signal };
     let subscribed: EventOutbox | null = null;
     let greeted = false;
     // Never throws: a failed write only ends this connection.
@@ -405,7 +408,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
           cmd,
           async () => {
             const result = await answerOnce(
-              () => service.handle(cmd, payload),
+              () => service.handle(cmd, payload, caller),
               (err) => logError('control request failed', err),
             );
             if (!sock.destroyed) reply(id, cmd, result);
@@ -527,6 +530,7 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     });
     refreshTimer();
     sock.on('close', () => {
+      closed.abort();
       idleSince.delete(sock);
       queuedSince.delete(sock);
       if (arrivals.length > 0) setImmediate(admit);

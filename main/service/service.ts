@@ -18,7 +18,12 @@ import { LOCAL_HOST, type HostView } from '../../common/hosts';
 import type { Engine } from '../engine/types';
 import { AppError, toContractError } from '../shared/app-error';
 import { buildDiagnostics } from './diagnostics';
-import type { InsideCommandName, InsideHandlers, InsideProvider } from '../containerd/provider';
+import type {
+  Caller,
+  InsideCommandName,
+  InsideHandlers,
+  InsideProvider,
+} from '../containerd/provider';
 import type { ExecProcess, ExecSpec } from '../containerd/exec';
 import type { ExecStarter } from './exec-hub';
 import { createLogBatcher, type LogBatcherOptions } from './log-batcher';
@@ -26,7 +31,7 @@ import type { SettingsStore } from './settings-store';
 
 /** One handler per contract command: validated payload in, result out, errors thrown (AppError/EngineError). */
 export type Handlers = {
-  [C in CommandName]: (payload: CommandPayload<C>) => Promise<CommandResults[C]>;
+  [C in CommandName]: (payload: CommandPayload<C>, caller?: Caller) => Promise<CommandResults[C]>;
 };
 
 export interface ServiceOptions {
@@ -63,8 +68,11 @@ export interface HostsProvider {
 }
 
 export interface Service extends ContractClient {
-  /** The edge: validate (once), run, answer with data. Never throws, changes nothing on a bad request. */
-  handle(name: unknown, payload: unknown): Promise<Result<unknown>>;
+  /**
+   * The edge: validate (once), run, answer with data. Never throws, changes nothing on a bad
+   * request. `caller`: the connection that sent it, from transports that have one.
+   */
+  handle(name: unknown, payload: unknown, caller?: Caller): Promise<Result<unknown>>;
   /**
    * Starts exec processes for one authenticated transport ("control socket", "websocket",
    * "electron ipc"); each is logged with the transport, container and command. Null without
@@ -196,7 +204,7 @@ export function createService(opts: ServiceOptions): Service {
         : await buildDiagnostics(engine, settings.get(), opts.info()),
     }),
     'hosts:list': async () => ({ hosts: [localHost(), ...(opts.hosts?.list() ?? [])] }),
-    'hosts:invoke': async ({ host, cmd, payload }) => {
+    'hosts:invoke': async ({ host, cmd, payload }, caller) => {
       if (!isCommandName(cmd) || cmd.startsWith('hosts:'))
         throw new AppError(
           'unknown-command',
@@ -205,7 +213,7 @@ export function createService(opts: ServiceOptions): Service {
         );
       const r =
         host === LOCAL_HOST
-          ? await this_.handle(cmd, payload)
+          ? await this_.handle(cmd, payload, caller)
           : opts.hosts
             ? await opts.hosts.invoke(host, cmd, payload)
             : unknownHost(host);
@@ -220,9 +228,10 @@ export function createService(opts: ServiceOptions): Service {
   async function answer<C extends CommandName>(
     name: C,
     payload: CommandPayload<C>,
+    caller?: Caller,
   ): Promise<Result<CommandResults[C]>> {
     try {
-      return { ok: true, value: await handlers[name](payload) };
+      return { ok: true, value: await handlers[name](payload, caller) };
     } catch (err) {
       const error = toContractError(err);
       if (error.code === 'internal') logError(`${name} failed`, err);
@@ -231,11 +240,11 @@ export function createService(opts: ServiceOptions): Service {
   }
 
   const this_: Service = {
-    async handle(name, payload) {
+    async handle(name, payload, caller) {
       const cmd = parseCommand(name, payload);
-      return cmd.ok ? answer(cmd.value.name, cmd.value.payload) : cmd;
+      return cmd.ok ? answer(cmd.value.name, cmd.value.payload, caller) : cmd;
     },
-    invoke: answer,
+    invoke: (name, payload) => answer(name, payload),
     execStarter(transport) {
       const start = inside?.exec?.bind(inside);
       const remote = opts.hosts?.exec?.bind(opts.hosts);

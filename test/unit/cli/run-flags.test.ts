@@ -59,7 +59,7 @@ describe('values', () => {
       '--env-file f:1: the name "C " contains whitespace (write KEY=VALUE)',
     );
   });
-  it('builds the payload; --rm goes to the app only with -d', () => {
+  it('builds the payload; --rm tells the app, attached (the CLI removes it itself) without -d', () => {
     const p = runPayloadFrom(
       splitRunArgs(['--rm', '-l', 'a=b', '--entrypoint', '', '-n', 'ns1', 'img', 'x']),
       {},
@@ -71,10 +71,15 @@ describe('values', () => {
       env: [],
       mounts: [],
       labels: { a: 'b' },
-      rm: false,
+      rm: true,
+      attached: true,
       entrypoint: [],
       args: ['x'],
     });
+    const detached = runPayloadFrom(splitRunArgs(['-d', '--rm', 'img']), {}, []);
+    expect([detached.rm, detached.attached]).toEqual([true, undefined]);
+    const kept = runPayloadFrom(splitRunArgs(['img']), {}, []);
+    expect([kept.rm, kept.attached]).toEqual([false, undefined]);
     expect(() => runPayloadFrom(splitRunArgs(['--net', 'overlay', 'img']), {}, [])).toThrow(
       /--net must be one of host, none, bridge \(got overlay\)/,
     );
