@@ -8,7 +8,8 @@ import { runContainer, startContainer, type RunContext } from './run';
 import type { EventFeed } from './event-feed';
 import type { InsideHandlers } from './provider';
 import { diskUsage, prune } from './images/disk';
-import { loadFile, saveFile } from './images/files';
+import { saveFile } from './images/files';
+import type { Loads } from './images/loads';
 import type { Pulls } from './pull/pulls';
 import { imageUsers, listContainers, listNamespaces, readImagesList, serverVersion } from './reads';
 import { readTaskStats } from './stats';
@@ -31,6 +32,7 @@ export interface HandlerDeps {
   /** Where containers this app runs keep runc state and logs (from the engine's paths and settings). */
   runContext(): RunContext;
   pulls: Pulls;
+  loads: Loads;
 }
 
 export function createHandlers(d: HandlerDeps): InsideHandlers {
@@ -91,7 +93,8 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
     },
     'image:pull': (p) => d.pulls.pull(p),
     'image:pull-cancel': async ({ pullId }) => d.pulls.cancel(pullId),
-    'image:load': ({ namespace, path }) => afterChange(loadFile(d.ready(), namespace, path)),
+    'image:load': (p) => afterChange(d.loads.load(p)),
+    'image:load-cancel': async ({ loadId }) => d.loads.cancel(loadId),
     'image:save': ({ namespace, names, path }) => saveFile(d.ready(), namespace, names, path),
     'system:df': ({ namespace }) => diskUsage(d.ready(), namespace),
     'system:prune': ({ namespace, all, dryRun }) =>

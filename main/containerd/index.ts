@@ -13,6 +13,7 @@ import { createHandlers } from './handlers';
 import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
 import { Pulls } from './pull/pulls';
+import { Loads } from './images/loads';
 import { listPlugins } from './reads';
 import { autoRemoveOnExit, runContextFor } from './run-context';
 import { onFailureAfterExit } from './restart-policy';
@@ -275,8 +276,11 @@ export function createInside(opts: InsideOptions): Inside {
     changed: () => undefined,
   });
 
+  const loads = new Loads(ready);
+
   const handlers = createHandlers({
     pulls,
+    loads,
     ready,
     plugins: () => plugins,
     refreshPlugins,
@@ -315,6 +319,7 @@ export function createInside(opts: InsideOptions): Inside {
     dispose() {
       disposed = true;
       pulls.dispose();
+      loads.dispose();
       connectGen++;
       offEngine();
       counts.dispose();

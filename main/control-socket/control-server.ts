@@ -21,6 +21,7 @@ import {
   type RequestId,
   type RpcResponse,
 } from '../../common/rpc';
+import { CANCEL_ON_DISCONNECT } from '../../common/containerd-commands';
 import { EXEC_START, isStreamFrame } from '../../common/exec-stream';
 import { AppError, answerOnce } from '../shared/app-error';
 import { inBulkTurn } from '../shared/bulk-turn';
@@ -300,6 +301,23 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     }
   }
 
+  /** The caller of a cancellable request is gone: stop what it started (a pull, a load). */
+  function cancelOnDisconnect(cmd: string, payload: unknown): void {
+    if (!Object.hasOwn(CANCEL_ON_DISCONNECT, cmd)) return;
+    const how = CANCEL_ON_DISCONNECT[cmd as keyof typeof CANCEL_ON_DISCONNECT];
+    const id = (payload as Record<string, unknown> | null)?.[how.id];
+    if (typeof id !== 'string') return;
+    void service
+      .handle(how.command, { [how.id]: id })
+      .then((r) => {
+        if (!r.ok && r.error.code !== 'containerd-api-unavailable')
+          logError(`cancelling ${cmd} ${id} after its connection closed`, r.error.message);
+      })
+      .catch((err: unknown) =>
+        logError(`cancelling ${cmd} ${id} after its connection closed`, err),
+      );
+  }
+
   function serve(sock: net.Socket): void {
     sock.on('error', () => undefined);
     if (conns.size >= maxConns && !reclaimOne()) {
@@ -313,6 +331,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     conns.add(sock);
     let subscribed: EventOutbox | null = null;
     let greeted = false;
+    /** The request being answered (one at a time per connection), for a close to cancel it. */
+    let inFlight: { cmd: string; payload: unknown } | null = null;
     // Never throws: a failed write only ends this connection.
     // Replies are bounded without a check here: one at a time, the next only once this is read.
     const send = (text: string, written?: () => void) => {
@@ -404,10 +424,14 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
         await inBulkTurn(
           cmd,
           async () => {
+            const running = { cmd, payload };
+            inFlight = running;
             const result = await answerOnce(
               () => service.handle(cmd, payload),
               (err) => logError('control request failed', err),
-            );
+            ).finally(() => {
+              if (inFlight === running) inFlight = null;
+            });
             if (!sock.destroyed) reply(id, cmd, result);
           },
           (waiting) =>
@@ -527,6 +551,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
     });
     refreshTimer();
     sock.on('close', () => {
+      if (inFlight) cancelOnDisconnect(inFlight.cmd, inFlight.payload);
+      inFlight = null;
       idleSince.delete(sock);
       queuedSince.delete(sock);
       if (arrivals.length > 0) setImmediate(admit);
