@@ -268,10 +268,20 @@ export function createImageTransfer(opts: ImageTransferOptions): ImageTransfer {
               'Load the file again.',
             ),
           );
+        // A page that goes (closed, reloaded, its fetch aborted) cancels its load, as a CLI does.
+        const loadId = randomBytes(8).toString('hex');
+        const onClose = () => {
+          if (!res.writableFinished)
+            void opts.service.invoke('image:load-cancel', { loadId }).catch(() => undefined);
+        };
+        res.once('close', onClose);
         const r = await opts.service.invoke('image:load', {
           namespace: q.data.namespace,
           path: file,
+          loadId,
         });
+        res.off('close', onClose);
+        if (res.destroyed) return;
         // Gone before the answer: the page hears of it only once nothing is left behind.
         await fsp.rm(file, { force: true });
         answer(res, r.ok ? 200 : 422, r);

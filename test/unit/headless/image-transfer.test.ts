@@ -25,6 +25,8 @@ let base: Service;
 let server: HttpServer;
 let calls: { name: CommandName; payload: Record<string, unknown>; bytes?: string }[];
 let origin: string;
+/** The running "slow" loads' cancels, by loadId. */
+const cancels = new Map<string, () => void>();
 
 beforeEach(async () => {
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-xfer-'));
@@ -43,7 +45,19 @@ beforeEach(async () => {
       const p = payload.path as string;
       if (name === 'image:load') {
         calls.push({ name, payload, bytes: await fsp.readFile(p, 'utf8') });
+        // Namespace "slow": a load that runs until it is cancelled.
+        if (payload.namespace === 'slow')
+          return new Promise((resolve) =>
+            cancels.set(payload.loadId as string, () =>
+              resolve({ ok: false, error: { code: 'cancelled', message: 'cancelled', hint: '' } }),
+            ),
+          );
         return { ok: true, value: { namespace: payload.namespace, images: [], written: 3 } };
+      }
+      if (name === 'image:load-cancel') {
+        calls.push({ name, payload });
+        cancels.get(payload.loadId as string)?.();
+        return { ok: true, value: { loadId: payload.loadId, cancelled: true } };
       }
       if (name === 'image:save') {
         calls.push({ name, payload });
@@ -153,6 +167,24 @@ describe('image transfers over HTTP', () => {
       expect(await staged()).toBe(0);
     },
   );
+
+  it('a page that goes while its upload loads cancels the load (by its id) and leaves no file', async () => {
+    const ac = new AbortController();
+    const sent = fetch(url('/images/load?token=tok&namespace=slow'), {
+      method: 'POST',
+      body: await tarOf('index.json', '{}'),
+      headers: { Origin: origin },
+      signal: ac.signal,
+    }).catch((err: Error) => err);
+    await expect.poll(() => calls.length).toBe(1);
+    const loadId = calls[0]!.payload.loadId;
+    expect(loadId).toMatch(/^[0-9a-f]{16}$/);
+    ac.abort();
+    await sent;
+    await expect.poll(() => calls.map((c) => c.name)).toEqual(['image:load', 'image:load-cancel']);
+    expect(calls[1]!.payload).toEqual({ loadId });
+    await expect.poll(staged).toBe(0);
+  });
 
   it('names a bad namespace (400) and loads nothing', async () => {
     const res = await fetch(url('/images/load?token=tok&namespace=..%2Fx'), {
