@@ -84,6 +84,11 @@ export async function run(argv: string[], given?: CliIo): Promise<number> {
           })
           .catch(() => c.close());
       };
+      // Interrupted while connecting: nothing was asked of the app yet.
+      if (io.signal.aborted) {
+        io.err('cdesk load: cancelled before the load began\n');
+        return EXIT.interrupted;
+      }
       io.signal.addEventListener('abort', onAbort, { once: true });
       try {
         const r = await c.invoke('image:load', { namespace, path, loadId });

@@ -54,24 +54,41 @@ const leases = (n: string) =>
   ctr(f.socket, n, ['leases', 'ls']).split('\n').slice(1).filter(Boolean);
 const activeIngests = (n: string) =>
   ctr(f.socket, n, ['content', 'active']).split('\n').slice(1).filter(Boolean);
-/** Where slowArchive stops feeding: inside the archive's largest blob, the layer. */
-const half = () => statSync(f.img.archive).size >> 1;
-
 /**
- * A FIFO that gets the first half of the archive, then nothing more until the test says: a load
- * of it is surely still running. Opened read-write first (never blocks on Linux), so the FIFO has
- * its writer when the app opens it; written by the event loop (non-blocking), since a blocking
- * write nobody reads any more would hold one of this process's file threads, which the app here
- * shares.
+ * A FIFO that gets an archive of a new image (its own random layer, last in the archive) up to the
+ * middle of that layer, then nothing more until the test says: a load of it is surely still
+ * running, writing that layer. Opened read-write first (never blocks on Linux), so the FIFO has its
+ * writer when the app opens it; written by the event loop (non-blocking), since a blocking write
+ * nobody reads any more would hold one of this process's file threads, which the app here shares.
  */
 function slowArchive(n: string) {
+  const img = buildLayoutImage(join(dir, `slow-img-${n}`), {
+    randomLayers: 1,
+    layerBytes: 4 << 20,
+  });
+  const last = img.layers[img.layers.length - 1]!.digest.slice(7);
+  const blobs = readdirSync(join(img.layout, 'blobs', 'sha256')).filter((b) => b !== last);
+  const archive = join(dir, `slow-${n}.tar`);
+  execFileSync('tar', [
+    '-C',
+    img.layout,
+    '-cf',
+    archive,
+    'oci-layout',
+    'index.json',
+    ...blobs.map((b) => `blobs/sha256/${b}`),
+    `blobs/sha256/${last}`,
+  ]);
+  const bytes = readFileSync(archive);
+  // 1 MiB before the end: 3 of the layer's 4 MiB are in (the end adds ≤ 10 KiB of tar padding).
+  const cut = bytes.length - (1 << 20);
   const fifo = join(dir, `slow-${n}`);
   execFileSync('mkfifo', [fifo]);
   const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
   const w = new net.Socket({ fd, readable: false, writable: true });
   w.on('error', () => undefined);
-  w.write(readFileSync(f.img.archive).subarray(0, half()));
-  return { fifo, w };
+  w.write(bytes.subarray(0, cut));
+  return { fifo, w, rest: bytes.subarray(cut) };
 }
 
 /** The load has written into the content store under its lease. */
@@ -263,7 +280,7 @@ describe.runIf(on)('cdesk load', () => {
 
   it('Ctrl-C mid-load cancels it in the app: exit 130, no image, lease or ingest left', async () => {
     const n = ns();
-    const { fifo, w } = slowArchive(n);
+    const { fifo, w, rest } = slowArchive(n);
     const o = captureIo();
     const running = load(['-i', fifo, '-n', n, '--control', h.sock], o);
     await midLoad(n);
@@ -272,7 +289,7 @@ describe.runIf(on)('cdesk load', () => {
     expect(o.stderr).toMatch(/cdesk load: cancelled; nothing of this load was kept/);
     expect(o.stderr).not.toMatch(/may still finish|may have quit|lost the connection/);
     // The app stopped reading: more bytes on the FIFO change nothing.
-    w.write(readFileSync(f.img.archive).subarray(half()));
+    w.write(rest);
     await new Promise((res) => setTimeout(res, 500));
     w.destroy();
     expectNothingLeft(n);
