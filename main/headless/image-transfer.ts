@@ -230,7 +230,7 @@ export function createImageTransfer(opts: ImageTransferOptions): ImageTransfer {
             failure(
               'bad-archive',
               `image load: not an image archive: ${refused}`,
-              'Upload a tar written by docker save, cdesk save, ctr images export or skopeo copy (docker-archive: or oci-archive:); nothing was loaded.',
+              'Give a file written by docker save, cdesk save, ctr images export or skopeo copy (docker-archive: or oci-archive:); nothing was loaded.',
             ),
           );
         }
