@@ -474,6 +474,43 @@ describe('control server: every request gets one bounded answer', () => {
     c.close();
   });
 
+  it('a connection that closes mid-load or mid-pull cancels it by its id; other requests are left alone', async () => {
+    const handled: { cmd: unknown; payload: unknown }[] = [];
+    const never = new Promise<never>(() => undefined);
+    const stub: Service = {
+      ...service,
+      handle: (cmd, payload) => {
+        handled.push({ cmd, payload });
+        return cmd === 'image:load-cancel' || cmd === 'image:pull-cancel'
+          ? Promise.resolve({ ok: true, value: { cancelled: true } })
+          : never;
+      },
+    };
+    servers.push(
+      await startControlServer({ path: sock, service: stub, logError: () => undefined }),
+    );
+    const load = { namespace: 'default', path: '/tmp/x.tar', loadId: 'l1' };
+    const pull = { namespace: 'default', ref: 'alpine', pullId: 'p1' };
+    for (const [cmd, payload] of [
+      ['image:load', load],
+      ['image:pull', pull],
+      ['task:stop', { namespace: 'default', id: 'c1' }],
+      ['image:load', { namespace: 'default', path: '/tmp/x.tar' }],
+    ] as const) {
+      const r = await raw();
+      const before = handled.length;
+      r.send(`${JSON.stringify({ id: 1, cmd, payload })}\n`);
+      // Running in the app (it never answers) when its caller goes.
+      await expect.poll(() => handled.length).toBe(before + 1);
+      r.c.destroy();
+    }
+    await new Promise((res) => setTimeout(res, 100));
+    expect(handled.filter((h) => String(h.cmd).endsWith('-cancel'))).toEqual([
+      { cmd: 'image:load-cancel', payload: { loadId: 'l1' } },
+      { cmd: 'image:pull-cancel', payload: { pullId: 'p1' } },
+    ]);
+  });
+
   it('splits a big log batch into events under the cap, every line in order', async () => {
     const s = createService({
       engine,
