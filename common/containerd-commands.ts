@@ -42,6 +42,9 @@ const pullId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ or -' });
 
+/** A load's id, the caller's choice (the window's Load… passes one through its file dialog). */
+export const loadIdSchema = pullId;
+
 /** Request payload schemas for the inside-containerd commands. */
 export const insideCommandSchemas = {
   'namespaces:list': z.object({}).strict(),
