@@ -34,10 +34,16 @@ const localPath = z
   .string()
   .max(4096)
   .regex(/^\/[^\0]*$/, { message: 'must be an absolute path' });
-/** Chosen by the caller, so it can follow the pull's progress events and cancel it. */
+/**
+ * Chosen by the caller, so it can follow the pull's progress events and cancel it (a load's
+ * loadId too).
+ */
 const pullId = z
   .string()
   .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ or -' });
+
+/** A load's id, the caller's choice (the window's Load… passes one through its file dialog). */
+export const loadIdSchema = pullId;
 
 /** Request payload schemas for the inside-containerd commands. */
 export const insideCommandSchemas = {
@@ -88,8 +94,16 @@ export const insideCommandSchemas = {
     .strict(),
   /** Stop a running pull: downloads stop, its lease goes, no image is created. */
   'image:pull-cancel': z.object({ pullId }).strict(),
-  /** Load a docker-save or OCI-layout tar the app reads from `path` (control socket only). */
-  'image:load': z.object({ namespace: namespaceName, path: localPath }).strict(),
+  /**
+   * Load a docker-save or OCI-layout tar the app reads from `path` (control socket only). With a
+   * `loadId` (the caller's choice, as a pull's) image:load-cancel can stop it, and so does the
+   * control connection closing while it runs.
+   */
+  'image:load': z
+    .object({ namespace: namespaceName, path: localPath, loadId: pullId.optional() })
+    .strict(),
+  /** Stop a running load: the reading stops, its lease and ingests go, no image is created. */
+  'image:load-cancel': z.object({ loadId: pullId }).strict(),
   /** Write the images as one OCI archive (with docker's manifest.json) to `path` (control socket only). */
   'image:save': z
     .object({
@@ -154,6 +168,7 @@ export interface InsideCommandResults extends ContainerCommandResults {
   'image:pull': PullResult;
   'image:pull-cancel': { pullId: string; cancelled: boolean };
   'image:load': LoadResult;
+  'image:load-cancel': { loadId: string; cancelled: boolean };
   'image:save': { namespace: string; path: string; images: LoadResult['images']; bytes: number };
   'system:df': DiskUsage;
   'system:prune': PruneResult;

@@ -19,7 +19,8 @@ export interface SaveOutcome {
 
 /** The preload's second API (window.cdeskFiles): a null value means the user closed the dialog. */
 export interface ImageFilesApi {
-  loadImage(namespace: string): Promise<Result<LoadResult | null>>;
+  /** `loadId` lets the page cancel the load (image:load-cancel) once the file is chosen. */
+  loadImage(namespace: string, loadId: string): Promise<Result<LoadResult | null>>;
   saveImage(namespace: string, names: string[]): Promise<Result<SaveOutcome | null>>;
 }
 

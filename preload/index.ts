@@ -91,8 +91,8 @@ async function fileRequest(
 }
 
 const files: ImageFilesApi = Object.freeze({
-  loadImage: (namespace: string) =>
-    fileRequest(IPC_IMAGE_LOAD_CHANNEL, 'image load', { namespace }),
+  loadImage: (namespace: string, loadId: string) =>
+    fileRequest(IPC_IMAGE_LOAD_CHANNEL, 'image load', { namespace, loadId }),
   saveImage: (namespace: string, names: string[]) =>
     fileRequest(IPC_IMAGE_SAVE_CHANNEL, 'image save', { namespace, names }),
 });

@@ -1,5 +1,5 @@
-// What `cdesk load` and `cdesk save` share: a file on this machine that the app opens itself, one
-// request in -n's namespace, and its answer printed (as JSON with --json).
+// A request naming a file on this machine that the app opens itself (cdesk save), in -n's
+// namespace, and its answer printed (as JSON with --json).
 import type { CommandPayload, CommandResults } from '../../common/contract';
 import type { Parsed } from './args';
 import { EXIT, reportFailure, withClient, type CliIo } from './common';

@@ -7,9 +7,10 @@ import { containerLogs, inspectContainer, waitTask } from './container-info';
 import { runContainer, startContainer, type RunContext } from './run';
 import type { AutoRemove } from './auto-remove';
 import type { EventFeed } from './event-feed';
-import type { InsideHandlers } from './provider';
+import type { Caller, InsideHandlers } from './provider';
 import { diskUsage, prune } from './images/disk';
-import { loadFile, saveFile } from './images/files';
+import { saveFile } from './images/files';
+import type { Loads } from './images/loads';
 import type { Pulls } from './pull/pulls';
 import { imageUsers, listContainers, listNamespaces, readImagesList, serverVersion } from './reads';
 import { readTaskStats } from './stats';
@@ -32,8 +33,21 @@ export interface HandlerDeps {
   /** Where containers this app runs keep runc state and logs (from the engine's paths and settings). */
   runContext(): RunContext;
   pulls: Pulls;
+  loads: Loads;
   /** Removes --rm containers once they exit (an attached caller's only once it has gone). */
   autoRemove: AutoRemove;
+}
+
+/** `work`, with `cancel` called if its caller's connection closes before it settles. */
+export function whileThere<T>(
+  caller: Caller | undefined,
+  work: Promise<T>,
+  cancel: () => void,
+): Promise<T> {
+  if (!caller) return work;
+  if (caller.gone.aborted) cancel();
+  else caller.gone.addEventListener('abort', cancel, { once: true });
+  return work.finally(() => caller.gone.removeEventListener('abort', cancel));
 }
 
 export function createHandlers(d: HandlerDeps): InsideHandlers {
@@ -108,9 +122,14 @@ export function createHandlers(d: HandlerDeps): InsideHandlers {
       const c = d.ready();
       return deleteImage(c, namespace, name, await imageUsers(c, namespace, name));
     },
-    'image:pull': (p) => d.pulls.pull(p),
+    // A caller that goes mid-pull or mid-load (its cdesk killed, its terminal closed) cancels it:
+    // nothing keeps working for nobody.
+    'image:pull': (p, caller) =>
+      whileThere(caller, d.pulls.pull(p), () => d.pulls.cancel(p.pullId)),
     'image:pull-cancel': async ({ pullId }) => d.pulls.cancel(pullId),
-    'image:load': ({ namespace, path }) => afterChange(loadFile(d.ready(), namespace, path)),
+    'image:load': (p, caller) =>
+      afterChange(whileThere(caller, d.loads.load(p), () => p.loadId && d.loads.cancel(p.loadId))),
+    'image:load-cancel': async ({ loadId }) => d.loads.cancel(loadId),
     'image:save': ({ namespace, names, path }) => saveFile(d.ready(), namespace, names, path),
     'system:df': ({ namespace }) => diskUsage(d.ready(), namespace),
     'system:prune': ({ namespace, all, dryRun }) =>

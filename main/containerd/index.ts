@@ -13,6 +13,7 @@ import { createHandlers } from './handlers';
 import { OutageExits } from './lost-exits';
 import { deriveProblems, hasCniConfig, DEFAULT_CNI_CONF_DIR } from './problems';
 import { Pulls } from './pull/pulls';
+import { Loads } from './images/loads';
 import { listPlugins } from './reads';
 import { runContextFor } from './run-context';
 import { AutoRemove } from './auto-remove';
@@ -284,8 +285,11 @@ export function createInside(opts: InsideOptions): Inside {
     changed: () => undefined,
   });
 
+  const loads = new Loads(ready);
+
   const handlers = createHandlers({
     pulls,
+    loads,
     ready,
     plugins: () => plugins,
     refreshPlugins,
@@ -325,6 +329,7 @@ export function createInside(opts: InsideOptions): Inside {
     dispose() {
       disposed = true;
       pulls.dispose();
+      loads.dispose();
       connectGen++;
       offEngine();
       counts.dispose();

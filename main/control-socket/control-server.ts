@@ -311,7 +311,8 @@ export async function startControlServer(opts: ControlServerOptions): Promise<Co
       return;
     }
     conns.add(sock);
-    // A request whose effect lasts while its sender is connected (an attached run --rm) watches this.
+    // Handlers whose work lasts only while its sender is there watch this: a pull or a load is
+    // cancelled, an attached run --rm's container is left to the app, once the connection closes.
     const closed = new AbortController();
     const caller = { gone: closed.signal };
     let subscribed: EventOutbox | null = null;

@@ -13,6 +13,7 @@ import {
   type SaveOutcome,
 } from '../../common/image-files';
 import type { LoadResult } from '../../common/containerd';
+import { loadIdSchema } from '../../common/containerd-commands';
 import { encodeReply, failure } from '../../common/rpc';
 import { answerOnce } from '../shared/app-error';
 import { senderInfoOf, type IpcOptions } from './ipc';
@@ -32,7 +33,9 @@ export interface FileIpcService {
   ): Promise<Result<CommandResults[C]>>;
 }
 
-const loadPayload = z.object({ namespace: namespaceName }).strict();
+const loadPayload = z
+  .object({ namespace: namespaceName, loadId: loadIdSchema.optional() })
+  .strict();
 const savePayload = z
   .object({ namespace: namespaceName, names: z.array(imageName).min(1).max(100) })
   .strict();
@@ -83,7 +86,11 @@ export const handleLoad = fileHandler(
   async (p, service, dialogs): Promise<Result<LoadResult | null>> => {
     const file = await dialogs.chooseArchive();
     if (file === null) return { ok: true, value: null };
-    return service.invoke('image:load', { namespace: p.namespace, path: file });
+    return service.invoke('image:load', {
+      namespace: p.namespace,
+      path: file,
+      ...(p.loadId !== undefined ? { loadId: p.loadId } : {}),
+    });
   },
 );
 

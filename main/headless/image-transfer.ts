@@ -15,6 +15,7 @@ import type { CommandName, CommandPayload, CommandResults, Result } from '../../
 import { archiveFileName } from '../../common/image-files';
 import { failure } from '../../common/rpc';
 import { makeDirs } from '../shared/make-dirs';
+import { TAR_BLOCK, tarHeadProblem } from '../shared/tar-head';
 
 /** Largest archive a page may upload (the temp copy is on the state dir's disk until loaded). */
 export const MAX_UPLOAD_BYTES = 16 * 1024 * 1024 * 1024;
@@ -55,6 +56,39 @@ const saveQuery = z
 const downloadId = z.string().regex(/^[a-f0-9]{32}$/);
 /** The temp files tempFile() names. */
 const TEMP_FILE = /^(upload|save)-[0-9a-f]{24}\.tar$/;
+
+/**
+ * The body's first `n` bytes (fewer if it ends sooner), the body left paused after them. Rejects
+ * when the upload breaks off first.
+ */
+function readHead(req: http.IncomingMessage, n: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let got = 0;
+    const stop = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('close', onClose);
+      req.pause();
+    };
+    const onData = (b: Buffer) => {
+      parts.push(b);
+      got += b.length;
+      if (got >= n) onEnd();
+    };
+    const onEnd = () => {
+      stop();
+      resolve(Buffer.concat(parts, got));
+    };
+    const onClose = () => {
+      stop();
+      reject(new Error('the upload broke off'));
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('close', onClose);
+  });
+}
 
 function answer(res: http.ServerResponse, status: number, result: Result<unknown>): void {
   const body = Buffer.from(JSON.stringify(result));
@@ -182,6 +216,24 @@ export function createImageTransfer(opts: ImageTransferOptions): ImageTransfer {
             ),
           );
         }
+        // The first header is judged before a byte reaches the disk: a body that is not an
+        // archive the load would read costs its first TAR_BLOCK bytes, not a temp file its size.
+        const head = await readHead(req, TAR_BLOCK).catch(() => null);
+        if (!head) return;
+        const refused = await tarHeadProblem(head);
+        if (refused) {
+          // Not read to its end (it may be gigabytes): the reply goes, then the connection.
+          res.setHeader('Connection', 'close');
+          return answer(
+            res,
+            415,
+            failure(
+              'bad-archive',
+              `image load: not an image archive: ${refused}`,
+              'Give a file written by docker save, cdesk save, ctr images export or skopeo copy (docker-archive: or oci-archive:); nothing was loaded.',
+            ),
+          );
+        }
         let seen = 0;
         const bound = new Transform({
           transform(chunk: Buffer, _enc, done) {
@@ -190,6 +242,7 @@ export function createImageTransfer(opts: ImageTransferOptions): ImageTransfer {
             else done(null, chunk);
           },
         });
+        bound.write(head);
         try {
           await pipeline(req, bound, createWriteStream(file, { flags: 'wx', mode: 0o600 }));
         } catch (err) {
@@ -215,10 +268,20 @@ export function createImageTransfer(opts: ImageTransferOptions): ImageTransfer {
               'Load the file again.',
             ),
           );
+        // A page that goes (closed, reloaded, its fetch aborted) cancels its load, as a CLI does.
+        const loadId = randomBytes(8).toString('hex');
+        const onClose = () => {
+          if (!res.writableFinished)
+            void opts.service.invoke('image:load-cancel', { loadId }).catch(() => undefined);
+        };
+        res.once('close', onClose);
         const r = await opts.service.invoke('image:load', {
           namespace: q.data.namespace,
           path: file,
+          loadId,
         });
+        res.off('close', onClose);
+        if (res.destroyed) return;
         // Gone before the answer: the page hears of it only once nothing is left behind.
         await fsp.rm(file, { force: true });
         answer(res, r.ok ? 200 : 422, r);

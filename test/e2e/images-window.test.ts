@@ -244,6 +244,25 @@ describe.skipIf(!ready)(
       );
       expect(images('default').filter((n) => n.includes('busybox'))).toEqual([]);
 
+      // A load still uploading (held here): Cancel beside Loading… drops it; nothing was loaded.
+      let held = false;
+      await page.route('**/images/load?**', () => {
+        held = true; // never answered: the page's abort is the only way out
+      });
+      await page.getByTestId('load-file').setInputFiles(bb.archive);
+      await expect.poll(() => held).toBe(true);
+      const cancel = page.getByRole('button', { name: 'Cancel load' });
+      await cancel.waitFor({ state: 'visible' });
+      await shots('images-load-running');
+      await cancel.click();
+      await expect
+        .poll(() => outcome.textContent())
+        .toMatch(/Load cancelled: nothing of it was kept/);
+      expect(await outcome.getAttribute('role')).toBe('status');
+      await shots('images-load-cancelled');
+      await page.unroute('**/images/load?**');
+      expect(images('default').filter((n) => n.includes('busybox'))).toEqual([]);
+
       await page.getByTestId('load-file').setInputFiles(bb.archive);
       await expect.poll(() => outcome.getAttribute('data-ok'), { timeout: 30_000 }).toBe('true');
       expect(await outcome.textContent()).toContain(`Loaded 1 image: ${bb.name}`);

@@ -63,6 +63,7 @@ export function fakeInside(): FakeInside {
         'image:pull': unused,
         'image:pull-cancel': unused,
         'image:load': unused,
+        'image:load-cancel': unused,
         'image:save': unused,
         'system:df': unused,
         'system:prune': unused,

@@ -3,8 +3,8 @@
 import { execFileSync, spawn } from 'node:child_process';
 import {
   closeSync,
+  constants,
   createReadStream,
-  createWriteStream,
   existsSync,
   lstatSync,
   mkdtempSync,
@@ -15,6 +15,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +50,63 @@ const content = (n: string) =>
   ctr(f.socket, n, ['content', 'ls', '-q']).split('\n').filter(Boolean);
 const snapshots = (n: string) =>
   ctr(f.socket, n, ['snapshots', 'ls']).split('\n').slice(1).filter(Boolean);
+const leases = (n: string) =>
+  ctr(f.socket, n, ['leases', 'ls']).split('\n').slice(1).filter(Boolean);
+const activeIngests = (n: string) =>
+  ctr(f.socket, n, ['content', 'active']).split('\n').slice(1).filter(Boolean);
+/**
+ * A FIFO that gets an archive of a new image (its own random layer, last in the archive) up to the
+ * middle of that layer, then nothing more until the test says: a load of it is surely still
+ * running, writing that layer. Opened read-write first (never blocks on Linux), so the FIFO has its
+ * writer when the app opens it; written by the event loop (non-blocking), since a blocking write
+ * nobody reads any more would hold one of this process's file threads, which the app here shares.
+ */
+function slowArchive(n: string) {
+  const img = buildLayoutImage(join(dir, `slow-img-${n}`), {
+    randomLayers: 1,
+    layerBytes: 4 << 20,
+  });
+  const last = img.layers[img.layers.length - 1]!.digest.slice(7);
+  const blobs = readdirSync(join(img.layout, 'blobs', 'sha256')).filter((b) => b !== last);
+  const archive = join(dir, `slow-${n}.tar`);
+  execFileSync('tar', [
+    '-C',
+    img.layout,
+    '-cf',
+    archive,
+    'oci-layout',
+    'index.json',
+    ...blobs.map((b) => `blobs/sha256/${b}`),
+    `blobs/sha256/${last}`,
+  ]);
+  const bytes = readFileSync(archive);
+  // 1 MiB before the end: 3 of the layer's 4 MiB are in (the end adds ≤ 10 KiB of tar padding).
+  const cut = bytes.length - (1 << 20);
+  const fifo = join(dir, `slow-${n}`);
+  execFileSync('mkfifo', [fifo]);
+  const fd = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+  const w = new net.Socket({ fd, readable: false, writable: true });
+  w.on('error', () => undefined);
+  w.write(bytes.subarray(0, cut));
+  return { fifo, w, rest: bytes.subarray(cut) };
+}
+
+/** The load has written into the content store under its lease. */
+async function midLoad(n: string): Promise<void> {
+  await until(
+    () => leases(n).some((l) => l.startsWith('cdesk-load-')) && activeIngests(n).length > 0,
+    15_000,
+    'the load writing a blob under its lease',
+  );
+}
+
+function expectNothingLeft(n: string): void {
+  expect(images(n)).toEqual([]);
+  expect(leases(n)).toEqual([]);
+  expect(activeIngests(n)).toEqual([]);
+  expect(content(n)).toEqual([]);
+}
+
 const runs = (n: string, image: string) =>
   ctr(f.socket, n, ['run', '--rm', image, `c-${n}-${++uniq}`, 'sh', '-c', 'echo ran-ok']);
 
@@ -220,24 +278,63 @@ describe.runIf(on)('cdesk load', () => {
       expect(execFileSync('tar', ['-tf', copy], { encoding: 'utf8' })).toContain('index.json');
   }, 90_000);
 
-  it('Ctrl-C while the app loads exits 130 saying so, not that the app may have quit', async () => {
+  it('Ctrl-C mid-load cancels it in the app: exit 130, no image, lease or ingest left', async () => {
     const n = ns();
-    // The archive arrives through a FIFO we hold open: the load is surely still running.
-    const fifo = join(dir, `slow-${n}`);
-    execFileSync('mkfifo', [fifo]);
-    // Opened read-write first (never blocks on Linux), so the FIFO has its writer when the app
-    // opens it.
-    const w = createWriteStream(fifo, { flags: 'r+' });
+    const { fifo, w, rest } = slowArchive(n);
     const o = captureIo();
     const running = load(['-i', fifo, '-n', n, '--control', h.sock], o);
-    w.write(readFileSync(f.img.archive).subarray(0, 4096));
-    await new Promise((res) => setTimeout(res, 500));
+    await midLoad(n);
     o.abort();
     expect(await running).toBe(130);
-    w.end();
-    expect(o.stderr).toMatch(/cdesk load: interrupted \(Ctrl-C\)/);
-    expect(o.stderr).not.toMatch(/may have quit|lost the connection/);
-  });
+    expect(o.stderr).toMatch(/cdesk load: cancelled; nothing of this load was kept/);
+    expect(o.stderr).not.toMatch(/may still finish|may have quit|lost the connection/);
+    // The app stopped reading: more bytes on the FIFO change nothing.
+    w.write(rest);
+    await new Promise((res) => setTimeout(res, 500));
+    w.destroy();
+    expectNothingLeft(n);
+  }, 60_000);
+
+  it('cdesk (built) cancels the load in the app on SIGINT and SIGTERM (exit 130), and when killed', async () => {
+    ensureBuilt();
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
+      const n = ns();
+      const { fifo, w } = slowArchive(n);
+      const child = spawn(process.execPath, [
+        CDESK,
+        'load',
+        '-i',
+        fifo,
+        '-n',
+        n,
+        '--control',
+        h.sock,
+      ]);
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+      const exit = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      await midLoad(n).catch((e: Error) => {
+        throw new Error(
+          `${sig}: ${e.message}; cdesk said: ${err}; leases ${leases(n)}; ingests ${activeIngests(n)}; content ${content(n)}`,
+        );
+      });
+      child.kill(sig);
+      const code = await exit;
+      if (sig === 'SIGKILL') {
+        // Its control connection closed mid-load: the app cancels what it was doing for it.
+        expect(code).toBe(null);
+        await until(() => leases(n).length === 0, 15_000, 'the load lease gone');
+      } else {
+        expect([sig, code, err]).toEqual([
+          sig,
+          130,
+          expect.stringMatching(/cancelled; nothing of this load was kept/),
+        ]);
+      }
+      w.destroy();
+      expectNothingLeft(n);
+    }
+  }, 90_000);
 
   it('needs -i or a piped stdin', async () => {
     await expect(load(['-n', 'default', 'file.tar'], captureIo())).rejects.toThrow(UsageError);

@@ -409,6 +409,41 @@ describe.skipIf(!on)('cancel', () => {
       await proxy.close();
     }
   }, 120_000);
+
+  it('a cdesk pull killed mid-download (its connection closed) is cancelled in the app', async () => {
+    ensureBuilt();
+    const big = buildLayoutImage(join(dir, 'killed'), { randomLayers: 3, layerBytes: 2 << 20 });
+    r.push(big.layout, 'x/killed:v1');
+    const proxy = await slowProxy(r.host);
+    try {
+      const n = ns();
+      const child = spawn(
+        process.execPath,
+        [CDESK, 'pull', `${proxy.host}/x/killed:v1`, '-n', n, '--json', '--control', h.sock],
+        { env: { ...process.env, DOCKER_CONFIG: mkdtempSync(join(dir, 'dc-')) } },
+      );
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      const exit = new Promise((res) => child.once('exit', res));
+      await until(
+        () => /"current":[1-9]\d*,"total":\d+,"status":"downloading"/.test(out),
+        30_000,
+        'a layer downloading',
+      );
+      child.kill('SIGKILL');
+      await exit;
+      await until(
+        () => ctr(f.socket, n, ['leases', 'ls', '-q']).trim() === '',
+        15_000,
+        'the pull lease gone',
+      );
+      expect(images(n)).toEqual([]);
+      expect(activeIngests(n)).toEqual([]);
+    } finally {
+      proxy.release();
+      await proxy.close();
+    }
+  }, 120_000);
 });
 
 describe.skipIf(!on)('the same image pulled twice at once', () => {

@@ -17,7 +17,7 @@ import { readBlob } from '../reads';
 import { pickManifest, type IndexEntry } from '../pull/platform';
 import { parseReference } from '../pull/reference';
 import { INDEX_TYPES } from '../pull/registry';
-import { loadArchive } from './load';
+import { loadArchive, loadCancelled } from './load';
 import { writeTar } from './tar';
 
 /** Bytes per Content/Read while saving: what waits for the disk stays bounded. */
@@ -36,11 +36,17 @@ function fileError(path: string, err: unknown, doing: string): InsideError {
   );
 }
 
+/**
+ * Load the archive at `path`. `signal` cancels it: the source is closed at once (a FIFO waiting
+ * for its writer must not hold the load), and loadArchive drops what was written.
+ */
 export async function loadFile(
   c: ContainerdClient,
   namespace: string,
   path: string,
+  signal: AbortSignal = new AbortController().signal,
 ): Promise<LoadResult> {
+  if (signal.aborted) throw loadCancelled();
   // A FIFO or pipe (stdin piped in is /proc/PID/fd/0): opened without blocking and read as a
   // socket is, by the event loop. A blocking open() waits in one of Node's four file-system
   // threads until a writer comes (never, for a FIFO nobody writes to), and reads wait there too;
@@ -55,13 +61,12 @@ export async function loadFile(
       ),
     );
     const pipe = new net.Socket({ fd, readable: true, writable: false });
+    const onAbort = () => pipe.destroy(loadCancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
     try {
-      return await loadArchive(c, {
-        namespace,
-        source: pipe,
-        signal: new AbortController().signal,
-      });
+      return await loadArchive(c, { namespace, source: pipe, signal });
     } finally {
+      signal.removeEventListener('abort', onAbort);
       pipe.destroy();
     }
   }
@@ -78,10 +83,12 @@ export async function loadFile(
     );
   }
   const stream = createReadStream(path, { fd: fh, highWaterMark: 1024 * 1024 });
-  const ac = new AbortController();
+  const onAbort = () => stream.destroy(loadCancelled());
+  signal.addEventListener('abort', onAbort, { once: true });
   try {
-    return await loadArchive(c, { namespace, source: stream, signal: ac.signal });
+    return await loadArchive(c, { namespace, source: stream, signal });
   } finally {
+    signal.removeEventListener('abort', onAbort);
     stream.destroy();
   }
 }

@@ -44,6 +44,14 @@ export interface LoadResult {
   written: number;
 }
 
+export function loadCancelled(): InsideError {
+  return new InsideError(
+    'cancelled',
+    'the load was cancelled; nothing of it was kept',
+    'Load the archive again to import it.',
+  );
+}
+
 export function badArchive(why: string, hint = ''): InsideError {
   return new InsideError(
     'bad-archive',
@@ -221,7 +229,7 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
     const legacy = new Map<string, Blob>();
     const blobs = new Map<string, number>();
     for await (const e of readTar(o.source)) {
-      if (o.signal.aborted) throw new InsideError('cancelled', 'the load was cancelled', '');
+      if (o.signal.aborted) throw loadCancelled();
       if (e.type !== 'file') continue;
       const oci = OCI_BLOB.exec(e.name);
       if (META_FILES.has(e.name)) meta.set(e.name, await collect(e.body, e.size, e.name));
@@ -417,6 +425,8 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
       await label(c, o.namespace, desc.digest, refs);
     };
     for (const r of roots) await prepare(r.desc);
+    // The last moment a cancel is heard: the records below are created all together or not at all.
+    if (o.signal.aborted) throw loadCancelled();
     for (const r of roots) {
       await putImageRecord(c, ns, r.name, {
         media_type: r.desc.mediaType,
@@ -436,10 +446,13 @@ export async function loadArchive(c: ContainerdClient, o: LoadOptions): Promise<
       written,
     };
   } catch (err) {
-    // sync: collect now, so nothing of this load stays once the error is reported.
+    // sync: collect now, so nothing of this load stays once the error is reported (the ingests a
+    // cancel cut short belong to the lease and go with it).
     await c
       .call(LeasesService.delete, { id: lease, sync: true }, { ...ns, timeoutMs: 60_000 })
       .catch(() => undefined);
+    // However the cut showed (the source destroyed, a call aborted), it was the cancel.
+    if (o.signal.aborted) throw loadCancelled();
     if (err instanceof TarError) throw badArchive(err.message);
     throw err;
   }

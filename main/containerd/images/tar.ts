@@ -3,6 +3,7 @@
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar-stream';
+import { tarErrorMessage } from '../../shared/tar-head';
 
 export interface TarEntry {
   /** The path inside the archive, without a leading `./`. */
@@ -17,12 +18,8 @@ export interface TarEntry {
 export class TarError extends Error {}
 
 /** tar-stream's words for a bad archive, in ours. */
-function tarError(err: unknown, entries: number): TarError {
-  const why = err instanceof Error ? err.message : String(err);
-  if (entries === 0 && /invalid tar header|unknown format/i.test(why))
-    return new TarError('the input is not a tar archive (its first header is not a tar header)');
-  if (/unexpected end/i.test(why)) return new TarError('the archive is truncated');
-  return new TarError(`the archive is corrupt (${why})`);
+function tarError(err: unknown, entries: number, head: Buffer): TarError {
+  return new TarError(tarErrorMessage(err, entries, head));
 }
 
 /**
@@ -33,10 +30,16 @@ export async function* readTar(
   src: AsyncIterable<Buffer | Uint8Array | string>,
 ): AsyncGenerator<TarEntry> {
   let sourceError: unknown = null;
+  // The first bytes, to name what the input is when it is not a tar archive.
+  let head = Buffer.alloc(0);
   const source = Readable.from(
     (async function* () {
       try {
-        for await (const b of src) yield typeof b === 'string' ? Buffer.from(b) : b;
+        for await (const s of src) {
+          const b = typeof s === 'string' ? Buffer.from(s) : s;
+          if (head.length < 4) head = Buffer.concat([head, b.subarray(0, 4 - head.length)]);
+          yield b;
+        }
       } catch (err) {
         sourceError = err;
         throw err;
@@ -60,7 +63,7 @@ export async function* readTar(
             // A streamx Readable: its chunks are Buffers.
             for await (const b of entry as AsyncIterable<Buffer>) yield b;
           } catch (err) {
-            throw sourceError ?? tarError(err, entries);
+            throw sourceError ?? tarError(err, entries, head);
           }
         })(),
       };
@@ -69,7 +72,7 @@ export async function* readTar(
     }
   } catch (err) {
     if (sourceError) throw sourceError;
-    throw tarError(err, entries);
+    throw tarError(err, entries, head);
   } finally {
     source.destroy();
     await feeding;

@@ -51,6 +51,16 @@ export function LoadControl() {
           'Load…'
         )}
       </button>
+      {busy && (
+        <button
+          type="button"
+          aria-label="Cancel load"
+          title="Stop the load; nothing of it is kept"
+          onClick={() => void t.cancelLoad()}
+        >
+          Cancel
+        </button>
+      )}
       {upload && (
         <input
           ref={input}
@@ -74,7 +84,10 @@ export function TransferOutcomeLine() {
   const o = useTransfers((s) => s.outcome);
   if (!o) return null;
   let body;
-  if (!o.ok)
+  // The user's own Cancel is news, not a failure.
+  const cancelled = !o.ok && o.kind === 'load' && o.error.code === 'cancelled';
+  if (cancelled) body = <>Load cancelled: nothing of it was kept.</>;
+  else if (!o.ok)
     body = (
       <>
         <span aria-hidden="true">⚠</span>{' '}
@@ -103,8 +116,8 @@ export function TransferOutcomeLine() {
     );
   return (
     <p
-      className={`tr-outcome${o.ok ? '' : ' iv-inline-error'}`}
-      role={o.ok ? 'status' : 'alert'}
+      className={`tr-outcome${o.ok || cancelled ? '' : ' iv-inline-error'}`}
+      role={o.ok || cancelled ? 'status' : 'alert'}
       data-testid="transfer-outcome"
       data-ok={String(o.ok)}
     >

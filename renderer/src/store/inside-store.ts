@@ -36,7 +36,7 @@ export class InsideStore extends SmallStore<InsideState> {
   /** Running and recent pulls: kept here, above the pages, so a pull outlives the Images page. */
   readonly pulls: PullStore;
   /** Load and Save of image archives (the Images page's Load… and each row's Save). */
-  readonly transfers = new TransferStore();
+  readonly transfers: TransferStore;
 
   constructor(
     readonly client: ContractClient,
@@ -47,6 +47,7 @@ export class InsideStore extends SmallStore<InsideState> {
     this.load = new InsideLoaders(this.core, this.relister);
     this.actions = new InsideActions(this.core);
     this.pulls = new PullStore(client);
+    this.transfers = new TransferStore(undefined, client);
   }
 
   /** Subscribe to events and load namespaces, daemon status and recent events; returns the undo. */

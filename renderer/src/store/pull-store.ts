@@ -20,7 +20,7 @@ export interface PullStoreState {
 }
 
 /** 16 random hex characters: the id the app's events carry back. */
-function newPullId(): string {
+export function newPullId(): string {
   const b = new Uint8Array(8);
   globalThis.crypto.getRandomValues(b);
   return `w${[...b].map((x) => x.toString(16).padStart(2, '0')).join('')}`;

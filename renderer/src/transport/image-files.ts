@@ -15,8 +15,17 @@ declare global {
 export interface ImageFiles {
   /** 'dialog': load() shows the system's file chooser; 'upload': the page picks the file. */
   kind: 'dialog' | 'upload';
-  /** Load an archive: the dialog's (Electron) or `file` (headless). null: the user cancelled. */
-  load(namespace: string, file?: File): Promise<Result<LoadResult | null>>;
+  /**
+   * Load an archive: the dialog's (Electron) or `file` (headless). null: the user closed the
+   * dialog. `loadId` names the load for image:load-cancel (Electron); aborting `signal` drops the
+   * upload, which cancels its load on the server (headless).
+   */
+  load(
+    namespace: string,
+    file: File | undefined,
+    loadId: string,
+    signal: AbortSignal,
+  ): Promise<Result<LoadResult | null>>;
   /** Save images as one archive: a save dialog (Electron) or a download (headless). */
   save(namespace: string, names: string[]): Promise<Result<SaveOutcome | null>>;
 }
@@ -49,7 +58,7 @@ function httpFiles(win: Window): ImageFiles {
     new URLSearchParams([['token', token], ...params]).toString();
   return {
     kind: 'upload',
-    async load(namespace, file) {
+    async load(namespace, file, _loadId, signal) {
       if (!file) return { ok: true, value: null };
       try {
         // The File is sent from disk as the body: the page never holds the archive in memory.
@@ -59,6 +68,7 @@ function httpFiles(win: Window): ImageFiles {
           headers: { 'Content-Type': 'application/x-tar' },
           credentials: 'omit',
           cache: 'no-store',
+          signal,
         });
         return await resultOf<LoadResult>('load', res);
       } catch (err) {
@@ -104,8 +114,8 @@ function httpFiles(win: Window): ImageFiles {
 function dialogFiles(api: ImageFilesApi): ImageFiles {
   return {
     kind: 'dialog',
-    load: (namespace) =>
-      api.loadImage(namespace).catch((e: unknown) => ({
+    load: (namespace, _file, loadId) =>
+      api.loadImage(namespace, loadId).catch((e: unknown) => ({
         ok: false as const,
         error: transportFailure('load', e),
       })),

@@ -92,6 +92,7 @@ beforeEach(async () => {
       },
       'image:pull-cancel': async (p) => ({ pullId: p.pullId, cancelled: false }),
       'image:load': async () => Promise.reject(new Error('not used')),
+      'image:load-cancel': async (p) => ({ loadId: p.loadId, cancelled: false }),
       'image:save': async () => Promise.reject(new Error('not used')),
       'system:df': async () => Promise.reject(new Error('not used')),
       'system:prune': async () => Promise.reject(new Error('not used')),

@@ -11,7 +11,9 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { gzipSync } from 'node:zlib';
 import { readTar, TarError, writeTar } from '../../../main/containerd/images/tar';
+import { tarHeadProblem } from '../../../main/shared/tar-head';
 
 let dir: string;
 beforeEach(() => {
@@ -69,6 +71,26 @@ describe('image archive tar', () => {
     const cut = path.join(dir, 'cut.tar');
     writeFileSync(cut, readFileSync(whole).subarray(0, 50_000));
     await expect(entries(cut)).rejects.toThrow(TarError);
+  });
+
+  it('names a compressed archive and how to undo it; the upload check judges starts as the reader does', async () => {
+    mkdirSync(path.join(dir, 'src'));
+    writeFileSync(path.join(dir, 'src', 'index.json'), '{}');
+    const plain = path.join(dir, 'a.tar');
+    execFileSync('tar', ['-cf', plain, '-C', path.join(dir, 'src'), 'index.json']);
+    const gz = path.join(dir, 'a.tar.gz');
+    writeFileSync(gz, gzipSync(readFileSync(plain)));
+    await expect(entries(gz)).rejects.toThrow(/gzip-compressed.*gunzip/);
+    const junk = Buffer.from('not a tar file at all '.repeat(100));
+    // The reader's verdict on a start is the check's: accepted, or refused in the same words.
+    expect(await tarHeadProblem(readFileSync(plain))).toBe(null);
+    expect(await tarHeadProblem(readFileSync(gz))).toMatch(/gzip-compressed.*gunzip/);
+    expect(await tarHeadProblem(junk)).toBe(
+      'the input is not a tar archive (its first header is not a tar header)',
+    );
+    const junkFile = path.join(dir, 'junk');
+    writeFileSync(junkFile, junk);
+    await expect(entries(junkFile)).rejects.toThrow((await tarHeadProblem(junk))!);
   });
 
   it('writes an archive GNU tar lists and extracts byte for byte, chunks streamed', async () => {

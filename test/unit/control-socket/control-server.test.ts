@@ -474,6 +474,35 @@ describe('control server: every request gets one bounded answer', () => {
     c.close();
   });
 
+  it("tells each request's handler when that request's connection closes, and no other's", async () => {
+    const gone: Record<string, AbortSignal> = {};
+    const never = new Promise<never>(() => undefined);
+    const stub: Service = {
+      ...service,
+      handle: (cmd, payload, caller) => {
+        gone[(payload as { pullId: string }).pullId] = caller!.gone;
+        return never;
+      },
+    };
+    servers.push(
+      await startControlServer({ path: sock, service: stub, logError: () => undefined }),
+    );
+    const open = async (pullId: string) => {
+      const r = await raw();
+      const payload = { namespace: 'default', ref: 'alpine', pullId };
+      r.send(`${JSON.stringify({ id: 1, cmd: 'image:pull', payload })}\n`);
+      await expect.poll(() => gone[pullId]).toBeDefined();
+      return r;
+    };
+    const a = await open('p1');
+    await open('p2');
+    expect(gone.p1!.aborted).toBe(false);
+    // Running in the app (it never answers) when its caller goes: the handler hears of it.
+    a.c.destroy();
+    await expect.poll(() => gone.p1!.aborted).toBe(true);
+    expect(gone.p2!.aborted).toBe(false);
+  });
+
   it('splits a big log batch into events under the cap, every line in order', async () => {
     const s = createService({
       engine,

@@ -44,6 +44,23 @@ describe('ipc-files', () => {
     ]);
   });
 
+  it("load: passes the page's load id on, so the page can cancel the load", async () => {
+    const f = fakes('/home/u/busybox.tar');
+    await handleLoad(f.service, f.dialogs, trusted, event, { namespace: 'ns1', loadId: 'abc_1' });
+    expect(f.calls).toEqual([
+      {
+        name: 'image:load',
+        payload: { namespace: 'ns1', path: '/home/u/busybox.tar', loadId: 'abc_1' },
+      },
+    ]);
+    const bad = await handleLoad(f.service, f.dialogs, trusted, event, {
+      namespace: 'ns1',
+      loadId: '../x',
+    });
+    expect(bad).toMatchObject({ ok: false, error: { code: 'bad-payload' } });
+    expect(f.calls).toHaveLength(1);
+  });
+
   it('load: a path in the request is refused before any dialog shows', async () => {
     const f = fakes('/x.tar');
     const r = await handleLoad(f.service, f.dialogs, trusted, event, {

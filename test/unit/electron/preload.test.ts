@@ -58,15 +58,15 @@ describe('preload', () => {
     expect(Object.isFrozen(files)).toBe(true);
   });
 
-  it('file requests carry a namespace and names, never a path, on their own channels', async () => {
+  it('file requests carry a namespace, names and a load id, never a path, on their own channels', async () => {
     const files = rec.exposed.get('cdeskFiles') as ImageFilesApi;
-    expect(await files.loadImage('default')).toEqual({
+    expect(await files.loadImage('default', 'l1')).toEqual({
       ok: true,
       value: { channel: IPC_IMAGE_LOAD_CHANNEL },
     });
     await files.saveImage('ns1', ['docker.io/library/alpine:3.20']);
     expect(rec.invokes).toEqual([
-      { channel: IPC_IMAGE_LOAD_CHANNEL, args: [{ namespace: 'default' }] },
+      { channel: IPC_IMAGE_LOAD_CHANNEL, args: [{ namespace: 'default', loadId: 'l1' }] },
       {
         channel: IPC_IMAGE_SAVE_CHANNEL,
         args: [{ namespace: 'ns1', names: ['docker.io/library/alpine:3.20'] }],
@@ -75,7 +75,7 @@ describe('preload', () => {
     rec.answer = () => {
       throw new Error('ipc gone');
     };
-    expect(await files.loadImage('default')).toMatchObject({
+    expect(await files.loadImage('default', 'l2')).toMatchObject({
       ok: false,
       error: { code: 'transport-failed' },
     });

@@ -3,6 +3,7 @@
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import * as tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo, CommandName } from '../../../common/contract';
 import { createService, type Service } from '../../../main/service/service';
@@ -24,6 +25,8 @@ let base: Service;
 let server: HttpServer;
 let calls: { name: CommandName; payload: Record<string, unknown>; bytes?: string }[];
 let origin: string;
+/** The running "slow" loads' cancels, by loadId. */
+const cancels = new Map<string, () => void>();
 
 beforeEach(async () => {
   dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cdesk-xfer-'));
@@ -42,7 +45,19 @@ beforeEach(async () => {
       const p = payload.path as string;
       if (name === 'image:load') {
         calls.push({ name, payload, bytes: await fsp.readFile(p, 'utf8') });
+        // Namespace "slow": a load that runs until it is cancelled.
+        if (payload.namespace === 'slow')
+          return new Promise((resolve) =>
+            cancels.set(payload.loadId as string, () =>
+              resolve({ ok: false, error: { code: 'cancelled', message: 'cancelled', hint: '' } }),
+            ),
+          );
         return { ok: true, value: { namespace: payload.namespace, images: [], written: 3 } };
+      }
+      if (name === 'image:load-cancel') {
+        calls.push({ name, payload });
+        cancels.get(payload.loadId as string)?.();
+        return { ok: true, value: { loadId: payload.loadId, cancelled: true } };
       }
       if (name === 'image:save') {
         calls.push({ name, payload });
@@ -58,7 +73,7 @@ beforeEach(async () => {
     port: 0,
     token: 'tok',
     transferDir: transfers,
-    maxUploadBytes: 1024,
+    maxUploadBytes: 4096,
   });
   origin = `http://127.0.0.1:${server.port}`;
 });
@@ -69,20 +84,31 @@ afterEach(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
 });
 
+/** A one-file tar archive, as tar-stream writes it (what the page uploads is a real tar). */
+async function tarOf(name: string, text: string): Promise<Buffer> {
+  const pack = tar.pack();
+  pack.entry({ name }, text);
+  pack.finalize();
+  const parts: Buffer[] = [];
+  for await (const b of pack as AsyncIterable<Buffer>) parts.push(b);
+  return Buffer.concat(parts);
+}
+
 const url = (p: string) => `${origin}${p}`;
 const staged = async () => (await fsp.readdir(transfers).catch(() => [])).length;
 
 describe('image transfers over HTTP', () => {
   it('loads an upload from a 0600 temp file in the app folder, then removes it', async () => {
+    const tar = await tarOf('index.json', '{}');
     const res = await fetch(url('/images/load?token=tok&namespace=ns1'), {
       method: 'POST',
-      body: 'TARBYTES',
+      body: tar,
       headers: { Origin: origin },
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ ok: true, value: { namespace: 'ns1', written: 3 } });
     expect(calls).toHaveLength(1);
-    expect(calls[0]!.bytes).toBe('TARBYTES');
+    expect(calls[0]!.bytes).toBe(tar.toString('utf8'));
     expect(path.dirname(calls[0]!.payload.path as string)).toBe(transfers);
     expect((await fsp.stat(transfers)).mode & 0o777).toBe(0o700);
     expect(await staged()).toBe(0);
@@ -105,7 +131,7 @@ describe('image transfers over HTTP', () => {
   it('refuses an upload over the byte bound before reading it (413), with the terminal way', async () => {
     const res = await fetch(url('/images/load?token=tok&namespace=default'), {
       method: 'POST',
-      body: Buffer.alloc(2048),
+      body: Buffer.alloc(8192),
       headers: { Origin: origin },
     });
     expect(res.status).toBe(413);
@@ -113,6 +139,51 @@ describe('image transfers over HTTP', () => {
     expect(r.error.hint).toContain('cdesk load -i FILE');
     expect(calls).toEqual([]);
     expect(await staged()).toBe(0);
+  });
+
+  it.each([
+    ['text', Buffer.from('this is not a tar file at all\n'.repeat(100)), /not a tar archive/],
+    [
+      'gzip',
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(2000, 7)]),
+      /gzip-compressed.*gunzip/,
+    ],
+    ['shorter than a tar header', Buffer.from('TARBYTES'), /truncated/],
+  ])(
+    'refuses an upload that is not a tar (%s) from its first header (415), keeping nothing',
+    async (_what, body, says) => {
+      const res = await fetch(url('/images/load?token=tok&namespace=default'), {
+        method: 'POST',
+        body,
+        headers: { Origin: origin },
+      });
+      expect(res.status).toBe(415);
+      const r = (await res.json()) as { error: { code: string; message: string; hint: string } };
+      expect(r.error.code).toBe('bad-archive');
+      expect(r.error.message).toMatch(/^image load: not an image archive: /);
+      expect(r.error.message).toMatch(says);
+      expect(r.error.hint).toContain('docker save');
+      expect(calls).toEqual([]);
+      expect(await staged()).toBe(0);
+    },
+  );
+
+  it('a page that goes while its upload loads cancels the load (by its id) and leaves no file', async () => {
+    const ac = new AbortController();
+    const sent = fetch(url('/images/load?token=tok&namespace=slow'), {
+      method: 'POST',
+      body: await tarOf('index.json', '{}'),
+      headers: { Origin: origin },
+      signal: ac.signal,
+    }).catch((err: Error) => err);
+    await expect.poll(() => calls.length).toBe(1);
+    const loadId = calls[0]!.payload.loadId;
+    expect(loadId).toMatch(/^[0-9a-f]{16}$/);
+    ac.abort();
+    await sent;
+    await expect.poll(() => calls.map((c) => c.name)).toEqual(['image:load', 'image:load-cancel']);
+    expect(calls[1]!.payload).toEqual({ loadId });
+    await expect.poll(staged).toBe(0);
   });
 
   it('names a bad namespace (400) and loads nothing', async () => {
