@@ -3,6 +3,7 @@ import type { CommandPayload } from '../../../common/contract';
 import type { PullProgress, PullResult } from '../../../common/containerd';
 import { readCredentials } from '../../shared/docker-config';
 import type { ContainerdClient } from '../client';
+import { RunningById } from '../by-id';
 import { InsideError } from '../errors';
 import { pullImage } from './pull';
 import { parseReference } from './reference';
@@ -19,7 +20,7 @@ export interface PullsDeps {
 const MAX_PULLS = 8;
 
 export class Pulls {
-  private readonly running = new Map<string, AbortController>();
+  private readonly running = new RunningById();
 
   constructor(private readonly d: PullsDeps) {}
 
@@ -38,9 +39,7 @@ export class Pulls {
       );
     const ref = parseReference(p.ref);
     const c = this.d.ready();
-    const ac = new AbortController();
-    this.running.set(p.pullId, ac);
-    try {
+    return this.running.run(p.pullId, async (signal) => {
       // A credential helper that is missing or locked must not stop public images: pull without
       // credentials, and if the registry then wants some, say why there were none.
       let noCredentials: unknown = null;
@@ -57,7 +56,7 @@ export class Pulls {
         pullId: p.pullId,
         insecureRegistries: this.d.insecureRegistries(),
         credentials,
-        signal: ac.signal,
+        signal,
         onProgress: (e) => this.d.onProgress(e),
       }).catch((err: unknown) => {
         const unauthorized = (err as { code?: unknown }).code === 'registry-unauthorized';
@@ -65,19 +64,15 @@ export class Pulls {
       });
       this.d.changed();
       return r;
-    } finally {
-      this.running.delete(p.pullId);
-    }
+    });
   }
 
   cancel(pullId: string): { pullId: string; cancelled: boolean } {
-    const ac = this.running.get(pullId);
-    ac?.abort();
-    return { pullId, cancelled: ac !== undefined };
+    return { pullId, cancelled: this.running.cancel(pullId) };
   }
 
   /** Cancel every pull (the app is quitting). */
   dispose(): void {
-    for (const ac of this.running.values()) ac.abort();
+    this.running.dispose();
   }
 }
