@@ -1,12 +1,16 @@
 // How the start of a tar archive is judged, in words a person can act on: shared by the image
 // importer (containerd/images/tar.ts) and the headless upload, which refuses a body that is not an
 // archive from its first header rather than after staging all of it.
+import { constants, gunzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 
 /** The bytes of one tar header: what tarHeadProblem needs to judge an archive's start. */
 export const TAR_BLOCK = 512;
 
-/** A compressed archive, the usual mistake, named from its first bytes (null: not one). */
+/** gzip's magic number: such an archive (`docker save | gzip`) is read through gunzip. */
+export const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+
+/** A compressed archive the importer cannot read, named from its first bytes (null: not one). */
 function compressedWhy(head: Buffer): string | null {
   if (head[0] === 0x1f && head[1] === 0x8b)
     return 'the input is gzip-compressed, not a tar archive (decompress it first: gunzip FILE)';
@@ -38,6 +42,21 @@ export function tarErrorMessage(err: unknown, entries: number, head: Buffer): st
  * early exactly when its load would be refused later.
  */
 export function tarHeadProblem(head: Buffer): Promise<string | null> {
+  if (isGzip(head)) {
+    // The importer reads it through gunzip: judge the tar header inside, when the compressed
+    // start holds a whole one.
+    let inner: Buffer;
+    try {
+      inner = gunzipSync(head, { finishFlush: constants.Z_SYNC_FLUSH });
+    } catch (err) {
+      return Promise.resolve(
+        `the gzip-compressed input is corrupt (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
+    if (isGzip(inner))
+      return Promise.resolve('the input is gzip-compressed twice (gunzip it once first)');
+    return inner.length < TAR_BLOCK ? Promise.resolve(null) : tarHeadProblem(inner);
+  }
   return new Promise((resolve) => {
     const x = tar.extract();
     let settled = false;

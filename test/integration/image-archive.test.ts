@@ -18,6 +18,7 @@ import {
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../main/cli/args';
 import { run as load } from '../../main/cli/cmd-load';
@@ -133,6 +134,16 @@ describe.runIf(on)('cdesk load', () => {
     expect(o.stdout).toContain(`Loaded image: ${NAME} ${f.img.manifestDigest}`);
     expect(images(n)).toEqual([NAME]);
     expect(ctr(f.socket, n, ['images', 'check'])).toMatch(/complete/);
+    expect(runs(n, NAME)).toContain('ran-ok');
+  }, 60_000);
+
+  it('loads a gzip-compressed archive (docker save IMAGE | gzip), as docker load does', async () => {
+    const n = ns();
+    const gz = join(dir, `image-${n}.tar.gz`);
+    writeFileSync(gz, gzipSync(readFileSync(f.img.archive)));
+    const o = captureIo();
+    expect(await load(['-i', gz, '-n', n, '--control', h.sock], o), o.stderr).toBe(0);
+    expect(o.stdout).toContain(`Loaded image: ${NAME} ${f.img.manifestDigest}`);
     expect(runs(n, NAME)).toContain('ran-ok');
   }, 60_000);
 

@@ -1,9 +1,11 @@
-// Image archives (`docker save`, OCI layout tars) read and written with tar-stream: each entry's
-// bytes pass through as chunks, so an archive of any size is never held in memory.
-import { Readable, type Writable } from 'node:stream';
+// Image archives (`docker save`, OCI layout tars, gzip-compressed or not) read and written with
+// tar-stream: each entry's bytes pass through as chunks, so an archive of any size is never held
+// in memory.
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import * as tar from 'tar-stream';
-import { tarErrorMessage } from '../../shared/tar-head';
+import { isGzip, tarErrorMessage } from '../../shared/tar-head';
 
 export interface TarEntry {
   /** The path inside the archive, without a leading `./`. */
@@ -18,9 +20,13 @@ export interface TarEntry {
 export class TarError extends Error {}
 
 /** tar-stream's words for a bad archive, in ours. */
-function tarError(err: unknown, entries: number, head: Buffer): TarError {
+function archiveError(err: unknown, entries: number, head: Buffer): TarError {
   return new TarError(tarErrorMessage(err, entries, head));
 }
+
+const isZlibError = (err: unknown) =>
+  typeof (err as { code?: unknown } | null)?.code === 'string' &&
+  (err as { code: string }).code.startsWith('Z_');
 
 /**
  * The archive's entries in order. Throws TarError for input that is not a tar archive or ends
@@ -30,25 +36,56 @@ export async function* readTar(
   src: AsyncIterable<Buffer | Uint8Array | string>,
 ): AsyncGenerator<TarEntry> {
   let sourceError: unknown = null;
-  // The first bytes, to name what the input is when it is not a tar archive.
-  let head = Buffer.alloc(0);
+  const chunks = (async function* () {
+    try {
+      for await (const s of src)
+        yield typeof s === 'string'
+          ? Buffer.from(s)
+          : Buffer.isBuffer(s)
+            ? s
+            : Buffer.from(s.buffer, s.byteOffset, s.byteLength);
+    } catch (err) {
+      sourceError = err;
+      throw err;
+    }
+  })();
+  // Enough of the start to tell a gzip-compressed archive (`docker save | gzip`), which is read
+  // through gunzip as docker load does.
+  const start: Buffer[] = [];
+  for (let got = 0; got < 2;) {
+    const next = await chunks.next();
+    if (next.done) break;
+    start.push(next.value);
+    got += next.value.length;
+  }
+  const first = Buffer.concat(start);
+  const gzipped = isGzip(first);
   const source = Readable.from(
     (async function* () {
-      try {
-        for await (const s of src) {
-          const b = typeof s === 'string' ? Buffer.from(s) : s;
-          if (head.length < 4) head = Buffer.concat([head, b.subarray(0, 4 - head.length)]);
-          yield b;
-        }
-      } catch (err) {
-        sourceError = err;
-        throw err;
-      }
+      if (first.length) yield first;
+      yield* chunks;
     })(),
   );
+  // The first bytes of the tar stream, to name what the input is when it is not a tar archive.
+  let head = Buffer.alloc(0);
+  const headOf = new Transform({
+    transform(b: Buffer, _enc, done) {
+      if (head.length < 4) head = Buffer.concat([head, b.subarray(0, 4 - head.length)]);
+      done(null, b);
+    },
+  });
   const extract = tar.extract();
+  const sink = extract as unknown as Writable;
   // The iterator below reports the archive's errors; this only must not go unhandled.
-  const feeding = pipeline(source, extract as unknown as Writable).catch(() => undefined);
+  const feeding = (
+    gzipped ? pipeline(source, createGunzip(), headOf, sink) : pipeline(source, headOf, sink)
+  ).catch(() => undefined);
+  const tarError = (err: unknown, entries: number, at: Buffer): TarError =>
+    gzipped && isZlibError(err)
+      ? new TarError(
+          `the gzip-compressed input is corrupt or cut short (${(err as Error).message})`,
+        )
+      : archiveError(err, entries, at);
   let entries = 0;
   try {
     for await (const entry of extract) {

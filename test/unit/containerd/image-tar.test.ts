@@ -11,6 +11,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { readTar, TarError, writeTar } from '../../../main/containerd/images/tar';
 import { tarHeadProblem } from '../../../main/shared/tar-head';
@@ -73,18 +74,34 @@ describe('image archive tar', () => {
     await expect(entries(cut)).rejects.toThrow(TarError);
   });
 
-  it('names a compressed archive and how to undo it; the upload check judges starts as the reader does', async () => {
+  it('reads a gzip-compressed archive (docker save | gzip), names what it cannot read and how to undo it; the upload check judges starts as the reader does', async () => {
     mkdirSync(path.join(dir, 'src'));
     writeFileSync(path.join(dir, 'src', 'index.json'), '{}');
+    // Big enough that its gzip's first 512 bytes hold a whole tar header.
+    writeFileSync(path.join(dir, 'src', 'layer'), randomBytes(4096));
     const plain = path.join(dir, 'a.tar');
-    execFileSync('tar', ['-cf', plain, '-C', path.join(dir, 'src'), 'index.json']);
+    execFileSync('tar', ['-cf', plain, '-C', path.join(dir, 'src'), 'index.json', 'layer']);
     const gz = path.join(dir, 'a.tar.gz');
     writeFileSync(gz, gzipSync(readFileSync(plain)));
-    await expect(entries(gz)).rejects.toThrow(/gzip-compressed.*gunzip/);
+    expect(await entries(gz)).toEqual(await entries(plain));
+    const twice = path.join(dir, 'a.tar.gz.gz');
+    writeFileSync(twice, gzipSync(readFileSync(gz)));
+    await expect(entries(twice)).rejects.toThrow(/gzip-compressed.*gunzip/);
+    const cutGz = path.join(dir, 'cut.tar.gz');
+    writeFileSync(cutGz, readFileSync(gz).subarray(0, 1000));
+    await expect(entries(cutGz)).rejects.toThrow(/gzip-compressed input is corrupt or cut short/);
+    const zst = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(600)]);
+    writeFileSync(path.join(dir, 'a.tar.zst'), zst);
+    await expect(entries(path.join(dir, 'a.tar.zst'))).rejects.toThrow(/zstd-compressed.*zstd -d/);
     const junk = Buffer.from('not a tar file at all '.repeat(100));
     // The reader's verdict on a start is the check's: accepted, or refused in the same words.
     expect(await tarHeadProblem(readFileSync(plain))).toBe(null);
-    expect(await tarHeadProblem(readFileSync(gz))).toMatch(/gzip-compressed.*gunzip/);
+    expect(await tarHeadProblem(readFileSync(gz).subarray(0, 512))).toBe(null);
+    expect(await tarHeadProblem(gzipSync(junk).subarray(0, 512))).toBe(
+      'the input is not a tar archive (its first header is not a tar header)',
+    );
+    expect(await tarHeadProblem(readFileSync(twice))).toMatch(/gzip-compressed twice/);
+    expect(await tarHeadProblem(zst)).toMatch(/zstd-compressed.*zstd -d/);
     expect(await tarHeadProblem(junk)).toBe(
       'the input is not a tar archive (its first header is not a tar header)',
     );

@@ -3,6 +3,7 @@
 import * as fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import * as tar from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AppInfo, CommandName } from '../../../common/contract';
@@ -144,10 +145,16 @@ describe('image transfers over HTTP', () => {
   it.each([
     ['text', Buffer.from('this is not a tar file at all\n'.repeat(100)), /not a tar archive/],
     [
-      'gzip',
-      Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(2000, 7)]),
-      /gzip-compressed.*gunzip/,
+      'gzip, not of a tar',
+      gzipSync(Buffer.from('this is not a tar file at all\n'.repeat(100))),
+      /not a tar archive/,
     ],
+    [
+      'corrupt gzip',
+      Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0]), Buffer.alloc(2000, 7)]),
+      /gzip-compressed input is corrupt/,
+    ],
+    ['zstd', Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(600)]), /zstd -d/],
     ['shorter than a tar header', Buffer.from('TARBYTES'), /truncated/],
   ])(
     'refuses an upload that is not a tar (%s) from its first header (415), keeping nothing',
