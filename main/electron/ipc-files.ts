@@ -143,7 +143,7 @@ export function electronDialogs(
         title: 'Load an image archive',
         properties: ['openFile'],
         filters: [
-          { name: 'Image archives', extensions: ['tar'] },
+          { name: 'Image archives', extensions: ['tar', 'gz', 'tgz'] },
           { name: 'All files', extensions: ['*'] },
         ],
       });

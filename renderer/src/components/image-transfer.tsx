@@ -67,7 +67,7 @@ export function LoadControl() {
           type="file"
           hidden
           data-testid="load-file"
-          accept=".tar,application/x-tar"
+          accept=".tar,.tar.gz,.tgz,application/x-tar,application/gzip"
           onChange={(e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
