@@ -166,8 +166,29 @@ export async function attachBridge(
   return { ip: resultIp(result) };
 }
 
-/** CNI DEL (veth, iptables rules, lease) and the netns mount; nothing to do is fine. */
+/** Detaches under way, by state dir, namespace and id. */
+const detaching = new Map<string, Promise<void>>();
+
+/**
+ * CNI DEL (veth, iptables rules, lease) and the netns mount; nothing to do is fine. Detaches of one
+ * container run one after the other: a removal (an --rm container's, say) and the sweep of networks
+ * whose container is gone can reach the same one at once, and the second then found the netns
+ * file already unmounted ("unknown FS magic") instead of nothing left to do.
+ */
 export async function detachNetwork(ctx: NetContext, namespace: string, id: string): Promise<void> {
+  const key = `${ctx.stateDir}\0${namespace}\0${id}`;
+  const next = (detaching.get(key) ?? Promise.resolve())
+    .catch(() => undefined)
+    .then(() => detachOnce(ctx, namespace, id));
+  detaching.set(key, next);
+  try {
+    await next;
+  } finally {
+    if (detaching.get(key) === next) detaching.delete(key);
+  }
+}
+
+async function detachOnce(ctx: NetContext, namespace: string, id: string): Promise<void> {
   const file = statePath(ctx, namespace, id);
   const netns = netnsFile(ctx, namespace, id);
   const s = await loadNetworkState(file);
