@@ -82,10 +82,15 @@ export async function startInside(
         if (engine.status().state !== 'running') await engine.start();
         removeAllContainers(socket);
       } finally {
-        await removeNetworks(engine.status().paths.state);
-        inside.dispose();
-        await engine.shutdown({ leaveRunning: false });
-        t.cleanup();
+        // containerd stops and the folder goes even when the network clean-up fails (its error
+        // is the test's); else one failure leaves a containerd behind for the rest of the run.
+        try {
+          await removeNetworks(engine.status().paths.state);
+        } finally {
+          inside.dispose();
+          await engine.shutdown({ leaveRunning: false });
+          t.cleanup();
+        }
       }
     },
   };
