@@ -12,8 +12,8 @@ export const isGzip = (head: Buffer) => head.length >= 2 && head[0] === 0x1f && 
 
 /** A compressed archive the importer cannot read, named from its first bytes (null: not one). */
 function compressedWhy(head: Buffer): string | null {
-  if (head[0] === 0x1f && head[1] === 0x8b)
-    return 'the input is gzip-compressed, not a tar archive (decompress it first: gunzip FILE)';
+  // Only after one gunzip (a gzip-compressed archive is read through it): compressed twice.
+  if (isGzip(head)) return 'the input is gzip-compressed twice (gunzip it once first)';
   if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528)
     return 'the input is zstd-compressed, not a tar archive (decompress it first: zstd -d FILE)';
   return null;
@@ -53,8 +53,7 @@ export function tarHeadProblem(head: Buffer): Promise<string | null> {
         `the gzip-compressed input is corrupt (${err instanceof Error ? err.message : String(err)})`,
       );
     }
-    if (isGzip(inner))
-      return Promise.resolve('the input is gzip-compressed twice (gunzip it once first)');
+    if (isGzip(inner)) return Promise.resolve(compressedWhy(inner));
     return inner.length < TAR_BLOCK ? Promise.resolve(null) : tarHeadProblem(inner);
   }
   return new Promise((resolve) => {
