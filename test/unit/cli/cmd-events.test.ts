@@ -80,14 +80,21 @@ describe('cdesk events', () => {
     const start = ev('/tasks/start', 'web', now - 1);
     // The race the follower must survive: an event already in the ring it reads, whose live copy
     // arrives only after that answer (the feed batches).
+    let liveSent = false;
     script.onRecent = () => {
       script.recent.push(start);
-      setTimeout(() => script.send(start), 20);
+      setTimeout(() => {
+        script.send(start);
+        liveSent = true;
+      }, 20);
     };
     const o = io();
     const done = events(['--since', '5m', '--control', sock], o);
     await expect.poll(() => o.stderr).toMatch(/watching namespace default after 2 events since /);
     await expect.poll(() => o.stdout).toContain('/tasks/start');
+    // The feed sends in order: the next event only after the live copy (a busy machine fired the
+    // 20 ms timer after the exit was sent, an order containerd never gives).
+    await expect.poll(() => liveSent).toBe(true);
     script.emit(ev('/tasks/exit', 'web'));
     await expect.poll(() => o.stdout).toContain('/tasks/exit');
     o.abort();
